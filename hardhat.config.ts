@@ -1,0 +1,52 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+// Hardhat downloads solc by default; these machines have no route to that host, so the
+// compiler comes from the `solc` npm package, which ships the same compiler as soljson.js.
+const solc = {
+  version: "0.8.37",
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    optimizer: { enabled: true, runs: 10_000 },
+    evmVersion: "cancun",
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    profiles: {
+      default: solc,
+      production: solc,
+    },
+  },
+  paths: {
+    ignition: "deploy",
+    tests: { mocha: "test", solidity: "test" },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 256, depth: 50, failOnRevert: false },
+    },
+    mocha: { timeout: 120_000 },
+  },
+  typechain: { outDir: "types" },
+  networks: {
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});
