@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { tasks } from "./tasks/index.js";
+
 const require = createRequire(import.meta.url);
 
 // Hardhat downloads solc by default; these machines have no route to that host, so the
@@ -18,6 +20,7 @@ const solc = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks,
   solidity: {
     profiles: {
       default: solc,

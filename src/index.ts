@@ -1,2 +1,4 @@
 export { permitTypedData, signPermit, type PermitToken, type PermitTypedData, type SignedPermit } from "./permit.js";
 export { formatToken } from "./format.js";
+export { InputError, RpcError } from "./errors.js";
+export { toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";

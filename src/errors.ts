@@ -1,0 +1,36 @@
+/**
+ * Bad input to the tooling: a file, a line in it, and a field on that line, with what is wrong.
+ * Library functions throw it before writing anything, so a caller can show the message as is.
+ */
+export class InputError extends Error {
+  override readonly name = "InputError";
+
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly field: string | undefined,
+    readonly problem: string,
+  ) {
+    const where = [
+      file,
+      line === undefined ? undefined : `line ${line}`,
+      field === undefined ? undefined : `field "${field}"`,
+    ]
+      .filter((part) => part !== undefined)
+      .join(", ");
+    super(`${where}: ${problem}`);
+  }
+}
+
+/** A remote endpoint that failed after every retry. */
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+
+  constructor(
+    readonly endpoint: string,
+    readonly attempts: number,
+    readonly lastError: string,
+  ) {
+    super(`${endpoint} did not answer after ${attempts} attempts: ${lastError}`);
+  }
+}

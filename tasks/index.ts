@@ -1,0 +1,4 @@
+import { benchTask } from "./bench.js";
+
+/** Every task of the project, registered in hardhat.config.ts. */
+export const tasks = [benchTask];
