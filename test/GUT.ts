@@ -1,9 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { Signature } from "ethers";
-
-import { permitTypedData, signPermit } from "../src/permit.js";
+import { shouldBehaveLikePermit } from "./shared/permit.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -158,45 +156,9 @@ describe("GUT", function () {
     });
   });
 
-  describe("permit", function () {
-    it("sets an allowance from an off-chain signature", async function () {
-      const { gut, treasury, alice } = await loadFixture(deployGut);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const p = await signPermit(gut, treasury, alice.address, 7n, deadline);
-      await gut.connect(alice).permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
-      expect(await gut.allowance(treasury.address, alice.address)).to.equal(7n);
-      expect(await gut.nonces(treasury.address)).to.equal(1n);
-    });
-
-    it("reverts when the permit has expired", async function () {
-      const { gut, treasury, alice } = await loadFixture(deployGut);
-      const deadline = BigInt(await time.latest()) - 1n;
-      const p = await signPermit(gut, treasury, alice.address, 7n, deadline);
-      await expect(gut.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
-        .to.be.revertedWithCustomError(gut, "ERC2612ExpiredSignature")
-        .withArgs(deadline);
-    });
-
-    it("reverts when the permit was signed by someone else", async function () {
-      const { gut, treasury, alice, bob } = await loadFixture(deployGut);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const { domain, types, message } = await permitTypedData(gut, treasury.address, alice.address, 7n, deadline);
-      const forged = Signature.from(await bob.signTypedData(domain, types, message));
-      await expect(gut.permit(treasury.address, alice.address, 7n, deadline, forged.v, forged.r, forged.s))
-        .to.be.revertedWithCustomError(gut, "ERC2612InvalidSigner")
-        .withArgs(bob.address, treasury.address);
-    });
-
-    it("reverts when a used permit is replayed", async function () {
-      const { gut, treasury, alice } = await loadFixture(deployGut);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const p = await signPermit(gut, treasury, alice.address, 7n, deadline);
-      await gut.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
-      await expect(gut.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s)).to.be.revertedWithCustomError(
-        gut,
-        "ERC2612InvalidSigner",
-      );
-    });
+  shouldBehaveLikePermit(async function () {
+    const { gut, treasury, alice, bob } = await loadFixture(deployGut);
+    return { token: gut, owner: treasury, spender: alice, stranger: bob, now: time.latest };
   });
 
   describe("default admin transfer", function () {

@@ -1,9 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { Signature } from "ethers";
-
-import { permitTypedData, signPermit } from "../src/permit.js";
+import { shouldBehaveLikePermit } from "./shared/permit.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -150,32 +148,8 @@ describe("TFT", function () {
     });
   });
 
-  describe("permit", function () {
-    it("sets an allowance from an off-chain signature", async function () {
-      const { tft, circulating, alice } = await loadFixture(deployTft);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const p = await signPermit(tft, circulating, alice.address, 9n, deadline);
-      await tft.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
-      expect(await tft.allowance(circulating.address, alice.address)).to.equal(9n);
-    });
-
-    it("reverts when the permit has expired", async function () {
-      const { tft, circulating, alice } = await loadFixture(deployTft);
-      const deadline = BigInt(await time.latest()) - 1n;
-      const p = await signPermit(tft, circulating, alice.address, 9n, deadline);
-      await expect(tft.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
-        .to.be.revertedWithCustomError(tft, "ERC2612ExpiredSignature")
-        .withArgs(deadline);
-    });
-
-    it("reverts when the permit was signed by someone else", async function () {
-      const { tft, circulating, alice, bob } = await loadFixture(deployTft);
-      const deadline = BigInt(await time.latest()) + 3600n;
-      const { domain, types, message } = await permitTypedData(tft, circulating.address, alice.address, 9n, deadline);
-      const forged = Signature.from(await bob.signTypedData(domain, types, message));
-      await expect(tft.permit(circulating.address, alice.address, 9n, deadline, forged.v, forged.r, forged.s))
-        .to.be.revertedWithCustomError(tft, "ERC2612InvalidSigner")
-        .withArgs(bob.address, circulating.address);
-    });
+  shouldBehaveLikePermit(async function () {
+    const { tft, circulating, alice, bob } = await loadFixture(deployTft);
+    return { token: tft, owner: circulating, spender: alice, stranger: bob, now: time.latest };
   });
 });
