@@ -61,5 +61,11 @@ export const snapshotEvmTask = task("snapshot:evm", "Snapshots an ERC-20's balan
     type: ArgumentType.INT,
     defaultValue: 10_000,
   })
+  .addOption({
+    name: "attempts",
+    description: "Attempts per request before an endpoint counts as unreachable",
+    type: ArgumentType.INT,
+    defaultValue: 6,
+  })
   .setAction(() => import("./actions/snapshot-evm.js"))
   .build();

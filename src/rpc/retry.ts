@@ -1,6 +1,6 @@
 import { RpcError } from "../errors.js";
 import { classifyRpcError, type ErrorKind } from "./classify.js";
-import { HttpStatusError, RpcTimeoutError } from "./errors.js";
+import { HttpStatusError, JsonRpcError, RpcTimeoutError } from "./errors.js";
 import type { RequestOptions, RpcTransport } from "./transport.js";
 
 export interface RetryOptions {
@@ -23,9 +23,10 @@ export interface RetryOptions {
 /**
  * Retries transient failures of another transport with exponential backoff and jitter, and
  * bounds each attempt with a timeout. After the last attempt it throws {@link RpcError} naming
- * the endpoint. Errors that retrying cannot fix pass through at once: `range` refusals (the
- * caller shrinks the range) and JSON-RPC errors such as reverts unchanged; an HTTP status such as
- * 401 or 404, which means the endpoint itself is wrong, as an {@link RpcError} after one attempt.
+ * the endpoint. Errors that retrying cannot fix end the request at once: `range` refusals (the
+ * caller shrinks the range) and JSON-RPC errors such as reverts pass through unchanged; anything
+ * else (an HTTP status such as 401 or 404, a URL fetch refuses) means the endpoint itself is
+ * wrong and becomes an {@link RpcError} after that one attempt.
  */
 export class RetryingTransport implements RpcTransport {
   readonly endpoint: string;
@@ -65,8 +66,8 @@ export class RetryingTransport implements RpcTransport {
       const kind = this.#classify(error, method, params);
       if (kind === "range") throw error;
       if (kind === "fatal") {
-        if (error instanceof HttpStatusError) throw new RpcError(this.endpoint, attempt, `${method}: ${error.message}`);
-        throw error;
+        if (error instanceof JsonRpcError) throw error;
+        throw new RpcError(this.endpoint, attempt, `${method}: ${describe(error)}`);
       }
       if (attempt >= this.#attempts) throw new RpcError(this.endpoint, attempt, `${method}: ${describe(error)}`);
       const delayMs = this.#delay(attempt, error);
@@ -101,8 +102,10 @@ export class RetryingTransport implements RpcTransport {
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? `${error.message} (${code})` : error.message;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code === "string") return `${error.message} (${cause.code})`;
+  if (typeof cause?.message === "string" && cause.message !== "") return `${error.message} (${cause.message})`;
+  return error.message;
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -27,6 +27,7 @@ interface SnapshotEvmArgs {
   exclude: string;
   sample: number;
   maxRange: number;
+  attempts: number;
 }
 
 const TASK = "snapshot:evm";
@@ -51,6 +52,7 @@ async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promi
   const fromBlock = blockNumber(args.fromBlock, "--from-block");
   if (args.out === undefined) throw bad("--out", "required: the CSV file to write");
   if (!Number.isSafeInteger(args.maxRange) || args.maxRange < 1) throw bad("--max-range", "must be at least 1");
+  if (args.attempts < 1) throw bad("--attempts", "must be at least 1");
   if (args.sample < 0) throw bad("--sample", "must not be negative");
   if (args.confirmations < 0) throw bad("--confirmations", "must not be negative");
   const checkpoint = args.checkpoint ?? `${args.out}.checkpoint.json`;
@@ -63,7 +65,8 @@ async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promi
   process.once("SIGINT", onSigint);
   let bar: cliProgress.SingleBar | undefined;
   try {
-    const head = BigInt((await new RetryingTransport(transport).request("eth_blockNumber", [])) as string);
+    const retry = { attempts: args.attempts };
+    const head = BigInt((await new RetryingTransport(transport, retry).request("eth_blockNumber", [])) as string);
     const block = chooseBlock(args, fromBlock, head, checkpoint);
     if (block > head) throw bad("--block", `${block} is beyond the chain head ${head} of ${transport.endpoint}`);
     if (fromBlock > block) throw bad("--from-block", `${fromBlock} is after the snapshot block ${block}`);
@@ -87,6 +90,7 @@ async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promi
       exclude,
       sample: args.sample,
       maxRange: args.maxRange,
+      retry,
       signal: abort.signal,
       onProgress,
       out: args.out,
