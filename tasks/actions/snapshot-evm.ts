@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 
-import { HardhatPluginError } from "@nomicfoundation/hardhat-errors";
 import cliProgress from "cli-progress";
 import { isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -33,15 +32,7 @@ interface SnapshotEvmArgs {
 const TASK = "snapshot:evm";
 
 export default async function snapshotEvmAction(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    try {
-      await run(args, hre);
-    } catch (error) {
-      // A snapshot that does not add up is an expected outcome to report in one line, like bad input.
-      if (error instanceof SnapshotError) throw new HardhatPluginError("gpufog", error.message, error);
-      throw error;
-    }
-  });
+  await cli(() => run(args, hre));
 }
 
 async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
