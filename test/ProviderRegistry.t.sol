@@ -115,7 +115,9 @@ contract ProviderRegistryHandler is Test {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _caller(callerSeed, n.provider);
         bool unbonded =
-            n.provider != address(0) && n.status == IProviderRegistry.Status.None && block.timestamp >= n.unbondingEnds;
+            n.provider != address(0) &&
+                n.status == IProviderRegistry.Status.None &&
+                !(block.timestamp < n.unbondingEnds);
         bool ok = caller == n.provider && unbonded && n.stake > 0;
         uint256 before = gut.balanceOf(address(registry));
         vm.prank(caller);
@@ -228,7 +230,7 @@ contract ProviderRegistryHandler is Test {
     /// @dev Compares every node's status with the one seen before the call, and records it.
     function _after(Call call, uint256 target, uint256 balanceBefore) internal {
         uint256 count = registry.nodeCount();
-        for (uint256 id = 1; id <= count; ++id) {
+        for (uint256 id = 1; id < count + 1; ++id) {
             IProviderRegistry.Status was = seen[id];
             IProviderRegistry.Status now_ = registry.leaseTerms(id).status;
             if (was == now_) continue;
@@ -307,13 +309,13 @@ contract ProviderRegistryTest is Test {
         registry = new ProviderRegistry(0, address(this), gut, 100e18, 10 minutes, 1 days, 1_000);
         registry.grantRole(registry.ESCROW_ROLE(), ESCROW);
         address[3] memory providers = [ALICE, BOB, CAROL];
+        handler = new ProviderRegistryHandler(registry, gut, ESCROW, providers);
+        targetContract(address(handler));
         for (uint256 i; i < 3; ++i) {
             gut.transfer(providers[i], 1_000_000e18);
             vm.prank(providers[i]);
             gut.approve(address(registry), type(uint256).max);
         }
-        handler = new ProviderRegistryHandler(registry, gut, ESCROW, providers);
-        targetContract(address(handler));
     }
 
     function testFuzz_RequiredStake_IsMinStakeTimesTuRoundedUp(uint256 minStake, uint256 gpuCount) public {
@@ -341,30 +343,30 @@ contract ProviderRegistryTest is Test {
     /// @dev One invariant function per campaign: each runs 256 × 50 handler calls, so the table
     /// checks share one campaign and the stake checks another.
     function invariant_TransitionsAreInTheTable() public view {
-        assertEq(handler.illegalTransitions(), 0, "status changes outside the table");
-        assertEq(handler.wrongOutcomes(), 0, "calls accepted or refused against the table");
-        assertEq(handler.wrongEffects(), 0, "heartbeats, stakes or slashes with the wrong effect");
+        assertEq(handler.illegalTransitions(), 0, "transition not in table");
+        assertEq(handler.wrongOutcomes(), 0, "outcome against table");
+        assertEq(handler.wrongEffects(), 0, "wrong effect");
         uint256 count = registry.nodeCount();
-        for (uint256 id = 1; id <= count; ++id) {
+        for (uint256 id = 1; id < count + 1; ++id) {
             IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
             bool held = t.status == IProviderRegistry.Status.Sharing || t.status == IProviderRegistry.Status.Reserved;
-            if (held) assertTrue(t.engaged, "Sharing or Reserved node not engaged");
+            if (held) assertTrue(t.engaged, "held node not engaged");
             if (t.status == IProviderRegistry.Status.Idle || t.status == IProviderRegistry.Status.None)
                 assertTrue(!t.engaged, "Idle or None node engaged");
         }
     }
 
     function invariant_StakeIsBalanceMinusUnbondingAndLeavesOnlyWhenUnbonded() public view {
-        assertEq(handler.earlyOutflows(), 0, "GUT left the registry before an unbonding ended");
+        assertEq(handler.earlyOutflows(), 0, "GUT left before unbonding ended");
         uint256 active;
         uint256 unbonding;
         uint256 count = registry.nodeCount();
-        for (uint256 id = 1; id <= count; ++id) {
+        for (uint256 id = 1; id < count + 1; ++id) {
             IProviderRegistry.NodeInfo memory n = registry.node(id);
             if (n.status == IProviderRegistry.Status.None) unbonding += n.stake;
             else active += n.stake;
         }
-        assertEq(active, gut.balanceOf(address(registry)) - unbonding, "active stakes = balance - unbonding");
+        assertEq(active, gut.balanceOf(address(registry)) - unbonding, "active != balance - unbonding");
         assertEq(active, registry.totalStaked(), "totalStaked");
         assertEq(unbonding, registry.totalUnbonding(), "totalUnbonding");
     }
