@@ -7,7 +7,11 @@ import { registryContext } from "../registry-context.js";
 export default async function catalogList(args: { registry: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await cli(async () => {
     const { registry } = await registryContext(hre, args, "catalog:list");
-    const rows = (await readCatalog(registry)).map((e) => [e.model, formatTu(e.milliTu), e.retired ? "retired" : ""]);
-    console.log(formatTable(["model", "TU", ""], rows));
+    const rows = (await readCatalog(registry)).map((e) => [
+      e.model,
+      formatTu(e.milliTu),
+      e.retired ? "retired" : "active",
+    ]);
+    console.log(formatTable(["model", "TU", "status"], rows));
   });
 }
