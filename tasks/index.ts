@@ -1,5 +1,6 @@
 import { benchTask } from "./bench.js";
+import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
 
 /** Every task of the project, registered in hardhat.config.ts. */
-export const tasks = [benchTask, snapshotEvmTask];
+export const tasks = [benchTask, snapshotEvmTask, ...registryTasks];
