@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { network } from "hardhat";
 
 import { closedForm, split, SUPPLY_FLOOR, TFT_UNIT } from "../src/emission.js";
@@ -577,6 +578,42 @@ describe("BuybackEmission", function () {
       const expected = await f.emission.claimable(f.alice.address, epochs);
       expect(expected > 0n).to.equal(true);
       await expect(f.emission.connect(f.alice).claim(epochs)).to.changeTokenBalance(ethers, f.tft, f.alice, expected);
+    });
+  });
+
+  describe("wash leasing", function () {
+    // Model: a provider leases its own node, so the lease's price nets out and its cost is the
+    // protocol fee `fee` (GUT), which earns it `fee` points. A competitor pays `competing` in the
+    // same epoch. The keeper sells that epoch's fees on the real pool in the next epoch (phase
+    // one), so the washer's reward is its share of 80 % × minerShare of the TFT bought. It is
+    // valued two ways: at the buyback's own execution price, and by selling it back to the pool.
+    it("returns strictly less than the fee, across fee levels and competing volume", async function () {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt({ min: 1n, max: 5_000n * TFT_UNIT }),
+          fc.bigInt({ min: 0n, max: 5_000n * TFT_UNIT }),
+          async (fee, competing) => {
+            const f = await loadFixture(deployFixture);
+            const [gut, tft] = [await f.gut.getAddress(), await f.tft.getAddress()];
+            await nextEpoch(f);
+            await payFee(f, "gut", f.alice.address, fee);
+            if (competing > 0n) await payFee(f, "gut", f.bob.address, competing);
+            await nextEpoch(f);
+            await observeAndWait(f, gut);
+            await buybackAtTwap(f, gut, fee + competing);
+            const bought = await f.emission.totalBoughtBack();
+            await nextEpoch(f);
+            const reward = await f.emission.claimable(f.alice.address, [1n]);
+            expect(reward * 10_000n * 10_000n <= ((bought * fee) / (fee + competing)) * 8_000n * 9_000n + 10n ** 8n).to.equal(true);
+            expect((reward * (fee + competing)) / bought < fee).to.equal(true);
+            if (reward > 0n) {
+              const [, back] = (await f.uni.router.getFunction("getAmountsOut")(reward, [tft, gut])) as bigint[];
+              expect(back < fee).to.equal(true);
+            }
+          },
+        ),
+        { numRuns: 12 },
+      );
     });
   });
 
