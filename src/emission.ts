@@ -148,7 +148,12 @@ export function closedForm(reserve: bigint, burnable: bigint): ClosedForm {
   };
 }
 
-/** A synthetic revenue stream: TFT bought back per day, growing geometrically. */
+/**
+ * A synthetic revenue stream: TFT bought back per day, growing geometrically, in whole TFT. Whole
+ * amounts keep every split exact; with arbitrary wei amounts each phase-one buyback may release up
+ * to one wei less than 80 % (releases round down, in the reserve's favour), so phase one would
+ * end a few hundred wei later than the closed form.
+ */
 export interface RevenueStream {
   /** TFT bought back on day 0. */
   firstDay: bigint;
@@ -162,7 +167,7 @@ export const DEFAULT_STREAM: RevenueStream = { firstDay: 150_000n * TFT_UNIT, gr
 export function revenueOn(stream: RevenueStream, day: number): bigint {
   let amount = stream.firstDay;
   for (let d = 0; d < day; d++) amount += (amount * stream.growthPpm) / 1_000_000n;
-  return amount;
+  return amount - (amount % TFT_UNIT);
 }
 
 export interface SimulationPoint {
@@ -183,7 +188,7 @@ export function simulate(stream: RevenueStream, minerShareBps: bigint, maxDays =
   let amount = stream.firstDay;
   const sim: Simulation = { points: [{ day: 0, state }] };
   for (let day = 1; day <= maxDays; day++) {
-    state = applyBuyback(state, amount, minerShareBps);
+    state = applyBuyback(state, amount - (amount % TFT_UNIT), minerShareBps);
     amount += (amount * stream.growthPpm) / 1_000_000n;
     const point = { day, state };
     sim.points.push(point);
