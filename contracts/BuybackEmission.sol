@@ -43,14 +43,15 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     /// @inheritdoc IBuybackEmission
     uint256 public immutable genesis;
 
-    /// @inheritdoc IBuybackEmission
-    address public treasury;
-    /// @inheritdoc IBuybackEmission
-    uint256 public twapWindow = 30 minutes;
-    /// @inheritdoc IBuybackEmission
-    uint256 public maxSlippageBps = 200;
-    /// @inheritdoc IBuybackEmission
-    uint256 public minerShareBps = 9_000;
+    /// @dev The admin's parameters, packed in one slot that every buyback reads.
+    struct Params {
+        address treasury;
+        uint32 twapWindow;
+        uint16 maxSlippageBps;
+        uint16 minerShareBps;
+    }
+
+    Params private _params;
 
     /// @inheritdoc IBuybackEmission
     uint256 public reserveLeft;
@@ -101,7 +102,7 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         tft = tft_;
         router = router_;
         factory = IUniswapV2Router02(router_).factory();
-        treasury = treasury_;
+        _params = Params(treasury_, 30 minutes, 200, 9_000);
         epochLength = epochLength_;
         genesis = block.timestamp;
     }
@@ -117,7 +118,12 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IFeeCollector
-    function recordFee(address provider, address token, uint256 fee, uint256 workPoints) external onlyRole(ESCROW_ROLE) {
+    function recordFee(
+        address provider,
+        address token,
+        uint256 fee,
+        uint256 workPoints
+    ) external onlyRole(ESCROW_ROLE) {
         if (provider == address(0)) revert ZeroAddress("provider");
         if (token == tft) {
             uint256 unaccounted = IERC20(tft).balanceOf(address(this)) - _accountedTft();
@@ -135,7 +141,7 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         address[] memory path = routeOf(tokenIn);
         for (uint256 i; i + 1 < path.length; ++i) {
             address pair = _pairOf(path[i], path[i + 1]);
-            if (_observations[pair].record(pair, twapWindow / 2)) emit Observed(pair, block.timestamp);
+            if (_observations[pair].record(pair, _params.twapWindow / 2)) emit Observed(pair, block.timestamp);
         }
     }
 
@@ -156,10 +162,11 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
             (tftOut, quote) = (amountIn, amountIn);
         } else {
             quote = twapQuote(tokenIn, amountIn);
-            uint256 minAllowed = (quote * (_BPS - maxSlippageBps)) / _BPS;
+            uint256 slippage = _params.maxSlippageBps;
+            uint256 minAllowed = (quote * (_BPS - slippage)) / _BPS;
             if (minTftOut < minAllowed) revert BelowTwapQuote(minTftOut, minAllowed);
             tftOut = _swap(tokenIn, amountIn, minTftOut, deadline);
-            uint256 maxAllowed = (quote * (_BPS + maxSlippageBps)) / _BPS;
+            uint256 maxAllowed = (quote * (_BPS + slippage)) / _BPS;
             if (tftOut > maxAllowed) revert AboveTwapQuote(tftOut, maxAllowed);
         }
         totalBoughtBack += tftOut;
@@ -191,7 +198,7 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         if (maxSlippageBps_ < 1 || maxSlippageBps_ > 2_000) {
             revert ParameterOutOfBounds("maxSlippageBps", maxSlippageBps_, 1, 2_000);
         }
-        (twapWindow, maxSlippageBps) = (window, maxSlippageBps_);
+        (_params.twapWindow, _params.maxSlippageBps) = (uint32(window), uint16(maxSlippageBps_));
         emit TwapParamsSet(window, maxSlippageBps_);
     }
 
@@ -200,14 +207,14 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         if (minerShareBps_ < 5_000 || minerShareBps_ > 9_900) {
             revert ParameterOutOfBounds("minerShareBps", minerShareBps_, 5_000, 9_900);
         }
-        minerShareBps = minerShareBps_;
+        _params.minerShareBps = uint16(minerShareBps_);
         emit MinerShareSet(minerShareBps_);
     }
 
     /// @inheritdoc IBuybackEmission
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (treasury_ == address(0)) revert ZeroAddress("treasury");
-        treasury = treasury_;
+        _params.treasury = treasury_;
         emit TreasurySet(treasury_);
     }
 
@@ -216,6 +223,26 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         if (tokenIn == address(0)) revert ZeroAddress("tokenIn");
         _via[tokenIn] = via;
         emit RouteSet(tokenIn, via);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function treasury() external view returns (address) {
+        return _params.treasury;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function twapWindow() external view returns (uint256) {
+        return _params.twapWindow;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function maxSlippageBps() external view returns (uint256) {
+        return _params.maxSlippageBps;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function minerShareBps() external view returns (uint256) {
+        return _params.minerShareBps;
     }
 
     /// @inheritdoc IBuybackEmission
@@ -278,7 +305,7 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         quote = amountIn;
         for (uint256 i; i + 1 < path.length; ++i) {
             address pair = _pairOf(path[i], path[i + 1]);
-            quote = _observations[pair].consult(pair, path[i], quote, twapWindow);
+            quote = _observations[pair].consult(pair, path[i], quote, _params.twapWindow);
         }
     }
 
@@ -304,8 +331,9 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     /// assigns the miners' part to the previous epoch's points (or carries it when there are none).
     function _settle(uint256 amount) private {
         Split memory s = EmissionMath.split(amount, reserveLeft, ITFT(tft).burnable());
+        Params memory p = _params;
         uint256 released = s.fromReserve + s.fromBuyback;
-        uint256 toMiners = (released * minerShareBps) / _BPS;
+        uint256 toMiners = (released * p.minerShareBps) / _BPS;
         uint256 toOperations = released - toMiners;
         uint256 current = currentEpoch();
         uint256 rewardEpoch = current == 0 ? 0 : current - 1;
@@ -327,7 +355,7 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
             ERC20Burnable(tft).burn(s.burned);
             emit Burned(s.burned, totalBurned);
         }
-        if (toOperations > 0) IERC20(tft).safeTransfer(treasury, toOperations);
+        if (toOperations > 0) IERC20(tft).safeTransfer(p.treasury, toOperations);
         if (released > 0) emit Released(rewardEpoch, s.fromReserve, s.fromBuyback, toMiners, toOperations);
     }
 

@@ -31,7 +31,11 @@ export interface EmissionStats {
 /** Reads the emission's state and projects the buyback volume left to each milestone. */
 export async function readEmissionStats(emission: BuybackEmission): Promise<EmissionStats> {
   const tft = ITFT__factory.connect(await emission.tft(), emission.runner);
-  const [phase, reserveLeft, totalSupply] = [await emission.phase(), await emission.reserveLeft(), await tft.totalSupply()];
+  const [phase, reserveLeft, totalSupply] = [
+    await emission.phase(),
+    await emission.reserveLeft(),
+    await tft.totalSupply(),
+  ];
   const floor = 100_000_000n * 10n ** 18n;
   const [rewardEpoch, amount] = await emission.pendingPool();
   const projection = projectBuybackVolume(reserveLeft, totalSupply - floor);
@@ -84,7 +88,12 @@ export async function prepareBuyback(
   const amountIn = opts.amount ?? available;
   if (amountIn === 0n) throw new InputError("emission:buyback", undefined, "amount", "nothing to buy back");
   if (amountIn > available) {
-    throw new InputError("emission:buyback", undefined, "amount", `${amountIn} is more than the ${available} available`);
+    throw new InputError(
+      "emission:buyback",
+      undefined,
+      "amount",
+      `${amountIn} is more than the ${available} available`,
+    );
   }
   const maxSlippage = await emission.maxSlippageBps();
   const margin = opts.marginBps ?? 10n;

@@ -153,7 +153,8 @@ class Canvas {
     for (let i = 0; i <= steps; i++) {
       const x = x0 + ((x1 - x0) * i) / steps;
       const y = y0 + ((y1 - y0) * i) / steps;
-      for (let dx = -r; dx <= thickness - 1 - r; dx++) for (let dy = -r; dy <= thickness - 1 - r; dy++) this.set(x + dx, y + dy, c);
+      for (let dx = -r; dx <= thickness - 1 - r; dx++)
+        for (let dy = -r; dy <= thickness - 1 - r; dy++) this.set(x + dx, y + dy, c);
     }
   }
 

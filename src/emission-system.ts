@@ -37,7 +37,10 @@ export interface EmissionSystem {
  * chain, funds the reserve from the deployer (TFT's reserve holder) and seeds a GUT/TFT pool from
  * the deployer's premine and circulating TFT. The deployer is the admin, with no delay.
  */
-export async function deployEmissionSystem(deployer: Signer, opts: EmissionSystemOptions = {}): Promise<EmissionSystem> {
+export async function deployEmissionSystem(
+  deployer: Signer,
+  opts: EmissionSystemOptions = {},
+): Promise<EmissionSystem> {
   const me = await deployer.getAddress();
   const gut = await new GUT__factory(deployer).deploy(0n, me, me);
   const tft = await new TFT__factory(deployer).deploy(me, opts.circulating ?? 650_000_000n * TFT_UNIT, me);

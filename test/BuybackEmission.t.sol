@@ -111,14 +111,14 @@ contract EmissionHandler is Test {
         uint256 balance = tft.balanceOf(address(this));
         uint256 burnable = tft.burnable();
         amount = bound(amount, 0, (balance < burnable ? balance : burnable) / 4);
-        tft.burn(amount);
         userBurned += amount;
+        tft.burn(amount);
     }
 
     function strayTransfer(uint256 amount) external {
         amount = bound(amount, 0, tft.balanceOf(address(this)) / 100);
-        tft.transfer(address(emission), amount);
         strays += amount;
+        tft.transfer(address(emission), amount);
     }
 }
 
@@ -149,8 +149,8 @@ abstract contract EmissionInvariants is Test {
     /// (reserve left + released is the allocation); supply never goes below the floor, and only
     /// this contract's burns count (holders' own burns release nothing).
     function invariant_SupplyReserveAndReleases() public view {
-        assertLe(emission.totalReleased() * 10_000, handler.phaseOneBurned() * 8_000, "released > 80% of phase-one burns");
-        assertLe(emission.totalReleased() * 10_000, emission.totalBurned() * 8_000, "released > 80% of burns");
+        assertLe(emission.totalReleased() * 10_000, handler.phaseOneBurned() * 8_000, "phase-1 release > 80% of burns");
+        assertLe(emission.totalReleased() * 10_000, emission.totalBurned() * 8_000, "release > 80% of all burns");
         assertEq(emission.reserveLeft() + emission.totalReleased(), tft.reserveAllocation(), "reserve + released");
         assertGe(tft.totalSupply(), tft.SUPPLY_FLOOR(), "supply >= floor");
         assertEq(
@@ -167,25 +167,25 @@ abstract contract EmissionInvariants is Test {
         uint256 current = emission.currentEpoch();
         uint256[] memory epochs = new uint256[](current + 1);
         uint256 assigned = emission.carriedOver();
-        for (uint256 e; e <= current; ++e) {
+        for (uint256 e; e < current + 1; ++e) {
             epochs[e] = e;
             assigned += emission.epochRewards(e);
         }
         address[3] memory providers = handler.providers();
         uint256 claimable;
         for (uint256 i; i < 3; ++i) claimable += emission.claimable(providers[i], epochs);
-        assertLe(claimable + handler.claimed(), handler.toMiners(), "claimable + claimed > released to miners");
+        assertLe(claimable + handler.claimed(), handler.toMiners(), "claimable+claimed > to miners");
         assertEq(emission.minerRewardsUnclaimed() + handler.claimed(), handler.toMiners(), "miner bucket");
-        assertLe(assigned, handler.toMiners(), "assigned to epochs > released to miners");
+        assertLe(assigned, handler.toMiners(), "assigned > to miners");
         assertEq(handler.doubleClaimsPaid(), 0, "a second claim paid");
         uint256 buckets = emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingTftFees();
-        assertEq(tft.balanceOf(address(emission)), buckets + handler.strays(), "balance = buckets + strays");
+        assertEq(tft.balanceOf(address(emission)), buckets + handler.strays(), "balance != buckets + strays");
     }
 
     /// @dev Every buyback burned and released exactly what `previewSplit` said, every claim paid
     /// what `claimable` said, and nothing was refused that should have passed.
     function invariant_ExactSplitsAndNoUnexpectedReverts() public view {
-        assertEq(handler.wrongSplits(), 0, "a buyback or claim moved other amounts than previewed");
+        assertEq(handler.wrongSplits(), 0, "moved != previewed");
         assertEq(handler.unexpectedReverts(), 0, "unexpected revert");
     }
 
@@ -227,48 +227,56 @@ contract BuybackEmissionTest is Test {
         reserve = bound(reserve, 0, 1_000 * M);
         burnable = bound(burnable, 0, 900 * M);
         IBuybackEmission.Split memory s = EmissionMath.split(amount, reserve, burnable);
-        assertEq(s.inPhaseOne + s.inPhaseTwo + s.atFloor, amount, "phases cover the amount");
-        assertEq(s.burned + s.fromBuyback, amount, "bought TFT is burned or released");
+        assertEq(s.inPhaseOne + s.inPhaseTwo + s.atFloor, amount, "phases != amount");
+        assertEq(s.burned + s.fromBuyback, amount, "burned + released != amount");
         assertLe(s.fromReserve, reserve, "reserve never negative");
-        assertLe(s.fromReserve * 10_000, s.inPhaseOne * 8_000, "phase one releases <= 80 %");
+        assertLe(s.fromReserve * 10_000, s.inPhaseOne * 8_000, "phase-1 release > 80 %");
         assertLe(s.burned, burnable, "never below the floor");
         assertEq(s.burned - s.inPhaseOne, s.inPhaseTwo / 2, "phase two burns half");
-        if (s.inPhaseTwo > 0) assertEq(s.fromReserve, reserve, "phase two only once the reserve is out");
-        if (s.atFloor > 0) assertEq(s.burned, burnable, "floor only once nothing is burnable");
+        if (s.inPhaseTwo > 0) assertEq(s.fromReserve, reserve, "phase 2 before reserve out");
+        if (s.atFloor > 0) assertEq(s.burned, burnable, "floor before burnable is 0");
     }
 
     function testFuzz_Split_PhaseOneEndsExactly(uint256 reserve, uint256 extra) public pure {
         reserve = bound(reserve, 1, 1_000 * M);
         uint256 toExhaust = (reserve * 10_000 + 7_999) / 8_000;
-        assertEq(EmissionMath.split(toExhaust, reserve, type(uint128).max).fromReserve, reserve, "exhausted at the boundary");
-        assertLe(EmissionMath.split(toExhaust - 1, reserve, type(uint128).max).fromReserve + 1, reserve, "not one wei before");
+        assertEq(
+            EmissionMath.split(toExhaust, reserve, type(uint128).max).fromReserve,
+            reserve,
+            "not exhausted at boundary"
+        );
+        assertLe(
+            EmissionMath.split(toExhaust - 1, reserve, type(uint128).max).fromReserve + 1,
+            reserve,
+            "not one wei before"
+        );
         extra = bound(extra, 0, 1_000 * M);
         IBuybackEmission.Split memory one = EmissionMath.split(toExhaust + extra, reserve, type(uint128).max);
         IBuybackEmission.Split memory two = EmissionMath.split(extra, 0, type(uint128).max - toExhaust);
-        assertEq(one.burned, toExhaust + two.burned, "crossing = two buybacks cut at the boundary (burn)");
-        assertEq(one.fromBuyback, two.fromBuyback, "crossing = two buybacks cut at the boundary (release)");
+        assertEq(one.burned, toExhaust + two.burned, "crossing != two cut (burn)");
+        assertEq(one.fromBuyback, two.fromBuyback, "crossing != two cut (release)");
     }
 
     function testFuzz_Split_FloorReachedExactly(uint256 burnable, uint256 extra) public pure {
         burnable = bound(burnable, 1, 900 * M);
-        IBuybackEmission.Split memory at = EmissionMath.split(2 * burnable, 0, burnable);
-        assertEq(at.burned, burnable, "2 x burnable reaches the floor");
-        assertEq(at.atFloor, 0, "and not past it");
+        IBuybackEmission.Split memory exact = EmissionMath.split(2 * burnable, 0, burnable);
+        assertEq(exact.burned, burnable, "2 x burnable misses floor");
+        assertEq(exact.atFloor, 0, "and not past it");
         assertLe(EmissionMath.split(2 * burnable - 1, 0, burnable).burned + 1, burnable, "one wei short");
         extra = bound(extra, 1, 1_000 * M);
         IBuybackEmission.Split memory over = EmissionMath.split(2 * burnable + extra, 0, burnable);
         assertEq(over.burned, burnable, "burns stop at the floor");
-        assertEq(over.fromBuyback, burnable + extra, "released: phase-two half plus everything at the floor");
+        assertEq(over.fromBuyback, burnable + extra, "released != half + floor part");
         // An odd last wei still fits phase two (its half rounds down to nothing).
         assertGe(over.atFloor + 1, extra, "the rest is at the floor");
     }
 
     function test_Split_MilestonesMatchClosedForm() public pure {
         IBuybackEmission.Split memory p1 = EmissionMath.split(437_500_000e18, 350 * M, 900 * M);
-        assertEq(p1.fromReserve, 350 * M, "phase one ends after 437.5M burned");
+        assertEq(p1.fromReserve, 350 * M, "phase 1 != 437.5M burned");
         assertEq(1_000 * M - p1.burned, 562_500_000e18, "at 562.5M supply");
         IBuybackEmission.Split memory p2 = EmissionMath.split(925 * M, 0, 462_500_000e18);
-        assertEq(p2.burned, 462_500_000e18, "the floor after 925M more bought back");
+        assertEq(p2.burned, 462_500_000e18, "floor != 925M more");
         assertEq(p2.atFloor, 0, "exactly");
     }
 
@@ -302,15 +310,25 @@ contract BuybackEmissionTest is Test {
         uint256[] memory epochs = new uint256[](1);
         epochs[0] = emission.currentEpoch() - 2;
         uint256 got = emission.claimable(WASHER, epochs);
-        uint256 ratioBps = phase == 1 ? 8_000 : phase == 2 ? 5_000 : 10_000;
+        uint256 ratioBps =
+            phase == 1
+                ? 8_000
+                : phase == 2
+                    ? 5_000
+                    : 10_000;
         // Phase two burns the half rounded down, so its release may exceed r x fee by one wei.
-        assertLe(got * 100_000_000, fee * ratioBps * minerShare + 100_000_000, "got <= r x minerShare x fee");
-        assertTrue(got < fee, "wash leasing returns strictly less than the fee");
+        assertLe(got * 100_000_000, fee * ratioBps * minerShare + 100_000_000, "got > r x share x fee");
+        assertTrue(got < fee, "wash lease returned >= fee");
     }
 
     /// @dev A fresh system in `phase`, with no pool carried over.
     function _washSetup(uint8 phase) internal returns (BuybackEmission emission, TFT tft) {
-        uint256 circulating = phase == 1 ? 650 * M : phase == 2 ? 960 * M : 950 * M;
+        uint256 circulating =
+            phase == 1
+                ? 650 * M
+                : phase == 2
+                    ? 960 * M
+                    : 950 * M;
         tft = new TFT(address(this), circulating, address(this));
         emission = new BuybackEmission(0, address(this), address(tft), address(new RouterStub()), address(1), 1 days);
         emission.grantRole(emission.ESCROW_ROLE(), address(this));

@@ -98,15 +98,13 @@ describe("BuybackEmission", function () {
       const [rIn, rOut] = gutIsToken0 ? [r0, r1] : [r1, r0];
       const before = await f.tft.balanceOf(f.trader.address);
       await f.gut.connect(f.trader).approve(await f.uni.router.getAddress(), M);
-      await f.uni.router
-        .connect(f.trader)
-        .getFunction("swapExactTokensForTokens")(
-          M,
-          0n,
-          [await f.gut.getAddress(), await f.tft.getAddress()],
-          f.trader.address,
-          await deadline(),
-        );
+      await f.uni.router.connect(f.trader).getFunction("swapExactTokensForTokens")(
+        M,
+        0n,
+        [await f.gut.getAddress(), await f.tft.getAddress()],
+        f.trader.address,
+        await deadline(),
+      );
       expect((await f.tft.balanceOf(f.trader.address)) - before).to.equal(getAmountOut(M, rIn, rOut));
     });
   });
@@ -265,15 +263,23 @@ describe("BuybackEmission", function () {
       await f.emission.observe(gut);
       await time.increase(600);
       await f.gut.connect(f.trader).approve(await f.uni.router.getAddress(), M);
-      await f.uni.router
-        .connect(f.trader)
-        .getFunction("swapExactTokensForTokens")(M / 10n, 0n, [gut, await f.tft.getAddress()], f.trader.address, 2n ** 40n);
+      await f.uni.router.connect(f.trader).getFunction("swapExactTokensForTokens")(
+        M / 10n,
+        0n,
+        [gut, await f.tft.getAddress()],
+        f.trader.address,
+        2n ** 40n,
+      );
       await time.increase(WINDOW);
       const quote = await f.emission.twapQuote(gut, 12_345n * TFT_UNIT);
       const observations = await f.emission.observationsOf(f.gutTftPair!);
       const state = await readPairState(f.pair);
       const ts = twapQuoteHop(
-        observations.map((o) => ({ timestamp: o.timestamp, price0Cumulative: o.price0Cumulative, price1Cumulative: o.price1Cumulative })),
+        observations.map((o) => ({
+          timestamp: o.timestamp,
+          price0Cumulative: o.price0Cumulative,
+          price1Cumulative: o.price1Cumulative,
+        })),
         state,
         BigInt(await time.latest()),
         BigInt(WINDOW),
@@ -343,9 +349,13 @@ describe("BuybackEmission", function () {
       const honestQuote = await f.emission.twapQuote(gut, amount);
       // The attacker buys TFT with 300,000 GUT (30 % of the pool) right before the keeper.
       await f.gut.connect(f.trader).approve(await f.uni.router.getAddress(), 300_000n * TFT_UNIT);
-      await f.uni.router
-        .connect(f.trader)
-        .getFunction("swapExactTokensForTokens")(300_000n * TFT_UNIT, 0n, [gut, tft], f.trader.address, 2n ** 40n);
+      await f.uni.router.connect(f.trader).getFunction("swapExactTokensForTokens")(
+        300_000n * TFT_UNIT,
+        0n,
+        [gut, tft],
+        f.trader.address,
+        2n ** 40n,
+      );
       // The spot quote (what a naive keeper would ask the router for) is far below the TWAP…
       const [, spotOut] = (await f.uni.router.getFunction("getAmountsOut")(amount, [gut, tft])) as bigint[];
       const twapNow = await f.emission.twapQuote(gut, amount);
@@ -373,17 +383,20 @@ describe("BuybackEmission", function () {
       await payFee(f, "gut", f.alice.address, amount);
       await observeAndWait(f, gut);
       await f.tft.connect(f.trader).approve(await f.uni.router.getAddress(), 300_000n * TFT_UNIT);
-      await f.uni.router
-        .connect(f.trader)
-        .getFunction("swapExactTokensForTokens")(300_000n * TFT_UNIT, 0n, [tft, gut], f.trader.address, 2n ** 40n);
+      await f.uni.router.connect(f.trader).getFunction("swapExactTokensForTokens")(
+        300_000n * TFT_UNIT,
+        0n,
+        [tft, gut],
+        f.trader.address,
+        2n ** 40n,
+      );
       const quote = await f.emission.twapQuote(gut, amount);
       const maxAllowed = (quote * 10_200n) / 10_000n;
       // The keeper leaves a margin above the minimum, since the average drifts towards the moved price.
       const min = minTftOut(quote, 150n);
-      await expect(f.emission.connect(f.keeper).buyback(gut, amount, min, await deadline())).to.be.revertedWithCustomError(
-        f.emission,
-        "AboveTwapQuote",
-      );
+      await expect(
+        f.emission.connect(f.keeper).buyback(gut, amount, min, await deadline()),
+      ).to.be.revertedWithCustomError(f.emission, "AboveTwapQuote");
       const [, spotOut] = (await f.uni.router.getFunction("getAmountsOut")(amount, [gut, tft])) as bigint[];
       expect(spotOut > maxAllowed).to.equal(true);
     });
@@ -409,7 +422,7 @@ describe("BuybackEmission", function () {
       expect(quote).to.be.closeTo(2_000n * TFT_UNIT, TFT_UNIT);
       await expect(buybackAtTwap(f, usdAddr, 1_000n * 10n ** 6n)).to.emit(f.emission, "Burned");
       expect(await usd.balanceOf(await f.emission.getAddress())).to.equal(0n);
-      expect((await f.emission.totalBurned()) > (1_950n * TFT_UNIT)).to.equal(true);
+      expect((await f.emission.totalBurned()) > 1_950n * TFT_UNIT).to.equal(true);
     });
 
     it("burns TFT fees with no swap, and never a stray transfer", async function () {
@@ -498,9 +511,21 @@ describe("BuybackEmission", function () {
       for (const amount of [1n, 3n, 999n, 12_345n * TFT_UNIT + 7n, 437_500_000n * TFT_UNIT + 13n, 2_000n * M]) {
         const got = await f.emission.previewSplit(amount);
         const want = split(amount, RESERVE, await f.tft.burnable());
-        expect([got.burned, got.fromReserve, got.fromBuyback, got.inPhaseOne, got.inPhaseTwo, got.atFloor]).to.deep.equal(
-          [want.burned, want.fromReserve, want.fromBuyback, want.inPhaseOne, want.inPhaseTwo, want.atFloor],
-        );
+        expect([
+          got.burned,
+          got.fromReserve,
+          got.fromBuyback,
+          got.inPhaseOne,
+          got.inPhaseTwo,
+          got.atFloor,
+        ]).to.deep.equal([
+          want.burned,
+          want.fromReserve,
+          want.fromBuyback,
+          want.inPhaseOne,
+          want.inPhaseTwo,
+          want.atFloor,
+        ]);
       }
     });
   });
@@ -553,7 +578,7 @@ describe("BuybackEmission", function () {
         "RolledOver",
       );
       const carried = await f.emission.carriedOver();
-      expect(carried).to.equal(((10n * TFT_UNIT * 8000n) / 10_000n) * 9000n / 10_000n);
+      expect(carried).to.equal((((10n * TFT_UNIT * 8000n) / 10_000n) * 9000n) / 10_000n);
       await nextEpoch(f); // epoch 4: releases go to epoch 3 (alice's points), carry included
       await payFee(f, "tft", f.bob.address, 10n * TFT_UNIT);
       await f.emission.connect(f.keeper).buyback(tft, 10n * TFT_UNIT, 0n, await deadline());
@@ -604,7 +629,9 @@ describe("BuybackEmission", function () {
             const bought = await f.emission.totalBoughtBack();
             await nextEpoch(f);
             const reward = await f.emission.claimable(f.alice.address, [1n]);
-            expect(reward * 10_000n * 10_000n <= ((bought * fee) / (fee + competing)) * 8_000n * 9_000n + 10n ** 8n).to.equal(true);
+            expect(
+              reward * 10_000n * 10_000n <= ((bought * fee) / (fee + competing)) * 8_000n * 9_000n + 10n ** 8n,
+            ).to.equal(true);
             expect((reward * (fee + competing)) / bought < fee).to.equal(true);
             if (reward > 0n) {
               const [, back] = (await f.uni.router.getFunction("getAmountsOut")(reward, [tft, gut])) as bigint[];
@@ -627,8 +654,14 @@ describe("BuybackEmission", function () {
       await expect(f.emission.setTwapParams(3600, 0))
         .to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds")
         .withArgs("maxSlippageBps", 0, 1, 2000);
-      await expect(f.emission.setTwapParams(DAY + 1, 50)).to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds");
-      await expect(f.emission.setTwapParams(3600, 2001)).to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds");
+      await expect(f.emission.setTwapParams(DAY + 1, 50)).to.be.revertedWithCustomError(
+        f.emission,
+        "ParameterOutOfBounds",
+      );
+      await expect(f.emission.setTwapParams(3600, 2001)).to.be.revertedWithCustomError(
+        f.emission,
+        "ParameterOutOfBounds",
+      );
       await expect(f.emission.setMinerShare(7000)).to.emit(f.emission, "MinerShareSet").withArgs(7000);
       await expect(f.emission.setMinerShare(9901))
         .to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds")

@@ -14,7 +14,11 @@ export default async function emission(hre: HardhatRuntimeEnvironment): Promise<
   const { gut, tft, emission } = await deployEmissionSystem(admin);
   await emission.grantRole(await emission.KEEPER_ROLE(), admin.address);
   await emission.grantRole(await emission.ESCROW_ROLE(), admin.address);
-  const [gutAddr, tftAddr, emissionAddr] = [await gut.getAddress(), await tft.getAddress(), await emission.getAddress()];
+  const [gutAddr, tftAddr, emissionAddr] = [
+    await gut.getAddress(),
+    await tft.getAddress(),
+    await emission.getAddress(),
+  ];
   const day = Number(await emission.epochLength());
   const deadline = async () => BigInt(await time.latest()) + 600n;
   const pay = async (token: typeof gut | typeof tft, amount: bigint) => {
@@ -40,9 +44,7 @@ export default async function emission(hre: HardhatRuntimeEnvironment): Promise<
   const observeGas = await gasOf(emission.observe(gutAddr));
   await time.increase(1800);
   const quote = await emission.twapQuote(gutAddr, 1_000n * TFT_UNIT);
-  const swapGas = await gasOf(
-    emission.buyback(gutAddr, 1_000n * TFT_UNIT, minTftOut(quote, 150n), await deadline()),
-  );
+  const swapGas = await gasOf(emission.buyback(gutAddr, 1_000n * TFT_UNIT, minTftOut(quote, 150n), await deadline()));
   const burnGas = await gasOf(emission.buyback(tftAddr, 100n * TFT_UNIT, 0n, await deadline()));
   const claimOne = await gasOf(emission.connect(provider).claim([epochs[0]!]));
   const claimTen = await gasOf(emission.connect(provider).claim(epochs.slice(1, 11)));

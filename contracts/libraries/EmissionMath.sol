@@ -41,15 +41,15 @@ library EmissionMath {
             return s;
         }
         uint256 half = (rest * BURN_BPS) / BPS;
-        if (half <= burnableLeft) {
-            s.inPhaseTwo = rest;
-            s.burned += half;
-            s.fromBuyback = rest - half;
-        } else {
+        if (half > burnableLeft) {
             s.inPhaseTwo = Math.ceilDiv(burnableLeft * BPS, BURN_BPS);
             s.atFloor = rest - s.inPhaseTwo;
             s.burned += burnableLeft;
             s.fromBuyback = rest - burnableLeft;
+        } else {
+            s.inPhaseTwo = rest;
+            s.burned += half;
+            s.fromBuyback = rest - half;
         }
     }
 }

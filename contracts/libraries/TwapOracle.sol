@@ -47,7 +47,8 @@ library TwapOracle {
             if (o.timestamp == 0) continue;
             uint256 age = block.timestamp - o.timestamp;
             if (age > oldestAge) oldestAge = age;
-            if (age >= window && age < bestAge) (bestAge, best) = (age, o);
+            if (age < window) continue;
+            if (age < bestAge) (bestAge, best) = (age, o);
         }
         if (bestAge == type(uint256).max) revert IBuybackEmission.ObservationTooYoung(pair, oldestAge, window);
         if (bestAge > 2 * window) revert IBuybackEmission.ObservationStale(pair, bestAge, 2 * window);

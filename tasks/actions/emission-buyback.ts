@@ -26,9 +26,7 @@ export default async function buyback(
     console.log(`selling ${formatToken(b.amountIn, "", decimals)}; TWAP quote ${formatToken(b.twapQuote, "TFT")}`);
     console.log(`minTftOut ${formatToken(b.minTftOut, "TFT")}, deadline ${b.deadline}`);
     const receipt = await (await emission.buyback(b.token, b.amountIn, b.minTftOut, b.deadline)).wait();
-    const bought = receipt?.logs
-      .map((l) => emission.interface.parseLog(l))
-      .find((l) => l?.name === "BoughtBack");
+    const bought = receipt?.logs.map((l) => emission.interface.parseLog(l)).find((l) => l?.name === "BoughtBack");
     console.log(`bought back ${formatToken((bought?.args.tftOut as bigint) ?? 0n, "TFT")} in ${receipt?.hash}`);
   });
 }

@@ -28,7 +28,8 @@ const COARSE_STEP = 25_000_000n * TFT_UNIT;
 
 export default async function simulateAction({ model }: { model: string }, hre: HardhatRuntimeEnvironment) {
   await cli(async () => {
-    if (model !== "emission") throw new InputError("simulate", undefined, "model", `unknown model "${model}"; the models are: emission`);
+    if (model !== "emission")
+      throw new InputError("simulate", undefined, "model", `unknown model "${model}"; the models are: emission`);
     await runEmission(hre);
   });
 }
@@ -40,7 +41,8 @@ async function runEmission(hre: HardhatRuntimeEnvironment): Promise<void> {
   const started = performance.now();
   const sim = simulate(DEFAULT_STREAM, MINER_SHARE_BPS);
   const modelMs = performance.now() - started;
-  if (sim.phaseOneEnd === undefined || sim.floorReached === undefined) throw new Error("the model never reached the floor");
+  if (sim.phaseOneEnd === undefined || sim.floorReached === undefined)
+    throw new Error("the model never reached the floor");
   const last = sim.floorReached.state;
   const c = closedForm(INITIAL_SUPPLY - 650_000_000n * TFT_UNIT, INITIAL_SUPPLY - SUPPLY_FLOOR);
 
@@ -63,15 +65,34 @@ async function runEmission(hre: HardhatRuntimeEnvironment): Promise<void> {
       mtft(p.state.boughtBack),
     ]);
   printTable(
-    ["day", "year", "phase", "daily buyback M", "supply M", "reserve M", "burned M", "released M", "from buybacks M", "bought back M"],
+    [
+      "day",
+      "year",
+      "phase",
+      "daily buyback M",
+      "supply M",
+      "reserve M",
+      "burned M",
+      "released M",
+      "from buybacks M",
+      "bought back M",
+    ],
     rows,
   );
 
   const milestones = [
     { what: "burned when phase one ends", model: last.boughtInPhaseOne, closed: c.phaseOneBurned },
-    { what: "supply when phase one ends", model: INITIAL_SUPPLY - last.boughtInPhaseOne, closed: c.supplyAtPhaseOneEnd },
+    {
+      what: "supply when phase one ends",
+      model: INITIAL_SUPPLY - last.boughtInPhaseOne,
+      closed: c.supplyAtPhaseOneEnd,
+    },
     { what: "bought back in phase two to the floor", model: last.boughtInPhaseTwo, closed: c.phaseTwoBoughtBack },
-    { what: "bought back in total to the floor", model: last.boughtInPhaseOne + last.boughtInPhaseTwo, closed: c.boughtBackToFloor },
+    {
+      what: "bought back in total to the floor",
+      model: last.boughtInPhaseOne + last.boughtInPhaseTwo,
+      closed: c.boughtBackToFloor,
+    },
   ];
   console.log("\nmilestones (model vs closed form)");
   printTable(
@@ -79,7 +100,8 @@ async function runEmission(hre: HardhatRuntimeEnvironment): Promise<void> {
     milestones.map((m) => [m.what, fmt(m.model), fmt(m.closed), m.model === m.closed ? "yes" : "NO"]),
   );
   console.log(`phase one ends on day ${sim.phaseOneEnd.day}, the floor is reached on day ${sim.floorReached.day}`);
-  if (milestones.some((m) => m.model !== m.closed)) throw new Error("the model's milestones differ from the closed form");
+  if (milestones.some((m) => m.model !== m.closed))
+    throw new Error("the model's milestones differ from the closed form");
 
   const { ethers, networkHelpers } = await hre.network.create();
   const [deployer] = await ethers.getSigners();
@@ -136,7 +158,9 @@ function plot(points: { day: number; state: SupplyState }[], phaseOneEnd: number
   const line = (name: string, color: Rgb, f: (s: SupplyState) => bigint) => ({
     name,
     color,
-    points: points.filter((_, i) => i % 5 === 0 || i === points.length - 1).map((p) => [years(p.day), mtft(f(p.state))] as [number, number]),
+    points: points
+      .filter((_, i) => i % 5 === 0 || i === points.length - 1)
+      .map((p) => [years(p.day), mtft(f(p.state))] as [number, number]),
   });
   const lastYear = Math.ceil(years(points[points.length - 1]!.day));
   return renderLineChart({
