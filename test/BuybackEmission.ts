@@ -668,6 +668,9 @@ describe("BuybackEmission", function () {
         .withArgs("minerShareBps", 9901, 5000, 9900);
       await expect(f.emission.setMinerShare(4999)).to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds");
       await expect(f.emission.setTreasury(f.bob.address)).to.emit(f.emission, "TreasurySet").withArgs(f.bob.address);
+      expect(await f.emission.treasury()).to.equal(f.bob.address);
+      expect(await f.emission.minerShareBps()).to.equal(7000n);
+      expect(await f.emission.maxSlippageBps()).to.equal(50n);
       await expect(f.emission.setTreasury(ethers.ZeroAddress))
         .to.be.revertedWithCustomError(f.emission, "ZeroAddress")
         .withArgs("treasury");
