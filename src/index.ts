@@ -2,3 +2,10 @@ export { permitTypedData, signPermit, type PermitToken, type PermitTypedData, ty
 export { formatToken } from "./format.js";
 export { InputError, RpcError } from "./errors.js";
 export { toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
+export * from "./emission.js";
+export { readEmissionStats, prepareBuyback, claimableEpochs, connectEmission, parseAmount } from "./emission-client.js";
+export type { EmissionStats, PreparedBuyback } from "./emission-client.js";
+export { deployEmissionSystem, type EmissionSystem, type EmissionSystemOptions } from "./emission-system.js";
+export { crossCheckContract, type CrossCheckResult } from "./emission-crosscheck.js";
+export { renderLineChart, encodePng, crc32, type LineChart, type Series } from "./emission-plot.js";
+export * from "./uniswap.js";

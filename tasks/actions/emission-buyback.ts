@@ -15,7 +15,8 @@ export default async function buyback(
     const [keeper] = await ethers.getSigners();
     const emission = await connectEmission("emission:buyback", args.emission, keeper!);
     if (!ethers.isAddress(args.token)) throw new InputError("emission:buyback", undefined, "token", "not an address");
-    const decimals = Number(await ITFT__factory.connect(args.token, keeper!).decimals());
+    const token = ITFT__factory.connect(args.token, keeper!);
+    const [decimals, symbol] = [Number(await token.decimals()), await token.symbol()];
     const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     const b = await prepareBuyback(emission, args.token, {
       amount: parseAmount("emission:buyback", "amount", args.amount, decimals),
@@ -23,7 +24,7 @@ export default async function buyback(
       deadlineSeconds: args.deadlineSeconds,
       now,
     });
-    console.log(`selling ${formatToken(b.amountIn, "", decimals)}; TWAP quote ${formatToken(b.twapQuote, "TFT")}`);
+    console.log(`selling ${formatToken(b.amountIn, symbol, decimals)}; TWAP quote ${formatToken(b.twapQuote, "TFT")}`);
     console.log(`minTftOut ${formatToken(b.minTftOut, "TFT")}, deadline ${b.deadline}`);
     const receipt = await (await emission.buyback(b.token, b.amountIn, b.minTftOut, b.deadline)).wait();
     const bought = receipt?.logs.map((l) => emission.interface.parseLog(l)).find((l) => l?.name === "BoughtBack");
