@@ -6,8 +6,6 @@ import {
   decodeBytes32String,
   encodeBytes32String,
   formatUnits,
-  getAddress,
-  isAddress,
   parseUnits,
   toUtf8Bytes,
 } from "ethers";
@@ -15,6 +13,7 @@ import {
 import { ProviderRegistry__factory, type ProviderRegistry } from "../types/index.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { InputError } from "./errors.js";
+import { parseAddressInput, type Source } from "./parse.js";
 
 /** The registry's `Status` enum, by value. `None` means the node does not exist. */
 export const NODE_STATUSES = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
@@ -47,7 +46,6 @@ export interface CatalogEntry {
 }
 
 /** Where an input came from, for `InputError`: a task name, or a file. */
-export type Source = string;
 
 export function statusName(value: bigint | number): NodeStatus {
   const name = NODE_STATUSES[Number(value)];
@@ -97,32 +95,6 @@ export function parseTu(text: string, source: Source, field = "tu"): bigint {
   const milliTu = parseUnits(text.trim(), 3);
   if (milliTu === 0n) throw new InputError(source, undefined, field, "the rating must be above 0");
   return milliTu;
-}
-
-export function parseAddressInput(text: string, source: Source, field: string): string {
-  if (!isAddress(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not an address`);
-  return getAddress(text.trim());
-}
-
-/** A whole number in `[min, max]`. */
-export function parseInteger(text: string, source: Source, field: string, min = 0n, max?: bigint): bigint {
-  if (!/^\d+$/.test(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not a whole number`);
-  const value = BigInt(text.trim());
-  if (value < min || (max !== undefined && value > max)) {
-    const range = max === undefined ? `at least ${min}` : `from ${min} to ${max}`;
-    throw new InputError(source, undefined, field, `${value} is out of range (${range})`);
-  }
-  return value;
-}
-
-/** A decimal token amount ("0.25") in the token's smallest unit. */
-export function parseAmount(text: string, decimals: number, source: Source, field: string): bigint {
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not an amount`);
-  try {
-    return parseUnits(text.trim(), decimals);
-  } catch {
-    throw new InputError(source, undefined, field, `"${text}" has more than ${decimals} decimals`);
-  }
 }
 
 /** The registry at `address`, after checking that a contract lives there. */

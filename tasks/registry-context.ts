@@ -3,14 +3,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { ContractTransactionResponse, Signer } from "ethers";
 
 import { InputError } from "../src/errors.js";
-import {
-  connectRegistry,
-  parseAddressInput,
-  parseInteger,
-  toNodeView,
-  type NodeStatus,
-  type NodeView,
-} from "../src/registry.js";
+import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
+import { parseAddressInput, parseInteger } from "../src/parse.js";
 import type { ProviderRegistry } from "../types/index.js";
 
 /** The registry named by `--registry` on the selected network, with the `--from` signer. */

@@ -15,13 +15,12 @@ import {
   modelId,
   modelName,
   nodeRows,
-  parseAmount,
-  parseInteger,
   parseStatus,
   parseTu,
   registerNode,
   runHeartbeatAgent,
 } from "../src/registry.js";
+import { parseAmount, parseInteger } from "../src/parse.js";
 
 // The task tests run tasks through `hre.tasks`, which connect with `network.getOrCreate()`: the
 // same cached in-process chain this file deploys to.

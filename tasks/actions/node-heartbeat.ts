@@ -1,7 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
-import { parseInteger, runHeartbeatAgent } from "../../src/registry.js";
+import { runHeartbeatAgent } from "../../src/registry.js";
+import { parseInteger } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { expectNode, mined, readNode, registryContext } from "../registry-context.js";
 

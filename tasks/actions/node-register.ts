@@ -3,7 +3,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatUnits } from "ethers";
 
 import { InputError } from "../../src/errors.js";
-import { parseAddressInput, parseAmount, parseInteger, registerNode, tokenLabel } from "../../src/registry.js";
+import { registerNode, tokenLabel } from "../../src/registry.js";
+import { parseAddressInput, parseAmount, parseInteger } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { registryContext } from "../registry-context.js";
 

@@ -5,11 +5,11 @@ import {
   formatTable,
   listNodes,
   nodeRows,
-  parseAddressInput,
   parseStatus,
   tokenLabel,
   type TokenLabel,
 } from "../../src/registry.js";
+import { parseAddressInput } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { registryContext } from "../registry-context.js";
 

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+import {IBuybackEmission} from "./interfaces/IBuybackEmission.sol";
+import {IFeeCollector} from "./interfaces/IFeeCollector.sol";
+import {ITFT} from "./interfaces/ITFT.sol";
+import {IUniswapV2Factory} from "./interfaces/uniswap/IUniswapV2Factory.sol";
+import {IUniswapV2Router02} from "./interfaces/uniswap/IUniswapV2Router02.sol";
+import {EmissionMath} from "./libraries/EmissionMath.sol";
+import {TwapOracle} from "./libraries/TwapOracle.sol";
+
+/// @title BuybackEmission
+/// @notice Buyback-and-burn with reserve releases and per-epoch mining rewards. See {IBuybackEmission}.
+contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using TwapOracle for TwapOracle.Ring;
+
+    /// @inheritdoc IBuybackEmission
+    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
+    /// @inheritdoc IBuybackEmission
+    bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
+    /// @inheritdoc IBuybackEmission
+    uint256 public constant RELEASE_BPS = EmissionMath.RELEASE_BPS;
+    /// @inheritdoc IBuybackEmission
+    uint256 public constant BURN_BPS = EmissionMath.BURN_BPS;
+
+    uint256 private constant _BPS = 10_000;
+
+    /// @inheritdoc IBuybackEmission
+    address public immutable tft;
+    /// @inheritdoc IBuybackEmission
+    address public immutable router;
+    /// @inheritdoc IBuybackEmission
+    address public immutable factory;
+    /// @inheritdoc IBuybackEmission
+    uint256 public immutable epochLength;
+    /// @inheritdoc IBuybackEmission
+    uint256 public immutable genesis;
+
+    /// @dev The admin's parameters, packed in one slot that every buyback reads.
+    struct Params {
+        address treasury;
+        uint32 twapWindow;
+        uint16 maxSlippageBps;
+        uint16 minerShareBps;
+    }
+
+    Params private _params;
+
+    /// @inheritdoc IBuybackEmission
+    uint256 public reserveLeft;
+    /// @inheritdoc IBuybackEmission
+    uint256 public minerRewardsUnclaimed;
+    /// @inheritdoc IBuybackEmission
+    uint256 public pendingTftFees;
+    /// @inheritdoc IBuybackEmission
+    uint256 public carriedOver;
+    /// @inheritdoc IBuybackEmission
+    uint256 public totalBurned;
+    /// @inheritdoc IBuybackEmission
+    uint256 public totalReleased;
+    /// @inheritdoc IBuybackEmission
+    uint256 public totalDistributed;
+    /// @inheritdoc IBuybackEmission
+    uint256 public totalBoughtBack;
+
+    bool private _funded;
+    mapping(address tokenIn => address via) private _via;
+    mapping(address pair => TwapOracle.Ring) private _observations;
+    mapping(uint256 epoch => mapping(address provider => uint256 points)) private _points;
+    /// @inheritdoc IBuybackEmission
+    mapping(uint256 epoch => uint256 points) public totalPoints;
+    /// @inheritdoc IBuybackEmission
+    mapping(uint256 epoch => uint256 amount) public epochRewards;
+
+    /// @param adminDelay The delay of a default-admin transfer.
+    /// @param admin The default admin (governance).
+    /// @param tft_ The TFT token.
+    /// @param router_ The Uniswap V2 Router02.
+    /// @param treasury_ The operations treasury.
+    /// @param epochLength_ The epoch length in seconds (1 hour to 30 days).
+    constructor(
+        uint48 adminDelay,
+        address admin,
+        address tft_,
+        address router_,
+        address treasury_,
+        uint256 epochLength_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+        if (tft_ == address(0)) revert ZeroAddress("tft");
+        if (router_ == address(0)) revert ZeroAddress("router");
+        if (treasury_ == address(0)) revert ZeroAddress("treasury");
+        if (epochLength_ < 1 hours || epochLength_ > 30 days) {
+            revert ParameterOutOfBounds("epochLength", epochLength_, 1 hours, 30 days);
+        }
+        tft = tft_;
+        router = router_;
+        factory = IUniswapV2Router02(router_).factory();
+        _params = Params(treasury_, 30 minutes, 200, 9_000);
+        epochLength = epochLength_;
+        genesis = block.timestamp;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function fundReserve() external {
+        if (_funded) revert ReserveAlreadyFunded();
+        uint256 amount = ITFT(tft).reserveAllocation();
+        _funded = true;
+        reserveLeft = amount;
+        IERC20(tft).safeTransferFrom(msg.sender, address(this), amount);
+        emit ReserveFunded(msg.sender, amount);
+    }
+
+    /// @inheritdoc IFeeCollector
+    function recordFee(
+        address provider,
+        address token,
+        uint256 fee,
+        uint256 workPoints
+    ) external onlyRole(ESCROW_ROLE) {
+        if (provider == address(0)) revert ZeroAddress("provider");
+        if (token == tft) {
+            uint256 unaccounted = IERC20(tft).balanceOf(address(this)) - _accountedTft();
+            if (fee > unaccounted) revert FeeNotReceived(fee, unaccounted);
+            pendingTftFees += fee;
+        }
+        uint256 epoch = currentEpoch();
+        _points[epoch][provider] += workPoints;
+        totalPoints[epoch] += workPoints;
+        emit FeeRecorded(provider, token, epoch, fee, workPoints);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function observe(address tokenIn) external {
+        address[] memory path = routeOf(tokenIn);
+        for (uint256 i; i + 1 < path.length; ++i) {
+            address pair = _pairOf(path[i], path[i + 1]);
+            if (_observations[pair].record(pair, _params.twapWindow / 2)) emit Observed(pair, block.timestamp);
+        }
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function buyback(
+        address tokenIn,
+        uint256 amountIn,
+        uint256 minTftOut,
+        uint256 deadline
+    ) external onlyRole(KEEPER_ROLE) nonReentrant returns (uint256 tftOut) {
+        if (!_funded) revert ReserveNotFunded();
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
+        if (amountIn == 0) revert ZeroAmount();
+        uint256 quote;
+        if (tokenIn == tft) {
+            if (amountIn > pendingTftFees) revert ExceedsPendingTftFees(amountIn, pendingTftFees);
+            pendingTftFees -= amountIn;
+            (tftOut, quote) = (amountIn, amountIn);
+        } else {
+            quote = twapQuote(tokenIn, amountIn);
+            uint256 slippage = _params.maxSlippageBps;
+            uint256 minAllowed = (quote * (_BPS - slippage)) / _BPS;
+            if (minTftOut < minAllowed) revert BelowTwapQuote(minTftOut, minAllowed);
+            tftOut = _swap(tokenIn, amountIn, minTftOut, deadline);
+            uint256 maxAllowed = (quote * (_BPS + slippage)) / _BPS;
+            if (tftOut > maxAllowed) revert AboveTwapQuote(tftOut, maxAllowed);
+        }
+        totalBoughtBack += tftOut;
+        emit BoughtBack(msg.sender, tokenIn, amountIn, tftOut, quote);
+        _settle(tftOut);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function claim(uint256[] calldata epochs) external nonReentrant returns (uint256 amount) {
+        uint256 current = currentEpoch();
+        for (uint256 i; i < epochs.length; ++i) {
+            uint256 epoch = epochs[i];
+            if (epoch + 2 > current) revert EpochNotFinal(epoch, current);
+            uint256 points = _points[epoch][msg.sender];
+            if (points == 0) continue;
+            delete _points[epoch][msg.sender];
+            uint256 share = (epochRewards[epoch] * points) / totalPoints[epoch];
+            amount += share;
+            emit RewardClaimed(msg.sender, epoch, share);
+        }
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        minerRewardsUnclaimed -= amount;
+        IERC20(tft).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function setTwapParams(uint256 window, uint256 maxSlippageBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (window < 5 minutes || window > 1 days) revert ParameterOutOfBounds("window", window, 5 minutes, 1 days);
+        if (maxSlippageBps_ < 1 || maxSlippageBps_ > 2_000) {
+            revert ParameterOutOfBounds("maxSlippageBps", maxSlippageBps_, 1, 2_000);
+        }
+        (_params.twapWindow, _params.maxSlippageBps) = (uint32(window), uint16(maxSlippageBps_));
+        emit TwapParamsSet(window, maxSlippageBps_);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function setMinerShare(uint256 minerShareBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (minerShareBps_ < 5_000 || minerShareBps_ > 9_900) {
+            revert ParameterOutOfBounds("minerShareBps", minerShareBps_, 5_000, 9_900);
+        }
+        _params.minerShareBps = uint16(minerShareBps_);
+        emit MinerShareSet(minerShareBps_);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (treasury_ == address(0)) revert ZeroAddress("treasury");
+        _params.treasury = treasury_;
+        emit TreasurySet(treasury_);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function setRoute(address tokenIn, address via) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (tokenIn == address(0)) revert ZeroAddress("tokenIn");
+        _via[tokenIn] = via;
+        emit RouteSet(tokenIn, via);
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function treasury() external view returns (address) {
+        return _params.treasury;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function twapWindow() external view returns (uint256) {
+        return _params.twapWindow;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function maxSlippageBps() external view returns (uint256) {
+        return _params.maxSlippageBps;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function minerShareBps() external view returns (uint256) {
+        return _params.minerShareBps;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function currentEpoch() public view returns (uint256) {
+        return (block.timestamp - genesis) / epochLength;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function pointsOf(uint256 epoch, address provider) external view returns (uint256) {
+        return _points[epoch][provider];
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function pendingPool() external view returns (uint256 rewardEpoch, uint256 amount) {
+        uint256 current = currentEpoch();
+        rewardEpoch = current == 0 ? 0 : current - 1;
+        amount = epochRewards[rewardEpoch];
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function claimable(address provider, uint256[] calldata epochs) external view returns (uint256 amount) {
+        uint256 current = currentEpoch();
+        for (uint256 i; i < epochs.length; ++i) {
+            uint256 epoch = epochs[i];
+            uint256 points = _points[epoch][provider];
+            if (epoch + 2 > current || points == 0) continue;
+            amount += (epochRewards[epoch] * points) / totalPoints[epoch];
+        }
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function phase() external view returns (Phase) {
+        if (!_funded) return Phase.Unfunded;
+        if (ITFT(tft).burnable() == 0) return Phase.Floor;
+        return reserveLeft > 0 ? Phase.One : Phase.Two;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function maxCirculatingSupply() external view returns (uint256) {
+        return IERC20(tft).totalSupply() - reserveLeft;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function routeOf(address tokenIn) public view returns (address[] memory path) {
+        address via = _via[tokenIn];
+        path = new address[](via == address(0) ? 2 : 3);
+        path[0] = tokenIn;
+        if (via != address(0)) path[1] = via;
+        path[path.length - 1] = tft;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function observationsOf(address pair) external view returns (Observation[4] memory) {
+        return _observations[pair].slots;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function twapQuote(address tokenIn, uint256 amountIn) public view returns (uint256 quote) {
+        address[] memory path = routeOf(tokenIn);
+        quote = amountIn;
+        for (uint256 i; i + 1 < path.length; ++i) {
+            address pair = _pairOf(path[i], path[i + 1]);
+            quote = _observations[pair].consult(pair, path[i], quote, _params.twapWindow);
+        }
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function previewSplit(uint256 amount) external view returns (Split memory) {
+        return EmissionMath.split(amount, reserveLeft, ITFT(tft).burnable());
+    }
+
+    function _swap(address tokenIn, uint256 amountIn, uint256 minTftOut, uint256 deadline) private returns (uint256) {
+        uint256 before = IERC20(tft).balanceOf(address(this));
+        IERC20(tokenIn).forceApprove(router, amountIn);
+        IUniswapV2Router02(router).swapExactTokensForTokens(
+            amountIn,
+            minTftOut,
+            routeOf(tokenIn),
+            address(this),
+            deadline
+        );
+        return IERC20(tft).balanceOf(address(this)) - before;
+    }
+
+    /// @dev Burns and releases `amount` TFT that the contract holds outside its buckets, and
+    /// assigns the miners' part to the previous epoch's points (or carries it when there are none).
+    function _settle(uint256 amount) private {
+        Split memory s = EmissionMath.split(amount, reserveLeft, ITFT(tft).burnable());
+        Params memory p = _params;
+        uint256 released = s.fromReserve + s.fromBuyback;
+        uint256 toMiners = (released * p.minerShareBps) / _BPS;
+        uint256 toOperations = released - toMiners;
+        uint256 current = currentEpoch();
+        uint256 rewardEpoch = current == 0 ? 0 : current - 1;
+
+        reserveLeft -= s.fromReserve;
+        totalReleased += s.fromReserve;
+        totalDistributed += s.fromBuyback;
+        totalBurned += s.burned;
+        minerRewardsUnclaimed += toMiners;
+        if (current > 0 && totalPoints[rewardEpoch] > 0) {
+            epochRewards[rewardEpoch] += toMiners + carriedOver;
+            carriedOver = 0;
+        } else if (toMiners > 0) {
+            carriedOver += toMiners;
+            emit RolledOver(rewardEpoch, toMiners, carriedOver);
+        }
+
+        if (s.burned > 0) {
+            ERC20Burnable(tft).burn(s.burned);
+            emit Burned(s.burned, totalBurned);
+        }
+        if (toOperations > 0) IERC20(tft).safeTransfer(p.treasury, toOperations);
+        if (released > 0) emit Released(rewardEpoch, s.fromReserve, s.fromBuyback, toMiners, toOperations);
+    }
+
+    function _pairOf(address tokenA, address tokenB) private view returns (address pair) {
+        pair = IUniswapV2Factory(factory).getPair(tokenA, tokenB);
+        if (pair == address(0)) revert PairNotFound(tokenA, tokenB);
+    }
+
+    function _accountedTft() private view returns (uint256) {
+        return reserveLeft + minerRewardsUnclaimed + pendingTftFees;
+    }
+}

@@ -1,0 +1,19 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { connectEmission } from "../../src/emission-client.js";
+import { InputError } from "../../src/errors.js";
+import { cli } from "../cli.js";
+
+export default async function observe(
+  args: { emission: string; token: string },
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  await cli(async () => {
+    const { ethers } = await hre.network.getOrCreate();
+    const [signer] = await ethers.getSigners();
+    const emission = await connectEmission("emission:observe", args.emission, signer!);
+    if (!ethers.isAddress(args.token)) throw new InputError("emission:observe", undefined, "token", "not an address");
+    const receipt = await (await emission.observe(args.token)).wait();
+    console.log(`recorded ${receipt?.logs.length ?? 0} observation(s) on the route of ${args.token}`);
+  });
+}

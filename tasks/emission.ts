@@ -1,0 +1,62 @@
+import { ArgumentType } from "hardhat/types/arguments";
+import { task } from "hardhat/config";
+
+export const simulateTask = task("simulate", "Runs a model of the system and writes its results to bench/results/")
+  .addPositionalArgument({ name: "model", description: "The model to run: emission" })
+  .setAction(() => import("./actions/simulate.js"))
+  .build();
+
+export const emissionObserveTask = task("emission:observe", "Records a TWAP observation of a fee token's pairs")
+  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({ name: "token", description: "The fee token", defaultValue: "" })
+  .setAction(() => import("./actions/emission-observe.js"))
+  .build();
+
+export const emissionBuybackTask = task(
+  "emission:buyback",
+  "Buys TFT back with a fee token, minTftOut from the TWAP and the configured slippage",
+)
+  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({ name: "token", description: "The fee token (TFT burns TFT fees with no swap)", defaultValue: "" })
+  .addOption({ name: "amount", description: "Amount in token units (default: all of it)", defaultValue: "" })
+  .addOption({
+    name: "marginBps",
+    description: "How far inside the contract's slippage limit minTftOut stays",
+    type: ArgumentType.BIGINT,
+    defaultValue: 10n,
+  })
+  .addOption({
+    name: "deadlineSeconds",
+    description: "Seconds until the swap's deadline",
+    type: ArgumentType.BIGINT,
+    defaultValue: 600n,
+  })
+  .setAction(() => import("./actions/emission-buyback.js"))
+  .build();
+
+export const emissionStatsTask = task("emission:stats", "Prints the emission's phase, reserve, burns and projections")
+  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .setAction(() => import("./actions/emission-stats.js"))
+  .build();
+
+export const rewardsPendingTask = task("rewards:pending", "Prints a provider's claimable mining rewards")
+  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({ name: "provider", description: "The provider (default: the first account)", defaultValue: "" })
+  .addOption({ name: "from", description: "First epoch to look at", type: ArgumentType.BIGINT, defaultValue: 0n })
+  .setAction(() => import("./actions/rewards-pending.js"))
+  .build();
+
+export const rewardsClaimTask = task("rewards:claim", "Claims every final epoch with rewards in one call")
+  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({ name: "from", description: "First epoch to look at", type: ArgumentType.BIGINT, defaultValue: 0n })
+  .setAction(() => import("./actions/rewards-claim.js"))
+  .build();
+
+export const emissionTasks = [
+  simulateTask,
+  emissionObserveTask,
+  emissionBuybackTask,
+  emissionStatsTask,
+  rewardsPendingTask,
+  rewardsClaimTask,
+];
