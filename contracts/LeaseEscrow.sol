@@ -48,6 +48,8 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     mapping(uint256 nodeId => uint256 reservationId) public reservationOf;
     /// @inheritdoc ILeaseEscrow
     mapping(address account => mapping(address token => uint256 amount)) public owed;
+    /// @inheritdoc ILeaseEscrow
+    mapping(uint256 leaseId => uint256 fee) public forwardedFee;
 
     mapping(address token => TokenConfig) internal _tokens;
     mapping(uint256 leaseId => Lease) internal _leases;
@@ -166,9 +168,10 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
             uint256 leaseId = leaseIds[i];
             Lease storage l = _leases[leaseId];
             if (l.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
-            uint96 paid = l.status == LeaseStatus.Open
-                ? _settle(leaseId, l, registry.leaseTerms(l.nodeId).lastHeartbeat)
-                : l.paid;
+            uint96 paid =
+                l.status == LeaseStatus.Open
+                    ? _settle(leaseId, l, registry.leaseTerms(l.nodeId).lastHeartbeat)
+                    : l.paid;
             uint96 withdrawn = l.withdrawn;
             if (paid == withdrawn) continue;
             l.withdrawn = paid;
@@ -178,9 +181,31 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
                 (token, gross, fee) = (leaseToken, 0, 0);
             }
             gross += paid - withdrawn;
-            fee += LeaseMath.feeBetween(withdrawn, paid, l.feeBps);
+            fee += LeaseMath.share(paid, l.feeBps) - LeaseMath.share(withdrawn, l.feeBps);
         }
         _payOut(token, gross, fee);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function forwardFees(uint256[] calldata leaseIds) external nonReentrant {
+        address provider;
+        address token;
+        uint256 fee;
+        for (uint256 i = 0; i < leaseIds.length; ++i) {
+            uint256 leaseId = leaseIds[i];
+            Lease storage l = _leases[leaseId];
+            uint256 due = LeaseMath.share(l.withdrawn, l.feeBps);
+            uint256 forwarded = forwardedFee[leaseId];
+            if (due == forwarded) continue;
+            forwardedFee[leaseId] = due;
+            (address leaseProvider, address leaseToken) = (l.provider, l.token);
+            if (leaseProvider != provider || leaseToken != token) {
+                _forward(provider, token, fee);
+                (provider, token, fee) = (leaseProvider, leaseToken, 0);
+            }
+            fee += due - forwarded;
+        }
+        _forward(provider, token, fee);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -371,11 +396,13 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         (uint64 nodeId, address token, address provider, uint96 fee) = (r.nodeId, r.token, r.provider, r.fee);
         r.status = ReservationStatus.Started;
         delete reservationOf[nodeId];
-        leaseId = _createLease(nodeId, msg.sender, provider, token, r.rate, r.feeBps, _amount(uint256(r.deposit - fee) + _amount(extra)));
-        emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, fee, 0, leaseId);
+        uint16 feeBps = r.feeBps;
+        uint96 deposit = _amount(uint256(r.deposit - fee) + _amount(extra));
+        leaseId = _createLease(nodeId, msg.sender, provider, token, r.rate, feeBps, deposit);
+        uint256 feeLeaseId = _bookFee(nodeId, msg.sender, provider, token, feeBps, fee);
+        emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, fee, 0, leaseId, feeLeaseId);
         registry.startLease(nodeId);
         if (extra != 0) _pull(token, extra);
-        _payProvider(provider, token, fee, r.feeBps);
     }
 
     function _endReservation(
@@ -386,13 +413,40 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     ) internal {
         uint96 fee = forfeited ? 0 : r.fee;
         uint96 refund = r.deposit - fee;
-        uint64 nodeId = r.nodeId;
+        (uint64 nodeId, address customer, address token) = (r.nodeId, r.customer, r.token);
         r.status = status;
         delete reservationOf[nodeId];
-        emit ReservationEnded(reservationId, status, msg.sender, fee, refund, 0);
+        uint256 feeLeaseId = _bookFee(nodeId, customer, r.provider, token, r.feeBps, fee);
+        emit ReservationEnded(reservationId, status, msg.sender, fee, refund, 0, feeLeaseId);
         registry.release(nodeId);
-        _push(r.token, r.customer, refund);
-        _payProvider(r.provider, r.token, fee, r.feeBps);
+        _push(token, customer, refund);
+    }
+
+    /// @dev Books a reservation fee as a closed lease whose whole deposit is paid: the provider
+    /// withdraws it, and its protocol fee is forwarded, exactly like any lease's earnings.
+    function _bookFee(
+        uint64 nodeId,
+        address customer,
+        address provider,
+        address token,
+        uint16 feeBps,
+        uint96 fee
+    ) internal returns (uint256 leaseId) {
+        if (fee == 0) return 0;
+        leaseId = ++leaseCount;
+        _leases[leaseId] = Lease({
+            provider: provider,
+            deposit: fee,
+            paid: fee,
+            withdrawn: 0,
+            start: uint40(block.timestamp),
+            feeBps: feeBps,
+            status: LeaseStatus.Closed,
+            token: token,
+            rate: 0,
+            customer: customer,
+            nodeId: nodeId
+        });
     }
 
     /// @dev A provider failed its reservation if its node is Disconnect with its last heartbeat
@@ -411,26 +465,22 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         }
     }
 
-    /// @dev Sends one token's withdrawal: the provider's part, then the fee and its work points.
+    /// @dev Sends one token's withdrawal; the protocol fee stays until `forwardFees`.
     function _payOut(address token, uint256 gross, uint256 fee) internal {
         if (gross == 0) return;
         emit Withdrawn(msg.sender, token, gross - fee, fee);
         IERC20(token).safeTransfer(msg.sender, gross - fee);
-        _forwardFee(msg.sender, token, fee);
     }
 
-    /// @dev Pays a reservation fee to a provider who is not the caller: pushed, owed on failure.
-    function _payProvider(address provider, address token, uint256 amount, uint16 feeBps) internal {
-        uint256 fee = LeaseMath.share(amount, feeBps);
-        _push(token, provider, amount - fee);
-        _forwardFee(provider, token, fee);
-    }
-
-    function _forwardFee(address provider, address token, uint256 fee) internal {
+    /// @dev Sends one provider's fees in one token to the collector, then reports them with their
+    /// work points, in the same transaction as IFeeCollector requires.
+    function _forward(address provider, address token, uint256 fee) internal {
         if (fee == 0) return;
         address collector = feeCollector;
+        uint256 points = (fee * _tokens[token].weight) / _WEIGHT_UNIT;
+        emit FeesForwarded(provider, token, collector, fee, points);
         IERC20(token).safeTransfer(collector, fee);
-        IFeeCollector(collector).recordFee(provider, token, fee, (fee * _tokens[token].weight) / _WEIGHT_UNIT);
+        IFeeCollector(collector).recordFee(provider, token, fee, points);
     }
 
     /// @dev Pays a party other than the caller. A failed transfer (a blacklisted or reverting

@@ -7,6 +7,7 @@ import {IProviderRegistry} from "./IProviderRegistry.sol";
 /// @notice Customers pay for GPU time on registry nodes by the second, from a deposit in an
 /// allowlisted token; providers withdraw what their leases earned less a protocol fee, which goes
 /// to the fee collector (the buyback-and-burn emission contract) with the provider's work points.
+/// Reservations hold a node for a future window against a fee.
 /// @dev Money rules, all exact integer arithmetic:
 /// - A lease's `rate` is `pricePerTuHour × milliTu`, snapshotted at open. What it owes the
 ///   provider at time `t` is `min(deposit, rate × (t − start) / 3_600_000)`, always computed from
@@ -20,13 +21,18 @@ import {IProviderRegistry} from "./IProviderRegistry.sol";
 /// - The protocol fee is `feeBps` (snapshotted at open) of what the provider withdraws, computed
 ///   on the lease's cumulative withdrawals and rounded down, so the total fee of a lease is
 ///   exactly `withdrawn × feeBps / 10_000` however many withdrawals it took; the dust goes to the
-///   provider.
+///   provider. The fee stays in the escrow, booked to its lease, until anyone calls
+///   `forwardFees`, which transfers it to the fee collector and reports it with the provider's
+///   work points in the same transaction. Keeping the collector out of `withdraw` means a
+///   collector that reverts can never block a provider's withdrawal.
 /// - Work points are `fee × weight / 1e18`: a weight of 1e18 counts one token unit of fee as one
 ///   point. Weights must also normalise decimals and value between tokens.
-/// - Refunds, reservation fees and any other payment to a party other than the caller are pushed,
-///   and if the transfer fails (a blacklisting token, a reverting receiver) the amount is owed
-///   instead, for the payee to `claim` to any address. A transfer that fails for one party thus
-///   never blocks another party's close, refund or withdrawal.
+/// - A reservation fee the provider earns is booked as a closed lease whose whole deposit is
+///   paid: the provider withdraws it, and its protocol fee is forwarded, like any earnings.
+/// - Refunds to a customer are pushed, and if the transfer fails (a blacklisting token, a
+///   reverting receiver) the amount is owed instead, for the customer to `claim` to any address.
+///   Providers are only ever paid by their own `withdraw`. A transfer that fails for one party
+///   thus never blocks another party's close, refund or withdrawal.
 interface ILeaseEscrow {
     /// @notice A lease's status. `None` means the lease does not exist.
     enum LeaseStatus {
@@ -274,8 +280,22 @@ interface ILeaseEscrow {
     /// @param provider The provider.
     /// @param token The token.
     /// @param amount What the provider received.
-    /// @param fee The protocol fee sent to the fee collector.
+    /// @param fee The protocol fee kept for the fee collector.
     event Withdrawn(address indexed provider, address indexed token, uint256 amount, uint256 fee);
+
+    /// @notice Emitted when protocol fees go to the fee collector.
+    /// @param provider The provider whose leases paid them.
+    /// @param token The token.
+    /// @param collector The fee collector.
+    /// @param fee The amount transferred.
+    /// @param workPoints The work points reported with it.
+    event FeesForwarded(
+        address indexed provider,
+        address indexed token,
+        address indexed collector,
+        uint256 fee,
+        uint256 workPoints
+    );
 
     /// @notice Emitted when a customer reserves a node.
     /// @param reservationId The new reservation.
@@ -302,13 +322,15 @@ interface ILeaseEscrow {
     /// @param feePaid The reservation fee the provider earned (zero if forfeited).
     /// @param refund What went back (or is owed) to the customer; zero when started.
     /// @param leaseId The lease it became, or zero.
+    /// @param feeLeaseId The closed lease booking the fee for the provider, or zero.
     event ReservationEnded(
         uint256 indexed reservationId,
         ReservationStatus status,
         address indexed by,
         uint96 feePaid,
         uint96 refund,
-        uint256 indexed leaseId
+        uint256 indexed leaseId,
+        uint256 feeLeaseId
     );
 
     /// @notice Emitted when a transfer to a payee failed and the amount is owed instead.
@@ -376,11 +398,15 @@ interface ILeaseEscrow {
     /// @param nodeId The node.
     function reservationOf(uint256 nodeId) external view returns (uint256);
 
-    /// @notice What an account can `claim` in a token: refunds and payments whose transfer
-    /// failed.
+    /// @notice What an account can `claim` in a token: refunds whose transfer failed.
     /// @param account The payee.
     /// @param token The token.
     function owed(address account, address token) external view returns (uint256);
+
+    /// @notice The protocol fee of a lease already sent to the fee collector. What is left to
+    /// forward is `withdrawn × feeBps / 10_000` minus this.
+    /// @param leaseId The lease.
+    function forwardedFee(uint256 leaseId) external view returns (uint256);
 
     /// @notice What settling the lease now would give: the cumulative amount paid to the
     /// provider and the deposit left. A closed lease reports its final figures.
@@ -441,13 +467,21 @@ interface ILeaseEscrow {
     /// @return paid The lease's cumulative settled amount.
     function settle(uint256 leaseId) external returns (uint256 paid);
 
-    /// @notice Settles the caller's leases and pays their unwithdrawn earnings, less the
-    /// protocol fee, which goes to the fee collector together with the caller's work points.
-    /// Leases may be open or closed, in any tokens; consecutive leases in the same token are
+    /// @notice Settles the caller's leases and pays their unwithdrawn earnings less the protocol
+    /// fee, which stays booked to each lease until `forwardFees`. Leases may be open or closed
+    /// (including reservation-fee leases), in any tokens; consecutive leases in the same token are
     /// paid in one transfer.
     /// @dev Reverts with `NotProvider` if any lease is not the caller's.
     /// @param leaseIds The leases.
     function withdraw(uint256[] calldata leaseIds) external;
+
+    /// @notice Sends the withdrawn leases' protocol fees to the fee collector and reports each
+    /// provider's work points, transfer first and report second, in this transaction. Anyone may
+    /// call it (a keeper, or a provider who wants its points counted); leases with nothing to
+    /// forward are skipped. Consecutive leases of the same provider and token are forwarded in
+    /// one transfer and one report.
+    /// @param leaseIds The leases.
+    function forwardFees(uint256[] calldata leaseIds) external;
 
     /// @notice Settles a lease, refunds the rest of the deposit to the customer and returns the
     /// node to Idle (a Disconnect node stays Disconnect, and its provider's stake is slashed to
@@ -468,7 +502,12 @@ interface ILeaseEscrow {
     /// @param duration The window's length, in seconds.
     /// @param deposit The deposit, approved by the caller.
     /// @return reservationId The new reservation.
-    function reserve(uint256 nodeId, uint256 start, uint256 duration, uint256 deposit) external returns (uint256 reservationId);
+    function reserve(
+        uint256 nodeId,
+        uint256 start,
+        uint256 duration,
+        uint256 deposit
+    ) external returns (uint256 reservationId);
 
     /// @notice Starts the reservation's lease, inside `[start, deadline]`, with the deposit less
     /// the reservation fee, which the provider earns. Works while paused, so that a pause never
@@ -491,8 +530,8 @@ interface ILeaseEscrow {
     /// @param reservationId The reservation.
     function expireReservation(uint256 reservationId) external;
 
-    /// @notice Pays the caller what it is owed in `token` (refunds and payments whose transfer
-    /// failed) to `to`, which may be any address: a blacklisted customer claims to another one.
+    /// @notice Pays the caller what it is owed in `token` (refunds whose transfer failed) to
+    /// `to`, which may be any address: a blacklisted customer claims to another one.
     /// @param token The token.
     /// @param to The receiver.
     function claim(address token, address to) external;

@@ -34,13 +34,6 @@ library LeaseMath {
         return (amount * bps) / BPS;
     }
 
-    /// @notice The protocol fee due when a lease's cumulative withdrawals go from `before` to
-    /// `after_`. Taking the difference of the rounded cumulative fees makes a lease's total fee
-    /// exactly `share(total, bps)` however the withdrawals were split.
-    function feeBetween(uint256 before, uint256 after_, uint256 bps) internal pure returns (uint256) {
-        return share(after_, bps) - share(before, bps);
-    }
-
     /// @notice The time at which a lease's deposit runs out: the first second at which
     /// `owedAt` reaches the deposit. `type(uint256).max` for a free lease.
     function runsOutAt(uint256 rate, uint256 start, uint256 deposit) internal pure returns (uint256) {
