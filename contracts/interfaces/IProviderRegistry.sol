@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 /// @title Provider registry
 /// @notice GPU nodes rated in Turing Units (1 TU = 24 h of a GTX 1080 Ti), staked in GUT, moving
 /// through Idle / Sharing / Reserved / Disconnect. See DESIGN.md (ProviderRegistry) for the
@@ -39,6 +41,213 @@ interface IProviderRegistry {
         uint256 pricePerTuHour;
     }
 
+    /// @notice A GPU model in the catalogue.
+    /// @param milliTu The model's rating in thousandths of a Turing Unit (1000 = a GTX 1080 Ti).
+    /// @param retired A retired model takes no new nodes; nodes already registered keep running.
+    struct GpuModel {
+        uint32 milliTu;
+        bool retired;
+    }
+
+    /// @notice Everything the registry knows about a node, for dApps and tools.
+    /// @param id The node id (ids start at 1).
+    /// @param provider The node's owner. Kept after deregistration until the stake is withdrawn.
+    /// @param status The node's status; `None` once deregistered.
+    /// @param engaged Whether the escrow holds a lease or a reservation on the node.
+    /// @param verified Whether an auditor has verified the node's hardware.
+    /// @param lastHeartbeat The timestamp of the node's last heartbeat.
+    /// @param milliTu The node's rating, fixed at registration: the model's milli-TU times `gpuCount`.
+    /// @param paymentToken The token the provider prices in.
+    /// @param gpuCount The number of GPUs of the model in the node.
+    /// @param unbondingEnds When an unbonding stake becomes withdrawable; 0 while the node is registered.
+    /// @param model The catalogue id of the node's GPU model.
+    /// @param pricePerTuHour The price of one TU for one hour, in `paymentToken` units.
+    /// @param stake The GUT stake locked for the node (active, or unbonding after deregistration).
+    /// @param uri The provider's endpoint or metadata URI.
+    struct NodeInfo {
+        uint256 id;
+        address provider;
+        Status status;
+        bool engaged;
+        bool verified;
+        uint40 lastHeartbeat;
+        uint32 milliTu;
+        address paymentToken;
+        uint16 gpuCount;
+        uint40 unbondingEnds;
+        bytes32 model;
+        uint256 pricePerTuHour;
+        uint256 stake;
+        string uri;
+    }
+
+    /// @notice A status change a caller asked for is not in the transition table from `current`.
+    /// @param nodeId The node.
+    /// @param current The node's status at the call (`None` if the node does not exist).
+    error InvalidStatus(uint256 nodeId, Status current);
+
+    /// @notice `release` was called for a node the escrow does not hold.
+    /// @param nodeId The node.
+    error NotEngaged(uint256 nodeId);
+
+    /// @notice A Disconnect node that the escrow still holds cannot reconnect or deregister until
+    /// the escrow releases it, so that its `lastHeartbeat` stays what the escrow settles up to.
+    /// @param nodeId The node.
+    error NodeEngaged(uint256 nodeId);
+
+    /// @notice Only the node's provider may do this.
+    /// @param nodeId The node.
+    /// @param caller The account that called.
+    error NotProvider(uint256 nodeId, address caller);
+
+    /// @notice `markDisconnected` was called before the node's heartbeat went stale.
+    /// @param nodeId The node.
+    /// @param staleAfter The node may be marked Disconnect at any time after this timestamp.
+    error HeartbeatNotStale(uint256 nodeId, uint256 staleAfter);
+
+    /// @notice The stake of a deregistered node is still unbonding.
+    /// @param nodeId The node.
+    /// @param unbondingEnds The timestamp from which the stake can be withdrawn.
+    error StillUnbonding(uint256 nodeId, uint256 unbondingEnds);
+
+    /// @notice The node has no stake to withdraw: it is still registered, or it was withdrawn.
+    /// @param nodeId The node.
+    error NothingToWithdraw(uint256 nodeId);
+
+    /// @notice The GPU model is not in the catalogue.
+    /// @param model The catalogue id.
+    error UnknownModel(bytes32 model);
+
+    /// @notice The GPU model is retired and takes no new nodes.
+    /// @param model The catalogue id.
+    error RetiredModel(bytes32 model);
+
+    /// @notice The zero id cannot name a GPU model.
+    error ZeroModel();
+
+    /// @notice A model rating outside `[1, MAX_MILLI_TU_PER_GPU]`.
+    /// @param milliTu The rating given.
+    /// @param max The largest rating accepted.
+    error RatingOutOfRange(uint256 milliTu, uint256 max);
+
+    /// @notice A GPU count outside `[1, MAX_GPU_COUNT]`.
+    /// @param gpuCount The count given.
+    /// @param max The largest count accepted.
+    error GpuCountOutOfRange(uint256 gpuCount, uint256 max);
+
+    /// @notice A price outside `[1, type(uint128).max]`. The bound keeps the escrow's
+    /// `price × TU × seconds` arithmetic far from overflow.
+    /// @param pricePerTuHour The price given.
+    error PriceOutOfRange(uint256 pricePerTuHour);
+
+    /// @notice A URI longer than `MAX_URI_LENGTH` bytes.
+    /// @param length The URI's length in bytes.
+    /// @param max The longest URI accepted.
+    error UriTooLong(uint256 length, uint256 max);
+
+    /// @notice An argument that must be a real address was zero.
+    /// @param field The name of the argument.
+    error ZeroAddress(string field);
+
+    /// @notice A parameter outside its bounds.
+    /// @param name The parameter: "minStakePerTu", "heartbeatTimeout", "unbondingPeriod" or "slashBps".
+    /// @param value The value given.
+    /// @param min The smallest value accepted.
+    /// @param max The largest value accepted.
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+
+    /// @notice The stake transfer delivered a different amount than was asked for (a token that
+    /// takes a fee on transfer would break the stake accounting).
+    /// @param expected The amount asked for.
+    /// @param received The amount the registry's balance grew by.
+    error StakeNotReceived(uint256 expected, uint256 received);
+
+    /// @notice Emitted when a model is added to the catalogue or its rating changes. Nodes already
+    /// registered keep the rating they were registered with.
+    /// @param model The catalogue id.
+    /// @param milliTu The new rating.
+    event ModelRated(bytes32 indexed model, uint32 milliTu);
+
+    /// @notice Emitted when a model is retired or reinstated.
+    /// @param model The catalogue id.
+    /// @param retired True if the model no longer takes new nodes.
+    event ModelRetirementChanged(bytes32 indexed model, bool retired);
+
+    /// @notice Emitted when a provider registers a node (None → Idle; a `StatusChanged` follows).
+    /// @param nodeId The new node's id.
+    /// @param provider The node's owner.
+    /// @param model The catalogue id of the GPU model.
+    /// @param gpuCount The number of GPUs.
+    /// @param milliTu The node's rating.
+    /// @param paymentToken The token the provider prices in.
+    /// @param pricePerTuHour The price of one TU-hour.
+    /// @param stake The GUT stake locked.
+    /// @param uri The endpoint or metadata URI.
+    event NodeRegistered(
+        uint256 indexed nodeId,
+        address indexed provider,
+        bytes32 indexed model,
+        uint16 gpuCount,
+        uint32 milliTu,
+        address paymentToken,
+        uint256 pricePerTuHour,
+        uint256 stake,
+        string uri
+    );
+
+    /// @notice Emitted when a provider changes an Idle node's price or URI.
+    /// @param nodeId The node.
+    /// @param pricePerTuHour The new price.
+    /// @param uri The new URI.
+    event NodeUpdated(uint256 indexed nodeId, uint256 pricePerTuHour, string uri);
+
+    /// @notice Emitted on every status transition, whoever caused it.
+    /// @param nodeId The node.
+    /// @param from The status before.
+    /// @param to The status after.
+    event StatusChanged(uint256 indexed nodeId, Status from, Status to);
+
+    /// @notice Emitted when an auditor marks a node's hardware verified, or withdraws the mark.
+    /// @param nodeId The node.
+    /// @param auditor The `AUDITOR_ROLE` holder.
+    /// @param verified The new mark.
+    event NodeVerified(uint256 indexed nodeId, address indexed auditor, bool verified);
+
+    /// @notice Emitted when a deregistered node's stake starts unbonding.
+    /// @param nodeId The node.
+    /// @param provider The node's owner, who may withdraw the stake later.
+    /// @param amount The stake.
+    /// @param unbondingEnds The timestamp from which it can be withdrawn.
+    event StakeUnbonding(uint256 indexed nodeId, address indexed provider, uint256 amount, uint256 unbondingEnds);
+
+    /// @notice Emitted when a provider withdraws an unbonded stake.
+    /// @param nodeId The node.
+    /// @param provider The node's owner, who received the stake.
+    /// @param amount The amount withdrawn.
+    event StakeWithdrawn(uint256 indexed nodeId, address indexed provider, uint256 amount);
+
+    /// @notice Emitted when the escrow slashes a node's stake.
+    /// @param nodeId The node.
+    /// @param recipient Who received the slash.
+    /// @param amount The amount taken from the stake.
+    event Slashed(uint256 indexed nodeId, address indexed recipient, uint256 amount);
+
+    /// @notice Emitted when the admin sets the stake per TU (also at deployment).
+    /// @param minStakePerTu GUT (wei) locked per TU of a new node.
+    event MinStakePerTuSet(uint256 minStakePerTu);
+
+    /// @notice Emitted when the admin sets the heartbeat timeout (also at deployment).
+    /// @param heartbeatTimeout Seconds without a heartbeat after which anyone may mark a node Disconnect.
+    event HeartbeatTimeoutSet(uint256 heartbeatTimeout);
+
+    /// @notice Emitted when the admin sets the unbonding period (also at deployment).
+    /// @param unbondingPeriod Seconds between deregistration and the stake becoming withdrawable.
+    event UnbondingPeriodSet(uint256 unbondingPeriod);
+
+    /// @notice Emitted when the admin sets the slash share (also at deployment).
+    /// @param slashBps The share of a stake a slash takes, in basis points.
+    event SlashBpsSet(uint256 slashBps);
+
     /// @notice The role of the lease escrow, the only caller of the escrow-facing functions.
     function ESCROW_ROLE() external view returns (bytes32);
 
@@ -67,4 +276,186 @@ interface IProviderRegistry {
     /// @param nodeId The node whose stake is slashed.
     /// @param recipient Who receives the slash (the customer of the failed lease).
     function slash(uint256 nodeId, address recipient) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- roles, constants, parameters
+
+    /// @notice The role that maintains the GPU catalogue.
+    function CATALOG_ROLE() external view returns (bytes32);
+
+    /// @notice The role that marks nodes' hardware verified.
+    function AUDITOR_ROLE() external view returns (bytes32);
+
+    /// @notice The largest model rating: 1000 TU per GPU.
+    function MAX_MILLI_TU_PER_GPU() external view returns (uint32);
+
+    /// @notice The largest GPU count of one node.
+    function MAX_GPU_COUNT() external view returns (uint16);
+
+    /// @notice The longest URI, in bytes.
+    function MAX_URI_LENGTH() external view returns (uint256);
+
+    /// @notice The largest `minStakePerTu`: 1,000,000 GUT per TU.
+    function MAX_MIN_STAKE_PER_TU() external view returns (uint256);
+
+    /// @notice The bounds of `heartbeatTimeout`: 5 minutes to 7 days.
+    function MIN_HEARTBEAT_TIMEOUT() external view returns (uint256);
+
+    /// @notice See `MIN_HEARTBEAT_TIMEOUT`.
+    function MAX_HEARTBEAT_TIMEOUT() external view returns (uint256);
+
+    /// @notice The bounds of `unbondingPeriod`: 1 day to 365 days.
+    function MIN_UNBONDING_PERIOD() external view returns (uint256);
+
+    /// @notice See `MIN_UNBONDING_PERIOD`.
+    function MAX_UNBONDING_PERIOD() external view returns (uint256);
+
+    /// @notice The hard maximum of `slashBps`: 50 %.
+    function MAX_SLASH_BPS() external view returns (uint256);
+
+    /// @notice The stake token (GUT).
+    function gut() external view returns (IERC20);
+
+    /// @notice GUT (wei) locked per TU when a node registers. Changing it does not touch existing
+    /// stakes.
+    function minStakePerTu() external view returns (uint128);
+
+    /// @notice Seconds without a heartbeat after which anyone may mark a node Disconnect.
+    function heartbeatTimeout() external view returns (uint40);
+
+    /// @notice Seconds between deregistration and the stake becoming withdrawable. Applies to
+    /// deregistrations after a change; stakes already unbonding keep their end.
+    function unbondingPeriod() external view returns (uint40);
+
+    /// @notice The share of a stake one slash takes, in basis points.
+    function slashBps() external view returns (uint16);
+
+    /// @notice Sets `minStakePerTu`. Only the default admin. Bounded by `[1, MAX_MIN_STAKE_PER_TU]`.
+    function setMinStakePerTu(uint256 value) external;
+
+    /// @notice Sets `heartbeatTimeout`. Only the default admin. Bounded by
+    /// `[MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT]`.
+    function setHeartbeatTimeout(uint256 value) external;
+
+    /// @notice Sets `unbondingPeriod`. Only the default admin. Bounded by
+    /// `[MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD]`.
+    function setUnbondingPeriod(uint256 value) external;
+
+    /// @notice Sets `slashBps`. Only the default admin. Bounded by `[0, MAX_SLASH_BPS]`.
+    function setSlashBps(uint256 value) external;
+
+    // ---------------------------------------------------------------- catalogue
+
+    /// @notice Adds a GPU model to the catalogue or changes its rating. Nodes already registered
+    /// keep the rating they registered with.
+    /// @dev Only `CATALOG_ROLE`. Emits `ModelRated`.
+    /// @param model The catalogue id: the model name as a UTF-8 string of at most 31 bytes,
+    /// right-padded with zeros (ethers' `encodeBytes32String("RTX 2080 Ti")`).
+    /// @param milliTu The rating per GPU, in `[1, MAX_MILLI_TU_PER_GPU]`.
+    function setModel(bytes32 model, uint32 milliTu) external;
+
+    /// @notice Retires a model (no new nodes) or reinstates it. Existing nodes are not affected.
+    /// @dev Only `CATALOG_ROLE`. Emits `ModelRetirementChanged`, also when nothing changes.
+    function setModelRetired(bytes32 model, bool retired) external;
+
+    /// @notice A catalogue entry; `milliTu == 0` if the model is unknown.
+    function gpuModel(bytes32 model) external view returns (GpuModel memory);
+
+    /// @notice Every model ever added, in the order added, with its entry.
+    function catalog() external view returns (bytes32[] memory models, GpuModel[] memory entries);
+
+    /// @notice The GUT stake `register` would lock for a node: `ceil(minStakePerTu × milliTu / 1000)`.
+    /// @dev Reverts like `register` for an unknown or retired model or a bad GPU count.
+    function requiredStake(bytes32 model, uint256 gpuCount) external view returns (uint256);
+
+    // ---------------------------------------------------------------- provider
+
+    /// @notice Registers a node (None → Idle) and locks its GUT stake, taken from the caller with
+    /// `transferFrom` (approve `requiredStake(model, gpuCount)` first). The heartbeat clock starts now.
+    /// @param model A catalogue id that is not retired.
+    /// @param gpuCount The number of GPUs, in `[1, MAX_GPU_COUNT]`.
+    /// @param pricePerTuHour The price of one TU-hour in `paymentToken` units, in `[1, 2^128 - 1]`.
+    /// @param paymentToken The token the provider prices in. The escrow checks its allowlist when a
+    /// lease opens.
+    /// @param uri An endpoint or metadata URI of at most `MAX_URI_LENGTH` bytes.
+    /// @return nodeId The new node's id.
+    function register(
+        bytes32 model,
+        uint256 gpuCount,
+        uint256 pricePerTuHour,
+        address paymentToken,
+        string calldata uri
+    ) external returns (uint256 nodeId);
+
+    /// @notice Changes an Idle node's price and URI. Only the provider.
+    function update(uint256 nodeId, uint256 pricePerTuHour, string calldata uri) external;
+
+    /// @notice Records that the node is alive. Only the provider. Idle, Sharing and Reserved
+    /// nodes refresh `lastHeartbeat`; a Disconnect node reconnects (→ Idle), as the table says
+    /// ("provider reconnects (a heartbeat)"), unless the escrow still holds it (`NodeEngaged`).
+    /// @dev One storage write: the provider, status, flags and `lastHeartbeat` share a slot.
+    function heartbeat(uint256 nodeId) external;
+
+    /// @notice Disconnect → Idle, counting as a heartbeat. Only the provider. Unlike `heartbeat`,
+    /// reverts with `InvalidStatus` unless the node is Disconnect, and `NodeEngaged` while the
+    /// escrow holds it.
+    function reconnect(uint256 nodeId) external;
+
+    /// @notice Idle or Reserved → Disconnect. Only the provider. Not while Sharing: a running
+    /// lease ends through the escrow.
+    function goOffline(uint256 nodeId) external;
+
+    /// @notice Idle, Reserved or Sharing → Disconnect, by anyone, once
+    /// `block.timestamp > lastHeartbeat + heartbeatTimeout`.
+    function markDisconnected(uint256 nodeId) external;
+
+    /// @notice Disconnect → None. Only the provider, not while the escrow holds the node. The
+    /// stake starts unbonding and can be withdrawn after `unbondingPeriod`; it can still be
+    /// slashed until then.
+    function deregister(uint256 nodeId) external;
+
+    /// @notice Sends a deregistered node's unbonded stake to its provider. Only the provider.
+    function withdrawStake(uint256 nodeId) external;
+
+    /// @notice Marks a node's hardware verified, or withdraws the mark. Only `AUDITOR_ROLE`.
+    function setVerified(uint256 nodeId, bool verified) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The number of nodes ever registered; ids run from 1 to `nodeCount()`.
+    function nodeCount() external view returns (uint256);
+
+    /// @notice The GUT locked in registered nodes' stakes.
+    function totalStaked() external view returns (uint128);
+
+    /// @notice The GUT in deregistered nodes' stakes not yet withdrawn.
+    function totalUnbonding() external view returns (uint128);
+
+    /// @notice Everything about a node. A node that never existed has `provider == address(0)`.
+    function node(uint256 nodeId) external view returns (NodeInfo memory);
+
+    /// @notice Whether anyone may mark the node Disconnect now.
+    function isStale(uint256 nodeId) external view returns (bool);
+
+    /// @notice Nodes by id: `nodes(0, 50)` is ids 1 to 50. Returns fewer past the end.
+    function nodes(uint256 offset, uint256 limit) external view returns (NodeInfo[] memory page);
+
+    /// @notice Scans ids `cursor + 1` to `cursor + limit` and returns the nodes in `status` among
+    /// them, for `eth_call`. Call again with `next` until it is 0.
+    /// @return page The matching nodes, in id order.
+    /// @return next The cursor to continue from, or 0 when the scan reached the last node.
+    function nodesByStatus(
+        Status status,
+        uint256 cursor,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 next);
+
+    /// @notice The nodes a provider ever registered (deregistered ones included, until and after
+    /// their stake is withdrawn), in registration order, from `offset`, at most `limit`.
+    /// @return page The nodes.
+    /// @return total The provider's node count.
+    function nodesOf(
+        address provider,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 total);
 }

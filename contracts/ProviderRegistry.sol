@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+
+/// @title ProviderRegistry
+/// @notice GPU nodes rated in Turing Units, staked in GUT, with DESIGN.md's status machine. See
+/// {IProviderRegistry}.
+contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
+    using SafeERC20 for IERC20;
+
+    /// @dev The first slot holds everything `heartbeat` reads and writes, so a heartbeat is one
+    /// SSTORE: 20 + 1 + 1 + 1 + 5 + 4 = 32 bytes.
+    struct Node {
+        address provider;
+        Status status;
+        bool engaged;
+        bool verified;
+        uint40 lastHeartbeat;
+        uint32 milliTu;
+        address paymentToken;
+        uint96 stake;
+        uint128 pricePerTuHour;
+        uint40 unbondingEnds;
+        uint16 gpuCount;
+        bytes32 model;
+        string uri;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
+    /// @inheritdoc IProviderRegistry
+    bytes32 public constant CATALOG_ROLE = keccak256("CATALOG_ROLE");
+    /// @inheritdoc IProviderRegistry
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+
+    /// @inheritdoc IProviderRegistry
+    uint32 public constant MAX_MILLI_TU_PER_GPU = 1_000_000;
+    /// @inheritdoc IProviderRegistry
+    uint16 public constant MAX_GPU_COUNT = 1024;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MAX_URI_LENGTH = 512;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MAX_MIN_STAKE_PER_TU = 1_000_000e18;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MIN_HEARTBEAT_TIMEOUT = 5 minutes;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MAX_HEARTBEAT_TIMEOUT = 7 days;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MAX_UNBONDING_PERIOD = 365 days;
+    /// @inheritdoc IProviderRegistry
+    uint256 public constant MAX_SLASH_BPS = 5_000;
+
+    uint256 private constant _BPS = 10_000;
+    uint256 private constant _MILLI = 1_000;
+    uint256 private constant _LIVE =
+        (1 << uint8(Status.Idle)) | (1 << uint8(Status.Sharing)) | (1 << uint8(Status.Reserved));
+
+    /// @inheritdoc IProviderRegistry
+    IERC20 public immutable gut;
+
+    /// @inheritdoc IProviderRegistry
+    uint128 public minStakePerTu;
+    /// @inheritdoc IProviderRegistry
+    uint40 public heartbeatTimeout;
+    /// @inheritdoc IProviderRegistry
+    uint40 public unbondingPeriod;
+    /// @inheritdoc IProviderRegistry
+    uint16 public slashBps;
+
+    /// @inheritdoc IProviderRegistry
+    uint128 public totalStaked;
+    /// @inheritdoc IProviderRegistry
+    uint128 public totalUnbonding;
+
+    /// @inheritdoc IProviderRegistry
+    uint256 public nodeCount;
+
+    mapping(uint256 nodeId => Node) internal _nodes;
+    mapping(address provider => uint256[] nodeIds) internal _nodesOf;
+    mapping(bytes32 model => GpuModel) internal _models;
+    bytes32[] internal _modelIds;
+
+    /// @param adminDelay The delay of a default-admin transfer (AccessControlDefaultAdminRules).
+    /// @param admin The default admin, who sets the parameters and grants the other roles.
+    /// @param gut_ The stake token (GUT).
+    /// @param minStakePerTu_ See `minStakePerTu`.
+    /// @param heartbeatTimeout_ See `heartbeatTimeout`.
+    /// @param unbondingPeriod_ See `unbondingPeriod`.
+    /// @param slashBps_ See `slashBps`.
+    constructor(
+        uint48 adminDelay,
+        address admin,
+        IERC20 gut_,
+        uint256 minStakePerTu_,
+        uint256 heartbeatTimeout_,
+        uint256 unbondingPeriod_,
+        uint256 slashBps_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+        if (address(gut_) == address(0)) revert ZeroAddress("gut");
+        gut = gut_;
+        _setMinStakePerTu(minStakePerTu_);
+        _setHeartbeatTimeout(heartbeatTimeout_);
+        _setUnbondingPeriod(unbondingPeriod_);
+        _setSlashBps(slashBps_);
+        _setModel("GTX 1080 Ti", 1000);
+        _setModel("Titan XP", 1110);
+        _setModel("V100", 1850);
+        _setModel("Titan V", 1410);
+        _setModel("Titan RTX", 1550);
+        _setModel("RTX 2080", 990);
+        _setModel("RTX 2080 Ti", 1350);
+    }
+
+    // ---------------------------------------------------------------- parameters
+
+    /// @inheritdoc IProviderRegistry
+    function setMinStakePerTu(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setMinStakePerTu(value);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setHeartbeatTimeout(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setHeartbeatTimeout(value);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setUnbondingPeriod(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setUnbondingPeriod(value);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setSlashBps(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setSlashBps(value);
+    }
+
+    // ---------------------------------------------------------------- catalogue
+
+    /// @inheritdoc IProviderRegistry
+    function setModel(bytes32 model, uint32 milliTu) external onlyRole(CATALOG_ROLE) {
+        _setModel(model, milliTu);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setModelRetired(bytes32 model, bool retired) external onlyRole(CATALOG_ROLE) {
+        if (_models[model].milliTu == 0) revert UnknownModel(model);
+        _models[model].retired = retired;
+        emit ModelRetirementChanged(model, retired);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function gpuModel(bytes32 model) external view returns (GpuModel memory) {
+        return _models[model];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function catalog() external view returns (bytes32[] memory models, GpuModel[] memory entries) {
+        models = _modelIds;
+        entries = new GpuModel[](models.length);
+        for (uint256 i; i < models.length; ++i) entries[i] = _models[models[i]];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function requiredStake(bytes32 model, uint256 gpuCount) external view returns (uint256) {
+        (, uint256 stake) = _rate(model, gpuCount);
+        return stake;
+    }
+
+    // ---------------------------------------------------------------- provider
+
+    /// @inheritdoc IProviderRegistry
+    function register(
+        bytes32 model,
+        uint256 gpuCount,
+        uint256 pricePerTuHour,
+        address paymentToken,
+        string calldata uri
+    ) external returns (uint256 nodeId) {
+        (uint32 milliTu, uint256 stake) = _rate(model, gpuCount);
+        _checkTerms(pricePerTuHour, uri);
+        if (paymentToken == address(0)) revert ZeroAddress("paymentToken");
+        nodeId = ++nodeCount;
+        Node storage n = _nodes[nodeId];
+        n.provider = msg.sender;
+        n.status = Status.Idle;
+        n.lastHeartbeat = uint40(block.timestamp);
+        n.milliTu = milliTu;
+        n.paymentToken = paymentToken;
+        n.stake = SafeCast.toUint96(stake);
+        n.pricePerTuHour = uint128(pricePerTuHour);
+        n.gpuCount = uint16(gpuCount);
+        n.model = model;
+        n.uri = uri;
+        _nodesOf[msg.sender].push(nodeId);
+        totalStaked += uint128(stake);
+        emit NodeRegistered(
+            nodeId,
+            msg.sender,
+            model,
+            uint16(gpuCount),
+            milliTu,
+            paymentToken,
+            pricePerTuHour,
+            stake,
+            uri
+        );
+        emit StatusChanged(nodeId, Status.None, Status.Idle);
+        uint256 before = gut.balanceOf(address(this));
+        gut.safeTransferFrom(msg.sender, address(this), stake);
+        uint256 received = gut.balanceOf(address(this)) - before;
+        if (received != stake) revert StakeNotReceived(stake, received);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function update(uint256 nodeId, uint256 pricePerTuHour, string calldata uri) external {
+        Node storage n = _provided(nodeId, 1 << uint8(Status.Idle));
+        _checkTerms(pricePerTuHour, uri);
+        n.pricePerTuHour = uint128(pricePerTuHour);
+        n.uri = uri;
+        emit NodeUpdated(nodeId, pricePerTuHour, uri);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function heartbeat(uint256 nodeId) external {
+        Node storage n = _provided(nodeId, _LIVE | (1 << uint8(Status.Disconnect)));
+        if (n.status == Status.Disconnect) _reconnect(nodeId, n);
+        else n.lastHeartbeat = uint40(block.timestamp);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function reconnect(uint256 nodeId) external {
+        _reconnect(nodeId, _provided(nodeId, 1 << uint8(Status.Disconnect)));
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function goOffline(uint256 nodeId) external {
+        Node storage n = _provided(nodeId, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
+        Status from = n.status;
+        n.status = Status.Disconnect;
+        emit StatusChanged(nodeId, from, Status.Disconnect);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function markDisconnected(uint256 nodeId) external {
+        Node storage n = _nodes[nodeId];
+        Status from = _checkStatus(nodeId, n.status, _LIVE);
+        if (!_stale(n)) revert HeartbeatNotStale(nodeId, uint256(n.lastHeartbeat) + heartbeatTimeout);
+        n.status = Status.Disconnect;
+        emit StatusChanged(nodeId, from, Status.Disconnect);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function deregister(uint256 nodeId) external {
+        Node storage n = _provided(nodeId, 1 << uint8(Status.Disconnect));
+        if (n.engaged) revert NodeEngaged(nodeId);
+        uint96 stake = n.stake;
+        uint40 ends = uint40(block.timestamp) + unbondingPeriod;
+        n.status = Status.None;
+        n.unbondingEnds = ends;
+        totalStaked -= stake;
+        totalUnbonding += stake;
+        emit StatusChanged(nodeId, Status.Disconnect, Status.None);
+        emit StakeUnbonding(nodeId, msg.sender, stake, ends);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function withdrawStake(uint256 nodeId) external {
+        Node storage n = _provided(nodeId, 1 << uint8(Status.None));
+        uint96 stake = n.stake;
+        if (stake == 0) revert NothingToWithdraw(nodeId);
+        if (block.timestamp < n.unbondingEnds) revert StillUnbonding(nodeId, n.unbondingEnds);
+        n.stake = 0;
+        totalUnbonding -= stake;
+        emit StakeWithdrawn(nodeId, msg.sender, stake);
+        gut.safeTransfer(msg.sender, stake);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setVerified(uint256 nodeId, bool verified) external onlyRole(AUDITOR_ROLE) {
+        Node storage n = _nodes[nodeId];
+        _checkStatus(nodeId, n.status, _LIVE | (1 << uint8(Status.Disconnect)));
+        n.verified = verified;
+        emit NodeVerified(nodeId, msg.sender, verified);
+    }
+
+    // ---------------------------------------------------------------- escrow
+
+    /// @inheritdoc IProviderRegistry
+    function startReservation(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
+        Node storage n = _nodes[nodeId];
+        _checkStatus(nodeId, n.status, 1 << uint8(Status.Idle));
+        n.status = Status.Reserved;
+        n.engaged = true;
+        emit StatusChanged(nodeId, Status.Idle, Status.Reserved);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function startLease(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
+        Node storage n = _nodes[nodeId];
+        Status from = _checkStatus(nodeId, n.status, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
+        n.status = Status.Sharing;
+        n.engaged = true;
+        emit StatusChanged(nodeId, from, Status.Sharing);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function release(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
+        Node storage n = _nodes[nodeId];
+        if (!n.engaged) revert NotEngaged(nodeId);
+        Status from = n.status;
+        n.engaged = false;
+        if (from == Status.Disconnect) return;
+        n.status = Status.Idle;
+        emit StatusChanged(nodeId, from, Status.Idle);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function slash(uint256 nodeId, address recipient) external onlyRole(ESCROW_ROLE) returns (uint256 amount) {
+        if (recipient == address(0)) revert ZeroAddress("recipient");
+        Node storage n = _nodes[nodeId];
+        amount = (uint256(n.stake) * slashBps) / _BPS;
+        if (amount == 0) return 0;
+        n.stake -= uint96(amount);
+        if (n.status == Status.None) totalUnbonding -= uint128(amount);
+        else totalStaked -= uint128(amount);
+        emit Slashed(nodeId, recipient, amount);
+        gut.safeTransfer(recipient, amount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IProviderRegistry
+    function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory) {
+        Node storage n = _nodes[nodeId];
+        return
+            LeaseTerms(n.provider, n.status, n.engaged, n.lastHeartbeat, n.milliTu, n.paymentToken, n.pricePerTuHour);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function node(uint256 nodeId) external view returns (NodeInfo memory) {
+        return _info(nodeId);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function isStale(uint256 nodeId) external view returns (bool) {
+        Node storage n = _nodes[nodeId];
+        return (_LIVE & (1 << uint8(n.status))) != 0 && _stale(n);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodes(uint256 offset, uint256 limit) external view returns (NodeInfo[] memory page) {
+        uint256 count = nodeCount;
+        uint256 end = _pageEnd(offset, limit, count);
+        page = new NodeInfo[](end - offset);
+        for (uint256 i; i < page.length; ++i) page[i] = _info(offset + i + 1);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodesByStatus(
+        Status status,
+        uint256 cursor,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 next) {
+        uint256 count = nodeCount;
+        uint256 end = _pageEnd(cursor, limit, count);
+        // Ids are 1-based: scanning indices [cursor, end) reads ids cursor + 1 to end.
+        uint256 matches;
+        for (uint256 i = cursor; i < end; ++i) if (_nodes[i + 1].status == status) ++matches;
+        page = new NodeInfo[](matches);
+        uint256 k;
+        for (uint256 i = cursor; k < matches; ++i) {
+            if (_nodes[i + 1].status != status) continue;
+            page[k] = _info(i + 1);
+            ++k;
+        }
+        next = end < count ? end : 0;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodesOf(
+        address provider,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 total) {
+        uint256[] storage ids = _nodesOf[provider];
+        total = ids.length;
+        uint256 end = _pageEnd(offset, limit, total);
+        page = new NodeInfo[](end - offset);
+        for (uint256 i; i < page.length; ++i) page[i] = _info(ids[offset + i]);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev The one place that refuses a transition: `allowed` is a bit mask of the statuses the
+    /// caller may start from. Returns `current` for the caller's event.
+    function _checkStatus(uint256 nodeId, Status current, uint256 allowed) internal pure returns (Status) {
+        if (allowed & (1 << uint8(current)) == 0) revert InvalidStatus(nodeId, current);
+        return current;
+    }
+
+    /// @dev The node, after checking its status and that the caller is its provider.
+    function _provided(uint256 nodeId, uint256 allowed) internal view returns (Node storage n) {
+        n = _nodes[nodeId];
+        _checkStatus(nodeId, n.status, allowed);
+        if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
+    }
+
+    function _stale(Node storage n) internal view returns (bool) {
+        return block.timestamp > uint256(n.lastHeartbeat) + heartbeatTimeout;
+    }
+
+    /// @dev The end (exclusive) of the page `[offset, offset + limit)` of `total` items, without
+    /// overflowing on a huge `limit`; `offset` itself (an empty page) when `offset` is past the end.
+    function _pageEnd(uint256 offset, uint256 limit, uint256 total) internal pure returns (uint256) {
+        if (offset > total) return offset;
+        return limit > total - offset ? total : offset + limit;
+    }
+
+    function _reconnect(uint256 nodeId, Node storage n) internal {
+        if (n.engaged) revert NodeEngaged(nodeId);
+        n.status = Status.Idle;
+        n.lastHeartbeat = uint40(block.timestamp);
+        emit StatusChanged(nodeId, Status.Disconnect, Status.Idle);
+    }
+
+    function _rate(bytes32 model, uint256 gpuCount) internal view returns (uint32 milliTu, uint256 stake) {
+        GpuModel memory m = _models[model];
+        if (m.milliTu == 0) revert UnknownModel(model);
+        if (m.retired) revert RetiredModel(model);
+        if (gpuCount == 0 || gpuCount > MAX_GPU_COUNT) revert GpuCountOutOfRange(gpuCount, MAX_GPU_COUNT);
+        milliTu = uint32(m.milliTu * gpuCount);
+        stake = Math.mulDiv(minStakePerTu, milliTu, _MILLI, Math.Rounding.Ceil);
+    }
+
+    function _checkTerms(uint256 pricePerTuHour, string calldata uri) internal pure {
+        if (pricePerTuHour == 0 || pricePerTuHour > type(uint128).max) revert PriceOutOfRange(pricePerTuHour);
+        if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
+    }
+
+    function _info(uint256 nodeId) internal view returns (NodeInfo memory) {
+        Node storage n = _nodes[nodeId];
+        return
+            NodeInfo({
+                id: nodeId,
+                provider: n.provider,
+                status: n.status,
+                engaged: n.engaged,
+                verified: n.verified,
+                lastHeartbeat: n.lastHeartbeat,
+                milliTu: n.milliTu,
+                gpuCount: n.gpuCount,
+                model: n.model,
+                paymentToken: n.paymentToken,
+                pricePerTuHour: n.pricePerTuHour,
+                stake: n.stake,
+                unbondingEnds: n.unbondingEnds,
+                uri: n.uri
+            });
+    }
+
+    function _setModel(bytes32 model, uint32 milliTu) internal {
+        if (model == bytes32(0)) revert ZeroModel();
+        if (milliTu == 0 || milliTu > MAX_MILLI_TU_PER_GPU) revert RatingOutOfRange(milliTu, MAX_MILLI_TU_PER_GPU);
+        if (_models[model].milliTu == 0) _modelIds.push(model);
+        _models[model].milliTu = milliTu;
+        emit ModelRated(model, milliTu);
+    }
+
+    function _setMinStakePerTu(uint256 value) internal {
+        if (value == 0 || value > MAX_MIN_STAKE_PER_TU)
+            revert ParameterOutOfRange("minStakePerTu", value, 1, MAX_MIN_STAKE_PER_TU);
+        minStakePerTu = uint128(value);
+        emit MinStakePerTuSet(value);
+    }
+
+    function _setHeartbeatTimeout(uint256 value) internal {
+        if (value < MIN_HEARTBEAT_TIMEOUT || value > MAX_HEARTBEAT_TIMEOUT)
+            revert ParameterOutOfRange("heartbeatTimeout", value, MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT);
+        heartbeatTimeout = uint40(value);
+        emit HeartbeatTimeoutSet(value);
+    }
+
+    function _setUnbondingPeriod(uint256 value) internal {
+        if (value < MIN_UNBONDING_PERIOD || value > MAX_UNBONDING_PERIOD)
+            revert ParameterOutOfRange("unbondingPeriod", value, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
+        unbondingPeriod = uint40(value);
+        emit UnbondingPeriodSet(value);
+    }
+
+    function _setSlashBps(uint256 value) internal {
+        if (value > MAX_SLASH_BPS) revert ParameterOutOfRange("slashBps", value, 0, MAX_SLASH_BPS);
+        slashBps = uint16(value);
+        emit SlashBpsSet(value);
+    }
+}

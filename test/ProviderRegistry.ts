@@ -1,0 +1,848 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { decodeBytes32String, encodeBytes32String } from "ethers";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
+
+const GUT_UNIT = 10n ** 18n;
+const MIN_STAKE_PER_TU = 100n * GUT_UNIT;
+const HEARTBEAT_TIMEOUT = 600n;
+const UNBONDING = 7n * 24n * 3600n;
+const SLASH_BPS = 1_000n;
+
+const Status = { None: 0n, Idle: 1n, Sharing: 2n, Reserved: 3n, Disconnect: 4n } as const;
+const RTX_2080_TI = encodeBytes32String("RTX 2080 Ti");
+const V100 = encodeBytes32String("V100");
+const PRICE = 2n * 10n ** 17n;
+const URI = "https://node.example/gpu-1";
+
+async function deployRegistry() {
+  const [admin, escrow, catalog, auditor, alice, bob, keeper, customer] = await ethers.getSigners();
+  const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
+  const payment = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
+  const registry = await ethers.deployContract("ProviderRegistry", [
+    0n,
+    admin.address,
+    await gut.getAddress(),
+    MIN_STAKE_PER_TU,
+    HEARTBEAT_TIMEOUT,
+    UNBONDING,
+    SLASH_BPS,
+  ]);
+  await registry.grantRole(await registry.ESCROW_ROLE(), escrow.address);
+  await registry.grantRole(await registry.CATALOG_ROLE(), catalog.address);
+  await registry.grantRole(await registry.AUDITOR_ROLE(), auditor.address);
+  for (const p of [alice, bob]) {
+    await gut.transfer(p.address, 1_000_000n * GUT_UNIT);
+    await gut.connect(p).approve(await registry.getAddress(), ethers.MaxUint256);
+  }
+  return { gut, payment, registry, admin, escrow, catalog, auditor, alice, bob, keeper, customer };
+}
+
+/** Alice's node 1: 4 × RTX 2080 Ti = 5.4 TU, Idle. */
+async function deployWithNode() {
+  const f = await deployRegistry();
+  await f.registry.connect(f.alice).register(RTX_2080_TI, 4, PRICE, await f.payment.getAddress(), URI);
+  return { ...f, nodeId: 1n, stake: (MIN_STAKE_PER_TU * 5_400n) / 1_000n };
+}
+
+async function nodeIn(status: bigint) {
+  const f = await deployWithNode();
+  const { registry, escrow, alice, nodeId } = f;
+  if (status === Status.Sharing) await registry.connect(escrow).startLease(nodeId);
+  if (status === Status.Reserved) await registry.connect(escrow).startReservation(nodeId);
+  if (status === Status.Disconnect) await registry.connect(alice).goOffline(nodeId);
+  if (status === Status.None) {
+    await registry.connect(alice).goOffline(nodeId);
+    await registry.connect(alice).deregister(nodeId);
+  }
+  return f;
+}
+const idleNode = () => nodeIn(Status.Idle);
+const sharingNode = () => nodeIn(Status.Sharing);
+const reservedNode = () => nodeIn(Status.Reserved);
+const disconnectNode = () => nodeIn(Status.Disconnect);
+const deregisteredNode = () => nodeIn(Status.None);
+
+/** A node the escrow holds (Sharing) that a keeper marked Disconnect after its heartbeat went stale. */
+async function engagedDisconnectNode() {
+  const f = await sharingNode();
+  await time.increase(HEARTBEAT_TIMEOUT + 1n);
+  await f.registry.connect(f.keeper).markDisconnected(f.nodeId);
+  return f;
+}
+
+const fixtures: Record<string, () => ReturnType<typeof deployWithNode>> = {
+  Idle: idleNode,
+  Sharing: sharingNode,
+  Reserved: reservedNode,
+  Disconnect: disconnectNode,
+  None: deregisteredNode,
+};
+
+describe("ProviderRegistry", function () {
+  describe("constructor", function () {
+    it("sets the parameters, the stake token and emits each parameter", async function () {
+      const { registry, gut } = await loadFixture(deployRegistry);
+      expect(await registry.gut()).to.equal(await gut.getAddress());
+      expect(await registry.minStakePerTu()).to.equal(MIN_STAKE_PER_TU);
+      expect(await registry.heartbeatTimeout()).to.equal(HEARTBEAT_TIMEOUT);
+      expect(await registry.unbondingPeriod()).to.equal(UNBONDING);
+      expect(await registry.slashBps()).to.equal(SLASH_BPS);
+      const tx = registry.deploymentTransaction()!;
+      await expect(tx).to.emit(registry, "MinStakePerTuSet").withArgs(MIN_STAKE_PER_TU);
+      await expect(tx).to.emit(registry, "HeartbeatTimeoutSet").withArgs(HEARTBEAT_TIMEOUT);
+      await expect(tx).to.emit(registry, "UnbondingPeriodSet").withArgs(UNBONDING);
+      await expect(tx).to.emit(registry, "SlashBpsSet").withArgs(SLASH_BPS);
+    });
+
+    it("seeds the catalogue with DESIGN.md's seven ratings", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      const [ids, entries] = await registry.catalog();
+      const seeded = Object.fromEntries(ids.map((id, i) => [decodeBytes32String(id), entries[i]!.milliTu]));
+      expect(seeded).to.deep.equal({
+        "GTX 1080 Ti": 1000n,
+        "Titan XP": 1110n,
+        V100: 1850n,
+        "Titan V": 1410n,
+        "Titan RTX": 1550n,
+        "RTX 2080": 990n,
+        "RTX 2080 Ti": 1350n,
+      });
+      expect(entries.every((e) => !e.retired)).to.equal(true);
+      await expect(registry.deploymentTransaction()!).to.emit(registry, "ModelRated").withArgs(V100, 1850n);
+    });
+
+    it("reverts when the stake token is the zero address", async function () {
+      const [admin] = await ethers.getSigners();
+      const factory = await ethers.getContractFactory("ProviderRegistry");
+      await expect(factory.deploy(0n, admin.address, ethers.ZeroAddress, 1n, 600n, UNBONDING, 0n))
+        .to.be.revertedWithCustomError(factory, "ZeroAddress")
+        .withArgs("gut");
+    });
+
+    it("reverts when a parameter is out of bounds", async function () {
+      const [admin] = await ethers.getSigners();
+      const factory = await ethers.getContractFactory("ProviderRegistry");
+      await expect(factory.deploy(0n, admin.address, admin.address, 1n, 600n, UNBONDING, 5_001n))
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("slashBps", 5_001n, 0n, 5_000n);
+    });
+  });
+
+  describe("parameter setters", function () {
+    const cases = [
+      {
+        setter: "setMinStakePerTu",
+        name: "minStakePerTu",
+        event: "MinStakePerTuSet",
+        min: 1n,
+        max: 1_000_000n * GUT_UNIT,
+      },
+      {
+        setter: "setHeartbeatTimeout",
+        name: "heartbeatTimeout",
+        event: "HeartbeatTimeoutSet",
+        min: 300n,
+        max: 7n * 86400n,
+      },
+      {
+        setter: "setUnbondingPeriod",
+        name: "unbondingPeriod",
+        event: "UnbondingPeriodSet",
+        min: 86400n,
+        max: 365n * 86400n,
+      },
+      { setter: "setSlashBps", name: "slashBps", event: "SlashBpsSet", min: 0n, max: 5_000n },
+    ] as const;
+
+    for (const c of cases) {
+      describe(c.setter, function () {
+        it("sets both bounds and emits", async function () {
+          const { registry } = await loadFixture(deployRegistry);
+          for (const v of [c.min, c.max]) {
+            await expect(registry[c.setter](v)).to.emit(registry, c.event).withArgs(v);
+            expect(await registry[c.name]()).to.equal(v);
+          }
+        });
+
+        it("reverts when the value is above the maximum", async function () {
+          const { registry } = await loadFixture(deployRegistry);
+          await expect(registry[c.setter](c.max + 1n))
+            .to.be.revertedWithCustomError(registry, "ParameterOutOfRange")
+            .withArgs(c.name, c.max + 1n, c.min, c.max);
+        });
+
+        if (c.min > 0n) {
+          it("reverts when the value is below the minimum", async function () {
+            const { registry } = await loadFixture(deployRegistry);
+            await expect(registry[c.setter](c.min - 1n))
+              .to.be.revertedWithCustomError(registry, "ParameterOutOfRange")
+              .withArgs(c.name, c.min - 1n, c.min, c.max);
+          });
+        }
+
+        it("reverts when the caller is not the admin", async function () {
+          const { registry, catalog } = await loadFixture(deployRegistry);
+          await expect(registry.connect(catalog)[c.setter](c.min))
+            .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+            .withArgs(catalog.address, ethers.ZeroHash);
+        });
+      });
+    }
+  });
+
+  describe("setModel", function () {
+    it("adds a model, lists it once and emits ModelRated", async function () {
+      const { registry, catalog } = await loadFixture(deployRegistry);
+      const a100 = encodeBytes32String("A100");
+      await expect(registry.connect(catalog).setModel(a100, 3_000n))
+        .to.emit(registry, "ModelRated")
+        .withArgs(a100, 3_000n);
+      await registry.connect(catalog).setModel(a100, 3_100n);
+      const [ids] = await registry.catalog();
+      expect(ids.filter((id) => id === a100)).to.have.length(1);
+      expect((await registry.gpuModel(a100)).milliTu).to.equal(3_100n);
+    });
+
+    it("re-rates a model without changing nodes already registered", async function () {
+      const { registry, catalog, nodeId } = await loadFixture(idleNode);
+      await registry.connect(catalog).setModel(RTX_2080_TI, 2_000n);
+      expect((await registry.node(nodeId)).milliTu).to.equal(5_400n);
+    });
+
+    it("reverts when the model id is zero", async function () {
+      const { registry, catalog } = await loadFixture(deployRegistry);
+      await expect(registry.connect(catalog).setModel(ethers.ZeroHash, 1n)).to.be.revertedWithCustomError(
+        registry,
+        "ZeroModel",
+      );
+    });
+
+    it("reverts when the rating is zero or above the maximum", async function () {
+      const { registry, catalog } = await loadFixture(deployRegistry);
+      for (const r of [0n, 1_000_001n]) {
+        await expect(registry.connect(catalog).setModel(V100, r))
+          .to.be.revertedWithCustomError(registry, "RatingOutOfRange")
+          .withArgs(r, 1_000_000n);
+      }
+    });
+
+    it("reverts when the caller lacks CATALOG_ROLE", async function () {
+      const { registry, admin } = await loadFixture(deployRegistry);
+      await expect(registry.setModel(V100, 1n))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, await registry.CATALOG_ROLE());
+    });
+  });
+
+  describe("setModelRetired", function () {
+    it("retires a model: no new nodes, existing ones keep working", async function () {
+      const { registry, catalog, alice, payment, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(catalog).setModelRetired(RTX_2080_TI, true))
+        .to.emit(registry, "ModelRetirementChanged")
+        .withArgs(RTX_2080_TI, true);
+      await expect(registry.connect(alice).register(RTX_2080_TI, 1, PRICE, await payment.getAddress(), URI))
+        .to.be.revertedWithCustomError(registry, "RetiredModel")
+        .withArgs(RTX_2080_TI);
+      await registry.connect(alice).heartbeat(nodeId);
+      await registry.connect(alice).update(nodeId, PRICE + 1n, URI);
+      expect((await registry.node(nodeId)).status).to.equal(Status.Idle);
+    });
+
+    it("reinstates a retired model", async function () {
+      const { registry, catalog, alice, payment } = await loadFixture(deployRegistry);
+      await registry.connect(catalog).setModelRetired(V100, true);
+      await registry.connect(catalog).setModelRetired(V100, false);
+      expect((await registry.gpuModel(V100)).retired).to.equal(false);
+      await registry.connect(alice).register(V100, 1, PRICE, await payment.getAddress(), URI);
+    });
+
+    it("reverts when the model is unknown", async function () {
+      const { registry, catalog } = await loadFixture(deployRegistry);
+      const unknown = encodeBytes32String("H100");
+      await expect(registry.connect(catalog).setModelRetired(unknown, true))
+        .to.be.revertedWithCustomError(registry, "UnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("reverts when the caller lacks CATALOG_ROLE", async function () {
+      const { registry, alice } = await loadFixture(deployRegistry);
+      await expect(registry.connect(alice).setModelRetired(V100, true))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.CATALOG_ROLE());
+    });
+  });
+
+  describe("requiredStake", function () {
+    it("is minStakePerTu × TU, rounded up", async function () {
+      const { registry } = await loadFixture(deployRegistry);
+      expect(await registry.requiredStake(RTX_2080_TI, 4)).to.equal(540n * GUT_UNIT);
+      await registry.setMinStakePerTu(1n);
+      expect(await registry.requiredStake(RTX_2080_TI, 1)).to.equal(2n);
+    });
+  });
+
+  describe("register", function () {
+    it("locks the stake, stores the node as Idle and emits", async function () {
+      const { registry, gut, payment, alice } = await loadFixture(deployRegistry);
+      const stake = 540n * GUT_UNIT;
+      const token = await payment.getAddress();
+      const tx = registry.connect(alice).register(RTX_2080_TI, 4, PRICE, token, URI);
+      await expect(tx)
+        .to.emit(registry, "NodeRegistered")
+        .withArgs(1n, alice.address, RTX_2080_TI, 4n, 5_400n, token, PRICE, stake, URI);
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(1n, Status.None, Status.Idle);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [alice, registry], [-stake, stake]);
+      const n = await registry.node(1n);
+      expect(n.provider).to.equal(alice.address);
+      expect(n.status).to.equal(Status.Idle);
+      expect(n.engaged).to.equal(false);
+      expect(n.verified).to.equal(false);
+      expect(n.lastHeartbeat).to.equal(await time.latest());
+      expect([n.milliTu, n.gpuCount, n.model, n.paymentToken]).to.deep.equal([5_400n, 4n, RTX_2080_TI, token]);
+      expect([n.pricePerTuHour, n.stake, n.unbondingEnds, n.uri]).to.deep.equal([PRICE, stake, 0n, URI]);
+      expect(await registry.nodeCount()).to.equal(1n);
+      expect(await registry.totalStaked()).to.equal(stake);
+    });
+
+    it("accepts the largest price, GPU count and URI", async function () {
+      const { registry, payment, alice } = await loadFixture(deployRegistry);
+      await registry.setMinStakePerTu(1n);
+      const max = 2n ** 128n - 1n;
+      await registry.connect(alice).register(V100, 1024, max, await payment.getAddress(), "u".repeat(512));
+      const n = await registry.node(1n);
+      expect([n.pricePerTuHour, n.gpuCount, n.milliTu]).to.deep.equal([max, 1024n, 1_894_400n]);
+    });
+
+    it("reverts when the model is unknown", async function () {
+      const { registry, payment, alice } = await loadFixture(deployRegistry);
+      const unknown = encodeBytes32String("H100");
+      await expect(registry.connect(alice).register(unknown, 1, PRICE, await payment.getAddress(), URI))
+        .to.be.revertedWithCustomError(registry, "UnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("reverts when the GPU count is zero or above the maximum", async function () {
+      const { registry, payment, alice } = await loadFixture(deployRegistry);
+      for (const count of [0n, 1025n]) {
+        await expect(registry.connect(alice).register(V100, count, PRICE, await payment.getAddress(), URI))
+          .to.be.revertedWithCustomError(registry, "GpuCountOutOfRange")
+          .withArgs(count, 1024n);
+      }
+    });
+
+    it("reverts when the price is zero or does not fit 128 bits", async function () {
+      const { registry, payment, alice } = await loadFixture(deployRegistry);
+      for (const price of [0n, 2n ** 128n]) {
+        await expect(registry.connect(alice).register(V100, 1, price, await payment.getAddress(), URI))
+          .to.be.revertedWithCustomError(registry, "PriceOutOfRange")
+          .withArgs(price);
+      }
+    });
+
+    it("reverts when the payment token is the zero address", async function () {
+      const { registry, alice } = await loadFixture(deployRegistry);
+      await expect(registry.connect(alice).register(V100, 1, PRICE, ethers.ZeroAddress, URI))
+        .to.be.revertedWithCustomError(registry, "ZeroAddress")
+        .withArgs("paymentToken");
+    });
+
+    it("reverts when the URI is too long", async function () {
+      const { registry, payment, alice } = await loadFixture(deployRegistry);
+      await expect(registry.connect(alice).register(V100, 1, PRICE, await payment.getAddress(), "u".repeat(513)))
+        .to.be.revertedWithCustomError(registry, "UriTooLong")
+        .withArgs(513n, 512n);
+    });
+
+    it("reverts when the stake is not approved", async function () {
+      const { registry, gut, payment, keeper } = await loadFixture(deployRegistry);
+      await expect(registry.connect(keeper).register(V100, 1, PRICE, await payment.getAddress(), URI))
+        .to.be.revertedWithCustomError(gut, "ERC20InsufficientAllowance")
+        .withArgs(await registry.getAddress(), 0n, 185n * GUT_UNIT);
+    });
+
+    it("reverts when the stake token delivers less than the stake", async function () {
+      const [admin, alice] = await ethers.getSigners();
+      const feeToken = await ethers.deployContract("MockFeeOnTransferERC20");
+      const registry = await ethers.deployContract("ProviderRegistry", [
+        0n,
+        admin.address,
+        await feeToken.getAddress(),
+        GUT_UNIT,
+        HEARTBEAT_TIMEOUT,
+        UNBONDING,
+        SLASH_BPS,
+      ]);
+      await feeToken.mint(alice.address, 100n * GUT_UNIT);
+      await feeToken.connect(alice).approve(await registry.getAddress(), ethers.MaxUint256);
+      await expect(registry.connect(alice).register(V100, 1, PRICE, alice.address, URI))
+        .to.be.revertedWithCustomError(registry, "StakeNotReceived")
+        .withArgs(1_850_000_000_000_000_000n, 1_831_500_000_000_000_000n);
+    });
+  });
+
+  describe("update", function () {
+    it("changes an Idle node's price and URI and emits NodeUpdated", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).update(nodeId, 7n, "ipfs://meta"))
+        .to.emit(registry, "NodeUpdated")
+        .withArgs(nodeId, 7n, "ipfs://meta");
+      const n = await registry.node(nodeId);
+      expect([n.pricePerTuHour, n.uri]).to.deep.equal([7n, "ipfs://meta"]);
+    });
+
+    for (const status of ["Sharing", "Reserved", "Disconnect", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(alice).update(nodeId, 7n, URI))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(bob).update(nodeId, 7n, URI))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+
+    it("reverts when the price or the URI is out of bounds", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).update(nodeId, 0n, URI))
+        .to.be.revertedWithCustomError(registry, "PriceOutOfRange")
+        .withArgs(0n);
+      await expect(registry.connect(alice).update(nodeId, 1n, "u".repeat(513)))
+        .to.be.revertedWithCustomError(registry, "UriTooLong")
+        .withArgs(513n, 512n);
+    });
+  });
+
+  describe("heartbeat", function () {
+    for (const status of ["Idle", "Sharing", "Reserved"] as const) {
+      it(`refreshes lastHeartbeat of a ${status} node without changing its status`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await time.increase(3_600n);
+        await expect(registry.connect(alice).heartbeat(nodeId)).not.to.emit(registry, "StatusChanged");
+        const n = await registry.node(nodeId);
+        expect(n.lastHeartbeat).to.equal(await time.latest());
+        expect(n.status).to.equal(Status[status]);
+        expect(await registry.isStale(nodeId)).to.equal(false);
+      });
+    }
+
+    it("reconnects a Disconnect node (Disconnect → Idle)", async function () {
+      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
+      await expect(registry.connect(alice).heartbeat(nodeId))
+        .to.emit(registry, "StatusChanged")
+        .withArgs(nodeId, Status.Disconnect, Status.Idle);
+      const n = await registry.node(nodeId);
+      expect([n.status, n.lastHeartbeat]).to.deep.equal([Status.Idle, BigInt(await time.latest())]);
+    });
+
+    it("keeps the verified mark and the other packed fields", async function () {
+      const { registry, alice, auditor, nodeId } = await loadFixture(sharingNode);
+      await registry.connect(auditor).setVerified(nodeId, true);
+      await registry.connect(alice).heartbeat(nodeId);
+      const n = await registry.node(nodeId);
+      expect([n.provider, n.status, n.engaged, n.verified, n.milliTu]).to.deep.equal([
+        alice.address,
+        Status.Sharing,
+        true,
+        true,
+        5_400n,
+      ]);
+    });
+
+    it("writes storage exactly once", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      const tx = await registry.connect(alice).heartbeat(nodeId);
+      const trace = (await ethers.provider.send("debug_traceTransaction", [tx.hash, {}])) as {
+        structLogs: { op: string }[];
+      };
+      expect(trace.structLogs.filter((s) => s.op === "SSTORE")).to.have.length(1);
+    });
+
+    it("reverts when a Disconnect node is still engaged", async function () {
+      const { registry, alice, nodeId } = await loadFixture(engagedDisconnectNode);
+      await expect(registry.connect(alice).heartbeat(nodeId))
+        .to.be.revertedWithCustomError(registry, "NodeEngaged")
+        .withArgs(nodeId);
+    });
+
+    it("reverts when the node does not exist or is deregistered", async function () {
+      const { registry, alice, nodeId } = await loadFixture(deregisteredNode);
+      for (const id of [nodeId, 99n]) {
+        await expect(registry.connect(alice).heartbeat(id))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(id, Status.None);
+      }
+    });
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(bob).heartbeat(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+  });
+
+  describe("reconnect", function () {
+    it("moves Disconnect → Idle and counts as a heartbeat", async function () {
+      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
+      await time.increase(HEARTBEAT_TIMEOUT * 10n);
+      await expect(registry.connect(alice).reconnect(nodeId))
+        .to.emit(registry, "StatusChanged")
+        .withArgs(nodeId, Status.Disconnect, Status.Idle);
+      expect((await registry.node(nodeId)).lastHeartbeat).to.equal(await time.latest());
+      expect(await registry.isStale(nodeId)).to.equal(false);
+    });
+
+    it("reconnects a node released by the escrow after a disconnect", async function () {
+      const { registry, alice, escrow, nodeId } = await loadFixture(engagedDisconnectNode);
+      await registry.connect(escrow).release(nodeId);
+      await registry.connect(alice).reconnect(nodeId);
+      expect((await registry.node(nodeId)).status).to.equal(Status.Idle);
+    });
+
+    for (const status of ["Idle", "Sharing", "Reserved", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(alice).reconnect(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts when the node is still engaged", async function () {
+      const { registry, alice, nodeId } = await loadFixture(engagedDisconnectNode);
+      await expect(registry.connect(alice).reconnect(nodeId))
+        .to.be.revertedWithCustomError(registry, "NodeEngaged")
+        .withArgs(nodeId);
+    });
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(disconnectNode);
+      await expect(registry.connect(bob).reconnect(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+  });
+
+  describe("goOffline", function () {
+    for (const status of ["Idle", "Reserved"] as const) {
+      it(`moves ${status} → Disconnect`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(alice).goOffline(nodeId))
+          .to.emit(registry, "StatusChanged")
+          .withArgs(nodeId, Status[status], Status.Disconnect);
+        expect((await registry.node(nodeId)).status).to.equal(Status.Disconnect);
+      });
+    }
+
+    for (const status of ["Sharing", "Disconnect", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(alice).goOffline(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(bob).goOffline(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+  });
+
+  describe("markDisconnected", function () {
+    for (const status of ["Idle", "Sharing", "Reserved"] as const) {
+      it(`lets anyone move a stale ${status} node → Disconnect, keeping lastHeartbeat`, async function () {
+        const { registry, keeper, nodeId } = await loadFixture(fixtures[status]!);
+        const last = (await registry.node(nodeId)).lastHeartbeat;
+        await time.increase(HEARTBEAT_TIMEOUT + 1n);
+        expect(await registry.isStale(nodeId)).to.equal(true);
+        await expect(registry.connect(keeper).markDisconnected(nodeId))
+          .to.emit(registry, "StatusChanged")
+          .withArgs(nodeId, Status[status], Status.Disconnect);
+        const terms = await registry.leaseTerms(nodeId);
+        expect([terms.status, terms.lastHeartbeat]).to.deep.equal([Status.Disconnect, last]);
+        expect(await registry.isStale(nodeId)).to.equal(false);
+      });
+    }
+
+    it("reverts until lastHeartbeat + heartbeatTimeout has passed", async function () {
+      const { registry, keeper, nodeId } = await loadFixture(idleNode);
+      const staleAfter = (await registry.node(nodeId)).lastHeartbeat + HEARTBEAT_TIMEOUT;
+      await time.setNextBlockTimestamp(staleAfter);
+      await expect(registry.connect(keeper).markDisconnected(nodeId))
+        .to.be.revertedWithCustomError(registry, "HeartbeatNotStale")
+        .withArgs(nodeId, staleAfter);
+      await time.setNextBlockTimestamp(staleAfter + 1n);
+      await registry.connect(keeper).markDisconnected(nodeId);
+    });
+
+    for (const status of ["Disconnect", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, keeper, nodeId } = await loadFixture(fixtures[status]!);
+        await time.increase(HEARTBEAT_TIMEOUT + 1n);
+        await expect(registry.connect(keeper).markDisconnected(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+  });
+
+  describe("deregister", function () {
+    it("moves Disconnect → None and starts the unbonding", async function () {
+      const { registry, alice, nodeId, stake } = await loadFixture(disconnectNode);
+      const tx = registry.connect(alice).deregister(nodeId);
+      const ends = BigInt(await time.latest()) + 1n + UNBONDING;
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(nodeId, Status.Disconnect, Status.None);
+      await expect(tx).to.emit(registry, "StakeUnbonding").withArgs(nodeId, alice.address, stake, ends);
+      const n = await registry.node(nodeId);
+      expect([n.status, n.stake, n.unbondingEnds]).to.deep.equal([Status.None, stake, ends]);
+      expect(await registry.totalStaked()).to.equal(0n);
+      expect(await registry.totalUnbonding()).to.equal(stake);
+    });
+
+    for (const status of ["Idle", "Sharing", "Reserved", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(alice).deregister(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts while the escrow still holds the node", async function () {
+      const { registry, alice, nodeId } = await loadFixture(engagedDisconnectNode);
+      await expect(registry.connect(alice).deregister(nodeId))
+        .to.be.revertedWithCustomError(registry, "NodeEngaged")
+        .withArgs(nodeId);
+    });
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(disconnectNode);
+      await expect(registry.connect(bob).deregister(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+  });
+
+  describe("withdrawStake", function () {
+    it("pays the stake back once the unbonding has ended, and only once", async function () {
+      const { registry, gut, alice, nodeId, stake } = await loadFixture(deregisteredNode);
+      const ends = (await registry.node(nodeId)).unbondingEnds;
+      await time.setNextBlockTimestamp(ends - 1n);
+      await expect(registry.connect(alice).withdrawStake(nodeId))
+        .to.be.revertedWithCustomError(registry, "StillUnbonding")
+        .withArgs(nodeId, ends);
+      await time.setNextBlockTimestamp(ends);
+      const tx = registry.connect(alice).withdrawStake(nodeId);
+      await expect(tx).to.emit(registry, "StakeWithdrawn").withArgs(nodeId, alice.address, stake);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [alice, registry], [stake, -stake]);
+      expect(await registry.totalUnbonding()).to.equal(0n);
+      await expect(registry.connect(alice).withdrawStake(nodeId))
+        .to.be.revertedWithCustomError(registry, "NothingToWithdraw")
+        .withArgs(nodeId);
+    });
+
+    it("reverts when the caller is not the provider", async function () {
+      const { registry, bob, nodeId } = await loadFixture(deregisteredNode);
+      await time.increase(UNBONDING);
+      await expect(registry.connect(bob).withdrawStake(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, bob.address);
+    });
+
+    it("reverts when the node is still registered", async function () {
+      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
+      await expect(registry.connect(alice).withdrawStake(nodeId))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(nodeId, Status.Disconnect);
+    });
+  });
+
+  describe("setVerified", function () {
+    it("marks and unmarks the hardware verified", async function () {
+      const { registry, auditor, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(auditor).setVerified(nodeId, true))
+        .to.emit(registry, "NodeVerified")
+        .withArgs(nodeId, auditor.address, true);
+      expect((await registry.node(nodeId)).verified).to.equal(true);
+      await registry.connect(auditor).setVerified(nodeId, false);
+      expect((await registry.node(nodeId)).verified).to.equal(false);
+    });
+
+    it("reverts when the node does not exist", async function () {
+      const { registry, auditor } = await loadFixture(deregisteredNode);
+      await expect(registry.connect(auditor).setVerified(1n, true))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(1n, Status.None);
+    });
+
+    it("reverts when the caller lacks AUDITOR_ROLE", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).setVerified(nodeId, true))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.AUDITOR_ROLE());
+    });
+  });
+
+  describe("startReservation", function () {
+    it("moves Idle → Reserved and engages the node", async function () {
+      const { registry, escrow, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(escrow).startReservation(nodeId))
+        .to.emit(registry, "StatusChanged")
+        .withArgs(nodeId, Status.Idle, Status.Reserved);
+      const t = await registry.leaseTerms(nodeId);
+      expect([t.status, t.engaged]).to.deep.equal([Status.Reserved, true]);
+    });
+
+    for (const status of ["Sharing", "Reserved", "Disconnect", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(escrow).startReservation(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts when the caller lacks ESCROW_ROLE", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).startReservation(nodeId))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.ESCROW_ROLE());
+    });
+  });
+
+  describe("startLease", function () {
+    for (const status of ["Idle", "Reserved"] as const) {
+      it(`moves ${status} → Sharing and engages the node`, async function () {
+        const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(escrow).startLease(nodeId))
+          .to.emit(registry, "StatusChanged")
+          .withArgs(nodeId, Status[status], Status.Sharing);
+        const t = await registry.leaseTerms(nodeId);
+        expect([t.status, t.engaged]).to.deep.equal([Status.Sharing, true]);
+      });
+    }
+
+    for (const status of ["Sharing", "Disconnect", "None"] as const) {
+      it(`reverts when the node is ${status}`, async function () {
+        const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(escrow).startLease(nodeId))
+          .to.be.revertedWithCustomError(registry, "InvalidStatus")
+          .withArgs(nodeId, Status[status]);
+      });
+    }
+
+    it("reverts when the caller lacks ESCROW_ROLE", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).startLease(nodeId))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.ESCROW_ROLE());
+    });
+  });
+
+  describe("release", function () {
+    for (const status of ["Sharing", "Reserved"] as const) {
+      it(`moves ${status} → Idle and disengages the node`, async function () {
+        const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(escrow).release(nodeId))
+          .to.emit(registry, "StatusChanged")
+          .withArgs(nodeId, Status[status], Status.Idle);
+        const t = await registry.leaseTerms(nodeId);
+        expect([t.status, t.engaged]).to.deep.equal([Status.Idle, false]);
+      });
+    }
+
+    it("leaves a Disconnect node Disconnect, with lastHeartbeat frozen, and disengages it", async function () {
+      const { registry, escrow, alice, nodeId } = await loadFixture(engagedDisconnectNode);
+      const last = (await registry.leaseTerms(nodeId)).lastHeartbeat;
+      await time.increase(3_600n);
+      await expect(registry.connect(alice).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
+      await expect(registry.connect(escrow).release(nodeId)).not.to.emit(registry, "StatusChanged");
+      const t = await registry.leaseTerms(nodeId);
+      expect([t.status, t.engaged, t.lastHeartbeat]).to.deep.equal([Status.Disconnect, false, last]);
+    });
+
+    it("releases a reservation whose provider went offline", async function () {
+      const { registry, escrow, alice, nodeId } = await loadFixture(reservedNode);
+      await registry.connect(alice).goOffline(nodeId);
+      await expect(registry.connect(alice).deregister(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
+      await registry.connect(escrow).release(nodeId);
+      await registry.connect(alice).deregister(nodeId);
+      expect((await registry.node(nodeId)).status).to.equal(Status.None);
+    });
+
+    for (const status of ["Idle", "Disconnect", "None"] as const) {
+      it(`reverts when a ${status} node is not engaged`, async function () {
+        const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
+        await expect(registry.connect(escrow).release(nodeId))
+          .to.be.revertedWithCustomError(registry, "NotEngaged")
+          .withArgs(nodeId);
+      });
+    }
+
+    it("reverts when the caller lacks ESCROW_ROLE", async function () {
+      const { registry, alice, nodeId } = await loadFixture(sharingNode);
+      await expect(registry.connect(alice).release(nodeId))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.ESCROW_ROLE());
+    });
+  });
+
+  describe("slash", function () {
+    it("pays slashBps of the stake to the recipient and returns it", async function () {
+      const { registry, gut, escrow, customer, nodeId, stake } = await loadFixture(engagedDisconnectNode);
+      const amount = (stake * SLASH_BPS) / 10_000n;
+      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address)).to.equal(amount);
+      const tx = registry.connect(escrow).slash(nodeId, customer.address);
+      await expect(tx).to.emit(registry, "Slashed").withArgs(nodeId, customer.address, amount);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, registry], [amount, -amount]);
+      expect((await registry.node(nodeId)).stake).to.equal(stake - amount);
+      expect(await registry.totalStaked()).to.equal(stake - amount);
+    });
+
+    it("slashes a stake that is unbonding, and the provider withdraws the rest", async function () {
+      const { registry, gut, escrow, alice, customer, nodeId, stake } = await loadFixture(deregisteredNode);
+      const amount = (stake * SLASH_BPS) / 10_000n;
+      await registry.connect(escrow).slash(nodeId, customer.address);
+      expect(await registry.totalUnbonding()).to.equal(stake - amount);
+      await time.increase(UNBONDING);
+      await expect(registry.connect(alice).withdrawStake(nodeId)).to.changeTokenBalances(
+        ethers,
+        gut,
+        [alice],
+        [stake - amount],
+      );
+    });
+
+    it("returns 0 and moves nothing when there is nothing to slash", async function () {
+      const { registry, escrow, customer } = await loadFixture(deployRegistry);
+      expect(await registry.connect(escrow).slash.staticCall(5n, customer.address)).to.equal(0n);
+      await expect(registry.connect(escrow).slash(5n, customer.address)).not.to.emit(registry, "Slashed");
+    });
+
+    it("reverts when the recipient is the zero address", async function () {
+      const { registry, escrow, nodeId } = await loadFixture(sharingNode);
+      await expect(registry.connect(escrow).slash(nodeId, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(registry, "ZeroAddress")
+        .withArgs("recipient");
+    });
+
+    it("reverts when the caller lacks ESCROW_ROLE", async function () {
+      const { registry, alice, nodeId } = await loadFixture(sharingNode);
+      await expect(registry.connect(alice).slash(nodeId, alice.address))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await registry.ESCROW_ROLE());
+    });
+  });
+});
