@@ -3,11 +3,11 @@ pragma solidity ^0.8.28;
 
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 
-/// @notice A stand-in provider registry whose nodes a test sets directly, for escrow paths the
-/// real registry cannot reach (huge prices or ids, a reverting slash). It keeps the real
-/// registry's escrow-facing transitions and errors.
-contract MockRegistry is IProviderRegistry {
-    error InvalidStatus(uint256 nodeId, Status current);
+/// @notice A stand-in for the escrow-facing part of the provider registry, whose nodes a test sets
+/// directly: for escrow paths the real registry cannot reach (node ids past 64 bits, terms that
+/// change under an open lease). It keeps the real registry's escrow-facing transitions and errors.
+contract MockRegistry {
+    error InvalidStatus(uint256 nodeId, IProviderRegistry.Status current);
     error NotEngaged(uint256 nodeId);
     error NotEscrow(address caller);
 
@@ -18,7 +18,7 @@ contract MockRegistry is IProviderRegistry {
     uint256 public slashCount;
     address public lastSlashRecipient;
 
-    mapping(uint256 nodeId => LeaseTerms) internal _nodes;
+    mapping(uint256 nodeId => IProviderRegistry.LeaseTerms) internal _nodes;
 
     function setEscrow(address escrow_) external {
         escrow = escrow_;
@@ -31,12 +31,12 @@ contract MockRegistry is IProviderRegistry {
     function setNode(
         uint256 nodeId,
         address provider,
-        Status status,
+        IProviderRegistry.Status status,
         uint32 milliTu,
         address paymentToken,
         uint256 pricePerTuHour
     ) external {
-        _nodes[nodeId] = LeaseTerms({
+        _nodes[nodeId] = IProviderRegistry.LeaseTerms({
             provider: provider,
             status: status,
             engaged: false,
@@ -47,7 +47,7 @@ contract MockRegistry is IProviderRegistry {
         });
     }
 
-    function setStatus(uint256 nodeId, Status status) external {
+    function setStatus(uint256 nodeId, IProviderRegistry.Status status) external {
         _nodes[nodeId].status = status;
     }
 
@@ -55,27 +55,27 @@ contract MockRegistry is IProviderRegistry {
         _nodes[nodeId].lastHeartbeat = uint40(block.timestamp);
     }
 
-    function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory) {
+    function leaseTerms(uint256 nodeId) external view returns (IProviderRegistry.LeaseTerms memory) {
         return _nodes[nodeId];
     }
 
     function startReservation(uint256 nodeId) external {
-        LeaseTerms storage n = _escrowed(nodeId);
-        if (n.status != Status.Idle) revert InvalidStatus(nodeId, n.status);
-        (n.status, n.engaged) = (Status.Reserved, true);
+        IProviderRegistry.LeaseTerms storage n = _escrowed(nodeId);
+        if (n.status != IProviderRegistry.Status.Idle) revert InvalidStatus(nodeId, n.status);
+        (n.status, n.engaged) = (IProviderRegistry.Status.Reserved, true);
     }
 
     function startLease(uint256 nodeId) external {
-        LeaseTerms storage n = _escrowed(nodeId);
-        if (n.status != Status.Idle && n.status != Status.Reserved) revert InvalidStatus(nodeId, n.status);
-        (n.status, n.engaged) = (Status.Sharing, true);
+        IProviderRegistry.LeaseTerms storage n = _escrowed(nodeId);
+        if (n.status != IProviderRegistry.Status.Idle && n.status != IProviderRegistry.Status.Reserved) revert InvalidStatus(nodeId, n.status);
+        (n.status, n.engaged) = (IProviderRegistry.Status.Sharing, true);
     }
 
     function release(uint256 nodeId) external {
-        LeaseTerms storage n = _escrowed(nodeId);
+        IProviderRegistry.LeaseTerms storage n = _escrowed(nodeId);
         if (!n.engaged) revert NotEngaged(nodeId);
         n.engaged = false;
-        if (n.status != Status.Disconnect) n.status = Status.Idle;
+        if (n.status != IProviderRegistry.Status.Disconnect) n.status = IProviderRegistry.Status.Idle;
     }
 
     function slash(uint256, address recipient) external returns (uint256) {
@@ -85,7 +85,7 @@ contract MockRegistry is IProviderRegistry {
         return slashAmount;
     }
 
-    function _escrowed(uint256 nodeId) internal view returns (LeaseTerms storage) {
+    function _escrowed(uint256 nodeId) internal view returns (IProviderRegistry.LeaseTerms storage) {
         if (msg.sender != escrow) revert NotEscrow(msg.sender);
         return _nodes[nodeId];
     }
