@@ -142,21 +142,22 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
 
     /// @inheritdoc ILeaseEscrow
     function topUp(uint256 leaseId, uint256 amount) external nonReentrant {
-        Lease storage l = _openLease(leaseId);
+        Lease storage lease_ = _openLease(leaseId);
         if (amount == 0) revert ZeroAmount();
-        uint96 deposit = l.deposit;
-        if (_settle(leaseId, l, registry.leaseTerms(l.nodeId).lastHeartbeat) == deposit) revert LeaseDrained(leaseId);
-        l.deposit = _amount(uint256(deposit) + _amount(amount));
+        uint96 deposit = lease_.deposit;
+        if (_settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat) == deposit)
+            revert LeaseDrained(leaseId);
+        lease_.deposit = _amount(uint256(deposit) + _amount(amount));
         emit ToppedUp(leaseId, msg.sender, amount);
-        _pull(l.token, amount);
+        _pull(lease_.token, amount);
     }
 
     /// @inheritdoc ILeaseEscrow
     function settle(uint256 leaseId) external nonReentrant returns (uint256) {
-        Lease storage l = _leases[leaseId];
-        if (l.status == LeaseStatus.Closed) return l.paid;
+        Lease storage lease_ = _leases[leaseId];
+        if (lease_.status == LeaseStatus.Closed) return lease_.paid;
         _openLease(leaseId);
-        return _settle(leaseId, l, registry.leaseTerms(l.nodeId).lastHeartbeat);
+        return _settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -166,22 +167,22 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         uint256 fee;
         for (uint256 i = 0; i < leaseIds.length; ++i) {
             uint256 leaseId = leaseIds[i];
-            Lease storage l = _leases[leaseId];
-            if (l.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
+            Lease storage lease_ = _leases[leaseId];
+            if (lease_.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
             uint96 paid =
-                l.status == LeaseStatus.Open
-                    ? _settle(leaseId, l, registry.leaseTerms(l.nodeId).lastHeartbeat)
-                    : l.paid;
-            uint96 withdrawn = l.withdrawn;
+                lease_.status == LeaseStatus.Open
+                    ? _settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat)
+                    : lease_.paid;
+            uint96 withdrawn = lease_.withdrawn;
             if (paid == withdrawn) continue;
-            l.withdrawn = paid;
-            address leaseToken = l.token;
+            lease_.withdrawn = paid;
+            address leaseToken = lease_.token;
             if (leaseToken != token) {
                 _payOut(token, gross, fee);
                 (token, gross, fee) = (leaseToken, 0, 0);
             }
             gross += paid - withdrawn;
-            fee += LeaseMath.share(paid, l.feeBps) - LeaseMath.share(withdrawn, l.feeBps);
+            fee += LeaseMath.share(paid, lease_.feeBps) - LeaseMath.share(withdrawn, lease_.feeBps);
         }
         _payOut(token, gross, fee);
     }
@@ -193,12 +194,12 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         uint256 fee;
         for (uint256 i = 0; i < leaseIds.length; ++i) {
             uint256 leaseId = leaseIds[i];
-            Lease storage l = _leases[leaseId];
-            uint256 due = LeaseMath.share(l.withdrawn, l.feeBps);
+            Lease storage lease_ = _leases[leaseId];
+            uint256 due = LeaseMath.share(lease_.withdrawn, lease_.feeBps);
             uint256 forwarded = forwardedFee[leaseId];
             if (due == forwarded) continue;
             forwardedFee[leaseId] = due;
-            (address leaseProvider, address leaseToken) = (l.provider, l.token);
+            (address leaseProvider, address leaseToken) = (lease_.provider, lease_.token);
             if (leaseProvider != provider || leaseToken != token) {
                 _forward(provider, token, fee);
                 (provider, token, fee) = (leaseProvider, leaseToken, 0);
@@ -210,22 +211,22 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
 
     /// @inheritdoc ILeaseEscrow
     function closeLease(uint256 leaseId) external nonReentrant {
-        Lease storage l = _openLease(leaseId);
-        uint256 nodeId = l.nodeId;
+        Lease storage lease_ = _openLease(leaseId);
+        uint256 nodeId = lease_.nodeId;
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        uint96 paid = _settle(leaseId, l, t.lastHeartbeat);
-        uint96 refund = l.deposit - paid;
+        uint96 paid = _settle(leaseId, lease_, t.lastHeartbeat);
+        uint96 refund = lease_.deposit - paid;
         bool down = t.status == IProviderRegistry.Status.Disconnect;
-        address customer = l.customer;
-        if (msg.sender != customer && msg.sender != l.provider && refund != 0 && !down) {
+        address customer = lease_.customer;
+        if (msg.sender != customer && msg.sender != lease_.provider && refund != 0 && !down) {
             revert CloseNotAllowed(leaseId, msg.sender);
         }
-        l.status = LeaseStatus.Closed;
+        lease_.status = LeaseStatus.Closed;
         // The slash comes before the release, while the registry still holds the node engaged.
         uint256 slashed = down ? registry.slash(nodeId, customer) : 0;
         emit LeaseClosed(leaseId, msg.sender, paid, refund, slashed);
         registry.release(nodeId);
-        _push(l.token, customer, refund);
+        _push(lease_.token, customer, refund);
     }
 
     // ---------------------------------------------------------------- reservations
@@ -249,7 +250,7 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         if (!config.allowed) revert TokenNotAllowed(t.paymentToken);
         uint96 rate = _rate(nodeId, t);
         uint256 fee = LeaseMath.share(LeaseMath.cost(rate, duration), reservationFeeBps);
-        if (deposit <= fee) revert DepositBelowFee(deposit, fee);
+        if (!(deposit > fee)) revert DepositBelowFee(deposit, fee);
         reservationId = ++reservationCount;
         uint40 deadline = uint40(start) + reservationGrace;
         _reservations[reservationId] = Reservation({
@@ -292,7 +293,7 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     function expireReservation(uint256 reservationId) external nonReentrant {
         Reservation storage r = _pendingReservation(reservationId);
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
-        if (t.status != IProviderRegistry.Status.Disconnect && block.timestamp <= r.deadline) {
+        if (t.status != IProviderRegistry.Status.Disconnect && !(block.timestamp > r.deadline)) {
             revert ReservationNotExpired(reservationId, r.deadline);
         }
         _endReservation(reservationId, r, ReservationStatus.Expired, _failed(r, t));
@@ -329,13 +330,13 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
 
     /// @inheritdoc ILeaseEscrow
     function accrued(uint256 leaseId) external view returns (uint256 paid, uint256 remaining) {
-        Lease storage l = _leases[leaseId];
-        paid = l.paid;
-        if (l.status == LeaseStatus.Open) {
-            uint256 until = _paidUntil(registry.leaseTerms(l.nodeId).lastHeartbeat);
-            paid = LeaseMath.owedAt(l.rate, l.start, until, l.deposit);
+        Lease storage lease_ = _leases[leaseId];
+        paid = lease_.paid;
+        if (lease_.status == LeaseStatus.Open) {
+            uint256 until = _paidUntil(registry.leaseTerms(lease_.nodeId).lastHeartbeat);
+            paid = LeaseMath.owedAt(lease_.rate, lease_.start, until, lease_.deposit);
         }
-        remaining = l.status == LeaseStatus.Open ? l.deposit - paid : 0;
+        remaining = lease_.status == LeaseStatus.Open ? lease_.deposit - paid : 0;
     }
 
     // ---------------------------------------------------------------- internals
@@ -457,10 +458,10 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     }
 
     /// @dev Brings `paid` up to what the lease owes at `min(now, lastHeartbeat)`.
-    function _settle(uint256 leaseId, Lease storage l, uint40 lastHeartbeat) internal returns (uint96 paid) {
-        paid = uint96(LeaseMath.owedAt(l.rate, l.start, _paidUntil(lastHeartbeat), l.deposit));
-        if (paid != l.paid) {
-            l.paid = paid;
+    function _settle(uint256 leaseId, Lease storage lease_, uint40 lastHeartbeat) internal returns (uint96 paid) {
+        paid = uint96(LeaseMath.owedAt(lease_.rate, lease_.start, _paidUntil(lastHeartbeat), lease_.deposit));
+        if (paid != lease_.paid) {
+            lease_.paid = paid;
             emit LeaseSettled(leaseId, paid);
         }
     }
@@ -501,9 +502,9 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         if (received != amount) revert TransferMismatch(token, amount, received);
     }
 
-    function _openLease(uint256 leaseId) internal view returns (Lease storage l) {
-        l = _leases[leaseId];
-        if (l.status != LeaseStatus.Open) revert InvalidLeaseStatus(leaseId, l.status);
+    function _openLease(uint256 leaseId) internal view returns (Lease storage lease_) {
+        lease_ = _leases[leaseId];
+        if (lease_.status != LeaseStatus.Open) revert InvalidLeaseStatus(leaseId, lease_.status);
     }
 
     function _pendingReservation(uint256 reservationId) internal view returns (Reservation storage r) {
@@ -516,7 +517,7 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     }
 
     function _rate(uint256 nodeId, IProviderRegistry.LeaseTerms memory t) internal pure returns (uint96) {
-        uint256 rate = t.pricePerTuHour <= type(uint96).max ? t.pricePerTuHour * t.milliTu : type(uint256).max;
+        uint256 rate = t.pricePerTuHour > type(uint96).max ? type(uint256).max : t.pricePerTuHour * t.milliTu;
         if (rate > type(uint96).max) revert RateTooHigh(nodeId, t.pricePerTuHour, t.milliTu);
         return uint96(rate);
     }

@@ -1,4 +1,5 @@
 import { benchTask } from "./bench.js";
+import { leaseTasks } from "./lease.js";
 
 /** Every task of the project, registered in hardhat.config.ts. */
-export const tasks = [benchTask];
+export const tasks = [benchTask, ...leaseTasks];

@@ -19,7 +19,7 @@ library LeaseMath {
     /// @param until The end of the paid time: `min(now, lastHeartbeat)`.
     /// @param deposit The lease's deposit.
     function owedAt(uint256 rate, uint256 start, uint256 until, uint256 deposit) internal pure returns (uint256) {
-        if (until <= start) return 0;
+        if (!(until > start)) return 0;
         uint256 due = (rate * (until - start)) / RATE_DIVISOR;
         return due < deposit ? due : deposit;
     }

@@ -13,7 +13,7 @@ contract MockFeeCollector is IFeeCollector {
     mapping(address provider => uint256) public pointsOf;
 
     function recordFee(address provider, address token, uint256 fee, uint256 workPoints) external {
-        calls++;
+        ++calls;
         feesOf[token] += fee;
         pointsOf[provider] += workPoints;
         emit FeeRecorded(provider, token, fee, workPoints);

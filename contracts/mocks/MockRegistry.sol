@@ -67,7 +67,8 @@ contract MockRegistry {
 
     function startLease(uint256 nodeId) external {
         IProviderRegistry.LeaseTerms storage n = _escrowed(nodeId);
-        if (n.status != IProviderRegistry.Status.Idle && n.status != IProviderRegistry.Status.Reserved) revert InvalidStatus(nodeId, n.status);
+        if (n.status != IProviderRegistry.Status.Idle && n.status != IProviderRegistry.Status.Reserved)
+            revert InvalidStatus(nodeId, n.status);
         (n.status, n.engaged) = (IProviderRegistry.Status.Sharing, true);
     }
 
@@ -80,7 +81,7 @@ contract MockRegistry {
 
     function slash(uint256, address recipient) external returns (uint256) {
         if (msg.sender != escrow) revert NotEscrow(msg.sender);
-        slashCount++;
+        ++slashCount;
         lastSlashRecipient = recipient;
         return slashAmount;
     }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @notice A hostile token that, once armed, calls a target with prepared calldata in the middle
 /// of every transfer, bubbling the target's revert. It stands for any token with transfer hooks
 /// (ERC-777 style) used to re-enter the escrow.
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public victim;
     bytes public payload;
 
     constructor() ERC20("Reentrant", "RE") {}
@@ -16,22 +17,16 @@ contract ReentrantToken is ERC20 {
         _mint(to, amount);
     }
 
-    function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+    function arm(address victim_, bytes calldata payload_) external {
+        victim = victim_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = victim;
         if (t == address(0) || from == address(0)) return;
-        target = address(0);
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok, bytes memory reason) = t.call(payload);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(reason, 0x20), mload(reason))
-            }
-        }
+        victim = address(0);
+        Address.functionCall(t, payload);
     }
 }
