@@ -222,8 +222,10 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
             revert CloseNotAllowed(leaseId, msg.sender);
         }
         lease_.status = LeaseStatus.Closed;
-        // The slash comes before the release, while the registry still holds the node engaged.
-        uint256 slashed = down ? registry.slash(nodeId, customer) : 0;
+        // Only a node that was alive during the lease failed it: one already silent when the
+        // lease opened costs the customer nothing (it accrued nothing) and must not be a way to
+        // farm slashes. The slash comes before the release, while the node is still engaged.
+        uint256 slashed = down && !(t.lastHeartbeat < lease_.start) ? registry.slash(nodeId, customer) : 0;
         emit LeaseClosed(leaseId, msg.sender, paid, refund, slashed);
         registry.release(nodeId);
         _push(lease_.token, customer, refund);

@@ -532,6 +532,19 @@ describe("LeaseEscrow", function () {
     });
   });
 
+  describe("downtime before the lease", function () {
+    it("refunds everything without a slash when the node was already silent when the lease opened", async function () {
+      const { escrow, registry, gut, customer, keeper, nodeId } = await loadFixture(system);
+      await time.increase(HEARTBEAT_TIMEOUT);
+      await escrow.connect(customer).openLease(nodeId, DEPOSIT);
+      await time.increase(2n);
+      await registry.connect(keeper).markDisconnected(nodeId);
+      const tx = escrow.connect(customer).closeLease(1n);
+      await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(1n, customer.address, 0n, DEPOSIT, 0n);
+      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT);
+    });
+  });
+
   describe("snapshot", function () {
     it("keeps an open lease's rate and token when the node's terms change", async function () {
       const { escrow, gut, customer, provider } = await loadFixture(system);

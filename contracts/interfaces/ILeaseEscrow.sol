@@ -484,9 +484,10 @@ interface ILeaseEscrow {
     function forwardFees(uint256[] calldata leaseIds) external;
 
     /// @notice Settles a lease, refunds the rest of the deposit to the customer and returns the
-    /// node to Idle (a Disconnect node stays Disconnect, and its provider's stake is slashed to
-    /// the customer). The customer or the provider may close at any time; anyone may once the
-    /// deposit is drained or the node is Disconnect.
+    /// node to Idle. A Disconnect node stays Disconnect, and if it sent a heartbeat during the
+    /// lease (it dropped out mid-lease rather than being dead before it opened), its provider's
+    /// stake is slashed to the customer. The customer or the provider may close at any time;
+    /// anyone may once the deposit is drained or the node is Disconnect.
     /// @param leaseId The lease.
     function closeLease(uint256 leaseId) external;
 

@@ -33,11 +33,4 @@ library LeaseMath {
     function share(uint256 amount, uint256 bps) internal pure returns (uint256) {
         return (amount * bps) / BPS;
     }
-
-    /// @notice The time at which a lease's deposit runs out: the first second at which
-    /// `owedAt` reaches the deposit. `type(uint256).max` for a free lease.
-    function runsOutAt(uint256 rate, uint256 start, uint256 deposit) internal pure returns (uint256) {
-        if (rate == 0) return type(uint256).max;
-        return start + (deposit * RATE_DIVISOR + rate - 1) / rate;
-    }
 }
