@@ -25,7 +25,13 @@ export function parseIds(source: string, field: string, value: string): bigint[]
 }
 
 /** A decimal token amount such as `12.5`, scaled by `decimals`; zero only when `allowZero`. */
-export function parseAmount(source: string, field: string, value: string, decimals: number, allowZero = false): bigint {
+export function parseTokenAmount(
+  source: string,
+  field: string,
+  value: string,
+  decimals: number,
+  allowZero = false,
+): bigint {
   const text = value.trim();
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
     throw new InputError(source, undefined, field, `"${value}" is not a decimal amount like 12.5`);

@@ -30,4 +30,32 @@ export {
   type SweepReport,
   type Withdrawal,
 } from "./escrow.js";
-export { parseAddress, parseAmount, parseDuration, parseId, parseIds, parseStart } from "./escrowInput.js";
+export { parseAddress, parseTokenAmount, parseDuration, parseId, parseIds, parseStart } from "./escrowInput.js";
+export {
+  NODE_STATUSES,
+  NODE_TABLE_HEADER,
+  connectRegistry,
+  formatTable,
+  formatTu,
+  listNodes,
+  modelId,
+  modelName,
+  nodeRows,
+  parseAddressInput,
+  parseAmount,
+  parseInteger,
+  parseStatus,
+  parseTu,
+  readCatalog,
+  registerNode,
+  runHeartbeatAgent,
+  statusName,
+  toNodeView,
+  tokenLabel,
+  type CatalogEntry,
+  type HeartbeatAgentOptions,
+  type NodeStatus,
+  type NodeView,
+  type RegisterParams,
+  type TokenLabel,
+} from "./registry.js";

@@ -42,13 +42,13 @@ contract EscrowHandler is Test {
         ProviderRegistry registry_,
         LeaseEscrow escrow_,
         address[2] memory providers,
-        uint256[] memory nodes
+        uint256[] memory nodeIds_
     ) {
         gut = gut_;
         registry = registry_;
         escrow = escrow_;
         _providers = providers;
-        _nodes = nodes;
+        _nodes = nodeIds_;
     }
 
     // ------------------------------------------------------------ leases
@@ -255,7 +255,7 @@ contract EscrowHandler is Test {
         return reservations.length;
     }
 
-    function nodes() external view returns (uint256[] memory) {
+    function nodeIds() external view returns (uint256[] memory) {
         return _nodes;
     }
 
@@ -413,7 +413,7 @@ contract LeaseEscrowTest is Test {
                 "leased node not Sharing/Disc."
             );
         }
-        uint256[] memory nodes = handler.nodes();
+        uint256[] memory nodes = handler.nodeIds();
         for (uint256 i = 0; i < nodes.length; ++i) {
             if (!registry.leaseTerms(nodes[i]).engaged) continue;
             assertTrue(_hasOpenLease(nodes[i]) || escrow.reservationOf(nodes[i]) != 0, "engaged node without hold");

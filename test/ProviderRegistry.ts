@@ -845,4 +845,86 @@ describe("ProviderRegistry", function () {
         .withArgs(alice.address, await registry.ESCROW_ROLE());
     });
   });
+  describe("views", function () {
+    /** Seven nodes: alice 1, 3, 5, 7 and bob 2, 4, 6; 2 and 5 Sharing, 4 Disconnect. */
+    async function sevenNodes() {
+      const f = await deployRegistry();
+      const token = await f.payment.getAddress();
+      for (let i = 0; i < 7; i++) {
+        await f.registry.connect(i % 2 === 0 ? f.alice : f.bob).register(V100, i + 1, PRICE, token, `n${i + 1}`);
+      }
+      await f.registry.connect(f.escrow).startLease(2n);
+      await f.registry.connect(f.escrow).startLease(5n);
+      await f.registry.connect(f.bob).goOffline(4n);
+      return f;
+    }
+
+    const ids = (page: { id: bigint }[]) => page.map((n) => n.id);
+
+    it("nodes pages by id and stops at the end", async function () {
+      const { registry } = await loadFixture(sevenNodes);
+      expect(ids(await registry.nodes(0n, 3n))).to.deep.equal([1n, 2n, 3n]);
+      expect(ids(await registry.nodes(6n, 3n))).to.deep.equal([7n]);
+      expect(ids(await registry.nodes(7n, 3n))).to.deep.equal([]);
+      expect(ids(await registry.nodes(100n, 3n))).to.deep.equal([]);
+      expect(ids(await registry.nodes(5n, ethers.MaxUint256))).to.deep.equal([6n, 7n]);
+      const [n] = await registry.nodes(3n, 1n);
+      expect([n!.id, n!.gpuCount, n!.uri, n!.status]).to.deep.equal([4n, 4n, "n4", Status.Disconnect]);
+    });
+
+    it("nodesByStatus scans limit ids per call and returns a cursor until the end", async function () {
+      const { registry } = await loadFixture(sevenNodes);
+      let [page, next] = await registry.nodesByStatus(Status.Idle, 0n, 3n);
+      expect([ids(page), next]).to.deep.equal([[1n, 3n], 3n]);
+      [page, next] = await registry.nodesByStatus(Status.Idle, next, 3n);
+      expect([ids(page), next]).to.deep.equal([[6n], 6n]);
+      [page, next] = await registry.nodesByStatus(Status.Idle, next, 3n);
+      expect([ids(page), next]).to.deep.equal([[7n], 0n]);
+      [page, next] = await registry.nodesByStatus(Status.Sharing, 0n, ethers.MaxUint256);
+      expect([ids(page), next]).to.deep.equal([[2n, 5n], 0n]);
+      [page, next] = await registry.nodesByStatus(Status.Disconnect, 9n, 3n);
+      expect([ids(page), next]).to.deep.equal([[], 0n]);
+      [page] = await registry.nodesByStatus(Status.Disconnect, 0n, 10n);
+      expect(ids(page)).to.deep.equal([4n]);
+    });
+
+    it("nodesOf pages a provider's nodes and reports the total", async function () {
+      const { registry, alice, bob, keeper } = await loadFixture(sevenNodes);
+      let [page, total] = await registry.nodesOf(alice.address, 1n, 2n);
+      expect([ids(page), total]).to.deep.equal([[3n, 5n], 4n]);
+      [page, total] = await registry.nodesOf(bob.address, 0n, 10n);
+      expect([ids(page), total]).to.deep.equal([[2n, 4n, 6n], 3n]);
+      [page, total] = await registry.nodesOf(bob.address, 5n, 10n);
+      expect([ids(page), total]).to.deep.equal([[], 3n]);
+      [page, total] = await registry.nodesOf(keeper.address, 0n, 10n);
+      expect([ids(page), total]).to.deep.equal([[], 0n]);
+    });
+
+    it("keeps a deregistered node in its provider's list until and after withdrawal", async function () {
+      const { registry, alice, nodeId } = await loadFixture(deregisteredNode);
+      const [page] = await registry.nodesOf(alice.address, 0n, 10n);
+      expect(page.map((n) => [n.id, n.status])).to.deep.equal([[nodeId, Status.None]]);
+    });
+
+    it("leaseTerms returns what the escrow prices and settles with", async function () {
+      const { registry, payment, alice, nodeId } = await loadFixture(sharingNode);
+      const t = await registry.leaseTerms(nodeId);
+      expect([t.provider, t.status, t.engaged, t.milliTu, t.paymentToken, t.pricePerTuHour]).to.deep.equal([
+        alice.address,
+        Status.Sharing,
+        true,
+        5_400n,
+        await payment.getAddress(),
+        PRICE,
+      ]);
+      expect(t.lastHeartbeat).to.equal((await registry.node(nodeId)).lastHeartbeat);
+    });
+
+    it("isStale is false for nodes that cannot be marked and for fresh ones", async function () {
+      const { registry, nodeId } = await loadFixture(disconnectNode);
+      await time.increase(HEARTBEAT_TIMEOUT * 2n);
+      expect(await registry.isStale(nodeId)).to.equal(false);
+      expect(await registry.isStale(42n)).to.equal(false);
+    });
+  });
 });

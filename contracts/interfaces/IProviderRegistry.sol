@@ -440,7 +440,8 @@ interface IProviderRegistry {
     function nodes(uint256 offset, uint256 limit) external view returns (NodeInfo[] memory page);
 
     /// @notice Scans ids `cursor + 1` to `cursor + limit` and returns the nodes in `status` among
-    /// them, for `eth_call`. Call again with `next` until it is 0.
+    /// them, for `eth_call`. Call again with `next` until it is 0. `limit` must be above 0, or the
+    /// scan makes no progress.
     /// @return page The matching nodes, in id order.
     /// @return next The cursor to continue from, or 0 when the scan reached the last node.
     function nodesByStatus(

@@ -1,0 +1,46 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { encodeBytes32String } from "ethers";
+
+import type { GasRow } from "../gas.js";
+import { gasOf } from "../lib.js";
+
+/**
+ * The registry calls providers and keepers make. `register` is measured for a provider's first
+ * node (its node list and the contract's totals start cold) and a later one. The heartbeat has a
+ * budget: one storage write on top of the transaction's base cost and one cold slot read.
+ */
+export default async function registry(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
+  const { ethers, networkHelpers } = await hre.network.create();
+  const [admin, alice, keeper] = await ethers.getSigners();
+  const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
+  const registry = await ethers.deployContract("ProviderRegistry", [
+    0n,
+    admin.address,
+    await gut.getAddress(),
+    100n * 10n ** 18n,
+    600n,
+    7n * 24n * 3600n,
+    1_000n,
+  ]);
+  await gut.transfer(alice.address, 100_000n * 10n ** 18n);
+  await gut.connect(alice).approve(await registry.getAddress(), ethers.MaxUint256);
+  const model = encodeBytes32String("RTX 2080 Ti");
+  const token = await gut.getAddress();
+  const uri = "https://node-1.example.org/gpufog";
+  const register = () => registry.connect(alice).register(model, 4, 2n * 10n ** 17n, token, uri);
+  const first = await gasOf(register());
+  const second = await gasOf(register());
+  await networkHelpers.time.increase(60);
+  const heartbeat = await gasOf(registry.connect(alice).heartbeat(1n));
+  await networkHelpers.time.increase(601);
+  const markDisconnected = await gasOf(registry.connect(keeper).markDisconnected(2n));
+  const reconnect = await gasOf(registry.connect(alice).heartbeat(2n));
+  return [
+    { contract: "ProviderRegistry", call: "register (first node)", gas: first },
+    { contract: "ProviderRegistry", call: "register (later node)", gas: second },
+    { contract: "ProviderRegistry", call: "heartbeat", gas: heartbeat, target: 30_000n },
+    { contract: "ProviderRegistry", call: "markDisconnected", gas: markDisconnected },
+    { contract: "ProviderRegistry", call: "heartbeat (reconnect)", gas: reconnect },
+  ];
+}

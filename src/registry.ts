@@ -1,0 +1,375 @@
+import {
+  Contract,
+  type ContractRunner,
+  type Provider,
+  type Signer,
+  decodeBytes32String,
+  encodeBytes32String,
+  formatUnits,
+  getAddress,
+  isAddress,
+  parseUnits,
+  toUtf8Bytes,
+} from "ethers";
+
+import { ProviderRegistry__factory, type ProviderRegistry } from "../types/index.js";
+import type { IProviderRegistry } from "../types/ProviderRegistry.js";
+import { InputError } from "./errors.js";
+
+/** The registry's `Status` enum, by value. `None` means the node does not exist. */
+export const NODE_STATUSES = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** A node as a dApp shows it: `IProviderRegistry.NodeInfo` with names instead of enum values. */
+export interface NodeView {
+  id: bigint;
+  provider: string;
+  status: NodeStatus;
+  engaged: boolean;
+  verified: boolean;
+  lastHeartbeat: bigint;
+  milliTu: bigint;
+  gpuCount: bigint;
+  model: string;
+  modelId: string;
+  paymentToken: string;
+  pricePerTuHour: bigint;
+  stake: bigint;
+  unbondingEnds: bigint;
+  uri: string;
+}
+
+export interface CatalogEntry {
+  model: string;
+  modelId: string;
+  milliTu: bigint;
+  retired: boolean;
+}
+
+/** Where an input came from, for `InputError`: a task name, or a file. */
+export type Source = string;
+
+export function statusName(value: bigint | number): NodeStatus {
+  const name = NODE_STATUSES[Number(value)];
+  if (name === undefined) throw new Error(`unknown node status ${value}`);
+  return name;
+}
+
+/** A status by name, case-insensitive ("idle", "Disconnect"), as the registry's enum value. */
+export function parseStatus(text: string, source: Source, field = "status"): number {
+  const index = NODE_STATUSES.findIndex((s) => s.toLowerCase() === text.trim().toLowerCase());
+  if (index < 0) throw new InputError(source, undefined, field, `"${text}" is not one of ${NODE_STATUSES.join(", ")}`);
+  return index;
+}
+
+/**
+ * The catalogue id of a GPU model: its name as UTF-8, right-padded to 32 bytes (ethers'
+ * `encodeBytes32String`), so the id reads back as the name on-chain and off.
+ */
+export function modelId(name: string, source: Source, field = "model"): string {
+  const trimmed = name.trim();
+  if (trimmed === "") throw new InputError(source, undefined, field, "the model name is empty");
+  const length = toUtf8Bytes(trimmed).length;
+  if (length > 31) throw new InputError(source, undefined, field, `"${trimmed}" is ${length} bytes; at most 31 fit`);
+  return encodeBytes32String(trimmed);
+}
+
+/** The name in a catalogue id, or the id itself if it is not a padded UTF-8 string. */
+export function modelName(id: string): string {
+  try {
+    return decodeBytes32String(id);
+  } catch {
+    return id;
+  }
+}
+
+/** Milli-TU as a decimal TU figure: 1350n → "1.35". */
+export function formatTu(milliTu: bigint): string {
+  const text = formatUnits(milliTu, 3);
+  return text.endsWith(".0") ? text.slice(0, -2) : text;
+}
+
+/** A TU figure with at most three decimals ("1.35") as milli-TU. */
+export function parseTu(text: string, source: Source, field = "tu"): bigint {
+  if (!/^\d+(\.\d{1,3})?$/.test(text.trim())) {
+    throw new InputError(source, undefined, field, `"${text}" is not a TU figure with at most 3 decimals`);
+  }
+  const milliTu = parseUnits(text.trim(), 3);
+  if (milliTu === 0n) throw new InputError(source, undefined, field, "the rating must be above 0");
+  return milliTu;
+}
+
+export function parseAddressInput(text: string, source: Source, field: string): string {
+  if (!isAddress(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not an address`);
+  return getAddress(text.trim());
+}
+
+/** A whole number in `[min, max]`. */
+export function parseInteger(text: string, source: Source, field: string, min = 0n, max?: bigint): bigint {
+  if (!/^\d+$/.test(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not a whole number`);
+  const value = BigInt(text.trim());
+  if (value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new InputError(source, undefined, field, `${value} is out of range (${range})`);
+  }
+  return value;
+}
+
+/** A decimal token amount ("0.25") in the token's smallest unit. */
+export function parseAmount(text: string, decimals: number, source: Source, field: string): bigint {
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new InputError(source, undefined, field, `"${text}" is not an amount`);
+  try {
+    return parseUnits(text.trim(), decimals);
+  } catch {
+    throw new InputError(source, undefined, field, `"${text}" has more than ${decimals} decimals`);
+  }
+}
+
+/** The registry at `address`, after checking that a contract lives there. */
+export async function connectRegistry(
+  address: string,
+  runner: ContractRunner,
+  source: Source,
+  field = "registry",
+): Promise<ProviderRegistry> {
+  if (address.trim() === "") throw new InputError(source, undefined, field, "the registry address is required");
+  const checked = parseAddressInput(address, source, field);
+  const provider = runner.provider;
+  if (provider === null || provider === undefined) throw new Error("the runner has no provider");
+  if ((await provider.getCode(checked)) === "0x") {
+    throw new InputError(source, undefined, field, `no contract at ${checked} on this network`);
+  }
+  return ProviderRegistry__factory.connect(checked, runner);
+}
+
+export function toNodeView(info: IProviderRegistry.NodeInfoStructOutput): NodeView {
+  return {
+    id: info.id,
+    provider: info.provider,
+    status: statusName(info.status),
+    engaged: info.engaged,
+    verified: info.verified,
+    lastHeartbeat: info.lastHeartbeat,
+    milliTu: info.milliTu,
+    gpuCount: info.gpuCount,
+    model: modelName(info.model),
+    modelId: info.model,
+    paymentToken: info.paymentToken,
+    pricePerTuHour: info.pricePerTuHour,
+    stake: info.stake,
+    unbondingEnds: info.unbondingEnds,
+    uri: info.uri,
+  };
+}
+
+export async function readCatalog(registry: ProviderRegistry): Promise<CatalogEntry[]> {
+  const [ids, entries] = await registry.catalog();
+  return ids.map((id, i) => ({
+    model: modelName(id),
+    modelId: id,
+    milliTu: entries[i]!.milliTu,
+    retired: entries[i]!.retired,
+  }));
+}
+
+/**
+ * Every node, or those in one status, or those of one provider, read page by page with
+ * `eth_call`s so no single call scans more than `pageSize` ids.
+ */
+export async function listNodes(
+  registry: ProviderRegistry,
+  filter: { status?: number; provider?: string; pageSize?: bigint } = {},
+): Promise<NodeView[]> {
+  const pageSize = filter.pageSize ?? 200n;
+  const out: NodeView[] = [];
+  if (filter.provider !== undefined) {
+    for (let offset = 0n; ; offset += pageSize) {
+      const [page, total] = await registry.nodesOf(filter.provider, offset, pageSize);
+      out.push(...page.map(toNodeView));
+      if (offset + pageSize >= total) break;
+    }
+    return filter.status === undefined ? out : out.filter((n) => n.status === NODE_STATUSES[filter.status!]);
+  }
+  if (filter.status !== undefined) {
+    let cursor = 0n;
+    do {
+      const [page, next] = await registry.nodesByStatus(filter.status, cursor, pageSize);
+      out.push(...page.map(toNodeView));
+      cursor = next;
+    } while (cursor !== 0n);
+    return out;
+  }
+  const count = await registry.nodeCount();
+  for (let offset = 0n; offset < count; offset += pageSize) {
+    out.push(...(await registry.nodes(offset, pageSize)).map(toNodeView));
+  }
+  return out;
+}
+
+const ERC20_ABI = [
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function balanceOf(address) view returns (uint256)",
+  "function allowance(address,address) view returns (uint256)",
+  "function approve(address,uint256) returns (bool)",
+];
+
+export interface TokenLabel {
+  symbol: string;
+  decimals: number;
+}
+
+/** Symbol and decimals of a token, or a short address and 18 decimals if it has no metadata. */
+export async function tokenLabel(address: string, provider: Provider): Promise<TokenLabel> {
+  const token = new Contract(address, ERC20_ABI, provider);
+  try {
+    const [symbol, decimals] = await Promise.all([token.symbol!() as Promise<string>, token.decimals!()]);
+    return { symbol, decimals: Number(decimals) };
+  } catch {
+    return { symbol: `${address.slice(0, 8)}…`, decimals: 18 };
+  }
+}
+
+export interface RegisterParams {
+  model: string;
+  gpuCount: bigint;
+  pricePerTuHour: bigint;
+  paymentToken: string;
+  uri: string;
+}
+
+/**
+ * Registers a node: checks the model and the GUT balance first so the provider gets a clear
+ * message rather than a revert, approves exactly the missing allowance, then registers.
+ */
+export async function registerNode(
+  registry: ProviderRegistry,
+  provider: Signer,
+  params: RegisterParams,
+  source: Source,
+): Promise<{ nodeId: bigint; stake: bigint; hash: string }> {
+  const id = modelId(params.model, source);
+  const entry = await registry.gpuModel(id);
+  if (entry.milliTu === 0n) {
+    const known = (await readCatalog(registry)).filter((e) => !e.retired).map((e) => e.model);
+    throw new InputError(source, undefined, "model", `"${params.model}" is not in the catalogue (${known.join(", ")})`);
+  }
+  if (entry.retired) throw new InputError(source, undefined, "model", `"${params.model}" is retired`);
+  const stake = await registry.requiredStake(id, params.gpuCount);
+  const owner = await provider.getAddress();
+  const registryAddress = await registry.getAddress();
+  const gut = new Contract(await registry.gut(), ERC20_ABI, provider);
+  const balance = (await gut.balanceOf!(owner)) as bigint;
+  if (balance < stake) {
+    throw new InputError(
+      source,
+      undefined,
+      "stake",
+      `the node needs ${formatUnits(stake)} GUT staked; ${owner} holds ${formatUnits(balance)}`,
+    );
+  }
+  if (((await gut.allowance!(owner, registryAddress)) as bigint) < stake) {
+    await (await gut.approve!(registryAddress, stake)).wait();
+  }
+  const tx = await registry
+    .connect(provider)
+    .register(id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri);
+  const receipt = await tx.wait();
+  if (receipt === null) throw new Error("the registration was not mined");
+  for (const log of receipt.logs) {
+    const parsed = registry.interface.parseLog(log);
+    if (parsed?.name === "NodeRegistered") return { nodeId: parsed.args.nodeId as bigint, stake, hash: tx.hash };
+  }
+  throw new Error("the registration emitted no NodeRegistered event");
+}
+
+/** Rows for a node table: id, status, model, GPUs, TU, price, provider, heartbeat age, flags. */
+export function nodeRows(nodes: NodeView[], now: bigint, tokens: Map<string, TokenLabel>): string[][] {
+  return nodes.map((n) => {
+    const token = tokens.get(n.paymentToken) ?? { symbol: "?", decimals: 18 };
+    const flags = [n.engaged ? "engaged" : "", n.verified ? "verified" : ""].filter((f) => f !== "").join(",");
+    return [
+      n.id.toString(),
+      n.status,
+      n.model,
+      n.gpuCount.toString(),
+      formatTu(n.milliTu),
+      `${formatUnits(n.pricePerTuHour, token.decimals)} ${token.symbol}`,
+      n.provider,
+      n.status === "None" ? "-" : `${now - n.lastHeartbeat}s`,
+      flags,
+    ];
+  });
+}
+
+export const NODE_TABLE_HEADER = [
+  "id",
+  "status",
+  "model",
+  "GPUs",
+  "TU",
+  "price/TU-h",
+  "provider",
+  "heartbeat",
+  "flags",
+];
+
+/** Rows as an aligned text table with a header rule. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const cells = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export interface HeartbeatAgentOptions {
+  /** Sends one heartbeat; resolves with a transaction hash once it is mined. */
+  send: () => Promise<string>;
+  intervalMs: number;
+  /** Aborting stops the agent after the send in flight, if any, settles. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/**
+ * The provider-side agent: sends a heartbeat now and then every `intervalMs` until `signal`
+ * aborts. A failed send (an RPC outage, a nonce race, a node the escrow still holds) is logged
+ * and retried on the next tick; it never stops the agent, because a provider that stops
+ * heartbeating gets marked Disconnect.
+ */
+export async function runHeartbeatAgent(options: HeartbeatAgentOptions): Promise<{ sent: number; failed: number }> {
+  const { send, intervalMs, signal, log } = options;
+  let sent = 0;
+  let failed = 0;
+  while (!signal.aborted) {
+    try {
+      const hash = await send();
+      sent++;
+      log(`heartbeat sent (${hash})`);
+    } catch (error) {
+      failed++;
+      log(
+        `heartbeat failed, retrying in ${intervalMs / 1000}s: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    await sleep(intervalMs, signal);
+  }
+  return { sent, failed };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,34 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { formatUnits } from "ethers";
+
+import { InputError } from "../../src/errors.js";
+import { parseAddressInput, parseAmount, parseInteger, registerNode, tokenLabel } from "../../src/registry.js";
+import { cli } from "../cli.js";
+import { registryContext } from "../registry-context.js";
+
+const SOURCE = "node:register";
+
+export default async function nodeRegister(
+  args: { registry: string; from: string; model: string; gpus: string; price: string; token: string; uri: string },
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  await cli(async () => {
+    for (const field of ["model", "gpus", "price", "token"] as const) {
+      if (args[field] === "") throw new InputError(SOURCE, undefined, field, `--${field} is required`);
+    }
+    const gpuCount = parseInteger(args.gpus, SOURCE, "gpus", 1n, 1024n);
+    const paymentToken = parseAddressInput(args.token, SOURCE, "token");
+    const { registry, signer } = await registryContext(hre, args, SOURCE);
+    const label = await tokenLabel(paymentToken, signer.provider!);
+    const pricePerTuHour = parseAmount(args.price, label.decimals, SOURCE, "price");
+    if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");
+    const { nodeId, stake, hash } = await registerNode(
+      registry,
+      signer,
+      { model: args.model, gpuCount, pricePerTuHour, paymentToken, uri: args.uri },
+      SOURCE,
+    );
+    console.log(`node ${nodeId} registered, ${formatUnits(stake)} GUT staked (${hash})`);
+  });
+}

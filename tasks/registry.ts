@@ -1,0 +1,115 @@
+import { task } from "hardhat/config";
+
+const registryOption = {
+  name: "registry",
+  description: "The ProviderRegistry address (required)",
+  defaultValue: "",
+} as const;
+const fromOption = {
+  name: "from",
+  description: "The account that sends the transaction (default: the network's first account)",
+  defaultValue: "",
+} as const;
+const nodeOption = { name: "node", description: "The node id (required)", defaultValue: "" } as const;
+
+export const catalogListTask = task("catalog:list", "Lists the GPU catalogue: model, TU rating, retired")
+  .addOption(registryOption)
+  .setAction(() => import("./actions/catalog-list.js"))
+  .build();
+
+export const catalogSetTask = task(
+  "catalog:set",
+  "Adds or re-rates a GPU model, or retires or reinstates it (CATALOG_ROLE)",
+)
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption({ name: "model", description: 'The model name, e.g. "RTX 3090" (required)', defaultValue: "" })
+  .addOption({
+    name: "tu",
+    description: "The rating per GPU in TU, e.g. 1.35 (1 TU = a GTX 1080 Ti)",
+    defaultValue: "",
+  })
+  .addFlag({ name: "retire", description: "Retire the model: no new nodes, existing ones unaffected" })
+  .addFlag({ name: "reinstate", description: "Reinstate a retired model" })
+  .setAction(() => import("./actions/catalog-set.js"))
+  .build();
+
+export const nodeRegisterTask = task("node:register", "Registers a GPU node and locks its GUT stake")
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption({ name: "model", description: 'The GPU model, e.g. "RTX 2080 Ti" (required)', defaultValue: "" })
+  .addOption({ name: "gpus", description: "The number of GPUs (required)", defaultValue: "" })
+  .addOption({
+    name: "price",
+    description: "Price per TU-hour in payment-token units, e.g. 0.25 (required)",
+    defaultValue: "",
+  })
+  .addOption({ name: "token", description: "The payment token address (required)", defaultValue: "" })
+  .addOption({ name: "uri", description: "The endpoint or metadata URI", defaultValue: "" })
+  .setAction(() => import("./actions/node-register.js"))
+  .build();
+
+export const nodeHeartbeatTask = task(
+  "node:heartbeat",
+  "Sends a heartbeat; with --watch, keeps sending them (the provider agent)",
+)
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption(nodeOption)
+  .addFlag({ name: "watch", description: "Keep sending heartbeats every --interval seconds until Ctrl-C" })
+  .addOption({
+    name: "interval",
+    description: "Seconds between heartbeats in --watch mode (default: a third of the heartbeat timeout)",
+    defaultValue: "",
+  })
+  .setAction(() => import("./actions/node-heartbeat.js"))
+  .build();
+
+export const nodeStatusTask = task("node:status", "Shows a node: status, rating, price, stake, heartbeat")
+  .addOption(registryOption)
+  .addOption(nodeOption)
+  .setAction(() => import("./actions/node-status.js"))
+  .build();
+
+export const nodeOfflineTask = task("node:offline", "Takes an Idle or Reserved node offline (→ Disconnect)")
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption(nodeOption)
+  .setAction(() => import("./actions/node-offline.js"))
+  .build();
+
+export const nodeDeregisterTask = task("node:deregister", "Deregisters a Disconnect node; its stake starts unbonding")
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption(nodeOption)
+  .setAction(() => import("./actions/node-deregister.js"))
+  .build();
+
+export const nodeWithdrawStakeTask = task(
+  "node:withdraw-stake",
+  "Withdraws a deregistered node's stake after unbonding",
+)
+  .addOption(registryOption)
+  .addOption(fromOption)
+  .addOption(nodeOption)
+  .setAction(() => import("./actions/node-withdraw-stake.js"))
+  .build();
+
+export const nodesListTask = task("nodes:list", "Lists nodes with status, TU and price")
+  .addOption(registryOption)
+  .addOption({ name: "status", description: "Only nodes in this status (Idle, Sharing, …)", defaultValue: "" })
+  .addOption({ name: "provider", description: "Only this provider's nodes", defaultValue: "" })
+  .setAction(() => import("./actions/nodes-list.js"))
+  .build();
+
+export const registryTasks = [
+  catalogListTask,
+  catalogSetTask,
+  nodeRegisterTask,
+  nodeHeartbeatTask,
+  nodeStatusTask,
+  nodeOfflineTask,
+  nodeDeregisterTask,
+  nodeWithdrawStakeTask,
+  nodesListTask,
+];
