@@ -1,7 +1,8 @@
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
+import { leaseTasks } from "./lease.js";
 import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
 
 /** Every task of the project, registered in hardhat.config.ts. */
-export const tasks = [benchTask, snapshotEvmTask, ...registryTasks, ...emissionTasks];
+export const tasks = [benchTask, snapshotEvmTask, ...registryTasks, ...leaseTasks, ...emissionTasks];

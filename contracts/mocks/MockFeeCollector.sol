@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IFeeCollector} from "../interfaces/IFeeCollector.sol";
+
+/// @notice A fee collector that only records what the escrow reports, standing in for the
+/// emission contract: the totals per provider and token, and the last call.
+contract MockFeeCollector is IFeeCollector {
+    event FeeRecorded(address indexed provider, address indexed token, uint256 fee, uint256 workPoints);
+
+    uint256 public calls;
+    mapping(address token => uint256) public feesOf;
+    mapping(address provider => uint256) public pointsOf;
+
+    function recordFee(address provider, address token, uint256 fee, uint256 workPoints) external {
+        ++calls;
+        feesOf[token] += fee;
+        pointsOf[provider] += workPoints;
+        emit FeeRecorded(provider, token, fee, workPoints);
+    }
+}

@@ -1,0 +1,24 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { tokenInfo, withdrawAll } from "../../src/escrow.js";
+import { formatToken } from "../../src/format.js";
+import { cli } from "../cli.js";
+import { escrowContext } from "./escrow-context.js";
+
+interface Args {
+  escrow: string;
+  account: string;
+}
+
+export default async function leaseWithdraw(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await cli(async () => {
+    const ctx = await escrowContext("lease:withdraw", args, hre);
+    const paid = await withdrawAll(ctx, ctx.signer);
+    if (paid.length === 0) console.log("nothing to withdraw");
+    for (const { token, amount, fee } of paid) {
+      const info = await tokenInfo(token, ctx.signer);
+      const fmt = (x: bigint) => formatToken(x, info.symbol, info.decimals);
+      console.log(`withdrew ${fmt(amount)} (protocol fee ${fmt(fee)}, forwarded by keeper:sweep)`);
+    }
+  });
+}

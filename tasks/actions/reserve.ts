@@ -1,0 +1,35 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { nodeToken, reserve, tokenInfo } from "../../src/escrow.js";
+import { parseTokenAmount, parseDuration, parseId, parseStart } from "../../src/escrowInput.js";
+import { formatToken } from "../../src/format.js";
+import { cli } from "../cli.js";
+import { escrowContext, required } from "./escrow-context.js";
+
+interface Args {
+  escrow: string;
+  account: string;
+  node: string;
+  start: string;
+  duration: string;
+  deposit: string;
+}
+
+export default async function reserveAction(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await cli(async () => {
+    const source = "reserve";
+    const nodeId = parseId(source, "node", required(source, "node", args.node));
+    const duration = parseDuration(source, "duration", required(source, "duration", args.duration));
+    required(source, "start", args.start);
+    required(source, "deposit", args.deposit);
+    const ctx = await escrowContext(source, args, hre);
+    const start = parseStart(source, "start", args.start, await ctx.now());
+    const token = await tokenInfo(await nodeToken(ctx, nodeId), ctx.signer);
+    const deposit = parseTokenAmount(source, "deposit", args.deposit, token.decimals);
+    const reservationId = await reserve(ctx, ctx.signer, nodeId, start, duration, deposit);
+    const r = await ctx.escrow.reservation(reservationId);
+    const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
+    console.log(`reserved node ${nodeId}: reservation ${reservationId}, start it between ${r.start} and ${r.deadline}`);
+    console.log(`deposit ${fmt(r.deposit)}, of which the provider earns ${fmt(r.fee)} for holding the node`);
+  });
+}

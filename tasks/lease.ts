@@ -1,0 +1,74 @@
+import { task } from "hardhat/config";
+
+/** The options every lease task shares: which escrow, and which of the network's accounts signs. */
+function common<T extends ReturnType<typeof task>>(builder: T) {
+  return builder.addOption({ name: "escrow", description: "The LeaseEscrow address", defaultValue: "" }).addOption({
+    name: "account",
+    description: "The signing account (an address of the network's accounts; default the first)",
+    defaultValue: "",
+  });
+}
+
+export const leaseOpenTask = common(
+  task("lease:open", "Opens a lease on an Idle node (or starts your reservation of it)"),
+)
+  .addOption({ name: "node", description: "The node id", defaultValue: "" })
+  .addOption({ name: "deposit", description: "The deposit, in token units (e.g. 25.5)", defaultValue: "" })
+  .setAction(() => import("./actions/lease-open.js"))
+  .build();
+
+export const leaseTopupTask = common(task("lease:topup", "Adds to a lease's deposit (anyone may)"))
+  .addOption({ name: "lease", description: "The lease id", defaultValue: "" })
+  .addOption({ name: "amount", description: "The amount, in token units", defaultValue: "" })
+  .setAction(() => import("./actions/lease-topup.js"))
+  .build();
+
+export const leaseCloseTask = common(task("lease:close", "Closes a lease: settles, refunds the rest, frees the node"))
+  .addOption({ name: "lease", description: "The lease id", defaultValue: "" })
+  .setAction(() => import("./actions/lease-close.js"))
+  .build();
+
+export const leaseStatusTask = common(task("lease:status", "Shows a lease: accrued, remaining, run-out time"))
+  .addOption({ name: "lease", description: "The lease id", defaultValue: "" })
+  .setAction(() => import("./actions/lease-status.js"))
+  .build();
+
+export const leaseWithdrawTask = common(task("lease:withdraw", "Withdraws the earnings of all the account's leases"))
+  .setAction(() => import("./actions/lease-withdraw.js"))
+  .build();
+
+export const reserveTask = common(task("reserve", "Reserves an Idle node for a future window"))
+  .addOption({ name: "node", description: "The node id", defaultValue: "" })
+  .addOption({ name: "start", description: "Unix seconds, an ISO date, or +delay (+15m, +2h)", defaultValue: "" })
+  .addOption({ name: "duration", description: "The window: seconds, or 15m, 2h, 1d", defaultValue: "" })
+  .addOption({ name: "deposit", description: "The deposit, in token units", defaultValue: "" })
+  .setAction(() => import("./actions/reserve.js"))
+  .build();
+
+export const reservationStartTask = common(task("reservation:start", "Starts your reservation's lease in its window"))
+  .addOption({ name: "reservation", description: "The reservation id", defaultValue: "" })
+  .setAction(() => import("./actions/reservation-start.js"))
+  .build();
+
+export const reservationCancelTask = common(task("reservation:cancel", "Cancels a pending reservation"))
+  .addOption({ name: "reservation", description: "The reservation id", defaultValue: "" })
+  .setAction(() => import("./actions/reservation-cancel.js"))
+  .build();
+
+export const keeperSweepTask = common(
+  task("keeper:sweep", "Marks stale nodes Disconnect, closes drained leases, expires reservations, forwards fees"),
+)
+  .setAction(() => import("./actions/keeper-sweep.js"))
+  .build();
+
+export const leaseTasks = [
+  leaseOpenTask,
+  leaseTopupTask,
+  leaseCloseTask,
+  leaseStatusTask,
+  leaseWithdrawTask,
+  reserveTask,
+  reservationStartTask,
+  reservationCancelTask,
+  keeperSweepTask,
+];
