@@ -5,7 +5,7 @@ export * from "./emission-plot.js";
 export * from "./emission-system.js";
 export * from "./errors.js";
 export * from "./escrow.js";
-export * from "./escrowInput.js";
+export * from "./parse.js";
 export * from "./format.js";
 export * from "./io.js";
 export * from "./parse.js";

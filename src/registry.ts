@@ -13,7 +13,7 @@ import {
 import { ProviderRegistry__factory, type ProviderRegistry } from "../types/index.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { InputError } from "./errors.js";
-import { parseAddressInput, type Source } from "./parse.js";
+import { parseAddress, type Source } from "./parse.js";
 
 /** The registry's `Status` enum, by value. `None` means the node does not exist. */
 export const NODE_STATUSES = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
@@ -105,7 +105,7 @@ export async function connectRegistry(
   field = "registry",
 ): Promise<ProviderRegistry> {
   if (address.trim() === "") throw new InputError(source, undefined, field, "the registry address is required");
-  const checked = parseAddressInput(address, source, field);
+  const checked = parseAddress(source, field, address);
   const provider = runner.provider;
   if (provider === null || provider === undefined) throw new Error("the runner has no provider");
   if ((await provider.getCode(checked)) === "0x") {

@@ -4,7 +4,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 
 import { InputError } from "../src/errors.js";
 import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
-import { parseAddressInput, parseInteger } from "../src/parse.js";
+import { parseAddress, parseInteger } from "../src/parse.js";
 import type { ProviderRegistry } from "../types/index.js";
 
 /** The registry named by `--registry` on the selected network, with the `--from` signer. */
@@ -16,7 +16,7 @@ export async function registryContext(
   const { ethers } = await hre.network.getOrCreate();
   let signer: Signer;
   if (args.from !== undefined && args.from !== "") {
-    signer = await ethers.getSigner(parseAddressInput(args.from, source, "from"));
+    signer = await ethers.getSigner(parseAddress(source, "from", args.from));
   } else {
     const [first] = await ethers.getSigners();
     if (first === undefined) throw new InputError(source, undefined, "from", "the network has no accounts configured");
@@ -30,7 +30,7 @@ export async function registryContext(
 /** The node named by `--node`, which must exist (or have existed: `None` with a stake to withdraw). */
 export async function readNode(registry: ProviderRegistry, text: string, source: string): Promise<NodeView> {
   if (text === "") throw new InputError(source, undefined, "node", "the node id is required");
-  const id = parseInteger(text, source, "node", 1n);
+  const id = parseInteger(source, "node", text, 1n);
   const node = toNodeView(await registry.node(id));
   if (node.provider === "0x0000000000000000000000000000000000000000") {
     throw new InputError(source, undefined, "node", `node ${id} does not exist (${await registry.nodeCount()} nodes)`);

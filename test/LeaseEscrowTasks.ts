@@ -3,7 +3,7 @@ import hre, { network } from "hardhat";
 
 import { InputError } from "../src/errors.js";
 import { connectEscrow, feeOf, keeperSweep, leaseReport, owedAt, runsOutAt, withdrawAll } from "../src/escrow.js";
-import { parseTokenAmount, parseDuration, parseId, parseIds, parseStart } from "../src/escrowInput.js";
+import { parseAmount, parseDuration, parseId, parseIds, parseStart } from "../src/parse.js";
 import { deployEscrowSystem, GRACE, HEARTBEAT_TIMEOUT, PER_SECOND, UNIT } from "./LeaseEscrowFixture.js";
 
 // The tasks use the default connection, so this file deploys on it too.
@@ -42,8 +42,8 @@ describe("LeaseEscrow tooling", function () {
     it("accepts well-formed options", function () {
       expect(parseId("t", "lease", " 12 ")).to.equal(12n);
       expect(parseIds("t", "leases", "1,2,,3")).to.deep.equal([1n, 2n, 3n]);
-      expect(parseTokenAmount("t", "deposit", "12.5", 18)).to.equal(125n * 10n ** 17n);
-      expect(parseTokenAmount("t", "deposit", "0", 6, true)).to.equal(0n);
+      expect(parseAmount("t", "deposit", "12.5", 18)).to.equal(125n * 10n ** 17n);
+      expect(parseAmount("t", "deposit", "0", 6, true)).to.equal(0n);
       expect(parseDuration("t", "duration", "2h")).to.equal(7_200n);
       expect(parseDuration("t", "duration", "90")).to.equal(90n);
       expect(parseStart("t", "start", "+15m", 1_000n)).to.equal(1_900n);
@@ -56,15 +56,12 @@ describe("LeaseEscrow tooling", function () {
         [() => parseId("lease:close", "lease", "x1"), 'lease:close, field "lease": "x1" is not a whole number'],
         [() => parseId("lease:close", "lease", "0"), 'lease:close, field "lease": ids start at 1'],
         [() => parseIds("t", "leases", ","), 't, field "leases": no ids given'],
+        [() => parseAmount("t", "deposit", "1e5", 18), 't, field "deposit": "1e5" is not a decimal amount like 12.5'],
         [
-          () => parseTokenAmount("t", "deposit", "1e5", 18),
-          't, field "deposit": "1e5" is not a decimal amount like 12.5',
-        ],
-        [
-          () => parseTokenAmount("t", "deposit", "0.0000001", 6),
+          () => parseAmount("t", "deposit", "0.0000001", 6),
           't, field "deposit": "0.0000001" has more than the token\'s 6 decimals',
         ],
-        [() => parseTokenAmount("t", "deposit", "0", 6), 't, field "deposit": the amount must be positive'],
+        [() => parseAmount("t", "deposit", "0", 6), 't, field "deposit": the amount must be positive'],
         [
           () => parseDuration("t", "duration", "2w"),
           't, field "duration": "2w" is not a duration like 3600, 15m, 2h or 1d',

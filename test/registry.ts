@@ -124,16 +124,19 @@ describe("registry library", function () {
     });
 
     it("parses whole numbers within bounds", function () {
-      expect(parseInteger("12", "t", "n", 1n, 20n)).to.equal(12n);
-      expect(() => parseInteger("1.5", "t", "n")).to.throw(InputError, "not a whole number");
-      expect(() => parseInteger("0", "t", "n", 1n, 20n)).to.throw(InputError, "out of range (from 1 to 20)");
-      expect(() => parseInteger("0", "t", "n", 1n)).to.throw(InputError, "out of range (at least 1)");
+      expect(parseInteger("t", "n", "12", 1n, 20n)).to.equal(12n);
+      expect(() => parseInteger("t", "n", "1.5")).to.throw(InputError, "not a whole number");
+      expect(() => parseInteger("t", "n", "0", 1n, 20n)).to.throw(InputError, "out of range (from 1 to 20)");
+      expect(() => parseInteger("t", "n", "0", 1n)).to.throw(InputError, "out of range (at least 1)");
     });
 
     it("parses token amounts in the token's decimals", function () {
-      expect(parseAmount("0.25", 6, "t", "price")).to.equal(250_000n);
-      expect(() => parseAmount("0.1234567", 6, "t", "price")).to.throw(InputError, "more than 6 decimals");
-      expect(() => parseAmount("1e3", 6, "t", "price")).to.throw(InputError, "not an amount");
+      expect(parseAmount("t", "price", "0.25", 6)).to.equal(250_000n);
+      expect(() => parseAmount("t", "price", "0.1234567", 6)).to.throw(
+        InputError,
+        "has more than the token's 6 decimals",
+      );
+      expect(() => parseAmount("t", "price", "1e3", 6)).to.throw(InputError, "is not a decimal amount");
     });
   });
 

@@ -20,7 +20,7 @@ export default async function buyback(
     const [decimals, symbol] = [Number(await token.decimals()), await token.symbol()];
     const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     const b = await prepareBuyback(emission, args.token, {
-      amount: args.amount === "" ? undefined : parseAmount(args.amount, decimals, "emission:buyback", "amount"),
+      amount: args.amount === "" ? undefined : parseAmount("emission:buyback", "amount", args.amount, decimals),
       marginBps: args.marginBps,
       deadlineSeconds: args.deadlineSeconds,
       now,

@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
 import { connectEscrow, type EscrowHandle } from "../../src/escrow.js";
-import { parseAddress } from "../../src/escrowInput.js";
+import { parseAddress } from "../../src/parse.js";
 
 /** What every lease task works with: the escrow and registry, the signer, and the chain's time. */
 export interface EscrowContext extends EscrowHandle {

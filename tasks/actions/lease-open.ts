@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { nodeToken, openLease, tokenInfo } from "../../src/escrow.js";
-import { parseTokenAmount, parseId } from "../../src/escrowInput.js";
+import { parseAmount, parseId } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { cli } from "../cli.js";
 import { escrowContext, required } from "./escrow-context.js";
@@ -19,13 +19,7 @@ export default async function leaseOpen(args: Args, hre: HardhatRuntimeEnvironme
     const nodeId = parseId(source, "node", required(source, "node", args.node));
     const ctx = await escrowContext(source, args, hre);
     const token = await tokenInfo(await nodeToken(ctx, nodeId), ctx.signer);
-    const deposit = parseTokenAmount(
-      source,
-      "deposit",
-      required(source, "deposit", args.deposit),
-      token.decimals,
-      true,
-    );
+    const deposit = parseAmount(source, "deposit", required(source, "deposit", args.deposit), token.decimals, true);
     const leaseId = await openLease(ctx, ctx.signer, nodeId, deposit);
     console.log(`opened lease ${leaseId} on node ${nodeId} with ${formatToken(deposit, token.symbol, token.decimals)}`);
   });

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { tokenInfo, topUp } from "../../src/escrow.js";
-import { parseTokenAmount, parseId } from "../../src/escrowInput.js";
+import { parseAmount, parseId } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { InputError } from "../../src/errors.js";
 import { cli } from "../cli.js";
@@ -22,7 +22,7 @@ export default async function leaseTopup(args: Args, hre: HardhatRuntimeEnvironm
     const record = await ctx.escrow.lease(leaseId);
     if (record.status === 0n) throw new InputError(source, undefined, "lease", `lease ${leaseId} does not exist`);
     const token = await tokenInfo(record.token, ctx.signer);
-    const amount = parseTokenAmount(source, "amount", required(source, "amount", args.amount), token.decimals);
+    const amount = parseAmount(source, "amount", required(source, "amount", args.amount), token.decimals);
     await topUp(ctx, ctx.signer, leaseId, amount);
     console.log(`topped up lease ${leaseId} with ${formatToken(amount, token.symbol, token.decimals)}`);
   });

@@ -38,7 +38,7 @@ export default async function nodeHeartbeat(
         ? timeout / 3n > 0n
           ? timeout / 3n
           : 1n
-        : parseInteger(args.interval, SOURCE, "interval", 1n);
+        : parseInteger(SOURCE, "interval", args.interval, 1n);
     if (seconds >= timeout) {
       console.log(
         `warning: an interval of ${seconds}s is not below the heartbeat timeout (${timeout}s); the node will go stale between beats`,

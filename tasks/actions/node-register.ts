@@ -4,7 +4,7 @@ import { formatUnits } from "ethers";
 
 import { InputError } from "../../src/errors.js";
 import { registerNode, tokenLabel } from "../../src/registry.js";
-import { parseAddressInput, parseAmount, parseInteger } from "../../src/parse.js";
+import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { registryContext } from "../registry-context.js";
 
@@ -18,11 +18,11 @@ export default async function nodeRegister(
     for (const field of ["model", "gpus", "price", "token"] as const) {
       if (args[field] === "") throw new InputError(SOURCE, undefined, field, `--${field} is required`);
     }
-    const gpuCount = parseInteger(args.gpus, SOURCE, "gpus", 1n, 1024n);
-    const paymentToken = parseAddressInput(args.token, SOURCE, "token");
+    const gpuCount = parseInteger(SOURCE, "gpus", args.gpus, 1n, 1024n);
+    const paymentToken = parseAddress(SOURCE, "token", args.token);
     const { registry, signer } = await registryContext(hre, args, SOURCE);
     const label = await tokenLabel(paymentToken, signer.provider!);
-    const pricePerTuHour = parseAmount(args.price, label.decimals, SOURCE, "price");
+    const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
     if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");
     const { nodeId, stake, hash } = await registerNode(
       registry,

@@ -9,7 +9,7 @@ import {
   tokenLabel,
   type TokenLabel,
 } from "../../src/registry.js";
-import { parseAddressInput } from "../../src/parse.js";
+import { parseAddress } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { registryContext } from "../registry-context.js";
 
@@ -21,7 +21,7 @@ export default async function nodesList(
 ): Promise<void> {
   await cli(async () => {
     const status = args.status === "" ? undefined : parseStatus(args.status, SOURCE);
-    const provider = args.provider === "" ? undefined : parseAddressInput(args.provider, SOURCE, "provider");
+    const provider = args.provider === "" ? undefined : parseAddress(SOURCE, "provider", args.provider);
     const { registry, signer, now } = await registryContext(hre, args, SOURCE);
     const nodes = await listNodes(registry, { status, provider });
     const tokens = new Map<string, TokenLabel>();

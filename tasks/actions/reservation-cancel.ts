@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { cancelReservation, tokenInfo } from "../../src/escrow.js";
-import { parseId } from "../../src/escrowInput.js";
+import { parseId } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { InputError } from "../../src/errors.js";
 import { cli } from "../cli.js";

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { startReservation } from "../../src/escrow.js";
-import { parseId } from "../../src/escrowInput.js";
+import { parseId } from "../../src/parse.js";
 import { cli } from "../cli.js";
 import { escrowContext, required } from "./escrow-context.js";
 

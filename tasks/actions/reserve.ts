@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { nodeToken, reserve, tokenInfo } from "../../src/escrow.js";
-import { parseTokenAmount, parseDuration, parseId, parseStart } from "../../src/escrowInput.js";
+import { parseAmount, parseDuration, parseId, parseStart } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { cli } from "../cli.js";
 import { escrowContext, required } from "./escrow-context.js";
@@ -25,7 +25,7 @@ export default async function reserveAction(args: Args, hre: HardhatRuntimeEnvir
     const ctx = await escrowContext(source, args, hre);
     const start = parseStart(source, "start", args.start, await ctx.now());
     const token = await tokenInfo(await nodeToken(ctx, nodeId), ctx.signer);
-    const deposit = parseTokenAmount(source, "deposit", args.deposit, token.decimals);
+    const deposit = parseAmount(source, "deposit", args.deposit, token.decimals);
     const reservationId = await reserve(ctx, ctx.signer, nodeId, start, duration, deposit);
     const r = await ctx.escrow.reservation(reservationId);
     const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
