@@ -24,6 +24,8 @@ export interface LeafEntry {
 export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, total: number) => void;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
+/** The distributor keeps up to 2^3 = 8 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
+const TOP_DEPTH = 3;
 
 /**
  * A built airdrop tree in OpenZeppelin StandardMerkleTree's layout: a complete binary tree in
@@ -83,9 +85,29 @@ export class AirdropTree {
     return path;
   }
 
-  /** The proof of holder `index`, as the contract takes it (`bytes32[]`). */
+  /** The full proof of holder `index`, up to the root: what `StandardMerkleTree.getProof` gives. */
   proof(index: number): string[] {
     return this.proofNodes(index).map((j) => this.node(j));
+  }
+
+  /**
+   * The depth of the level the distributor keeps (`Config.topNodes`): three levels below the
+   * root, or less in a tree too small to have them. Every leaf is at least that deep.
+   */
+  get topDepth(): number {
+    return Math.min(TOP_DEPTH, Math.floor(Math.log2(this.count)));
+  }
+
+  /** The nodes of level `topDepth`, left to right: the distributor's `Config.topNodes`. */
+  get topNodes(): string[] {
+    const first = 2 ** this.topDepth - 1;
+    return Array.from({ length: first + 1 }, (_, i) => this.node(first + i));
+  }
+
+  /** The proof of holder `index` up to the level of `topNodes`: `topDepth` elements shorter. */
+  shortProof(index: number): string[] {
+    const path = this.proofNodes(index);
+    return path.slice(0, path.length - this.topDepth).map((j) => this.node(j));
   }
 
   private checkIndex(index: number): number {
