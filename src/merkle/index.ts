@@ -9,3 +9,14 @@ export {
   type BuildProgress,
   type LeafEntry,
 } from "./tree.js";
+export {
+  findClaims,
+  MANIFEST_FORMAT,
+  readManifest,
+  shardOf,
+  shardPrefixLength,
+  writeAirdrop,
+  type AirdropManifest,
+  type HolderClaim,
+  type WriteProgress,
+} from "./output.js";

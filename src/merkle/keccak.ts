@@ -30,8 +30,13 @@ export async function createKeccakEngine(): Promise<KeccakEngine> {
   }
 }
 
+// The WebAssembly global, typed for what this file uses (the project's lib settings have no DOM).
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }>;
+};
+
 interface Sha3Exports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   Hash_GetBuffer(): number;
   Hash_Calculate(length: number, bits: number, padding: number): void;
 }
