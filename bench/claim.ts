@@ -35,7 +35,9 @@ function stats(gas: bigint[]): GasStats {
 async function uniswapTree(entries: readonly LeafEntry[]) {
   const engine = await createKeccakEngine();
   const levels: Buffer[][] = [
-    entries.map((e, i) => Buffer.from(solidityPackedKeccak256(["uint256", "address", "uint256"], [i, e.holder, e.amount]).slice(2), "hex")),
+    entries.map((e, i) =>
+      Buffer.from(solidityPackedKeccak256(["uint256", "address", "uint256"], [i, e.holder, e.amount]).slice(2), "hex"),
+    ),
   ];
   while (levels.at(-1)!.length > 1) {
     const below = levels.at(-1)!;
@@ -126,12 +128,21 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const gasFull: bigint[] = [];
   const gasTheirs: bigint[] = [];
   const theirsAs = theirs.connect(relayer!) as unknown as {
-    claim(index: number, account: string, amount: bigint, proof: string[]): Promise<{ wait(): Promise<{ gasUsed: bigint }> }>;
+    claim(
+      index: number,
+      account: string,
+      amount: bigint,
+      proof: string[],
+    ): Promise<{ wait(): Promise<{ gasUsed: bigint }> }>;
   };
   for (const index of indices) {
     const { holder, amount } = entries[index]!;
-    gasOurs.push((await (await ours.connect(relayer!).claim(index, holder, amount, tree.shortProof(index))).wait())!.gasUsed);
-    gasFull.push((await (await oursFull.connect(relayer!).claim(index, holder, amount, tree.proof(index))).wait())!.gasUsed);
+    gasOurs.push(
+      (await (await ours.connect(relayer!).claim(index, holder, amount, tree.shortProof(index))).wait())!.gasUsed,
+    );
+    gasFull.push(
+      (await (await oursFull.connect(relayer!).claim(index, holder, amount, tree.proof(index))).wait())!.gasUsed,
+    );
     gasTheirs.push((await (await theirsAs.claim(index, holder, amount, reference.proof(index))).wait()).gasUsed);
   }
   for (const index of indices) {
@@ -157,7 +168,9 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   console.log(
     `\nproof lengths for index ${sample}: short ${tree.shortProof(sample).length}, full ${tree.proof(sample).length}, Uniswap ${reference.proof(sample).length}`,
   );
-  console.log(`average claim gas, ours (short proofs, as the proofs files carry them) / Uniswap's: ${ratio.toFixed(3)} (${ratio <= 1 ? "target met" : "TARGET MISSED"})`);
+  console.log(
+    `average claim gas, ours (short proofs, as the proofs files carry them) / Uniswap's: ${ratio.toFixed(3)} (${ratio <= 1 ? "target met" : "TARGET MISSED"})`,
+  );
   console.log(`one-time activate() (funding check): ${activation} gas, not in the averages`);
 
   const file = writeResult(hre.config.paths.root, "claim", {

@@ -77,6 +77,8 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         if (address(config.token) == address(0)) revert ZeroAddress("token");
         if (config.merkleRoot == bytes32(0)) revert ZeroRoot();
         if (config.total == 0) revert ZeroTotal();
+        // The window [start, deadline) must not be empty.
+        // solhint-disable-next-line gas-strict-inequalities
         if (config.deadline <= config.start) revert InvalidWindow(config.start, config.deadline);
         token = config.token;
         merkleRoot = config.merkleRoot;
@@ -152,6 +154,8 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         bytes32[] calldata proof
     ) internal whenNotPaused {
         if (block.timestamp < start) revert NotStarted(start);
+        // The deadline itself is outside the window.
+        // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= deadline) revert DeadlinePassed(deadline);
         if (!activated) _activate();
         uint256 word = index >> 8;
@@ -188,7 +192,8 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         bytes32[] memory level = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) level[i] = nodes[i];
         for (uint256 width = count; width > 1; width >>= 1) {
-            for (uint256 i = 0; i < width / 2; ++i) level[i] = Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]);
+            for (uint256 i = 0; i < width / 2; ++i)
+                level[i] = Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]);
         }
         if (level[0] != root) revert InvalidTopNodes(count, level[0]);
         return nodes;

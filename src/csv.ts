@@ -44,10 +44,13 @@ function checksum(engine: KeccakEngine, lower: string, given = ""): string {
   return out;
 }
 
+let sharedEngine: Promise<KeccakEngine> | undefined;
+
 /** The EIP-55 form of a 0x-prefixed 20-byte hex address (any case; no validation of its case). */
 export async function toChecksumAddress(address: string): Promise<string> {
   if (!ADDRESS.test(address)) throw new RangeError(`${address} is not a 20-byte hex address`);
-  return checksum(await createKeccakEngine(), address.slice(2).toLowerCase());
+  sharedEngine ??= createKeccakEngine();
+  return checksum(await sharedEngine, address.slice(2).toLowerCase());
 }
 
 /**
@@ -59,7 +62,12 @@ export async function toChecksumAddress(address: string): Promise<string> {
 export async function parseSnapshotCsv(text: string, file: string): Promise<SnapshotRow[]> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === "") {
-    throw new InputError(file, undefined, undefined, `the file is empty; expected the header "${SNAPSHOT_HEADER}" and one line per holder`);
+    throw new InputError(
+      file,
+      undefined,
+      undefined,
+      `the file is empty; expected the header "${SNAPSHOT_HEADER}" and one line per holder`,
+    );
   }
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
@@ -67,7 +75,8 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
   if (header !== SNAPSHOT_HEADER) {
     throw new InputError(file, 1, "header", `expected "${SNAPSHOT_HEADER}", found "${header}"`);
   }
-  if (lines.length === 1) throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
+  if (lines.length === 1)
+    throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
 
   const engine = await createKeccakEngine();
   const rows: SnapshotRow[] = new Array(lines.length - 1);
@@ -78,12 +87,14 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
     const lineNumber = i + 1;
     const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
     if (line === "") throw new InputError(file, lineNumber, undefined, "empty line");
-    const fields = line.split(",");
-    if (fields.length === 1) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
-    if (fields.length > 2) {
-      throw new InputError(file, lineNumber, undefined, `expected 2 columns (${SNAPSHOT_HEADER}), found ${fields.length}`);
+    const comma = line.indexOf(",");
+    if (comma < 0) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
+    if (line.indexOf(",", comma + 1) >= 0) {
+      const found = line.split(",").length;
+      throw new InputError(file, lineNumber, undefined, `expected 2 columns (${SNAPSHOT_HEADER}), found ${found}`);
     }
-    const [address, amountText] = fields as [string, string];
+    const address = line.slice(0, comma);
+    const amountText = line.slice(comma + 1);
 
     if (!ADDRESS.test(address)) {
       throw new InputError(file, lineNumber, "address", `"${address}" is not a 0x-prefixed 20-byte hex address`);
@@ -91,8 +102,13 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
     const lower = address.slice(2).toLowerCase();
     const canonical = checksum(engine, lower, address);
     const digits = address.slice(2);
-    if (digits !== lower && digits !== digits.toUpperCase() && address !== canonical) {
-      throw new InputError(file, lineNumber, "address", `"${address}" has a wrong EIP-55 checksum (expected ${canonical})`);
+    if (address !== canonical && digits !== lower && digits !== digits.toUpperCase()) {
+      throw new InputError(
+        file,
+        lineNumber,
+        "address",
+        `"${address}" has a wrong EIP-55 checksum (expected ${canonical})`,
+      );
     }
     // Snapshots come sorted, so a holder above the one before cannot be a repeat; the map of
     // every holder is only built if the order ever breaks.
@@ -118,9 +134,11 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
     if (amount === 0n) {
       throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
     }
-    if (amount > MAX_UINT256) throw new InputError(file, lineNumber, "amount", `"${amountText}" does not fit in a uint256`);
+    if (amount > MAX_UINT256)
+      throw new InputError(file, lineNumber, "amount", `"${amountText}" does not fit in a uint256`);
     total += amount;
-    if (total > MAX_UINT256) throw new InputError(file, lineNumber, "amount", "the amounts add up to more than a uint256 holds");
+    if (total > MAX_UINT256)
+      throw new InputError(file, lineNumber, "amount", "the amounts add up to more than a uint256 holds");
     rows[i - 1] = { address: canonical, amount };
   }
   return rows;

@@ -16,7 +16,12 @@ export const airdropVerifyTask = task(
 )
   .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build)", defaultValue: "" })
   .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
-  .addOption({ name: "samples", description: "How many random proofs to check", type: ArgumentType.INT, defaultValue: 20 })
+  .addOption({
+    name: "samples",
+    description: "How many random proofs to check",
+    type: ArgumentType.INT,
+    defaultValue: 20,
+  })
   .setAction(() => import("./actions/airdrop-verify.js"))
   .build();
 

@@ -233,15 +233,47 @@ describe("merkle", function () {
       ["no holders", "address,amount\n", "line 2: no holders: expected at least one line after the header"],
       ["a missing column", `address,amount\n${holder}\n`, 'line 2, field "amount": missing column "amount"'],
       ["an extra column", `address,amount\n${holder},1,2\n`, "line 2: expected 2 columns (address,amount), found 3"],
-      ["a short address", "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA,1\n", 'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA" is not a 0x-prefixed 20-byte hex address'],
-      ["a wrong checksum", "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD,1\n", 'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD" has a wrong EIP-55 checksum (expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed)'],
+      [
+        "a short address",
+        "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA,1\n",
+        'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA" is not a 0x-prefixed 20-byte hex address',
+      ],
+      [
+        "a wrong checksum",
+        "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD,1\n",
+        'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD" has a wrong EIP-55 checksum (expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed)',
+      ],
       ["a negative amount", `address,amount\n${holder},-5\n`, 'line 2, field "amount": "-5" is negative'],
-      ["a decimal amount", `address,amount\n${holder},1.5\n`, 'line 2, field "amount": "1.5" is not a whole number of wei (digits only: no sign, decimal point or exponent)'],
-      ["an exponent", `address,amount\n${holder},1e18\n`, 'line 2, field "amount": "1e18" is not a whole number of wei (digits only: no sign, decimal point or exponent)'],
-      ["a zero amount", `address,amount\n${holder},0\n`, 'line 2, field "amount": is zero; holders without a balance must be left out'],
-      ["an amount over uint256", `address,amount\n${holder},${1n << 256n}\n`, `line 2, field "amount": "${1n << 256n}" does not fit in a uint256`],
-      ["amounts adding up past uint256", `address,amount\n${holder},${(1n << 255n) + 1n}\n${other},${1n << 255n}\n`, 'line 3, field "amount": the amounts add up to more than a uint256 holds'],
-      ["a duplicate holder", `address,amount\n${holder},1\n${other},2\n${holder.toLowerCase()},3\n`, `line 4, field "address": duplicate holder ${holder}, first on line 2`],
+      [
+        "a decimal amount",
+        `address,amount\n${holder},1.5\n`,
+        'line 2, field "amount": "1.5" is not a whole number of wei (digits only: no sign, decimal point or exponent)',
+      ],
+      [
+        "an exponent",
+        `address,amount\n${holder},1e18\n`,
+        'line 2, field "amount": "1e18" is not a whole number of wei (digits only: no sign, decimal point or exponent)',
+      ],
+      [
+        "a zero amount",
+        `address,amount\n${holder},0\n`,
+        'line 2, field "amount": is zero; holders without a balance must be left out',
+      ],
+      [
+        "an amount over uint256",
+        `address,amount\n${holder},${1n << 256n}\n`,
+        `line 2, field "amount": "${1n << 256n}" does not fit in a uint256`,
+      ],
+      [
+        "amounts adding up past uint256",
+        `address,amount\n${holder},${(1n << 255n) + 1n}\n${other},${1n << 255n}\n`,
+        'line 3, field "amount": the amounts add up to more than a uint256 holds',
+      ],
+      [
+        "a duplicate holder",
+        `address,amount\n${holder},1\n${other},2\n${holder.toLowerCase()},3\n`,
+        `line 4, field "address": duplicate holder ${holder}, first on line 2`,
+      ],
       ["an empty line", `address,amount\n${holder},1\n\n${other},2\n`, "line 3: empty line"],
     ];
     for (const [what, text, message] of bad) {
@@ -252,7 +284,9 @@ describe("merkle", function () {
         let error: unknown;
         await buildAirdrop(csv, out).catch((e: unknown) => (error = e));
         expect(error).to.be.instanceOf(InputError);
-        expect((error as InputError).message).to.equal(`${csv}${message.startsWith("the file") ? ": " : ", "}${message}`);
+        expect((error as InputError).message).to.equal(
+          `${csv}${message.startsWith("the file") ? ": " : ", "}${message}`,
+        );
         expect(existsSync(out)).to.equal(false);
         expect(readdirSync(dir)).to.deep.equal(["snapshot.csv"]);
       });
@@ -280,7 +314,8 @@ describe("merkle", function () {
     });
 
     it("finds a duplicate in a file that is not sorted", async function () {
-      const text = "address,amount\n0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359,1\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed,2\n0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359,3\n";
+      const text =
+        "address,amount\n0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359,1\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed,2\n0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359,3\n";
       let error: unknown;
       await parseSnapshotCsv(text, "s.csv").catch((e: unknown) => (error = e));
       expect((error as Error).message).to.equal(

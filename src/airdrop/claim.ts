@@ -17,7 +17,12 @@ export interface ClaimOutcome {
  * send it; the tokens go to `account`). Indices already claimed are skipped. An account with no
  * EVM leaf in the airdrop is an `InputError`.
  */
-export async function claimAirdrop(dir: string, address: string, account: string, signer: Signer): Promise<ClaimOutcome[]> {
+export async function claimAirdrop(
+  dir: string,
+  address: string,
+  account: string,
+  signer: Signer,
+): Promise<ClaimOutcome[]> {
   const claims = (await findClaims(dir, account)).filter((c) => c.kind === LeafKind.Evm);
   if (claims.length === 0) {
     throw new InputError(dir, undefined, "account", `${account} has no EVM claim in this airdrop`);

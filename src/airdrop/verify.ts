@@ -39,7 +39,9 @@ async function sampleClaims(dir: string, manifest: AirdropManifest, count: numbe
   const picked: HolderClaim[] = [];
   for (let tries = 0; picked.length < Math.min(count, manifest.count) && tries < count * 4; tries++) {
     const shard = shards[Math.floor(Math.random() * shards.length)]!;
-    const claims = Object.values(JSON.parse(await readFile(path.join(shardDir, shard), "utf8")) as Record<string, HolderClaim[]>).flat();
+    const claims = Object.values(
+      JSON.parse(await readFile(path.join(shardDir, shard), "utf8")) as Record<string, HolderClaim[]>,
+    ).flat();
     const claim = claims[Math.floor(Math.random() * claims.length)]!;
     if (!picked.some((c) => c.index === claim.index)) picked.push(claim);
   }
@@ -67,7 +69,12 @@ export async function verifyAirdrop(
   try {
     root = (await distributor.getFunction("merkleRoot")()) as string;
   } catch (error) {
-    throw new InputError(address, undefined, "distributor", `is not a TokenSwapDistributor on this network: ${(error as Error).message.split("\n")[0]}`);
+    throw new InputError(
+      address,
+      undefined,
+      "distributor",
+      `is not a TokenSwapDistributor on this network: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const fromDump = await dumpRoot(path.join(dir, manifest.tree));
   check("dump root = manifest root", fromDump === manifest.root, `${fromDump ?? "not found"}`);

@@ -121,7 +121,9 @@ function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buf
     }
     out.text(`],"values":[`);
     tree.entries.forEach((e, i) => {
-      out.text(`${i ? "," : ""}{"value":["${i}","${e.kind}","${e.holder}","${e.amount}"],"treeIndex":${tree.treeIndex[i]}}`);
+      out.text(
+        `${i ? "," : ""}{"value":["${i}","${e.kind}","${e.holder}","${e.amount}"],"treeIndex":${tree.treeIndex[i]}}`,
+      );
     });
     out.text("]}\n");
   });
@@ -212,7 +214,12 @@ function checkOutputDir(dir: string): void {
   if (!existsSync(dir)) return;
   const names = readdirSync(dir);
   if (names.length > 0 && !names.includes("manifest.json")) {
-    throw new InputError(dir, undefined, undefined, "exists and is not an airdrop output (no manifest.json); refusing to replace it");
+    throw new InputError(
+      dir,
+      undefined,
+      undefined,
+      "exists and is not an airdrop output (no manifest.json); refusing to replace it",
+    );
   }
 }
 
@@ -237,7 +244,12 @@ export async function readManifest(dir: string): Promise<AirdropManifest> {
     throw new InputError(file, undefined, undefined, `is not a readable airdrop manifest: ${(error as Error).message}`);
   }
   if (manifest.format !== MANIFEST_FORMAT) {
-    throw new InputError(file, undefined, "format", `expected "${MANIFEST_FORMAT}", found ${JSON.stringify(manifest.format)}`);
+    throw new InputError(
+      file,
+      undefined,
+      "format",
+      `expected "${MANIFEST_FORMAT}", found ${JSON.stringify(manifest.format)}`,
+    );
   }
   return manifest;
 }

@@ -119,7 +119,13 @@ export class AirdropTree {
 }
 
 /** Hashes the leaf of `entry` at `index` into `out` at `offset`: keccak256(keccak256(abi.encode(...))). */
-function hashLeaf(engine: KeccakEngine, index: bigint | number, entry: LeafEntry, out: Uint8Array, offset: number): void {
+function hashLeaf(
+  engine: KeccakEngine,
+  index: bigint | number,
+  entry: LeafEntry,
+  out: Uint8Array,
+  offset: number,
+): void {
   const input = engine.input;
   input.fill(0, 0, 128);
   if (typeof index === "number") input.writeUInt32BE(index, 28);
@@ -190,22 +196,25 @@ function packEntry(entry: LeafEntry, index: number, packed: Uint8Array): void {
 }
 
 /**
- * Leaf order: ascending by hash, as StandardMerkleTree sorts them. The 64-bit keys hold the top
- * bits of each hash above the entry's index, so one native typed-array sort does the work; hashes
- * that share those top bits are then ordered in full.
+ * Leaf order: ascending by hash, as StandardMerkleTree sorts them. Each key is a double holding
+ * the top bits of the hash above the entry's index (53 bits in all, exact), so one native
+ * typed-array sort does the work; hashes that share those top bits are then ordered in full.
  */
 function sortLeaves(leaves: Buffer, count: number): Uint32Array {
   const indexBits = Math.max(1, Math.ceil(Math.log2(count)));
-  const shift = BigInt(indexBits);
-  const mask = (1n << shift) - 1n;
-  const keys = new BigUint64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = ((leaves.readBigUInt64BE(i * 32) >> shift) << shift) | BigInt(i);
+  const prefixBits = 53 - indexBits;
+  const scale = 2 ** indexBits;
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const top = leaves.readUInt32BE(i * 32) * 2 ** 21 + (leaves.readUInt32BE(i * 32 + 4) >>> 11);
+    keys[i] = Math.floor(top / 2 ** (53 - prefixBits)) * scale + i;
+  }
   keys.sort();
   const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = Number(keys[i]! & mask);
-  for (let i = 0; i < count - 1; ) {
+  for (let i = 0; i < count; i++) order[i] = keys[i]! % scale;
+  for (let i = 0; i < count - 1;) {
     let end = i + 1;
-    while (end < count && keys[end]! >> shift === keys[i]! >> shift) end++;
+    while (end < count && Math.floor(keys[end]! / scale) === Math.floor(keys[i]! / scale)) end++;
     if (end - i > 1) {
       const run = Array.from(order.subarray(i, end)).sort((a, b) =>
         leaves.compare(leaves, b * 32, b * 32 + 32, a * 32, a * 32 + 32),
@@ -220,16 +229,18 @@ function sortLeaves(leaves: Buffer, count: number): Uint32Array {
 /** How the builder runs. */
 export interface BuildOptions {
   onProgress?: BuildProgress;
-  /** Worker threads that hash (default: one per available core). */
+  /** Worker threads that hash: a pool of its own, closed after. Default: the shared pool, one per core. */
   threads?: number;
 }
 
-/** Jobs of at most this many items, so busy and idle threads even out and progress moves. */
-const JOB_SIZE = 1 << 14;
+/** Leaf jobs of this many entries, so packing and hashing overlap and progress moves. */
+const JOB_SIZE = 1 << 13;
+/** Below this many nodes a level is one job: a round trip to a worker costs more than it saves. */
+const MIN_LEVEL_JOB = 1 << 11;
 
-function jobs(from: number, to: number, make: (from: number, to: number) => HashJob): HashJob[] {
+function jobs(from: number, to: number, size: number, make: (from: number, to: number) => HashJob): HashJob[] {
   const out: HashJob[] = [];
-  for (let at = from; at < to; at += JOB_SIZE) out.push(make(at, Math.min(to, at + JOB_SIZE)));
+  for (let at = from; at < to; at += size) out.push(make(at, Math.min(to, at + size)));
   return out;
 }
 
@@ -246,25 +257,34 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
   if (count === 0) throw new RangeError("an airdrop tree needs at least one holder");
   if (count >= 2 ** 31) throw new RangeError(`${count} holders is more than this builder supports`);
 
-  const packedMemory = new SharedArrayBuffer(count * 64);
-  const packed = new Uint8Array(packedMemory);
-  let total = 0n;
-  for (let i = 0; i < count; i++) {
-    const entry = entries[i]!;
-    packEntry(entry, i, packed);
-    total += entry.amount;
-  }
-  if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
-
-  const pool = await HashPool.start(options.threads);
+  const own = options.threads !== undefined;
+  const pool = own ? await HashPool.start(options.threads) : await HashPool.shared();
   try {
+    // Entries are packed a job at a time, and each packed job goes to the workers at once, so
+    // packing on this thread overlaps hashing on theirs.
+    const packedMemory = new SharedArrayBuffer(count * 64);
+    const packed = new Uint8Array(packedMemory);
     const leavesMemory = new SharedArrayBuffer(count * 32);
+    const hashing: Promise<void>[] = [];
     let hashed = 0;
+    let total = 0n;
     onProgress?.("leaves", 0, count);
-    await pool.run(
-      jobs(0, count, (from, to) => ({ op: "leaves", packed: packedMemory, out: leavesMemory, from, to })),
-      (items) => onProgress?.("leaves", (hashed += items), count),
-    );
+    for (let from = 0; from < count; from += JOB_SIZE) {
+      const to = Math.min(count, from + JOB_SIZE);
+      for (let i = from; i < to; i++) {
+        const entry = entries[i]!;
+        packEntry(entry, i, packed);
+        total += entry.amount;
+      }
+      if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+      hashing.push(
+        pool
+          .submit({ op: "leaves", packed: packedMemory, out: leavesMemory, from, to })
+          .then((items) => onProgress?.("leaves", (hashed += items), count)),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(hashing);
     const leaves = Buffer.from(leavesMemory);
 
     onProgress?.("sort", 0, 1);
@@ -282,7 +302,8 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
       leaves.copy(nodes, at * 32, index * 32, index * 32 + 32);
     }
 
-    // A level of the array (nodes 2^d − 1 … 2^(d+1) − 2) depends only on the level below it.
+    // A level of the array (nodes 2^d − 1 … 2^(d+1) − 2) depends only on the level below it;
+    // each level is cut into one job per worker, small levels into one.
     const internal = count - 1;
     let done = 0;
     onProgress?.("nodes", 0, internal);
@@ -290,14 +311,15 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
       const from = 2 ** depth - 1;
       const to = Math.min(2 ** (depth + 1) - 1, internal);
       if (from >= to) continue;
+      const size = Math.max(MIN_LEVEL_JOB, Math.ceil((to - from) / pool.size));
       await pool.run(
-        jobs(from, to, (a, b) => ({ op: "nodes", nodes: nodesMemory, from: a, to: b })),
+        jobs(from, to, size, (a, b) => ({ op: "nodes", nodes: nodesMemory, from: a, to: b })),
         (items) => onProgress?.("nodes", (done += items), internal),
       );
     }
     return new AirdropTree(entries, nodes, treeIndex, total);
   } finally {
-    await pool.close();
+    if (own) await pool.close();
   }
 }
 
@@ -305,7 +327,11 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
  * The root a proof leads to from the leaf `(index, kind, holder, amount)`, computed the way the
  * contract does (double-hashed leaf, sorted pairs). A dApp can check a proof before sending it.
  */
-export async function processProof(index: bigint | number, entry: LeafEntry, proof: readonly string[]): Promise<string> {
+export async function processProof(
+  index: bigint | number,
+  entry: LeafEntry,
+  proof: readonly string[],
+): Promise<string> {
   const engine = await createKeccakEngine();
   const pair = Buffer.alloc(64);
   hashLeaf(engine, BigInt(index), entry, pair, 0);

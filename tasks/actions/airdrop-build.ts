@@ -15,7 +15,10 @@ function progress() {
       if (stage !== current) {
         bar?.stop();
         current = stage;
-        bar = new SingleBar({ format: `${stage.padEnd(7)} [{bar}] {percentage}% | {value}/{total}`, hideCursor: true }, Presets.shades_classic);
+        bar = new SingleBar(
+          { format: `${stage.padEnd(7)} [{bar}] {percentage}% | {value}/{total}`, hideCursor: true },
+          Presets.shades_classic,
+        );
         bar.start(total, done);
       }
       bar!.update(done);
@@ -26,7 +29,10 @@ function progress() {
   };
 }
 
-export default async function airdropBuild({ csv, out }: { csv: string; out: string }, _hre: HardhatRuntimeEnvironment): Promise<void> {
+export default async function airdropBuild(
+  { csv, out }: { csv: string; out: string },
+  _hre: HardhatRuntimeEnvironment,
+): Promise<void> {
   await cli(async () => {
     if (csv === "") throw new InputError("airdrop:build", undefined, "--csv", "the snapshot CSV is required");
     if (out === "") throw new InputError("airdrop:build", undefined, "--out", "the output directory is required");
@@ -38,8 +44,12 @@ export default async function airdropBuild({ csv, out }: { csv: string; out: str
       console.log(`root    ${manifest.root}`);
       console.log(`total   ${manifest.total} wei (${formatToken(tree.total, "GUT")})`);
       console.log(`holders ${manifest.count.toLocaleString("en-US")}`);
-      console.log(`top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`);
-      console.log(`wrote   ${out}/manifest.json, ${out}/${manifest.tree}, ${manifest.proofs.shards} shards ${out}/${manifest.proofs.path}`);
+      console.log(
+        `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
+      );
+      console.log(
+        `wrote   ${out}/manifest.json, ${out}/${manifest.tree}, ${manifest.proofs.shards} shards ${out}/${manifest.proofs.path}`,
+      );
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       bars.stop();
