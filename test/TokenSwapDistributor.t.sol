@@ -210,12 +210,12 @@ contract TokenSwapDistributorTest is Test {
         distributor.claim(index, account, amount, proof);
     }
 
-    function testFuzz_Claim_RevertsOutsideTheWindow(uint256 at) public {
-        at = at % 2 == 0 ? bound(at, 0, START - 1) : bound(at, DEADLINE, type(uint64).max);
+    function testFuzz_Claim_RevertsOutsideTheWindow(uint256 when) public {
+        when = when % 2 == 0 ? bound(when, 0, START - 1) : bound(when, DEADLINE, type(uint64).max);
         (, address holder, uint256 amount) = tree.leaf(0);
         bytes32[] memory proof = tree.proof(0);
-        vm.warp(at);
-        if (at < START) vm.expectRevert(abi.encodeWithSelector(ITokenSwapDistributor.NotStarted.selector, START));
+        vm.warp(when);
+        if (when < START) vm.expectRevert(abi.encodeWithSelector(ITokenSwapDistributor.NotStarted.selector, START));
         else vm.expectRevert(abi.encodeWithSelector(ITokenSwapDistributor.DeadlinePassed.selector, DEADLINE));
         distributor.claim(0, holder, amount, proof);
     }
