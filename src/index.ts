@@ -1,3 +1,5 @@
+export * from "./airdrop/index.js";
+export * from "./csv.js";
 export * from "./emission.js";
 export * from "./emission-client.js";
 export * from "./emission-crosscheck.js";
@@ -5,9 +7,9 @@ export * from "./emission-plot.js";
 export * from "./emission-system.js";
 export * from "./errors.js";
 export * from "./escrow.js";
-export * from "./parse.js";
 export * from "./format.js";
 export * from "./io.js";
+export * from "./merkle/index.js";
 export * from "./parse.js";
 export * from "./permit.js";
 export * from "./registry.js";

@@ -1,3 +1,4 @@
+import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
 import { leaseTasks } from "./lease.js";
@@ -5,4 +6,13 @@ import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
 
 /** Every task of the project, registered in hardhat.config.ts. */
-export const tasks = [benchTask, snapshotEvmTask, ...registryTasks, ...leaseTasks, ...emissionTasks];
+export const tasks = [
+  benchTask,
+  snapshotEvmTask,
+  airdropBuildTask,
+  airdropVerifyTask,
+  airdropClaimTask,
+  ...registryTasks,
+  ...leaseTasks,
+  ...emissionTasks,
+];

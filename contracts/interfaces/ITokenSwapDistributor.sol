@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @title Token swap distributor
+/// @notice Pays the GUT token-swap airdrop against one Merkle root. The tree is an OpenZeppelin
+/// StandardMerkleTree (sorted pairs) whose leaves are
+/// `keccak256(bytes.concat(keccak256(abi.encode(uint256 index, uint8 kind, address holder, uint256 amount))))`.
+/// Indices are unique across the whole tree, whatever the kind.
+/// - `kind 0` (`KIND_EVM`): `holder` is an EVM account; anyone may submit `claim` for it and the
+///   tokens always go to that account.
+/// - `kind 1` (`KIND_LEGACY`): `holder` is `address(bytes20(hash160))` of a key on the old
+///   distribution chain. Those leaves are claimed with a signature from that key (part 2 of the
+///   token swap); `claim` never pays them.
+/// The contract also keeps one level of the tree near the top (up to `MAX_TOP_NODES` nodes, checked
+/// against the root at deployment), so a proof may stop at that level: it is then that many
+/// levels shorter, which saves about 600 gas of calldata and hashing per level on every claim. A
+/// full proof up to the root is accepted too.
+/// Claims run from `start()` (inclusive) to `deadline()` (exclusive), only while the contract is
+/// not paused and only once it holds the tree's total. After the deadline `sweep()` sends what is
+/// left to `sweepTarget()`, or burns it when that is the zero address.
+interface ITokenSwapDistributor {
+    /// @notice The deployment parameters.
+    /// @param token The token paid out (GUT).
+    /// @param merkleRoot The root of the tree; zero is refused.
+    /// @param total The sum of every leaf's amount; the contract opens only while it holds this much.
+    /// @param start The first second at which claims are accepted.
+    /// @param deadline The first second at which claims are refused and `sweep` is allowed.
+    /// @param sweepTarget Where `sweep` sends the rest (the treasury); the zero address burns it
+    /// instead, through the token's `burn(uint256)`.
+    /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4 or 8 of them;
+    /// in StandardMerkleTree's array, nodes `2^k - 1` to `2^(k+1) - 2`). Empty means the root only.
+    struct Config {
+        IERC20 token;
+        bytes32 merkleRoot;
+        uint256 total;
+        uint64 start;
+        uint64 deadline;
+        address sweepTarget;
+        bytes32[] topNodes;
+    }
+
+    /// @notice The deployment was given a zero Merkle root.
+    error ZeroRoot();
+
+    /// @notice The deployment was given a zero total.
+    error ZeroTotal();
+
+    /// @notice A constructor argument that must be a real address was zero.
+    /// @param field The name of the argument.
+    error ZeroAddress(string field);
+
+    /// @notice The claim window is empty: the deadline is not after the start.
+    /// @param start The start given.
+    /// @param deadline The deadline given.
+    error InvalidWindow(uint256 start, uint256 deadline);
+
+    /// @notice The top nodes are not a whole level of the tree under the root.
+    /// @param count How many were given.
+    /// @param computedRoot The root they hash to (zero when the count is not 0, 1, 2, 4 or 8).
+    error InvalidTopNodes(uint256 count, bytes32 computedRoot);
+
+    /// @notice A claim came before the window opened.
+    /// @param start When claims open.
+    error NotStarted(uint256 start);
+
+    /// @notice A claim came at or after the deadline.
+    /// @param deadline When claims closed.
+    error DeadlinePassed(uint256 deadline);
+
+    /// @notice `sweep` was called before the deadline.
+    /// @param deadline When sweeping becomes possible.
+    error DeadlineNotReached(uint256 deadline);
+
+    /// @notice The distributor holds less than the tree's total, so it does not open.
+    /// @param balance What it holds.
+    /// @param total What the tree pays in all.
+    error Underfunded(uint256 balance, uint256 total);
+
+    /// @notice The index was already paid.
+    /// @param index The leaf index.
+    error AlreadyClaimed(uint256 index);
+
+    /// @notice No leaf `(index, kind, holder, amount)` is proven by the proof under the root.
+    /// @param index The leaf index claimed.
+    /// @param holder The holder claimed for.
+    /// @param amount The amount claimed.
+    error InvalidProof(uint256 index, address holder, uint256 amount);
+
+    /// @notice `sweep` found nothing to send.
+    error NothingToSweep();
+
+    /// @notice Emitted once, when the distributor first sees that it holds the tree's total.
+    /// @param caller Who triggered the check (by `activate` or by the first claim).
+    /// @param balance The balance seen.
+    event Activated(address indexed caller, uint256 balance);
+
+    /// @notice Emitted when an EVM leaf is paid.
+    /// @param index The leaf index.
+    /// @param account The leaf's account, which received the tokens.
+    /// @param amount The amount paid.
+    event Claimed(uint256 indexed index, address indexed account, uint256 amount);
+
+    /// @notice Emitted when what was left after the deadline is swept.
+    /// @param target The receiver, or the zero address when the tokens were burned.
+    /// @param amount The amount swept.
+    event Swept(address indexed target, uint256 amount);
+
+    /// @notice The role allowed to pause and unpause claims.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice The leaf kind of an EVM holder: 0.
+    function KIND_EVM() external view returns (uint8);
+
+    /// @notice The leaf kind of an old-chain (P2PKH) holder: 1.
+    function KIND_LEGACY() external view returns (uint8);
+
+    /// @notice The most top nodes the contract keeps: 8 (three levels below the root).
+    function MAX_TOP_NODES() external view returns (uint256);
+
+    /// @notice The level of the tree the contract keeps, left to right (the root alone if none).
+    function topNodes() external view returns (bytes32[] memory);
+
+    /// @notice The token paid out.
+    function token() external view returns (IERC20);
+
+    /// @notice The Merkle root of the holder set.
+    function merkleRoot() external view returns (bytes32);
+
+    /// @notice The sum of every leaf's amount.
+    function total() external view returns (uint256);
+
+    /// @notice The first second at which claims are accepted.
+    function start() external view returns (uint256);
+
+    /// @notice The first second at which claims are refused and `sweep` is allowed.
+    function deadline() external view returns (uint256);
+
+    /// @notice Where `sweep` sends the rest; the zero address means it burns it.
+    function sweepTarget() external view returns (address);
+
+    /// @notice Whether the distributor has seen that it holds the tree's total (claims need it).
+    function activated() external view returns (bool);
+
+    /// @notice Whether the leaf at `index` has been paid.
+    /// @param index The leaf index.
+    function isClaimed(uint256 index) external view returns (bool);
+
+    /// @notice Checks that the distributor holds at least the tree's total and opens it. Anyone may
+    /// call it; the first claim calls it too. Reverts with `Underfunded` otherwise; does nothing
+    /// once activated.
+    function activate() external;
+
+    /// @notice Pays an EVM leaf to its account. Anyone may submit it; the tokens always go to
+    /// `account`, the holder in the leaf.
+    /// @dev Reverts with `EnforcedPause`, `NotStarted`, `DeadlinePassed`, `Underfunded`,
+    /// `AlreadyClaimed` or `InvalidProof`.
+    /// @param index The leaf index.
+    /// @param account The leaf's account.
+    /// @param amount The leaf's amount, in wei.
+    /// @param proof The sibling hashes from the leaf up to the root, or up to the level of `topNodes()`.
+    function claim(uint256 index, address account, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice After the deadline, sends the whole remaining balance to `sweepTarget()`, or burns it.
+    /// Anyone may call it, paused or not.
+    /// @dev Reverts with `DeadlineNotReached` before the deadline and `NothingToSweep` when empty.
+    function sweep() external;
+
+    /// @notice Stops claims (only claims). Only `PAUSER_ROLE`.
+    function pause() external;
+
+    /// @notice Resumes claims. Only `PAUSER_ROLE`.
+    function unpause() external;
+}

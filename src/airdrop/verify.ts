@@ -1,0 +1,126 @@
+import { open, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { Contract, type ContractRunner } from "ethers";
+
+import { InputError } from "../errors.js";
+import { readManifest, type AirdropManifest, type HolderClaim } from "../merkle/output.js";
+import { LeafKind, processProof } from "../merkle/tree.js";
+import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
+
+/** One check of `verifyAirdrop`: what was compared and whether it held. */
+export interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The outcome of `verifyAirdrop`; `ok` when every check held. */
+export interface Verification {
+  ok: boolean;
+  checks: Check[];
+}
+
+/** The first node of the dump's `tree` array, read from the head of the file (the root). */
+async function dumpRoot(file: string): Promise<string | undefined> {
+  const handle = await open(file, "r");
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    return /"tree":\["(0x[0-9a-f]{64})"/.exec(buffer.toString("latin1", 0, bytesRead))?.[1];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `count` claims spread over the shards, chosen at random. */
+async function sampleClaims(dir: string, manifest: AirdropManifest, count: number): Promise<HolderClaim[]> {
+  const shardDir = path.join(dir, path.dirname(manifest.proofs.path));
+  const shards = (await readdir(shardDir)).filter((f) => f.endsWith(".json"));
+  const picked: HolderClaim[] = [];
+  for (let tries = 0; picked.length < Math.min(count, manifest.count) && tries < count * 4; tries++) {
+    const shard = shards[Math.floor(Math.random() * shards.length)]!;
+    const claims = Object.values(
+      JSON.parse(await readFile(path.join(shardDir, shard), "utf8")) as Record<string, HolderClaim[]>,
+    ).flat();
+    const claim = claims[Math.floor(Math.random() * claims.length)]!;
+    if (!picked.some((c) => c.index === claim.index)) picked.push(claim);
+  }
+  return picked;
+}
+
+/**
+ * Checks an airdrop directory against a deployed distributor: the dump's root and the manifest's
+ * root, total and top nodes against the contract; the funding; and `samples` random proofs,
+ * each first recomputed locally, then, while the claim window is open, run through `claim` by
+ * `eth_call` (nothing is sent). Legacy leaves are checked locally only.
+ */
+export async function verifyAirdrop(
+  dir: string,
+  address: string,
+  runner: ContractRunner,
+  samples = 20,
+): Promise<Verification> {
+  const manifest = await readManifest(dir);
+  const distributor = new Contract(address, DISTRIBUTOR_ABI, runner);
+  const checks: Check[] = [];
+  const check = (what: string, ok: boolean, detail: string) => checks.push({ what, ok, detail });
+
+  let root: string;
+  try {
+    root = (await distributor.getFunction("merkleRoot")()) as string;
+  } catch (error) {
+    throw new InputError(
+      address,
+      undefined,
+      "distributor",
+      `is not a TokenSwapDistributor on this network: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  const fromDump = await dumpRoot(path.join(dir, manifest.tree));
+  check("dump root = manifest root", fromDump === manifest.root, `${fromDump ?? "not found"}`);
+  check("contract root = manifest root", root === manifest.root, root);
+  const total = (await distributor.getFunction("total")()) as bigint;
+  check("contract total = manifest total", total.toString() === manifest.total, total.toString());
+  const top = (await distributor.getFunction("topNodes")()) as string[];
+  check("contract top nodes = manifest top nodes", top.join() === manifest.topNodes.join(), `${top.length} nodes`);
+
+  const token = new Contract((await distributor.getFunction("token")()) as string, ERC20_ABI, runner);
+  const balance = (await token.getFunction("balanceOf")(address)) as bigint;
+  const activated = (await distributor.getFunction("activated")()) as boolean;
+  check(
+    "funded",
+    activated || balance >= total,
+    activated ? `activated; holds ${balance}` : `holds ${balance} of ${total}`,
+  );
+
+  const block = await runner.provider!.getBlock("latest");
+  const now = BigInt(block!.timestamp);
+  const start = (await distributor.getFunction("start")()) as bigint;
+  const deadline = (await distributor.getFunction("deadline")()) as bigint;
+  const paused = (await distributor.getFunction("paused")()) as boolean;
+  const open = now >= start && now < deadline && !paused && (activated || balance >= total);
+  const claimsChecked = open ? "by eth_call" : "locally only: the window is not open, or it is paused or unfunded";
+
+  for (const claim of await sampleClaims(dir, manifest, samples)) {
+    const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
+    const reached = await processProof(claim.index, entry, claim.proof);
+    const local = manifest.topNodes.includes(reached) || reached === manifest.root;
+    let onChain = "not run";
+    let ok = local;
+    if (open && claim.kind === LeafKind.Evm) {
+      if ((await distributor.getFunction("isClaimed")(claim.index)) as boolean) onChain = "already claimed";
+      else {
+        try {
+          await distributor.getFunction("claim").staticCall(claim.index, claim.holder, claim.amount, claim.proof);
+          onChain = "eth_call ok";
+        } catch (error) {
+          onChain = `eth_call reverted: ${(error as Error).message.split("\n")[0]}`;
+          ok = false;
+        }
+      }
+    }
+    check(`proof of index ${claim.index} (${claim.holder})`, ok, `local ${local ? "ok" : "WRONG"}; ${onChain}`);
+  }
+  check("sampled proofs", true, claimsChecked);
+  return { ok: checks.every((c) => c.ok), checks };
+}

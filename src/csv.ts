@@ -1,0 +1,156 @@
+import { readFile } from "node:fs/promises";
+
+import { InputError } from "./errors.js";
+import { createKeccakEngine, type KeccakEngine } from "./merkle/keccak.js";
+import { LeafKind, type LeafEntry } from "./merkle/tree.js";
+import type { SnapshotRow } from "./snapshot/output.js";
+
+/** The header every snapshot CSV starts with. */
+export const SNAPSHOT_HEADER = "address,amount";
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * EIP-55: a hex letter of the address is upper case when the matching nibble of
+ * keccak256(lower-case hex) is 8 or more. `lower` is the 40 hex digits, lower case, no `0x`.
+ * Returns `given` itself when it already is the checksummed form, without building a string.
+ */
+function checksum(engine: KeccakEngine, lower: string, given = ""): string {
+  const input = engine.input;
+  input.write(lower, 0, 40, "latin1");
+  engine.hash(40);
+  if (given.length === 42) {
+    let same = true;
+    for (let i = 0; i < 40 && same; i++) {
+      const c = lower.charCodeAt(i);
+      const upper = c >= 0x61 && (i & 1 ? input[i >> 1]! & 0x0f : input[i >> 1]! >> 4) >= 8;
+      same = given.charCodeAt(i + 2) === (upper ? c - 0x20 : c);
+    }
+    if (same) return given;
+  }
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower[i]!;
+    const nibble = i & 1 ? input[i >> 1]! & 0x0f : input[i >> 1]! >> 4;
+    out += c >= "a" && nibble >= 8 ? c.toUpperCase() : c;
+  }
+  return out;
+}
+
+let sharedEngine: Promise<KeccakEngine> | undefined;
+
+/** The EIP-55 form of a 0x-prefixed 20-byte hex address (any case; no validation of its case). */
+export async function toChecksumAddress(address: string): Promise<string> {
+  if (!ADDRESS.test(address)) throw new RangeError(`${address} is not a 20-byte hex address`);
+  sharedEngine ??= createKeccakEngine();
+  return checksum(await sharedEngine, address.slice(2).toLowerCase());
+}
+
+/**
+ * Parses a snapshot CSV (see the README): the header `address,amount`, then one holder a line,
+ * the address EIP-55 checksummed or all one case, the amount a whole number of wei above zero.
+ * LF or CRLF line ends; a final newline is optional. Every problem is an `InputError` naming the
+ * file, the line and the field, thrown before the caller writes anything.
+ */
+export async function parseSnapshotCsv(text: string, file: string): Promise<SnapshotRow[]> {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === "") {
+    throw new InputError(
+      file,
+      undefined,
+      undefined,
+      `the file is empty; expected the header "${SNAPSHOT_HEADER}" and one line per holder`,
+    );
+  }
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const header = lines[0]!.replace(/\r$/, "");
+  if (header !== SNAPSHOT_HEADER) {
+    throw new InputError(file, 1, "header", `expected "${SNAPSHOT_HEADER}", found "${header}"`);
+  }
+  if (lines.length === 1)
+    throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
+
+  const engine = await createKeccakEngine();
+  const rows: SnapshotRow[] = new Array(lines.length - 1);
+  let seen: Map<string, number> | undefined;
+  let previous = "";
+  let total = 0n;
+  for (let i = 1; i < lines.length; i++) {
+    const lineNumber = i + 1;
+    const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    if (line === "") throw new InputError(file, lineNumber, undefined, "empty line");
+    const comma = line.indexOf(",");
+    if (comma < 0) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
+    if (line.indexOf(",", comma + 1) >= 0) {
+      const found = line.split(",").length;
+      throw new InputError(file, lineNumber, undefined, `expected 2 columns (${SNAPSHOT_HEADER}), found ${found}`);
+    }
+    const address = line.slice(0, comma);
+    const amountText = line.slice(comma + 1);
+
+    if (!ADDRESS.test(address)) {
+      throw new InputError(file, lineNumber, "address", `"${address}" is not a 0x-prefixed 20-byte hex address`);
+    }
+    const lower = address.slice(2).toLowerCase();
+    const canonical = checksum(engine, lower, address);
+    const digits = address.slice(2);
+    if (address !== canonical && digits !== lower && digits !== digits.toUpperCase()) {
+      throw new InputError(
+        file,
+        lineNumber,
+        "address",
+        `"${address}" has a wrong EIP-55 checksum (expected ${canonical})`,
+      );
+    }
+    // Snapshots come sorted, so a holder above the one before cannot be a repeat; the map of
+    // every holder is only built if the order ever breaks.
+    if (seen === undefined && lower <= previous) {
+      seen = new Map(rows.slice(0, i - 1).map((row, k) => [row.address.slice(2).toLowerCase(), k + 2]));
+    }
+    if (seen !== undefined) {
+      const first = seen.get(lower);
+      if (first !== undefined) {
+        throw new InputError(file, lineNumber, "address", `duplicate holder ${canonical}, first on line ${first}`);
+      }
+      seen.set(lower, lineNumber);
+    }
+    previous = lower;
+
+    if (!DIGITS.test(amountText)) {
+      const problem = /^-\s*[0-9]/.test(amountText)
+        ? `"${amountText}" is negative`
+        : `"${amountText}" is not a whole number of wei (digits only: no sign, decimal point or exponent)`;
+      throw new InputError(file, lineNumber, "amount", problem);
+    }
+    const amount = BigInt(amountText);
+    if (amount === 0n) {
+      throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
+    }
+    if (amount > MAX_UINT256)
+      throw new InputError(file, lineNumber, "amount", `"${amountText}" does not fit in a uint256`);
+    total += amount;
+    if (total > MAX_UINT256)
+      throw new InputError(file, lineNumber, "amount", "the amounts add up to more than a uint256 holds");
+    rows[i - 1] = { address: canonical, amount };
+  }
+  return rows;
+}
+
+/** Reads and parses a snapshot CSV file; see `parseSnapshotCsv`. */
+export async function readSnapshotCsv(file: string): Promise<SnapshotRow[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
+  }
+  return parseSnapshotCsv(text, file);
+}
+
+/** The tree entries of an EVM snapshot: kind 0, index = row position. */
+export function snapshotEntries(rows: readonly SnapshotRow[]): LeafEntry[] {
+  return rows.map(({ address, amount }) => ({ kind: LeafKind.Evm, holder: address, amount }));
+}

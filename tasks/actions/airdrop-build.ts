@@ -1,0 +1,58 @@
+import { SingleBar, Presets } from "cli-progress";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { buildAirdrop } from "../../src/airdrop/build.js";
+import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
+import { cli } from "../cli.js";
+
+/** One bar per stage, redrawn as the library reports progress. */
+function progress() {
+  let bar: SingleBar | undefined;
+  let current = "";
+  return {
+    update(stage: string, done: number, total: number) {
+      if (stage !== current) {
+        bar?.stop();
+        current = stage;
+        bar = new SingleBar(
+          { format: `${stage.padEnd(7)} [{bar}] {percentage}% | {value}/{total}`, hideCursor: true },
+          Presets.shades_classic,
+        );
+        bar.start(total, done);
+      }
+      bar!.update(done);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+export default async function airdropBuild(
+  { csv, out }: { csv: string; out: string },
+  _hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  await cli(async () => {
+    if (csv === "") throw new InputError("airdrop:build", undefined, "--csv", "the snapshot CSV is required");
+    if (out === "") throw new InputError("airdrop:build", undefined, "--out", "the output directory is required");
+    const started = performance.now();
+    const bars = progress();
+    try {
+      const { tree, manifest } = await buildAirdrop(csv, out, (stage, done, total) => bars.update(stage, done, total));
+      bars.stop();
+      console.log(`root    ${manifest.root}`);
+      console.log(`total   ${manifest.total} wei (${formatToken(tree.total, "GUT")})`);
+      console.log(`holders ${manifest.count.toLocaleString("en-US")}`);
+      console.log(
+        `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
+      );
+      console.log(
+        `wrote   ${out}/manifest.json, ${out}/${manifest.tree}, ${manifest.proofs.shards} shards ${out}/${manifest.proofs.path}`,
+      );
+      console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      bars.stop();
+    }
+  });
+}

@@ -1,0 +1,24 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { verifyAirdrop } from "../../src/airdrop/verify.js";
+import { InputError } from "../../src/errors.js";
+import { cli } from "../cli.js";
+
+export default async function airdropVerify(
+  { airdrop, distributor, samples }: { airdrop: string; distributor: string; samples: number },
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  await cli(async () => {
+    if (airdrop === "")
+      throw new InputError("airdrop:verify", undefined, "--airdrop", "the airdrop directory is required");
+    if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
+      throw new InputError("airdrop:verify", undefined, "--distributor", `"${distributor}" is not an address`);
+    }
+    const { ethers } = await hre.network.create();
+    const result = await verifyAirdrop(airdrop, distributor, ethers.provider, samples);
+    for (const c of result.checks) console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.what}: ${c.detail}`);
+    if (!result.ok)
+      throw new InputError(airdrop, undefined, undefined, "does not match the distributor (see FAIL above)");
+    console.log("\nthe airdrop matches the distributor");
+  });
+}

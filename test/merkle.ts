@@ -1,0 +1,334 @@
+import { expect } from "chai";
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getAddress, hexlify } from "ethers";
+import keccak256 from "keccak256";
+import { MerkleTree } from "merkletreejs";
+
+import { buildAirdrop } from "../src/airdrop/build.js";
+import { parseSnapshotCsv, toChecksumAddress } from "../src/csv.js";
+import { InputError } from "../src/errors.js";
+import {
+  buildTree,
+  findClaims,
+  LEAF_ENCODING,
+  LeafKind,
+  processProof,
+  readManifest,
+  shardOf,
+  shardPrefixLength,
+  writeAirdrop,
+  type LeafEntry,
+} from "../src/merkle/index.js";
+import { Random } from "./utils/random.js";
+
+function entriesOf(count: number, seed: number): LeafEntry[] {
+  const random = new Random(seed);
+  return Array.from({ length: count }, (_, i) => ({
+    kind: i % 5 === 3 ? LeafKind.Legacy : LeafKind.Evm,
+    holder: getAddress(hexlify(random.bytes(20))),
+    amount: random.below(10n ** 27n) + 1n,
+  }));
+}
+
+function ozValues(entries: readonly LeafEntry[]): string[][] {
+  return entries.map((e, i) => [String(i), String(e.kind), e.holder, e.amount.toString()]);
+}
+
+function csvOf(entries: readonly LeafEntry[]): string {
+  const sorted = [...entries].sort((a, b) => (a.holder.toLowerCase() < b.holder.toLowerCase() ? -1 : 1));
+  return "address,amount\n" + sorted.map((e) => `${e.holder},${e.amount}\n`).join("");
+}
+
+describe("merkle", function () {
+  let dir: string;
+
+  beforeEach(function () {
+    dir = mkdtempSync(path.join(tmpdir(), "gpufog-merkle-"));
+  });
+
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("buildTree", function () {
+    for (const count of [1, 2, 3, 5, 8, 9, 33, 257]) {
+      it(`matches StandardMerkleTree.of, root and every proof, for ${count} holders`, async function () {
+        const entries = entriesOf(count, count);
+        const tree = await buildTree(entries, { threads: 2 });
+        const oz = StandardMerkleTree.of(ozValues(entries), [...LEAF_ENCODING]);
+        expect(tree.root).to.equal(oz.root);
+        expect(tree.total).to.equal(entries.reduce((s, e) => s + e.amount, 0n));
+        for (let i = 0; i < count; i++) expect(tree.proof(i)).to.deep.equal(oz.getProof(i));
+      });
+    }
+
+    it("gives proofs that merkletreejs + keccak256 verifies independently", async function () {
+      const entries = entriesOf(300, 7);
+      const tree = await buildTree(entries);
+      for (let i = 0; i < entries.length; i++) {
+        const ok = MerkleTree.verify(tree.proof(i), tree.leaf(i), tree.root, keccak256, { sortPairs: true });
+        expect(ok, `proof ${i}`).to.equal(true);
+      }
+      const wrong = MerkleTree.verify(tree.proof(1), tree.leaf(0), tree.root, keccak256, { sortPairs: true });
+      expect(wrong).to.equal(false);
+    });
+
+    it("builds the same tree on one thread and on four", async function () {
+      const entries = entriesOf(5000, 11);
+      const one = await buildTree(entries, { threads: 1 });
+      const four = await buildTree(entries, { threads: 4 });
+      expect(Buffer.from(four.nodes).equals(Buffer.from(one.nodes))).to.equal(true);
+    });
+
+    it("keeps the level three below the root and proves leaves up to it", async function () {
+      const entries = entriesOf(40, 3);
+      const tree = await buildTree(entries);
+      expect(tree.topDepth).to.equal(3);
+      expect(tree.topNodes).to.deep.equal([7, 8, 9, 10, 11, 12, 13, 14].map((i) => tree.node(i)));
+      for (let i = 0; i < entries.length; i++) {
+        expect(await processProof(i, entries[i]!, tree.proof(i))).to.equal(tree.root);
+        expect(tree.topNodes).to.include(await processProof(i, entries[i]!, tree.shortProof(i)));
+      }
+      const small = await buildTree(entriesOf(3, 4));
+      expect(small.topDepth).to.equal(1);
+      expect(small.topNodes).to.have.length(2);
+    });
+
+    it("reports progress up to the end of every stage", async function () {
+      const seen = new Map<string, [number, number]>();
+      await buildTree(entriesOf(100, 5), { onProgress: (stage, done, total) => seen.set(stage, [done, total]) });
+      expect(Object.fromEntries(seen)).to.deep.equal({ leaves: [100, 100], sort: [1, 1], nodes: [99, 99] });
+    });
+
+    it("refuses entries that cannot be leaves", async function () {
+      const good = entriesOf(2, 1);
+      const cases: [LeafEntry, string][] = [
+        [{ ...good[0]!, amount: 0n }, "entry 0: amount 0 is not in 1..2^256-1"],
+        [{ ...good[0]!, holder: "0x1234" }, "entry 0: holder 0x1234 is not a 20-byte address"],
+        [{ ...good[0]!, kind: 2 as LeafKind }, "entry 0: kind 2 is neither 0 (EVM) nor 1 (legacy)"],
+      ];
+      for (const [bad, message] of cases) {
+        let error: unknown;
+        await buildTree([bad, good[1]!]).catch((e: unknown) => (error = e));
+        expect((error as Error).message).to.equal(message);
+      }
+      let empty: unknown;
+      await buildTree([]).catch((e: unknown) => (empty = e));
+      expect((empty as Error).message).to.equal("an airdrop tree needs at least one holder");
+    });
+  });
+
+  describe("writeAirdrop", function () {
+    it("writes a dump that StandardMerkleTree.load accepts and validates", async function () {
+      const entries = entriesOf(200, 21);
+      const tree = await buildTree(entries);
+      const out = path.join(dir, "airdrop");
+      const manifest = writeAirdrop(tree, out);
+      const dump = JSON.parse(readFileSync(path.join(out, manifest.tree), "utf8")) as Parameters<
+        typeof StandardMerkleTree.load<string[]>
+      >[0];
+      const loaded = StandardMerkleTree.load(dump);
+      loaded.validate();
+      expect(loaded.root).to.equal(tree.root);
+      for (let i = 0; i < entries.length; i += 17) expect(loaded.getProof(i)).to.deep.equal(tree.proof(i));
+      expect(StandardMerkleTree.of(ozValues(entries), [...LEAF_ENCODING]).dump()).to.deep.equal(dump);
+    });
+
+    it("shards every holder's claim by address prefix and writes a manifest", async function () {
+      const entries = entriesOf(500, 22);
+      const tree = await buildTree(entries);
+      const out = path.join(dir, "airdrop");
+      writeAirdrop(tree, out);
+      const manifest = await readManifest(out);
+      expect(manifest).to.deep.include({
+        format: "gpufog-airdrop-v1",
+        root: tree.root,
+        total: tree.total.toString(),
+        count: 500,
+        topDepth: 3,
+        tree: "tree.json",
+      });
+      expect(manifest.topNodes).to.deep.equal(tree.topNodes);
+      expect(manifest.proofs.prefixLength).to.equal(1);
+      expect(readdirSync(path.join(out, "proofs")).length).to.equal(manifest.proofs.shards);
+      for (let i = 0; i < entries.length; i++) {
+        const claims = await findClaims(out, entries[i]!.holder.toLowerCase());
+        expect(claims).to.deep.equal([
+          {
+            index: i,
+            kind: entries[i]!.kind,
+            holder: entries[i]!.holder,
+            amount: entries[i]!.amount.toString(),
+            proof: tree.shortProof(i),
+          },
+        ]);
+      }
+      expect(await findClaims(out, "0x" + "00".repeat(20))).to.deep.equal([]);
+    });
+
+    it("groups a holder that is in the tree under both kinds", async function () {
+      const entries = entriesOf(10, 23);
+      entries[6] = { ...entries[2]!, kind: LeafKind.Legacy, amount: 5n };
+      const tree = await buildTree(entries);
+      const out = path.join(dir, "airdrop");
+      writeAirdrop(tree, out);
+      const claims = await findClaims(out, entries[2]!.holder);
+      expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
+        [2, 0],
+        [6, 1],
+      ]);
+    });
+
+    it("picks the shortest prefix with at most 256 holders a shard on average", function () {
+      expect(shardPrefixLength(1)).to.equal(1);
+      expect(shardPrefixLength(4096)).to.equal(1);
+      expect(shardPrefixLength(4097)).to.equal(2);
+      expect(shardPrefixLength(100_000)).to.equal(3);
+      expect(shardPrefixLength(1_000_000)).to.equal(3);
+      expect(shardPrefixLength(1_048_577)).to.equal(4);
+      expect(shardOf("0xABcdef0000000000000000000000000000000000", 3)).to.equal("abc");
+    });
+
+    it("replaces an earlier output whole and refuses a directory that is not one", async function () {
+      const out = path.join(dir, "airdrop");
+      writeAirdrop(await buildTree(entriesOf(300, 24)), out);
+      const second = await buildTree(entriesOf(20, 25));
+      writeAirdrop(second, out);
+      expect((await readManifest(out)).root).to.equal(second.root);
+      expect(readdirSync(dir)).to.deep.equal(["airdrop"]);
+
+      const other = path.join(dir, "other");
+      mkdirSync(other);
+      writeFileSync(path.join(other, "notes.txt"), "keep me");
+      expect(() => writeAirdrop(second, other)).to.throw(
+        InputError,
+        `${other}: exists and is not an airdrop output (no manifest.json); refusing to replace it`,
+      );
+      expect(readdirSync(other)).to.deep.equal(["notes.txt"]);
+    });
+  });
+
+  describe("buildAirdrop", function () {
+    it("turns a snapshot CSV into an airdrop directory", async function () {
+      const entries = entriesOf(50, 31).map((e) => ({ ...e, kind: LeafKind.Evm }));
+      const csv = path.join(dir, "snapshot.csv");
+      writeFileSync(csv, csvOf(entries));
+      const out = path.join(dir, "airdrop");
+      const { manifest, tree } = await buildAirdrop(csv, out);
+      const sorted = [...entries].sort((a, b) => (a.holder.toLowerCase() < b.holder.toLowerCase() ? -1 : 1));
+      expect(manifest.root).to.equal(StandardMerkleTree.of(ozValues(sorted), [...LEAF_ENCODING]).root);
+      expect(tree.entries.map((e) => e.holder)).to.deep.equal(sorted.map((e) => e.holder));
+    });
+
+    const holder = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    const other = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
+    const bad: [string, string, string][] = [
+      ["an empty file", "", 'the file is empty; expected the header "address,amount" and one line per holder'],
+      ["a wrong header", "holder,amount\n", 'line 1, field "header": expected "address,amount", found "holder,amount"'],
+      ["no holders", "address,amount\n", "line 2: no holders: expected at least one line after the header"],
+      ["a missing column", `address,amount\n${holder}\n`, 'line 2, field "amount": missing column "amount"'],
+      ["an extra column", `address,amount\n${holder},1,2\n`, "line 2: expected 2 columns (address,amount), found 3"],
+      [
+        "a short address",
+        "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA,1\n",
+        'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA" is not a 0x-prefixed 20-byte hex address',
+      ],
+      [
+        "a wrong checksum",
+        "address,amount\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD,1\n",
+        'line 2, field "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD" has a wrong EIP-55 checksum (expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed)',
+      ],
+      ["a negative amount", `address,amount\n${holder},-5\n`, 'line 2, field "amount": "-5" is negative'],
+      [
+        "a decimal amount",
+        `address,amount\n${holder},1.5\n`,
+        'line 2, field "amount": "1.5" is not a whole number of wei (digits only: no sign, decimal point or exponent)',
+      ],
+      [
+        "an exponent",
+        `address,amount\n${holder},1e18\n`,
+        'line 2, field "amount": "1e18" is not a whole number of wei (digits only: no sign, decimal point or exponent)',
+      ],
+      [
+        "a zero amount",
+        `address,amount\n${holder},0\n`,
+        'line 2, field "amount": is zero; holders without a balance must be left out',
+      ],
+      [
+        "an amount over uint256",
+        `address,amount\n${holder},${1n << 256n}\n`,
+        `line 2, field "amount": "${1n << 256n}" does not fit in a uint256`,
+      ],
+      [
+        "amounts adding up past uint256",
+        `address,amount\n${holder},${(1n << 255n) + 1n}\n${other},${1n << 255n}\n`,
+        'line 3, field "amount": the amounts add up to more than a uint256 holds',
+      ],
+      [
+        "a duplicate holder",
+        `address,amount\n${holder},1\n${other},2\n${holder.toLowerCase()},3\n`,
+        `line 4, field "address": duplicate holder ${holder}, first on line 2`,
+      ],
+      ["an empty line", `address,amount\n${holder},1\n\n${other},2\n`, "line 3: empty line"],
+    ];
+    for (const [what, text, message] of bad) {
+      it(`refuses ${what} with file, line and field, and writes nothing`, async function () {
+        const csv = path.join(dir, "snapshot.csv");
+        writeFileSync(csv, text);
+        const out = path.join(dir, "airdrop");
+        let error: unknown;
+        await buildAirdrop(csv, out).catch((e: unknown) => (error = e));
+        expect(error).to.be.instanceOf(InputError);
+        expect((error as InputError).message).to.equal(
+          `${csv}${message.startsWith("the file") ? ": " : ", "}${message}`,
+        );
+        expect(existsSync(out)).to.equal(false);
+        expect(readdirSync(dir)).to.deep.equal(["snapshot.csv"]);
+      });
+    }
+
+    it("refuses a file that cannot be read", async function () {
+      const missing = path.join(dir, "missing.csv");
+      let error: unknown;
+      await buildAirdrop(missing, path.join(dir, "airdrop")).catch((e: unknown) => (error = e));
+      expect((error as InputError).message).to.match(new RegExp(`^${missing}: cannot be read: ENOENT`));
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
+  });
+
+  describe("parseSnapshotCsv", function () {
+    it("accepts checksummed, lower-case and upper-case addresses, CRLF, a BOM and no final newline", async function () {
+      const text =
+        "\ufeffaddress,amount\r\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed,10\r\n" +
+        "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359,20\r\n0xDBF03B407C01E7CD3CBEA99509D93F8DDDC8C6FB,30";
+      expect(await parseSnapshotCsv(text, "s.csv")).to.deep.equal([
+        { address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", amount: 10n },
+        { address: "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", amount: 20n },
+        { address: "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", amount: 30n },
+      ]);
+    });
+
+    it("finds a duplicate in a file that is not sorted", async function () {
+      const text =
+        "address,amount\n0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359,1\n0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed,2\n0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359,3\n";
+      let error: unknown;
+      await parseSnapshotCsv(text, "s.csv").catch((e: unknown) => (error = e));
+      expect((error as Error).message).to.equal(
+        's.csv, line 4, field "address": duplicate holder 0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359, first on line 2',
+      );
+    });
+
+    it("checksums like ethers", async function () {
+      const random = new Random(99);
+      for (let i = 0; i < 200; i++) {
+        const address = hexlify(random.bytes(20));
+        expect(await toChecksumAddress(address)).to.equal(getAddress(address));
+      }
+    });
+  });
+});
