@@ -1,6 +1,7 @@
 import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
+import { fuzzTask } from "./fuzz.js";
 import { leaseTasks } from "./lease.js";
 import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
@@ -8,6 +9,7 @@ import { snapshotEvmTask } from "./snapshot.js";
 /** Every task of the project, registered in hardhat.config.ts. */
 export const tasks = [
   benchTask,
+  fuzzTask,
   snapshotEvmTask,
   airdropBuildTask,
   airdropVerifyTask,
