@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import TokenSwapModule from "../deploy/TokenSwap.js";
+import TokenSwapModule from "../deploy/modules/TokenSwap.js";
 import { buildAirdrop } from "../src/airdrop/build.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
