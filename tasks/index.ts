@@ -1,7 +1,7 @@
 import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
-import { fuzzTask } from "./fuzz.js";
+import { fuzzTask, solidityTestCounts } from "./fuzz.js";
 import { leaseTasks } from "./lease.js";
 import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
@@ -10,6 +10,7 @@ import { snapshotEvmTask } from "./snapshot.js";
 export const tasks = [
   benchTask,
   fuzzTask,
+  solidityTestCounts,
   snapshotEvmTask,
   airdropBuildTask,
   airdropVerifyTask,

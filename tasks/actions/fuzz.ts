@@ -3,7 +3,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { writeJsonAtomic } from "../../src/io.js";
-import { fuzzCampaignName, campaignRows, formatCampaign, type SolidityTestRun } from "../../src/fuzz-report.js";
+import { campaignRows, fuzzCampaignName, type SolidityTestRun } from "../../src/fuzz-report.js";
 
 const SYSTEM = [
   "test/System.t.sol",
@@ -21,13 +21,14 @@ export default async function fuzz({ files }: { files: string[] }, hre: HardhatR
   const seconds = (Date.now() - started) / 1000;
   const rows = campaignRows(result, depth);
   const campaign = fuzzCampaignName();
-  console.log(formatCampaign(campaign, rows, runs, depth, seconds));
-  writeJsonAtomic(path.join(hre.config.paths.root, "bench", "results", `fuzz-${campaign}.json`), {
+  const file = path.join(hre.config.paths.root, "bench", "results", `fuzz-${campaign}.json`);
+  writeJsonAtomic(file, {
     campaign,
     runs,
     depth,
     seconds,
     invariants: rows,
   });
+  console.log(`wrote ${path.relative(hre.config.paths.root, file)} (${seconds.toFixed(0)} s in all)`);
   if (!result.success) process.exitCode = 1;
 }
