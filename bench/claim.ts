@@ -5,6 +5,7 @@ import { ContractFactory, getAddress, hexlify, solidityPackedKeccak256, type Int
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { buildTree, createKeccakEngine, LeafKind, type LeafEntry } from "../src/merkle/index.js";
+import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
 import { printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";
 
@@ -104,6 +105,8 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
         deadline: now + 365n * DAY,
         sweepTarget: admin!.address,
         topNodes: tree.topNodes,
+        legacyMagic: DEFAULT_LEGACY_MAGIC,
+        legacyVersion: GUT_P2PKH_VERSION,
       },
       0n,
       admin!.address,

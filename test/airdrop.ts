@@ -9,6 +9,7 @@ import { buildAirdrop } from "../src/airdrop/build.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { InputError } from "../src/errors.js";
+import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -36,6 +37,8 @@ async function deployAirdrop() {
     deadline: start + 30n * DAY,
     sweepTarget: admin!.address,
     topNodes: manifest.topNodes,
+    legacyMagic: DEFAULT_LEGACY_MAGIC,
+    legacyVersion: GUT_P2PKH_VERSION,
   };
   const distributor = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin!.address]);
   await gut.mint(await distributor.getAddress(), config.total);
