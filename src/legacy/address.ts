@@ -24,7 +24,8 @@ export interface LegacyAddress {
 export function encodeLegacyAddress(payload: Uint8Array | string, version: number): string {
   const bytes = typeof payload === "string" ? fromHex(payload, "HASH160") : payload;
   if (bytes.length !== 20) throw new RangeError(`a HASH160 is 20 bytes, not ${bytes.length}`);
-  if (!Number.isInteger(version) || version < 0 || version > 255) throw new RangeError(`version ${version} is not a byte`);
+  if (!Number.isInteger(version) || version < 0 || version > 255)
+    throw new RangeError(`version ${version} is not a byte`);
   const body = new Uint8Array(21);
   body[0] = version;
   body.set(bytes, 1);

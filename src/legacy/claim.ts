@@ -236,7 +236,12 @@ export async function claimLegacyAirdrop(
     } catch (error) {
       const decoded = (error as { revert?: { name: string; args: unknown[] } }).revert;
       const reason = decoded ? `${decoded.name}(${decoded.args.map(String).join(", ")})` : (error as Error).message;
-      throw new InputError(request.source ?? "claim-legacy", undefined, undefined, `the distributor refuses index ${claim.index}: ${reason}`);
+      throw new InputError(
+        request.source ?? "claim-legacy",
+        undefined,
+        undefined,
+        `the distributor refuses index ${claim.index}: ${reason}`,
+      );
     }
     const tx = await distributor.getFunction("claimLegacy")(...args);
     await tx.wait();

@@ -36,7 +36,12 @@ export interface LegacyRow {
 export function parseLegacyCsv(text: string, file: string, version: number): LegacyRow[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === "") {
-    throw new InputError(file, undefined, undefined, `the file is empty; expected the header "${LEGACY_HEADER}" and one line per holder`);
+    throw new InputError(
+      file,
+      undefined,
+      undefined,
+      `the file is empty; expected the header "${LEGACY_HEADER}" and one line per holder`,
+    );
   }
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
@@ -44,7 +49,8 @@ export function parseLegacyCsv(text: string, file: string, version: number): Leg
   if (header !== LEGACY_HEADER) {
     throw new InputError(file, 1, "header", `expected "${LEGACY_HEADER}", found "${header}"`);
   }
-  if (lines.length === 1) throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
+  if (lines.length === 1)
+    throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
 
   const rows: LegacyRow[] = [];
   const seen = new Map<string, number>();
@@ -79,11 +85,19 @@ export function parseLegacyCsv(text: string, file: string, version: number): Leg
       throw new InputError(file, lineNumber, "amount", problem);
     }
     const units = BigInt(amountText);
-    if (units === 0n) throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
+    if (units === 0n)
+      throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
     const amount = units * LEGACY_SCALE;
-    if (amount > MAX_UINT256) throw new InputError(file, lineNumber, "amount", `"${amountText}" does not fit in a uint256 once scaled to 18 decimals`);
+    if (amount > MAX_UINT256)
+      throw new InputError(
+        file,
+        lineNumber,
+        "amount",
+        `"${amountText}" does not fit in a uint256 once scaled to 18 decimals`,
+      );
     total += amount;
-    if (total > MAX_UINT256) throw new InputError(file, lineNumber, "amount", "the amounts add up to more than a uint256 holds");
+    if (total > MAX_UINT256)
+      throw new InputError(file, lineNumber, "amount", "the amounts add up to more than a uint256 holds");
     rows.push({ address, hash160, amount });
   }
   return rows;

@@ -75,11 +75,17 @@ export async function signLegacyClaim(request: SignRequest): Promise<SignedClaim
   let claims: HolderClaim[] | undefined;
   if (request.lookup !== undefined) {
     const found = [];
-    for (const k of request.expected === undefined ? keys : [chosen]) found.push({ k, claims: await request.lookup(k.hash160) });
+    for (const k of request.expected === undefined ? keys : [chosen])
+      found.push({ k, claims: await request.lookup(k.hash160) });
     const hit = found.find((f) => f.claims.length > 0);
     if (hit === undefined) {
       const which = request.expected === undefined ? `this key's addresses ${both()} are` : `${chosen.address} is`;
-      throw new InputError(source, undefined, "--airdrop", `${which} not in this airdrop: nothing to claim with this key`);
+      throw new InputError(
+        source,
+        undefined,
+        "--airdrop",
+        `${which} not in this airdrop: nothing to claim with this key`,
+      );
     }
     chosen = hit.k;
     claims = hit.claims;

@@ -54,11 +54,13 @@ export function parseCompactSignature(signature: string): CompactSignature {
     throw new RangeError(`the signature's header byte is ${header}, not 27..34${segwit}`);
   }
   const recovery = (header - 27) & 3;
-  if (recovery > 1) throw new RangeError(`the signature uses recovery id ${recovery}, which ecrecover cannot use; sign again`);
+  if (recovery > 1)
+    throw new RangeError(`the signature uses recovery id ${recovery}, which ecrecover cannot use; sign again`);
   const r = BigInt(toHex(bytes.subarray(1, 33)));
   const s = BigInt(toHex(bytes.subarray(33, 65)));
   if (r === 0n || s === 0n) throw new RangeError("the signature's r or s is zero");
-  if (s > HALF_N) throw new RangeError("the signature has a high s (above n/2); the contract only takes low-s signatures");
+  if (s > HALF_N)
+    throw new RangeError("the signature has a high s (above n/2); the contract only takes low-s signatures");
   return { bytes, header, recovery, form: header > 30 ? "compressed" : "uncompressed", r, s };
 }
 
