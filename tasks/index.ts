@@ -1,4 +1,10 @@
-import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
+import {
+  airdropBuildTask,
+  airdropClaimLegacyTask,
+  airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropVerifyTask,
+} from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
 import { leaseTasks } from "./lease.js";
@@ -12,6 +18,8 @@ export const tasks = [
   airdropBuildTask,
   airdropVerifyTask,
   airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropClaimLegacyTask,
   ...registryTasks,
   ...leaseTasks,
   ...emissionTasks,
