@@ -116,7 +116,7 @@ contract TokenSwapDistributorLegacyTest is Test {
                 "hash160 uncompressed"
             );
             (, y) = harness.toPoint(abi.encodePacked(uint8(3 - (v.y & 1)), v.x));
-            assertEq(y, P - v.y, "the other prefix gives the other root");
+            assertEq(y, P - v.y, "other prefix, other root");
         }
     }
 

@@ -17,9 +17,9 @@ interface ILegacyKey {
     error InvalidSignatureLength(uint256 length);
 
     /// @notice The header byte is not 27..34 (27..30 uncompressed key, 31..34 compressed key), or it
-    /// asks for recovery id 2 or 3, which `ecrecover` cannot use (an r above the group order minus
-    /// the field prime; a chance of about 2^-127 per signature). Segwit headers (35..42) are refused:
-    /// only P2PKH addresses claim.
+    /// asks for recovery id 2 or 3, which `ecrecover` cannot use (the nonce point's x at or above
+    /// the group order; a chance of about 2^-128 per signature). Segwit headers (35..42) are
+    /// refused: only P2PKH addresses claim.
     /// @param header The header byte given.
     error InvalidSignatureHeader(uint8 header);
 

@@ -47,9 +47,9 @@ interface ITokenSwapDistributor is ILegacyKey {
         uint64 start;
         uint64 deadline;
         address sweepTarget;
+        uint8 legacyVersion;
         bytes32[] topNodes;
         string legacyMagic;
-        uint8 legacyVersion;
     }
 
     /// @notice The deployment was given a zero Merkle root.

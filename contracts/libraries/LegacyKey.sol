@@ -30,7 +30,7 @@ library LegacyKey {
         uint8 prefix = length > 0 ? uint8(pubkey[0]) : 0;
         if (length == 33 && (prefix == 2 || prefix == 3)) {
             x = uint256(bytes32(pubkey[1:33]));
-            if (x >= P) revert ILegacyKey.InvalidPublicKey(pubkey);
+            if (x > P - 1) revert ILegacyKey.InvalidPublicKey(pubkey);
             uint256 rhs = _curveRhs(x);
             y = _modexp(rhs, _SQRT_EXPONENT);
             if (mulmod(y, y, P) != rhs) revert ILegacyKey.InvalidPublicKey(pubkey);
@@ -38,7 +38,7 @@ library LegacyKey {
         } else if (length == 65 && prefix == 4) {
             x = uint256(bytes32(pubkey[1:33]));
             y = uint256(bytes32(pubkey[33:65]));
-            if (x >= P || y >= P || mulmod(y, y, P) != _curveRhs(x)) revert ILegacyKey.InvalidPublicKey(pubkey);
+            if (x > P - 1 || y > P - 1 || mulmod(y, y, P) != _curveRhs(x)) revert ILegacyKey.InvalidPublicKey(pubkey);
         } else {
             revert ILegacyKey.InvalidPublicKey(pubkey);
         }
