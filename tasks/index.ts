@@ -1,4 +1,10 @@
-import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
+import {
+  airdropBuildTask,
+  airdropClaimLegacyTask,
+  airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropVerifyTask,
+} from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { emissionTasks } from "./emission.js";
 import { fuzzTask, solidityTestCounts } from "./fuzz.js";
@@ -15,6 +21,8 @@ export const tasks = [
   airdropBuildTask,
   airdropVerifyTask,
   airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropClaimLegacyTask,
   ...registryTasks,
   ...leaseTasks,
   ...emissionTasks,
