@@ -1,9 +1,20 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { concat, keccak256 } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
 import { deployEmissionSystem } from "../src/emission-system.js";
+import {
+  claimMessage,
+  DEFAULT_LEGACY_MAGIC,
+  evmAddressOfKey,
+  GUT_P2PKH_VERSION,
+  hash160,
+  publicKeyOf,
+  signLegacyMessage,
+  type ClaimTarget,
+} from "../src/legacy/index.js";
 import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
 import { minTftOut } from "../src/uniswap.js";
 import { deployEscrowSystem, GTX_1080_TI, NodeStatus, PRICE, UNIT } from "./LeaseEscrowFixture.js";
@@ -37,15 +48,37 @@ async function reentrantTokenLease() {
   return { ...s, re };
 }
 
-/** Ten EVM holders and one legacy (kind 1) holder under one distributor, window open. */
+interface LegacyKey {
+  privateKey: Uint8Array;
+  pubkey: Uint8Array;
+  hash160: string;
+}
+
+function legacyKey(): LegacyKey {
+  const privateKey = secp256k1.utils.randomSecretKey();
+  const pubkey = publicKeyOf(privateKey, "compressed");
+  return { privateKey, pubkey, hash160: getAddress(hexlify(hash160(pubkey))) };
+}
+
+/** The 65-byte signature `claimLegacy` takes, over the claim message for `target`. */
+function signClaim(key: LegacyKey, target: ClaimTarget): string {
+  return hexlify(Buffer.from(signLegacyMessage(claimMessage(target), key.privateKey, "compressed"), "base64"));
+}
+
+/**
+ * Ten EVM holders, a legacy (kind 1) holder, and an EVM leaf whose account is the HASH160 of a
+ * second old-chain key, under a distributor and its twin (same tree and funding), window open.
+ */
 async function mixedAirdrop() {
   const [admin, treasury, stranger, ...holders] = await ethers.getSigners();
+  const [legacy, lookalike] = [legacyKey(), legacyKey()];
   const entries: LeafEntry[] = holders.slice(0, 10).map((h, i) => ({
     kind: LeafKind.Evm,
     holder: h.address,
     amount: BigInt(i + 1) * 100n * UNIT,
   }));
-  entries.push({ kind: LeafKind.Legacy, holder: ethers.getAddress("0x" + "ab".repeat(20)), amount: 7n * UNIT });
+  entries.push({ kind: LeafKind.Legacy, holder: legacy.hash160, amount: 7n * UNIT });
+  entries.push({ kind: LeafKind.Evm, holder: lookalike.hash160, amount: 9n * UNIT });
   const tree = await buildTree(entries, { threads: 1 });
   const gut = await ethers.deployContract("GUT", [0n, admin.address, treasury.address]);
   await gut.grantRole(await gut.MINTER_ROLE(), admin.address);
@@ -58,11 +91,31 @@ async function mixedAirdrop() {
     deadline: start + 30n * DAY,
     sweepTarget: treasury.address,
     topNodes: tree.topNodes,
+    legacyMagic: DEFAULT_LEGACY_MAGIC,
+    legacyVersion: GUT_P2PKH_VERSION,
   };
   const distributor = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin.address]);
-  await gut.mint(await distributor.getAddress(), tree.total);
+  const twin = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin.address]);
+  for (const d of [distributor, twin]) await gut.mint(await d.getAddress(), tree.total);
   await time.increaseTo(start);
-  return { gut, distributor, tree, admin, stranger };
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  return { gut, distributor, twin, tree, admin, stranger, legacy, lookalike, chainId, recipient: holders[0]! };
+}
+
+type Airdrop = Awaited<ReturnType<typeof mixedAirdrop>>;
+
+/** `claimLegacy`'s arguments for leaf `index`, paid to the fixture's recipient. */
+function legacyArgs(f: Airdrop, index: number, key: LegacyKey, signature: string) {
+  const entry = f.tree.entries[index]!;
+  return [
+    index,
+    entry.holder,
+    entry.amount,
+    f.tree.shortProof(index),
+    f.recipient.address,
+    hexlify(key.pubkey),
+    signature,
+  ] as const;
 }
 
 /** GUT, TFT, Uniswap V2 from npm, the emission contract and a 1M/1M GUT/TFT pool, TWAP primed. */
@@ -119,15 +172,55 @@ describe("Attacks", function () {
         .withArgs(index, account, amount);
     });
 
-    it("cross-kind confusion: a legacy (kind 1) leaf's proof never pays through the EVM claim", async function () {
-      const { distributor, tree, gut } = await loadFixture(mixedAirdrop);
+    it("cross-kind confusion: a leaf's proof pays only through its own kind's claim", async function () {
+      const f = await loadFixture(mixedAirdrop);
+      const { distributor, tree, gut } = f;
       const legacy = tree.entries.findIndex((e) => e.kind === LeafKind.Legacy);
       const entry = tree.entries[legacy]!;
       await expect(distributor.claim(legacy, entry.holder, entry.amount, tree.shortProof(legacy)))
         .to.be.revertedWithCustomError(distributor, "InvalidProof")
         .withArgs(legacy, entry.holder, entry.amount);
+      // The other way: an EVM leaf whose account is the HASH160 of a key the attacker holds, with
+      // a valid signature from that key, is still an EVM leaf.
+      const lookalike = tree.entries.findIndex((e) => e.holder === f.lookalike.hash160);
+      const target = {
+        recipient: f.recipient.address,
+        chainId: f.chainId,
+        distributor: await distributor.getAddress(),
+      };
+      const args = legacyArgs(f, lookalike, f.lookalike, signClaim(f.lookalike, target));
+      await expect(distributor.claimLegacy(...args))
+        .to.be.revertedWithCustomError(distributor, "InvalidProof")
+        .withArgs(lookalike, f.lookalike.hash160, tree.entries[lookalike]!.amount);
       expect(await distributor.isClaimed(legacy)).to.equal(false);
-      expect(await gut.balanceOf(entry.holder)).to.equal(0n);
+      expect(await distributor.isClaimed(lookalike)).to.equal(false);
+      expect(await gut.balanceOf(f.recipient.address)).to.equal(0n);
+    });
+
+    it("signature replay across chain ids and distributors is refused", async function () {
+      const f = await loadFixture(mixedAirdrop);
+      const { distributor, twin, tree } = f;
+      const index = tree.entries.findIndex((e) => e.kind === LeafKind.Legacy);
+      const signer = evmAddressOfKey(f.legacy.pubkey);
+      const here = { recipient: f.recipient.address, chainId: f.chainId, distributor: await distributor.getAddress() };
+      const valid = signClaim(f.legacy, here);
+      // The same signature on the twin distributor: its message names the other address.
+      await expect(twin.claimLegacy(...legacyArgs(f, index, f.legacy, valid)))
+        .to.be.revertedWithCustomError(twin, "SignatureMismatch")
+        .withArgs(signer, (recovered: string) => recovered !== signer);
+      // A signature made for another chain id (a fork or a testnet deployment at the same address).
+      const otherChain = signClaim(f.legacy, { ...here, chainId: 1n });
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, otherChain)))
+        .to.be.revertedWithCustomError(distributor, "SignatureMismatch")
+        .withArgs(signer, (recovered: string) => recovered !== signer);
+      // The valid one pays once; replayed on the same distributor it is refused.
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, valid))).to.emit(
+        distributor,
+        "LegacyClaimed",
+      );
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, valid)))
+        .to.be.revertedWithCustomError(distributor, "AlreadyClaimed")
+        .withArgs(index);
     });
   });
 

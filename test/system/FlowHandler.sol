@@ -97,6 +97,32 @@ contract FlowHandler is Test {
         }
     }
 
+    /// @dev The legacy leaf, signed with its old-chain key in the chain's message format. `how`
+    /// 0: a valid claim for a customer, sent by anyone; 1: that signature replayed for another
+    /// recipient; 2: the legacy key's signature offered for an EVM leaf (cross-kind).
+    function claimLegacy(uint256 recipientSeed, uint256 how) external step {
+        uint256 index = _s.tree.LEGACY_INDEX();
+        (, address holder, uint256 amount) = _s.tree.leaf(index);
+        address recipient = SystemActors.customer(recipientSeed);
+        bytes memory signature = _legacySignature(recipient);
+        how %= 3;
+        bool valid = how == 0 && timesPaid[index] == 0;
+        if (how == 1) recipient = SystemActors.customer((recipientSeed % SystemActors.CUSTOMERS) + 1);
+        if (how == 2) (index, holder, amount) = (0, _leafHolder(0), _leafAmount(0));
+        bytes32[] memory proof = _s.tree.proof(index);
+        bytes memory pubkey = _s.tree.LEGACY_PUBKEY();
+        uint256 before = _s.gut.balanceOf(recipient);
+        vm.prank(SystemActors.STRANGER);
+        try _s.distributor.claimLegacy(index, bytes20(holder), amount, proof, recipient, pubkey, signature) {
+            if (!valid || _s.gut.balanceOf(recipient) - before != amount) ++invalidClaimsPaid;
+            ++timesPaid[index];
+            airdropPaid += amount;
+        } catch (bytes memory reason) {
+            bytes memory claimed = abi.encodeWithSelector(ITokenSwapDistributor.AlreadyClaimed.selector, index);
+            if (valid || (how == 0 && !_is(reason, claimed))) ++unexpectedReverts;
+        }
+    }
+
     // ------------------------------------------------------------ fees, pool and buybacks
 
     function forwardFees() external step {
@@ -245,6 +271,24 @@ contract FlowHandler is Test {
             if (mustPass) ++unexpectedReverts;
             else ++guardRefusals;
         }
+    }
+
+    /// @dev A 65-byte compact signature (header 27 + recovery id: an uncompressed key) of the
+    /// distributor's claim message for `recipient`, with s made low as the contract requires.
+    function _legacySignature(address recipient) internal view returns (bytes memory) {
+        bytes32 hash = _s.distributor.legacyMessageHash(recipient);
+        (uint8 v, bytes32 r, bytes32 sig) = vm.sign(_s.tree.LEGACY_KEY(), hash);
+        uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+        if (uint256(sig) > n / 2) (v, sig) = (v == 27 ? 28 : 27, bytes32(n - uint256(sig)));
+        return abi.encodePacked(v, r, sig);
+    }
+
+    function _leafHolder(uint256 index) internal view returns (address holder) {
+        (, holder, ) = _s.tree.leaf(index);
+    }
+
+    function _leafAmount(uint256 index) internal view returns (uint256 amount) {
+        (, , amount) = _s.tree.leaf(index);
     }
 
     /// @dev Uniswap V2's getAmountOut for GUT in, from the pair's reserves.

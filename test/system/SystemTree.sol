@@ -8,10 +8,16 @@ import {SystemActors} from "./SystemActors.sol";
 /// @dev The swap airdrop of the system campaign: an eight-leaf StandardMerkleTree built in
 /// Solidity (sorted pairs, double-hashed leaves). The EVM leaves pay the campaign's own actors, so
 /// claimed GUT goes on to be staked, leased and traded; leaf 5 is a legacy (kind 1) leaf whose
-/// holder is a HASH160, which `claim` must never pay.
+/// holder is the HASH160 of an old-chain key, which only `claimLegacy` may pay.
 contract SystemTree {
     uint256 public constant COUNT = 8;
     uint256 public constant LEGACY_INDEX = 5;
+    // The old-chain key of the legacy leaf, and its uncompressed public key (derived offline with
+    // the noble-curves package; a wrong one would fail every legacy claim, since the signature
+    // must recover to it). Hardhat does not implement `vm.createWallet`, which would derive it here.
+    uint256 public constant LEGACY_KEY = 0xA11CE;
+    bytes public constant LEGACY_PUBKEY =
+        hex"04a64db41e2968c849c2a5615ba0d6e816734a6d3e6ea6ecd6f3acb7d59daa9102e7af12d6e07238e7d5f5f6e9d6a529833a30f7385075fd74029db8009a5ace9a";
 
     bytes32[8] internal _leaves;
     bytes32[4] internal _level1;
@@ -32,7 +38,7 @@ contract SystemTree {
 
     function leaf(uint256 i) public pure returns (uint8 kind, address holder, uint256 amount) {
         amount = (i + 1) * 1_000e18;
-        if (i == LEGACY_INDEX) return (1, address(bytes20(keccak256("a legacy HASH160"))), amount);
+        if (i == LEGACY_INDEX) return (1, address(ripemd160(abi.encodePacked(sha256(LEGACY_PUBKEY)))), amount);
         if (i < 3) return (0, SystemActors.provider(i), amount);
         if (i < 5) return (0, SystemActors.customer(i), amount);
         return (0, i == 6 ? SystemActors.TRADER : SystemActors.AIRDROP_ONLY, amount);
