@@ -15,7 +15,7 @@ import { parseAddress, parseAmount, parseDuration, parseIds, parseInteger, parse
 import { CORPUS, corpusCases, outputAppeared, runCorpusCase } from "./helpers/corpus.js";
 
 const EXPECTED = JSON.parse(readFileSync(path.join(CORPUS, "expected.json"), "utf8")) as Record<string, string>;
-const TASKS = ["airdrop-build", "snapshot-evm", "airdrop-claim"];
+const TASKS = ["airdrop-build", "airdrop-build-legacy", "airdrop-sign-legacy", "snapshot-evm", "airdrop-claim"];
 const MAX_UINT256 = (1n << 256n) - 1n;
 
 /** Runs a task in-process and returns the one-line error it reports. */
@@ -170,6 +170,21 @@ describe("Bad input", function () {
       });
       expect(message).to.equal(EXPECTED["snapshot-evm/exclude-not-address.txt"]!.split("{file}").join(exclude));
       expect(existsSync(out)).to.equal(false);
+    });
+
+    it("airdrop:sign-legacy reports an unreadable WIF key file in one line", async function () {
+      const message = await taskError("airdrop:sign-legacy", {
+        wifFile: path.join(CORPUS, "airdrop-sign-legacy", "wif-bad-checksum.txt"),
+        wif: "",
+        recipient: "0x1111111111111111111111111111111111111111",
+        distributor: "0x2222222222222222222222222222222222222222",
+        chainId: "1",
+        magic: "GPUnion Signed Message:\\n",
+        addressVersion: 38,
+        address: "",
+        airdrop: "",
+      });
+      expect(message).to.equal(EXPECTED["airdrop-sign-legacy/wif-bad-checksum.txt"]);
     });
 
     it("airdrop:claim reports a bad manifest and sends nothing", async function () {

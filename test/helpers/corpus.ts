@@ -2,7 +2,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { readFile } from "node:fs/promises";
+
 import { buildAirdrop } from "../../src/airdrop/build.js";
+import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
+import { signLegacyClaim } from "../../src/legacy/holder.js";
 import { findClaims, readManifest } from "../../src/merkle/output.js";
 import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
 import { parseExclusions } from "../../src/snapshot/exclude.js";
@@ -24,13 +28,15 @@ export interface CaseRun {
 /** The corpus cases of a task folder, sorted. */
 export function corpusCases(task: string): string[] {
   return readdirSync(path.join(CORPUS, task))
-    .filter((f) => f !== "good-manifest.json")
+    .filter((f) => !f.startsWith("good-"))
     .sort();
 }
 
 /**
  * Runs one corpus file through the library function its task calls: the snapshot CSV through
- * `buildAirdrop` (airdrop:build), exclusion lists through `parseExclusions` and checkpoints
+ * `buildAirdrop` (airdrop:build), a legacy balance list through `buildAirdrop` with a good EVM
+ * snapshot (airdrop:build --legacy), a WIF key file through `signLegacyClaim` as
+ * airdrop:sign-legacy passes it (the file's one value, trimmed), exclusion lists through `parseExclusions` and checkpoints
  * through `parseCheckpoint` (snapshot:evm), manifests and proof shards through `findClaims`
  * (airdrop:claim; airdrop:verify reads the manifest with the same `readManifest`).
  */
@@ -43,6 +49,18 @@ export async function runCorpusCase(task: string, name: string): Promise<CaseRun
   try {
     if (task === "airdrop-build") {
       await buildAirdrop(source, out);
+    } else if (task === "airdrop-build-legacy") {
+      const evm = path.join(CORPUS, task, "good-evm.csv");
+      await buildAirdrop(evm, out, undefined, { csv: source, version: GUT_P2PKH_VERSION });
+    } else if (task === "airdrop-sign-legacy") {
+      await signLegacyClaim({
+        wif: (await readFile(source, "utf8")).trim(),
+        recipient: "0x1111111111111111111111111111111111111111",
+        distributor: "0x2222222222222222222222222222222222222222",
+        chainId: 1n,
+        version: GUT_P2PKH_VERSION,
+        source: "airdrop:sign-legacy",
+      });
     } else if (name.startsWith("exclude-")) {
       parseExclusions(source);
     } else if (name.startsWith("checkpoint-")) {
