@@ -141,20 +141,23 @@ describe("Fault injection: snapshot:evm through a faulty endpoint", function () 
     const out = path.join(dir, "killed.csv");
     const checkpoint = `${out}.checkpoint.json`;
     const first = runHardhat(args(proxy, out, 4), ROOT);
-    const deadline = Date.now() + 180_000;
-    while (!existsSync(checkpoint) && first.child.exitCode === null && Date.now() < deadline) await delay(50);
-    expect(existsSync(checkpoint), "the checkpoint appeared before the run ended").to.equal(true);
-    first.child.kill("SIGKILL");
-    const killed = await first.done;
-    expect(killed.signal).to.equal("SIGKILL");
-    expect(existsSync(out), "no output after a kill").to.equal(false);
-    expect(readdirSync(dir).filter((f) => f.startsWith("killed.csv") && f.endsWith(".tmp"))).to.deep.equal([]);
+    try {
+      const deadline = Date.now() + 180_000;
+      while (!existsSync(checkpoint) && first.child.exitCode === null && Date.now() < deadline) await delay(50);
+      expect(existsSync(checkpoint), "the checkpoint appeared before the run ended").to.equal(true);
+      first.child.kill("SIGKILL");
+      const killed = await first.done;
+      expect(killed.signal).to.equal("SIGKILL");
+      expect(existsSync(out), "no output after a kill").to.equal(false);
+      expect(readdirSync(dir).filter((f) => f.startsWith("killed.csv") && f.endsWith(".tmp"))).to.deep.equal([]);
 
-    const second = await runHardhat(args(proxy, out, 4), ROOT).done;
-    expect(second.code, second.output).to.equal(0);
-    expect(second.output).to.match(/resumed from the checkpoint at block \d+/);
-    expect(readFileSync(out, "utf8")).to.equal(reference);
-    expect(existsSync(checkpoint)).to.equal(false);
-    await stopChild(first.child);
+      const second = await runHardhat(args(proxy, out, 4), ROOT).done;
+      expect(second.code, second.output).to.equal(0);
+      expect(second.output).to.match(/resumed from the checkpoint at block \d+/);
+      expect(readFileSync(out, "utf8")).to.equal(reference);
+      expect(existsSync(checkpoint)).to.equal(false);
+    } finally {
+      await stopChild(first.child);
+    }
   });
 });
