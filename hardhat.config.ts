@@ -43,7 +43,8 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      // CI picks a free port for its node and names it here; 8545 is `hardhat node`'s default.
+      url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",

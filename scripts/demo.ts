@@ -1,6 +1,6 @@
 import { network } from "hardhat";
 
-import TokensModule from "../deploy/Tokens.js";
+import TokensModule from "../deploy/modules/Tokens.js";
 import { formatToken } from "../src/format.js";
 import { GUT__factory, TFT__factory } from "../types/index.js";
 

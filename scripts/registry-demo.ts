@@ -1,6 +1,6 @@
 import { network } from "hardhat";
 
-import ProviderRegistryModule from "../deploy/ProviderRegistry.js";
+import ProviderRegistryModule from "../deploy/modules/ProviderRegistry.js";
 import {
   NODE_TABLE_HEADER,
   formatTable,

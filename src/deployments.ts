@@ -75,10 +75,9 @@ export function abiHash(abis: Record<ContractName, InterfaceAbi> = bundledAbis()
 }
 
 function bundledAbis(): Record<ContractName, InterfaceAbi> {
-  return Object.fromEntries(CONTRACT_NAMES.map((name) => [name, FACTORIES[name].abi])) as Record<
-    ContractName,
-    InterfaceAbi
-  >;
+  const abis = {} as Record<ContractName, InterfaceAbi>;
+  for (const name of CONTRACT_NAMES) abis[name] = FACTORIES[name].abi as unknown as InterfaceAbi;
+  return abis;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
 import { benchTask } from "./bench.js";
+import { deploySystemTask } from "./deploy.js";
 import { emissionTasks } from "./emission.js";
 import { leaseTasks } from "./lease.js";
 import { registryTasks } from "./registry.js";
@@ -8,6 +9,7 @@ import { snapshotEvmTask } from "./snapshot.js";
 /** Every task of the project, registered in hardhat.config.ts. */
 export const tasks = [
   benchTask,
+  deploySystemTask,
   snapshotEvmTask,
   airdropBuildTask,
   airdropVerifyTask,

@@ -5,6 +5,7 @@ import { parseAmount } from "../../src/parse.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { ITFT__factory } from "../../types/index.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function buyback(
@@ -12,9 +13,13 @@ export default async function buyback(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    const { ethers } = await hre.network.getOrCreate();
+    const connection = await hre.network.getOrCreate();
+    const { ethers } = connection;
     const [keeper] = await ethers.getSigners();
-    const emission = await connectEmission("emission:buyback", args.emission, keeper!);
+    const emission = await connectEmission(
+      "emission:buyback",
+      await addressOption(args.emission, "emission", connection, "emission:buyback", "emission"),
+      keeper!);
     if (!ethers.isAddress(args.token)) throw new InputError("emission:buyback", undefined, "token", "not an address");
     const token = ITFT__factory.connect(args.token, keeper!);
     const [decimals, symbol] = [Number(await token.decimals()), await token.symbol()];

@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { claimableEpochs, connectEmission } from "../../src/emission-client.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function claim(
@@ -10,9 +11,13 @@ export default async function claim(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    const { ethers } = await hre.network.getOrCreate();
+    const connection = await hre.network.getOrCreate();
+    const { ethers } = connection;
     const [provider] = await ethers.getSigners();
-    const emission = await connectEmission("rewards:claim", args.emission, provider!);
+    const emission = await connectEmission(
+      "rewards:claim",
+      await addressOption(args.emission, "emission", connection, "rewards:claim", "emission"),
+      provider!);
     const { epochs, amount } = await claimableEpochs(emission, provider!.address, args.from);
     if (amount === 0n) throw new InputError("rewards:claim", undefined, "from", "nothing to claim from that epoch on");
     const receipt = await (await emission.claim(epochs)).wait();
