@@ -4,33 +4,14 @@ import path from "node:path";
 import type { Provider } from "ethers";
 
 import { BuybackEmission__factory } from "../types/index.js";
-import {
-  abiHash,
-  ADDRESS_BOOK_FORMAT,
-  CONTRACT_NAMES,
-  writeAddressBook,
-  type AddressBook,
-  type ContractName,
-} from "./deployments.js";
-
-/** The contract names Ignition reports (artifact names) → the address book's names. */
-const BOOK_NAMES: Record<string, ContractName> = {
-  GUT: "gut",
-  TFT: "tft",
-  ProviderRegistry: "registry",
-  LeaseEscrow: "escrow",
-  BuybackEmission: "emission",
-  TokenSwapDistributor: "distributor",
-};
+import { abiHash, ADDRESS_BOOK_FORMAT, CONTRACT_NAMES, writeAddressBook, type AddressBook } from "./deployments.js";
 
 export interface RecordDeploymentOptions {
   provider: Provider;
   network: string;
   deploymentId: string;
-  /** What Ignition deployed: its result's `contracts`, or the same shape. */
-  contracts: readonly { contractName: string; address: string }[];
-  /** The directory of address books. */
-  dir: string;
+  /** The addresses, by the book's names (what the `System` module returns). */
+  contracts: Partial<Record<string, string>>;
   /** Ignition's deployment directory, whose journal gives the first block; or give `block`. */
   deploymentDir?: string;
   block?: number;
@@ -55,16 +36,12 @@ export function firstBlockOfJournal(deploymentDir: string): number {
 }
 
 /**
- * Writes the address book of a finished `System` deployment: the six addresses, the router and
- * factory the emission contract uses, the first block and the ABI hash of the bindings.
+ * The address book of a finished `System` deployment: the six addresses, the router and factory
+ * the emission contract uses, the first block and the ABI hash of the bindings.
  */
-export async function recordDeployment(options: RecordDeploymentOptions): Promise<{ file: string; book: AddressBook }> {
-  const contracts: Partial<Record<ContractName, string>> = {};
-  for (const { contractName, address } of options.contracts) {
-    const name = BOOK_NAMES[contractName];
-    if (name !== undefined) contracts[name] = address;
-  }
-  const missing = Object.values(BOOK_NAMES).filter((name) => contracts[name] === undefined);
+export async function addressBookOf(options: RecordDeploymentOptions): Promise<AddressBook> {
+  const { contracts } = options;
+  const missing = CONTRACT_NAMES.filter((name) => contracts[name] === undefined);
   if (missing.length > 0) throw new Error(`the deployment has no ${missing.join(", ")}`);
   const emission = BuybackEmission__factory.connect(contracts.emission!, options.provider);
   const block = options.block ?? firstBlockOfJournal(options.deploymentDir ?? "");
@@ -78,5 +55,13 @@ export async function recordDeployment(options: RecordDeploymentOptions): Promis
     contracts: Object.fromEntries(CONTRACT_NAMES.map((name) => [name, contracts[name]!])) as AddressBook["contracts"],
     uniswap: { router: await emission.router(), factory: await emission.factory() },
   };
+  return book;
+}
+
+/** {@link addressBookOf}, written to `<dir>/<chainId>.json`. */
+export async function recordDeployment(
+  options: RecordDeploymentOptions & { dir: string },
+): Promise<{ file: string; book: AddressBook }> {
+  const book = await addressBookOf(options);
   return { file: writeAddressBook(book, options.dir), book };
 }

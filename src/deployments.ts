@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes, type ContractRunner, type InterfaceAbi } from "ethers";
+import {
+  getAddress,
+  Interface,
+  isAddress,
+  keccak256,
+  toUtf8Bytes,
+  type ContractRunner,
+  type InterfaceAbi,
+} from "ethers";
 
 import {
   BuybackEmission__factory,

@@ -24,7 +24,7 @@ export interface SystemParameterOptions {
   /** The latest block's timestamp. */
   now: bigint;
   /** The airdrop to deploy the distributor for: its root, total and top nodes. */
-  airdrop?: AirdropManifest;
+  airdrop?: Pick<AirdropManifest, "root" | "total" | "topNodes">;
 }
 
 /**
@@ -77,7 +77,8 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
       if (required) throw bad(`${id}.${name}`, "is required");
       return undefined;
     }
-    if (typeof value !== "string" || !isAddress(value)) throw bad(`${id}.${name}`, `${String(value)} is not an address`);
+    if (typeof value !== "string" || !isAddress(value))
+      throw bad(`${id}.${name}`, `${String(value)} is not an address`);
     return getAddress(value);
   };
 

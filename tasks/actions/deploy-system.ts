@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import SystemModule, { SystemLocalModule } from "../../deploy/modules/System.js";
 import { recordDeployment } from "../../src/deploy-record.js";
 import { deploymentsDir } from "../../src/deployments.js";
 import { InputError } from "../../src/errors.js";
 import { writeJsonAtomic } from "../../src/io.js";
 import { readManifest } from "../../src/merkle/output.js";
-import { encodeBigints, systemParameters } from "../../src/system-parameters.js";
+import { systemParameters } from "../../src/system-parameters.js";
 import { cli } from "../cli.js";
 
 const SOURCE = "deploy:system";
@@ -20,11 +20,6 @@ interface Args {
   deploymentId: string;
   out: string;
   verify: boolean;
-}
-
-interface DeployResult {
-  type: string;
-  contracts?: Record<string, { id: string; contractName: string; address: string }>;
 }
 
 export default async function deploySystem(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -39,50 +34,64 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
           `"${connection.networkName}" is an in-process network that ends with this command; use --network localhost (a hardhat node) or a public network, or npm run demo`,
         );
       }
-      const { ethers } = connection;
+      const { ethers, ignition } = connection;
       const chainId = (await ethers.provider.getNetwork()).chainId;
       const [deployer] = await ethers.getSigners();
       if (deployer === undefined) throw new InputError(SOURCE, undefined, "network", "the network has no accounts");
       const local = chainId === 31337n;
-      const file = args.parameters === "" ? path.join("deploy", "parameters", `${connection.networkName}.json`) : args.parameters;
+      const file =
+        args.parameters === "" ? path.join("deploy", "parameters", `${connection.networkName}.json`) : args.parameters;
       const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
       const airdrop = args.airdrop === "" ? undefined : await readManifest(args.airdrop);
       const parameters = systemParameters({ file, deployer: deployer.address, local, now, airdrop });
       const deploymentId = args.deploymentId === "" ? `chain-${chainId}` : args.deploymentId;
+      const deploymentDir = path.join(hre.config.paths.ignition, "deployments", deploymentId);
+      if (local) await forgetOtherNodeInstances(deploymentDir, await ethers.provider.send("hardhat_metadata", []));
 
-      // The Ignition task reads parameters from a file: the checked, completed ones go to a
-      // temporary one, in Ignition's JSON convention for bigints.
-      const tmp = mkdtempSync(path.join(tmpdir(), "gpufog-deploy-"));
-      const parameterFile = path.join(tmp, "parameters.json");
-      writeJsonAtomic(parameterFile, encodeBigints(parameters));
-      let result: DeployResult | null;
-      try {
-        result = (await hre.tasks.getTask(["ignition", "deploy"]).run({
-          modulePath: path.join("deploy", "modules", local ? "SystemLocal.ts" : "System.ts"),
-          parameters: parameterFile,
-          deploymentId,
-          verify: args.verify,
-        })) as DeployResult | null;
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-      if (result === null) throw new Error("the deployment was cancelled");
-      if (result.type !== "SUCCESSFUL_DEPLOYMENT" || result.contracts === undefined) {
-        throw new Error(`the deployment did not complete (${result.type}); fix the cause and run the same command to resume`);
-      }
-      const book = await recordDeployment({
+      // The sources the tests and the typecheck compile (the default build profile), so a
+      // deployment right after them compiles nothing.
+      await hre.tasks.getTask("build").run({ quiet: true });
+      console.log(`deploying the market to ${connection.networkName} (chain ${chainId}) as ${deployer.address}`);
+      console.log(`journal ${deploymentDir}: run the same command again to resume an interrupted deployment\n`);
+      const deployed = await ignition.deploy(local ? SystemLocalModule : SystemModule, {
+        parameters: parameters as never,
+        deploymentId,
+        displayUi: true,
+      });
+      // The System module returns its contracts under the address book's names.
+      const contracts = Object.fromEntries(
+        await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),
+      );
+      const { file: bookFile, book } = await recordDeployment({
         provider: ethers.provider,
         network: connection.networkName,
         deploymentId,
-        deploymentDir: path.join(hre.config.paths.ignition, "deployments", deploymentId),
-        contracts: Object.values(result.contracts),
+        deploymentDir,
+        contracts,
         dir: args.out === "" ? deploymentsDir() : args.out,
       });
-      console.log(`\naddress book ${book.file} (from block ${book.book.block}, ABI hash ${book.book.abiHash.slice(0, 10)}…)`);
-      for (const [name, address] of Object.entries(book.book.contracts)) console.log(`  ${name.padEnd(12)} ${address}`);
-      console.log(`  ${"router".padEnd(12)} ${book.book.uniswap.router}`);
+      console.log(`\naddress book ${bookFile} (from block ${book.block}, ABI hash ${book.abiHash.slice(0, 10)}…)`);
+      for (const [name, address] of Object.entries(book.contracts)) console.log(`  ${name.padEnd(12)} ${address}`);
+      console.log(`  ${"router".padEnd(12)} ${book.uniswap.router}`);
+      if (args.verify) await hre.tasks.getTask(["ignition", "verify"]).run({ deploymentId });
     } finally {
       await connection.close();
     }
   });
+}
+
+/**
+ * A `hardhat node` restarts empty but with the same chain id, so a journal left by an earlier
+ * node would make Ignition "resume" against contracts that no longer exist. Like Ignition's own
+ * deploy task, keep the journal only for the node instance that wrote it.
+ */
+async function forgetOtherNodeInstances(deploymentDir: string, metadata: { instanceId: string }): Promise<void> {
+  const marker = path.join(deploymentDir, "node-instance.json");
+  const previous = existsSync(marker)
+    ? (JSON.parse(readFileSync(marker, "utf8")) as { instanceId?: string }).instanceId
+    : undefined;
+  if (previous !== metadata.instanceId) {
+    rmSync(deploymentDir, { recursive: true, force: true });
+    writeJsonAtomic(marker, { instanceId: metadata.instanceId });
+  }
 }

@@ -19,7 +19,8 @@ export default async function buyback(
     const emission = await connectEmission(
       "emission:buyback",
       await addressOption(args.emission, "emission", connection, "emission:buyback", "emission"),
-      keeper!);
+      keeper!,
+    );
     if (!ethers.isAddress(args.token)) throw new InputError("emission:buyback", undefined, "token", "not an address");
     const token = ITFT__factory.connect(args.token, keeper!);
     const [decimals, symbol] = [Number(await token.decimals()), await token.symbol()];

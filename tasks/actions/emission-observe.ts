@@ -16,7 +16,8 @@ export default async function observe(
     const emission = await connectEmission(
       "emission:observe",
       await addressOption(args.emission, "emission", connection, "emission:observe", "emission"),
-      signer!);
+      signer!,
+    );
     if (!ethers.isAddress(args.token)) throw new InputError("emission:observe", undefined, "token", "not an address");
     const receipt = await (await emission.observe(args.token)).wait();
     console.log(`recorded ${receipt?.logs.length ?? 0} observation(s) on the route of ${args.token}`);

@@ -11,10 +11,13 @@ export default async function stats(args: { emission: string }, hre: HardhatRunt
     const connection = await hre.network.getOrCreate();
     const { ethers } = connection;
     const [signer] = await ethers.getSigners();
-    const s = await readEmissionStats(await connectEmission(
-      "emission:stats",
-      await addressOption(args.emission, "emission", connection, "emission:stats", "emission"),
-      signer!));
+    const s = await readEmissionStats(
+      await connectEmission(
+        "emission:stats",
+        await addressOption(args.emission, "emission", connection, "emission:stats", "emission"),
+        signer!,
+      ),
+    );
     const t = (x: bigint) => formatToken(x, "TFT");
     const rows: [string, string][] = [
       ["phase", phaseName(s.phase)],

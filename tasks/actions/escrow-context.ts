@@ -20,7 +20,11 @@ export async function escrowContext(
 ): Promise<EscrowContext> {
   const connection = await hre.network.getOrCreate();
   const { ethers } = connection;
-  const address = parseAddress(source, "escrow", await addressOption(args.escrow, "escrow", connection, source, "escrow"));
+  const address = parseAddress(
+    source,
+    "escrow",
+    await addressOption(args.escrow, "escrow", connection, source, "escrow"),
+  );
   const signers = await ethers.getSigners();
   let signer: Signer | undefined = signers[0];
   if (args.account !== "") {

@@ -17,7 +17,8 @@ export default async function claim(
     const emission = await connectEmission(
       "rewards:claim",
       await addressOption(args.emission, "emission", connection, "rewards:claim", "emission"),
-      provider!);
+      provider!,
+    );
     const { epochs, amount } = await claimableEpochs(emission, provider!.address, args.from);
     if (amount === 0n) throw new InputError("rewards:claim", undefined, "from", "nothing to claim from that epoch on");
     const receipt = await (await emission.claim(epochs)).wait();

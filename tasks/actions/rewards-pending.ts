@@ -17,7 +17,8 @@ export default async function pending(
     const emission = await connectEmission(
       "rewards:pending",
       await addressOption(args.emission, "emission", connection, "rewards:pending", "emission"),
-      signer!);
+      signer!,
+    );
     const provider = args.provider === "" ? signer!.address : args.provider;
     if (!ethers.isAddress(provider)) throw new InputError("rewards:pending", undefined, "provider", "not an address");
     const { epochs, amount } = await claimableEpochs(emission, provider, args.from);
