@@ -161,6 +161,7 @@ export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<vo
     const { totalMs, peakRssMb } = measured;
     const stages = new Map(Object.entries(measured.stages));
     const manifest = await readManifest(out);
+    const outputBytes = dirSize(out);
     const tree = { entries: big };
     for (const i of [0, ALONE >> 1, ALONE - 1]) {
       const [claim] = await findClaims(out, tree.entries[i]!.holder);
@@ -241,7 +242,10 @@ export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<vo
     const file = writeResult(hre.config.paths.root, "merkle", {
       measuredAt: new Date().toISOString(),
       cores: availableParallelism(),
-      note: "2 shared cores: other work on the machine slows every library alike; see the load averages",
+      note:
+        "2 cores shared with other work; the load averages are recorded. Best of three for this project and " +
+        "merkletreejs, one run for OpenZeppelin. merkletreejs 0.6 getHexProofs() returns one string per leaf " +
+        "(a bug), so it has no proof node count; its time still covers computing every proof.",
       compared: {
         holders: COMPARED,
         results: Object.fromEntries(
@@ -252,6 +256,7 @@ export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<vo
               proofsMs: Math.round(r.proofsMs),
               totalMs: Math.round(r.totalMs),
               proofNodes: r.proofNodes,
+              ...(r.hexMs !== undefined ? { proofsAsHexStringsMs: Math.round(r.hexMs) } : {}),
             },
           ]),
         ),

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import TokenSwapModule from "../deploy/modules/TokenSwap.js";
 import { buildAirdrop } from "../src/airdrop/build.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { InputError } from "../src/errors.js";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers, ignition } = await network.create();
 const { loadFixture, time } = networkHelpers;
 
 const DAY = 24n * 3600n;
@@ -45,6 +46,29 @@ async function deployAirdrop() {
 describe("airdrop tooling", function () {
   after(function () {
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("the TokenSwap Ignition module", function () {
+    it("deploys the distributor from the manifest, funded and open, and the files verify against it", async function () {
+      const { out, manifest } = await loadFixture(deployAirdrop);
+      const start = BigInt(await time.latest());
+      const { distributor, gut } = await ignition.deploy(TokenSwapModule, {
+        parameters: {
+          TokenSwap: {
+            merkleRoot: manifest.root,
+            total: BigInt(manifest.total),
+            start,
+            deadline: start + 30n * DAY,
+            topNodes: manifest.topNodes,
+          },
+        },
+      });
+      const address = await distributor.getAddress();
+      expect(await distributor.getFunction("activated")()).to.equal(true);
+      expect(await gut.getFunction("balanceOf")(address)).to.equal(BigInt(manifest.total));
+      const result = await verifyAirdrop(out, address, ethers.provider, 4);
+      expect(result.ok).to.equal(true);
+    });
   });
 
   describe("verifyAirdrop", function () {

@@ -9,7 +9,7 @@ if (csv === undefined || out === undefined) throw new Error("MERKLE_CSV and MERK
 const stages: Record<string, number> = {};
 const t0 = performance.now();
 const { manifest } = await buildAirdrop(csv, out, (stage, done, total) => {
-  if (Object.keys(stages).length === 0) stages["read CSV, pack"] = performance.now() - t0;
+  if (Object.keys(stages).length === 0) stages["read CSV"] = performance.now() - t0;
   if (done === total) stages[stage === "proofs" ? "write dump + shards" : stage] = performance.now() - t0;
 });
 const totalMs = performance.now() - t0;

@@ -9,11 +9,14 @@ import { keccakModuleBytes } from "./keccak.js";
  * record (64 bytes: amount big-endian at 0, holder at 32, kind at 52) and write
  * `keccak256(keccak256(abi.encode(i, kind, holder, amount)))` to `out[i]`. `nodes`: for each
  * internal node `i` in `[from, to)` of a StandardMerkleTree array, write the sorted-pair hash of
- * its children `2i + 1` and `2i + 2`.
+ * its children `2i + 1` and `2i + 2`. `subtree`: every internal node under and including `root`
+ * (internal nodes are those below `internal`), level by level from the bottom, with no round
+ * trip between levels.
  */
 export type HashJob =
   | { op: "leaves"; packed: SharedArrayBuffer; out: SharedArrayBuffer; from: number; to: number }
-  | { op: "nodes"; nodes: SharedArrayBuffer; from: number; to: number };
+  | { op: "nodes"; nodes: SharedArrayBuffer; from: number; to: number }
+  | { op: "subtree"; nodes: SharedArrayBuffer; root: number; internal: number };
 
 // Plain JavaScript evaluated in each worker, so it runs the same under tsx, Hardhat or compiled
 // output, with no TypeScript loader in the worker.
@@ -78,11 +81,29 @@ function nodes({ input, words, hash }, nodesBuffer, from, to) {
   }
 }
 
+// The subtree under node r holds, at each depth d below it, the nodes
+// [(r + 1) * 2^d - 1, (r + 2) * 2^d - 1) of the array.
+function subtree(e, nodesBuffer, root, internal) {
+  let levels = 0;
+  while ((root + 1) * 2 ** (levels + 1) - 1 < internal) levels++;
+  let count = 0;
+  for (let d = levels; d >= 0; d--) {
+    const from = (root + 1) * 2 ** d - 1;
+    const to = Math.min((root + 2) * 2 ** d - 1, internal);
+    if (from >= to) continue;
+    nodes(e, nodesBuffer, from, to);
+    count += to - from;
+  }
+  return count;
+}
+
 engine().then((e) => {
   parentPort.on("message", (job) => {
+    let count;
     if (job.op === "leaves") leaves(e, job.packed, job.out, job.from, job.to);
-    else nodes(e, job.nodes, job.from, job.to);
-    parentPort.postMessage(job.to - job.from);
+    else if (job.op === "nodes") nodes(e, job.nodes, job.from, job.to);
+    else count = subtree(e, job.nodes, job.root, job.internal);
+    parentPort.postMessage(count ?? job.to - job.from);
   });
   parentPort.postMessage(0);
 });

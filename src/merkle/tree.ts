@@ -235,14 +235,6 @@ export interface BuildOptions {
 
 /** Leaf jobs of this many entries, so packing and hashing overlap and progress moves. */
 const JOB_SIZE = 1 << 13;
-/** Below this many nodes a level is one job: a round trip to a worker costs more than it saves. */
-const MIN_LEVEL_JOB = 1 << 11;
-
-function jobs(from: number, to: number, size: number, make: (from: number, to: number) => HashJob): HashJob[] {
-  const out: HashJob[] = [];
-  for (let at = from; at < to; at += size) out.push(make(at, Math.min(to, at + size)));
-  return out;
-}
 
 /**
  * Builds the tree of `entries`, holder `i` getting index `i`. The root is the one
@@ -294,29 +286,31 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
     const nodeCount = 2 * count - 1;
     const nodesMemory = new SharedArrayBuffer(nodeCount * 32);
     const nodes = Buffer.from(nodesMemory);
+    const nodeWords = new Int32Array(nodesMemory);
+    const leafWords = new Int32Array(leavesMemory);
     const treeIndex = new Uint32Array(count);
     for (let rank = 0; rank < count; rank++) {
       const index = order[rank]!;
       const at = nodeCount - 1 - rank;
       treeIndex[index] = at;
-      leaves.copy(nodes, at * 32, index * 32, index * 32 + 32);
+      for (let k = 0; k < 8; k++) nodeWords[at * 8 + k] = leafWords[index * 8 + k]!;
     }
 
-    // A level of the array (nodes 2^d − 1 … 2^(d+1) − 2) depends only on the level below it;
-    // each level is cut into one job per worker, small levels into one.
+    // The nodes under each node of one level near the top go to the workers as whole subtrees
+    // (several per worker, so uneven ones even out); the few nodes above that level come last.
     const internal = count - 1;
     let done = 0;
     onProgress?.("nodes", 0, internal);
-    for (let depth = Math.floor(Math.log2(nodeCount)); depth >= 0; depth--) {
-      const from = 2 ** depth - 1;
-      const to = Math.min(2 ** (depth + 1) - 1, internal);
-      if (from >= to) continue;
-      const size = Math.max(MIN_LEVEL_JOB, Math.ceil((to - from) / pool.size));
-      await pool.run(
-        jobs(from, to, size, (a, b) => ({ op: "nodes", nodes: nodesMemory, from: a, to: b })),
-        (items) => onProgress?.("nodes", (done += items), internal),
-      );
+    const split = Math.min(Math.floor(Math.log2(nodeCount)), Math.ceil(Math.log2(pool.size * 4)));
+    const first = 2 ** split - 1;
+    const subtrees: HashJob[] = [];
+    for (let root = first; root < 2 * first + 1; root++) {
+      if (root < internal) subtrees.push({ op: "subtree", nodes: nodesMemory, root, internal });
     }
+    const report = (items: number) => onProgress?.("nodes", (done += items), internal);
+    await pool.run(subtrees, report);
+    if (first > 0)
+      await pool.run([{ op: "nodes", nodes: nodesMemory, from: 0, to: Math.min(first, internal) }], report);
     return new AirdropTree(entries, nodes, treeIndex, total);
   } finally {
     if (own) await pool.close();
