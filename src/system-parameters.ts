@@ -9,7 +9,7 @@ import type { AirdropManifest } from "./merkle/output.js";
 export type ModuleParameters = Record<string, Record<string, unknown>>;
 
 /** The contract modules the `System` module deploys with the deployer as their admin. */
-const ADMIN_MODULES = ["GUT", "ProviderRegistry", "LeaseEscrow", "BuybackEmission", "TokenSwapDistributor"];
+const ADMIN_MODULES = ["GUT", "ProviderRegistry", "LeaseEscrow", "BuybackEmission", "TokenSwap"];
 
 /** How long the claim window stays open on a local chain when the parameters do not say. */
 export const LOCAL_CLAIM_WINDOW = 180n * 86_400n;
@@ -104,14 +104,14 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
   address("GUT", "treasury", required);
   address("TFT", "circulatingRecipient", required);
   address("BuybackEmission", "treasury", required);
-  address("TokenSwapDistributor", "sweepTarget", required);
+  address("TokenSwap", "sweepTarget", required);
   if (!local) address("BuybackEmission", "router", true);
 
-  const distributor = module("TokenSwapDistributor");
+  const distributor = module("TokenSwap");
   if (airdrop !== undefined) {
     for (const name of ["merkleRoot", "total", "topNodes"]) {
       if (distributor[name] !== undefined) {
-        throw bad(`TokenSwapDistributor.${name}`, "is set both here and by the airdrop manifest; keep one");
+        throw bad(`TokenSwap.${name}`, "is set both here and by the airdrop manifest; keep one");
       }
     }
     distributor.merkleRoot = airdrop.root;
@@ -119,24 +119,24 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
     distributor.topNodes = airdrop.topNodes;
   }
   if (distributor.merkleRoot === undefined) {
-    throw bad("TokenSwapDistributor.merkleRoot", "is required (or give the airdrop directory)");
+    throw bad("TokenSwap.merkleRoot", "is required (or give the airdrop directory)");
   }
   if (typeof distributor.total !== "bigint") {
-    throw bad("TokenSwapDistributor.total", 'is required, as a bigint string like "1000n" (or give the airdrop)');
+    throw bad("TokenSwap.total", 'is required, as a bigint string like "1000n" (or give the airdrop)');
   }
   for (const name of ["start", "deadline"]) {
     if (distributor[name] !== undefined && typeof distributor[name] !== "bigint") {
-      throw bad(`TokenSwapDistributor.${name}`, 'must be unix seconds as a bigint string like "1767225600n"');
+      throw bad(`TokenSwap.${name}`, 'must be unix seconds as a bigint string like "1767225600n"');
     }
   }
   if (local) {
     distributor.start ??= now;
     distributor.deadline ??= (distributor.start as bigint) + LOCAL_CLAIM_WINDOW;
   }
-  if (distributor.start === undefined) throw bad("TokenSwapDistributor.start", "is required on a public network");
-  if (distributor.deadline === undefined) throw bad("TokenSwapDistributor.deadline", "is required on a public network");
+  if (distributor.start === undefined) throw bad("TokenSwap.start", "is required on a public network");
+  if (distributor.deadline === undefined) throw bad("TokenSwap.deadline", "is required on a public network");
   if ((distributor.deadline as bigint) <= (distributor.start as bigint)) {
-    throw bad("TokenSwapDistributor.deadline", "must be after start");
+    throw bad("TokenSwap.deadline", "must be after start");
   }
   return params;
 }

@@ -17,6 +17,7 @@ export async function accountOption<S extends Signer & { address: string }>(
   }
   const wanted = parseAddress(source, option, given);
   const signer = signers.find((s) => s.address === wanted);
-  if (signer === undefined) throw new InputError(source, undefined, option, `${wanted} is not one of the network's accounts`);
+  if (signer === undefined)
+    throw new InputError(source, undefined, option, `${wanted} is not one of the network's accounts`);
   return signer;
 }

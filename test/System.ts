@@ -177,8 +177,8 @@ describe("System", function () {
     it("fills the airdrop and, on a local chain, a claim window from now", function () {
       const params = attempt({ GUT: { adminDelay: "0n" }, System: { admin, keeper } })();
       expect(params.GUT).to.deep.equal({ adminDelay: 0n });
-      expect(params.TokenSwapDistributor).to.deep.include({ merkleRoot: airdrop.root, total: 1000n, start: 1_000n });
-      expect(params.TokenSwapDistributor!.deadline).to.equal(1_000n + 180n * 86_400n);
+      expect(params.TokenSwap).to.deep.include({ merkleRoot: airdrop.root, total: 1000n, start: 1_000n });
+      expect(params.TokenSwap!.deadline).to.equal(1_000n + 180n * 86_400n);
     });
 
     it("reads the network files of the repository", function () {
@@ -218,13 +218,14 @@ describe("System", function () {
     });
 
     it("refuses a root both in the file and in the airdrop, and an empty window", function () {
-      expect(attempt({ System: { admin, keeper }, TokenSwapDistributor: { merkleRoot: airdrop.root } })).to.throw(
+      expect(attempt({ System: { admin, keeper }, TokenSwap: { merkleRoot: airdrop.root } })).to.throw(
         InputError,
         "set both here and by the airdrop manifest",
       );
-      expect(
-        attempt({ System: { admin, keeper }, TokenSwapDistributor: { start: "100n", deadline: "100n" } }),
-      ).to.throw(InputError, "must be after start");
+      expect(attempt({ System: { admin, keeper }, TokenSwap: { start: "100n", deadline: "100n" } })).to.throw(
+        InputError,
+        "must be after start",
+      );
     });
 
     it("refuses a file that is not JSON", function () {

@@ -6,7 +6,7 @@ import GUTModule from "./GUT.js";
 import LeaseEscrowModule, { LeaseEscrowLocalModule } from "./LeaseEscrow.js";
 import ProviderRegistryModule from "./ProviderRegistry.js";
 import TFTModule from "./TFT.js";
-import TokenSwapDistributorModule from "./TokenSwapDistributor.js";
+import TokenSwapModule from "./TokenSwap.js";
 
 const ROLE = {
   minter: id("MINTER_ROLE"),
@@ -24,8 +24,9 @@ const ROLE = {
  * 1. grants the registry's and the emission's ESCROW_ROLE to the escrow (the escrow's fee
  *    collector is the emission contract from its constructor);
  * 2. funds the emission's reserve: as TFT's reserve holder it approves and calls `fundReserve`;
- * 3. funds the airdrop: grants itself GUT's MINTER_ROLE, mints exactly the distributor's `total`
- *    to it, renounces the role, and activates the distributor;
+ * 3. funds the airdrop through the `TokenSwap` module (which grants the deployer GUT's
+ *    MINTER_ROLE, mints exactly the tree's `total` to the distributor and activates it), then
+ *    renounces MINTER_ROLE;
  * 4. gives the operational roles to their holders: KEEPER_ROLE on the emission to `keeper`,
  *    CATALOG_ROLE and AUDITOR_ROLE on the registry and PAUSER_ROLE on the escrow and the
  *    distributor to `admin`, renouncing the distributor's PAUSER_ROLE its constructor gave it;
@@ -46,7 +47,9 @@ function systemModule(emissionModule: typeof BuybackEmissionModule, escrowModule
     const { registry } = m.useModule(ProviderRegistryModule);
     const { emission } = m.useModule(emissionModule);
     const { escrow } = m.useModule(escrowModule);
-    const { distributor } = m.useModule(TokenSwapDistributorModule);
+    // TokenSwap deploys the distributor, grants the deployer GUT's MINTER_ROLE, mints exactly the
+    // tree's total to it and activates it.
+    const { distributor } = m.useModule(TokenSwapModule);
 
     const wiring = [
       m.call(registry, "grantRole", [ROLE.escrow, escrow], { id: "Registry_EscrowRole" }),
@@ -57,14 +60,10 @@ function systemModule(emissionModule: typeof BuybackEmissionModule, escrowModule
     const approval = m.call(tft, "approve", [emission, reserve], { id: "TFT_ApproveReserve" });
     const funded = m.call(emission, "fundReserve", [], { id: "Emission_FundReserve", after: [approval] });
 
-    const total = m.staticCall(distributor, "total");
-    const minter = m.call(gut, "grantRole", [ROLE.minter, deployer], { id: "GUT_GrantMinter" });
-    const minted = m.call(gut, "mint", [distributor, total], { id: "GUT_MintAirdrop", after: [minter] });
     const renounced = m.call(gut, "renounceRole", [ROLE.minter, deployer], {
       id: "GUT_RenounceMinter",
-      after: [minted],
+      after: [TokenSwapModule],
     });
-    const activated = m.call(distributor, "activate", [], { id: "Distributor_Activate", after: [minted] });
 
     const roles = [
       m.call(emission, "grantRole", [ROLE.keeper, keeper], { id: "Emission_KeeperRole" }),
@@ -78,7 +77,7 @@ function systemModule(emissionModule: typeof BuybackEmissionModule, escrowModule
       after: roles,
     });
 
-    const done = [...wiring, funded, renounced, activated, ...roles, pauserRenounced];
+    const done = [...wiring, funded, renounced, ...roles, pauserRenounced];
     const contracts = { gut, registry, escrow, emission, distributor } as const;
     for (const [name, contract] of Object.entries(contracts)) {
       m.call(contract, "beginDefaultAdminTransfer", [admin], { id: `${name}_BeginAdminTransfer`, after: done });

@@ -10,7 +10,14 @@ import { cli } from "../cli.js";
 import { accountOption } from "../signer.js";
 
 export default async function buyback(
-  args: { emission: string; account: string; token: string; amount: string; marginBps: bigint; deadlineSeconds: bigint },
+  args: {
+    emission: string;
+    account: string;
+    token: string;
+    amount: string;
+    marginBps: bigint;
+    deadlineSeconds: bigint;
+  },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
