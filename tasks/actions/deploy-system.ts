@@ -41,12 +41,15 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
       const local = chainId === 31337n;
       const file =
         args.parameters === "" ? path.join("deploy", "parameters", `${connection.networkName}.json`) : args.parameters;
-      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
       const airdrop = args.airdrop === "" ? undefined : await readManifest(args.airdrop);
-      const parameters = systemParameters({ file, deployer: deployer.address, local, now, airdrop });
       const deploymentId = args.deploymentId === "" ? `chain-${chainId}` : args.deploymentId;
       const deploymentDir = path.join(hre.config.paths.ignition, "deployments", deploymentId);
-      if (local) await forgetOtherNodeInstances(deploymentDir, await ethers.provider.send("hardhat_metadata", []));
+      const instanceId = local
+        ? ((await ethers.provider.send("hardhat_metadata", [])) as { instanceId: string }).instanceId
+        : undefined;
+      const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      const { now } = runState(deploymentDir, instanceId, latest);
+      const parameters = systemParameters({ file, deployer: deployer.address, local, now, airdrop });
 
       // The sources the tests and the typecheck compile (the default build profile), so a
       // deployment right after them compiles nothing.
@@ -81,17 +84,21 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
 }
 
 /**
- * A `hardhat node` restarts empty but with the same chain id, so a journal left by an earlier
- * node would make Ignition "resume" against contracts that no longer exist. Like Ignition's own
- * deploy task, keep the journal only for the node instance that wrote it.
+ * What a re-run must reuse: the time the first run took as "now" (a local claim window defaults
+ * to start then; a new "now" would change the distributor's constructor arguments, and Ignition
+ * refuses to resume a deployment whose executed futures changed). And, on a `hardhat node`, the
+ * node instance: a node restarts empty with the same chain id, so a journal left by an earlier
+ * instance would make Ignition "resume" against contracts that no longer exist. Like Ignition's
+ * own deploy task, the journal is kept only for the instance that wrote it.
  */
-async function forgetOtherNodeInstances(deploymentDir: string, metadata: { instanceId: string }): Promise<void> {
-  const marker = path.join(deploymentDir, "node-instance.json");
-  const previous = existsSync(marker)
-    ? (JSON.parse(readFileSync(marker, "utf8")) as { instanceId?: string }).instanceId
+function runState(deploymentDir: string, instanceId: string | undefined, latest: bigint): { now: bigint } {
+  const file = path.join(deploymentDir, "gpufog-run.json");
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as { instanceId?: string; now: string })
     : undefined;
-  if (previous !== metadata.instanceId) {
-    rmSync(deploymentDir, { recursive: true, force: true });
-    writeJsonAtomic(marker, { instanceId: metadata.instanceId });
-  }
+  if (saved !== undefined && saved.instanceId === instanceId) return { now: BigInt(saved.now) };
+  // Only a journal of another `hardhat node` instance is dropped, never one of a public network.
+  if (instanceId !== undefined) rmSync(deploymentDir, { recursive: true, force: true });
+  writeJsonAtomic(file, { instanceId, now: latest });
+  return { now: latest };
 }
