@@ -39,6 +39,12 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
   },
   typechain: { outDir: "types" },
+  // Source verification (hardhat-verify, in the toolbox): `npx hardhat deploy:system --network
+  // sepolia --verify`, or `npx hardhat ignition verify chain-11155111`. The key is read from the
+  // keystore only when a verification runs.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
   networks: {
     localhost: {
       type: "http",
