@@ -5,11 +5,22 @@ import { ContractFactory, getAddress, hexlify, solidityPackedKeccak256, type Int
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { buildTree, createKeccakEngine, LeafKind, type LeafEntry } from "../src/merkle/index.js";
+import {
+  claimMessage,
+  DEFAULT_LEGACY_MAGIC,
+  GUT_P2PKH_VERSION,
+  hash160,
+  publicKeyOf,
+  signLegacyMessage,
+  type KeyForm,
+} from "../src/legacy/index.js";
 import { printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";
 
 const HOLDERS = 100_000;
 const CLAIMS = 200;
+/** Old-chain holders mixed into the same tree, half with compressed keys, half uncompressed. */
+const LEGACY_CLAIMS = 100;
 const SEED = 20_261_122;
 const DAY = 24n * 3600n;
 
@@ -70,7 +81,9 @@ async function uniswapTree(entries: readonly LeafEntry[]) {
 /**
  * `npm run bench -- claim`: one 100,000-holder snapshot, this project's distributor and Uniswap's
  * reference MerkleDistributor (its npm build), the same 200 random claims on each. Each side pays
- * out its own GUT deployment, so every claim writes a fresh holder balance on both sides.
+ * out its own GUT deployment, so every claim writes a fresh holder balance on both sides. The tree
+ * also holds 100 old-chain (kind 1) holders, claimed through `claimLegacy` with signatures made in
+ * the chain's format, half with compressed keys and half uncompressed.
  */
 export default async function claim(hre: HardhatRuntimeEnvironment): Promise<void> {
   const random = new Random(SEED);
@@ -80,6 +93,20 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     amount: random.below(9_000n * 10n ** 18n) + 1n,
   }));
   const indices = random.sample(HOLDERS, CLAIMS);
+  // Legacy leaves come from a generator of their own, so the EVM holders and claims stay the same.
+  const legacyRandom = new Random(SEED + 1);
+  const taken = new Set(indices);
+  const legacy: { index: number; privateKey: Uint8Array; form: KeyForm; pubkey: Uint8Array }[] = [];
+  while (legacy.length < LEGACY_CLAIMS) {
+    const index = Number(legacyRandom.below(BigInt(HOLDERS)));
+    if (taken.has(index)) continue;
+    taken.add(index);
+    const privateKey = legacyRandom.bytes(32);
+    const form: KeyForm = legacy.length % 2 === 0 ? "compressed" : "uncompressed";
+    const pubkey = publicKeyOf(privateKey, form);
+    legacy.push({ index, privateKey, form, pubkey });
+    entries[index] = { kind: LeafKind.Legacy, holder: hexlify(hash160(pubkey)), amount: entries[index]!.amount };
+  }
 
   console.log(`building both trees over ${HOLDERS.toLocaleString("en-US")} holders…`);
   const tree = await buildTree(entries);
@@ -104,6 +131,8 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
         deadline: now + 365n * DAY,
         sweepTarget: admin!.address,
         topNodes: tree.topNodes,
+        legacyMagic: DEFAULT_LEGACY_MAGIC,
+        legacyVersion: GUT_P2PKH_VERSION,
       },
       0n,
       admin!.address,
@@ -149,6 +178,24 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     if (!(await ours.isClaimed(index))) throw new Error(`index ${index} was not marked claimed`);
   }
 
+  // Each legacy holder signs for a fresh recipient, so every claim writes a new balance as above.
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const distributorAddress = await ours.getAddress();
+  const gasLegacy: Record<KeyForm, bigint[]> = { compressed: [], uncompressed: [] };
+  for (const { index, privateKey, form, pubkey } of legacy) {
+    const recipient = getAddress(hexlify(legacyRandom.bytes(20)));
+    const message = claimMessage({ recipient, chainId, distributor: distributorAddress });
+    const signature = Buffer.from(signLegacyMessage(message, privateKey, form), "base64");
+    const { holder, amount } = entries[index]!;
+    const tx = await ours
+      .connect(relayer!)
+      .claimLegacy(index, holder, amount, tree.shortProof(index), recipient, pubkey, signature);
+    gasLegacy[form].push((await tx.wait())!.gasUsed);
+    if ((await gutOurs.balanceOf(recipient)) !== amount) throw new Error(`legacy index ${index} was not paid`);
+  }
+  const lc = stats(gasLegacy.compressed);
+  const lu = stats(gasLegacy.uncompressed);
+
   const a = stats(gasOurs);
   const f = stats(gasFull);
   const b = stats(gasTheirs);
@@ -162,7 +209,26 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
       ["TokenSwapDistributor", "claim", "short (to the kept level)", CLAIMS, a.average, a.max, a.min, ratio.toFixed(3)],
       ["TokenSwapDistributor", "claim", "full (to the root)", CLAIMS, f.average, f.max, f.min, ratioFull.toFixed(3)],
       ["Uniswap MerkleDistributor", "claim", "full (to the root)", CLAIMS, b.average, b.max, b.min, "1.000"],
-      ["TokenSwapDistributor", "claimLegacy", "—", "—", "not built yet (token swap part 2)", "", "", ""],
+      [
+        "TokenSwapDistributor",
+        "claimLegacy, compressed key",
+        "short (to the kept level)",
+        gasLegacy.compressed.length,
+        lc.average,
+        lc.max,
+        lc.min,
+        (lc.average / b.average).toFixed(3),
+      ],
+      [
+        "TokenSwapDistributor",
+        "claimLegacy, uncompressed key",
+        "short (to the kept level)",
+        gasLegacy.uncompressed.length,
+        lu.average,
+        lu.max,
+        lu.min,
+        (lu.average / b.average).toFixed(3),
+      ],
     ],
   );
   console.log(
@@ -172,6 +238,9 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     `average claim gas, ours (short proofs, as the proofs files carry them) / Uniswap's: ${ratio.toFixed(3)} (${ratio <= 1 ? "target met" : "TARGET MISSED"})`,
   );
   console.log(`one-time activate() (funding check): ${activation} gas, not in the averages`);
+  console.log(
+    `claimLegacy over claim (short proofs): +${lc.average - a.average} gas with a compressed key (modexp decompression), +${lu.average - a.average} uncompressed`,
+  );
 
   const file = writeResult(hre.config.paths.root, "claim", {
     measuredAt: new Date().toISOString(),
@@ -188,7 +257,8 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     uniswapMerkleDistributor: { claim: b },
     ratioAverage: Number(ratio.toFixed(4)),
     ratioAverageFullProof: Number(ratioFull.toFixed(4)),
-    claimLegacy: null,
+    legacyClaims: LEGACY_CLAIMS,
+    claimLegacy: { compressed: lc, uncompressed: lu },
   });
   console.log(`wrote ${path.relative(hre.config.paths.root, file)}`);
   if (ratio > 1) throw new Error("the average claim costs more gas than Uniswap's MerkleDistributor");

@@ -8,8 +8,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {ITokenSwapDistributor} from "./interfaces/ITokenSwapDistributor.sol";
+import {LegacyKey} from "./libraries/LegacyKey.sol";
 
 /// @title TokenSwapDistributor
 /// @notice The GUT token-swap airdrop. See {ITokenSwapDistributor}.
@@ -50,6 +52,13 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
     /// @inheritdoc ITokenSwapDistributor
     address public immutable sweepTarget;
 
+    /// @inheritdoc ITokenSwapDistributor
+    uint8 public immutable legacyAddressVersion;
+
+    // `varint(len(magic)) ‖ magic`, left-aligned, and its length: the signed message's fixed head.
+    bytes32 private immutable _magicPrefix;
+    uint256 private immutable _magicPrefixLength;
+
     // One level of the tree; slots past `_topCount` repeat the first node.
     bytes32 private immutable _top0;
     bytes32 private immutable _top1;
@@ -86,6 +95,11 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         start = config.start;
         deadline = config.deadline;
         sweepTarget = config.sweepTarget;
+        bytes memory magic = bytes(config.legacyMagic);
+        if (magic.length == 0 || magic.length > 31) revert InvalidLegacyMagic(magic.length);
+        _magicPrefix = bytes32(bytes.concat(bytes1(uint8(magic.length)), magic));
+        _magicPrefixLength = magic.length + 1;
+        legacyAddressVersion = config.legacyVersion;
         bytes32[] memory top = _checkTopNodes(config.topNodes, config.merkleRoot);
         _topCount = top.length;
         _top0 = top[0];
@@ -109,6 +123,23 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         _verifyAndMark(index, KIND_EVM, account, amount, proof);
         emit Claimed(index, account, amount);
         token.safeTransfer(account, amount);
+    }
+
+    /// @inheritdoc ITokenSwapDistributor
+    function claimLegacy(
+        uint256 index,
+        bytes20 hash160,
+        uint256 amount,
+        bytes32[] calldata proof,
+        address recipient,
+        bytes calldata pubkey,
+        bytes calldata signature
+    ) external {
+        if (recipient == address(0)) revert ZeroAddress("recipient");
+        _checkLegacySignature(hash160, recipient, pubkey, signature);
+        _verifyAndMark(index, KIND_LEGACY, address(hash160), amount, proof);
+        emit LegacyClaimed(index, hash160, recipient, amount);
+        token.safeTransfer(recipient, amount);
     }
 
     /// @inheritdoc ITokenSwapDistributor
@@ -139,6 +170,24 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
     }
 
     /// @inheritdoc ITokenSwapDistributor
+    function legacyMagic() external view returns (string memory) {
+        bytes memory prefix = _prefixBytes();
+        bytes memory magic = new bytes(prefix.length - 1);
+        for (uint256 i = 0; i < magic.length; ++i) magic[i] = prefix[i + 1];
+        return string(magic);
+    }
+
+    /// @inheritdoc ITokenSwapDistributor
+    function legacyClaimMessage(address recipient) external view returns (string memory) {
+        return string(_legacyMessage(recipient));
+    }
+
+    /// @inheritdoc ITokenSwapDistributor
+    function legacyMessageHash(address recipient) external view returns (bytes32) {
+        return LegacyKey.messageHash(_prefixBytes(), _legacyMessage(recipient));
+    }
+
+    /// @inheritdoc ITokenSwapDistributor
     function isClaimed(uint256 index) external view returns (bool) {
         return _claimedBitmap[index >> 8] & (1 << (index & 0xff)) != 0;
     }
@@ -165,6 +214,71 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, kind, holder, amount))));
         if (!_isTopNode(MerkleProof.processProofCalldata(proof, leaf))) revert InvalidProof(index, holder, amount);
         _claimedBitmap[word] = bits | bit;
+    }
+
+    /// @dev The key checks of `claimLegacy`, in the order that names the first thing wrong: the
+    /// key is a point, it hashes to the leaf's HASH160, and the signature recovers it, made for
+    /// the same key form.
+    function _checkLegacySignature(
+        bytes20 hash160,
+        address recipient,
+        bytes calldata pubkey,
+        bytes calldata signature
+    ) private view {
+        (uint256 x, uint256 y) = LegacyKey.toPoint(pubkey);
+        bytes20 computed = LegacyKey.hash160(pubkey);
+        if (computed != hash160) revert PublicKeyMismatch(hash160, computed);
+        bytes32 hash = LegacyKey.messageHash(_prefixBytes(), _legacyMessage(recipient));
+        (address recovered, bool signatureCompressed) = LegacyKey.recover(hash, signature);
+        bool keyCompressed = pubkey.length == 33;
+        if (signatureCompressed != keyCompressed) revert CompressionMismatch(signatureCompressed, keyCompressed);
+        address expected = LegacyKey.evmAddress(x, y);
+        if (recovered != expected) revert SignatureMismatch(expected, recovered);
+    }
+
+    function _prefixBytes() private view returns (bytes memory prefix) {
+        prefix = new bytes(_magicPrefixLength);
+        bytes32 word = _magicPrefix;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // `new bytes(n ≤ 32)` reserves a whole word after the length, so this stays inside it.
+            mstore(add(prefix, 0x20), word)
+        }
+    }
+
+    /// @dev See `legacyClaimMessage`. Under 253 bytes whatever the chain id (139 + its digits),
+    /// so its varint length is one byte.
+    function _legacyMessage(address recipient) private view returns (bytes memory) {
+        return
+            bytes.concat(
+                "gpufog token swap: claim to 0x",
+                _lowerHex(recipient),
+                " on chain ",
+                bytes(Strings.toString(block.chainid)),
+                " via distributor 0x",
+                _lowerHex(address(this))
+            );
+    }
+
+    /// @dev The 40 lower-case hex digits of an address, a byte at a time from a 16-byte table:
+    /// about a fifth of the gas of `Strings.toHexString`.
+    function _lowerHex(address account) private pure returns (bytes memory out) {
+        out = new bytes(40);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let table := "0123456789abcdef"
+            let at := add(out, 0x20)
+            let value := shl(96, account)
+            for {
+                let i := 0
+            } lt(i, 20) {
+                i := add(i, 1)
+            } {
+                let b := byte(i, value)
+                mstore8(add(at, shl(1, i)), byte(shr(4, b), table))
+                mstore8(add(at, add(shl(1, i), 1)), byte(and(b, 0x0f), table))
+            }
+        }
     }
 
     function _isTopNode(bytes32 node) private view returns (bool) {

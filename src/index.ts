@@ -9,6 +9,7 @@ export * from "./errors.js";
 export * from "./escrow.js";
 export * from "./format.js";
 export * from "./io.js";
+export * from "./legacy/index.js";
 export * from "./merkle/index.js";
 export * from "./parse.js";
 export * from "./permit.js";

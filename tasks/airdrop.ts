@@ -5,7 +5,18 @@ export const airdropBuildTask = task(
   "airdrop:build",
   "Builds the Merkle tree and every proof from a snapshot CSV: manifest, OpenZeppelin dump, proof shards",
 )
-  .addOption({ name: "csv", description: "The snapshot CSV (address,amount)", defaultValue: "" })
+  .addOption({ name: "csv", description: "The EVM snapshot CSV (address,amount in wei)", defaultValue: "" })
+  .addOption({
+    name: "legacy",
+    description: "The old chain's balance CSV (base58 P2PKH address,amount in 8-decimal units), as kind 1 leaves",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "addressVersion",
+    description: "The old chain's P2PKH version byte (38: G… addresses)",
+    type: ArgumentType.INT,
+    defaultValue: 38,
+  })
   .addOption({ name: "out", description: "The output directory (replaced whole)", defaultValue: "" })
   .setAction(() => import("./actions/airdrop-build.js"))
   .build();
@@ -34,4 +45,62 @@ export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdr
     defaultValue: "",
   })
   .setAction(() => import("./actions/airdrop-claim.js"))
+  .build();
+
+export const airdropSignLegacyTask = task(
+  "airdrop:sign-legacy",
+  "Signs a legacy claim offline from a WIF key: prints the message, the public key and the compact base64 signature",
+)
+  .addOption({
+    name: "wifFile",
+    description: "A file holding the WIF private key (preferred over --wif)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "wif",
+    description: "The WIF private key (lands in shell history; prefer --wif-file)",
+    defaultValue: "",
+  })
+  .addOption({ name: "recipient", description: "The EVM account to be paid", defaultValue: "" })
+  .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
+  .addOption({ name: "chainId", description: "The EVM chain id the distributor is on", defaultValue: "" })
+  .addOption({
+    name: "magic",
+    description: 'The signed-message magic, \\n for a newline (default "GPUnion Signed Message:\\n")',
+    defaultValue: "",
+  })
+  .addOption({
+    name: "addressVersion",
+    description: "The old chain's P2PKH version byte (38: G… addresses)",
+    type: ArgumentType.INT,
+    defaultValue: 38,
+  })
+  .addOption({ name: "address", description: "Your old-chain address, to check the key against", defaultValue: "" })
+  .addOption({ name: "airdrop", description: "The airdrop directory, to check the key has a leaf", defaultValue: "" })
+  .setAction(() => import("./actions/airdrop-sign-legacy.js"))
+  .build();
+
+export const airdropClaimLegacyTask = task(
+  "airdrop:claim-legacy",
+  "Submits an old-chain holder's signed claim (anyone may send it; the tokens go to the signed recipient)",
+)
+  .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build --legacy)", defaultValue: "" })
+  .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
+  .addOption({ name: "recipient", description: "The EVM account named in the signed message", defaultValue: "" })
+  .addOption({
+    name: "signature",
+    description: "The compact signature, base64 (from the old wallet or sign-legacy)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "pubkey",
+    description: "The holder's public key, hex (default: recovered from the signature)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "holder",
+    description: "The holder's base58 address or HASH160, for a precise diagnosis (default: from the key)",
+    defaultValue: "",
+  })
+  .setAction(() => import("./actions/airdrop-claim-legacy.js"))
   .build();

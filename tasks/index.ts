@@ -1,4 +1,10 @@
-import { airdropBuildTask, airdropClaimTask, airdropVerifyTask } from "./airdrop.js";
+import {
+  airdropBuildTask,
+  airdropClaimLegacyTask,
+  airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropVerifyTask,
+} from "./airdrop.js";
 import { benchTask } from "./bench.js";
 import { deploySystemTask } from "./deploy.js";
 import { emissionTasks } from "./emission.js";
@@ -14,6 +20,8 @@ export const tasks = [
   airdropBuildTask,
   airdropVerifyTask,
   airdropClaimTask,
+  airdropSignLegacyTask,
+  airdropClaimLegacyTask,
   ...registryTasks,
   ...leaseTasks,
   ...emissionTasks,

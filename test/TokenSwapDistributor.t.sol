@@ -161,7 +161,9 @@ contract TokenSwapDistributorTest is Test {
                 start: START,
                 deadline: DEADLINE,
                 sweepTarget: TREASURY,
-                topNodes: new bytes32[](0)
+                topNodes: new bytes32[](0),
+                legacyMagic: "GPUnion Signed Message:\n",
+                legacyVersion: 38
             });
     }
 

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 
 import { AbiCoder, concat, getAddress, hexlify, keccak256 } from "ethers";
 
+import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
 import { buildTree, LeafKind, type AirdropTree, type LeafEntry } from "../src/merkle/index.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -34,6 +35,8 @@ async function deployOver(entries: LeafEntry[], options: { fund?: boolean; burn?
     deadline,
     sweepTarget: options.burn ? ethers.ZeroAddress : treasury.address,
     topNodes: tree.topNodes,
+    legacyMagic: DEFAULT_LEGACY_MAGIC,
+    legacyVersion: GUT_P2PKH_VERSION,
   };
   const distributor = await ethers.deployContract("TokenSwapDistributor", [config, ADMIN_DELAY, admin.address]);
   if (options.fund !== false) await gut.mint(await distributor.getAddress(), tree.total);

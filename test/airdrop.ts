@@ -10,6 +10,7 @@ import { buildAirdrop } from "../src/airdrop/build.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { InputError } from "../src/errors.js";
+import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
 
 const { ethers, networkHelpers, ignition } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -37,6 +38,8 @@ async function deployAirdrop() {
     deadline: start + 30n * DAY,
     sweepTarget: admin!.address,
     topNodes: manifest.topNodes,
+    legacyMagic: DEFAULT_LEGACY_MAGIC,
+    legacyVersion: GUT_P2PKH_VERSION,
   };
   const distributor = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin!.address]);
   await gut.mint(await distributor.getAddress(), config.total);
@@ -65,6 +68,8 @@ describe("airdrop tooling", function () {
       });
       const address = await distributor.getAddress();
       expect(await distributor.getFunction("activated")()).to.equal(true);
+      expect(await distributor.getFunction("legacyMagic")()).to.equal(DEFAULT_LEGACY_MAGIC);
+      expect(await distributor.getFunction("legacyAddressVersion")()).to.equal(BigInt(GUT_P2PKH_VERSION));
       expect(await gut.getFunction("balanceOf")(address)).to.equal(BigInt(manifest.total));
       const result = await verifyAirdrop(out, address, ethers.provider, 4);
       expect(result.ok).to.equal(true);

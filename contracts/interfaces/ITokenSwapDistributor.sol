@@ -3,6 +3,8 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {ILegacyKey} from "./ILegacyKey.sol";
+
 /// @title Token swap distributor
 /// @notice Pays the GUT token-swap airdrop against one Merkle root. The tree is an OpenZeppelin
 /// StandardMerkleTree (sorted pairs) whose leaves are
@@ -11,8 +13,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// - `kind 0` (`KIND_EVM`): `holder` is an EVM account; anyone may submit `claim` for it and the
 ///   tokens always go to that account.
 /// - `kind 1` (`KIND_LEGACY`): `holder` is `address(bytes20(hash160))` of a key on the old
-///   distribution chain. Those leaves are claimed with a signature from that key (part 2 of the
-///   token swap); `claim` never pays them.
+///   distribution chain (the payload of its base58check P2PKH address). `claimLegacy` pays them to
+///   the EVM recipient the key's owner signed for, in the old chain's signed-message format;
+///   `claim` never pays them, and `claimLegacy` never pays an EVM leaf.
 /// The contract also keeps one level of the tree near the top (up to `MAX_TOP_NODES` nodes, checked
 /// against the root at deployment), so a proof may stop at that level: it is then that many
 /// levels shorter, which saves about 600 gas of calldata and hashing per level on every claim. A
@@ -20,7 +23,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// Claims run from `start()` (inclusive) to `deadline()` (exclusive), only while the contract is
 /// not paused and only once it holds the tree's total. After the deadline `sweep()` sends what is
 /// left to `sweepTarget()`, or burns it when that is the zero address.
-interface ITokenSwapDistributor {
+interface ITokenSwapDistributor is ILegacyKey {
     /// @notice The deployment parameters.
     /// @param token The token paid out (GUT).
     /// @param merkleRoot The root of the tree; zero is refused.
@@ -31,6 +34,12 @@ interface ITokenSwapDistributor {
     /// instead, through the token's `burn(uint256)`.
     /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4 or 8 of them;
     /// in StandardMerkleTree's array, nodes `2^k - 1` to `2^(k+1) - 2`). Empty means the root only.
+    /// @param legacyMagic The old chain's signed-message magic, without its length byte (for
+    /// example `"GPUnion Signed Message:\n"`; Bitcoin's is `"Bitcoin Signed Message:\n"`), 1 to 31
+    /// bytes.
+    /// @param legacyVersion The version byte of the old chain's P2PKH addresses (38, `G…`, for the
+    /// GUT distribution chain). The contract only sees HASH160s; tooling reads it to check the
+    /// base58 addresses it is given belong to this airdrop.
     struct Config {
         IERC20 token;
         bytes32 merkleRoot;
@@ -38,7 +47,9 @@ interface ITokenSwapDistributor {
         uint64 start;
         uint64 deadline;
         address sweepTarget;
+        uint8 legacyVersion;
         bytes32[] topNodes;
+        string legacyMagic;
     }
 
     /// @notice The deployment was given a zero Merkle root.
@@ -60,6 +71,28 @@ interface ITokenSwapDistributor {
     /// @param count How many were given.
     /// @param computedRoot The root they hash to (zero when the count is not 0, 1, 2, 4 or 8).
     error InvalidTopNodes(uint256 count, bytes32 computedRoot);
+
+    /// @notice The signed-message magic is empty or longer than 31 bytes.
+    /// @param length Its length.
+    error InvalidLegacyMagic(uint256 length);
+
+    /// @notice The public key's HASH160 is not the leaf's. A key hashes differently compressed and
+    /// uncompressed: the holder must present the form their address was made from.
+    /// @param hash160 The leaf's HASH160, as claimed.
+    /// @param computed `ripemd160(sha256(pubkey))` of the key given.
+    error PublicKeyMismatch(bytes20 hash160, bytes20 computed);
+
+    /// @notice The signature's header says the other key form than the public key given.
+    /// @param signatureCompressed Whether the header says compressed (31..34).
+    /// @param keyCompressed Whether the key given is compressed (33 bytes).
+    error CompressionMismatch(bool signatureCompressed, bool keyCompressed);
+
+    /// @notice The signature over `legacyClaimMessage(recipient)` does not recover the public key
+    /// given: another key signed it, or it was signed for another recipient, chain id, distributor
+    /// or magic.
+    /// @param expected The EVM address of the public key given.
+    /// @param recovered The EVM address the signature recovers to.
+    error SignatureMismatch(address expected, address recovered);
 
     /// @notice A claim came before the window opened.
     /// @param start When claims open.
@@ -102,6 +135,13 @@ interface ITokenSwapDistributor {
     /// @param amount The amount paid.
     event Claimed(uint256 indexed index, address indexed account, uint256 amount);
 
+    /// @notice Emitted when a legacy leaf is paid.
+    /// @param index The leaf index.
+    /// @param hash160 The leaf's HASH160 (the old-chain address's payload).
+    /// @param recipient The EVM account the key's owner signed for, which received the tokens.
+    /// @param amount The amount paid.
+    event LegacyClaimed(uint256 indexed index, bytes20 indexed hash160, address indexed recipient, uint256 amount);
+
     /// @notice Emitted when what was left after the deadline is swept.
     /// @param target The receiver, or the zero address when the tokens were burned.
     /// @param amount The amount swept.
@@ -140,6 +180,26 @@ interface ITokenSwapDistributor {
     /// @notice Where `sweep` sends the rest; the zero address means it burns it.
     function sweepTarget() external view returns (address);
 
+    /// @notice The old chain's signed-message magic, without its length byte.
+    function legacyMagic() external view returns (string memory);
+
+    /// @notice The version byte of the old chain's P2PKH addresses.
+    function legacyAddressVersion() external view returns (uint8);
+
+    /// @notice The text a legacy holder signs to claim to `recipient`:
+    /// `gpufog token swap: claim to 0x<recipient> on chain <chain id> via distributor 0x<this>`,
+    /// addresses in lower-case hex, the chain id in decimal (`block.chainid`), one line, no
+    /// final newline. Naming the chain and this contract keeps a signature from paying anywhere
+    /// else; naming the recipient keeps whoever submits it from redirecting the tokens.
+    /// @param recipient The EVM account to be paid.
+    function legacyClaimMessage(address recipient) external view returns (string memory);
+
+    /// @notice The hash the legacy holder's key signs: `sha256(sha256(varint(len(magic)) ‖ magic ‖
+    /// varint(len(message)) ‖ message))` of `legacyClaimMessage(recipient)`, as the old chain's
+    /// `signmessage` computes it.
+    /// @param recipient The EVM account to be paid.
+    function legacyMessageHash(address recipient) external view returns (bytes32);
+
     /// @notice Whether the distributor has seen that it holds the tree's total (claims need it).
     function activated() external view returns (bool);
 
@@ -161,6 +221,33 @@ interface ITokenSwapDistributor {
     /// @param amount The leaf's amount, in wei.
     /// @param proof The sibling hashes from the leaf up to the root, or up to the level of `topNodes()`.
     function claim(uint256 index, address account, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice Pays a legacy leaf to `recipient`, on the holder's signature. Anyone may submit it.
+    /// It checks that `pubkey` is a secp256k1 point, that its HASH160 (of the bytes as given) is
+    /// `hash160`, that `signature` over `legacyMessageHash(recipient)` recovers that same key with a
+    /// header of the same form (compressed or not), low s, and that the leaf
+    /// `(index, KIND_LEGACY, address(hash160), amount)` is in the tree and unpaid.
+    /// @dev Reverts with `ZeroAddress("recipient")`, `InvalidPublicKey`, `PublicKeyMismatch`,
+    /// `InvalidSignatureLength`, `InvalidSignatureHeader`, `InvalidSignature`, `HighS`,
+    /// `CompressionMismatch`, `SignatureMismatch`, then as `claim` does.
+    /// @param index The leaf index.
+    /// @param hash160 The leaf's HASH160: the 20-byte payload of the holder's base58 address.
+    /// @param amount The leaf's amount, in wei.
+    /// @param proof The sibling hashes from the leaf up to the root, or up to the level of `topNodes()`.
+    /// @param recipient The EVM account paid; the one named in the signed message.
+    /// @param pubkey The holder's public key, 33 bytes compressed or 65 uncompressed: the form
+    /// the holder's address was made from.
+    /// @param signature The compact signature (65 bytes: header 27..34, r, s), what the old chain's
+    /// `signmessage` returns in base64.
+    function claimLegacy(
+        uint256 index,
+        bytes20 hash160,
+        uint256 amount,
+        bytes32[] calldata proof,
+        address recipient,
+        bytes calldata pubkey,
+        bytes calldata signature
+    ) external;
 
     /// @notice After the deadline, sends the whole remaining balance to `sweepTarget()`, or burns it.
     /// Anyone may call it, paused or not.

@@ -6,7 +6,9 @@ const TWO_DAYS = 2n * 24n * 3600n;
 
 /**
  * The token-swap distributor over an airdrop built by `airdrop:build`: `merkleRoot`, `total` and
- * `topNodes` come from its `manifest.json`; `start` and `deadline` are unix seconds. The deploying
+ * `topNodes` come from its `manifest.json`; `start` and `deadline` are unix seconds;
+ * `legacyMagic` and `legacyVersion` are the old chain's signed-message magic and P2PKH version byte
+ * (defaults: "GPUnion Signed Message:\n" and 38, as `manifest.json`'s `legacy.version`). The deploying
  * account must be allowed to grant GUT's MINTER_ROLE (GUT's admin): the module grants it to
  * itself, mints exactly `total` to the distributor and activates it, so a deployment either ends
  * funded and open or fails.
@@ -22,6 +24,8 @@ export default buildModule("TokenSwap", (m) => {
     deadline: m.getParameter<bigint>("deadline"),
     sweepTarget: m.getParameter("sweepTarget", deployer),
     topNodes: m.getParameter<string[]>("topNodes", []),
+    legacyMagic: m.getParameter<string>("legacyMagic", "GPUnion Signed Message:\n"),
+    legacyVersion: m.getParameter<number>("legacyVersion", 38),
   };
   const distributor = m.contract("TokenSwapDistributor", [
     config,

@@ -1,21 +1,44 @@
 import { readSnapshotCsv, snapshotEntries } from "../csv.js";
-import { buildTree, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import { InputError } from "../errors.js";
+import { legacyEntries, readLegacyCsv } from "../legacy/csv.js";
+import { buildTree, type AirdropTree, type BuildProgress, type LeafEntry } from "../merkle/tree.js";
 import { writeAirdrop, type AirdropManifest } from "../merkle/output.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;
 
+/** The old chain's balance list to add to an airdrop (token swap part 2). */
+export interface LegacySource {
+  /** The legacy balance CSV (`address,amount`: base58 P2PKH address, 8-decimal units). */
+  csv: string;
+  /** The chain's P2PKH version byte; other versions are refused. */
+  version: number;
+}
+
 /**
- * Snapshot CSV in, airdrop directory out (see `writeAirdrop`). The CSV is read and checked
- * whole before anything is built, so bad input throws an `InputError` and writes nothing.
+ * Snapshot CSVs in, airdrop directory out (see `writeAirdrop`): the EVM snapshot (kind 0 leaves,
+ * indices 0…n−1) and/or the old chain's balance list (kind 1 leaves, indices n…n+m−1), one tree.
+ * Every CSV is read and checked whole before anything is built, so bad input throws an
+ * `InputError` and writes nothing.
  */
 export async function buildAirdrop(
-  csv: string,
+  csv: string | undefined,
   out: string,
   onProgress?: AirdropProgress,
+  legacy?: LegacySource,
 ): Promise<{ tree: AirdropTree; manifest: AirdropManifest }> {
-  const rows = await readSnapshotCsv(csv);
-  const tree = await buildTree(snapshotEntries(rows), { onProgress });
-  const manifest = writeAirdrop(tree, out, (done, total) => onProgress?.("proofs", done, total));
+  if (csv === undefined && legacy === undefined) {
+    throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
+  }
+  const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
+  const legacyRows = legacy === undefined ? [] : await readLegacyCsv(legacy.csv, legacy.version);
+  for (const entry of legacyEntries(legacyRows)) entries.push(entry);
+  const tree = await buildTree(entries, { onProgress });
+  const manifest = writeAirdrop(
+    tree,
+    out,
+    (done, total) => onProgress?.("proofs", done, total),
+    legacy === undefined ? undefined : { version: legacy.version, holders: legacyRows.length },
+  );
   return { tree, manifest };
 }

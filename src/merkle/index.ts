@@ -18,5 +18,6 @@ export {
   writeAirdrop,
   type AirdropManifest,
   type HolderClaim,
+  type LegacyManifest,
   type WriteProgress,
 } from "./output.js";

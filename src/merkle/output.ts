@@ -40,6 +40,16 @@ export interface AirdropManifest {
     path: string;
     shards: number;
   };
+  /** Present when the tree has old-chain (kind 1) holders: sharded by their HASH160 like EVM holders. */
+  legacy?: LegacyManifest;
+}
+
+/** The old-chain part of an airdrop: how a dApp turns a base58 address into a shard key. */
+export interface LegacyManifest {
+  /** The P2PKH version byte of the addresses in the balance list (the distributor's `legacyAddressVersion`). */
+  version: number;
+  /** How many kind 1 leaves the tree holds. */
+  holders: number;
 }
 
 /** Shards hold about this many holders at most on average, so one fetch stays small. */
@@ -140,7 +150,12 @@ export type WriteProgress = (done: number, total: number) => void;
  * never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or hold an
  * earlier output (a `manifest.json`): anything else is refused before any work.
  */
-export function writeAirdrop(tree: AirdropTree, dir: string, onProgress?: WriteProgress): AirdropManifest {
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+): AirdropManifest {
   checkOutputDir(dir);
   const prefixLength = shardPrefixLength(tree.count);
   const shards = new Map<string, number[]>();
@@ -161,6 +176,7 @@ export function writeAirdrop(tree: AirdropTree, dir: string, onProgress?: WriteP
     topNodes: tree.topNodes,
     tree: "tree.json",
     proofs: { prefixLength, path: "proofs/{prefix}.json", shards: shards.size },
+    ...(legacy === undefined ? {} : { legacy }),
   };
 
   const tmp = `${dir}.${process.pid}.tmp`;

@@ -30,20 +30,36 @@ function progress() {
 }
 
 export default async function airdropBuild(
-  { csv, out }: { csv: string; out: string },
+  { csv, legacy, addressVersion, out }: { csv: string; legacy: string; addressVersion: number; out: string },
   _hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    if (csv === "") throw new InputError("airdrop:build", undefined, "--csv", "the snapshot CSV is required");
+    if (csv === "" && legacy === "") {
+      throw new InputError("airdrop:build", undefined, "--csv", "a snapshot CSV is required (--csv, --legacy or both)");
+    }
+    if (!Number.isInteger(addressVersion) || addressVersion < 0 || addressVersion > 255) {
+      throw new InputError("airdrop:build", undefined, "--address-version", `${addressVersion} is not a byte (0..255)`);
+    }
     if (out === "") throw new InputError("airdrop:build", undefined, "--out", "the output directory is required");
     const started = performance.now();
     const bars = progress();
     try {
-      const { tree, manifest } = await buildAirdrop(csv, out, (stage, done, total) => bars.update(stage, done, total));
+      const { tree, manifest } = await buildAirdrop(
+        csv === "" ? undefined : csv,
+        out,
+        (stage, done, total) => bars.update(stage, done, total),
+        legacy === "" ? undefined : { csv: legacy, version: addressVersion },
+      );
       bars.stop();
       console.log(`root    ${manifest.root}`);
       console.log(`total   ${manifest.total} wei (${formatToken(tree.total, "GUT")})`);
       console.log(`holders ${manifest.count.toLocaleString("en-US")}`);
+      if (manifest.legacy !== undefined) {
+        const first = manifest.count - manifest.legacy.holders;
+        console.log(
+          `legacy  ${manifest.legacy.holders.toLocaleString("en-US")} old-chain holders (version ${manifest.legacy.version}), indices ${first}..${manifest.count - 1}, keyed by HASH160 in the shards`,
+        );
+      }
       console.log(
         `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
       );
