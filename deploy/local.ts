@@ -15,7 +15,7 @@ type Connection = Awaited<ReturnType<typeof network.create>>;
  */
 export async function deployLocalSystem(
   connection: Connection,
-  airdrop: Pick<AirdropManifest, "root" | "total" | "topNodes">,
+  airdrop: Pick<AirdropManifest, "root" | "total" | "topNodes" | "legacy">,
   file = "deploy/parameters/hardhat.json",
 ): Promise<{ contracts: GpufogContracts; book: AddressBook }> {
   const { ethers, ignition } = connection;

@@ -6,7 +6,7 @@ import path from "node:path";
 
 import { network } from "hardhat";
 
-import type { Signer } from "ethers";
+import { getBytes, id, type Signer } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
@@ -25,6 +25,11 @@ import {
 } from "../src/escrow.js";
 import type { EscrowHandle } from "../src/escrow.js";
 import { formatToken } from "../src/format.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { claimLegacyAirdrop } from "../src/legacy/claim.js";
+import { legacyEntries, parseLegacyCsv } from "../src/legacy/csv.js";
+import { signLegacyClaim } from "../src/legacy/holder.js";
+import { encodeWif, publicKeyOf } from "../src/legacy/keys.js";
 import { writeAirdrop } from "../src/merkle/output.js";
 import { buildTree } from "../src/merkle/tree.js";
 import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows, registerNode, tokenLabel } from "../src/registry.js";
@@ -36,7 +41,7 @@ const started = Date.now();
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const signers = await ethers.getSigners();
-const [deployer, governance, keeper, ada, ben, cleo, dan, eve, finn] = signers as [
+const [deployer, governance, keeper, ada, ben, cleo, dan, eve, finn, gus] = signers as [
   (typeof signers)[0],
   ...(typeof signers)[0][],
 ];
@@ -50,6 +55,7 @@ const name = new Map<string, string>([
   [dan!.address, "Dan"],
   [eve!.address, "Eve"],
   [finn!.address, "Finn"],
+  [gus!.address, "Gus"],
 ]);
 const who = (address: string) => name.get(address) ?? address.slice(0, 10);
 const UNIT = 10n ** 18n;
@@ -70,7 +76,7 @@ function say(line: string) {
 console.log("gpufog: the life of a GPU-compute market, on Hardhat's in-process network");
 
 // ------------------------------------------------------------------------------------------------
-chapter("The old GUT and its snapshot");
+chapter("The old GUT: an ERC-20 snapshot and the old chain's balance list");
 // The old token lives on another chain in reality; here an ERC-20 with ordinary transfers, each
 // in a block of its own, stands in for it, and the snapshot reads its Transfer logs like any RPC.
 const oldGut = await ethers.deployContract("MockERC20", ["GPUnion Token (old chain)", "oGUT", 18]);
@@ -109,10 +115,21 @@ say(
     `${snapshot.holders} holders, sum = totalSupply() = ${formatToken(snapshot.totalSupply, "oGUT")}, ` +
     `${snapshot.sampled.length} balances checked by balanceOf()`,
 );
-const tree = await buildTree(snapshotEntries(snapshot.rows));
+// Holders on the old distribution chain have P2PKH addresses and WIF keys, and 8-decimal balances.
+const oldChainKeys = ["gus", "hana"].map((seed) => getBytes(id(`demo old-chain key of ${seed}`)));
+const oldChainAddress = (key: Uint8Array) => addressOfKey(publicKeyOf(key, "compressed"), GUT_P2PKH_VERSION);
+const balanceList = `address,amount\n${oldChainAddress(oldChainKeys[0]!)},1250000000000\n${oldChainAddress(oldChainKeys[1]!)},420050000000\n`;
+const legacyRows = parseLegacyCsv(balanceList, "old-chain balances", GUT_P2PKH_VERSION);
+say(
+  `old chain: ${legacyRows.map((r) => `${r.address} holds ${gutOf(r.amount)}`).join(", ")} (8 decimals, scaled to 18)`,
+);
+const tree = await buildTree([...snapshotEntries(snapshot.rows), ...legacyEntries(legacyRows)]);
 const airdropDir = path.join(work, "airdrop");
-const manifest = writeAirdrop(tree, airdropDir);
-say(`Merkle tree: ${tree.count} leaves, root ${tree.root.slice(0, 18)}…, total ${gutOf(tree.total)}`);
+const manifest = writeAirdrop(tree, airdropDir, undefined, {
+  version: GUT_P2PKH_VERSION,
+  holders: legacyRows.length,
+});
+say(`Merkle tree: ${tree.count} leaves of both kinds, root ${tree.root.slice(0, 18)}…, total ${gutOf(tree.total)}`);
 say(`proofs written for dApps (manifest, OpenZeppelin dump, ${manifest.proofs.shards} shards)`);
 
 // ------------------------------------------------------------------------------------------------
@@ -147,10 +164,32 @@ for (const holder of [ada!, ben!, cleo!, dan!, eve!]) {
     );
   }
 }
-say(
-  `Finn has not claimed yet: ${gutOf(await gut.balanceOf(addr.distributor))} stay in the distributor until the deadline`,
+// Gus proves his old-chain key: his wallet signs, in the old chain's message format, a message
+// naming his EVM account, the chain and the distributor; anyone may submit it.
+const signed = await signLegacyClaim({
+  wif: encodeWif(oldChainKeys[0]!, "compressed", GUT_P2PKH_VERSION),
+  version: GUT_P2PKH_VERSION,
+  recipient: gus!.address,
+  chainId: book.chainId,
+  distributor: addr.distributor,
+});
+say(`Gus signs with his old-chain key (${signed.address}): "${signed.message.slice(0, 60)}…"`);
+const legacy = await claimLegacyAirdrop(
+  {
+    dir: airdropDir,
+    distributor: addr.distributor,
+    recipient: gus!.address,
+    signature: signed.signature,
+    pubkey: signed.pubkey,
+  },
+  keeper!,
 );
-say("(old-chain key holders, kind-1 leaves, are not in this demo yet: claimLegacy has not landed)");
+for (const outcome of legacy.outcomes) {
+  say(`Gus   claims index ${outcome.claim.index} (kind 1): ${gutOf(BigInt(outcome.claim.amount))} to ${gus!.address}`);
+}
+say(
+  `Finn and Hana have not claimed yet: ${gutOf(await gut.balanceOf(addr.distributor))} stay in the distributor until the deadline`,
+);
 
 // ------------------------------------------------------------------------------------------------
 chapter("A GUT/TFT pool on Uniswap V2");
@@ -312,7 +351,7 @@ for (const epoch of [2n, 3n]) {
 
 // ------------------------------------------------------------------------------------------------
 chapter("Summary");
-const accounts = [deployer, governance!, keeper!, ada!, ben!, cleo!, dan!, eve!, finn!];
+const accounts = [deployer, governance!, keeper!, ada!, ben!, cleo!, dan!, eve!, finn!, gus!];
 const balances = [["account", "", "GUT", "TFT"]];
 for (const a of accounts) {
   balances.push([

@@ -24,7 +24,7 @@ export interface SystemParameterOptions {
   /** The latest block's timestamp. */
   now: bigint;
   /** The airdrop to deploy the distributor for: its root, total and top nodes. */
-  airdrop?: Pick<AirdropManifest, "root" | "total" | "topNodes">;
+  airdrop?: Pick<AirdropManifest, "root" | "total" | "topNodes" | "legacy">;
 }
 
 /**
@@ -117,6 +117,16 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
     distributor.merkleRoot = airdrop.root;
     distributor.total = BigInt(airdrop.total);
     distributor.topNodes = airdrop.topNodes;
+    // The old chain's P2PKH version byte the legacy leaves were built with.
+    if (airdrop.legacy !== undefined) {
+      if (distributor.legacyVersion !== undefined && distributor.legacyVersion !== airdrop.legacy.version) {
+        throw bad(
+          "TokenSwap.legacyVersion",
+          `is ${String(distributor.legacyVersion)}, but the airdrop was built for ${airdrop.legacy.version}`,
+        );
+      }
+      distributor.legacyVersion = airdrop.legacy.version;
+    }
   }
   if (distributor.merkleRoot === undefined) {
     throw bad("TokenSwap.merkleRoot", "is required (or give the airdrop directory)");
