@@ -12,5 +12,12 @@ const { ethers } = await network.create();
 const [treasury] = await ethers.getSigners();
 const { gut, tft, book } = await connectDeployment(treasury!);
 const amount = 100_000n * 10n ** 18n;
-const pair = await addLiquidity(await connectUniswapV2(book.uniswap.router, treasury!), treasury!, gut, amount, tft, amount);
+const pair = await addLiquidity(
+  await connectUniswapV2(book.uniswap.router, treasury!),
+  treasury!,
+  gut,
+  amount,
+  tft,
+  amount,
+);
 console.log(`GUT/TFT pool ${pair} seeded with ${formatToken(amount, "GUT")} and ${formatToken(amount, "TFT")}`);
