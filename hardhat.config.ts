@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./src/fuzz-report.js";
 import { tasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
@@ -34,7 +35,13 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 256 },
-      invariant: { runs: 256, depth: 50, failOnRevert: false },
+      // Hardhat 3.17 always runs the "default" test profile, so the deep campaign is chosen by
+      // an environment variable (GPUFOG_FUZZ=deep, see `npm run fuzz:deep`).
+      invariant: { ...FUZZ_CAMPAIGNS[fuzzCampaignName()], failOnRevert: false },
+      // The system campaign deploys Uniswap's own V2 bytecode from the npm artifacts.
+      fsPermissions: {
+        readDirectory: ["node_modules/@uniswap/v2-core/build", "node_modules/@uniswap/v2-periphery/build"],
+      },
     },
     mocha: { timeout: 120_000 },
   },

@@ -8,6 +8,7 @@ import {
 import { benchTask } from "./bench.js";
 import { deploySystemTask } from "./deploy.js";
 import { emissionTasks } from "./emission.js";
+import { fuzzTask, solidityTestCounts } from "./fuzz.js";
 import { leaseTasks } from "./lease.js";
 import { registryTasks } from "./registry.js";
 import { snapshotEvmTask } from "./snapshot.js";
@@ -16,6 +17,8 @@ import { snapshotEvmTask } from "./snapshot.js";
 export const tasks = [
   benchTask,
   deploySystemTask,
+  fuzzTask,
+  solidityTestCounts,
   snapshotEvmTask,
   airdropBuildTask,
   airdropVerifyTask,

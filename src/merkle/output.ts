@@ -250,7 +250,7 @@ function replaceDir(from: string, to: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Reads and checks `manifest.json` of an airdrop directory. */
+/** Reads and checks `manifest.json` of an airdrop directory: every field a reader relies on. */
 export async function readManifest(dir: string): Promise<AirdropManifest> {
   const file = path.join(dir, "manifest.json");
   let manifest: AirdropManifest;
@@ -259,15 +259,37 @@ export async function readManifest(dir: string): Promise<AirdropManifest> {
   } catch (error) {
     throw new InputError(file, undefined, undefined, `is not a readable airdrop manifest: ${(error as Error).message}`);
   }
+  const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
+  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
+    throw new InputError(file, undefined, undefined, "is not a JSON object");
+  }
   if (manifest.format !== MANIFEST_FORMAT) {
-    throw new InputError(
-      file,
-      undefined,
-      "format",
-      `expected "${MANIFEST_FORMAT}", found ${JSON.stringify(manifest.format)}`,
-    );
+    throw bad("format", `expected "${MANIFEST_FORMAT}", found ${JSON.stringify(manifest.format)}`);
+  }
+  if (!isBytes32(manifest.root)) throw bad("root", `${JSON.stringify(manifest.root)} is not a 32-byte hex hash`);
+  if (typeof manifest.total !== "string" || !/^[0-9]+$/.test(manifest.total)) {
+    throw bad("total", `${JSON.stringify(manifest.total)} is not a decimal string of wei`);
+  }
+  if (!Number.isSafeInteger(manifest.count) || manifest.count < 1) {
+    throw bad("count", `${JSON.stringify(manifest.count)} is not a positive whole number`);
+  }
+  if (!Array.isArray(manifest.topNodes) || !manifest.topNodes.every(isBytes32)) {
+    throw bad("topNodes", "is not a list of 32-byte hex hashes");
+  }
+  if (typeof manifest.tree !== "string" || manifest.tree === "") throw bad("tree", "is not a file name");
+  const proofs = manifest.proofs as Partial<AirdropManifest["proofs"]> | undefined;
+  if (typeof proofs !== "object" || proofs === null) throw bad("proofs", "is missing");
+  if (!Number.isSafeInteger(proofs.prefixLength) || proofs.prefixLength! < 1 || proofs.prefixLength! > 40) {
+    throw bad("proofs.prefixLength", `${JSON.stringify(proofs.prefixLength)} is not a whole number from 1 to 40`);
+  }
+  if (typeof proofs.path !== "string" || !proofs.path.includes("{prefix}")) {
+    throw bad("proofs.path", `${JSON.stringify(proofs.path)} does not contain "{prefix}"`);
   }
   return manifest;
+}
+
+function isBytes32(value: unknown): value is string {
+  return typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value);
 }
 
 /** The claims of `holder` (any case) from an airdrop directory: one shard read. Empty if none. */
@@ -276,6 +298,35 @@ export async function findClaims(dir: string, holder: string): Promise<HolderCla
   const prefix = shardOf(holder, manifest.proofs.prefixLength);
   const file = path.join(dir, manifest.proofs.path.replace("{prefix}", prefix));
   if (!existsSync(file)) return [];
-  const shard = JSON.parse(await readFile(file, "utf8")) as Record<string, HolderClaim[]>;
-  return shard[holder.toLowerCase()] ?? [];
+  let shard: Record<string, unknown>;
+  try {
+    shard = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `is not a readable proof shard: ${(error as Error).message}`);
+  }
+  if (typeof shard !== "object" || shard === null || Array.isArray(shard)) {
+    throw new InputError(file, undefined, undefined, "is not a JSON object of holders");
+  }
+  const key = holder.toLowerCase();
+  const claims = shard[key] ?? [];
+  if (!Array.isArray(claims)) throw new InputError(file, undefined, key, "is not a list of claims");
+  claims.forEach((claim, i) => checkClaim(file, `${key}[${i}]`, claim));
+  return claims as HolderClaim[];
+}
+
+/** A claim as a shard holds it; anything else is an `InputError` naming the field. */
+function checkClaim(file: string, where: string, claim: unknown): void {
+  const bad = (field: string, problem: string) => new InputError(file, undefined, `${where}.${field}`, problem);
+  const c = (typeof claim === "object" && claim !== null ? claim : {}) as Record<string, unknown>;
+  if (!Number.isSafeInteger(c.index) || (c.index as number) < 0) {
+    throw bad("index", `${JSON.stringify(c.index)} is not a leaf index`);
+  }
+  if (c.kind !== 0 && c.kind !== 1) throw bad("kind", `${JSON.stringify(c.kind)} is not a leaf kind (0 or 1)`);
+  if (typeof c.holder !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(c.holder)) {
+    throw bad("holder", `${JSON.stringify(c.holder)} is not a 20-byte hex address`);
+  }
+  if (typeof c.amount !== "string" || !/^[0-9]+$/.test(c.amount)) {
+    throw bad("amount", `${JSON.stringify(c.amount)} is not a decimal string of wei`);
+  }
+  if (!Array.isArray(c.proof) || !c.proof.every(isBytes32)) throw bad("proof", "is not a list of 32-byte hex hashes");
 }

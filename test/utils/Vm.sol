@@ -13,7 +13,9 @@ interface Vm {
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
     function label(address account, string calldata newLabel) external;
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function prank(address msgSender) external;
+    function readFile(string calldata path) external view returns (string memory);
     function roll(uint256 newHeight) external;
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function startPrank(address msgSender) external;

@@ -1,0 +1,369 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { concat, getAddress, hexlify, keccak256 } from "ethers";
+
+import { deployEmissionSystem } from "../src/emission-system.js";
+import {
+  claimMessage,
+  DEFAULT_LEGACY_MAGIC,
+  evmAddressOfKey,
+  GUT_P2PKH_VERSION,
+  hash160,
+  publicKeyOf,
+  signLegacyMessage,
+  type ClaimTarget,
+} from "../src/legacy/index.js";
+import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
+import { minTftOut } from "../src/uniswap.js";
+import { deployEscrowSystem, GTX_1080_TI, NodeStatus, PRICE, UNIT } from "./LeaseEscrowFixture.js";
+
+/**
+ * One named test per attack class, against the real contracts, so that SECURITY.md can point at
+ * one place. Where another suite already covers a class in depth, the test here repeats the
+ * attack in its plainest form on the same fixtures.
+ */
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
+
+const DAY = 86_400n;
+
+async function escrowSystem() {
+  return deployEscrowSystem(ethers);
+}
+
+/** A node priced in a token with transfer hooks, and a 100-GUT-equivalent lease on it. */
+async function reentrantTokenLease() {
+  const s = await deployEscrowSystem(ethers);
+  const re = await ethers.deployContract("ReentrantToken");
+  await s.escrow.setPaymentToken(await re.getAddress(), true, 500, UNIT);
+  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
+  await re.mint(s.customer.address, 1_000n * UNIT);
+  await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
+  await s.escrow.connect(s.customer).openLease(2n, 100n * UNIT);
+  await time.increase(100n);
+  await s.registry.connect(s.provider).heartbeat(2n);
+  return { ...s, re };
+}
+
+interface LegacyKey {
+  privateKey: Uint8Array;
+  pubkey: Uint8Array;
+  hash160: string;
+}
+
+function legacyKey(): LegacyKey {
+  const privateKey = secp256k1.utils.randomSecretKey();
+  const pubkey = publicKeyOf(privateKey, "compressed");
+  return { privateKey, pubkey, hash160: getAddress(hexlify(hash160(pubkey))) };
+}
+
+/** The 65-byte signature `claimLegacy` takes, over the claim message for `target`. */
+function signClaim(key: LegacyKey, target: ClaimTarget): string {
+  return hexlify(Buffer.from(signLegacyMessage(claimMessage(target), key.privateKey, "compressed"), "base64"));
+}
+
+/**
+ * Ten EVM holders, a legacy (kind 1) holder, and an EVM leaf whose account is the HASH160 of a
+ * second old-chain key, under a distributor and its twin (same tree and funding), window open.
+ */
+async function mixedAirdrop() {
+  const [admin, treasury, stranger, ...holders] = await ethers.getSigners();
+  const [legacy, lookalike] = [legacyKey(), legacyKey()];
+  const entries: LeafEntry[] = holders.slice(0, 10).map((h, i) => ({
+    kind: LeafKind.Evm,
+    holder: h.address,
+    amount: BigInt(i + 1) * 100n * UNIT,
+  }));
+  entries.push({ kind: LeafKind.Legacy, holder: legacy.hash160, amount: 7n * UNIT });
+  entries.push({ kind: LeafKind.Evm, holder: lookalike.hash160, amount: 9n * UNIT });
+  const tree = await buildTree(entries, { threads: 1 });
+  const gut = await ethers.deployContract("GUT", [0n, admin.address, treasury.address]);
+  await gut.grantRole(await gut.MINTER_ROLE(), admin.address);
+  const start = BigInt(await time.latest()) + 10n;
+  const config = {
+    token: await gut.getAddress(),
+    merkleRoot: tree.root,
+    total: tree.total,
+    start,
+    deadline: start + 30n * DAY,
+    sweepTarget: treasury.address,
+    topNodes: tree.topNodes,
+    legacyMagic: DEFAULT_LEGACY_MAGIC,
+    legacyVersion: GUT_P2PKH_VERSION,
+  };
+  const distributor = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin.address]);
+  const twin = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin.address]);
+  for (const d of [distributor, twin]) await gut.mint(await d.getAddress(), tree.total);
+  await time.increaseTo(start);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  return { gut, distributor, twin, tree, admin, stranger, legacy, lookalike, chainId, recipient: holders[0]! };
+}
+
+type Airdrop = Awaited<ReturnType<typeof mixedAirdrop>>;
+
+/** `claimLegacy`'s arguments for leaf `index`, paid to the fixture's recipient. */
+function legacyArgs(f: Airdrop, index: number, key: LegacyKey, signature: string) {
+  const entry = f.tree.entries[index]!;
+  return [
+    index,
+    entry.holder,
+    entry.amount,
+    f.tree.shortProof(index),
+    f.recipient.address,
+    hexlify(key.pubkey),
+    signature,
+  ] as const;
+}
+
+/** GUT, TFT, Uniswap V2 from npm, the emission contract and a 1M/1M GUT/TFT pool, TWAP primed. */
+async function emissionWithPool() {
+  const [admin, keeper, escrow, attacker] = await ethers.getSigners();
+  const system = await deployEmissionSystem(admin);
+  const { gut, tft, emission, uni } = system;
+  await emission.grantRole(await emission.KEEPER_ROLE(), keeper.address);
+  await emission.grantRole(await emission.ESCROW_ROLE(), escrow.address);
+  const fee = 10_000n * UNIT;
+  await gut.transfer(await emission.getAddress(), fee);
+  await emission.connect(escrow).recordFee(escrow.address, await gut.getAddress(), fee, fee);
+  for (const token of [gut, tft]) {
+    await token.transfer(attacker.address, 200_000n * UNIT);
+    await token.connect(attacker).approve(await uni.router.getAddress(), ethers.MaxUint256);
+  }
+  await emission.observe(await gut.getAddress());
+  await time.increase(await emission.twapWindow());
+  return { ...system, admin, keeper, escrow, attacker, fee };
+}
+
+describe("Attacks", function () {
+  describe("reentrancy", function () {
+    it("a malicious ERC-20 re-entering the escrow from its transfer hook is refused", async function () {
+      const { escrow, re, provider } = await loadFixture(reentrantTokenLease);
+      await re.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("withdraw", [[1n]]));
+      await expect(escrow.connect(provider).withdraw([1n])).to.be.revertedWithCustomError(
+        escrow,
+        "ReentrancyGuardReentrantCall",
+      );
+    });
+
+    it("a malicious receiver (fee collector) re-entering the escrow while fees are recorded is refused", async function () {
+      const { escrow, registry, provider, customer, nodeId } = await loadFixture(escrowSystem);
+      await escrow.connect(customer).openLease(nodeId, 100n * UNIT);
+      await time.increase(100n);
+      const hostile = await ethers.deployContract("ReentrantFeeCollector");
+      await hostile.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("forwardFees", [[1n]]));
+      await escrow.setFeeCollector(await hostile.getAddress());
+      await registry.connect(provider).heartbeat(nodeId);
+      await escrow.connect(provider).withdraw([1n]);
+      await expect(escrow.forwardFees([1n])).to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall");
+    });
+  });
+
+  describe("Merkle proofs", function () {
+    it("a second preimage (a 64-byte inner node presented as a leaf) is refused", async function () {
+      const { distributor, tree } = await loadFixture(mixedAirdrop);
+      const [low, high] = [tree.node(3), tree.node(4)].sort();
+      expect(keccak256(concat([low!, high!]))).to.equal(tree.node(1));
+      const [index, account, amount] = [BigInt(low!), ethers.getAddress("0x" + high!.slice(-40)), BigInt(high!)];
+      await expect(distributor.claim(index, account, amount, [tree.node(2)]))
+        .to.be.revertedWithCustomError(distributor, "InvalidProof")
+        .withArgs(index, account, amount);
+    });
+
+    it("cross-kind confusion: a leaf's proof pays only through its own kind's claim", async function () {
+      const f = await loadFixture(mixedAirdrop);
+      const { distributor, tree, gut } = f;
+      const legacy = tree.entries.findIndex((e) => e.kind === LeafKind.Legacy);
+      const entry = tree.entries[legacy]!;
+      await expect(distributor.claim(legacy, entry.holder, entry.amount, tree.shortProof(legacy)))
+        .to.be.revertedWithCustomError(distributor, "InvalidProof")
+        .withArgs(legacy, entry.holder, entry.amount);
+      // The other way: an EVM leaf whose account is the HASH160 of a key the attacker holds, with
+      // a valid signature from that key, is still an EVM leaf.
+      const lookalike = tree.entries.findIndex((e) => e.holder === f.lookalike.hash160);
+      const target = {
+        recipient: f.recipient.address,
+        chainId: f.chainId,
+        distributor: await distributor.getAddress(),
+      };
+      const args = legacyArgs(f, lookalike, f.lookalike, signClaim(f.lookalike, target));
+      await expect(distributor.claimLegacy(...args))
+        .to.be.revertedWithCustomError(distributor, "InvalidProof")
+        .withArgs(lookalike, f.lookalike.hash160, tree.entries[lookalike]!.amount);
+      expect(await distributor.isClaimed(legacy)).to.equal(false);
+      expect(await distributor.isClaimed(lookalike)).to.equal(false);
+      expect(await gut.balanceOf(f.recipient.address)).to.equal(0n);
+    });
+
+    it("signature replay across chain ids and distributors is refused", async function () {
+      const f = await loadFixture(mixedAirdrop);
+      const { distributor, twin, tree } = f;
+      const index = tree.entries.findIndex((e) => e.kind === LeafKind.Legacy);
+      const signer = evmAddressOfKey(f.legacy.pubkey);
+      const here = { recipient: f.recipient.address, chainId: f.chainId, distributor: await distributor.getAddress() };
+      const valid = signClaim(f.legacy, here);
+      // The same signature on the twin distributor: its message names the other address.
+      await expect(twin.claimLegacy(...legacyArgs(f, index, f.legacy, valid)))
+        .to.be.revertedWithCustomError(twin, "SignatureMismatch")
+        .withArgs(signer, (recovered: string) => recovered !== signer);
+      // A signature made for another chain id (a fork or a testnet deployment at the same address).
+      const otherChain = signClaim(f.legacy, { ...here, chainId: 1n });
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, otherChain)))
+        .to.be.revertedWithCustomError(distributor, "SignatureMismatch")
+        .withArgs(signer, (recovered: string) => recovered !== signer);
+      // The valid one pays once; replayed on the same distributor it is refused.
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, valid))).to.emit(
+        distributor,
+        "LegacyClaimed",
+      );
+      await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, valid)))
+        .to.be.revertedWithCustomError(distributor, "AlreadyClaimed")
+        .withArgs(index);
+    });
+  });
+
+  describe("buyback", function () {
+    it("a sandwich around a buyback is refused by the TWAP guard", async function () {
+      const { emission, gut, tft, uni, keeper, attacker, fee } = await loadFixture(emissionWithPool);
+      const [gutAddress, tftAddress] = [await gut.getAddress(), await tft.getAddress()];
+      const quote = await emission.twapQuote(gutAddress, fee);
+      const minOut = minTftOut(quote, await emission.maxSlippageBps());
+      // Front-run: the attacker buys TFT with GUT, so the keeper's GUT would buy far less TFT.
+      const deadline = BigInt(await time.latest()) + 600n;
+      await uni.router.connect(attacker).getFunction("swapExactTokensForTokens")(
+        100_000n * UNIT,
+        0n,
+        [gutAddress, tftAddress],
+        attacker.address,
+        deadline,
+      );
+      // The manipulated price lasted one block, so the TWAP barely moved.
+      expect(await emission.twapQuote(gutAddress, fee)).to.be.closeTo(quote, quote / 1_000n);
+      await expect(emission.connect(keeper).buyback(gutAddress, fee, minOut, deadline)).to.be.revertedWith(
+        "UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT",
+      );
+      // Nor can a keeper waive the guard to let the sandwich through.
+      await expect(emission.connect(keeper).buyback(gutAddress, fee, 0n, deadline))
+        .to.be.revertedWithCustomError(emission, "BelowTwapQuote")
+        .withArgs(0n, (floor: bigint) => floor > (minOut * 999n) / 1_000n);
+      expect(await gut.balanceOf(await emission.getAddress())).to.equal(fee);
+    });
+  });
+
+  describe("griefing", function () {
+    it("a dust lease drains at once and anyone can close it, returning the node to Idle", async function () {
+      const { escrow, registry, provider, other, keeper, nodeId } = await loadFixture(escrowSystem);
+      await escrow.connect(other).openLease(nodeId, 1n);
+      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Sharing);
+      await registry.connect(provider).heartbeat(nodeId);
+      await expect(escrow.connect(keeper).closeLease(1n)).to.emit(escrow, "LeaseClosed");
+      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
+    });
+
+    it("a dust reservation a week ahead costs the provider one cancellation and earns the griefer nothing", async function () {
+      const { escrow, registry, gut, provider, customer, other, nodeId } = await loadFixture(escrowSystem);
+      const start = BigInt(await time.latest()) + 7n * DAY - 10n;
+      // One second of a 1-TU node: the reservation fee is 10 % of 0.001 GUT.
+      const deposit = 10n ** 14n + 1n;
+      await escrow.connect(other).reserve(nodeId, start, 1n, deposit);
+      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Reserved);
+      await expect(escrow.connect(customer).openLease(nodeId, UNIT))
+        .to.be.revertedWithCustomError(escrow, "NodeReserved")
+        .withArgs(nodeId, 1n);
+      const before = await gut.balanceOf(other.address);
+      await expect(escrow.connect(provider).cancelReservation(1n)).to.emit(escrow, "ReservationEnded");
+      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
+      expect(await gut.balanceOf(other.address)).to.equal(before + deposit);
+    });
+  });
+
+  describe("access", function () {
+    it("a status-machine bypass through direct calls to the registry is refused", async function () {
+      const { registry, escrow, provider, customer, other, nodeId } = await loadFixture(escrowSystem);
+      const role = await registry.ESCROW_ROLE();
+      for (const call of [
+        registry.connect(other).startLease(nodeId),
+        registry.connect(other).startReservation(nodeId),
+        registry.connect(provider).startLease(nodeId),
+        registry.connect(provider).release(nodeId),
+        registry.connect(customer).slash(nodeId, customer.address),
+      ]) {
+        await expect(call).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount");
+      }
+      await escrow.connect(customer).openLease(nodeId, 100n * UNIT);
+      // A provider cannot step out of a lease, or unbond, behind the escrow's back.
+      await expect(registry.connect(provider).goOffline(nodeId))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(nodeId, NodeStatus.Sharing);
+      await expect(registry.connect(provider).deregister(nodeId))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(nodeId, NodeStatus.Sharing);
+      await expect(registry.connect(other).markDisconnected(nodeId)).to.be.revertedWithCustomError(
+        registry,
+        "HeartbeatNotStale",
+      );
+      expect(await registry.hasRole(role, await escrow.getAddress())).to.equal(true);
+    });
+
+    it("a role escalation attempt is refused on every contract", async function () {
+      const { registry, escrow, gut, admin, other } = await loadFixture(escrowSystem);
+      const roles = [await registry.AUDITOR_ROLE(), await escrow.PAUSER_ROLE(), await gut.MINTER_ROLE()];
+      for (const [i, c] of [registry, escrow, gut].entries()) {
+        await expect(c.connect(other).grantRole(roles[i]!, other.address)).to.be.revertedWithCustomError(
+          c,
+          "AccessControlUnauthorizedAccount",
+        );
+        await expect(c.connect(other).beginDefaultAdminTransfer(other.address)).to.be.revertedWithCustomError(
+          c,
+          "AccessControlUnauthorizedAccount",
+        );
+        // Even the admin cannot hand out the admin role in one step.
+        await expect(c.connect(admin).grantRole(ethers.ZeroHash, other.address)).to.be.revertedWithCustomError(
+          c,
+          "AccessControlEnforcedDefaultAdminRules",
+        );
+      }
+      // The escrow holds ESCROW_ROLE but cannot grant it on.
+      const escrowSigner = await ethers.getImpersonatedSigner(await escrow.getAddress());
+      await networkHelpers.setBalance(await escrow.getAddress(), UNIT);
+      await expect(
+        registry.connect(escrowSigner).grantRole(await registry.ESCROW_ROLE(), other.address),
+      ).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount");
+      await expect(gut.connect(other).mint(other.address, 1n)).to.be.revertedWithCustomError(
+        gut,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+  });
+
+  describe("tokens", function () {
+    it("a fee-on-transfer token is refused by the escrow and as a registry stake", async function () {
+      const { escrow, registry, provider, customer, admin } = await loadFixture(escrowSystem);
+      const fot = await ethers.deployContract("MockFeeOnTransferERC20");
+      const fotAddress = await fot.getAddress();
+      await escrow.setPaymentToken(fotAddress, true, 500, UNIT);
+      await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, "");
+      await fot.mint(customer.address, 1_000n * UNIT);
+      await fot.connect(customer).approve(await escrow.getAddress(), ethers.MaxUint256);
+      await expect(escrow.connect(customer).openLease(2n, 100n * UNIT))
+        .to.be.revertedWithCustomError(escrow, "TransferMismatch")
+        .withArgs(fotAddress, 100n * UNIT, 99n * UNIT);
+      const staking = await ethers.deployContract("ProviderRegistry", [
+        0n,
+        admin.address,
+        fotAddress,
+        UNIT,
+        600n,
+        DAY,
+        0n,
+      ]);
+      await fot.mint(provider.address, 10n * UNIT);
+      await fot.connect(provider).approve(await staking.getAddress(), ethers.MaxUint256);
+      await expect(staking.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, ""))
+        .to.be.revertedWithCustomError(staking, "StakeNotReceived")
+        .withArgs(UNIT, (UNIT * 99n) / 100n);
+    });
+  });
+});
