@@ -254,6 +254,16 @@ async function advanceTo(timestamp: bigint) {
   if (timestamp > now) await advance(timestamp - now);
 }
 
+/** The registry's node table, as `nodes:list` prints it. */
+async function printNodes(): Promise<void> {
+  const tokens = new Map([[addr.gut, await tokenLabel(addr.gut, ethers.provider)]]);
+  const table = nodeRows(await listNodes(registry), await chainNow(), tokens).map((row) => {
+    row[6] = who(row[6]!);
+    return row;
+  });
+  console.log(`\n${formatTable(NODE_TABLE_HEADER, table).replace(/^/gm, "   ")}`);
+}
+
 // ------------------------------------------------------------------------------------------------
 chapter("Customers reserve and lease");
 const hour = 3_600n;
@@ -270,6 +280,8 @@ say(`Ben leases node ${titanV} (Cleo's 4 × Titan V) with ${gutOf(20n * UNIT)}: 
 await advance(10n * 60n);
 alive.delete(rtx2080);
 say("10 minutes later Cleo's RTX 2080 machine loses power: its heartbeats stop");
+say("the nodes now: one Reserved, three Sharing, two Idle");
+await printNodes();
 await advanceTo(reservationStart);
 const leaseC = await startReservation(h, dan!, reservation);
 say(`Dan starts his reservation in its window: lease ${leaseC} on node ${v100}`);
@@ -287,6 +299,8 @@ say(`lease ${leaseB} was paid ${gutOf(b.withdrawn + b.unwithdrawn)} up to the la
 say(
   `Dan got back ${gutOf((await gut.balanceOf(dan!.address)) - danBefore)}: the unused deposit plus Cleo's slashed stake`,
 );
+say("the nodes now: the silent one Disconnect, the reserved one Sharing");
+await printNodes();
 
 // ------------------------------------------------------------------------------------------------
 chapter("Two epochs of work, withdrawals, fees and buybacks");
@@ -389,12 +403,7 @@ const supply = [
 ];
 console.log(`\n${formatTable(["figure", "value"], supply).replace(/^/gm, "   ")}`);
 
-const tokens = new Map([[addr.gut, await tokenLabel(addr.gut, ethers.provider)]]);
-const table = nodeRows(await listNodes(registry), await chainNow(), tokens).map((row) => {
-  row[6] = who(row[6]!);
-  return row;
-});
-console.log(`\n${formatTable(NODE_TABLE_HEADER, table).replace(/^/gm, "   ")}`);
+await printNodes();
 
 rmSync(work, { recursive: true, force: true });
 console.log(`\ndone in ${elapsed()} (the story itself; Hardhat's start-up comes on top)`);
