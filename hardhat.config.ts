@@ -46,11 +46,18 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
   },
   typechain: { outDir: "types" },
+  // Source verification (hardhat-verify, in the toolbox): `npx hardhat deploy:system --network
+  // sepolia --verify`, or `npx hardhat ignition verify chain-11155111`. The key is read from the
+  // keystore only when a verification runs.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
   networks: {
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      // CI picks a free port for its node and names it here; 8545 is `hardhat node`'s default.
+      url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",

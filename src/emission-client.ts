@@ -133,3 +133,45 @@ export async function connectEmission(task: string, address: string, signer: Sig
   }
   return BuybackEmission__factory.connect(address, signer);
 }
+
+/** What a buyback sent by {@link sendBuyback} did. */
+export interface BuybackResult extends PreparedBuyback {
+  tftOut: bigint;
+  hash: string;
+}
+
+/**
+ * The keeper's buyback: {@link prepareBuyback} (TWAP quote, `minTftOut`), then `buyback` from the
+ * emission's runner, which must hold KEEPER_ROLE. Returns the TFT bought and the transaction.
+ */
+export async function sendBuyback(
+  emission: BuybackEmission,
+  token: string,
+  opts: { amount?: bigint; marginBps?: bigint; deadlineSeconds?: bigint; now: bigint },
+): Promise<BuybackResult> {
+  const b = await prepareBuyback(emission, token, opts);
+  const receipt = await (await emission.buyback(b.token, b.amountIn, b.minTftOut, b.deadline)).wait();
+  if (receipt === null) throw new Error("the buyback was not mined");
+  for (const log of receipt.logs) {
+    const parsed = emission.interface.parseLog(log);
+    if (parsed?.name === "BoughtBack") return { ...b, tftOut: parsed.args.tftOut as bigint, hash: receipt.hash };
+  }
+  throw new Error("the buyback emitted no BoughtBack event");
+}
+
+/**
+ * Claims every final epoch from `from` on where the emission's runner (a provider) has points,
+ * in one call. Returns the epochs and the TFT paid; an empty list (and no transaction) when
+ * there is nothing to claim.
+ */
+export async function claimRewards(
+  emission: BuybackEmission,
+  from = 0n,
+): Promise<{ epochs: bigint[]; amount: bigint; hash?: string }> {
+  const runner = emission.runner as Signer | null;
+  if (runner === null || typeof runner.getAddress !== "function") throw new Error("the emission needs a signer");
+  const { epochs, amount } = await claimableEpochs(emission, await runner.getAddress(), from);
+  if (amount === 0n) return { epochs: [], amount: 0n };
+  const receipt = await (await emission.claim(epochs)).wait();
+  return { epochs, amount, hash: receipt?.hash };
+}

@@ -1,5 +1,7 @@
 export * from "./airdrop/index.js";
 export * from "./csv.js";
+export * from "./deploy-record.js";
+export * from "./deployments.js";
 export * from "./emission.js";
 export * from "./emission-client.js";
 export * from "./emission-crosscheck.js";
@@ -16,4 +18,5 @@ export * from "./permit.js";
 export * from "./registry.js";
 export * from "./rpc/index.js";
 export * from "./snapshot/index.js";
+export * from "./system-parameters.js";
 export * from "./uniswap.js";

@@ -57,6 +57,17 @@ export async function deployUniswapV2(deployer: Signer): Promise<UniswapV2> {
   return { factory, router, weth };
 }
 
+/** Router02 at `router`, with the factory and WETH it was deployed with. */
+export async function connectUniswapV2(router: string, runner: ContractRunner): Promise<UniswapV2> {
+  const r = new Contract(router, uniswapArtifacts.router().abi, runner);
+  const [factory, weth] = [(await r.getFunction("factory")()) as string, (await r.getFunction("WETH")()) as string];
+  return {
+    router: r,
+    factory: new Contract(factory, uniswapArtifacts.factory().abi, runner),
+    weth: new Contract(weth, uniswapArtifacts.weth().abi, runner),
+  };
+}
+
 /** A pair contract with the v2-core ABI. */
 export function pairAt(address: string, runner: ContractRunner): Contract {
   return new Contract(address, uniswapArtifacts.pair().abi, runner);

@@ -20,6 +20,11 @@ export const emissionBuybackTask = task(
   .addOption({ name: "token", description: "The fee token (TFT burns TFT fees with no swap)", defaultValue: "" })
   .addOption({ name: "amount", description: "Amount in token units (default: all of it)", defaultValue: "" })
   .addOption({
+    name: "account",
+    description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)",
+    defaultValue: "",
+  })
+  .addOption({
     name: "marginBps",
     description: "How far inside the contract's slippage limit minTftOut stays",
     type: ArgumentType.BIGINT,
@@ -48,6 +53,11 @@ export const rewardsPendingTask = task("rewards:pending", "Prints a provider's c
 
 export const rewardsClaimTask = task("rewards:claim", "Claims every final epoch with rewards in one call")
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({
+    name: "account",
+    description: "The provider, one of the network's (default: the first)",
+    defaultValue: "",
+  })
   .addOption({ name: "from", description: "First epoch to look at", type: ArgumentType.BIGINT, defaultValue: 0n })
   .setAction(() => import("./actions/rewards-claim.js"))
   .build();

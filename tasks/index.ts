@@ -6,6 +6,7 @@ import {
   airdropVerifyTask,
 } from "./airdrop.js";
 import { benchTask } from "./bench.js";
+import { deploySystemTask } from "./deploy.js";
 import { emissionTasks } from "./emission.js";
 import { fuzzTask, solidityTestCounts } from "./fuzz.js";
 import { leaseTasks } from "./lease.js";
@@ -15,6 +16,7 @@ import { snapshotEvmTask } from "./snapshot.js";
 /** Every task of the project, registered in hardhat.config.ts. */
 export const tasks = [
   benchTask,
+  deploySystemTask,
   fuzzTask,
   solidityTestCounts,
   snapshotEvmTask,

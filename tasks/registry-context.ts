@@ -5,6 +5,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import { InputError } from "../src/errors.js";
 import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
 import { parseAddress, parseInteger } from "../src/parse.js";
+import { addressOption } from "./address-book.js";
 import type { ProviderRegistry } from "../types/index.js";
 
 /** The registry named by `--registry` on the selected network, with the `--from` signer. */
@@ -13,7 +14,8 @@ export async function registryContext(
   args: { registry: string; from?: string },
   source: string,
 ): Promise<{ registry: ProviderRegistry; signer: Signer; address: string; now: () => Promise<bigint> }> {
-  const { ethers } = await hre.network.getOrCreate();
+  const connection = await hre.network.getOrCreate();
+  const { ethers } = connection;
   let signer: Signer;
   if (args.from !== undefined && args.from !== "") {
     signer = await ethers.getSigner(parseAddress(source, "from", args.from));
@@ -22,7 +24,8 @@ export async function registryContext(
     if (first === undefined) throw new InputError(source, undefined, "from", "the network has no accounts configured");
     signer = first;
   }
-  const registry = await connectRegistry(args.registry, signer, source);
+  const address = await addressOption(args.registry, "registry", connection, source, "registry");
+  const registry = await connectRegistry(address, signer, source);
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   return { registry, signer, address: await signer.getAddress(), now };
 }

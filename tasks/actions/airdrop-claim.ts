@@ -2,19 +2,24 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { claimAirdrop } from "../../src/airdrop/claim.js";
 import { InputError } from "../../src/errors.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function airdropClaim(
-  { airdrop, distributor, account }: { airdrop: string; distributor: string; account: string },
+  args: { airdrop: string; distributor: string; account: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
+    const { airdrop, account } = args;
+    let { distributor } = args;
     if (airdrop === "")
       throw new InputError("airdrop:claim", undefined, "--airdrop", "the airdrop directory is required");
+    const connection = await hre.network.create();
+    const { ethers } = connection;
+    distributor = await addressOption(distributor, "distributor", connection, "airdrop:claim", "--distributor");
     if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
       throw new InputError("airdrop:claim", undefined, "--distributor", `"${distributor}" is not an address`);
     }
-    const { ethers } = await hre.network.create();
     const [signer] = await ethers.getSigners();
     const holder = account === "" ? signer!.address : account;
     if (!/^0x[0-9a-fA-F]{40}$/.test(holder))

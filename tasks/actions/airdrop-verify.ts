@@ -2,19 +2,24 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { verifyAirdrop } from "../../src/airdrop/verify.js";
 import { InputError } from "../../src/errors.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function airdropVerify(
-  { airdrop, distributor, samples }: { airdrop: string; distributor: string; samples: number },
+  args: { airdrop: string; distributor: string; samples: number },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
+    const { airdrop, samples } = args as typeof args & { samples: number };
+    let { distributor } = args;
     if (airdrop === "")
       throw new InputError("airdrop:verify", undefined, "--airdrop", "the airdrop directory is required");
+    const connection = await hre.network.create();
+    const { ethers } = connection;
+    distributor = await addressOption(distributor, "distributor", connection, "airdrop:verify", "--distributor");
     if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
       throw new InputError("airdrop:verify", undefined, "--distributor", `"${distributor}" is not an address`);
     }
-    const { ethers } = await hre.network.create();
     const result = await verifyAirdrop(airdrop, distributor, ethers.provider, samples);
     for (const c of result.checks) console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.what}: ${c.detail}`);
     if (!result.ok)

@@ -1,25 +1,39 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { connectEmission, prepareBuyback } from "../../src/emission-client.js";
+import { connectEmission, sendBuyback } from "../../src/emission-client.js";
 import { parseAmount } from "../../src/parse.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { ITFT__factory } from "../../types/index.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
+import { accountOption } from "../signer.js";
 
 export default async function buyback(
-  args: { emission: string; token: string; amount: string; marginBps: bigint; deadlineSeconds: bigint },
+  args: {
+    emission: string;
+    account: string;
+    token: string;
+    amount: string;
+    marginBps: bigint;
+    deadlineSeconds: bigint;
+  },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    const { ethers } = await hre.network.getOrCreate();
-    const [keeper] = await ethers.getSigners();
-    const emission = await connectEmission("emission:buyback", args.emission, keeper!);
+    const connection = await hre.network.getOrCreate();
+    const { ethers } = connection;
+    const keeper = await accountOption(await ethers.getSigners(), args.account, "emission:buyback");
+    const emission = await connectEmission(
+      "emission:buyback",
+      await addressOption(args.emission, "emission", connection, "emission:buyback", "emission"),
+      keeper,
+    );
     if (!ethers.isAddress(args.token)) throw new InputError("emission:buyback", undefined, "token", "not an address");
-    const token = ITFT__factory.connect(args.token, keeper!);
+    const token = ITFT__factory.connect(args.token, keeper);
     const [decimals, symbol] = [Number(await token.decimals()), await token.symbol()];
     const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    const b = await prepareBuyback(emission, args.token, {
+    const b = await sendBuyback(emission, args.token, {
       amount: args.amount === "" ? undefined : parseAmount("emission:buyback", "amount", args.amount, decimals),
       marginBps: args.marginBps,
       deadlineSeconds: args.deadlineSeconds,
@@ -27,8 +41,6 @@ export default async function buyback(
     });
     console.log(`selling ${formatToken(b.amountIn, symbol, decimals)}; TWAP quote ${formatToken(b.twapQuote, "TFT")}`);
     console.log(`minTftOut ${formatToken(b.minTftOut, "TFT")}, deadline ${b.deadline}`);
-    const receipt = await (await emission.buyback(b.token, b.amountIn, b.minTftOut, b.deadline)).wait();
-    const bought = receipt?.logs.map((l) => emission.interface.parseLog(l)).find((l) => l?.name === "BoughtBack");
-    console.log(`bought back ${formatToken((bought?.args.tftOut as bigint) ?? 0n, "TFT")} in ${receipt?.hash}`);
+    console.log(`bought back ${formatToken(b.tftOut, "TFT")} in ${b.hash}`);
   });
 }

@@ -3,13 +3,21 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { phaseName } from "../../src/emission.js";
 import { connectEmission, readEmissionStats } from "../../src/emission-client.js";
 import { formatToken } from "../../src/format.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function stats(args: { emission: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await cli(async () => {
-    const { ethers } = await hre.network.getOrCreate();
+    const connection = await hre.network.getOrCreate();
+    const { ethers } = connection;
     const [signer] = await ethers.getSigners();
-    const s = await readEmissionStats(await connectEmission("emission:stats", args.emission, signer!));
+    const s = await readEmissionStats(
+      await connectEmission(
+        "emission:stats",
+        await addressOption(args.emission, "emission", connection, "emission:stats", "emission"),
+        signer!,
+      ),
+    );
     const t = (x: bigint) => formatToken(x, "TFT");
     const rows: [string, string][] = [
       ["phase", phaseName(s.phase)],

@@ -4,6 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { InputError } from "../../src/errors.js";
 import { connectEscrow, type EscrowHandle } from "../../src/escrow.js";
 import { parseAddress } from "../../src/parse.js";
+import { addressOption } from "../address-book.js";
 
 /** What every lease task works with: the escrow and registry, the signer, and the chain's time. */
 export interface EscrowContext extends EscrowHandle {
@@ -17,9 +18,13 @@ export async function escrowContext(
   args: { escrow: string; account: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<EscrowContext> {
-  if (args.escrow === "") throw new InputError(source, undefined, "escrow", "the LeaseEscrow address is required");
-  const address = parseAddress(source, "escrow", args.escrow);
-  const { ethers } = await hre.network.getOrCreate();
+  const connection = await hre.network.getOrCreate();
+  const { ethers } = connection;
+  const address = parseAddress(
+    source,
+    "escrow",
+    await addressOption(args.escrow, "escrow", connection, source, "escrow"),
+  );
   const signers = await ethers.getSigners();
   let signer: Signer | undefined = signers[0];
   if (args.account !== "") {

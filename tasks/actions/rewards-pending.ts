@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { claimableEpochs, connectEmission } from "../../src/emission-client.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 export default async function pending(
@@ -10,9 +11,14 @@ export default async function pending(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    const { ethers } = await hre.network.getOrCreate();
+    const connection = await hre.network.getOrCreate();
+    const { ethers } = connection;
     const [signer] = await ethers.getSigners();
-    const emission = await connectEmission("rewards:pending", args.emission, signer!);
+    const emission = await connectEmission(
+      "rewards:pending",
+      await addressOption(args.emission, "emission", connection, "rewards:pending", "emission"),
+      signer!,
+    );
     const provider = args.provider === "" ? signer!.address : args.provider;
     if (!ethers.isAddress(provider)) throw new InputError("rewards:pending", undefined, "provider", "not an address");
     const { epochs, amount } = await claimableEpochs(emission, provider, args.from);

@@ -1,0 +1,43 @@
+import type { network } from "hardhat";
+
+import { addressBookOf } from "../src/deploy-record.js";
+import { getContracts, type AddressBook, type GpufogContracts } from "../src/deployments.js";
+import type { AirdropManifest } from "../src/merkle/output.js";
+import { systemParameters } from "../src/system-parameters.js";
+import { SystemLocalModule } from "./modules/System.js";
+
+type Connection = Awaited<ReturnType<typeof network.create>>;
+
+/**
+ * Deploys the `System` module (its local variant, with Uniswap V2) through Ignition on an
+ * in-process network connection, with the parameters of `deploy/parameters/hardhat.json` and the
+ * given airdrop, and returns the typed contracts and the address book it would have.
+ */
+export async function deployLocalSystem(
+  connection: Connection,
+  airdrop: Pick<AirdropManifest, "root" | "total" | "topNodes" | "legacy">,
+  file = "deploy/parameters/hardhat.json",
+): Promise<{ contracts: GpufogContracts; book: AddressBook }> {
+  const { ethers, ignition } = connection;
+  const [deployer] = await ethers.getSigners();
+  const latest = (await ethers.provider.getBlock("latest"))!;
+  const parameters = systemParameters({
+    file,
+    deployer: deployer!.address,
+    local: true,
+    now: BigInt(latest.timestamp),
+    airdrop,
+  });
+  const deployed = await ignition.deploy(SystemLocalModule, { parameters: parameters as never });
+  const contracts = Object.fromEntries(
+    await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),
+  );
+  const book = await addressBookOf({
+    provider: ethers.provider,
+    network: connection.networkName,
+    deploymentId: "in-process",
+    contracts,
+    block: latest.number + 1,
+  });
+  return { contracts: getContracts(deployer!, book.chainId, { book }), book };
+}

@@ -1,0 +1,102 @@
+// An example dApp built on the package's public exports only: `gpufog` (the library),
+// `gpufog/deployments` (the address book and typed contracts), `gpufog/types` (the typechain
+// bindings) and `gpufog/abi` (plain ABIs). It lists the market's nodes, claims a holder's token-swap
+// airdrop and opens a lease on the cheapest idle node.
+//
+//   npm run build
+//   node scripts/examples/dapp.ts <rpc-url> <airdrop-dir> [account-index]
+//
+// The account is one the node manages (`hardhat node`); a browser dApp would take the wallet's
+// signer instead. The address book is `deployments/<chainId>.json` (or $GPUFOG_DEPLOYMENTS).
+import { fileURLToPath } from "node:url";
+
+import { Contract, JsonRpcProvider, type Signer } from "ethers";
+
+import {
+  claimAirdrop,
+  formatTable,
+  formatToken,
+  leaseReport,
+  listNodes,
+  NODE_TABLE_HEADER,
+  nodeRows,
+  openLease,
+  tokenLabel,
+} from "gpufog";
+import { ProviderRegistry as registryAbi } from "gpufog/abi";
+import { connectDeployment, type GetContractsOptions } from "gpufog/deployments";
+import type { LeaseEscrow, ProviderRegistry } from "gpufog/types";
+
+export interface DappOptions extends GetContractsOptions {
+  /** The user's wallet: the airdrop holder, and the customer of the lease. */
+  signer: Signer;
+  /** The airdrop directory `airdrop:build` wrote (manifest and proof shards). */
+  airdropDir: string;
+  /** The lease deposit, in GUT wei (default 5 GUT). */
+  deposit?: bigint;
+  log?: (line: string) => void;
+}
+
+export interface DappResult {
+  nodes: number;
+  registeredSinceDeployment: number;
+  claimed: bigint;
+  leaseId: bigint;
+  nodeId: bigint;
+}
+
+export async function runDapp(options: DappOptions): Promise<DappResult> {
+  const { signer, airdropDir, log = console.log } = options;
+  const provider = signer.provider;
+  if (provider === null) throw new Error("the signer has no provider");
+  const me = await signer.getAddress();
+  const { gut, registry, escrow, distributor, book } = await connectDeployment(signer, options);
+  log(`gpufog on chain ${book.chainId} (${book.network}), deployed from block ${book.block}`);
+
+  // 1. The nodes, as the typed registry lists them.
+  const nodes = await listNodes(registry);
+  const gutAddress = await gut.getAddress();
+  const tokens = new Map([[gutAddress, await tokenLabel(gutAddress, provider)]]);
+  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  log(formatTable(NODE_TABLE_HEADER, nodeRows(nodes, now, tokens)));
+
+  // The plain ABI suits code without the bindings: here, the registrations since the deployment.
+  const plain = new Contract(await registry.getAddress(), registryAbi as never, provider);
+  const registered = await plain.queryFilter(plain.filters.NodeRegistered!(), book.block);
+  log(`${registered.length} NodeRegistered events since block ${book.block}`);
+
+  // 2. The token swap: every unclaimed leaf of this account, from the proof shards.
+  const before = await gut.balanceOf(me);
+  for (const outcome of await claimAirdrop(airdropDir, await distributor.getAddress(), me, signer)) {
+    log(`airdrop index ${outcome.claim.index}: ${formatToken(BigInt(outcome.claim.amount), "GUT")} ${outcome.status}`);
+  }
+  const claimed = (await gut.balanceOf(me)) - before;
+
+  // 3. A lease on the cheapest idle node, paid from the claim.
+  const idle = nodes
+    .filter((n) => n.status === "Idle" && n.paymentToken === gutAddress)
+    .sort((a, b) => (a.pricePerTuHour * a.milliTu < b.pricePerTuHour * b.milliTu ? -1 : 1));
+  const node = idle[0];
+  if (node === undefined) throw new Error("no idle node to lease");
+  const deposit = options.deposit ?? 5n * 10n ** 18n;
+  const handle: { escrow: LeaseEscrow; registry: ProviderRegistry } = { escrow, registry };
+  const leaseId = await openLease(handle, signer, node.id, deposit);
+  const report = await leaseReport(handle, leaseId);
+  log(
+    `lease ${leaseId} on node ${node.id} (${node.gpuCount} × ${node.model}): ${formatToken(report.deposit, "GUT")} ` +
+      `deposited, runs out at ${report.runsOutAt}`,
+  );
+  return { nodes: nodes.length, registeredSinceDeployment: registered.length, claimed, leaseId, nodeId: node.id };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [url, airdropDir, index = "0"] = process.argv.slice(2);
+  if (url === undefined || airdropDir === undefined) {
+    console.error("usage: node scripts/examples/dapp.ts <rpc-url> <airdrop-dir> [account-index]");
+    process.exit(2);
+  }
+  const provider = new JsonRpcProvider(url);
+  const signer = await provider.getSigner(Number(index));
+  await runDapp({ signer, airdropDir });
+  provider.destroy();
+}

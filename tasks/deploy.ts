@@ -1,0 +1,29 @@
+import { task } from "hardhat/config";
+
+export const deploySystemTask = task(
+  "deploy:system",
+  "Deploys and wires the whole market with Ignition, then writes deployments/<chainId>.json",
+)
+  .addOption({
+    name: "parameters",
+    description: "The module parameters (default: deploy/parameters/<network>.json)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "airdrop",
+    description: "The airdrop directory from airdrop:build: the distributor's root, total and top nodes",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "deploymentId",
+    description: "Ignition's deployment id, the journal's name: re-run with it to resume (default: chain-<id>)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "out",
+    description: "The directory of address books (default: deployments/)",
+    defaultValue: "",
+  })
+  .addFlag({ name: "verify", description: "Verify the contracts on the block explorer afterwards (hardhat-verify)" })
+  .setAction(() => import("./actions/deploy-system.js"))
+  .build();

@@ -1,0 +1,320 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import type { BaseContract } from "ethers";
+
+import { deployLocalSystem } from "../deploy/local.js";
+import {
+  abiHash,
+  getContracts,
+  loadAddressBook,
+  parseAddressBook,
+  writeAddressBook,
+  type AddressBook,
+} from "../src/deployments.js";
+import { InputError } from "../src/errors.js";
+import { buildTree, LeafKind } from "../src/merkle/tree.js";
+import { systemParameters } from "../src/system-parameters.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { loadFixture } = networkHelpers;
+
+const UNIT = 10n ** 18n;
+const PREMINE = 50_100_000n * UNIT;
+const RESERVE = 350_000_000n * UNIT;
+
+async function deployedSystem() {
+  const [deployer, admin, keeper, alice, bob] = await ethers.getSigners();
+  const tree = await buildTree([
+    { kind: LeafKind.Evm, holder: alice!.address, amount: 1_000n * UNIT },
+    { kind: LeafKind.Evm, holder: bob!.address, amount: 2_500n * UNIT },
+  ]);
+  const { contracts, book } = await deployLocalSystem(connection, {
+    root: tree.root,
+    total: tree.total.toString(),
+    topNodes: tree.topNodes,
+  });
+  return { ...contracts, book, tree, deployer: deployer!, admin: admin!, keeper: keeper!, alice: alice!, bob: bob! };
+}
+
+type System = Awaited<ReturnType<typeof deployedSystem>>;
+
+/** Every `bytes32 X_ROLE()` view of a contract, and DEFAULT_ADMIN_ROLE, by name. */
+async function rolesOf(contract: BaseContract): Promise<Map<string, string>> {
+  const roles = new Map<string, string>();
+  for (const fragment of contract.interface.fragments) {
+    if (fragment.type !== "function") continue;
+    const name = (fragment as unknown as { name: string; inputs: unknown[] }).name;
+    if (!name.endsWith("_ROLE") || (fragment as unknown as { inputs: unknown[] }).inputs.length > 0) continue;
+    roles.set(name, (await contract.getFunction(name)()) as string);
+  }
+  return roles;
+}
+
+/** Who among the accounts and contracts of the system holds each role of each contract. */
+async function roleTable(s: System): Promise<Record<string, Record<string, string[]>>> {
+  const signers = await ethers.getSigners();
+  const candidates = new Map<string, string>([
+    [s.deployer.address, "deployer"],
+    [s.admin.address, "admin"],
+    [s.keeper.address, "keeper"],
+  ]);
+  for (const [i, signer] of signers.entries())
+    if (!candidates.has(signer.address)) candidates.set(signer.address, `#${i}`);
+  for (const name of ["gut", "tft", "registry", "escrow", "emission", "distributor"] as const) {
+    candidates.set(await s[name].getAddress(), name);
+  }
+  const table: Record<string, Record<string, string[]>> = {};
+  for (const name of ["gut", "registry", "escrow", "emission", "distributor"] as const) {
+    const contract = s[name];
+    table[name] = {};
+    for (const [role, id] of await rolesOf(contract)) {
+      const holders: string[] = [];
+      for (const [address, label] of candidates) {
+        if ((await contract.getFunction("hasRole")(id, address)) as boolean) holders.push(label);
+      }
+      table[name][role] = holders;
+    }
+  }
+  return table;
+}
+
+describe("System", function () {
+  describe("deployment", function () {
+    it("wires the registry and the emission to the escrow, fees to the emission", async function () {
+      const s = await loadFixture(deployedSystem);
+      expect(await s.escrow.feeCollector()).to.equal(await s.emission.getAddress());
+      expect(await s.escrow.registry()).to.equal(await s.registry.getAddress());
+      expect(await s.registry.gut()).to.equal(await s.gut.getAddress());
+      expect(await s.emission.tft()).to.equal(await s.tft.getAddress());
+      expect((await s.escrow.paymentToken(await s.gut.getAddress())).allowed).to.equal(true);
+      expect(await s.emission.router()).to.equal(s.book.uniswap.router);
+    });
+
+    it("funds the emission's reserve from TFT's reserve holder", async function () {
+      const s = await loadFixture(deployedSystem);
+      expect(await s.emission.reserveLeft()).to.equal(RESERVE);
+      expect(await s.tft.balanceOf(await s.emission.getAddress())).to.equal(RESERVE);
+      expect(await s.tft.balanceOf(s.deployer.address)).to.equal(650_000_000n * UNIT);
+      expect(await s.emission.phase()).to.equal(1n);
+    });
+
+    it("mints exactly the tree's total to the distributor and activates it", async function () {
+      const s = await loadFixture(deployedSystem);
+      const distributor = await s.distributor.getAddress();
+      expect(await s.distributor.merkleRoot()).to.equal(s.tree.root);
+      expect(await s.distributor.total()).to.equal(s.tree.total);
+      expect(await s.gut.balanceOf(distributor)).to.equal(s.tree.total);
+      expect(await s.gut.totalMinted()).to.equal(PREMINE + s.tree.total);
+      expect(await s.gut.totalSupply()).to.equal(PREMINE + s.tree.total);
+      expect(await s.distributor.activated()).to.equal(true);
+    });
+
+    it("leaves the deployer no role but DEFAULT_ADMIN_ROLE, pending its transfer to admin", async function () {
+      const s = await loadFixture(deployedSystem);
+      expect(await roleTable(s)).to.deep.equal({
+        gut: { DEFAULT_ADMIN_ROLE: ["deployer"], MINTER_ROLE: [] },
+        registry: {
+          DEFAULT_ADMIN_ROLE: ["deployer"],
+          ESCROW_ROLE: ["escrow"],
+          CATALOG_ROLE: ["admin"],
+          AUDITOR_ROLE: ["admin"],
+        },
+        escrow: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["admin"] },
+        emission: { DEFAULT_ADMIN_ROLE: ["deployer"], KEEPER_ROLE: ["keeper"], ESCROW_ROLE: ["escrow"] },
+        distributor: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["admin"] },
+      });
+      for (const name of ["gut", "registry", "escrow", "emission", "distributor"] as const) {
+        const [pending] = await s[name].pendingDefaultAdmin();
+        expect(pending, name).to.equal(s.admin.address);
+      }
+    });
+
+    it("hands every contract to admin once admin accepts, and the deployer holds nothing", async function () {
+      const s = await loadFixture(deployedSystem);
+      await networkHelpers.time.increase(1);
+      for (const name of ["gut", "registry", "escrow", "emission", "distributor"] as const) {
+        await s[name].connect(s.admin).acceptDefaultAdminTransfer();
+        expect(await s[name].defaultAdmin(), name).to.equal(s.admin.address);
+      }
+      const table = await roleTable(s);
+      for (const [contract, roles] of Object.entries(table)) {
+        for (const [role, holders] of Object.entries(roles)) {
+          expect(holders, `${contract}.${role}`).to.not.include("deployer");
+        }
+        expect(roles.DEFAULT_ADMIN_ROLE, contract).to.deep.equal(["admin"]);
+      }
+    });
+
+    it("lets holders claim the airdrop it funded", async function () {
+      const s = await loadFixture(deployedSystem);
+      await s.distributor.claim(1, s.bob.address, 2_500n * UNIT, s.tree.shortProof(1));
+      expect(await s.gut.balanceOf(s.bob.address)).to.equal(2_500n * UNIT);
+    });
+  });
+
+  describe("systemParameters", function () {
+    const dir = mkdtempSync(path.join(tmpdir(), "gpufog-params-"));
+    const deployer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    const admin = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const keeper = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+    const airdrop = { root: `0x${"11".repeat(32)}`, total: "1000", topNodes: [] };
+    const write = (content: unknown) => {
+      const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
+      writeFileSync(file, JSON.stringify(content));
+      return file;
+    };
+    const attempt =
+      (content: unknown, local = true) =>
+      () =>
+        systemParameters({ file: write(content), deployer, local, now: 1_000n, airdrop });
+
+    it("fills the airdrop and, on a local chain, a claim window from now", function () {
+      const params = attempt({ GUT: { adminDelay: "0n" }, System: { admin, keeper } })();
+      expect(params.GUT).to.deep.equal({ adminDelay: 0n });
+      expect(params.TokenSwap).to.deep.include({ merkleRoot: airdrop.root, total: 1000n, start: 1_000n });
+      expect(params.TokenSwap!.deadline).to.equal(1_000n + 180n * 86_400n);
+    });
+
+    it("reads the network files of the repository", function () {
+      for (const network of ["hardhat", "localhost"]) {
+        const params = systemParameters({
+          file: `deploy/parameters/${network}.json`,
+          deployer,
+          local: true,
+          now: 1n,
+          airdrop,
+        });
+        expect(params.System).to.deep.equal({ admin, keeper });
+      }
+    });
+
+    it("refuses a contract module's own admin", function () {
+      expect(attempt({ GUT: { admin }, System: { admin, keeper } })).to.throw(InputError, 'field "GUT.admin"');
+    });
+
+    it("refuses a missing admin or keeper, or the deployer as either", function () {
+      expect(attempt({ System: { keeper } })).to.throw(InputError, 'field "System.admin": is required');
+      expect(attempt({ System: { admin: deployer, keeper } })).to.throw(
+        InputError,
+        "must not be the deploying account",
+      );
+      expect(attempt({ System: { admin, keeper: "0x12" } })).to.throw(
+        InputError,
+        '"System.keeper": 0x12 is not an address',
+      );
+    });
+
+    it("requires every address and the window on a public network", function () {
+      expect(attempt({ System: { admin, keeper } }, false)).to.throw(InputError, '"GUT.treasury": is required');
+      const sepolia = () =>
+        systemParameters({ file: "deploy/parameters/sepolia.json", deployer, local: false, now: 1n, airdrop });
+      expect(sepolia).to.throw(InputError, "is not an address");
+    });
+
+    it("refuses a root both in the file and in the airdrop, and an empty window", function () {
+      expect(attempt({ System: { admin, keeper }, TokenSwap: { merkleRoot: airdrop.root } })).to.throw(
+        InputError,
+        "set both here and by the airdrop manifest",
+      );
+      expect(attempt({ System: { admin, keeper }, TokenSwap: { start: "100n", deadline: "100n" } })).to.throw(
+        InputError,
+        "must be after start",
+      );
+    });
+
+    it("refuses a file that is not JSON", function () {
+      const file = path.join(dir, "broken.json");
+      writeFileSync(file, "{ nope");
+      expect(() => systemParameters({ file, deployer, local: true, now: 1n, airdrop })).to.throw(
+        InputError,
+        "cannot be read as JSON",
+      );
+    });
+  });
+
+  describe("address book", function () {
+    const dir = mkdtempSync(path.join(tmpdir(), "gpufog-book-"));
+
+    it("round-trips through deployments/<chainId>.json and gives typed contracts", async function () {
+      const s = await loadFixture(deployedSystem);
+      writeAddressBook(s.book, dir);
+      const book = loadAddressBook(31337, dir);
+      expect(book).to.deep.equal(s.book);
+      expect(book.abiHash).to.equal(abiHash());
+      const contracts = getContracts(ethers.provider, 31337, { dir });
+      expect(await contracts.registry.getAddress()).to.equal(await s.registry.getAddress());
+      expect(await contracts.gut.symbol()).to.equal("GUT");
+      expect(await contracts.distributor.total()).to.equal(s.tree.total);
+    });
+
+    it("says which book is missing", function () {
+      expect(() => loadAddressBook(11155111, dir)).to.throw(InputError, "no address book for chain 11155111");
+    });
+
+    describe("refuses a malformed book", function () {
+      const good = (): AddressBook => ({
+        format: "gpufog-deployments-v1",
+        chainId: 5,
+        network: "test",
+        deploymentId: "chain-5",
+        block: 7,
+        abiHash: abiHash(),
+        contracts: {
+          gut: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+          tft: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+          registry: "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+          escrow: "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+          emission: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+          distributor: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        },
+        uniswap: {
+          router: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+          factory: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+        },
+      });
+      const parse = (book: unknown, chainId?: number) => () =>
+        parseAddressBook(JSON.stringify(book), "5.json", chainId);
+
+      it("accepts a good one", function () {
+        expect(parse(good(), 5)()).to.deep.equal(good());
+      });
+
+      it("not JSON", function () {
+        expect(() => parseAddressBook("{", "5.json")).to.throw(InputError, "5.json: is not JSON");
+      });
+
+      it("another format", function () {
+        expect(parse({ ...good(), format: "v0" })).to.throw(InputError, 'field "format"');
+      });
+
+      it("a missing or bad address", function () {
+        const book = good() as unknown as { contracts: Record<string, unknown> };
+        delete book.contracts.escrow;
+        expect(parse(book)).to.throw(InputError, 'field "contracts.escrow": is missing');
+        book.contracts.escrow = "0x1234";
+        expect(parse(book)).to.throw(InputError, 'field "contracts.escrow": "0x1234" is not an address');
+      });
+
+      it("another chain than the file's", function () {
+        expect(parse(good(), 6)).to.throw(InputError, 'field "chainId": is 5');
+      });
+
+      it("a bad block or ABI hash", function () {
+        expect(parse({ ...good(), block: -1 })).to.throw(InputError, 'field "block"');
+        expect(parse({ ...good(), abiHash: "0x12" })).to.throw(InputError, 'field "abiHash"');
+      });
+
+      it("a book deployed with other ABIs than the bindings", function () {
+        const book = { ...good(), abiHash: `0x${"ab".repeat(32)}` };
+        expect(() => getContracts(ethers.provider, 5, { book })).to.throw(InputError, "is not the ABI hash");
+        expect(() => getContracts(ethers.provider, 5, { book, allowAbiMismatch: true })).to.not.throw();
+      });
+    });
+  });
+});
