@@ -6,6 +6,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { dataSlice, getAddress, id, JsonRpcProvider, ZeroAddress } from "ethers";
 
+import { loadAddressBook } from "../src/deployments.js";
+import { writeAirdrop } from "../src/merkle/output.js";
+import { buildTree, LeafKind } from "../src/merkle/tree.js";
 import { HttpTransport } from "../src/rpc/http.js";
 import { snapshotEvm } from "../src/snapshot/evm.js";
 import { MockTransferLog__factory } from "../types/index.js";
@@ -159,5 +162,137 @@ describe("Fault injection: snapshot:evm through a faulty endpoint", function () 
     } finally {
       await stopChild(first.child);
     }
+  });
+});
+
+interface JournalMessage {
+  type: string;
+  futureId?: string;
+  result?: { address?: string };
+  transaction?: { hash?: string };
+}
+
+/** Ignition's journal; the last line of a killed writer may be cut short and is left out. */
+function journal(dir: string): JournalMessage[] {
+  const file = path.join(dir, "journal.jsonl");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JournalMessage];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function deployedBy(messages: JournalMessage[]): Map<string, string> {
+  return new Map(
+    messages
+      .filter((m) => m.type === "DEPLOYMENT_EXECUTION_STATE_COMPLETE")
+      .map((m) => [m.futureId!, m.result!.address!] as const),
+  );
+}
+
+/**
+ * `deploy:system` (the Ignition System module) against a `hardhat node` behind the fault proxy:
+ * rate limits (HTTP 429, which Hardhat's HTTP provider retries) and random delays on every
+ * request, and a SIGKILL in the middle. The node is reached directly only to hold a transaction
+ * pending, so that the kill lands after Ignition journaled it: a kill between sending and
+ * journaling is the one case Ignition cannot resume by itself (`ignition track-tx`, see README).
+ */
+describe("Fault injection: deploy:system through a faulty endpoint", function () {
+  this.timeout(600_000);
+
+  let node: HardhatNode | undefined;
+  let proxy: FaultProxy | undefined;
+  const work = mkdtempSync(path.join(tmpdir(), "gpufog-deploy-faults-"));
+  const deploymentId = `fault-test-${process.pid}`;
+  const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
+
+  before(async function () {
+    node = await startHardhatNode(await freePort(), ROOT);
+    proxy = await startFaultProxy(node.url, {
+      drop: 0,
+      rateLimit: 0.1,
+      http429Share: 1,
+      maxLogsSpan: 1_000_000,
+      maxDelayMs: 40,
+      seed: 3,
+    });
+  });
+
+  after(async function () {
+    await proxy?.close();
+    await node?.stop();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(deploymentDir, { recursive: true, force: true });
+  });
+
+  it("resumes after being killed mid-way, with the same addresses and nothing deployed twice", async function () {
+    const tree = await buildTree([
+      { kind: LeafKind.Evm, holder: "0x90F79bf6EB2c4f870365E785982E1f101E93b906", amount: 10n ** 21n },
+      { kind: LeafKind.Evm, holder: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", amount: 10n ** 20n },
+    ]);
+    writeAirdrop(tree, path.join(work, "airdrop"));
+    const args = [
+      "deploy:system",
+      "--network",
+      "localhost",
+      "--airdrop",
+      path.join(work, "airdrop"),
+      "--deployment-id",
+      deploymentId,
+      "--out",
+      work,
+    ];
+    const env = { LOCALHOST_RPC_URL: proxy!.url };
+    const direct = new JsonRpcProvider(node!.url, 31337, { staticNetwork: true });
+    const first = runHardhat(args, ROOT, 300_000, env);
+    let killedAfter: Map<string, string>;
+    try {
+      const deadline = Date.now() + 240_000;
+      for (let paused = false; first.child.exitCode === null && Date.now() < deadline;) {
+        const messages = journal(deploymentDir);
+        if (!paused && deployedBy(messages).size >= 3) {
+          await direct.send("evm_setAutomine", [false]);
+          paused = true;
+        }
+        const last = messages.at(-1);
+        if (paused && last?.type === "TRANSACTION_SEND") {
+          const pending = (await direct.send("eth_getTransactionReceipt", [last.transaction!.hash])) === null;
+          await delay(1_000);
+          if (pending && journal(deploymentDir).length === messages.length) {
+            first.child.kill("SIGKILL");
+            break;
+          }
+        }
+        await delay(20);
+      }
+      const killed = await first.done;
+      expect(killed.signal, `the first run was not interrupted:\n${killed.output}`).to.equal("SIGKILL");
+      killedAfter = deployedBy(journal(deploymentDir));
+      expect(killedAfter.size).to.be.within(3, 8);
+      expect(existsSync(path.join(work, "31337.json")), "no address book after a kill").to.equal(false);
+    } finally {
+      await stopChild(first.child);
+      await direct.send("evm_setAutomine", [true]);
+      await direct.send("evm_mine", []);
+    }
+
+    const second = await runHardhat(args, ROOT, 300_000, env).done;
+    expect(second.code, second.output).to.equal(0);
+    const messages = journal(deploymentDir);
+    const all = deployedBy(messages);
+    expect(all.size).to.equal(9);
+    for (const [future, address] of killedAfter) expect(all.get(future), future).to.equal(address);
+    const started = messages.filter((m) => m.type.endsWith("_EXECUTION_STATE_INITIALIZE")).map((m) => m.futureId);
+    expect(new Set(started).size, "a future started twice").to.equal(started.length);
+    const book = loadAddressBook(31337, work);
+    expect(book.contracts.gut).to.equal(all.get("GUT#GUT"));
+    expect(proxy!.injected.http429, JSON.stringify(proxy!.injected)).to.be.greaterThan(0);
+    direct.destroy();
   });
 });

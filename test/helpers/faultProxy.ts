@@ -15,8 +15,10 @@ export const HARDHAT_CLI = path.join(path.dirname(require.resolve("hardhat/packa
 export interface ProxyFaults {
   /** Share of requests whose connection is destroyed without an answer. */
   drop: number;
-  /** Share of requests refused as rate-limited: half HTTP 429, half JSON-RPC -32005. */
+  /** Share of requests refused as rate-limited: HTTP 429 or JSON-RPC -32005. */
   rateLimit: number;
+  /** Of those, the share answered HTTP 429 (default 0.5; the rest are JSON-RPC -32005). */
+  http429Share?: number;
   /** `eth_getLogs` over more blocks than this is answered "block range is too wide". */
   maxLogsSpan: number;
   /** Every forwarded request waits a random 0..maxDelayMs first. */
@@ -53,7 +55,7 @@ export async function startFaultProxy(target: string, faults: ProxyFaults): Prom
       return;
     }
     if (r < faults.drop + faults.rateLimit) {
-      if (pick < 0.5) {
+      if (pick < (faults.http429Share ?? 0.5)) {
         injected.http429++;
         res.writeHead(429, { "content-type": "text/plain", "retry-after": "0" }).end("Too Many Requests");
       } else {
@@ -158,11 +160,12 @@ export function runHardhat(
   args: string[],
   cwd: string,
   timeoutMs = 180_000,
+  env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<ChildRun> } {
   const child = spawn(process.execPath, [HARDHAT_CLI, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", FORCE_COLOR: "0" },
+    env: { ...process.env, ...env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", FORCE_COLOR: "0" },
   });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
