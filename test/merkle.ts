@@ -17,6 +17,7 @@ import {
   findClaims,
   LEAF_ENCODING,
   LeafKind,
+  MAX_HOLDERS,
   processProof,
   readManifest,
   shardOf,
@@ -120,6 +121,12 @@ describe("merkle", function () {
       let empty: unknown;
       await buildTree([]).catch((e: unknown) => (empty = e));
       expect((empty as Error).message).to.equal("an airdrop tree needs at least one holder");
+      let tooMany: unknown;
+      const huge = { length: MAX_HOLDERS + 1 } as unknown as LeafEntry[];
+      await buildTree(huge).catch((e: unknown) => (tooMany = e));
+      expect((tooMany as Error).message).to.equal(
+        `${MAX_HOLDERS + 1} holders is more than this builder supports (${MAX_HOLDERS})`,
+      );
     });
   });
 

@@ -4,6 +4,7 @@ export {
   buildTree,
   LEAF_ENCODING,
   LeafKind,
+  MAX_HOLDERS,
   processProof,
   type BuildOptions,
   type BuildProgress,

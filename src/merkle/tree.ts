@@ -1,5 +1,6 @@
-import { createKeccakEngine, type KeccakEngine } from "./keccak.js";
+import { createKeccakEngine, LEAF_RECORD, STATE_BYTES, type KeccakEngine } from "./keccak.js";
 import { HashPool, type HashJob } from "./pool.js";
+import { sharedMemory } from "./wasm.js";
 
 /** The leaf types, in the order `abi.encode` takes them: `(index, kind, holder, amount)`. */
 export const LEAF_ENCODING = ["uint256", "uint8", "address", "uint256"] as const;
@@ -157,71 +158,71 @@ function hashPair(engine: KeccakEngine, nodes: Buffer, a: number, b: number, out
   input.copy(out, offset, 0, 32);
 }
 
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let c = 0; c < 16; c++) {
-  NIBBLE["0123456789abcdef".charCodeAt(c)] = c;
-  NIBBLE["0123456789ABCDEF".charCodeAt(c)] = c;
-}
-
-/** Parses `2 × bytes` hex characters of `hex` from `at` into `out[offset..]`; false on a non-hex character. */
-function hexInto(hex: string, at: number, out: Uint8Array, offset: number, bytes: number): boolean {
-  for (let k = 0; k < bytes; k++) {
-    const hi = NIBBLE[hex.charCodeAt(at + 2 * k)] ?? -1;
-    const lo = NIBBLE[hex.charCodeAt(at + 2 * k + 1)] ?? -1;
-    if ((hi | lo) < 0) return false;
-    out[offset + k] = (hi << 4) | lo;
-  }
-  return true;
-}
-
-/** Packs entry `index` into its 64-byte record: amount (32 bytes, big-endian), holder, kind. */
-function packEntry(entry: LeafEntry, index: number, packed: Uint8Array): void {
-  const record = index * 64;
+/**
+ * Packs entry `index` into its leaf record (`LEAF_RECORD`) in `packed`, which starts zeroed;
+ * `view` is a DataView of the same bytes.
+ */
+function packEntry(entry: LeafEntry, index: number, packed: Buffer, view: DataView): void {
+  const record = index * LEAF_RECORD.size;
   if (entry.kind !== LeafKind.Evm && entry.kind !== LeafKind.Legacy) {
     throw new RangeError(`entry ${index}: kind ${String(entry.kind)} is neither 0 (EVM) nor 1 (legacy)`);
   }
-  packed[record + 52] = entry.kind;
+  packed[record + LEAF_RECORD.kind] = entry.kind;
   const holder = entry.holder;
-  if (holder.length !== 42 || holder[0] !== "0" || holder[1] !== "x" || !hexInto(holder, 2, packed, record + 32, 20)) {
+  // Hex decoding stops at the first character that is not hex, so 20 bytes means all 40 were.
+  if (
+    holder.length !== 42 ||
+    !holder.startsWith("0x") ||
+    packed.write(holder.slice(2), record + LEAF_RECORD.holder, 20, "hex") !== 20
+  ) {
     throw new RangeError(`entry ${index}: holder ${holder} is not a 20-byte address`);
   }
   if (entry.amount <= 0n || entry.amount > MAX_UINT256) {
     throw new RangeError(`entry ${index}: amount ${entry.amount} is not in 1..2^256-1`);
   }
-  const amount = entry.amount.toString(16);
-  const odd = amount.length & 1;
-  const bytes = (amount.length + odd) >> 1;
-  if (odd) packed[record + 32 - bytes] = NIBBLE[amount.charCodeAt(0)]!;
-  hexInto(amount, odd, packed, record + 32 - bytes + odd, bytes - odd);
+  for (let v = entry.amount, at = record + LEAF_RECORD.amount + 24; v > 0n; v >>= 64n, at -= 8) {
+    view.setBigUint64(at, BigInt.asUintN(64, v));
+  }
 }
 
+/** Buckets of more leaves than this (ground hash prefixes, not chance) are sorted in n log n. */
+const INSERTION_LIMIT = 32;
+
 /**
- * Leaf order: ascending by hash, as StandardMerkleTree sorts them. Each key is a double holding
- * the top bits of the hash above the entry's index (53 bits in all, exact), so one native
- * typed-array sort does the work; hashes that share those top bits are then ordered in full.
+ * Leaf order: ascending by hash, as StandardMerkleTree sorts them. One counting pass buckets the
+ * leaves by their top bits, as many bits as it takes for about one leaf a bucket; each bucket is
+ * then ordered by the first 32-bit word, and in full where that ties.
  */
-function sortLeaves(leaves: Buffer, count: number): Uint32Array {
-  const indexBits = Math.max(1, Math.ceil(Math.log2(count)));
-  const prefixBits = 53 - indexBits;
-  const scale = 2 ** indexBits;
-  const keys = new Float64Array(count);
+export function sortLeaves(leaves: Buffer, count: number): Uint32Array {
+  const bits = Math.min(24, Math.max(1, Math.ceil(Math.log2(count))));
+  const shift = 32 - bits;
+  const top = new Uint32Array(count);
+  const next = new Uint32Array((1 << bits) + 1);
   for (let i = 0; i < count; i++) {
-    const top = leaves.readUInt32BE(i * 32) * 2 ** 21 + (leaves.readUInt32BE(i * 32 + 4) >>> 11);
-    keys[i] = Math.floor(top / 2 ** (53 - prefixBits)) * scale + i;
+    const word = leaves.readUInt32BE(i * 32);
+    top[i] = word;
+    next[(word >>> shift) + 1]!++;
   }
-  keys.sort();
+  for (let b = 1; b < next.length; b++) next[b]! += next[b - 1]!;
   const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = keys[i]! % scale;
-  for (let i = 0; i < count - 1;) {
-    let end = i + 1;
-    while (end < count && Math.floor(keys[end]! / scale) === Math.floor(keys[i]! / scale)) end++;
-    if (end - i > 1) {
-      const run = Array.from(order.subarray(i, end)).sort((a, b) =>
-        leaves.compare(leaves, b * 32, b * 32 + 32, a * 32, a * 32 + 32),
-      );
-      order.set(run, i);
+  for (let i = 0; i < count; i++) order[next[top[i]! >>> shift]!++] = i;
+  const before = (x: number, y: number) =>
+    top[x] !== top[y] ? top[x]! < top[y]! : leaves.compare(leaves, y * 32, y * 32 + 32, x * 32, x * 32 + 32) < 0;
+  // After the scatter, next[b] is where bucket b ends.
+  for (let b = 0, from = 0; b < 1 << bits; from = next[b++]!) {
+    const to = next[b]!;
+    if (to - from <= 1) continue;
+    if (to - from > INSERTION_LIMIT) {
+      const bucket = Array.from(order.subarray(from, to)).sort((x, y) => (before(x, y) ? -1 : before(y, x) ? 1 : 0));
+      order.set(bucket, from);
+      continue;
     }
-    i = end;
+    for (let i = from + 1; i < to; i++) {
+      const leaf = order[i]!;
+      let j = i;
+      for (; j > from && before(leaf, order[j - 1]!); j--) order[j] = order[j - 1]!;
+      order[j] = leaf;
+    }
   }
   return order;
 }
@@ -237,26 +238,40 @@ export interface BuildOptions {
 const JOB_SIZE = 1 << 13;
 
 /**
+ * The builder works in one 32-bit WebAssembly memory (4 GiB at most), 160 bytes per holder (its
+ * leaf record, its leaf and two tree nodes): 2.5 GiB at this many holders.
+ */
+export const MAX_HOLDERS = 2 ** 24;
+
+/**
  * Builds the tree of `entries`, holder `i` getting index `i`. The root is the one
  * `StandardMerkleTree.of(values, LEAF_ENCODING)` gives for the values `[i, kind, holder, amount]`.
- * Leaves and the wide lower levels are hashed on worker threads over shared memory; the main
- * thread packs the entries and sorts. Throws a RangeError on an entry that cannot be a leaf (the
- * readers validate input before this).
+ * Leaves and the wide lower levels are hashed on worker threads in one shared WebAssembly memory;
+ * the main thread packs the entries and sorts. Throws a RangeError on an entry that cannot be a
+ * leaf (the readers validate input before this).
  */
 export async function buildTree(entries: readonly LeafEntry[], options: BuildOptions = {}): Promise<AirdropTree> {
   const { onProgress } = options;
   const count = entries.length;
   if (count === 0) throw new RangeError("an airdrop tree needs at least one holder");
-  if (count >= 2 ** 31) throw new RangeError(`${count} holders is more than this builder supports`);
+  if (count > MAX_HOLDERS) {
+    throw new RangeError(`${count} holders is more than this builder supports (${MAX_HOLDERS})`);
+  }
 
   const own = options.threads !== undefined;
   const pool = own ? await HashPool.start(options.threads) : await HashPool.shared();
   try {
+    const nodeCount = 2 * count - 1;
+    const scratch = 0;
+    const packedAt = Math.ceil((pool.size * STATE_BYTES) / 64) * 64;
+    const leavesAt = packedAt + count * LEAF_RECORD.size;
+    const nodesAt = leavesAt + count * 32;
+    const memory = sharedMemory(nodesAt + nodeCount * 32);
+    const packed = Buffer.from(memory.buffer, packedAt, count * LEAF_RECORD.size);
+    const view = new DataView(memory.buffer, packedAt, count * LEAF_RECORD.size);
+
     // Entries are packed a job at a time, and each packed job goes to the workers at once, so
     // packing on this thread overlaps hashing on theirs.
-    const packedMemory = new SharedArrayBuffer(count * 64);
-    const packed = new Uint8Array(packedMemory);
-    const leavesMemory = new SharedArrayBuffer(count * 32);
     const hashing: Promise<void>[] = [];
     let hashed = 0;
     let total = 0n;
@@ -265,29 +280,27 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
       const to = Math.min(count, from + JOB_SIZE);
       for (let i = from; i < to; i++) {
         const entry = entries[i]!;
-        packEntry(entry, i, packed);
+        packEntry(entry, i, packed, view);
         total += entry.amount;
       }
       if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
       hashing.push(
         pool
-          .submit({ op: "leaves", packed: packedMemory, out: leavesMemory, from, to })
+          .submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to })
           .then((items) => onProgress?.("leaves", (hashed += items), count)),
       );
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(hashing);
-    const leaves = Buffer.from(leavesMemory);
+    const leaves = Buffer.from(memory.buffer, leavesAt, count * 32);
 
     onProgress?.("sort", 0, 1);
     const order = sortLeaves(leaves, count);
     onProgress?.("sort", 1, 1);
 
-    const nodeCount = 2 * count - 1;
-    const nodesMemory = new SharedArrayBuffer(nodeCount * 32);
-    const nodes = Buffer.from(nodesMemory);
-    const nodeWords = new Int32Array(nodesMemory);
-    const leafWords = new Int32Array(leavesMemory);
+    const nodes = Buffer.from(memory.buffer, nodesAt, nodeCount * 32);
+    const nodeWords = new Int32Array(memory.buffer, nodesAt, nodeCount * 8);
+    const leafWords = new Int32Array(memory.buffer, leavesAt, count * 8);
     const treeIndex = new Uint32Array(count);
     for (let rank = 0; rank < count; rank++) {
       const index = order[rank]!;
@@ -305,12 +318,14 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
     const first = 2 ** split - 1;
     const subtrees: HashJob[] = [];
     for (let root = first; root < 2 * first + 1; root++) {
-      if (root < internal) subtrees.push({ op: "subtree", nodes: nodesMemory, root, internal });
+      if (root < internal) subtrees.push({ op: "subtree", memory, scratch, tree: nodesAt, root, internal });
     }
     const report = (items: number) => onProgress?.("nodes", (done += items), internal);
     await pool.run(subtrees, report);
-    if (first > 0)
-      await pool.run([{ op: "nodes", nodes: nodesMemory, from: 0, to: Math.min(first, internal) }], report);
+    if (first > 0) {
+      const to = Math.min(first, internal);
+      await pool.run([{ op: "nodes", memory, scratch, tree: nodesAt, from: 0, to }], report);
+    }
     return new AirdropTree(entries, nodes, treeIndex, total);
   } finally {
     if (own) await pool.close();
