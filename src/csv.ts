@@ -49,30 +49,66 @@ export async function toChecksumAddress(address: string): Promise<string> {
 }
 
 /**
- * Parses a snapshot CSV (see the README): the header `address,amount`, then one holder a line,
- * the address EIP-55 checksummed or all one case, the amount a whole number of wei above zero.
- * LF or CRLF line ends; a final newline is optional. Every problem is an `InputError` naming the
- * file, the line and the field, thrown before the caller writes anything.
+ * The lines of a two-column holder CSV whose first line must be `header`, after the checks every
+ * such file shares: a UTF-8 BOM is dropped, an empty file, a wrong header and a file with no
+ * holder are refused. Line `i` of the result is line `i + 1` of the file; a final newline is
+ * optional.
  */
-export async function parseSnapshotCsv(text: string, file: string): Promise<SnapshotRow[]> {
+export function holderLines(text: string, file: string, header: string): string[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === "") {
     throw new InputError(
       file,
       undefined,
       undefined,
-      `the file is empty; expected the header "${SNAPSHOT_HEADER}" and one line per holder`,
+      `the file is empty; expected the header "${header}" and one line per holder`,
     );
   }
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
-  const header = lines[0]!.replace(/\r$/, "");
-  if (header !== SNAPSHOT_HEADER) {
-    throw new InputError(file, 1, "header", `expected "${SNAPSHOT_HEADER}", found "${header}"`);
-  }
+  const found = lines[0]!.replace(/\r$/, "");
+  if (found !== header) throw new InputError(file, 1, "header", `expected "${header}", found "${found}"`);
   if (lines.length === 1)
     throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
+  return lines;
+}
 
+/** The address and amount fields of a holder line (LF or CRLF), or an error naming what is wrong. */
+export function holderFields(raw: string, file: string, lineNumber: number, header: string): [string, string] {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (line === "") throw new InputError(file, lineNumber, undefined, "empty line");
+  const comma = line.indexOf(",");
+  if (comma < 0) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
+  if (line.indexOf(",", comma + 1) >= 0) {
+    const found = line.split(",").length;
+    throw new InputError(file, lineNumber, undefined, `expected 2 columns (${header}), found ${found}`);
+  }
+  return [line.slice(0, comma), line.slice(comma + 1)];
+}
+
+/**
+ * A holder's amount field as a whole number above zero; `unit` says what the file counts in,
+ * for the error when the field is not one.
+ */
+export function holderAmount(text: string, file: string, lineNumber: number, unit: string): bigint {
+  if (!DIGITS.test(text)) {
+    const problem = /^-\s*[0-9]/.test(text) ? `"${text}" is negative` : `"${text}" is not ${unit}`;
+    throw new InputError(file, lineNumber, "amount", problem);
+  }
+  const amount = BigInt(text);
+  if (amount === 0n)
+    throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
+  return amount;
+}
+
+/**
+ * Parses a snapshot CSV (see the README): the header `address,amount`, then one holder a line,
+ * the address EIP-55 checksummed or all one case, the amount a whole number of wei above zero.
+ * LF or CRLF line ends; a final newline is optional. Every problem is an `InputError` naming the
+ * file, the line and the field, thrown before the caller writes anything.
+ */
+export async function parseSnapshotCsv(text: string, file: string): Promise<SnapshotRow[]> {
+  const lines = holderLines(text, file, SNAPSHOT_HEADER);
   const engine = await createKeccakEngine();
   const rows: SnapshotRow[] = new Array(lines.length - 1);
   let seen: Map<string, number> | undefined;
@@ -80,17 +116,7 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
   let total = 0n;
   for (let i = 1; i < lines.length; i++) {
     const lineNumber = i + 1;
-    const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
-    if (line === "") throw new InputError(file, lineNumber, undefined, "empty line");
-    const comma = line.indexOf(",");
-    if (comma < 0) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
-    if (line.indexOf(",", comma + 1) >= 0) {
-      const found = line.split(",").length;
-      throw new InputError(file, lineNumber, undefined, `expected 2 columns (${SNAPSHOT_HEADER}), found ${found}`);
-    }
-    const address = line.slice(0, comma);
-    const amountText = line.slice(comma + 1);
-
+    const [address, amountText] = holderFields(lines[i]!, file, lineNumber, SNAPSHOT_HEADER);
     if (!ADDRESS.test(address)) {
       throw new InputError(file, lineNumber, "address", `"${address}" is not a 0x-prefixed 20-byte hex address`);
     }
@@ -119,16 +145,12 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
     }
     previous = lower;
 
-    if (!DIGITS.test(amountText)) {
-      const problem = /^-\s*[0-9]/.test(amountText)
-        ? `"${amountText}" is negative`
-        : `"${amountText}" is not a whole number of wei (digits only: no sign, decimal point or exponent)`;
-      throw new InputError(file, lineNumber, "amount", problem);
-    }
-    const amount = BigInt(amountText);
-    if (amount === 0n) {
-      throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
-    }
+    const amount = holderAmount(
+      amountText,
+      file,
+      lineNumber,
+      "a whole number of wei (digits only: no sign, decimal point or exponent)",
+    );
     if (amount > MAX_UINT256)
       throw new InputError(file, lineNumber, "amount", `"${amountText}" does not fit in a uint256`);
     total += amount;

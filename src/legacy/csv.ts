@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 
+import { holderAmount, holderFields, holderLines } from "../csv.js";
 import { InputError } from "../errors.js";
 import { LeafKind, type LeafEntry } from "../merkle/tree.js";
 import { decodeLegacyAddress, LegacyAddressError } from "./address.js";
@@ -14,7 +15,6 @@ export const LEGACY_DECIMALS = 8;
 export const LEGACY_SCALE = 10n ** 10n;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
-const DIGITS = /^[0-9]+$/;
 
 /** A holder of the old chain's balance list. */
 export interface LegacyRow {
@@ -34,37 +34,13 @@ export interface LegacyRow {
  * `InputError` naming the file, the line and the field, thrown before the caller writes anything.
  */
 export function parseLegacyCsv(text: string, file: string, version: number): LegacyRow[] {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === "") {
-    throw new InputError(
-      file,
-      undefined,
-      undefined,
-      `the file is empty; expected the header "${LEGACY_HEADER}" and one line per holder`,
-    );
-  }
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  const header = lines[0]!.replace(/\r$/, "");
-  if (header !== LEGACY_HEADER) {
-    throw new InputError(file, 1, "header", `expected "${LEGACY_HEADER}", found "${header}"`);
-  }
-  if (lines.length === 1)
-    throw new InputError(file, 2, undefined, "no holders: expected at least one line after the header");
-
+  const lines = holderLines(text, file, LEGACY_HEADER);
   const rows: LegacyRow[] = [];
   const seen = new Map<string, number>();
   let total = 0n;
   for (let i = 1; i < lines.length; i++) {
     const lineNumber = i + 1;
-    const line = lines[i]!.replace(/\r$/, "");
-    if (line === "") throw new InputError(file, lineNumber, undefined, "empty line");
-    const parts = line.split(",");
-    if (parts.length < 2) throw new InputError(file, lineNumber, "amount", 'missing column "amount"');
-    if (parts.length > 2) {
-      throw new InputError(file, lineNumber, undefined, `expected 2 columns (${LEGACY_HEADER}), found ${parts.length}`);
-    }
-    const [address, amountText] = parts as [string, string];
+    const [address, amountText] = holderFields(lines[i]!, file, lineNumber, LEGACY_HEADER);
     let hash160: string;
     try {
       ({ hash160 } = decodeLegacyAddress(address, version));
@@ -78,15 +54,12 @@ export function parseLegacyCsv(text: string, file: string, version: number): Leg
     }
     seen.set(hash160, lineNumber);
 
-    if (!DIGITS.test(amountText)) {
-      const problem = /^-\s*[0-9]/.test(amountText)
-        ? `"${amountText}" is negative`
-        : `"${amountText}" is not a whole number of the chain's units (1 GUT = 100000000 units; digits only, no decimal point)`;
-      throw new InputError(file, lineNumber, "amount", problem);
-    }
-    const units = BigInt(amountText);
-    if (units === 0n)
-      throw new InputError(file, lineNumber, "amount", "is zero; holders without a balance must be left out");
+    const units = holderAmount(
+      amountText,
+      file,
+      lineNumber,
+      "a whole number of the chain's units (1 GUT = 100000000 units; digits only, no decimal point)",
+    );
     const amount = units * LEGACY_SCALE;
     if (amount > MAX_UINT256)
       throw new InputError(
