@@ -172,9 +172,10 @@ describe("Bad input", function () {
       expect(existsSync(out)).to.equal(false);
     });
 
-    it("airdrop:sign-legacy reports an unreadable WIF key file in one line", async function () {
+    it("airdrop:sign-legacy reports a bad WIF key file in one line naming the file and line", async function () {
+      const wifFile = path.join(CORPUS, "airdrop-sign-legacy", "wif-bad-checksum.txt");
       const message = await taskError("airdrop:sign-legacy", {
-        wifFile: path.join(CORPUS, "airdrop-sign-legacy", "wif-bad-checksum.txt"),
+        wifFile,
         wif: "",
         recipient: "0x1111111111111111111111111111111111111111",
         distributor: "0x2222222222222222222222222222222222222222",
@@ -184,7 +185,7 @@ describe("Bad input", function () {
         address: "",
         airdrop: "",
       });
-      expect(message).to.equal(EXPECTED["airdrop-sign-legacy/wif-bad-checksum.txt"]);
+      expect(message).to.equal(EXPECTED["airdrop-sign-legacy/wif-bad-checksum.txt"]!.split("{file}").join(wifFile));
     });
 
     it("airdrop:claim reports a bad manifest and sends nothing", async function () {

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+
 import { InputError } from "../errors.js";
 import type { HolderClaim } from "../merkle/output.js";
 import { addressOfKey } from "./address.js";
@@ -18,6 +20,46 @@ export interface SignRequest extends ClaimTarget {
   lookup?: (hash160: string) => Promise<HolderClaim[]>;
   /** Where the request came from, for errors (a task name). */
   source?: string;
+  /** The file and line the WIF was read from (`readWifFile`), so a bad key's error names them. */
+  wifOrigin?: WifOrigin;
+}
+
+/** Where a WIF key was read from. */
+export interface WifOrigin {
+  file: string;
+  line: number;
+}
+
+/**
+ * Reads a WIF key file: one line holding the key, blank lines and surrounding spaces ignored.
+ * Errors name the file and the line and never contain the key.
+ */
+export async function readWifFile(file: string): Promise<{ wif: string; origin: WifOrigin }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
+  const filled = lines.flatMap((line, i) => (line.trim() === "" ? [] : [i + 1]));
+  if (filled.length === 0) {
+    throw new InputError(
+      file,
+      undefined,
+      undefined,
+      "the file is empty; expected one line holding the WIF private key",
+    );
+  }
+  if (filled.length > 1) {
+    throw new InputError(
+      file,
+      filled[1],
+      undefined,
+      "a second non-blank line; the file must hold only the WIF private key",
+    );
+  }
+  return { wif: lines[filled[0]! - 1]!.trim(), origin: { file, line: filled[0]! } };
 }
 
 /** A signed claim, ready to hand to whoever submits it. */
@@ -50,7 +92,8 @@ export async function signLegacyClaim(request: SignRequest): Promise<SignedClaim
   try {
     wif = decodeWif(request.wif);
   } catch (error) {
-    throw new InputError(source, undefined, "--wif", (error as Error).message);
+    const { file, line } = request.wifOrigin ?? { file: source, line: undefined };
+    throw new InputError(file, line, request.wifOrigin === undefined ? "--wif" : "WIF key", (error as Error).message);
   }
   const forms: KeyForm[] = wif.form === "compressed" ? ["compressed", "uncompressed"] : ["uncompressed", "compressed"];
   const keys = forms.map((form) => {

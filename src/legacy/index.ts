@@ -22,7 +22,7 @@ export {
   readLegacyCsv,
   type LegacyRow,
 } from "./csv.js";
-export { signLegacyClaim, type SignedClaim, type SignRequest } from "./holder.js";
+export { readWifFile, signLegacyClaim, type SignedClaim, type SignRequest, type WifOrigin } from "./holder.js";
 export {
   convertKey,
   decodeWif,

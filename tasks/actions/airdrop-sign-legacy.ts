@@ -1,9 +1,7 @@
-import { readFile } from "node:fs/promises";
-
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
-import { signLegacyClaim } from "../../src/legacy/holder.js";
+import { readWifFile, signLegacyClaim } from "../../src/legacy/holder.js";
 import { findLegacyClaims, parseLegacyHolder } from "../../src/legacy/lookup.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { parseAddress, parseInteger } from "../../src/parse.js";
@@ -39,14 +37,8 @@ export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: Hard
         "give the WIF private key by --wif-file (or --wif), exactly one of them",
       );
     }
-    let wif = args.wif;
-    if (args.wifFile !== "") {
-      try {
-        wif = (await readFile(args.wifFile, "utf8")).trim();
-      } catch (error) {
-        throw new InputError(args.wifFile, undefined, undefined, `cannot be read: ${(error as Error).message}`);
-      }
-    }
+    const { wif, origin } =
+      args.wifFile !== "" ? await readWifFile(args.wifFile) : { wif: args.wif, origin: undefined };
     const recipient = parseAddress(TASK, "--recipient", args.recipient);
     const distributor = parseAddress(TASK, "--distributor", args.distributor);
     if (args.chainId === "") {
@@ -65,6 +57,7 @@ export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: Hard
     const magic = args.magic === "" ? DEFAULT_LEGACY_MAGIC : unescape(args.magic);
     const signed = await signLegacyClaim({
       wif,
+      wifOrigin: origin,
       recipient,
       distributor,
       chainId,

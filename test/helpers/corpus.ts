@@ -2,11 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { readFile } from "node:fs/promises";
-
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { signLegacyClaim } from "../../src/legacy/holder.js";
+import { readWifFile, signLegacyClaim } from "../../src/legacy/holder.js";
 import { findClaims, readManifest } from "../../src/merkle/output.js";
 import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
 import { parseExclusions } from "../../src/snapshot/exclude.js";
@@ -35,8 +33,8 @@ export function corpusCases(task: string): string[] {
 /**
  * Runs one corpus file through the library function its task calls: the snapshot CSV through
  * `buildAirdrop` (airdrop:build), a legacy balance list through `buildAirdrop` with a good EVM
- * snapshot (airdrop:build --legacy), a WIF key file through `signLegacyClaim` as
- * airdrop:sign-legacy passes it (the file's one value, trimmed), exclusion lists through `parseExclusions` and checkpoints
+ * snapshot (airdrop:build --legacy), a WIF key file through `readWifFile` and
+ * `signLegacyClaim` as airdrop:sign-legacy does, exclusion lists through `parseExclusions` and checkpoints
  * through `parseCheckpoint` (snapshot:evm), manifests and proof shards through `findClaims`
  * (airdrop:claim; airdrop:verify reads the manifest with the same `readManifest`).
  */
@@ -53,8 +51,10 @@ export async function runCorpusCase(task: string, name: string): Promise<CaseRun
       const evm = path.join(CORPUS, task, "good-evm.csv");
       await buildAirdrop(evm, out, undefined, { csv: source, version: GUT_P2PKH_VERSION });
     } else if (task === "airdrop-sign-legacy") {
+      const { wif, origin } = await readWifFile(source);
       await signLegacyClaim({
-        wif: (await readFile(source, "utf8")).trim(),
+        wif,
+        wifOrigin: origin,
         recipient: "0x1111111111111111111111111111111111111111",
         distributor: "0x2222222222222222222222222222222222222222",
         chainId: 1n,
