@@ -1,59 +1,25 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-import {IFeeCollector} from "./interfaces/IFeeCollector.sol";
+import {LeaseEscrowSettings} from "./base/LeaseEscrowSettings.sol";
+import {LeaseLedger} from "./base/LeaseLedger.sol";
 import {ILeaseEscrow} from "./interfaces/ILeaseEscrow.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {LeaseMath} from "./libraries/LeaseMath.sol";
 
 /// @title Lease escrow
 /// @notice Pay-per-second GPU leases on registry nodes. See {ILeaseEscrow}.
-contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, ReentrancyGuardTransient {
+contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @inheritdoc ILeaseEscrow
-    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @inheritdoc ILeaseEscrow
-    uint16 public constant MAX_FEE_BPS = 2_000;
-    /// @inheritdoc ILeaseEscrow
-    uint16 public constant MAX_RESERVATION_FEE_BPS = 5_000;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_GRACE = 1 days;
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_RESERVE_AHEAD = 7 days;
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_RESERVATION_DURATION = 30 days;
-
-    uint256 private constant _WEIGHT_UNIT = 1e18;
-
-    /// @inheritdoc ILeaseEscrow
-    IProviderRegistry public immutable registry;
-    /// @inheritdoc ILeaseEscrow
-    address public feeCollector;
-    /// @inheritdoc ILeaseEscrow
-    uint16 public reservationFeeBps;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public reservationGrace;
-    /// @inheritdoc ILeaseEscrow
-    uint256 public leaseCount;
-    /// @inheritdoc ILeaseEscrow
-    uint256 public reservationCount;
-    /// @inheritdoc ILeaseEscrow
-    mapping(uint256 nodeId => uint256 reservationId) public reservationOf;
-    /// @inheritdoc ILeaseEscrow
-    mapping(address account => mapping(address token => uint256 amount)) public owed;
-    /// @inheritdoc ILeaseEscrow
-    mapping(uint256 leaseId => uint256 fee) public forwardedFee;
-
-    mapping(address token => TokenConfig) internal _tokens;
-    mapping(uint256 leaseId => Lease) internal _leases;
-    mapping(uint256 reservationId => Reservation) internal _reservations;
 
     /// @param adminDelay The delay of a default-admin transfer (see AccessControlDefaultAdminRules).
     /// @param admin The default admin: a multisig or timelock on real networks.
@@ -72,44 +38,10 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
         uint16 gutFeeBps,
         uint16 reservationFeeBps_,
         uint40 reservationGrace_
-    ) AccessControlDefaultAdminRules(adminDelay, admin) {
-        if (address(registry_) == address(0)) revert ZeroAddress("registry");
-        registry = registry_;
+    ) LeaseEscrowSettings(adminDelay, admin, registry_) {
         _setFeeCollector(feeCollector_);
         _setPaymentToken(gut, true, gutFeeBps, uint128(_WEIGHT_UNIT));
         _setReservationTerms(reservationFeeBps_, reservationGrace_);
-    }
-
-    // ---------------------------------------------------------------- admin
-
-    /// @inheritdoc ILeaseEscrow
-    function setPaymentToken(
-        address token,
-        bool allowed,
-        uint16 feeBps,
-        uint128 weight
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setPaymentToken(token, allowed, feeBps, weight);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function setFeeCollector(address collector) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setFeeCollector(collector);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function setReservationTerms(uint16 feeBps, uint40 grace) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setReservationTerms(feeBps, grace);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
     }
 
     // ---------------------------------------------------------------- leases
@@ -316,11 +248,6 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ILeaseEscrow
-    function paymentToken(address token) external view returns (TokenConfig memory) {
-        return _tokens[token];
-    }
-
-    /// @inheritdoc ILeaseEscrow
     function lease(uint256 leaseId) external view returns (Lease memory) {
         return _leases[leaseId];
     }
@@ -339,198 +266,5 @@ contract LeaseEscrow is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable, 
             paid = LeaseMath.owedAt(lease_.rate, lease_.start, until, lease_.deposit);
         }
         remaining = lease_.status == LeaseStatus.Open ? lease_.deposit - paid : 0;
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    function _setPaymentToken(address token, bool allowed, uint16 feeBps, uint128 weight) internal {
-        if (token == address(0)) revert ZeroAddress("token");
-        if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(feeBps, MAX_FEE_BPS);
-        _tokens[token] = TokenConfig({allowed: allowed, feeBps: feeBps, weight: weight});
-        emit PaymentTokenSet(token, allowed, feeBps, weight);
-    }
-
-    function _setFeeCollector(address collector) internal {
-        if (collector == address(0)) revert ZeroAddress("feeCollector");
-        feeCollector = collector;
-        emit FeeCollectorSet(collector);
-    }
-
-    function _setReservationTerms(uint16 feeBps, uint40 grace) internal {
-        if (feeBps > MAX_RESERVATION_FEE_BPS) revert FeeTooHigh(feeBps, MAX_RESERVATION_FEE_BPS);
-        if (grace > MAX_GRACE) revert GraceTooLong(grace, MAX_GRACE);
-        reservationFeeBps = feeBps;
-        reservationGrace = grace;
-        emit ReservationTermsSet(feeBps, grace);
-    }
-
-    function _createLease(
-        uint64 nodeId,
-        address customer,
-        address provider,
-        address token,
-        uint96 rate,
-        uint16 feeBps,
-        uint96 deposit
-    ) internal returns (uint256 leaseId) {
-        leaseId = ++leaseCount;
-        _leases[leaseId] = Lease({
-            provider: provider,
-            deposit: deposit,
-            paid: 0,
-            withdrawn: 0,
-            start: uint40(block.timestamp),
-            feeBps: feeBps,
-            status: LeaseStatus.Open,
-            token: token,
-            rate: rate,
-            customer: customer,
-            nodeId: nodeId
-        });
-        emit LeaseOpened(leaseId, nodeId, customer, provider, token, rate, deposit);
-    }
-
-    /// @dev The caller has checked that `msg.sender` is the reservation's customer.
-    function _startReservation(uint256 reservationId, uint256 extra) internal returns (uint256 leaseId) {
-        Reservation storage r = _pendingReservation(reservationId);
-        if (block.timestamp < r.start || block.timestamp > r.deadline) {
-            revert OutsideWindow(reservationId, r.start, r.deadline);
-        }
-        (uint64 nodeId, address token, address provider, uint96 fee) = (r.nodeId, r.token, r.provider, r.fee);
-        r.status = ReservationStatus.Started;
-        delete reservationOf[nodeId];
-        uint16 feeBps = r.feeBps;
-        uint96 deposit = _amount(uint256(r.deposit - fee) + _amount(extra));
-        leaseId = _createLease(nodeId, msg.sender, provider, token, r.rate, feeBps, deposit);
-        uint256 feeLeaseId = _bookFee(nodeId, msg.sender, provider, token, feeBps, fee);
-        emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, fee, 0, leaseId, feeLeaseId);
-        registry.startLease(nodeId);
-        if (extra != 0) _pull(token, extra);
-    }
-
-    function _endReservation(
-        uint256 reservationId,
-        Reservation storage r,
-        ReservationStatus status,
-        bool forfeited
-    ) internal {
-        uint96 fee = forfeited ? 0 : r.fee;
-        uint96 refund = r.deposit - fee;
-        (uint64 nodeId, address customer, address token) = (r.nodeId, r.customer, r.token);
-        r.status = status;
-        delete reservationOf[nodeId];
-        uint256 feeLeaseId = _bookFee(nodeId, customer, r.provider, token, r.feeBps, fee);
-        emit ReservationEnded(reservationId, status, msg.sender, fee, refund, 0, feeLeaseId);
-        registry.release(nodeId);
-        _push(token, customer, refund);
-    }
-
-    /// @dev Books a reservation fee as a closed lease whose whole deposit is paid: the provider
-    /// withdraws it, and its protocol fee is forwarded, exactly like any lease's earnings.
-    function _bookFee(
-        uint64 nodeId,
-        address customer,
-        address provider,
-        address token,
-        uint16 feeBps,
-        uint96 fee
-    ) internal returns (uint256 leaseId) {
-        if (fee == 0) return 0;
-        leaseId = ++leaseCount;
-        _leases[leaseId] = Lease({
-            provider: provider,
-            deposit: fee,
-            paid: fee,
-            withdrawn: 0,
-            start: uint40(block.timestamp),
-            feeBps: feeBps,
-            status: LeaseStatus.Closed,
-            token: token,
-            rate: 0,
-            customer: customer,
-            nodeId: nodeId
-        });
-    }
-
-    /// @dev A provider failed its reservation if its node is Disconnect with its last heartbeat
-    /// before the end of what it had to hold: the deadline, or now if the reservation ends sooner.
-    function _failed(Reservation storage r, IProviderRegistry.LeaseTerms memory t) internal view returns (bool) {
-        uint256 heldUntil = block.timestamp < r.deadline ? block.timestamp : r.deadline;
-        return t.status == IProviderRegistry.Status.Disconnect && t.lastHeartbeat < heldUntil;
-    }
-
-    /// @dev Brings `paid` up to what the lease owes at `min(now, lastHeartbeat)`.
-    function _settle(uint256 leaseId, Lease storage lease_, uint40 lastHeartbeat) internal returns (uint96 paid) {
-        paid = uint96(LeaseMath.owedAt(lease_.rate, lease_.start, _paidUntil(lastHeartbeat), lease_.deposit));
-        if (paid != lease_.paid) {
-            lease_.paid = paid;
-            emit LeaseSettled(leaseId, paid);
-        }
-    }
-
-    /// @dev Sends one token's withdrawal; the protocol fee stays until `forwardFees`.
-    function _payOut(address token, uint256 gross, uint256 fee) internal {
-        if (gross == 0) return;
-        emit Withdrawn(msg.sender, token, gross - fee, fee);
-        IERC20(token).safeTransfer(msg.sender, gross - fee);
-    }
-
-    /// @dev Sends one provider's fees in one token to the collector, then reports them with their
-    /// work points, in the same transaction as IFeeCollector requires.
-    function _forward(address provider, address token, uint256 fee) internal {
-        if (fee == 0) return;
-        address collector = feeCollector;
-        uint256 points = (fee * _tokens[token].weight) / _WEIGHT_UNIT;
-        emit FeesForwarded(provider, token, collector, fee, points);
-        IERC20(token).safeTransfer(collector, fee);
-        IFeeCollector(collector).recordFee(provider, token, fee, points);
-    }
-
-    /// @dev Pays a party other than the caller. A failed transfer (a blacklisted or reverting
-    /// receiver) must not block the caller, so the amount becomes claimable instead.
-    function _push(address token, address to, uint256 amount) internal {
-        if (amount == 0) return;
-        if (!IERC20(token).trySafeTransfer(to, amount)) {
-            owed[to][token] += amount;
-            emit PaymentDeferred(to, token, amount);
-        }
-    }
-
-    /// @dev Takes `amount` from the caller and refuses a token that delivers anything else.
-    function _pull(address token, uint256 amount) internal {
-        uint256 before = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        if (received != amount) revert TransferMismatch(token, amount, received);
-    }
-
-    function _openLease(uint256 leaseId) internal view returns (Lease storage lease_) {
-        lease_ = _leases[leaseId];
-        if (lease_.status != LeaseStatus.Open) revert InvalidLeaseStatus(leaseId, lease_.status);
-    }
-
-    function _pendingReservation(uint256 reservationId) internal view returns (Reservation storage r) {
-        r = _reservations[reservationId];
-        if (r.status != ReservationStatus.Pending) revert InvalidReservationStatus(reservationId, r.status);
-    }
-
-    function _paidUntil(uint40 lastHeartbeat) internal view returns (uint256) {
-        return block.timestamp < lastHeartbeat ? block.timestamp : lastHeartbeat;
-    }
-
-    function _rate(uint256 nodeId, IProviderRegistry.LeaseTerms memory t) internal pure returns (uint96) {
-        uint256 rate = t.pricePerTuHour > type(uint96).max ? type(uint256).max : t.pricePerTuHour * t.milliTu;
-        if (rate > type(uint96).max) revert RateTooHigh(nodeId, t.pricePerTuHour, t.milliTu);
-        return uint96(rate);
-    }
-
-    function _amount(uint256 amount) internal pure returns (uint96) {
-        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
-        return uint96(amount);
-    }
-
-    function _nodeId64(uint256 nodeId) internal pure returns (uint64) {
-        if (nodeId > type(uint64).max) revert NodeIdTooLarge(nodeId);
-        return uint64(nodeId);
     }
 }

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {ProviderRegistrySettings} from "./base/ProviderRegistrySettings.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 
 /// @title ProviderRegistry
 /// @notice GPU nodes rated in Turing Units, staked in GUT, with DESIGN.md's status machine. See
 /// {IProviderRegistry}.
-contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
+contract ProviderRegistry is ProviderRegistrySettings {
     using SafeERC20 for IERC20;
 
     /// @dev The first slot holds everything `heartbeat` reads and writes, so a heartbeat is one
@@ -34,47 +33,12 @@ contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
-    /// @inheritdoc IProviderRegistry
-    bytes32 public constant CATALOG_ROLE = keccak256("CATALOG_ROLE");
-    /// @inheritdoc IProviderRegistry
-    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
-
-    /// @inheritdoc IProviderRegistry
-    uint32 public constant MAX_MILLI_TU_PER_GPU = 1_000_000;
-    /// @inheritdoc IProviderRegistry
-    uint16 public constant MAX_GPU_COUNT = 1024;
-    /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_URI_LENGTH = 512;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_MIN_STAKE_PER_TU = 1_000_000e18;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MIN_HEARTBEAT_TIMEOUT = 5 minutes;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_HEARTBEAT_TIMEOUT = 7 days;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_UNBONDING_PERIOD = 365 days;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_SLASH_BPS = 5_000;
-
-    uint256 private constant _BPS = 10_000;
-    uint256 private constant _MILLI = 1_000;
     uint256 private constant _LIVE =
         (1 << uint8(Status.Idle)) | (1 << uint8(Status.Sharing)) | (1 << uint8(Status.Reserved));
 
     /// @inheritdoc IProviderRegistry
     IERC20 public immutable gut;
-
-    /// @inheritdoc IProviderRegistry
-    uint128 public minStakePerTu;
-    /// @inheritdoc IProviderRegistry
-    uint40 public heartbeatTimeout;
-    /// @inheritdoc IProviderRegistry
-    uint40 public unbondingPeriod;
-    /// @inheritdoc IProviderRegistry
-    uint16 public slashBps;
 
     /// @inheritdoc IProviderRegistry
     uint128 public totalStaked;
@@ -86,8 +50,6 @@ contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
 
     mapping(uint256 nodeId => Node) internal _nodes;
     mapping(address provider => uint256[] nodeIds) internal _nodesOf;
-    mapping(bytes32 model => GpuModel) internal _models;
-    bytes32[] internal _modelIds;
 
     /// @param adminDelay The delay of a default-admin transfer (AccessControlDefaultAdminRules).
     /// @param admin The default admin, who sets the parameters and grants the other roles.
@@ -104,74 +66,13 @@ contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
         uint256 heartbeatTimeout_,
         uint256 unbondingPeriod_,
         uint256 slashBps_
-    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+    ) ProviderRegistrySettings(adminDelay, admin) {
         if (address(gut_) == address(0)) revert ZeroAddress("gut");
         gut = gut_;
         _setMinStakePerTu(minStakePerTu_);
         _setHeartbeatTimeout(heartbeatTimeout_);
         _setUnbondingPeriod(unbondingPeriod_);
         _setSlashBps(slashBps_);
-        _setModel("GTX 1080 Ti", 1000);
-        _setModel("Titan XP", 1110);
-        _setModel("V100", 1850);
-        _setModel("Titan V", 1410);
-        _setModel("Titan RTX", 1550);
-        _setModel("RTX 2080", 990);
-        _setModel("RTX 2080 Ti", 1350);
-    }
-
-    // ---------------------------------------------------------------- parameters
-
-    /// @inheritdoc IProviderRegistry
-    function setMinStakePerTu(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setMinStakePerTu(value);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function setHeartbeatTimeout(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setHeartbeatTimeout(value);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function setUnbondingPeriod(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setUnbondingPeriod(value);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function setSlashBps(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setSlashBps(value);
-    }
-
-    // ---------------------------------------------------------------- catalogue
-
-    /// @inheritdoc IProviderRegistry
-    function setModel(bytes32 model, uint32 milliTu) external onlyRole(CATALOG_ROLE) {
-        _setModel(model, milliTu);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function setModelRetired(bytes32 model, bool retired) external onlyRole(CATALOG_ROLE) {
-        if (_models[model].milliTu == 0) revert UnknownModel(model);
-        _models[model].retired = retired;
-        emit ModelRetirementChanged(model, retired);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function gpuModel(bytes32 model) external view returns (GpuModel memory) {
-        return _models[model];
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function catalog() external view returns (bytes32[] memory models, GpuModel[] memory entries) {
-        models = _modelIds;
-        entries = new GpuModel[](models.length);
-        for (uint256 i; i < models.length; ++i) entries[i] = _models[models[i]];
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function requiredStake(bytes32 model, uint256 gpuCount) external view returns (uint256) {
-        (, uint256 stake) = _rate(model, gpuCount);
-        return stake;
     }
 
     // ---------------------------------------------------------------- provider
@@ -431,15 +332,6 @@ contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
         emit StatusChanged(nodeId, Status.Disconnect, Status.Idle);
     }
 
-    function _rate(bytes32 model, uint256 gpuCount) internal view returns (uint32 milliTu, uint256 stake) {
-        GpuModel memory m = _models[model];
-        if (m.milliTu == 0) revert UnknownModel(model);
-        if (m.retired) revert RetiredModel(model);
-        if (gpuCount == 0 || gpuCount > MAX_GPU_COUNT) revert GpuCountOutOfRange(gpuCount, MAX_GPU_COUNT);
-        milliTu = uint32(m.milliTu * gpuCount);
-        stake = Math.mulDiv(minStakePerTu, milliTu, _MILLI, Math.Rounding.Ceil);
-    }
-
     function _checkTerms(uint256 pricePerTuHour, string calldata uri) internal pure {
         if (pricePerTuHour == 0 || pricePerTuHour > type(uint128).max) revert PriceOutOfRange(pricePerTuHour);
         if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
@@ -464,40 +356,5 @@ contract ProviderRegistry is AccessControlDefaultAdminRules, IProviderRegistry {
                 unbondingEnds: n.unbondingEnds,
                 uri: n.uri
             });
-    }
-
-    function _setModel(bytes32 model, uint32 milliTu) internal {
-        if (model == bytes32(0)) revert ZeroModel();
-        if (milliTu == 0 || milliTu > MAX_MILLI_TU_PER_GPU) revert RatingOutOfRange(milliTu, MAX_MILLI_TU_PER_GPU);
-        if (_models[model].milliTu == 0) _modelIds.push(model);
-        _models[model].milliTu = milliTu;
-        emit ModelRated(model, milliTu);
-    }
-
-    function _setMinStakePerTu(uint256 value) internal {
-        if (value == 0 || value > MAX_MIN_STAKE_PER_TU)
-            revert ParameterOutOfRange("minStakePerTu", value, 1, MAX_MIN_STAKE_PER_TU);
-        minStakePerTu = uint128(value);
-        emit MinStakePerTuSet(value);
-    }
-
-    function _setHeartbeatTimeout(uint256 value) internal {
-        if (value < MIN_HEARTBEAT_TIMEOUT || value > MAX_HEARTBEAT_TIMEOUT)
-            revert ParameterOutOfRange("heartbeatTimeout", value, MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT);
-        heartbeatTimeout = uint40(value);
-        emit HeartbeatTimeoutSet(value);
-    }
-
-    function _setUnbondingPeriod(uint256 value) internal {
-        if (value < MIN_UNBONDING_PERIOD || value > MAX_UNBONDING_PERIOD)
-            revert ParameterOutOfRange("unbondingPeriod", value, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
-        unbondingPeriod = uint40(value);
-        emit UnbondingPeriodSet(value);
-    }
-
-    function _setSlashBps(uint256 value) internal {
-        if (value > MAX_SLASH_BPS) revert ParameterOutOfRange("slashBps", value, 0, MAX_SLASH_BPS);
-        slashBps = uint16(value);
-        emit SlashBpsSet(value);
     }
 }

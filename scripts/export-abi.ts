@@ -1,5 +1,6 @@
-// Writes the ABIs of the project's own contracts (mocks and tests excluded) for the package's
-// `gpufog/abi` export: one JSON per contract and an ESM index with all of them.
+// Writes the ABIs of the project's own contracts for the package's `gpufog/abi` export: one JSON
+// per contract and an ESM index with all of them. Mocks are left out, and so are the abstract
+// bases in contracts/base/, whose functions are all in the ABI of the contract built on them.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
@@ -11,7 +12,7 @@ const outDir = path.join("dist", "abi");
 function artifactFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) return entry === "mocks" ? [] : artifactFiles(full);
+    if (statSync(full).isDirectory()) return entry === "mocks" || entry === "base" ? [] : artifactFiles(full);
     return entry.endsWith(".json") && !entry.endsWith(".dbg.json") ? [full] : [];
   });
 }
