@@ -5,37 +5,18 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {ProviderRegistryNodes} from "./base/ProviderRegistryNodes.sol";
 import {ProviderRegistrySettings} from "./base/ProviderRegistrySettings.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 
 /// @title ProviderRegistry
 /// @notice GPU nodes rated in Turing Units, staked in GUT, with DESIGN.md's status machine. See
 /// {IProviderRegistry}.
-contract ProviderRegistry is ProviderRegistrySettings {
+contract ProviderRegistry is ProviderRegistryNodes {
     using SafeERC20 for IERC20;
-
-    /// @dev The first slot holds everything `heartbeat` reads and writes, so a heartbeat is one
-    /// SSTORE: 20 + 1 + 1 + 1 + 5 + 4 = 32 bytes.
-    struct Node {
-        address provider;
-        Status status;
-        bool engaged;
-        bool verified;
-        uint40 lastHeartbeat;
-        uint32 milliTu;
-        address paymentToken;
-        uint96 stake;
-        uint128 pricePerTuHour;
-        uint40 unbondingEnds;
-        uint16 gpuCount;
-        bytes32 model;
-        string uri;
-    }
 
     /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_URI_LENGTH = 512;
-    uint256 private constant _LIVE =
-        (1 << uint8(Status.Idle)) | (1 << uint8(Status.Sharing)) | (1 << uint8(Status.Reserved));
 
     /// @inheritdoc IProviderRegistry
     IERC20 public immutable gut;
@@ -44,12 +25,6 @@ contract ProviderRegistry is ProviderRegistrySettings {
     uint128 public totalStaked;
     /// @inheritdoc IProviderRegistry
     uint128 public totalUnbonding;
-
-    /// @inheritdoc IProviderRegistry
-    uint256 public nodeCount;
-
-    mapping(uint256 nodeId => Node) internal _nodes;
-    mapping(address provider => uint256[] nodeIds) internal _nodesOf;
 
     /// @param adminDelay The delay of a default-admin transfer (AccessControlDefaultAdminRules).
     /// @param admin The default admin, who sets the parameters and grants the other roles.
@@ -236,68 +211,6 @@ contract ProviderRegistry is ProviderRegistrySettings {
         gut.safeTransfer(recipient, amount);
     }
 
-    // ---------------------------------------------------------------- views
-
-    /// @inheritdoc IProviderRegistry
-    function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory) {
-        Node storage n = _nodes[nodeId];
-        return
-            LeaseTerms(n.provider, n.status, n.engaged, n.lastHeartbeat, n.milliTu, n.paymentToken, n.pricePerTuHour);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function node(uint256 nodeId) external view returns (NodeInfo memory) {
-        return _info(nodeId);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function isStale(uint256 nodeId) external view returns (bool) {
-        Node storage n = _nodes[nodeId];
-        return (_LIVE & (1 << uint8(n.status))) != 0 && _stale(n);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function nodes(uint256 offset, uint256 limit) external view returns (NodeInfo[] memory page) {
-        uint256 count = nodeCount;
-        uint256 end = _pageEnd(offset, limit, count);
-        page = new NodeInfo[](end - offset);
-        for (uint256 i; i < page.length; ++i) page[i] = _info(offset + i + 1);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function nodesByStatus(
-        Status status,
-        uint256 cursor,
-        uint256 limit
-    ) external view returns (NodeInfo[] memory page, uint256 next) {
-        uint256 count = nodeCount;
-        uint256 end = _pageEnd(cursor, limit, count);
-        // Ids are 1-based: scanning indices [cursor, end) reads ids cursor + 1 to end.
-        uint256 matches;
-        for (uint256 i = cursor; i < end; ++i) if (_nodes[i + 1].status == status) ++matches;
-        page = new NodeInfo[](matches);
-        uint256 k;
-        for (uint256 i = cursor; k < matches; ++i) {
-            if (_nodes[i + 1].status != status) continue;
-            page[k] = _info(i + 1);
-            ++k;
-        }
-        next = end < count ? end : 0;
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function nodesOf(
-        address provider,
-        uint256 offset,
-        uint256 limit
-    ) external view returns (NodeInfo[] memory page, uint256 total) {
-        uint256[] storage ids = _nodesOf[provider];
-        total = ids.length;
-        uint256 end = _pageEnd(offset, limit, total);
-        page = new NodeInfo[](end - offset);
-        for (uint256 i; i < page.length; ++i) page[i] = _info(ids[offset + i]);
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev The one place that refuses a transition: `allowed` is a bit mask of the statuses the
@@ -314,17 +227,6 @@ contract ProviderRegistry is ProviderRegistrySettings {
         if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
     }
 
-    function _stale(Node storage n) internal view returns (bool) {
-        return block.timestamp > uint256(n.lastHeartbeat) + heartbeatTimeout;
-    }
-
-    /// @dev The end (exclusive) of the page `[offset, offset + limit)` of `total` items, without
-    /// overflowing on a huge `limit`; `offset` itself (an empty page) when `offset` is past the end.
-    function _pageEnd(uint256 offset, uint256 limit, uint256 total) internal pure returns (uint256) {
-        if (offset > total) return offset;
-        return limit > total - offset ? total : offset + limit;
-    }
-
     function _reconnect(uint256 nodeId, Node storage n) internal {
         if (n.engaged) revert NodeEngaged(nodeId);
         n.status = Status.Idle;
@@ -335,26 +237,5 @@ contract ProviderRegistry is ProviderRegistrySettings {
     function _checkTerms(uint256 pricePerTuHour, string calldata uri) internal pure {
         if (pricePerTuHour == 0 || pricePerTuHour > type(uint128).max) revert PriceOutOfRange(pricePerTuHour);
         if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
-    }
-
-    function _info(uint256 nodeId) internal view returns (NodeInfo memory) {
-        Node storage n = _nodes[nodeId];
-        return
-            NodeInfo({
-                id: nodeId,
-                provider: n.provider,
-                status: n.status,
-                engaged: n.engaged,
-                verified: n.verified,
-                lastHeartbeat: n.lastHeartbeat,
-                milliTu: n.milliTu,
-                gpuCount: n.gpuCount,
-                model: n.model,
-                paymentToken: n.paymentToken,
-                pricePerTuHour: n.pricePerTuHour,
-                stake: n.stake,
-                unbondingEnds: n.unbondingEnds,
-                uri: n.uri
-            });
     }
 }
