@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
+import {BuybackEmissionSettings} from "./base/BuybackEmissionSettings.sol";
 import {IBuybackEmission} from "./interfaces/IBuybackEmission.sol";
 import {IFeeCollector} from "./interfaces/IFeeCollector.sol";
 import {ITFT} from "./interfaces/ITFT.sol";
@@ -17,7 +17,7 @@ import {TwapOracle} from "./libraries/TwapOracle.sol";
 
 /// @title BuybackEmission
 /// @notice Buyback-and-burn with reserve releases and per-epoch mining rewards. See {IBuybackEmission}.
-contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, ReentrancyGuard {
+contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using TwapOracle for TwapOracle.Ring;
 
@@ -33,8 +33,6 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     uint256 private constant _BPS = 10_000;
 
     /// @inheritdoc IBuybackEmission
-    address public immutable tft;
-    /// @inheritdoc IBuybackEmission
     address public immutable router;
     /// @inheritdoc IBuybackEmission
     address public immutable factory;
@@ -42,16 +40,6 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     uint256 public immutable epochLength;
     /// @inheritdoc IBuybackEmission
     uint256 public immutable genesis;
-
-    /// @dev The admin's parameters, packed in one slot that every buyback reads.
-    struct Params {
-        address treasury;
-        uint32 twapWindow;
-        uint16 maxSlippageBps;
-        uint16 minerShareBps;
-    }
-
-    Params private _params;
 
     /// @inheritdoc IBuybackEmission
     uint256 public reserveLeft;
@@ -71,7 +59,6 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     uint256 public totalBoughtBack;
 
     bool private _funded;
-    mapping(address tokenIn => address via) private _via;
     mapping(address pair => TwapOracle.Ring) private _observations;
     mapping(uint256 epoch => mapping(address provider => uint256 points)) private _points;
     /// @inheritdoc IBuybackEmission
@@ -92,17 +79,13 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
         address router_,
         address treasury_,
         uint256 epochLength_
-    ) AccessControlDefaultAdminRules(adminDelay, admin) {
-        if (tft_ == address(0)) revert ZeroAddress("tft");
+    ) BuybackEmissionSettings(adminDelay, admin, tft_, treasury_) {
         if (router_ == address(0)) revert ZeroAddress("router");
-        if (treasury_ == address(0)) revert ZeroAddress("treasury");
         if (epochLength_ < 1 hours || epochLength_ > 30 days) {
             revert ParameterOutOfBounds("epochLength", epochLength_, 1 hours, 30 days);
         }
-        tft = tft_;
         router = router_;
         factory = IUniswapV2Router02(router_).factory();
-        _params = Params(treasury_, 30 minutes, 200, 9_000);
         epochLength = epochLength_;
         genesis = block.timestamp;
     }
@@ -193,59 +176,6 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IBuybackEmission
-    function setTwapParams(uint256 window, uint256 maxSlippageBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (window < 5 minutes || window > 1 days) revert ParameterOutOfBounds("window", window, 5 minutes, 1 days);
-        if (maxSlippageBps_ < 1 || maxSlippageBps_ > 2_000) {
-            revert ParameterOutOfBounds("maxSlippageBps", maxSlippageBps_, 1, 2_000);
-        }
-        (_params.twapWindow, _params.maxSlippageBps) = (uint32(window), uint16(maxSlippageBps_));
-        emit TwapParamsSet(window, maxSlippageBps_);
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function setMinerShare(uint256 minerShareBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (minerShareBps_ < 5_000 || minerShareBps_ > 9_900) {
-            revert ParameterOutOfBounds("minerShareBps", minerShareBps_, 5_000, 9_900);
-        }
-        _params.minerShareBps = uint16(minerShareBps_);
-        emit MinerShareSet(minerShareBps_);
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (treasury_ == address(0)) revert ZeroAddress("treasury");
-        _params.treasury = treasury_;
-        emit TreasurySet(treasury_);
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function setRoute(address tokenIn, address via) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (tokenIn == address(0)) revert ZeroAddress("tokenIn");
-        _via[tokenIn] = via;
-        emit RouteSet(tokenIn, via);
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function treasury() external view returns (address) {
-        return _params.treasury;
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function twapWindow() external view returns (uint256) {
-        return _params.twapWindow;
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function maxSlippageBps() external view returns (uint256) {
-        return _params.maxSlippageBps;
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function minerShareBps() external view returns (uint256) {
-        return _params.minerShareBps;
-    }
-
-    /// @inheritdoc IBuybackEmission
     function currentEpoch() public view returns (uint256) {
         return (block.timestamp - genesis) / epochLength;
     }
@@ -283,15 +213,6 @@ contract BuybackEmission is IBuybackEmission, AccessControlDefaultAdminRules, Re
     /// @inheritdoc IBuybackEmission
     function maxCirculatingSupply() external view returns (uint256) {
         return IERC20(tft).totalSupply() - reserveLeft;
-    }
-
-    /// @inheritdoc IBuybackEmission
-    function routeOf(address tokenIn) public view returns (address[] memory path) {
-        address via = _via[tokenIn];
-        path = new address[](via == address(0) ? 2 : 3);
-        path[0] = tokenIn;
-        if (via != address(0)) path[1] = via;
-        path[path.length - 1] = tft;
     }
 
     /// @inheritdoc IBuybackEmission
