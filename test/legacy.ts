@@ -176,6 +176,29 @@ describe("legacy codec", function () {
       high.fill(0xff, 33, 65);
       expect(caught(() => parseCompactSignature("0x" + high.toString("hex"))).message).to.match(/high s/);
     });
+
+    it("refuses a mistyped or cut paste by position instead of decoding it to another signature", function () {
+      const good = signLegacyMessage("m", ONE, "compressed");
+      expect(parseCompactSignature(` ${good}\n`).bytes).to.deep.equal(Uint8Array.from(Buffer.from(good, "base64")));
+      const typo = good.slice(0, 10) + "!" + good.slice(11);
+      expect(caught(() => parseCompactSignature(typo)).message).to.equal(
+        'the signature has "!" at character 11, which is not base64',
+      );
+      expect(caught(() => parseCompactSignature(good.slice(0, 87))).message).to.equal(
+        'the signature\'s base64 is cut or padded wrongly (87 characters; "=" only at the end, a multiple of 4 in all)',
+      );
+      expect(caught(() => parseCompactSignature(good.slice(0, 40) + "=" + good.slice(41))).message).to.match(
+        /cut or padded wrongly/,
+      );
+      const hex = "0x" + Buffer.from(good, "base64").toString("hex");
+      expect(parseCompactSignature(hex).bytes).to.deep.equal(Uint8Array.from(Buffer.from(good, "base64")));
+      expect(caught(() => parseCompactSignature(hex.slice(0, 5) + "g" + hex.slice(6))).message).to.equal(
+        'the signature has "g" at character 6, which is not hex',
+      );
+      expect(caught(() => parseCompactSignature(hex.slice(0, -1))).message).to.equal(
+        "the signature's hex has an odd number of digits",
+      );
+    });
   });
 });
 

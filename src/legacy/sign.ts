@@ -36,15 +36,35 @@ export interface CompactSignature {
 }
 
 /**
+ * The bytes of a signature as pasted: `0x` hex, or standard base64. Node's base64 decoder skips
+ * characters it does not know, so a mistyped or truncated paste is refused here, by position,
+ * rather than decoded into some other signature.
+ */
+function signatureBytes(text: string): Uint8Array {
+  if (text.startsWith("0x")) {
+    const bad = text.slice(2).search(/[^0-9a-fA-F]/);
+    if (bad >= 0)
+      throw new RangeError(`the signature has "${text[bad + 2]}" at character ${bad + 3}, which is not hex`);
+    if (text.length % 2 !== 0) throw new RangeError("the signature's hex has an odd number of digits");
+    return Uint8Array.from(Buffer.from(text.slice(2), "hex"));
+  }
+  const bad = text.search(/[^A-Za-z0-9+/=]/);
+  if (bad >= 0) throw new RangeError(`the signature has "${text[bad]}" at character ${bad + 1}, which is not base64`);
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
+    throw new RangeError(
+      `the signature's base64 is cut or padded wrongly (${text.length} characters; "=" only at the end, a multiple of 4 in all)`,
+    );
+  }
+  return Uint8Array.from(Buffer.from(text, "base64"));
+}
+
+/**
  * Decodes a base64 (or `0x` hex) compact signature. Throws a RangeError saying what the contract
  * would refuse: the length, a header outside 27..34 (segwit headers 35..42 included), recovery id
  * 2 or 3, r or s zero, high s.
  */
 export function parseCompactSignature(signature: string): CompactSignature {
-  const text = signature.trim();
-  const bytes = /^0x[0-9a-fA-F]*$/.test(text)
-    ? Uint8Array.from(Buffer.from(text.slice(2), "hex"))
-    : Uint8Array.from(Buffer.from(text, "base64"));
+  const bytes = signatureBytes(signature.trim());
   if (bytes.length !== 65) {
     throw new RangeError(`the signature is ${bytes.length} bytes; a compact signature is 65 (88 base64 characters)`);
   }
