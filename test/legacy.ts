@@ -198,6 +198,25 @@ describe("legacy codec", function () {
       expect(caught(() => parseCompactSignature(hex.slice(0, -1))).message).to.equal(
         "the signature's hex has an odd number of digits",
       );
+      // A typo that is still base64 changes r; about half of all r are no point's x.
+      const isX = (r: Uint8Array) => {
+        try {
+          secp256k1.Point.fromBytes(Uint8Array.of(2, ...r));
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const damaged = Buffer.from(good, "base64");
+      while (isX(damaged.subarray(1, 33))) damaged[32] = (damaged[32]! + 1) & 0xff;
+      expect(caught(() => parseCompactSignature(damaged.toString("base64"))).message).to.equal(
+        "the signature's r is the x of no curve point: the paste is damaged",
+      );
+      const big = Buffer.from(good, "base64");
+      big.fill(0xff, 1, 33);
+      expect(caught(() => parseCompactSignature(big.toString("base64"))).message).to.equal(
+        "the signature's r is not below the curve order",
+      );
     });
   });
 });

@@ -13,6 +13,7 @@ import { buildAirdrop } from "../src/airdrop/build.js";
 import { parseSnapshotCsv, toChecksumAddress } from "../src/csv.js";
 import { InputError } from "../src/errors.js";
 import {
+  AirdropTree,
   buildTree,
   findClaims,
   LEAF_ENCODING,
@@ -84,6 +85,20 @@ describe("merkle", function () {
       const one = await buildTree(entries, { threads: 1 });
       const four = await buildTree(entries, { threads: 4 });
       expect(Buffer.from(four.nodes).equals(Buffer.from(one.nodes))).to.equal(true);
+    });
+
+    it("reads the root and the nodes' hex of a tree too big for one hex string", function () {
+      // (2 × 4,194,305 − 1) nodes are 536,870,976 hex digits, past V8's longest string.
+      const count = 2 ** 22 + 1;
+      const nodes = new Uint8Array((2 * count - 1) * 32);
+      nodes[0] = 0xab;
+      nodes[nodes.length - 1] = 0xcd;
+      const tree = new AirdropTree(new Array<LeafEntry>(count), nodes, new Uint32Array(0), 0n);
+      expect(tree.root).to.equal("0xab" + "00".repeat(31));
+      expect(tree.node(2 * count - 2)).to.equal("0x" + "00".repeat(31) + "cd");
+      const hex = tree.hexBytes();
+      expect(hex.length).to.equal(nodes.length * 2);
+      expect(hex.toString("latin1", 0, 2) + hex.toString("latin1", hex.length - 2)).to.equal("abcd");
     });
 
     it("keeps the level three below the root and proves leaves up to it", async function () {

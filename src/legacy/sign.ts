@@ -3,7 +3,8 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { convertKey, hash160, toHex, type KeyForm } from "./keys.js";
 import { DEFAULT_LEGACY_MAGIC, legacyMessageHash } from "./message.js";
 
-const HALF_N = secp256k1.Point.CURVE().n >> 1n;
+const N = secp256k1.Point.CURVE().n;
+const HALF_N = N >> 1n;
 
 /**
  * Signs `message` in the chain's signed-message format, as its wallet's `signmessage` does:
@@ -61,7 +62,7 @@ function signatureBytes(text: string): Uint8Array {
 /**
  * Decodes a base64 (or `0x` hex) compact signature. Throws a RangeError saying what the contract
  * would refuse: the length, a header outside 27..34 (segwit headers 35..42 included), recovery id
- * 2 or 3, r or s zero, high s.
+ * 2 or 3, r or s zero, an r that is no point's x, high s.
  */
 export function parseCompactSignature(signature: string): CompactSignature {
   const bytes = signatureBytes(signature.trim());
@@ -79,6 +80,13 @@ export function parseCompactSignature(signature: string): CompactSignature {
   const r = BigInt(toHex(bytes.subarray(1, 33)));
   const s = BigInt(toHex(bytes.subarray(33, 65)));
   if (r === 0n || s === 0n) throw new RangeError("the signature's r or s is zero");
+  // A damaged r recovers no key at all; say so here rather than fail inside the curve library.
+  if (r >= N) throw new RangeError("the signature's r is not below the curve order");
+  try {
+    secp256k1.Point.fromBytes(Uint8Array.of(2, ...bytes.subarray(1, 33)));
+  } catch {
+    throw new RangeError("the signature's r is the x of no curve point: the paste is damaged");
+  }
   if (s > HALF_N)
     throw new RangeError("the signature has a high s (above n/2); the contract only takes low-s signatures");
   return { bytes, header, recovery, form: header > 30 ? "compressed" : "uncompressed", r, s };

@@ -183,7 +183,7 @@ export function writeAirdrop(
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(path.join(tmp, "proofs"), { recursive: true });
   try {
-    const hex = Buffer.from(tree.hex, "latin1");
+    const hex = tree.hexBytes();
     const buffer = Buffer.allocUnsafe(CHUNK);
     writeTreeDump(path.join(tmp, manifest.tree), buffer, tree, hex);
     const keep = tree.topDepth;

@@ -25,6 +25,8 @@ export interface LeafEntry {
 export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, total: number) => void;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
+/** Bytes of nodes hex-encoded at a time by `hexBytes`. */
+const HEX_SLICE = 1 << 24;
 /** The distributor keeps up to 2^3 = 8 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
 const TOP_DEPTH = 3;
 
@@ -36,7 +38,7 @@ const TOP_DEPTH = 3;
  * arithmetic over bytes.
  */
 export class AirdropTree {
-  private _hex: string | undefined;
+  private readonly _bytes: Buffer;
 
   constructor(
     /** The holders, in index order. */
@@ -47,7 +49,9 @@ export class AirdropTree {
     readonly treeIndex: Uint32Array,
     /** The sum of every amount. */
     readonly total: bigint,
-  ) {}
+  ) {
+    this._bytes = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
+  }
 
   get count(): number {
     return this.entries.length;
@@ -63,13 +67,20 @@ export class AirdropTree {
 
   /** Node `i` as `0x`-prefixed lowercase hex. */
   node(i: number): string {
-    return "0x" + this.hex.slice(i * 64, i * 64 + 64);
+    return "0x" + this._bytes.toString("hex", i * 32, i * 32 + 32);
   }
 
-  /** Every node as one lowercase hex string without `0x`, 64 characters a node (built once). */
-  get hex(): string {
-    this._hex ??= Buffer.from(this.nodes.buffer, this.nodes.byteOffset, this.nodes.byteLength).toString("hex");
-    return this._hex;
+  /**
+   * Every node in lowercase hex as bytes (latin1), 64 a node, for writers that copy them out.
+   * Encoded a slice at a time: one string of a tree over 4.2 million holders would pass V8's
+   * limit on string length.
+   */
+  hexBytes(): Buffer {
+    const out = Buffer.allocUnsafe(this._bytes.length * 2);
+    for (let at = 0; at < this._bytes.length; at += HEX_SLICE) {
+      out.write(this._bytes.toString("hex", at, Math.min(this._bytes.length, at + HEX_SLICE)), at * 2, "latin1");
+    }
+    return out;
   }
 
   /** The leaf hash of holder `index`. */
