@@ -14,7 +14,7 @@ import {
   signLegacyMessage,
   type KeyForm,
 } from "../src/legacy/index.js";
-import { printTable, writeResult } from "./lib.js";
+import { gasOf, printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";
 
 const HOLDERS = 100_000;
@@ -150,29 +150,18 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   await gutOurs.mint(await ours.getAddress(), tree.total);
   await gutFull.mint(await oursFull.getAddress(), tree.total);
   await gutTheirs.mint(await theirs.getAddress(), tree.total);
-  const activation = (await (await ours.activate()).wait())!.gasUsed;
+  const activation = await gasOf(ours.activate());
   await oursFull.activate();
 
   const gasOurs: bigint[] = [];
   const gasFull: bigint[] = [];
   const gasTheirs: bigint[] = [];
-  const theirsAs = theirs.connect(relayer!) as unknown as {
-    claim(
-      index: number,
-      account: string,
-      amount: bigint,
-      proof: string[],
-    ): Promise<{ wait(): Promise<{ gasUsed: bigint }> }>;
-  };
+  const theirsClaim = theirs.connect(relayer!).getFunction("claim");
   for (const index of indices) {
     const { holder, amount } = entries[index]!;
-    gasOurs.push(
-      (await (await ours.connect(relayer!).claim(index, holder, amount, tree.shortProof(index))).wait())!.gasUsed,
-    );
-    gasFull.push(
-      (await (await oursFull.connect(relayer!).claim(index, holder, amount, tree.proof(index))).wait())!.gasUsed,
-    );
-    gasTheirs.push((await (await theirsAs.claim(index, holder, amount, reference.proof(index))).wait()).gasUsed);
+    gasOurs.push(await gasOf(ours.connect(relayer!).claim(index, holder, amount, tree.shortProof(index))));
+    gasFull.push(await gasOf(oursFull.connect(relayer!).claim(index, holder, amount, tree.proof(index))));
+    gasTheirs.push(await gasOf(theirsClaim(index, holder, amount, reference.proof(index))));
   }
   for (const index of indices) {
     if (!(await ours.isClaimed(index))) throw new Error(`index ${index} was not marked claimed`);
@@ -187,10 +176,11 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     const message = claimMessage({ recipient, chainId, distributor: distributorAddress });
     const signature = Buffer.from(signLegacyMessage(message, privateKey, form), "base64");
     const { holder, amount } = entries[index]!;
-    const tx = await ours
-      .connect(relayer!)
-      .claimLegacy(index, holder, amount, tree.shortProof(index), recipient, pubkey, signature);
-    gasLegacy[form].push((await tx.wait())!.gasUsed);
+    gasLegacy[form].push(
+      await gasOf(
+        ours.connect(relayer!).claimLegacy(index, holder, amount, tree.shortProof(index), recipient, pubkey, signature),
+      ),
+    );
     if ((await gutOurs.balanceOf(recipient)) !== amount) throw new Error(`legacy index ${index} was not paid`);
   }
   const lc = stats(gasLegacy.compressed);

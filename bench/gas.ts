@@ -6,7 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { printTable, writeResult } from "./lib.js";
 
-/** One measured call. `target` is the budget the issue sets for it, if any. */
+/** One measured call. `target` is its gas budget, if it has one. */
 export interface GasRow {
   contract: string;
   call: string;

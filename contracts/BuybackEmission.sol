@@ -30,7 +30,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     /// @inheritdoc IBuybackEmission
     uint256 public constant BURN_BPS = EmissionMath.BURN_BPS;
 
-    uint256 private constant _BPS = 10_000;
+    uint256 private constant _BPS = EmissionMath.BPS;
 
     /// @inheritdoc IBuybackEmission
     address public immutable router;

@@ -159,6 +159,8 @@ contract ProviderRegistry is ProviderRegistryNodes {
         gut.safeTransfer(msg.sender, stake);
     }
 
+    // ---------------------------------------------------------------- auditor
+
     /// @inheritdoc IProviderRegistry
     function setVerified(uint256 nodeId, bool verified) external onlyRole(AUDITOR_ROLE) {
         Node storage n = _nodes[nodeId];
@@ -215,26 +217,26 @@ contract ProviderRegistry is ProviderRegistryNodes {
 
     /// @dev The one place that refuses a transition: `allowed` is a bit mask of the statuses the
     /// caller may start from. Returns `current` for the caller's event.
-    function _checkStatus(uint256 nodeId, Status current, uint256 allowed) internal pure returns (Status) {
+    function _checkStatus(uint256 nodeId, Status current, uint256 allowed) private pure returns (Status) {
         if (allowed & (1 << uint8(current)) == 0) revert InvalidStatus(nodeId, current);
         return current;
     }
 
     /// @dev The node, after checking its status and that the caller is its provider.
-    function _provided(uint256 nodeId, uint256 allowed) internal view returns (Node storage n) {
+    function _provided(uint256 nodeId, uint256 allowed) private view returns (Node storage n) {
         n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, allowed);
         if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
     }
 
-    function _reconnect(uint256 nodeId, Node storage n) internal {
+    function _reconnect(uint256 nodeId, Node storage n) private {
         if (n.engaged) revert NodeEngaged(nodeId);
         n.status = Status.Idle;
         n.lastHeartbeat = uint40(block.timestamp);
         emit StatusChanged(nodeId, Status.Disconnect, Status.Idle);
     }
 
-    function _checkTerms(uint256 pricePerTuHour, string calldata uri) internal pure {
+    function _checkTerms(uint256 pricePerTuHour, string calldata uri) private pure {
         if (pricePerTuHour == 0 || pricePerTuHour > type(uint128).max) revert PriceOutOfRange(pricePerTuHour);
         if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
     }

@@ -16,7 +16,7 @@ import {LegacyKey} from "./libraries/LegacyKey.sol";
 /// @title TokenSwapDistributor
 /// @notice The GUT token-swap airdrop. See {ITokenSwapDistributor}.
 /// @dev Everything a claim reads is immutable except two storage slots: the bitmap word of its
-/// index, and the slot Pausable's `_paused` shares with `_activated` (declared right after it, so
+/// index, and the slot Pausable's `_paused` shares with `activated` (declared right after it, so
 /// the compiler packs them). That keeps a claim to one cold SLOAD more than a bare distributor,
 /// and the top nodes, immutables too, pay that back several times over in shorter proofs.
 contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, ITokenSwapDistributor {
@@ -201,7 +201,7 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         address holder,
         uint256 amount,
         bytes32[] calldata proof
-    ) internal whenNotPaused {
+    ) private whenNotPaused {
         if (block.timestamp < start) revert NotStarted(start);
         // The deadline itself is outside the window.
         // solhint-disable-next-line gas-strict-inequalities

@@ -1,14 +1,12 @@
-import { readFile } from "node:fs/promises";
-
 import { InputError } from "./errors.js";
+import { readInputFile } from "./io.js";
 import { createKeccakEngine, type KeccakEngine } from "./merkle/keccak.js";
-import { LeafKind, type LeafEntry } from "./merkle/tree.js";
+import { LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/tree.js";
 import type { SnapshotRow } from "./snapshot/output.js";
 
 /** The header every snapshot CSV starts with. */
 export const SNAPSHOT_HEADER = "address,amount";
 
-const MAX_UINT256 = (1n << 256n) - 1n;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const DIGITS = /^[0-9]+$/;
 
@@ -163,12 +161,7 @@ export async function parseSnapshotCsv(text: string, file: string): Promise<Snap
 
 /** Reads and parses a snapshot CSV file; see `parseSnapshotCsv`. */
 export async function readSnapshotCsv(file: string): Promise<SnapshotRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
-  }
+  const text = await readInputFile(file);
   return parseSnapshotCsv(text, file);
 }
 

@@ -1,7 +1,7 @@
 import { formatUnits } from "ethers";
 
 /**
- * Formats an 18-decimal amount with thousands separators, e.g. `50,100,000.0 GUT`; with `places`,
+ * Formats an amount of `decimals` decimals (18 unless given) with thousands separators, e.g. `50,100,000.0 GUT`; with `places`,
  * the fraction is cut (not rounded) to that many digits, for display.
  */
 export function formatToken(amount: bigint, symbol: string, decimals = 18, places?: number): string {

@@ -1,7 +1,8 @@
 /**
  * Solidity invariant campaigns: which one a run uses, and the counts Hardhat's runner returns.
  * Hardhat prints only `runs` for an invariant test; the calls and reverts are in the results of
- * the `test solidity` task, which `hardhat fuzz` reads and prints.
+ * the `test solidity` task: `hardhat fuzz` writes them to a JSON file, and the `test solidity`
+ * override prints them.
  */
 
 /** The campaigns `hardhat.config.ts` knows, selected by the environment variable GPUFOG_FUZZ. */

@@ -1,5 +1,17 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+
+import { InputError } from "./errors.js";
+
+/** A text input file's content, or an `InputError` naming the file when it cannot be read. */
+export async function readInputFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
+  }
+}
 
 /**
  * Writes a file so that readers only ever see the old content or the whole new content: the

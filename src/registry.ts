@@ -45,8 +45,7 @@ export interface CatalogEntry {
   retired: boolean;
 }
 
-/** Where an input came from, for `InputError`: a task name, or a file. */
-
+/** The name of a node status as the registry returns it. */
 export function statusName(value: bigint | number): NodeStatus {
   const name = NODE_STATUSES[Number(value)];
   if (name === undefined) throw new Error(`unknown node status ${value}`);

@@ -23,7 +23,7 @@ abstract contract BuybackEmissionSettings is IBuybackEmission, AccessControlDefa
 
     Params internal _params;
 
-    mapping(address tokenIn => address via) internal _via;
+    mapping(address tokenIn => address via) private _via;
 
     /// @dev Starts with a 30-minute TWAP window, a 2 % slippage bound and 90 % to miners.
     constructor(

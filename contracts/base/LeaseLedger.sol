@@ -102,7 +102,7 @@ abstract contract LeaseLedger is LeaseEscrowSettings {
         address token,
         uint16 feeBps,
         uint96 fee
-    ) internal returns (uint256 leaseId) {
+    ) private returns (uint256 leaseId) {
         if (fee == 0) return 0;
         leaseId = ++leaseCount;
         _leases[leaseId] = Lease({

@@ -104,12 +104,12 @@ abstract contract ProviderRegistryNodes is ProviderRegistrySettings {
 
     /// @dev The end (exclusive) of the page `[offset, offset + limit)` of `total` items, without
     /// overflowing on a huge `limit`; `offset` itself (an empty page) when `offset` is past the end.
-    function _pageEnd(uint256 offset, uint256 limit, uint256 total) internal pure returns (uint256) {
+    function _pageEnd(uint256 offset, uint256 limit, uint256 total) private pure returns (uint256) {
         if (offset > total) return offset;
         return limit > total - offset ? total : offset + limit;
     }
 
-    function _info(uint256 nodeId) internal view returns (NodeInfo memory) {
+    function _info(uint256 nodeId) private view returns (NodeInfo memory) {
         Node storage n = _nodes[nodeId];
         return
             NodeInfo({

@@ -47,8 +47,8 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
     /// @inheritdoc IProviderRegistry
     uint16 public slashBps;
 
-    mapping(bytes32 model => GpuModel) internal _models;
-    bytes32[] internal _modelIds;
+    mapping(bytes32 model => GpuModel) private _models;
+    bytes32[] private _modelIds;
 
     /// @dev Rates the launch catalogue's models; ProviderRegistry's constructor sets the parameters.
     constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {
@@ -128,7 +128,7 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
         stake = Math.mulDiv(minStakePerTu, milliTu, _MILLI, Math.Rounding.Ceil);
     }
 
-    function _setModel(bytes32 model, uint32 milliTu) internal {
+    function _setModel(bytes32 model, uint32 milliTu) private {
         if (model == bytes32(0)) revert ZeroModel();
         if (milliTu == 0 || milliTu > MAX_MILLI_TU_PER_GPU) revert RatingOutOfRange(milliTu, MAX_MILLI_TU_PER_GPU);
         if (_models[model].milliTu == 0) _modelIds.push(model);

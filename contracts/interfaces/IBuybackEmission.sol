@@ -173,8 +173,9 @@ interface IBuybackEmission is IFeeCollector {
     event Burned(uint256 amount, uint256 totalBurned);
 
     /// @notice Emitted when a buyback releases TFT.
-    /// @param rewardEpoch The epoch whose points the miners' part is for (zero with `toMiners`
-    /// carried over when that epoch has no points).
+    /// @param rewardEpoch The epoch whose points the miners' part is for: the one before the
+    /// current epoch (zero in epoch 0); when it has no points, or in epoch 0, `toMiners` is
+    /// carried over instead (see `RolledOver`).
     /// @param fromReserve Released from the reserve.
     /// @param fromBuyback Released from the bought TFT.
     /// @param toMiners The mining-reward pool's part.

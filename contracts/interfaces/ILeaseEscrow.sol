@@ -358,10 +358,10 @@ interface ILeaseEscrow {
     /// @notice The longest reservation grace period: one day.
     function MAX_GRACE() external view returns (uint40);
 
-    /// @notice How far ahead a window may start: 90 days.
+    /// @notice How far ahead a window may start: 7 days.
     function MAX_RESERVE_AHEAD() external view returns (uint40);
 
-    /// @notice The longest reservation window: 90 days.
+    /// @notice The longest reservation window: 30 days.
     function MAX_RESERVATION_DURATION() external view returns (uint40);
 
     /// @notice The provider registry whose nodes the escrow leases.

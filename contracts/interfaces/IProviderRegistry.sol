@@ -51,7 +51,7 @@ interface IProviderRegistry {
 
     /// @notice Everything the registry knows about a node, for dApps and tools.
     /// @param id The node id (ids start at 1).
-    /// @param provider The node's owner. Kept after deregistration until the stake is withdrawn.
+    /// @param provider The node's owner. Kept after deregistration and after the stake is withdrawn.
     /// @param status The node's status; `None` once deregistered.
     /// @param engaged Whether the escrow holds a lease or a reservation on the node.
     /// @param verified Whether an auditor has verified the node's hardware.

@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-
 import { holderAmount, holderFields, holderLines } from "../csv.js";
 import { InputError } from "../errors.js";
-import { LeafKind, type LeafEntry } from "../merkle/tree.js";
+import { readInputFile } from "../io.js";
+import { LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/tree.js";
 import { decodeLegacyAddress, LegacyAddressError } from "./address.js";
 
 /** The header every legacy balance CSV starts with. */
@@ -13,8 +12,6 @@ export const LEGACY_DECIMALS = 8;
 
 /** One old-chain unit (10^-8 GUT) in wei: amounts are scaled by this when read. */
 export const LEGACY_SCALE = 10n ** 10n;
-
-const MAX_UINT256 = (1n << 256n) - 1n;
 
 /** A holder of the old chain's balance list. */
 export interface LegacyRow {
@@ -78,12 +75,7 @@ export function parseLegacyCsv(text: string, file: string, version: number): Leg
 
 /** Reads and parses a legacy balance CSV file; see `parseLegacyCsv`. */
 export async function readLegacyCsv(file: string, version: number): Promise<LegacyRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
-  }
+  const text = await readInputFile(file);
   return parseLegacyCsv(text, file, version);
 }
 

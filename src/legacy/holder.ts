@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
-
 import { InputError } from "../errors.js";
+import { readInputFile } from "../io.js";
 import type { HolderClaim } from "../merkle/output.js";
 import { addressOfKey } from "./address.js";
 import { decodeWif, hash160, publicKeyOf, toHex, type KeyForm } from "./keys.js";
@@ -35,12 +34,7 @@ export interface WifOrigin {
  * Errors name the file and the line and never contain the key.
  */
 export async function readWifFile(file: string): Promise<{ wif: string; origin: WifOrigin }> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
-  }
+  const text = await readInputFile(file);
   const lines = text.split(/\r?\n/);
   const filled = lines.flatMap((line, i) => (line.trim() === "" ? [] : [i + 1]));
   if (filled.length === 0) {

@@ -262,7 +262,7 @@ function sponge(): Code {
 
 /**
  * Leaves two at a time with the two-state permutation, then the last one alone if the count is
- * odd. Both passes share the code that lays out a leaf (`leaf`).
+ * odd. Both passes share the code that lays out and hashes a leaf (`first`, `second`, `output`).
  */
 function leaves(): Code {
   const [packed, out, i, to, state, index] = [0, 1, 2, 3, 4, 5];

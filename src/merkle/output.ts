@@ -159,8 +159,10 @@ export function writeAirdrop(
   checkOutputDir(dir);
   const prefixLength = shardPrefixLength(tree.count);
   const shards = new Map<string, number[]>();
-  tree.entries.forEach((e, i) => {
-    const prefix = shardOf(e.holder, prefixLength);
+  // Shards are keyed and ordered by lower-case holder: computed once, not per comparison.
+  const keys = tree.entries.map((e) => e.holder.toLowerCase());
+  keys.forEach((key, i) => {
+    const prefix = shardOf(key, prefixLength);
     const list = shards.get(prefix);
     if (list === undefined) shards.set(prefix, [i]);
     else list.push(i);
@@ -190,16 +192,15 @@ export function writeAirdrop(
     let done = 0;
     onProgress?.(0, tree.count);
     for (const [prefix, indices] of shards) {
-      const keyOf = (i: number) => tree.entries[i]!.holder.toLowerCase();
-      if (indices.some((i, k) => k > 0 && keyOf(indices[k - 1]!) > keyOf(i))) {
-        indices.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : a - b));
+      if (indices.some((i, k) => k > 0 && keys[indices[k - 1]!]! > keys[i]!)) {
+        indices.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
       }
       writeStreamed(path.join(tmp, "proofs", `${prefix}.json`), buffer, (out) => {
         out.text("{");
         let previous = "";
         indices.forEach((i, k) => {
           const e = tree.entries[i]!;
-          const key = e.holder.toLowerCase();
+          const key = keys[i]!;
           // A holder in the tree twice (two kinds) gets both claims under one key.
           if (key === previous) out.text(",");
           else out.text(`${k ? "]," : ""}"${key}":[`);

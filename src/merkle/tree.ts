@@ -2,6 +2,9 @@ import { createKeccakEngine, LEAF_RECORD, STATE_BYTES, type KeccakEngine } from 
 import { HashPool, type HashJob } from "./pool.js";
 import { sharedMemory } from "./wasm.js";
 
+/** The largest amount, and total, a `uint256` holds. */
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
 /** The leaf types, in the order `abi.encode` takes them: `(index, kind, holder, amount)`. */
 export const LEAF_ENCODING = ["uint256", "uint8", "address", "uint256"] as const;
 
@@ -24,7 +27,6 @@ export interface LeafEntry {
 /** Called as the builder goes, so a command line can draw a progress bar. */
 export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, total: number) => void;
 
-const MAX_UINT256 = (1n << 256n) - 1n;
 /** Bytes of nodes hex-encoded at a time by `hexBytes`. */
 const HEX_SLICE = 1 << 24;
 /** The distributor keeps up to 2^3 = 8 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
