@@ -47,8 +47,13 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- leases
 
     /// @inheritdoc ILeaseEscrow
-    function openLease(uint256 nodeId, uint256 deposit) external nonReentrant whenNotPaused returns (uint256) {
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
+    function openLease(
+        uint256 nodeId,
+        uint256 deposit,
+        uint256 maxPricePerTuHour
+    ) external nonReentrant whenNotPaused returns (uint256) {
+        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
+        if (t.pricePerTuHour > maxPricePerTuHour) revert PriceAboveBound(nodeId, t.pricePerTuHour, maxPricePerTuHour);
         if (t.status == IProviderRegistry.Status.Reserved) {
             uint256 reservationId = reservationOf[nodeId];
             if (_reservations[reservationId].customer != msg.sender) revert NodeReserved(nodeId, reservationId);
@@ -77,7 +82,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         Lease storage lease_ = _openLease(leaseId);
         if (amount == 0) revert ZeroAmount();
         uint96 deposit = lease_.deposit;
-        if (_settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat) == deposit)
+        if (_settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat) == deposit)
             revert LeaseDrained(leaseId);
         lease_.deposit = _amount(uint256(deposit) + _amount(amount));
         emit ToppedUp(leaseId, msg.sender, amount);
@@ -89,7 +94,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         Lease storage lease_ = _leases[leaseId];
         if (lease_.status == LeaseStatus.Closed) return lease_.paid;
         _openLease(leaseId);
-        return _settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat);
+        return _settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -103,7 +108,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
             if (lease_.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
             uint96 paid =
                 lease_.status == LeaseStatus.Open
-                    ? _settle(leaseId, lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat)
+                    ? _settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat)
                     : lease_.paid;
             uint96 withdrawn = lease_.withdrawn;
             if (paid == withdrawn) continue;
@@ -145,7 +150,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
     function closeLease(uint256 leaseId) external nonReentrant {
         Lease storage lease_ = _openLease(leaseId);
         uint256 nodeId = lease_.nodeId;
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
+        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
         uint96 paid = _settle(leaseId, lease_, t.lastHeartbeat);
         uint96 refund = lease_.deposit - paid;
         bool down = t.status == IProviderRegistry.Status.Disconnect;
@@ -156,8 +161,11 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         lease_.status = LeaseStatus.Closed;
         // Only a node that was alive during the lease failed it: one already silent when the
         // lease opened costs the customer nothing (it accrued nothing) and must not be a way to
-        // farm slashes. The slash comes before the release, while the node is still engaged.
-        uint256 slashed = down && !(t.lastHeartbeat < lease_.start) ? registry.slash(nodeId, customer) : 0;
+        // farm slashes. A lease takes at most what it put at stake, its deposit, so dust leases
+        // cannot farm a stake either. The slash comes before the release, while the node is
+        // still engaged.
+        uint256 slashed =
+            down && !(t.lastHeartbeat < lease_.start) ? registry.slash(nodeId, customer, lease_.deposit) : 0;
         emit LeaseClosed(leaseId, msg.sender, paid, refund, slashed);
         registry.release(nodeId);
         _push(lease_.token, customer, refund);
@@ -170,7 +178,8 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         uint256 nodeId,
         uint256 start,
         uint256 duration,
-        uint256 deposit
+        uint256 deposit,
+        uint256 maxPricePerTuHour
     ) external nonReentrant whenNotPaused returns (uint256 reservationId) {
         if (
             start < block.timestamp ||
@@ -178,12 +187,16 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
             duration == 0 ||
             duration > MAX_RESERVATION_DURATION
         ) revert InvalidWindow(start, duration);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
+        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
+        if (t.pricePerTuHour > maxPricePerTuHour) revert PriceAboveBound(nodeId, t.pricePerTuHour, maxPricePerTuHour);
         if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(nodeId, t.status);
         TokenConfig memory config = _tokens[t.paymentToken];
         if (!config.allowed) revert TokenNotAllowed(t.paymentToken);
         uint96 rate = _rate(nodeId, t);
-        uint256 fee = LeaseMath.share(LeaseMath.cost(rate, duration), reservationFeeBps);
+        // The fee prices the whole hold, from now to the end of the window: a window far ahead
+        // keeps the node from other customers all that time, and must cost in proportion.
+        uint256 held = start + duration - block.timestamp;
+        uint256 fee = LeaseMath.share(LeaseMath.cost(rate, held), reservationFeeBps);
         if (!(deposit > fee)) revert DepositBelowFee(deposit, fee);
         reservationId = ++reservationCount;
         uint40 deadline = uint40(start) + reservationGrace;
@@ -208,9 +221,13 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
 
     /// @inheritdoc ILeaseEscrow
     function startReserved(uint256 reservationId) external nonReentrant returns (uint256) {
-        if (_reservations[reservationId].customer != msg.sender) {
-            revert NotReservationParty(reservationId, msg.sender);
-        }
+        Reservation storage r = _pendingReservation(reservationId);
+        if (r.customer != msg.sender) revert NotReservationParty(reservationId, msg.sender);
+        // A node that went stale while reserved has failed the reservation; it must not start a
+        // lease and earn the fee.
+        uint256 nodeId = r.nodeId;
+        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
+        if (t.status != IProviderRegistry.Status.Reserved) revert NodeNotAvailable(nodeId, t.status);
         return _startReservation(reservationId, 0);
     }
 
@@ -219,14 +236,14 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         Reservation storage r = _pendingReservation(reservationId);
         bool byProvider = msg.sender == r.provider;
         if (!byProvider && msg.sender != r.customer) revert NotReservationParty(reservationId, msg.sender);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
+        IProviderRegistry.LeaseTerms memory t = registry.sync(r.nodeId);
         _endReservation(reservationId, r, ReservationStatus.Cancelled, byProvider || _failed(r, t));
     }
 
     /// @inheritdoc ILeaseEscrow
     function expireReservation(uint256 reservationId) external nonReentrant {
         Reservation storage r = _pendingReservation(reservationId);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
+        IProviderRegistry.LeaseTerms memory t = registry.sync(r.nodeId);
         if (t.status != IProviderRegistry.Status.Disconnect && !(block.timestamp > r.deadline)) {
             revert ReservationNotExpired(reservationId, r.deadline);
         }

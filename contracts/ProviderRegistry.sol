@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ProviderRegistryNodes} from "./base/ProviderRegistryNodes.sol";
@@ -107,8 +108,19 @@ contract ProviderRegistry is ProviderRegistryNodes {
     /// @inheritdoc IProviderRegistry
     function heartbeat(uint256 nodeId) external {
         Node storage n = _provided(nodeId, _LIVE | (1 << uint8(Status.Disconnect)));
-        if (n.status == Status.Disconnect) _reconnect(nodeId, n);
-        else n.lastHeartbeat = uint40(block.timestamp);
+        Status from = n.status;
+        if (from != Status.Disconnect) {
+            if (!_stale(n)) {
+                n.lastHeartbeat = uint40(block.timestamp);
+                return;
+            }
+            // A late heartbeat must not erase the outage before it: the node goes Disconnect as
+            // of the moment it went stale, and a lease or reservation on it stays frozen there
+            // until the escrow closes it. Only a node the escrow does not hold reconnects now.
+            _markDown(nodeId, n, from);
+            if (n.engaged) return;
+        }
+        _reconnect(nodeId, n);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -119,9 +131,7 @@ contract ProviderRegistry is ProviderRegistryNodes {
     /// @inheritdoc IProviderRegistry
     function goOffline(uint256 nodeId) external {
         Node storage n = _provided(nodeId, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
-        Status from = n.status;
-        n.status = Status.Disconnect;
-        emit StatusChanged(nodeId, from, Status.Disconnect);
+        _markDown(nodeId, n, n.status);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -129,8 +139,15 @@ contract ProviderRegistry is ProviderRegistryNodes {
         Node storage n = _nodes[nodeId];
         Status from = _checkStatus(nodeId, n.status, _LIVE);
         if (!_stale(n)) revert HeartbeatNotStale(nodeId, uint256(n.lastHeartbeat) + heartbeatTimeout);
-        n.status = Status.Disconnect;
-        emit StatusChanged(nodeId, from, Status.Disconnect);
+        _markDown(nodeId, n, from);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function sync(uint256 nodeId) external returns (LeaseTerms memory) {
+        Node storage n = _nodes[nodeId];
+        Status status = n.status;
+        if ((_LIVE & (1 << uint8(status))) != 0 && _stale(n)) _markDown(nodeId, n, status);
+        return _terms(n);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -201,14 +218,20 @@ contract ProviderRegistry is ProviderRegistryNodes {
     }
 
     /// @inheritdoc IProviderRegistry
-    function slash(uint256 nodeId, address recipient) external onlyRole(ESCROW_ROLE) returns (uint256 amount) {
+    function slash(
+        uint256 nodeId,
+        address recipient,
+        uint256 maxAmount
+    ) external onlyRole(ESCROW_ROLE) returns (uint256 amount) {
         if (recipient == address(0)) revert ZeroAddress("recipient");
         Node storage n = _nodes[nodeId];
-        amount = (uint256(n.stake) * slashBps) / _BPS;
+        // Engaged means the escrow holds a lease or reservation on the node, which also means it
+        // cannot have been deregistered: the stake is still active.
+        if (!n.engaged) revert NotEngaged(nodeId);
+        amount = Math.min((uint256(n.stake) * slashBps) / _BPS, maxAmount);
         if (amount == 0) return 0;
         n.stake -= uint96(amount);
-        if (n.status == Status.None) totalUnbonding -= uint128(amount);
-        else totalStaked -= uint128(amount);
+        totalStaked -= uint128(amount);
         emit Slashed(nodeId, recipient, amount);
         gut.safeTransfer(recipient, amount);
     }
@@ -227,6 +250,16 @@ contract ProviderRegistry is ProviderRegistryNodes {
         n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, allowed);
         if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
+    }
+
+    /// @dev Live → Disconnect. `downSince` is when the node stopped holding its engagements: now,
+    /// or the moment it went stale if that was earlier, so an outage is dated by the timestamps
+    /// and not by whoever noticed it first.
+    function _markDown(uint256 nodeId, Node storage n, Status from) private {
+        uint256 staleAt = uint256(n.lastHeartbeat) + heartbeatTimeout;
+        n.status = Status.Disconnect;
+        n.downSince = uint40(Math.min(staleAt, block.timestamp));
+        emit StatusChanged(nodeId, from, Status.Disconnect);
     }
 
     function _reconnect(uint256 nodeId, Node storage n) private {

@@ -17,6 +17,7 @@ import {
   closeLease,
   keeperSweep,
   leaseReport,
+  nodeQuote,
   openLease,
   reserve,
   startReservation,
@@ -268,13 +269,15 @@ async function printNodes(): Promise<void> {
 chapter("Customers reserve and lease");
 const hour = 3_600n;
 const reservationStart = (await chainNow()) + 20n * 60n;
-const reservation = await reserve(h, dan!, v100, reservationStart, 3n * hour, 120n * UNIT);
+// Each customer passes the price it was shown: a price raised under its transaction is refused.
+const shown = async (id: bigint) => (await nodeQuote(h, id)).pricePerTuHour;
+const reservation = await reserve(h, dan!, v100, reservationStart, 3n * hour, 120n * UNIT, await shown(v100));
 say(`Dan reserves node ${v100} (8 × V100) for 3 h from +20 min, depositing ${gutOf(120n * UNIT)}`);
-const leaseA = await openLease(h, eve!, rtx2080ti, 8n * UNIT);
+const leaseA = await openLease(h, eve!, rtx2080ti, 8n * UNIT, await shown(rtx2080ti));
 say(`Eve leases node ${rtx2080ti} (4 × RTX 2080 Ti) with ${gutOf(8n * UNIT)}: lease ${leaseA}`);
-const leaseB = await openLease(h, dan!, rtx2080, 10n * UNIT);
+const leaseB = await openLease(h, dan!, rtx2080, 10n * UNIT, await shown(rtx2080));
 say(`Dan leases node ${rtx2080} (Cleo's 2 × RTX 2080) with ${gutOf(10n * UNIT)}: lease ${leaseB}`);
-const leaseD = await openLease(h, ben!, titanV, 20n * UNIT);
+const leaseD = await openLease(h, ben!, titanV, 20n * UNIT, await shown(titanV));
 say(`Ben leases node ${titanV} (Cleo's 4 × Titan V) with ${gutOf(20n * UNIT)}: lease ${leaseD}`);
 
 await advance(10n * 60n);

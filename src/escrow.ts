@@ -130,18 +130,41 @@ export async function ensureAllowance(token: string, signer: Signer, spender: st
   await tx.wait();
 }
 
-/** The payment token of a node, for approving and parsing amounts before opening or reserving. */
-export async function nodeToken({ registry }: EscrowHandle, nodeId: bigint): Promise<string> {
-  const terms = await registry.leaseTerms(nodeId);
-  if (terms.status === 0n) throw new Error(`node ${nodeId} does not exist`);
-  return terms.paymentToken;
+/** What a customer is shown of a node before leasing or reserving it. */
+export interface NodeQuote {
+  paymentToken: string;
+  /** The price per TU-hour now: pass it as the bound of `openLease` and `reserve`. */
+  pricePerTuHour: bigint;
+  milliTu: bigint;
 }
 
-/** Opens a lease (or starts the caller's reservation of the node), approving the deposit first. */
-export async function openLease(h: EscrowHandle, signer: Signer, nodeId: bigint, deposit: bigint): Promise<bigint> {
+/** A node's token and price, for approving, parsing amounts and bounding the price. */
+export async function nodeQuote({ registry }: EscrowHandle, nodeId: bigint): Promise<NodeQuote> {
+  const terms = await registry.leaseTerms(nodeId);
+  if (terms.status === 0n) throw new Error(`node ${nodeId} does not exist`);
+  return { paymentToken: terms.paymentToken, pricePerTuHour: terms.pricePerTuHour, milliTu: terms.milliTu };
+}
+
+/** The payment token of a node, for approving and parsing amounts before opening or reserving. */
+export async function nodeToken(h: EscrowHandle, nodeId: bigint): Promise<string> {
+  return (await nodeQuote(h, nodeId)).paymentToken;
+}
+
+/**
+ * Opens a lease (or starts the caller's reservation of the node), approving the deposit first.
+ * `maxPricePerTuHour` is the price the customer was shown: the escrow refuses the lease if the
+ * provider raised it in the meantime.
+ */
+export async function openLease(
+  h: EscrowHandle,
+  signer: Signer,
+  nodeId: bigint,
+  deposit: bigint,
+  maxPricePerTuHour: bigint,
+): Promise<bigint> {
   const escrow = h.escrow.connect(signer);
   if (deposit > 0n) await ensureAllowance(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit);
-  const receipt = await (await escrow.openLease(nodeId, deposit)).wait();
+  const receipt = await (await escrow.openLease(nodeId, deposit, maxPricePerTuHour)).wait();
   return eventArg(h.escrow, receipt?.logs ?? [], "LeaseOpened", "leaseId");
 }
 
@@ -207,7 +230,10 @@ export async function withdrawAll(h: EscrowHandle, signer: Signer, batch = 50): 
   return out;
 }
 
-/** Reserves a node for `[start, start + duration)`, approving the deposit first. */
+/**
+ * Reserves a node for `[start, start + duration)`, approving the deposit first, refused if the
+ * node's price is above `maxPricePerTuHour` (the price the customer was shown).
+ */
 export async function reserve(
   h: EscrowHandle,
   signer: Signer,
@@ -215,10 +241,11 @@ export async function reserve(
   start: bigint,
   duration: bigint,
   deposit: bigint,
+  maxPricePerTuHour: bigint,
 ): Promise<bigint> {
   const escrow = h.escrow.connect(signer);
   await ensureAllowance(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit);
-  const receipt = await (await escrow.reserve(nodeId, start, duration, deposit)).wait();
+  const receipt = await (await escrow.reserve(nodeId, start, duration, deposit, maxPricePerTuHour)).wait();
   return eventArg(h.escrow, receipt?.logs ?? [], "Reserved", "reservationId");
 }
 

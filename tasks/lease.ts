@@ -14,6 +14,11 @@ export const leaseOpenTask = common(
 )
   .addOption({ name: "node", description: "The node id", defaultValue: "" })
   .addOption({ name: "deposit", description: "The deposit, in token units (e.g. 25.5)", defaultValue: "" })
+  .addOption({
+    name: "maxPrice",
+    description: "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
+    defaultValue: "",
+  })
   .setAction(() => import("./actions/lease-open.js"))
   .build();
 
@@ -42,6 +47,11 @@ export const reserveTask = common(task("reserve", "Reserves an Idle node for a f
   .addOption({ name: "start", description: "Unix seconds, an ISO date, or +delay (+15m, +2h)", defaultValue: "" })
   .addOption({ name: "duration", description: "The window: seconds, or 15m, 2h, 1d", defaultValue: "" })
   .addOption({ name: "deposit", description: "The deposit, in token units", defaultValue: "" })
+  .addOption({
+    name: "maxPrice",
+    description: "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
+    defaultValue: "",
+  })
   .setAction(() => import("./actions/reserve.js"))
   .build();
 

@@ -65,12 +65,13 @@ contract EscrowHandler is Test {
         } else if (t.status != IProviderRegistry.Status.Idle) {
             return;
         }
+        bool stale = registry.isStale(nodeId);
         vm.prank(customer);
-        try escrow.openLease(nodeId, amount) returns (uint256 leaseId) {
+        try escrow.openLease(nodeId, amount, t.pricePerTuHour) returns (uint256 leaseId) {
             leases.push(leaseId);
             funded[customer] += amount;
         } catch {
-            unexpectedReverts++;
+            if (!stale) unexpectedReverts++;
         }
     }
 
@@ -135,7 +136,8 @@ contract EscrowHandler is Test {
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
         (, uint256 remaining) = escrow.accrued(leaseId);
         address caller = [lease_.customer, lease_.provider, address(0xBEEF)][callerSeed % 3];
-        if (caller == address(0xBEEF) && remaining != 0 && t.status != IProviderRegistry.Status.Disconnect) return;
+        bool down = t.status == IProviderRegistry.Status.Disconnect || registry.isStale(lease_.nodeId);
+        if (caller == address(0xBEEF) && remaining != 0 && !down) return;
         uint256 before = _holdings(lease_.customer);
         uint256 staked = registry.totalStaked();
         vm.prank(caller);
@@ -190,14 +192,16 @@ contract EscrowHandler is Test {
         uint256 start = block.timestamp + bound(ahead, 0, 3 hours);
         duration = bound(duration, 1, 1 days);
         uint256 rate = t.pricePerTuHour * t.milliTu;
-        uint256 fee = (((rate * duration) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
+        uint256 held = start + duration - block.timestamp;
+        uint256 fee = (((rate * held) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
         amount = bound(amount, fee + 1, fee + 50e18);
+        bool stale = registry.isStale(nodeId);
         vm.prank(customer);
-        try escrow.reserve(nodeId, start, duration, amount) returns (uint256 reservationId) {
+        try escrow.reserve(nodeId, start, duration, amount, t.pricePerTuHour) returns (uint256 reservationId) {
             reservations.push(reservationId);
             funded[customer] += amount;
         } catch {
-            unexpectedReverts++;
+            if (!stale) unexpectedReverts++;
         }
     }
 
@@ -210,11 +214,12 @@ contract EscrowHandler is Test {
         if (registry.leaseTerms(r.nodeId).status != IProviderRegistry.Status.Reserved) return;
         if (block.timestamp < r.start) vm.warp(r.start);
         if (block.timestamp > r.deadline) return;
+        bool stale = registry.isStale(r.nodeId);
         vm.prank(r.customer);
         try escrow.startReserved(reservationId) returns (uint256 leaseId) {
             leases.push(leaseId);
         } catch {
-            unexpectedReverts++;
+            if (!stale) unexpectedReverts++;
         }
     }
 
@@ -224,7 +229,8 @@ contract EscrowHandler is Test {
         uint256 reservationId = reservations[reservationSeed % reservations.length];
         ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
         if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        bool down = registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect;
+        bool down = registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect ||
+            registry.isStale(r.nodeId);
         uint256 before = _holdings(r.customer);
         bool ok;
         if (how % 3 == 2) {

@@ -1,34 +1,29 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import {
-  deployEscrowSystem,
-  GRACE,
-  GTX_1080_TI,
-  GUT_FEE_BPS,
-  HEARTBEAT_TIMEOUT,
-  LeaseStatus,
-  NodeStatus,
-  PER_SECOND,
-  PRICE,
-  RESERVATION_FEE_BPS,
-  UNIT,
-  V100,
-} from "./LeaseEscrowFixture.js";
+import { ANY_PRICE, deployEscrowSystem, GRACE, GTX_1080_TI, GUT_FEE_BPS, HEARTBEAT_TIMEOUT, LeaseStatus, NodeStatus, PER_SECOND, PRICE, RESERVATION_FEE_BPS, UNIT, V100 } from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
 
 const DEPOSIT = 100n * UNIT;
 
+/**
+ * The heartbeat timeout of the money tests: longer than any wait below, so that one heartbeat
+ * after a long lease is on time. The staleness tests set `HEARTBEAT_TIMEOUT` back.
+ */
+const TIMEOUT = 2n * 86_400n;
+
 async function system() {
-  return deployEscrowSystem(ethers);
+  const s = await deployEscrowSystem(ethers);
+  await s.registry.setHeartbeatTimeout(TIMEOUT);
+  return s;
 }
 
 /** The system with lease 1 open on node 1 for 100 GUT, opened at `start`. */
 async function openedLease() {
-  const s = await deployEscrowSystem(ethers);
-  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT);
+  const s = await system();
+  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT, ANY_PRICE);
   const start = BigInt(await time.latest());
   return { ...s, leaseId: 1n, start };
 }
@@ -41,7 +36,7 @@ async function twoTokens() {
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
   await usd.mint(s.customer.address, 1_000_000_000n);
   await usd.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, 1_000_000n);
+  await s.escrow.connect(s.customer).openLease(2n, 1_000_000n, ANY_PRICE);
   return { ...s, usd, usdStart: BigInt(await time.latest()) };
 }
 
@@ -169,7 +164,7 @@ describe("LeaseEscrow", function () {
     it("takes the deposit, snapshots the terms, puts the node in Sharing and emits LeaseOpened", async function () {
       const { escrow, registry, gut, customer, provider, nodeId } = await loadFixture(system);
       const rate = PRICE * 1000n;
-      const tx = escrow.connect(customer).openLease(nodeId, DEPOSIT);
+      const tx = escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
       await expect(tx)
         .to.emit(escrow, "LeaseOpened")
         .withArgs(1n, nodeId, customer.address, provider.address, await gut.getAddress(), rate, DEPOSIT);
@@ -193,7 +188,7 @@ describe("LeaseEscrow", function () {
     it("reverts when paused", async function () {
       const { escrow, customer, nodeId } = await loadFixture(system);
       await escrow.pause();
-      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT)).to.be.revertedWithCustomError(
+      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE)).to.be.revertedWithCustomError(
         escrow,
         "EnforcedPause",
       );
@@ -201,10 +196,10 @@ describe("LeaseEscrow", function () {
 
     it("reverts when the node is not Idle or does not exist", async function () {
       const { escrow, customer, other, nodeId } = await loadFixture(openedLease);
-      await expect(escrow.connect(other).openLease(nodeId, DEPOSIT))
+      await expect(escrow.connect(other).openLease(nodeId, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
         .withArgs(nodeId, NodeStatus.Sharing);
-      await expect(escrow.connect(customer).openLease(9n, DEPOSIT))
+      await expect(escrow.connect(customer).openLease(9n, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
         .withArgs(9n, NodeStatus.None);
     });
@@ -212,16 +207,16 @@ describe("LeaseEscrow", function () {
     it("reverts when the node's token is not allowed", async function () {
       const { escrow, gut, customer, nodeId } = await loadFixture(system);
       await escrow.setPaymentToken(await gut.getAddress(), false, 0, 0);
-      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT))
+      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
         .withArgs(await gut.getAddress());
     });
 
     it("reverts when the deposit is zero or does not fit 96 bits", async function () {
       const { escrow, customer, nodeId } = await loadFixture(system);
-      await expect(escrow.connect(customer).openLease(nodeId, 0n)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(customer).openLease(nodeId, 0n, ANY_PRICE)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
       const max = 2n ** 96n - 1n;
-      await expect(escrow.connect(customer).openLease(nodeId, max + 1n))
+      await expect(escrow.connect(customer).openLease(nodeId, max + 1n, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
         .withArgs(max + 1n, max);
     });
@@ -230,12 +225,12 @@ describe("LeaseEscrow", function () {
       const { escrow, registry, gut, provider, customer } = await loadFixture(system);
       const price = 2n ** 96n / 1850n + 1n;
       await registry.connect(provider).register(V100, 1n, price, await gut.getAddress(), "");
-      await expect(escrow.connect(customer).openLease(2n, DEPOSIT))
+      await expect(escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "RateTooHigh")
         .withArgs(2n, price, 1850);
       const huge = 2n ** 128n - 1n;
       await registry.connect(provider).register(V100, 1n, huge, await gut.getAddress(), "");
-      await expect(escrow.connect(customer).openLease(3n, DEPOSIT))
+      await expect(escrow.connect(customer).openLease(3n, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "RateTooHigh")
         .withArgs(3n, huge, 1850);
     });
@@ -247,7 +242,7 @@ describe("LeaseEscrow", function () {
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await fot.getAddress(), "");
       await fot.mint(customer.address, DEPOSIT);
       await fot.connect(customer).approve(await escrow.getAddress(), DEPOSIT);
-      await expect(escrow.connect(customer).openLease(2n, DEPOSIT))
+      await expect(escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "TransferMismatch")
         .withArgs(await fot.getAddress(), DEPOSIT, DEPOSIT - DEPOSIT / 100n);
     });
@@ -278,7 +273,7 @@ describe("LeaseEscrow", function () {
       const { escrow, registry, gut, provider, customer } = await loadFixture(system);
       // 7 wei per TU-hour on a V100 (1.85 TU): 12,950 / 3,600,000 wei per second.
       await registry.connect(provider).register(V100, 1n, 7n, await gut.getAddress(), "");
-      await escrow.connect(customer).openLease(2n, DEPOSIT);
+      await escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE);
       const start = BigInt(await time.latest());
       for (let i = 1n; i <= 5n; i++) {
         await at(start + i * 100n, () => registry.connect(provider).heartbeat(2n));
@@ -291,7 +286,7 @@ describe("LeaseEscrow", function () {
 
     it("caps at the deposit", async function () {
       const { escrow, registry, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 200_000n, () => registry.connect(provider).heartbeat(nodeId));
+      await at(start + 150_000n, () => registry.connect(provider).heartbeat(nodeId));
       await escrow.settle(leaseId);
       expect((await escrow.lease(leaseId)).paid).to.equal(DEPOSIT);
       expect(await escrow.accrued(leaseId)).to.deep.equal([DEPOSIT, 0n]);
@@ -300,7 +295,7 @@ describe("LeaseEscrow", function () {
     it("pays nothing for a node whose last heartbeat is older than the lease", async function () {
       const { escrow, registry, customer, nodeId } = await loadFixture(system);
       await time.increase(300n);
-      await escrow.connect(customer).openLease(nodeId, DEPOSIT);
+      await escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
       await time.increase(200n);
       await escrow.settle(1n);
       expect((await escrow.lease(1n)).paid).to.equal(0n);
@@ -387,7 +382,7 @@ describe("LeaseEscrow", function () {
     it("charges exactly the fee of the total however the withdrawals are split", async function () {
       const { escrow, registry, gut, provider, customer } = await loadFixture(system);
       await registry.connect(provider).register(V100, 1n, 7_777_777n, await gut.getAddress(), "");
-      await escrow.connect(customer).openLease(2n, DEPOSIT);
+      await escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE);
       const start = BigInt(await time.latest());
       const before = await gut.balanceOf(provider.address);
       for (let i = 1n; i <= 7n; i++) {
@@ -449,7 +444,7 @@ describe("LeaseEscrow", function () {
       const { escrow, registry, usd, gut, collector, provider, customer, usdStart } = await loadFixture(twoTokens);
       await escrow.setPaymentToken(await usd.getAddress(), true, 1_000, 2n * UNIT);
       await registry.connect(provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
-      await escrow.connect(customer).openLease(3n, 1_000_000n);
+      await escrow.connect(customer).openLease(3n, 1_000_000n, ANY_PRICE);
       await at(usdStart + 500n, () => registry.connect(provider).heartbeat(3n));
       await registry.connect(provider).heartbeat(1n);
       await registry.connect(provider).heartbeat(2n);
@@ -514,6 +509,7 @@ describe("LeaseEscrow", function () {
     it("pays only up to the last heartbeat, refunds the rest and slashes the stake to the customer once", async function () {
       const { escrow, registry, gut, provider, customer, keeper, leaseId, start, nodeId } =
         await loadFixture(openedLease);
+      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
       await at(start + 200n, () => registry.connect(provider).heartbeat(nodeId));
       await at(start + 200n + HEARTBEAT_TIMEOUT + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
       await expect(registry.connect(provider).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
@@ -535,13 +531,23 @@ describe("LeaseEscrow", function () {
   describe("downtime before the lease", function () {
     it("refunds everything without a slash when the node was already silent when the lease opened", async function () {
       const { escrow, registry, gut, customer, keeper, nodeId } = await loadFixture(system);
-      await time.increase(HEARTBEAT_TIMEOUT);
-      await escrow.connect(customer).openLease(nodeId, DEPOSIT);
-      await time.increase(2n);
+      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
+      await time.increase(HEARTBEAT_TIMEOUT - 10n);
+      await escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
+      await time.increase(20n);
       await registry.connect(keeper).markDisconnected(nodeId);
       const tx = escrow.connect(customer).closeLease(1n);
       await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(1n, customer.address, 0n, DEPOSIT, 0n);
       await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT);
+    });
+
+    it("reverts when the node is already stale: it is marked Disconnect, not leased", async function () {
+      const { escrow, registry, customer, nodeId } = await loadFixture(system);
+      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
+      await time.increase(HEARTBEAT_TIMEOUT + 1n);
+      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE))
+        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
+        .withArgs(nodeId, NodeStatus.Disconnect);
     });
   });
 
@@ -563,7 +569,7 @@ describe("LeaseEscrow", function () {
       await registry.setEscrow(await mocked.getAddress());
       await registry.setNode(1n, provider.address, NodeStatus.Idle, 1000, await gut.getAddress(), PRICE);
       await gut.connect(customer).approve(await mocked.getAddress(), DEPOSIT);
-      await mocked.connect(customer).openLease(1n, DEPOSIT);
+      await mocked.connect(customer).openLease(1n, DEPOSIT, ANY_PRICE);
       const start = BigInt(await time.latest());
       await registry.setNode(1n, provider.address, NodeStatus.Sharing, 1000, escrow.target as string, PRICE * 10n);
       await time.setNextBlockTimestamp(start + 10n);
@@ -572,7 +578,7 @@ describe("LeaseEscrow", function () {
       const l = await mocked.lease(1n);
       expect([l.paid, l.rate, l.token]).to.deep.equal([10n * PER_SECOND, PRICE * 1000n, await gut.getAddress()]);
       await registry.setNode(2n ** 64n, provider.address, NodeStatus.Idle, 1000, await gut.getAddress(), PRICE);
-      await expect(mocked.connect(customer).openLease(2n ** 64n, 1n))
+      await expect(mocked.connect(customer).openLease(2n ** 64n, 1n, ANY_PRICE))
         .to.be.revertedWithCustomError(mocked, "NodeIdTooLarge")
         .withArgs(2n ** 64n);
     });

@@ -13,6 +13,8 @@ export const GRACE = 3_600n;
 export const HEARTBEAT_TIMEOUT = 600n;
 export const MIN_STAKE_PER_TU = 100n * UNIT;
 export const SLASH_BPS = 1_000n;
+/** A price bound for tests that are not about the bound: any price is accepted. */
+export const ANY_PRICE = 2n ** 256n - 1n;
 
 export const GTX_1080_TI = "0x" + Buffer.from("GTX 1080 Ti").toString("hex").padEnd(64, "0");
 export const V100 = "0x" + Buffer.from("V100").toString("hex").padEnd(64, "0");

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { deployEscrowSystem, GTX_1080_TI, PER_SECOND, PRICE, UNIT } from "./LeaseEscrowFixture.js";
+import { ANY_PRICE, deployEscrowSystem, GTX_1080_TI, PER_SECOND, PRICE, UNIT } from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -16,7 +16,7 @@ async function blacklistLease() {
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await blk.getAddress(), "");
   await blk.mint(s.customer.address, DEPOSIT);
   await blk.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT);
+  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT, ANY_PRICE);
   await time.setNextBlockTimestamp(BigInt(await time.latest()) + 100n);
   await s.registry.connect(s.provider).heartbeat(2n);
   return { ...s, blk };
@@ -30,7 +30,7 @@ async function reentrantLease() {
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
   await re.mint(s.customer.address, 2n * DEPOSIT);
   await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT);
+  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT, ANY_PRICE);
   await time.setNextBlockTimestamp(BigInt(await time.latest()) + 100n);
   await s.registry.connect(s.provider).heartbeat(2n);
   return { ...s, re };
@@ -39,10 +39,10 @@ async function reentrantLease() {
 /** Lease 1 on node 1 open for 100 s, and a reservation (id 1) of a second node. */
 async function leaseAndReservation() {
   const s = await deployEscrowSystem(ethers);
-  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT);
+  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT, ANY_PRICE);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await s.gut.getAddress(), "");
   const start = BigInt(await time.latest()) + 100n;
-  await s.escrow.connect(s.customer).reserve(2n, start, 3_600n, 10n * UNIT);
+  await s.escrow.connect(s.customer).reserve(2n, start, 3_600n, 10n * UNIT, ANY_PRICE);
   await time.increase(100n);
   await s.registry.connect(s.provider).heartbeat(s.nodeId);
   return { ...s, start };
@@ -53,8 +53,8 @@ describe("LeaseEscrow under pause and hostile tokens", function () {
     it("stops opening and reserving only: top-ups, settlement, withdrawals, closes and reservations' ends go on", async function () {
       const { escrow, customer, provider, keeper, other, nodeId, start } = await loadFixture(leaseAndReservation);
       await escrow.pause();
-      await expect(escrow.connect(other).openLease(3n, UNIT)).to.be.revertedWithCustomError(escrow, "EnforcedPause");
-      await expect(escrow.connect(other).reserve(nodeId, start + 10n, 60n, UNIT)).to.be.revertedWithCustomError(
+      await expect(escrow.connect(other).openLease(3n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(escrow, "EnforcedPause");
+      await expect(escrow.connect(other).reserve(nodeId, start + 10n, 60n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(
         escrow,
         "EnforcedPause",
       );

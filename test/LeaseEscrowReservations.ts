@@ -1,35 +1,37 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import {
-  deployEscrowSystem,
-  GRACE,
-  GUT_FEE_BPS,
-  HEARTBEAT_TIMEOUT,
-  LeaseStatus,
-  NodeStatus,
-  PER_SECOND,
-  ReservationStatus,
-  UNIT,
-} from "./LeaseEscrowFixture.js";
+import { ANY_PRICE, deployEscrowSystem, GRACE, GUT_FEE_BPS, HEARTBEAT_TIMEOUT, LeaseStatus, NodeStatus, PER_SECOND, ReservationStatus, UNIT } from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
 
 const DEPOSIT = 50n * UNIT;
 const DURATION = 3_600n;
-/** One hour of a 1-TU node at 3.6 GUT per TU-hour costs 3.6 GUT; the reservation fee is 10 %. */
-const FEE = (3_600n * PER_SECOND * 1_000n) / 10_000n;
+/**
+ * The reservation fee is 10 % of the cost of the hold: from the reservation (mined one second
+ * after the clock was read, 999 s before the start) to the end of the one-hour window, on a 1-TU
+ * node at 3.6 GUT per TU-hour.
+ */
+const FEE = ((999n + DURATION) * PER_SECOND * 1_000n) / 10_000n;
+
+/**
+ * A heartbeat timeout longer than any wait below: these tests are about the reservation's own
+ * clock, with a provider that stays up. The stale-node tests use it explicitly.
+ */
+const TIMEOUT = 4n * 3_600n;
 
 async function system() {
-  return deployEscrowSystem(ethers);
+  const s = await deployEscrowSystem(ethers);
+  await s.registry.setHeartbeatTimeout(TIMEOUT);
+  return s;
 }
 
 /** Reservation 1 of node 1 by the customer for an hour starting in 1,000 s. */
 async function reserved() {
-  const s = await deployEscrowSystem(ethers);
+  const s = await system();
   const start = BigInt(await time.latest()) + 1_000n;
-  await s.escrow.connect(s.customer).reserve(s.nodeId, start, DURATION, DEPOSIT);
+  await s.escrow.connect(s.customer).reserve(s.nodeId, start, DURATION, DEPOSIT, ANY_PRICE);
   return { ...s, reservationId: 1n, start, deadline: start + GRACE };
 }
 
@@ -43,7 +45,7 @@ describe("LeaseEscrow reservations", function () {
     it("takes the deposit, prices the fee, holds the node Reserved and emits Reserved", async function () {
       const { escrow, registry, gut, customer, provider, nodeId } = await loadFixture(system);
       const start = BigInt(await time.latest()) + 1_000n;
-      const tx = escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT);
+      const tx = escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE);
       await expect(tx)
         .to.emit(escrow, "Reserved")
         .withArgs(1n, nodeId, customer.address, start, start + GRACE, DEPOSIT, FEE);
@@ -79,7 +81,7 @@ describe("LeaseEscrow reservations", function () {
       ];
       for (const [start, duration] of cases) {
         await time.setNextBlockTimestamp(now);
-        await expect(escrow.connect(customer).reserve(nodeId, start, duration, DEPOSIT))
+        await expect(escrow.connect(customer).reserve(nodeId, start, duration, DEPOSIT, ANY_PRICE))
           .to.be.revertedWithCustomError(escrow, "InvalidWindow")
           .withArgs(start, duration);
       }
@@ -87,19 +89,23 @@ describe("LeaseEscrow reservations", function () {
 
     it("reverts when the node is not Idle, its token is not allowed, or the deposit does not exceed the fee", async function () {
       const { escrow, gut, customer, other, nodeId, start } = await loadFixture(reserved);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT))
+      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
         .withArgs(nodeId, NodeStatus.Reserved);
       await escrow.connect(customer).cancelReservation(1n);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, FEE))
+      // The fee is that of the hold from now: a deposit of exactly the fee is refused.
+      const now = BigInt(await time.latest()) + 1n;
+      const fee = ((start + DURATION - now) * PER_SECOND * 1_000n) / 10_000n;
+      await time.setNextBlockTimestamp(now);
+      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, fee, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "DepositBelowFee")
-        .withArgs(FEE, FEE);
+        .withArgs(fee, fee);
       const max = 2n ** 96n - 1n;
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, max + 1n))
+      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, max + 1n, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
         .withArgs(max + 1n, max);
       await escrow.setPaymentToken(await gut.getAddress(), false, 0, 0);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT))
+      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
         .withArgs(await gut.getAddress());
     });
@@ -108,7 +114,7 @@ describe("LeaseEscrow reservations", function () {
       const { escrow, customer, nodeId } = await loadFixture(system);
       await escrow.pause();
       const start = BigInt(await time.latest()) + 100n;
-      await expect(escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT)).to.be.revertedWithCustomError(
+      await expect(escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE)).to.be.revertedWithCustomError(
         escrow,
         "EnforcedPause",
       );
@@ -174,7 +180,7 @@ describe("LeaseEscrow reservations", function () {
       const { escrow, registry, customer, provider, nodeId, start } = await loadFixture(reserved);
       await registry.connect(provider).goOffline(nodeId);
       await expect(at(start, () => escrow.connect(customer).startReserved(1n)))
-        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
         .withArgs(nodeId, NodeStatus.Disconnect);
     });
   });
@@ -182,7 +188,7 @@ describe("LeaseEscrow reservations", function () {
   describe("openLease on a Reserved node", function () {
     it("starts the customer's reservation with the extra deposit", async function () {
       const { escrow, gut, customer, nodeId, start } = await loadFixture(reserved);
-      const tx = at(start + 5n, () => escrow.connect(customer).openLease(nodeId, 10n * UNIT));
+      const tx = at(start + 5n, () => escrow.connect(customer).openLease(nodeId, 10n * UNIT, ANY_PRICE));
       await expect(tx).to.emit(escrow, "ReservationEnded");
       await expect(tx).to.changeTokenBalance(ethers, gut, customer, -10n * UNIT);
       expect((await escrow.lease(1n)).deposit).to.equal(DEPOSIT - FEE + 10n * UNIT);
@@ -190,7 +196,7 @@ describe("LeaseEscrow reservations", function () {
 
     it("reverts for anyone but the reserving customer", async function () {
       const { escrow, other, nodeId, start } = await loadFixture(reserved);
-      await expect(at(start, () => escrow.connect(other).openLease(nodeId, DEPOSIT)))
+      await expect(at(start, () => escrow.connect(other).openLease(nodeId, DEPOSIT, ANY_PRICE)))
         .to.be.revertedWithCustomError(escrow, "NodeReserved")
         .withArgs(nodeId, 1n);
     });
@@ -273,7 +279,7 @@ describe("LeaseEscrow reservations", function () {
     it("still pays the fee when the node went stale only after it held through the grace", async function () {
       const { escrow, registry, provider, keeper, nodeId, deadline } = await loadFixture(reserved);
       await at(deadline, () => registry.connect(provider).heartbeat(nodeId));
-      await at(deadline + HEARTBEAT_TIMEOUT + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
+      await at(deadline + TIMEOUT + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
       await expect(escrow.connect(keeper).expireReservation(1n))
         .to.emit(escrow, "ReservationEnded")
         .withArgs(1n, ReservationStatus.Expired, keeper.address, FEE, DEPOSIT - FEE, 0n, 1n);
@@ -281,6 +287,7 @@ describe("LeaseEscrow reservations", function () {
 
     it("forfeits the fee when the node went stale before the deadline", async function () {
       const { escrow, registry, keeper, nodeId, deadline } = await loadFixture(reserved);
+      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
       await at(deadline + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
       await expect(escrow.connect(keeper).expireReservation(1n))
         .to.emit(escrow, "ReservationEnded")

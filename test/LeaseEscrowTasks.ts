@@ -4,7 +4,7 @@ import hre, { network } from "hardhat";
 import { InputError } from "../src/errors.js";
 import { connectEscrow, feeOf, keeperSweep, leaseReport, owedAt, runsOutAt, withdrawAll } from "../src/escrow.js";
 import { parseAmount, parseDuration, parseId, parseIds, parseStart } from "../src/parse.js";
-import { deployEscrowSystem, GRACE, HEARTBEAT_TIMEOUT, PER_SECOND, UNIT } from "./LeaseEscrowFixture.js";
+import { ANY_PRICE, deployEscrowSystem, GRACE, HEARTBEAT_TIMEOUT, PER_SECOND, UNIT } from "./LeaseEscrowFixture.js";
 
 // The tasks use the default connection, so this file deploys on it too.
 const { ethers, networkHelpers } = await network.getOrCreate();
@@ -86,7 +86,7 @@ describe("LeaseEscrow tooling", function () {
       const provider = { escrow, account: s.provider.address };
 
       expect(await run("lease:open", { ...customer, node: "1", deposit: "10" })).to.equal(
-        "opened lease 1 on node 1 with 10.0 GUT",
+        "opened lease 1 on node 1 with 10.0 GUT, at most 3.6 GUT per TU-hour",
       );
       expect(await run("lease:topup", { escrow, account: s.other.address, lease: "1", amount: "2.5" })).to.equal(
         "topped up lease 1 with 2.5 GUT",
@@ -126,7 +126,7 @@ describe("LeaseEscrow tooling", function () {
 
       await s.escrow
         .connect(s.customer)
-        .reserve(1n, 0n, 1n, 1n)
+        .reserve(1n, 0n, 1n, 1n, ANY_PRICE)
         .catch(() => undefined);
       expect(await run("lease:close", { ...customer, lease: "2" })).to.contain("closed lease 2");
 
@@ -156,7 +156,8 @@ describe("LeaseEscrow tooling", function () {
         deposit: "5",
       });
       expect(await run("reservation:cancel", { escrow, account: s.customer.address, reservation: "1" })).to.equal(
-        "cancelled reservation 1: refunded 4.64 GUT, provider earned 0.36 GUT",
+        // The fee is 10 % of the hold: the hour until the start and the hour of the window.
+        "cancelled reservation 1: refunded 4.2801 GUT, provider earned 0.7199 GUT",
       );
       await run("reserve", {
         escrow,
@@ -194,7 +195,7 @@ describe("LeaseEscrow tooling", function () {
       await fails("lease:topup", { escrow, account: "", lease: "1", amount: "1" }, "lease 1 does not exist");
       await fails("lease:close", { escrow, account: "", lease: "2" }, "lease 2 does not exist");
       await fails("reservation:cancel", { escrow, account: "", reservation: "3" }, "reservation 3 does not exist");
-      await s.escrow.connect(s.customer).openLease(1n, UNIT);
+      await s.escrow.connect(s.customer).openLease(1n, UNIT, ANY_PRICE);
       const opened = await ethers.provider.getTransactionCount(s.customer.address);
       await fails("lease:topup", { escrow, account: "", lease: "1", amount: "0" }, "the amount must be positive");
       await fails("lease:status", { escrow: s.customer.address, account: "", lease: "1" }, "no contract at");
@@ -211,7 +212,7 @@ describe("LeaseEscrow tooling", function () {
 
     it("withdraws through the library in batches and reports nothing left", async function () {
       const s = await deployEscrowSystem(ethers);
-      await s.escrow.connect(s.customer).openLease(1n, 10n * UNIT);
+      await s.escrow.connect(s.customer).openLease(1n, 10n * UNIT, ANY_PRICE);
       await time.increase(100n);
       await s.registry.connect(s.provider).heartbeat(1n);
       const h = await connectEscrow(await s.escrow.getAddress(), s.provider);

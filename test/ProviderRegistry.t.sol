@@ -72,8 +72,16 @@ contract ProviderRegistryHandler is Test {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _caller(callerSeed, n.provider);
         bool ok = caller == n.provider && (_live(n.status) || _free(n, IProviderRegistry.Status.Disconnect));
+        bool lateAndHeld = _live(n.status) && n.engaged && _isStale(n);
         _providerCall(Call.Heartbeat, id, caller, ok);
-        if (ok && registry.leaseTerms(id).lastHeartbeat != block.timestamp) ++wrongEffects;
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        if (!ok) return;
+        if (lateAndHeld) {
+            // The outage stays on the record: Disconnect, heartbeat not moved.
+            if (t.status != IProviderRegistry.Status.Disconnect || t.lastHeartbeat != n.lastHeartbeat) ++wrongEffects;
+        } else if (t.lastHeartbeat != block.timestamp) {
+            ++wrongEffects;
+        }
     }
 
     function reconnect(uint256 nodeSeed, uint256 callerSeed) external {
@@ -95,7 +103,7 @@ contract ProviderRegistryHandler is Test {
 
     function markDisconnected(uint256 nodeSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        bool ok = _live(n.status) && block.timestamp > uint256(n.lastHeartbeat) + registry.heartbeatTimeout();
+        bool ok = _live(n.status) && _isStale(n);
         _providerCall(Call.MarkDisconnected, id, STRANGER, ok);
         if (registry.leaseTerms(id).lastHeartbeat != n.lastHeartbeat) ++wrongEffects;
     }
@@ -155,14 +163,16 @@ contract ProviderRegistryHandler is Test {
         if (ok && registry.leaseTerms(id).engaged) ++wrongEffects;
     }
 
-    function slash(uint256 nodeSeed, uint256 callerSeed) external {
+    function slash(uint256 nodeSeed, uint256 callerSeed, uint256 maxAmount) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
-        bool ok = caller == escrow;
-        uint256 expected = ok ? (n.stake * registry.slashBps()) / 10_000 : 0;
+        bool ok = caller == escrow && n.engaged;
+        maxAmount = bound(maxAmount, 0, n.stake);
+        uint256 full = (n.stake * registry.slashBps()) / 10_000;
+        uint256 expected = ok ? (full < maxAmount ? full : maxAmount) : 0;
         uint256 before = gut.balanceOf(address(registry));
         vm.prank(caller);
-        try registry.slash(id, CUSTOMER) returns (uint256 amount) {
+        try registry.slash(id, CUSTOMER, maxAmount) returns (uint256 amount) {
             _outcome(ok, true);
             if (amount != expected) ++wrongEffects;
         } catch {
@@ -259,6 +269,8 @@ contract ProviderRegistryHandler is Test {
         if (call == Call.Release) return (from == sharing || from == reserved) && to == idle;
         if (call == Call.GoOffline) return (from == idle || from == reserved) && to == disconnect;
         if (call == Call.MarkDisconnected) return from != none && from != disconnect && to == disconnect;
+        // A late heartbeat on a node the escrow holds takes it Disconnect instead of refreshing it.
+        if (call == Call.Heartbeat && from != none && from != disconnect && to == disconnect) return true;
         if (call == Call.Heartbeat || call == Call.Reconnect) return from == disconnect && to == idle;
         if (call == Call.Deregister) return from == disconnect && to == none;
         return false;
@@ -287,6 +299,10 @@ contract ProviderRegistryHandler is Test {
             s == IProviderRegistry.Status.Idle ||
             s == IProviderRegistry.Status.Sharing ||
             s == IProviderRegistry.Status.Reserved;
+    }
+
+    function _isStale(IProviderRegistry.NodeInfo memory n) internal view returns (bool) {
+        return block.timestamp > uint256(n.lastHeartbeat) + registry.heartbeatTimeout();
     }
 
     function _free(IProviderRegistry.NodeInfo memory n, IProviderRegistry.Status s) internal pure returns (bool) {

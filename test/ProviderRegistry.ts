@@ -425,7 +425,7 @@ describe("ProviderRegistry", function () {
     for (const status of ["Idle", "Sharing", "Reserved"] as const) {
       it(`refreshes lastHeartbeat of a ${status} node without changing its status`, async function () {
         const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
-        await time.increase(3_600n);
+        await time.increase(HEARTBEAT_TIMEOUT - 10n);
         await expect(registry.connect(alice).heartbeat(nodeId)).not.to.emit(registry, "StatusChanged");
         const n = await registry.node(nodeId);
         expect(n.lastHeartbeat).to.equal(await time.latest());
@@ -464,6 +464,33 @@ describe("ProviderRegistry", function () {
         structLogs: { op: string }[];
       };
       expect(trace.structLogs.filter((s) => s.op === "SSTORE")).to.have.length(1);
+    });
+
+    for (const status of ["Sharing", "Reserved"] as const) {
+      it(`takes a stale ${status} node Disconnect without moving lastHeartbeat: a late heartbeat never erases an outage`, async function () {
+        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
+        const before = await registry.node(nodeId);
+        await time.increase(HEARTBEAT_TIMEOUT + 100n);
+        await expect(registry.connect(alice).heartbeat(nodeId))
+          .to.emit(registry, "StatusChanged")
+          .withArgs(nodeId, Status[status], Status.Disconnect);
+        const n = await registry.node(nodeId);
+        expect([n.status, n.engaged, n.lastHeartbeat]).to.deep.equal([Status.Disconnect, true, before.lastHeartbeat]);
+        expect(n.downSince).to.equal(before.lastHeartbeat + HEARTBEAT_TIMEOUT);
+        await expect(registry.connect(alice).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
+      });
+    }
+
+    it("marks a stale Idle node Disconnect as of when it went stale, then reconnects it", async function () {
+      const { registry, alice, nodeId } = await loadFixture(idleNode);
+      const before = await registry.node(nodeId);
+      await time.increase(HEARTBEAT_TIMEOUT + 100n);
+      const tx = registry.connect(alice).heartbeat(nodeId);
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(nodeId, Status.Idle, Status.Disconnect);
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(nodeId, Status.Disconnect, Status.Idle);
+      const n = await registry.node(nodeId);
+      expect([n.status, n.lastHeartbeat]).to.deep.equal([Status.Idle, BigInt(await time.latest())]);
+      expect(n.downSince).to.equal(before.lastHeartbeat + HEARTBEAT_TIMEOUT);
     });
 
     it("reverts when a Disconnect node is still engaged", async function () {
@@ -799,48 +826,75 @@ describe("ProviderRegistry", function () {
     });
   });
 
+  describe("sync", function () {
+    it("marks a stale node Disconnect, for anyone, and returns the terms after", async function () {
+      const { registry, keeper, nodeId } = await loadFixture(sharingNode);
+      const before = await registry.node(nodeId);
+      await time.increase(HEARTBEAT_TIMEOUT + 1n);
+      const terms = await registry.connect(keeper).sync.staticCall(nodeId);
+      expect([terms.status, terms.lastHeartbeat]).to.deep.equal([Status.Disconnect, before.lastHeartbeat]);
+      await expect(registry.connect(keeper).sync(nodeId))
+        .to.emit(registry, "StatusChanged")
+        .withArgs(nodeId, Status.Sharing, Status.Disconnect);
+    });
+
+    it("changes nothing on a node that is not stale", async function () {
+      const { registry, keeper, nodeId } = await loadFixture(sharingNode);
+      await expect(registry.connect(keeper).sync(nodeId)).not.to.emit(registry, "StatusChanged");
+      expect((await registry.node(nodeId)).status).to.equal(Status.Sharing);
+    });
+  });
+
   describe("slash", function () {
+    const NO_CAP = ethers.MaxUint256;
+
     it("pays slashBps of the stake to the recipient and returns it", async function () {
       const { registry, gut, escrow, customer, nodeId, stake } = await loadFixture(engagedDisconnectNode);
       const amount = (stake * SLASH_BPS) / 10_000n;
-      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address)).to.equal(amount);
-      const tx = registry.connect(escrow).slash(nodeId, customer.address);
+      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address, NO_CAP)).to.equal(amount);
+      const tx = registry.connect(escrow).slash(nodeId, customer.address, NO_CAP);
       await expect(tx).to.emit(registry, "Slashed").withArgs(nodeId, customer.address, amount);
       await expect(tx).to.changeTokenBalances(ethers, gut, [customer, registry], [amount, -amount]);
       expect((await registry.node(nodeId)).stake).to.equal(stake - amount);
       expect(await registry.totalStaked()).to.equal(stake - amount);
     });
 
-    it("slashes a stake that is unbonding, and the provider withdraws the rest", async function () {
-      const { registry, gut, escrow, alice, customer, nodeId, stake } = await loadFixture(deregisteredNode);
-      const amount = (stake * SLASH_BPS) / 10_000n;
-      await registry.connect(escrow).slash(nodeId, customer.address);
-      expect(await registry.totalUnbonding()).to.equal(stake - amount);
-      await time.increase(UNBONDING);
-      await expect(registry.connect(alice).withdrawStake(nodeId)).to.changeTokenBalances(
-        ethers,
-        gut,
-        [alice],
-        [stake - amount],
-      );
+    it("pays at most maxAmount, what the failed lease put at stake", async function () {
+      const { registry, gut, escrow, customer, nodeId, stake } = await loadFixture(engagedDisconnectNode);
+      const cap = (stake * SLASH_BPS) / 10_000n / 3n;
+      const tx = registry.connect(escrow).slash(nodeId, customer.address, cap);
+      await expect(tx).to.emit(registry, "Slashed").withArgs(nodeId, customer.address, cap);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [customer], [cap]);
+      expect((await registry.node(nodeId)).stake).to.equal(stake - cap);
     });
 
-    it("returns 0 and moves nothing when there is nothing to slash", async function () {
-      const { registry, escrow, customer } = await loadFixture(deployRegistry);
-      expect(await registry.connect(escrow).slash.staticCall(5n, customer.address)).to.equal(0n);
-      await expect(registry.connect(escrow).slash(5n, customer.address)).not.to.emit(registry, "Slashed");
+    it("returns 0 and moves nothing when the cap is zero", async function () {
+      const { registry, escrow, customer, nodeId } = await loadFixture(engagedDisconnectNode);
+      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address, 0n)).to.equal(0n);
+      await expect(registry.connect(escrow).slash(nodeId, customer.address, 0n)).not.to.emit(registry, "Slashed");
+    });
+
+    it("reverts when the node is not held by the escrow (an Idle node, or an unbonding stake)", async function () {
+      const idle = await loadFixture(deployRegistry);
+      await expect(idle.registry.connect(idle.escrow).slash(5n, idle.customer.address, NO_CAP))
+        .to.be.revertedWithCustomError(idle.registry, "NotEngaged")
+        .withArgs(5n);
+      const { registry, escrow, customer, nodeId } = await loadFixture(deregisteredNode);
+      await expect(registry.connect(escrow).slash(nodeId, customer.address, NO_CAP))
+        .to.be.revertedWithCustomError(registry, "NotEngaged")
+        .withArgs(nodeId);
     });
 
     it("reverts when the recipient is the zero address", async function () {
       const { registry, escrow, nodeId } = await loadFixture(sharingNode);
-      await expect(registry.connect(escrow).slash(nodeId, ethers.ZeroAddress))
+      await expect(registry.connect(escrow).slash(nodeId, ethers.ZeroAddress, NO_CAP))
         .to.be.revertedWithCustomError(registry, "ZeroAddress")
         .withArgs("recipient");
     });
 
     it("reverts when the caller lacks ESCROW_ROLE", async function () {
       const { registry, alice, nodeId } = await loadFixture(sharingNode);
-      await expect(registry.connect(alice).slash(nodeId, alice.address))
+      await expect(registry.connect(alice).slash(nodeId, alice.address, NO_CAP))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
         .withArgs(alice.address, await registry.ESCROW_ROLE());
     });

@@ -285,6 +285,9 @@ contract SystemInvariantTest is Test {
 
     function _checkHandlers() internal view {
         assertEq(market.unexpectedReverts(), 0, "market: unexpected revert");
+        assertEq(market.priceBoundBreaches(), 0, "a lease or reservation above the customer's price bound");
+        assertEq(market.staleLeasesOpened(), 0, "a lease or reservation opened on a stale node");
+        assertEq(market.failedReservationsCharged(), 0, "a failed reservation kept its fee");
         assertEq(flow.unexpectedReverts(), 0, "flow: unexpected revert");
         assertEq(flow.guardBypassed(), 0, "a buyback outside the TWAP band went through");
         assertEq(flow.wrongSplits(), 0, "buyback or reward moved != previewed");

@@ -4,6 +4,7 @@ import type { GasRow } from "../gas.js";
 import { gasOf } from "../lib.js";
 
 const UNIT = 10n ** 18n;
+const PRICE = 36n * 10n ** 17n;
 const GTX_1080_TI = "0x" + Buffer.from("GTX 1080 Ti").toString("hex").padEnd(64, "0");
 
 /**
@@ -45,16 +46,16 @@ export default async function escrow(hre: HardhatRuntimeEnvironment): Promise<Ga
   await gut.connect(provider).approve(await registry.getAddress(), ethers.MaxUint256);
   const nodes = 13n;
   for (let i = 0n; i < nodes; i++) {
-    await registry.connect(provider).register(GTX_1080_TI, 1n, 36n * 10n ** 17n, await gut.getAddress(), "");
+    await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await gut.getAddress(), "");
   }
   const heartbeatAll = async () => {
     for (let id = 1n; id <= nodes; id++) await registry.connect(provider).heartbeat(id);
   };
 
   // Warm-up lease 1: the escrow's balance slot and the collector's counters exist from here on.
-  await escrow.connect(customer).openLease(1n, 100n * UNIT);
-  const open = await gasOf(escrow.connect(customer).openLease(2n, 100n * UNIT));
-  for (let id = 3n; id <= nodes; id++) await escrow.connect(customer).openLease(id, 100n * UNIT);
+  await escrow.connect(customer).openLease(1n, 100n * UNIT, PRICE);
+  const open = await gasOf(escrow.connect(customer).openLease(2n, 100n * UNIT, PRICE));
+  for (let id = 3n; id <= nodes; id++) await escrow.connect(customer).openLease(id, 100n * UNIT, PRICE);
   const topUp = await gasOf(escrow.connect(customer).topUp(2n, 10n * UNIT));
   await networkHelpers.time.increase(600);
   await heartbeatAll();
@@ -70,7 +71,7 @@ export default async function escrow(hre: HardhatRuntimeEnvironment): Promise<Ga
   await heartbeatAll();
   const close = await gasOf(escrow.connect(customer).closeLease(2n));
   const start = BigInt(await networkHelpers.time.latest()) + 600n;
-  const reserve = await gasOf(escrow.connect(customer).reserve(2n, start, 3_600n, 10n * UNIT));
+  const reserve = await gasOf(escrow.connect(customer).reserve(2n, start, 3_600n, 10n * UNIT, PRICE));
   return [
     { contract: "LeaseEscrow", call: "openLease", gas: open, target: 200_000n },
     { contract: "LeaseEscrow", call: "topUp", gas: topUp },

@@ -120,11 +120,12 @@ abstract contract LeaseLedger is LeaseEscrowSettings {
         });
     }
 
-    /// @dev A provider failed its reservation if its node is Disconnect with its last heartbeat
-    /// before the end of what it had to hold: the deadline, or now if the reservation ends sooner.
+    /// @dev A provider failed its reservation if its node went down (offline, or stale) before
+    /// the deadline, the end of what it had to hold. A node the escrow holds cannot reconnect,
+    /// so a node down at any moment since the reservation is still Disconnect now, and
+    /// `downSince` dates it: a node that went offline and came back in one block has failed too.
     function _failed(Reservation storage r, IProviderRegistry.LeaseTerms memory t) internal view returns (bool) {
-        uint256 heldUntil = block.timestamp < r.deadline ? block.timestamp : r.deadline;
-        return t.status == IProviderRegistry.Status.Disconnect && t.lastHeartbeat < heldUntil;
+        return t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline;
     }
 
     /// @dev Brings `paid` up to what the lease owes at `min(now, lastHeartbeat)`.

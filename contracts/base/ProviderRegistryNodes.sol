@@ -22,6 +22,7 @@ abstract contract ProviderRegistryNodes is ProviderRegistrySettings {
         uint128 pricePerTuHour;
         uint40 unbondingEnds;
         uint16 gpuCount;
+        uint40 downSince;
         bytes32 model;
         string uri;
     }
@@ -38,9 +39,7 @@ abstract contract ProviderRegistryNodes is ProviderRegistrySettings {
 
     /// @inheritdoc IProviderRegistry
     function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory) {
-        Node storage n = _nodes[nodeId];
-        return
-            LeaseTerms(n.provider, n.status, n.engaged, n.lastHeartbeat, n.milliTu, n.paymentToken, n.pricePerTuHour);
+        return _terms(_nodes[nodeId]);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -98,6 +97,20 @@ abstract contract ProviderRegistryNodes is ProviderRegistrySettings {
 
     // ---------------------------------------------------------------- internal
 
+    function _terms(Node storage n) internal view returns (LeaseTerms memory) {
+        return
+            LeaseTerms(
+                n.provider,
+                n.status,
+                n.engaged,
+                n.lastHeartbeat,
+                n.milliTu,
+                n.paymentToken,
+                n.pricePerTuHour,
+                n.downSince
+            );
+    }
+
     function _stale(Node storage n) internal view returns (bool) {
         return block.timestamp > uint256(n.lastHeartbeat) + heartbeatTimeout;
     }
@@ -126,6 +139,7 @@ abstract contract ProviderRegistryNodes is ProviderRegistrySettings {
                 pricePerTuHour: n.pricePerTuHour,
                 stake: n.stake,
                 unbondingEnds: n.unbondingEnds,
+                downSince: n.downSince,
                 uri: n.uri
             });
     }

@@ -208,6 +208,13 @@ interface ILeaseEscrow {
     /// @param duration The requested length, in seconds.
     error InvalidWindow(uint256 start, uint256 duration);
 
+    /// @notice The node's price is above the bound the customer accepted: it changed after the
+    /// customer was shown it (a provider's `update` ahead of the customer's transaction).
+    /// @param nodeId The node.
+    /// @param pricePerTuHour The node's price now.
+    /// @param maxPricePerTuHour The customer's bound.
+    error PriceAboveBound(uint256 nodeId, uint256 pricePerTuHour, uint256 maxPricePerTuHour);
+
     /// @notice The reservation deposit does not cover more than the reservation fee.
     /// @param deposit The deposit.
     /// @param fee The reservation fee.
@@ -447,11 +454,15 @@ interface ILeaseEscrow {
     /// caller's reservation of a Reserved node inside its window with `deposit` added to it.
     /// The caller must have approved `deposit` of the node's payment token.
     /// @dev Reverts when paused, when the token is not allowed (Idle node), when the node is
-    /// reserved by someone else or outside the window, or with `NodeNotAvailable` otherwise.
+    /// reserved by someone else or outside the window, with `PriceAboveBound` when the node's
+    /// price is above `maxPricePerTuHour`, or with `NodeNotAvailable` otherwise (a stale node
+    /// is marked Disconnect first).
     /// @param nodeId The node.
     /// @param deposit The deposit; may be zero only when starting a reservation.
+    /// @param maxPricePerTuHour The highest price per TU-hour the customer accepts: the price it
+    /// was shown. A node's TU is fixed at registration, so this bounds the rate too.
     /// @return leaseId The new lease.
-    function openLease(uint256 nodeId, uint256 deposit) external returns (uint256 leaseId);
+    function openLease(uint256 nodeId, uint256 deposit, uint256 maxPricePerTuHour) external returns (uint256 leaseId);
 
     /// @notice Adds to an open lease's deposit. Anyone may pay.
     /// @dev Reverts with `LeaseDrained` once the deposit is used up: a drained lease can only be
@@ -484,30 +495,34 @@ interface ILeaseEscrow {
     function forwardFees(uint256[] calldata leaseIds) external;
 
     /// @notice Settles a lease, refunds the rest of the deposit to the customer and returns the
-    /// node to Idle. A Disconnect node stays Disconnect, and if it sent a heartbeat during the
-    /// lease (it dropped out mid-lease rather than being dead before it opened), its provider's
-    /// stake is slashed to the customer. The customer or the provider may close at any time;
-    /// anyone may once the deposit is drained or the node is Disconnect.
+    /// node to Idle. A stale node is marked Disconnect first. A Disconnect node stays
+    /// Disconnect, and if it sent a heartbeat during the lease (it dropped out mid-lease rather
+    /// than being dead before it opened), its provider's stake is slashed to the customer, at
+    /// most the lease's deposit. The customer or the provider may close at any time; anyone may
+    /// once the deposit is drained or the node is Disconnect.
     /// @param leaseId The lease.
     function closeLease(uint256 leaseId) external;
 
     /// @notice Reserves an Idle node for the window `[start, start + duration)`. The provider
-    /// earns the reservation fee, `reservationFeeBps` of the window's cost, for holding the node;
-    /// the rest of the deposit becomes the lease's deposit when the customer starts it.
+    /// earns the reservation fee for holding the node: `reservationFeeBps` of the cost of the
+    /// whole hold, from now to the end of the window, so holding a node far ahead costs in
+    /// proportion; the rest of the deposit becomes the lease's deposit when the customer starts it.
     /// @dev Reverts when paused, when the node's token is not allowed, with `InvalidWindow` when
     /// the start is in the past or more than `MAX_RESERVE_AHEAD` ahead or the duration is zero
-    /// or over `MAX_RESERVATION_DURATION`, and with `DepositBelowFee` unless the deposit is more
-    /// than the fee.
+    /// or over `MAX_RESERVATION_DURATION`, with `PriceAboveBound` when the node's price is above
+    /// `maxPricePerTuHour`, and with `DepositBelowFee` unless the deposit is more than the fee.
     /// @param nodeId The node.
     /// @param start When the window starts.
     /// @param duration The window's length, in seconds.
     /// @param deposit The deposit, approved by the caller.
+    /// @param maxPricePerTuHour The highest price per TU-hour the customer accepts.
     /// @return reservationId The new reservation.
     function reserve(
         uint256 nodeId,
         uint256 start,
         uint256 duration,
-        uint256 deposit
+        uint256 deposit,
+        uint256 maxPricePerTuHour
     ) external returns (uint256 reservationId);
 
     /// @notice Starts the reservation's lease, inside `[start, deadline]`, with the deposit less
@@ -519,15 +534,17 @@ interface ILeaseEscrow {
     function startReserved(uint256 reservationId) external returns (uint256 leaseId);
 
     /// @notice Cancels a pending reservation. When the customer cancels, the provider earns the
-    /// reservation fee and the rest goes back; when the provider cancels, or when its node went
-    /// Disconnect before the cancellation, the whole deposit goes back.
+    /// reservation fee and the rest goes back; when the provider cancels, or when its node has
+    /// failed the reservation (went offline or Disconnect, or stale, at any moment before its
+    /// deadline), the whole deposit goes back.
     /// @dev Only the reservation's customer or provider.
     /// @param reservationId The reservation.
     function cancelReservation(uint256 reservationId) external;
 
     /// @notice Ends a pending reservation nobody started: anyone may call it after the
-    /// deadline, or at any time once the node is Disconnect. The provider earns the fee unless
-    /// its node went Disconnect with its last heartbeat before the deadline; the rest goes back.
+    /// deadline, or at any time once the node is Disconnect (a stale node is marked first). The
+    /// provider earns the fee unless its node failed the reservation: went offline or
+    /// Disconnect, or stale, at any moment before the deadline. The rest goes back.
     /// @param reservationId The reservation.
     function expireReservation(uint256 reservationId) external;
 

@@ -31,6 +31,8 @@ interface IProviderRegistry {
     /// @param milliTu The node's rating: the model's milli-TU times the GPU count.
     /// @param paymentToken The token the provider prices in.
     /// @param pricePerTuHour The price of one TU for one hour, in `paymentToken` units.
+    /// @param downSince When the node last went Disconnect: the moment it went offline, or the
+    /// moment its heartbeat went stale if that came first. Meaningful only while Disconnect.
     struct LeaseTerms {
         address provider;
         Status status;
@@ -39,6 +41,7 @@ interface IProviderRegistry {
         uint32 milliTu;
         address paymentToken;
         uint256 pricePerTuHour;
+        uint40 downSince;
     }
 
     /// @notice A GPU model in the catalogue.
@@ -60,6 +63,7 @@ interface IProviderRegistry {
     /// @param paymentToken The token the provider prices in.
     /// @param gpuCount The number of GPUs of the model in the node.
     /// @param unbondingEnds When an unbonding stake becomes withdrawable; 0 while the node is registered.
+    /// @param downSince When the node last went Disconnect (see `LeaseTerms.downSince`).
     /// @param model The catalogue id of the node's GPU model.
     /// @param pricePerTuHour The price of one TU for one hour, in `paymentToken` units.
     /// @param stake The GUT stake locked for the node (active, or unbonding after deregistration).
@@ -75,6 +79,7 @@ interface IProviderRegistry {
         address paymentToken;
         uint16 gpuCount;
         uint40 unbondingEnds;
+        uint40 downSince;
         bytes32 model;
         uint256 pricePerTuHour;
         uint256 stake;
@@ -255,6 +260,12 @@ interface IProviderRegistry {
     /// @param nodeId The node.
     function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory);
 
+    /// @notice Marks the node Disconnect if its heartbeat is stale (as `markDisconnected` would),
+    /// then returns its terms. Anyone may call it; the escrow calls it before every move of
+    /// money, so a stale node is treated as down whoever touches it first.
+    /// @param nodeId The node.
+    function sync(uint256 nodeId) external returns (LeaseTerms memory);
+
     /// @notice Idle → Reserved for a customer's future window. Marks the node engaged.
     /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus(nodeId, current)` unless Idle.
     function startReservation(uint256 nodeId) external;
@@ -270,12 +281,14 @@ interface IProviderRegistry {
     /// @dev Only `ESCROW_ROLE`. Reverts with `NotEngaged(nodeId)` if the node is not engaged.
     function release(uint256 nodeId) external;
 
-    /// @notice Pays `slashBps` of the node's stake to `recipient`, for a node that dropped into
-    /// Disconnect during a lease. Works on a stake that is unbonding too.
-    /// @dev Only `ESCROW_ROLE`. Returns the amount paid.
+    /// @notice Pays `slashBps` of the node's stake, at most `maxAmount`, to `recipient`, for a node
+    /// that dropped into Disconnect during a lease. Only a node the escrow holds can be slashed.
+    /// @dev Only `ESCROW_ROLE`. Reverts with `NotEngaged(nodeId)` for a node the escrow does not
+    /// hold. Returns the amount paid.
     /// @param nodeId The node whose stake is slashed.
     /// @param recipient Who receives the slash (the customer of the failed lease).
-    function slash(uint256 nodeId, address recipient) external returns (uint256 amount);
+    /// @param maxAmount The most the failed lease may take: what it put at stake (its deposit).
+    function slash(uint256 nodeId, address recipient, uint256 maxAmount) external returns (uint256 amount);
 
     // ---------------------------------------------------------------- roles, constants, parameters
 
@@ -392,7 +405,11 @@ interface IProviderRegistry {
     /// @notice Records that the node is alive. Only the provider. Idle, Sharing and Reserved
     /// nodes refresh `lastHeartbeat`; a Disconnect node reconnects (→ Idle), as the table says
     /// ("provider reconnects (a heartbeat)"), unless the escrow still holds it (`NodeEngaged`).
-    /// @dev One storage write: the provider, status, flags and `lastHeartbeat` share a slot.
+    /// A heartbeat that finds its node stale takes the Disconnect path first: the node goes
+    /// Disconnect as of the moment it went stale, without moving `lastHeartbeat`; a node the
+    /// escrow does not hold then reconnects, and one it holds stays Disconnect (no revert) until
+    /// its lease or reservation is closed, so a late heartbeat never erases an outage.
+    /// @dev One storage write on time: the provider, status, flags and `lastHeartbeat` share a slot.
     function heartbeat(uint256 nodeId) external;
 
     /// @notice Disconnect → Idle, counting as a heartbeat. Only the provider. Unlike `heartbeat`,

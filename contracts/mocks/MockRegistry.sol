@@ -43,12 +43,14 @@ contract MockRegistry {
             lastHeartbeat: uint40(block.timestamp),
             milliTu: milliTu,
             paymentToken: paymentToken,
-            pricePerTuHour: pricePerTuHour
+            pricePerTuHour: pricePerTuHour,
+            downSince: 0
         });
     }
 
     function setStatus(uint256 nodeId, IProviderRegistry.Status status) external {
         _nodes[nodeId].status = status;
+        if (status == IProviderRegistry.Status.Disconnect) _nodes[nodeId].downSince = uint40(block.timestamp);
     }
 
     function heartbeat(uint256 nodeId) external {
@@ -56,6 +58,11 @@ contract MockRegistry {
     }
 
     function leaseTerms(uint256 nodeId) external view returns (IProviderRegistry.LeaseTerms memory) {
+        return _nodes[nodeId];
+    }
+
+    /// @dev The mock's nodes never go stale on their own: a test sets their status.
+    function sync(uint256 nodeId) external view returns (IProviderRegistry.LeaseTerms memory) {
         return _nodes[nodeId];
     }
 
@@ -79,11 +86,11 @@ contract MockRegistry {
         if (n.status != IProviderRegistry.Status.Disconnect) n.status = IProviderRegistry.Status.Idle;
     }
 
-    function slash(uint256, address recipient) external returns (uint256) {
+    function slash(uint256, address recipient, uint256 maxAmount) external returns (uint256) {
         if (msg.sender != escrow) revert NotEscrow(msg.sender);
         ++slashCount;
         lastSlashRecipient = recipient;
-        return slashAmount;
+        return slashAmount < maxAmount ? slashAmount : maxAmount;
     }
 
     function _escrowed(uint256 nodeId) internal view returns (IProviderRegistry.LeaseTerms storage) {

@@ -80,7 +80,7 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
   if (node === undefined) throw new Error("no idle node to lease");
   const deposit = options.deposit ?? 5n * 10n ** 18n;
   const handle: { escrow: LeaseEscrow; registry: ProviderRegistry } = { escrow, registry };
-  const leaseId = await openLease(handle, signer, node.id, deposit);
+  const leaseId = await openLease(handle, signer, node.id, deposit, node.pricePerTuHour);
   const report = await leaseReport(handle, leaseId);
   log(
     `lease ${leaseId} on node ${node.id} (${node.gpuCount} × ${node.model}): ${formatToken(report.deposit, "GUT")} ` +

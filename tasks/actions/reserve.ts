@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { nodeToken, reserve, tokenInfo } from "../../src/escrow.js";
+import { nodeQuote, reserve, tokenInfo } from "../../src/escrow.js";
 import { parseAmount, parseDuration, parseId, parseStart } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { cli } from "../cli.js";
@@ -13,6 +13,7 @@ interface Args {
   start: string;
   duration: string;
   deposit: string;
+  maxPrice: string;
 }
 
 export default async function reserveAction(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -24,9 +25,13 @@ export default async function reserveAction(args: Args, hre: HardhatRuntimeEnvir
     required(source, "deposit", args.deposit);
     const ctx = await escrowContext(source, args, hre);
     const start = parseStart(source, "start", args.start, await ctx.now());
-    const token = await tokenInfo(await nodeToken(ctx, nodeId), ctx.signer);
+    const quote = await nodeQuote(ctx, nodeId);
+    const token = await tokenInfo(quote.paymentToken, ctx.signer);
     const deposit = parseAmount(source, "deposit", args.deposit, token.decimals);
-    const reservationId = await reserve(ctx, ctx.signer, nodeId, start, duration, deposit);
+    const maxPrice = args.maxPrice
+      ? parseAmount(source, "max-price", args.maxPrice, token.decimals)
+      : quote.pricePerTuHour;
+    const reservationId = await reserve(ctx, ctx.signer, nodeId, start, duration, deposit, maxPrice);
     const r = await ctx.escrow.reservation(reservationId);
     const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
     console.log(`reserved node ${nodeId}: reservation ${reservationId}, start it between ${r.start} and ${r.deadline}`);

@@ -43,6 +43,9 @@ contract MarketHandler is Test {
     uint256 public wrongStakeRefunds;
     uint256 public settleMismatches;
     uint256 public tftSupplyGrew;
+    uint256 public priceBoundBreaches;
+    uint256 public staleLeasesOpened;
+    uint256 public failedReservationsCharged;
 
     constructor(IERC20 gut_, TFT tft_, ProviderRegistry registry_, LeaseEscrow escrow_) {
         gut = gut_;
@@ -167,12 +170,19 @@ contract MarketHandler is Test {
         }
         amount = bound(amount, 1, 50e18);
         if (IERC20(t.paymentToken).balanceOf(customer) < amount) return;
+        bool stale = registry.isStale(nodeId);
+        // Every seventh customer was shown a lower price than the node asks now.
+        bool priceMoved = amount % 7 == 0;
         vm.prank(customer);
-        try escrow.openLease(nodeId, amount) returns (uint256 leaseId) {
+        try escrow.openLease(nodeId, amount, priceMoved ? t.pricePerTuHour - 1 : t.pricePerTuHour) returns (
+            uint256 leaseId
+        ) {
+            if (priceMoved) ++priceBoundBreaches;
+            if (stale) ++staleLeasesOpened;
             leases.push(leaseId);
             funded[customer][t.paymentToken] += amount;
         } catch {
-            ++unexpectedReverts;
+            if (!priceMoved && !stale) ++unexpectedReverts;
         }
     }
 
@@ -216,7 +226,7 @@ contract MarketHandler is Test {
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
         (, uint256 remaining) = escrow.accrued(leaseId);
         address caller = [lease_.customer, lease_.provider, SystemActors.STRANGER][callerSeed % 3];
-        bool down = t.status == IProviderRegistry.Status.Disconnect;
+        bool down = t.status == IProviderRegistry.Status.Disconnect || registry.isStale(lease_.nodeId);
         if (caller == SystemActors.STRANGER && remaining != 0 && !down) return;
         uint256 before = _holdings(lease_.customer, lease_.token);
         uint256 staked = registry.totalStaked();
@@ -257,15 +267,22 @@ contract MarketHandler is Test {
         uint256 start = block.timestamp + bound(ahead, 0, 3 hours);
         duration = bound(duration, 1, 1 days);
         uint256 rate = t.pricePerTuHour * t.milliTu;
-        uint256 fee = (((rate * duration) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
+        uint256 held = start + duration - block.timestamp;
+        uint256 fee = (((rate * held) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
         amount = bound(amount, fee + 1, fee + 50e18);
         if (IERC20(t.paymentToken).balanceOf(customer) < amount) return;
+        bool stale = registry.isStale(nodeId);
+        bool priceMoved = amount % 7 == 0;
         vm.prank(customer);
-        try escrow.reserve(nodeId, start, duration, amount) returns (uint256 reservationId) {
+        try
+            escrow.reserve(nodeId, start, duration, amount, priceMoved ? t.pricePerTuHour - 1 : t.pricePerTuHour)
+        returns (uint256 reservationId) {
+            if (priceMoved) ++priceBoundBreaches;
+            if (stale) ++staleLeasesOpened;
             reservations.push(reservationId);
             funded[customer][t.paymentToken] += amount;
         } catch {
-            ++unexpectedReverts;
+            if (!priceMoved && !stale) ++unexpectedReverts;
         }
     }
 
@@ -277,11 +294,13 @@ contract MarketHandler is Test {
         if (registry.leaseTerms(r.nodeId).status != IProviderRegistry.Status.Reserved) return;
         if (block.timestamp < r.start) vm.warp(r.start);
         if (block.timestamp > r.deadline) return;
+        bool stale = registry.isStale(r.nodeId);
         vm.prank(r.customer);
         try escrow.startReserved(reservationId) returns (uint256 leaseId) {
+            if (stale) ++staleLeasesOpened;
             leases.push(leaseId);
         } catch {
-            ++unexpectedReverts;
+            if (!stale) ++unexpectedReverts;
         }
     }
 
@@ -290,7 +309,13 @@ contract MarketHandler is Test {
         uint256 reservationId = reservations[reservationSeed % reservations.length];
         ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
         if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        bool down = registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect;
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
+        uint256 staleAt = uint256(t.lastHeartbeat) + registry.heartbeatTimeout();
+        bool stale = block.timestamp > staleAt;
+        bool down = t.status == IProviderRegistry.Status.Disconnect || stale;
+        // Failed: offline or stale at any moment before the deadline, whoever noticed it first.
+        bool failed = (t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline) ||
+            (t.status != IProviderRegistry.Status.Disconnect && stale && staleAt < r.deadline);
         uint256 before = _holdings(r.customer, r.token);
         bool ok;
         if (how % 3 == 2) {
@@ -309,7 +334,9 @@ contract MarketHandler is Test {
             ++unexpectedReverts;
             return;
         }
-        refunded[r.customer][r.token] += _holdings(r.customer, r.token) - before;
+        uint256 refund = _holdings(r.customer, r.token) - before;
+        if (failed && refund != r.deposit) ++failedReservationsCharged;
+        refunded[r.customer][r.token] += refund;
     }
 
     // ------------------------------------------------------------ views for the invariants
