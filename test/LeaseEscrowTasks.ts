@@ -92,15 +92,15 @@ describe("LeaseEscrow tooling", function () {
         "topped up lease 1 with 2.5 GUT",
       );
       const start = (await s.escrow.lease(1n)).start;
-      await time.setNextBlockTimestamp(start + 1_000n);
+      await time.setNextBlockTimestamp(start + 500n);
       await s.registry.connect(s.provider).heartbeat(1n);
       const status = await run("lease:status", { ...customer, lease: "1" });
-      expect(status).to.match(/accrued\s+1\.0 GUT/);
-      expect(status).to.match(/remaining\s+11\.5 GUT/);
+      expect(status).to.match(/accrued\s+0\.5 GUT/);
+      expect(status).to.match(/remaining\s+12\.0 GUT/);
       expect(status).to.contain(`runs out        ${new Date(Number(start + 12_500n) * 1000).toISOString()}`);
 
       expect(await run("lease:withdraw", provider)).to.equal(
-        "withdrew 0.95 GUT (protocol fee 0.05 GUT, forwarded by keeper:sweep)",
+        "withdrew 0.475 GUT (protocol fee 0.025 GUT, forwarded by keeper:sweep)",
       );
       expect(await run("lease:withdraw", provider)).to.equal("nothing to withdraw");
 
@@ -116,9 +116,11 @@ describe("LeaseEscrow tooling", function () {
         );
       const reserved = await run("reserve", { ...customer, node: "2", start: "+10m", duration: "1h", deposit: "5" });
       expect(reserved).to.contain("reserved node 2: reservation 1");
-      expect(reserved).to.contain("deposit 5.0 GUT, of which the provider earns 0.36 GUT");
+      // 10 % of the hold: the ten minutes until the start and the hour of the window.
+      expect(reserved).to.match(/deposit 5\.0 GUT, of which the provider earns 0\.4[12]\d* GUT/);
       const r = await s.escrow.reservation(1n);
       expect(r.start).to.be.within(now + 600n, now + 603n);
+      await s.registry.connect(s.provider).heartbeat(2n);
       await time.setNextBlockTimestamp(r.start);
       expect(await run("reservation:start", { ...customer, reservation: "1" })).to.equal(
         "started reservation 1: lease 2 is open",
