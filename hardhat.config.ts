@@ -23,6 +23,9 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   tasks,
   solidity: {
+    // OpenZeppelin's TimelockController, built unmodified from the npm package (an import alone
+    // makes no artifact): the System module deploys it in front of every contract's admin.
+    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
     profiles: {
       default: solc,
       production: solc,

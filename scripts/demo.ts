@@ -26,6 +26,7 @@ import {
 } from "../src/escrow.js";
 import type { EscrowHandle } from "../src/escrow.js";
 import { formatToken } from "../src/format.js";
+import { executeOperation, handoverOperation, scheduleOperation } from "../src/governance.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
 import { claimLegacyAirdrop } from "../src/legacy/claim.js";
 import { legacyEntries, parseLegacyCsv } from "../src/legacy/csv.js";
@@ -150,11 +151,16 @@ say(
   `wired: escrow → registry and emission roles, fees → emission, reserve funded with ${tftOf(await emission.reserveLeft())}`,
 );
 say(`airdrop funded: exactly ${gutOf(await gut.balanceOf(addr.distributor))} minted, MINTER_ROLE renounced`);
+// Governance acts only through the timelock: the multisig schedules, waits the delay (0 on this
+// local network), then executes. Its first operation accepts the admin of all five contracts.
+const handover = await handoverOperation(contracts);
+const timelock = contracts.timelock.connect(governance!);
+await scheduleOperation(timelock, handover);
 await networkHelpers.time.increase(1);
-for (const c of [gut, registry, escrow, emission, distributor]) {
-  await (await c.connect(governance!).acceptDefaultAdminTransfer()).wait();
-}
-say(`governance ${governance!.address} accepted the admin role of all five contracts; the deployer holds none`);
+await executeOperation(timelock, handover);
+say(
+  `governance ${governance!.address} scheduled and executed, through the timelock (delay ${await timelock.getMinDelay()} s here), the acceptance of the admin role of all five contracts; the deployer holds none`,
+);
 
 // ------------------------------------------------------------------------------------------------
 chapter("Holders claim the token swap");

@@ -36,7 +36,7 @@ export function firstBlockOfJournal(deploymentDir: string): number {
 }
 
 /**
- * The address book of a finished `System` deployment: the six addresses, the router and factory
+ * The address book of a finished `System` deployment: the seven addresses (the timelock too), the router and factory
  * the emission contract uses, the first block and the ABI hash of the bindings.
  */
 export async function addressBookOf(options: RecordDeploymentOptions): Promise<AddressBook> {

@@ -18,12 +18,14 @@ import {
   LeaseEscrow__factory,
   ProviderRegistry__factory,
   TFT__factory,
+  TimelockController__factory,
   TokenSwapDistributor__factory,
   type BuybackEmission,
   type GUT,
   type LeaseEscrow,
   type ProviderRegistry,
   type TFT,
+  type TimelockController,
   type TokenSwapDistributor,
 } from "../types/index.js";
 import { InputError } from "./errors.js";
@@ -32,8 +34,11 @@ import { writeJsonAtomic } from "./io.js";
 /** The format name in every address book. */
 export const ADDRESS_BOOK_FORMAT = "gpufog-deployments-v1";
 
-/** The contracts of a deployment, by the names `getContracts` returns them under. */
-export const CONTRACT_NAMES = ["gut", "tft", "registry", "escrow", "emission", "distributor"] as const;
+/**
+ * The contracts of a deployment, by the names `getContracts` returns them under. `timelock` is the
+ * OpenZeppelin `TimelockController` that holds governance (see docs/deployment.md).
+ */
+export const CONTRACT_NAMES = ["gut", "tft", "registry", "escrow", "emission", "distributor", "timelock"] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /**
@@ -61,6 +66,7 @@ export interface GpufogContracts {
   escrow: LeaseEscrow;
   emission: BuybackEmission;
   distributor: TokenSwapDistributor;
+  timelock: TimelockController;
 }
 
 const FACTORIES = {
@@ -70,10 +76,11 @@ const FACTORIES = {
   escrow: LeaseEscrow__factory,
   emission: BuybackEmission__factory,
   distributor: TokenSwapDistributor__factory,
+  timelock: TimelockController__factory,
 } as const;
 
 /**
- * keccak256 over the six contracts' ABIs, each in ethers' normalised JSON, in `CONTRACT_NAMES`
+ * keccak256 over the seven contracts' ABIs, each in ethers' normalised JSON, in `CONTRACT_NAMES`
  * order. With no argument, the ABIs of the bindings in this package: a book whose hash differs
  * was deployed from other sources than the bindings reading it.
  */
@@ -232,6 +239,7 @@ export function getContracts(
     escrow: LeaseEscrow__factory.connect(c.escrow, runner),
     emission: BuybackEmission__factory.connect(c.emission, runner),
     distributor: TokenSwapDistributor__factory.connect(c.distributor, runner),
+    timelock: TimelockController__factory.connect(c.timelock, runner),
   };
 }
 

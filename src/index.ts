@@ -10,6 +10,7 @@ export * from "./emission-system.js";
 export * from "./errors.js";
 export * from "./escrow.js";
 export * from "./format.js";
+export * from "./governance.js";
 export * from "./io.js";
 export * from "./legacy/index.js";
 export * from "./merkle/index.js";

@@ -54,7 +54,8 @@ export function encodeBigints(value: unknown): unknown {
  * The parameters of the `System` module for one network: the network's parameter file, checked,
  * with the airdrop's root, total and top nodes filled in and, on a local chain only, the claim
  * window defaulted to [now, now + 180 days). On a public network every address and the window
- * must be given explicitly: a forgotten `treasury` must not silently become the deployer.
+ * must be given explicitly: a forgotten `treasury` must not silently become the deployer, a
+ * forgotten `System.timelockDelay` must not become no delay.
  * Every problem is an `InputError` naming the file and the `Module.parameter`.
  */
 export function systemParameters(options: SystemParameterOptions): ModuleParameters {
@@ -106,6 +107,19 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
   address("BuybackEmission", "treasury", required);
   address("TokenSwap", "sweepTarget", required);
   if (!local) address("BuybackEmission", "router", true);
+  // The timelock's delay is the notice users get of every change of power. A local chain
+  // defaults it to 0 (the demo and tests schedule and execute at once); a public network must
+  // name it, and a zero delay there would be no notice at all.
+  const system = module("System");
+  const delay = system.timelockDelay;
+  if (delay === undefined) {
+    if (!local) throw bad("System.timelockDelay", 'is required on a public network, in seconds like "172800n"');
+    system.timelockDelay = 0n;
+  } else if (typeof delay !== "bigint") {
+    throw bad("System.timelockDelay", 'must be seconds as a bigint string like "172800n"');
+  } else if (!local && delay === 0n) {
+    throw bad("System.timelockDelay", "must be above 0 on a public network: a zero delay gives users no notice");
+  }
 
   const distributor = module("TokenSwap");
   if (airdrop !== undefined) {

@@ -16,6 +16,7 @@ const LABELS: Record<ContractName, string> = {
   escrow: "LeaseEscrow",
   emission: "BuybackEmission",
   distributor: "TokenSwapDistributor",
+  timelock: "TimelockController",
 };
 
 /**

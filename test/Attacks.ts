@@ -5,6 +5,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
 import { deployEmissionSystem } from "../src/emission-system.js";
+import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../src/governance.js";
 import {
   claimMessage,
   DEFAULT_LEGACY_MAGIC,
@@ -17,6 +18,7 @@ import {
 } from "../src/legacy/index.js";
 import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
 import { minTftOut } from "../src/uniswap.js";
+import { deployDelayedSystem } from "./helpers/governance.js";
 import {
   ANY_PRICE,
   deployEscrowSystem,
@@ -36,10 +38,22 @@ import {
  * attack in its plainest form on the same fixtures.
  */
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const { loadFixture, time } = networkHelpers;
 
 const DAY = 86_400n;
+
+/** The `System` module with a public network's delays, after the timelock accepted every admin. */
+async function governedSystem() {
+  const s = await deployDelayedSystem(connection);
+  const timelock = s.timelock.connect(s.admin);
+  const handover = await handoverOperation(s);
+  await scheduleOperation(timelock, handover);
+  await time.increase(2n * DAY);
+  await executeOperation(timelock, handover);
+  return s;
+}
 
 async function escrowSystem() {
   return deployEscrowSystem(ethers);
@@ -440,10 +454,9 @@ describe("Attacks", function () {
       const rate = PRICE * 1_000n;
       // The fee prices the hold, from the reservation to the end of the window.
       const weekFee = (((rate * (7n * DAY - 10n)) / 3_600_000n) * RESERVATION_FEE_BPS) / 10_000n;
-      await expect(escrow.connect(other).reserve(nodeId, start, 1n, 10n ** 14n + 1n, PRICE)).to.be.revertedWithCustomError(
-        escrow,
-        "DepositBelowFee",
-      );
+      await expect(
+        escrow.connect(other).reserve(nodeId, start, 1n, 10n ** 14n + 1n, PRICE),
+      ).to.be.revertedWithCustomError(escrow, "DepositBelowFee");
       await escrow.connect(other).reserve(nodeId, start, 1n, weekFee + UNIT, PRICE);
       const fee = (await escrow.reservation(1n)).fee;
       // A few seconds pass between reading the clock and mining the reservation.
@@ -460,6 +473,41 @@ describe("Attacks", function () {
       await expect(registry.connect(admin).slash(nodeId, other.address, ethers.MaxUint256))
         .to.be.revertedWithCustomError(registry, "NotEngaged")
         .withArgs(nodeId);
+    });
+  });
+
+  describe("governance", function () {
+    it("governance cannot grant itself ESCROW_ROLE without notice", async function () {
+      // The System module as on a public network: a two-day timelock, one-day admin delays, and
+      // governance's first operation (the timelock accepts every admin) done.
+      const s = await loadFixture(governedSystem);
+      const registry = await s.registry.getAddress();
+      const escrowRole = await s.registry.ESCROW_ROLE();
+      // At once, directly: the multisig is no admin of the registry.
+      await expect(s.registry.connect(s.admin).grantRole(escrowRole, s.admin.address))
+        .to.be.revertedWithCustomError(s.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(s.admin.address, ethers.ZeroHash);
+      // At once, through the timelock: no delay below the minimum is accepted.
+      const timelock = s.timelock.connect(s.admin);
+      const grant = timelockOperation([
+        { target: registry, data: s.registry.interface.encodeFunctionData("grantRole", [escrowRole, s.admin.address]) },
+      ]);
+      await expect(scheduleOperation(timelock, grant, 0n)).to.be.revertedWithCustomError(
+        s.timelock,
+        "TimelockInsufficientDelay",
+      );
+      // Scheduled in public (CallScheduled names the registry and the grant), it waits two days.
+      await expect(scheduleOperation(timelock, grant)).to.emit(s.timelock, "CallScheduled");
+      await time.increase(2n * DAY - 60n);
+      await expect(executeOperation(timelock, grant)).to.be.revertedWithCustomError(
+        s.timelock,
+        "TimelockUnexpectedOperationState",
+      );
+      expect(await s.registry.hasRole(escrowRole, s.admin.address)).to.equal(false);
+      // Only after the notice does it act.
+      await time.increase(60n);
+      await executeOperation(timelock, grant);
+      expect(await s.registry.hasRole(escrowRole, s.admin.address)).to.equal(true);
     });
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -17,8 +17,9 @@ import {
   type AddressBook,
 } from "../src/deployments.js";
 import { InputError } from "../src/errors.js";
+import { executeOperation, GOVERNED_CONTRACTS, handoverOperation, scheduleOperation } from "../src/governance.js";
 import { buildTree, LeafKind } from "../src/merkle/tree.js";
-import { systemParameters } from "../src/system-parameters.js";
+import { systemParameters, type ModuleParameters } from "../src/system-parameters.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -66,7 +67,7 @@ async function roleTable(s: System): Promise<Record<string, Record<string, strin
   ]);
   for (const [i, signer] of signers.entries())
     if (!candidates.has(signer.address)) candidates.set(signer.address, `#${i}`);
-  for (const name of ["gut", "tft", "registry", "escrow", "emission", "distributor"] as const) {
+  for (const name of ["gut", "tft", "registry", "escrow", "emission", "distributor", "timelock"] as const) {
     candidates.set(await s[name].getAddress(), name);
   }
   const table: Record<string, Record<string, string[]>> = {};
@@ -115,39 +116,51 @@ describe("System", function () {
       expect(await s.distributor.activated()).to.equal(true);
     });
 
-    it("leaves the deployer no role but DEFAULT_ADMIN_ROLE, pending its transfer to admin", async function () {
+    it("puts governance roles behind the timelock, operational ones with their holders, the admin pending to the timelock", async function () {
       const s = await loadFixture(deployedSystem);
       expect(await roleTable(s)).to.deep.equal({
         gut: { DEFAULT_ADMIN_ROLE: ["deployer"], MINTER_ROLE: [] },
         registry: {
           DEFAULT_ADMIN_ROLE: ["deployer"],
           ESCROW_ROLE: ["escrow"],
-          CATALOG_ROLE: ["admin"],
+          CATALOG_ROLE: ["timelock"],
           AUDITOR_ROLE: ["admin"],
         },
-        escrow: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["admin"] },
+        escrow: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["timelock"] },
         emission: { DEFAULT_ADMIN_ROLE: ["deployer"], KEEPER_ROLE: ["keeper"], ESCROW_ROLE: ["escrow"] },
-        distributor: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["admin"] },
+        distributor: { DEFAULT_ADMIN_ROLE: ["deployer"], PAUSER_ROLE: ["timelock"] },
       });
-      for (const name of ["gut", "registry", "escrow", "emission", "distributor"] as const) {
+      for (const name of GOVERNED_CONTRACTS) {
         const [pending] = await s[name].pendingDefaultAdmin();
-        expect(pending, name).to.equal(s.admin.address);
+        expect(pending, name).to.equal(await s.timelock.getAddress());
       }
     });
 
-    it("hands every contract to admin once admin accepts, and the deployer holds nothing", async function () {
+    it("deploys the timelock with the local delay 0 and admin as its proposer and executor", async function () {
       const s = await loadFixture(deployedSystem);
-      await networkHelpers.time.increase(1);
-      for (const name of ["gut", "registry", "escrow", "emission", "distributor"] as const) {
-        await s[name].connect(s.admin).acceptDefaultAdminTransfer();
-        expect(await s[name].defaultAdmin(), name).to.equal(s.admin.address);
+      const t = s.timelock;
+      expect(await t.getMinDelay()).to.equal(0n);
+      for (const role of [await t.PROPOSER_ROLE(), await t.EXECUTOR_ROLE(), await t.CANCELLER_ROLE()]) {
+        expect(await t.hasRole(role, s.admin.address)).to.equal(true);
+        expect(await t.hasRole(role, s.deployer.address)).to.equal(false);
       }
+      expect(await t.hasRole(await t.DEFAULT_ADMIN_ROLE(), s.deployer.address)).to.equal(false);
+      expect(s.book.contracts.timelock).to.equal(await t.getAddress());
+    });
+
+    it("hands every contract to the timelock once governance executes the handover, and the deployer holds nothing", async function () {
+      const s = await loadFixture(deployedSystem);
+      const timelock = s.timelock.connect(s.admin);
+      const handover = await handoverOperation(s);
+      await scheduleOperation(timelock, handover);
+      await networkHelpers.time.increase(1);
+      await executeOperation(timelock, handover);
       const table = await roleTable(s);
       for (const [contract, roles] of Object.entries(table)) {
         for (const [role, holders] of Object.entries(roles)) {
           expect(holders, `${contract}.${role}`).to.not.include("deployer");
         }
-        expect(roles.DEFAULT_ADMIN_ROLE, contract).to.deep.equal(["admin"]);
+        expect(roles.DEFAULT_ADMIN_ROLE, contract).to.deep.equal(["timelock"]);
       }
     });
 
@@ -177,6 +190,7 @@ describe("System", function () {
     it("fills the airdrop and, on a local chain, a claim window from now", function () {
       const params = attempt({ GUT: { adminDelay: "0n" }, System: { admin, keeper } })();
       expect(params.GUT).to.deep.equal({ adminDelay: 0n });
+      expect(params.System!.timelockDelay).to.equal(0n);
       expect(params.TokenSwap).to.deep.include({ merkleRoot: airdrop.root, total: 1000n, start: 1_000n });
       expect(params.TokenSwap!.deadline).to.equal(1_000n + 180n * 86_400n);
     });
@@ -190,7 +204,7 @@ describe("System", function () {
           now: 1n,
           airdrop,
         });
-        expect(params.System).to.deep.equal({ admin, keeper });
+        expect(params.System).to.deep.equal({ admin, keeper, timelockDelay: 0n });
       }
     });
 
@@ -215,6 +229,29 @@ describe("System", function () {
       const sepolia = () =>
         systemParameters({ file: "deploy/parameters/sepolia.json", deployer, local: false, now: 1n, airdrop });
       expect(sepolia).to.throw(InputError, "is not an address");
+    });
+
+    it("requires a timelock delay above 0 on a public network", function () {
+      const sepolia = JSON.parse(readFileSync("deploy/parameters/sepolia.json", "utf8")) as ModuleParameters;
+      expect(sepolia.System!.timelockDelay).to.equal(`${2n * 86_400n}n`);
+      const complete = {
+        System: { admin, keeper },
+        GUT: { treasury: admin },
+        TFT: { circulatingRecipient: admin },
+        BuybackEmission: { treasury: admin, router: admin },
+        TokenSwap: { sweepTarget: admin, start: "100n", deadline: "200n" },
+      };
+      expect(attempt(complete, false)).to.throw(InputError, '"System.timelockDelay": is required on a public network');
+      expect(attempt({ ...complete, System: { admin, keeper, timelockDelay: "0n" } }, false)).to.throw(
+        InputError,
+        '"System.timelockDelay": must be above 0',
+      );
+      expect(attempt({ ...complete, System: { admin, keeper, timelockDelay: 5 } })).to.throw(
+        InputError,
+        '"System.timelockDelay": must be seconds',
+      );
+      const params = attempt({ ...complete, System: { admin, keeper, timelockDelay: "172800n" } }, false)();
+      expect(params.System!.timelockDelay).to.equal(172_800n);
     });
 
     it("refuses a root both in the file and in the airdrop, and an empty window", function () {
@@ -272,6 +309,7 @@ describe("System", function () {
           escrow: "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
           emission: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
           distributor: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+          timelock: "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
         },
         uniswap: {
           router: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",

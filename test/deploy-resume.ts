@@ -151,7 +151,7 @@ describe("deploy:system on a hardhat node", function () {
     expect(second.code, second.output).to.equal(0);
     const messages = journal(deploymentDir);
     const all = deployed(messages);
-    expect(all.size).to.equal(9); // six contracts, Uniswap's WETH9, factory and router
+    expect(all.size).to.equal(10); // six contracts, the timelock, Uniswap's WETH9, factory and router
     for (const [future, address] of killedAfter) expect(all.get(future), future).to.equal(address);
 
     const book = loadAddressBook(31337, work);
