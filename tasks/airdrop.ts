@@ -23,7 +23,7 @@ export const airdropBuildTask = task(
 
 export const airdropVerifyTask = task(
   "airdrop:verify",
-  "Checks an airdrop directory against a deployed distributor: root, total, top nodes, funding, sampled proofs",
+  "Checks an airdrop directory against a deployed distributor: the whole dump re-hashed, root, total, top nodes, legacy magic and version, funding, sampled proofs",
 )
   .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build)", defaultValue: "" })
   .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
@@ -32,6 +32,12 @@ export const airdropVerifyTask = task(
     description: "How many random proofs to check",
     type: ArgumentType.INT,
     defaultValue: 20,
+  })
+  .addOption({
+    name: "magic",
+    description:
+      'The signed-message magic old-chain holders sign with, \\n for a newline (default "GPUnion Signed Message:\\n")',
+    defaultValue: "",
   })
   .setAction(() => import("./actions/airdrop-verify.js"))
   .build();

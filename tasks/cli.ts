@@ -18,3 +18,8 @@ export async function cli<T>(body: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A `--magic` as typed: `\n` on a command line is a newline in the magic (the default ends with one). */
+export function magicOption(text: string): string {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r").replace(/\\t/g, "\t");
+}

@@ -1,10 +1,17 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
+import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { deployEmissionSystem } from "../src/emission-system.js";
+import { InputError } from "../src/errors.js";
 import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../src/governance.js";
 import {
   claimMessage,
@@ -16,7 +23,7 @@ import {
   signLegacyMessage,
   type ClaimTarget,
 } from "../src/legacy/index.js";
-import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
+import { buildTree, LEAF_ENCODING, LeafKind, writeAirdrop, type LeafEntry } from "../src/merkle/index.js";
 import { minTftOut } from "../src/uniswap.js";
 import { deployDelayedSystem } from "./helpers/governance.js";
 import {
@@ -124,7 +131,45 @@ async function mixedAirdrop() {
   for (const d of [distributor, twin]) await gut.mint(await d.getAddress(), tree.total);
   await time.increaseTo(start);
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  return { gut, distributor, twin, tree, admin, stranger, legacy, lookalike, chainId, recipient: holders[0]! };
+  return { gut, distributor, twin, tree, config, admin, stranger, legacy, lookalike, chainId, recipient: holders[0]! };
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), "gpufog-attacks-"));
+
+/** The mixed airdrop written out as `airdrop:build` writes it (manifest, dump, shards), to tamper with. */
+async function mixedAirdropDirectory() {
+  const f = await mixedAirdrop();
+  const dir = path.join(scratch, "airdrop");
+  writeAirdrop(f.tree, dir, undefined, { version: GUT_P2PKH_VERSION, holders: 1 });
+  return { ...f, dir };
+}
+
+interface Dump {
+  tree: string[];
+  values: { value: string[]; treeIndex: number }[];
+}
+
+let copies = 0;
+
+/** A copy of the airdrop directory `dir` whose dump `edit` changed, and the dump's path. */
+function tampered(dir: string, edit: (dump: Dump) => void): { dir: string; file: string; dump: Dump } {
+  const copy = path.join(scratch, `tampered-${copies++}`);
+  cpSync(dir, copy, { recursive: true });
+  const file = path.join(copy, "tree.json");
+  const dump = JSON.parse(readFileSync(file, "utf8")) as Dump;
+  edit(dump);
+  writeFileSync(file, JSON.stringify(dump));
+  return { dir: copy, file, dump };
+}
+
+/** The one-line error `verifyAirdrop` refuses with; fails the test if it accepts. */
+async function verifyRefusal(run: Promise<unknown>): Promise<string> {
+  const error = await run.then(
+    () => new Error("verifyAirdrop accepted the dump"),
+    (e: unknown) => e,
+  );
+  expect(error).to.be.instanceOf(InputError, (error as Error).message);
+  return (error as InputError).message;
 }
 
 type Airdrop = Awaited<ReturnType<typeof mixedAirdrop>>;
@@ -246,6 +291,100 @@ describe("Attacks", function () {
       await expect(distributor.claimLegacy(...legacyArgs(f, index, f.legacy, valid)))
         .to.be.revertedWithCustomError(distributor, "AlreadyClaimed")
         .withArgs(index);
+    });
+  });
+
+  describe("airdrop dump", function () {
+    after(function () {
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it("airdrop:verify refuses a dump whose leaf value was altered, naming the value", async function () {
+      const { dir, distributor } = await loadFixture(mixedAirdropDirectory);
+      // A holder's amount raised a thousandfold: the root at the head of the file is unchanged.
+      const t = tampered(dir, (d) => (d.values[3]!.value[3] = (BigInt(d.values[3]!.value[3]!) * 1000n).toString()));
+      expect(() =>
+        StandardMerkleTree.load({ format: "standard-v1", leafEncoding: [...LEAF_ENCODING], ...t.dump }),
+      ).to.throw();
+      const at = t.dump.values[3]!.treeIndex;
+      expect(await verifyRefusal(verifyAirdrop(t.dir, await distributor.getAddress(), ethers.provider, 4))).to.equal(
+        `${t.file}, field "values[3]": its leaf hash is not tree[${at}] (${t.dump.tree[at]}): the value or that node was altered`,
+      );
+    });
+
+    it("airdrop:verify refuses a dump whose inner node was altered, naming the node", async function () {
+      const { dir, distributor } = await loadFixture(mixedAirdropDirectory);
+      const t = tampered(dir, (d) => (d.tree[9] = keccak256("0x01")));
+      expect(() =>
+        StandardMerkleTree.load({ format: "standard-v1", leafEncoding: [...LEAF_ENCODING], ...t.dump }),
+      ).to.throw();
+      expect(await verifyRefusal(verifyAirdrop(t.dir, await distributor.getAddress(), ethers.provider, 4))).to.equal(
+        `${t.file}, field "tree[9]": ${keccak256("0x01")} is not the hash of its children tree[19] and tree[20]`,
+      );
+    });
+
+    it("airdrop:verify fails a distributor whose legacyMagic or address version is not the airdrop's", async function () {
+      const { dir, distributor, config, gut } = await loadFixture(mixedAirdropDirectory);
+      expect((await verifyAirdrop(dir, await distributor.getAddress(), ethers.provider, 4)).ok).to.equal(true);
+      const wrong = [
+        { legacyMagic: "Bitcoin Signed Message:\n", failed: "contract legacyMagic = signing magic" },
+        { legacyVersion: 0, failed: "contract legacyAddressVersion = manifest legacy.version" },
+      ];
+      for (const { failed, ...change } of wrong) {
+        const other = await ethers.deployContract("TokenSwapDistributor", [
+          { ...config, ...change },
+          0n,
+          config.sweepTarget,
+        ]);
+        await gut.mint(await other.getAddress(), config.total);
+        const result = await verifyAirdrop(dir, await other.getAddress(), ethers.provider, 4);
+        expect(result.ok).to.equal(false);
+        expect(result.checks.filter((c) => !c.ok).map((c) => c.what)).to.deep.equal([failed]);
+      }
+    });
+
+    it("airdrop:verify refuses every dump StandardMerkleTree.load(dump).validate() rejects, and a leaf hidden from the values", async function () {
+      const { dir, distributor } = await loadFixture(mixedAirdropDirectory);
+      const address = await distributor.getAddress();
+      const cases: { edit: (d: Dump) => void; ozAccepts?: true; message: (d: Dump) => string }[] = [
+        {
+          // Two holders' leaves swapped: each proof then pays the other's amount to nobody.
+          edit: (d) =>
+            ([d.values[1]!.treeIndex, d.values[6]!.treeIndex] = [d.values[6]!.treeIndex, d.values[1]!.treeIndex]),
+          message: (d) =>
+            `field "values[1]": its leaf hash is not tree[${d.values[1]!.treeIndex}] (${d.tree[d.values[1]!.treeIndex]})`,
+        },
+        {
+          edit: (d) => (d.tree[d.values[5]!.treeIndex] = keccak256("0x02")),
+          message: (d) =>
+            `field "values[5]": its leaf hash is not tree[${d.values[5]!.treeIndex}] (${keccak256("0x02")})`,
+        },
+        {
+          edit: (d) => (d.tree[0] = keccak256("0x03")),
+          message: () => `field "tree[0]": ${keccak256("0x03")} is not the hash of its children tree[1] and tree[2]`,
+        },
+        {
+          edit: (d) => (d.values[2]!.treeIndex = d.values[4]!.treeIndex),
+          message: (d) => `field "values[4].treeIndex": ${d.values[4]!.treeIndex} is the leaf of an earlier value too`,
+        },
+        {
+          // OpenZeppelin's validate() checks only the values it is given: a leaf with no value
+          // still counts in the root, a claim the holder list does not show.
+          edit: (d) => d.values.pop(),
+          ozAccepts: true,
+          message: () => `field "tree": has 23 nodes; 11 values need 21`,
+        },
+      ];
+      for (const { edit, ozAccepts, message } of cases) {
+        const t = tampered(dir, edit);
+        const load = () =>
+          StandardMerkleTree.load({ format: "standard-v1", leafEncoding: [...LEAF_ENCODING], ...t.dump });
+        if (ozAccepts) expect(load).not.to.throw();
+        else expect(load).to.throw();
+        expect(await verifyRefusal(verifyAirdrop(t.dir, address, ethers.provider, 4))).to.satisfy((m: string) =>
+          m.startsWith(`${t.file}, ${message(t.dump)}`),
+        );
+      }
     });
   });
 

@@ -1,10 +1,11 @@
-import { open, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { Contract, type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
-import { readManifest, type AirdropManifest, type HolderClaim } from "../merkle/output.js";
+import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
+import { readManifest, readTreeDump, type AirdropManifest, type HolderClaim } from "../merkle/output.js";
 import { LeafKind, processProof } from "../merkle/tree.js";
 import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
 
@@ -19,17 +20,6 @@ export interface Check {
 export interface Verification {
   ok: boolean;
   checks: Check[];
-}
-
-/** The first node of the dump's `tree` array, read from the head of the file (the root). */
-async function dumpRoot(file: string): Promise<string | undefined> {
-  const handle = await open(file, "r");
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    return /"tree":\["(0x[0-9a-f]{64})"/.exec(buffer.toString("latin1", 0, bytesRead))?.[1];
-  } finally {
-    await handle.close();
-  }
 }
 
 /** `count` claims spread over the shards, chosen at random. */
@@ -49,16 +39,23 @@ async function sampleClaims(dir: string, manifest: AirdropManifest, count: numbe
 }
 
 /**
- * Checks an airdrop directory against a deployed distributor: the dump's root and the manifest's
- * root, total and top nodes against the contract; the funding; and `samples` random proofs,
- * each first recomputed locally, then, while the claim window is open, run through `claim` by
- * `eth_call` (nothing is sent). Legacy leaves are checked locally only.
+ * Checks an airdrop directory against a deployed distributor. The dump (`tree.json`) is hashed
+ * again whole, every leaf and node (`readTreeDump`: a corrupt dump is an `InputError` naming the
+ * value or node), and its root, total, holders and top nodes must be the manifest's; the
+ * manifest's root, total and top nodes the contract's; the contract's `legacyMagic` the magic
+ * the holders sign with (`magic`, by default the one `airdrop:sign-legacy` uses) and its
+ * `legacyAddressVersion` the version the legacy leaves were decoded with (`manifest.legacy`),
+ * both judged only when the tree has old-chain leaves, since no other claim reads them. Then the
+ * funding, and `samples` random proofs from the shards, each first recomputed locally, then,
+ * while the claim window is open, run through `claim` by `eth_call` (nothing is sent). Legacy
+ * leaves are checked locally only.
  */
 export async function verifyAirdrop(
   dir: string,
   address: string,
   runner: ContractRunner,
   samples = 20,
+  magic = DEFAULT_LEGACY_MAGIC,
 ): Promise<Verification> {
   const manifest = await readManifest(dir);
   const distributor = new Contract(address, DISTRIBUTOR_ABI, runner);
@@ -76,13 +73,44 @@ export async function verifyAirdrop(
       `is not a TokenSwapDistributor on this network: ${(error as Error).message.split("\n")[0]}`,
     );
   }
-  const fromDump = await dumpRoot(path.join(dir, manifest.tree));
-  check("dump root = manifest root", fromDump === manifest.root, `${fromDump ?? "not found"}`);
+  // The root alone says nothing of the rest of the file: a dApp or an auditor reads the values.
+  const tree = await readTreeDump(path.join(dir, manifest.tree));
+  check("dump re-hashed", true, `${tree.count} leaves and ${tree.count - 1} inner nodes hold`);
+  check("dump root = manifest root", tree.root === manifest.root, tree.root);
+  check("dump total = manifest total", tree.total.toString() === manifest.total, tree.total.toString());
+  check("dump holders = manifest count", tree.count === manifest.count, `${tree.count}`);
+  check(
+    "dump top nodes = manifest top nodes",
+    tree.topNodes.join() === manifest.topNodes.join(),
+    `${tree.topNodes.length} nodes at depth ${tree.topDepth}`,
+  );
+  const legacyLeaves = tree.entries.filter((e) => e.kind === LeafKind.Legacy).length;
+  check(
+    "dump legacy holders = manifest legacy holders",
+    legacyLeaves === (manifest.legacy?.holders ?? 0),
+    `${legacyLeaves}`,
+  );
   check("contract root = manifest root", root === manifest.root, root);
   const total = (await distributor.getFunction("total")()) as bigint;
   check("contract total = manifest total", total.toString() === manifest.total, total.toString());
   const top = (await distributor.getFunction("topNodes")()) as string[];
   check("contract top nodes = manifest top nodes", top.join() === manifest.topNodes.join(), `${top.length} nodes`);
+  // A wrong magic or version is fixed at deployment (immutable): every old-chain holder's
+  // signature, or address, would be refused. Without legacy leaves neither is ever read.
+  const onChainMagic = (await distributor.getFunction("legacyMagic")()) as string;
+  const version = Number(await distributor.getFunction("legacyAddressVersion")());
+  const unused = legacyLeaves === 0 ? "; not used: the tree has no old-chain leaves" : "";
+  check(
+    "contract legacyMagic = signing magic",
+    legacyLeaves === 0 || onChainMagic === magic,
+    `${JSON.stringify(onChainMagic)}${onChainMagic === magic ? "" : `, holders sign with ${JSON.stringify(magic)}`}${unused}`,
+  );
+  const built = manifest.legacy?.version;
+  check(
+    "contract legacyAddressVersion = manifest legacy.version",
+    legacyLeaves === 0 || version === built,
+    `${version}${built === undefined || version === built ? "" : `, the leaves were decoded with ${built}`}${unused}`,
+  );
 
   const token = new Contract((await distributor.getFunction("token")()) as string, ERC20_ABI, runner);
   const balance = (await token.getFunction("balanceOf")(address)) as bigint;

@@ -2,6 +2,7 @@ export { createKeccakEngine, keccak256, type KeccakEngine } from "./keccak.js";
 export {
   AirdropTree,
   buildTree,
+  findTreeFault,
   LEAF_ENCODING,
   LeafKind,
   MAX_HOLDERS,
@@ -9,11 +10,13 @@ export {
   type BuildOptions,
   type BuildProgress,
   type LeafEntry,
+  type TreeFault,
 } from "./tree.js";
 export {
   findClaims,
   MANIFEST_FORMAT,
   readManifest,
+  readTreeDump,
   shardOf,
   shardPrefixLength,
   writeAirdrop,

@@ -1,9 +1,10 @@
+import { constants } from "node:buffer";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { InputError } from "../errors.js";
-import { LEAF_ENCODING, type AirdropTree } from "./tree.js";
+import { AirdropTree, findTreeFault, LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "./tree.js";
 
 /** The format name in `manifest.json`. */
 export const MANIFEST_FORMAT = "gpufog-airdrop-v1";
@@ -291,6 +292,115 @@ export async function readManifest(dir: string): Promise<AirdropManifest> {
 
 function isBytes32(value: unknown): value is string {
   return typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value);
+}
+
+/**
+ * Reads a StandardMerkleTree dump (`tree.json`) and trusts none of it: every value is checked,
+ * every leaf hashed again and every internal node rebuilt (`findTreeFault`), so what passes here
+ * is what `StandardMerkleTree.load(dump)` accepts, and stricter: the values are in index order
+ * (`value[0]` is the leaf's position, the index the contract pays), and the tree has exactly one
+ * leaf slot per value, so no leaf hides in the root without a value to show it. Anything else is
+ * an `InputError` naming the file and the field (`values[i]…`, `tree[j]`).
+ */
+export async function readTreeDump(file: string): Promise<AirdropTree> {
+  // One JSON text is one string: past V8's longest (about 2 million holders), say so.
+  const size = (await stat(file).catch(() => undefined))?.size ?? 0;
+  if (size > constants.MAX_STRING_LENGTH) {
+    throw new InputError(
+      file,
+      undefined,
+      undefined,
+      `is ${size} bytes, more than one JSON text this reader can hold (${constants.MAX_STRING_LENGTH})`,
+    );
+  }
+  let dump: Record<string, unknown>;
+  try {
+    dump = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `is not a readable tree dump: ${(error as Error).message}`);
+  }
+  const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
+  if (typeof dump !== "object" || dump === null || Array.isArray(dump)) {
+    throw new InputError(file, undefined, undefined, "is not a JSON object");
+  }
+  if (dump.format !== "standard-v1")
+    throw bad("format", `expected "standard-v1", found ${JSON.stringify(dump.format)}`);
+  if (JSON.stringify(dump.leafEncoding) !== JSON.stringify(LEAF_ENCODING)) {
+    throw bad("leafEncoding", `expected ${JSON.stringify(LEAF_ENCODING)}, found ${JSON.stringify(dump.leafEncoding)}`);
+  }
+  const { tree, values } = dump;
+  if (!Array.isArray(values) || values.length === 0) throw bad("values", "is not a non-empty list");
+  const count = values.length;
+  if (!Array.isArray(tree) || tree.length !== 2 * count - 1) {
+    throw bad("tree", `has ${Array.isArray(tree) ? tree.length : "no"} nodes; ${count} values need ${2 * count - 1}`);
+  }
+
+  const nodes = new Uint8Array(tree.length * 32);
+  const bytes = Buffer.from(nodes.buffer);
+  tree.forEach((node: unknown, j) => {
+    if (!isBytes32(node)) throw bad(`tree[${j}]`, `${JSON.stringify(node)} is not a 32-byte hex hash`);
+    bytes.write(node.slice(2), j * 32, 32, "hex");
+  });
+  const entries: LeafEntry[] = [];
+  const treeIndex = new Uint32Array(count);
+  const taken = new Uint8Array(count);
+  let total = 0n;
+  values.forEach((item: unknown, i) => {
+    const where = `values[${i}]`;
+    const v = (typeof item === "object" && item !== null ? item : {}) as { value?: unknown; treeIndex?: unknown };
+    if (!Array.isArray(v.value) || v.value.length !== 4)
+      throw bad(`${where}.value`, "is not [index, kind, holder, amount]");
+    const [index, kind, holder, amount] = v.value.map((x: unknown) => (typeof x === "number" ? String(x) : x));
+    if (index !== String(i)) {
+      throw bad(
+        `${where}.value[0]`,
+        `is ${JSON.stringify(index)}; the values are in index order, so it must be "${i}"`,
+      );
+    }
+    if (kind !== "0" && kind !== "1")
+      throw bad(`${where}.value[1]`, `${JSON.stringify(kind)} is not a leaf kind (0 or 1)`);
+    if (typeof holder !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(holder)) {
+      throw bad(`${where}.value[2]`, `${JSON.stringify(holder)} is not a 20-byte hex address`);
+    }
+    const wei = typeof amount === "string" && /^[0-9]+$/.test(amount) ? BigInt(amount) : 0n;
+    if (wei === 0n || wei > MAX_UINT256) {
+      throw bad(`${where}.value[3]`, `${JSON.stringify(amount)} is not an amount of wei from 1 to 2^256 - 1`);
+    }
+    const slot = (v.treeIndex as number) - (count - 1);
+    if (!Number.isSafeInteger(v.treeIndex) || slot < 0 || slot >= count) {
+      throw bad(
+        `${where}.treeIndex`,
+        `${JSON.stringify(v.treeIndex)} is not a leaf of the tree (${count - 1}..${2 * count - 2})`,
+      );
+    }
+    if (taken[slot]) throw bad(`${where}.treeIndex`, `${v.treeIndex as number} is the leaf of an earlier value too`);
+    taken[slot] = 1;
+    treeIndex[i] = v.treeIndex as number;
+    entries.push({ kind: Number(kind) as LeafKind, holder, amount: wei });
+    total += wei;
+  });
+  if (total > MAX_UINT256) throw bad("values", "the amounts add up to more than 2^256 - 1");
+
+  const fault = findTreeFault(entries, nodes, treeIndex);
+  if (fault !== undefined && "leaf" in fault) {
+    const at = treeIndex[fault.leaf]!;
+    throw bad(
+      `values[${fault.leaf}]`,
+      `its leaf hash is not tree[${at}] (${hex32(bytes, at)}): the value or that node was altered`,
+    );
+  }
+  if (fault !== undefined) {
+    const j = fault.node;
+    throw bad(
+      `tree[${j}]`,
+      `${hex32(bytes, j)} is not the hash of its children tree[${2 * j + 1}] and tree[${2 * j + 2}]`,
+    );
+  }
+  return new AirdropTree(entries, nodes, treeIndex, total);
+}
+
+function hex32(bytes: Buffer, node: number): string {
+  return "0x" + bytes.toString("hex", node * 32, node * 32 + 32);
 }
 
 /** The claims of `holder` (any case) from an airdrop directory: one shard read. Empty if none. */

@@ -5,7 +5,7 @@ import { readWifFile, signLegacyClaim } from "../../src/legacy/holder.js";
 import { findLegacyClaims, parseLegacyHolder } from "../../src/legacy/lookup.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { parseAddress, parseInteger } from "../../src/parse.js";
-import { cli } from "../cli.js";
+import { cli, magicOption } from "../cli.js";
 
 const TASK = "airdrop:sign-legacy";
 
@@ -19,11 +19,6 @@ export interface SignLegacyArgs {
   addressVersion: number;
   address: string;
   airdrop: string;
-}
-
-/** `\n` typed on a command line is a newline in the magic (the default ends with one). */
-function unescape(text: string): string {
-  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r").replace(/\\t/g, "\t");
 }
 
 /** Offline: reads no network, only the key and (optionally) the airdrop directory. */
@@ -54,7 +49,7 @@ export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: Hard
     if (!Number.isInteger(version) || version < 0 || version > 255) {
       throw new InputError(TASK, undefined, "--address-version", `${version} is not a byte (0..255)`);
     }
-    const magic = args.magic === "" ? DEFAULT_LEGACY_MAGIC : unescape(args.magic);
+    const magic = args.magic === "" ? DEFAULT_LEGACY_MAGIC : magicOption(args.magic);
     const signed = await signLegacyClaim({
       wif,
       wifOrigin: origin,

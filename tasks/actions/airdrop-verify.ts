@@ -2,11 +2,12 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { verifyAirdrop } from "../../src/airdrop/verify.js";
 import { InputError } from "../../src/errors.js";
+import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { addressOption } from "../address-book.js";
-import { cli } from "../cli.js";
+import { cli, magicOption } from "../cli.js";
 
 export default async function airdropVerify(
-  args: { airdrop: string; distributor: string; samples: number },
+  args: { airdrop: string; distributor: string; samples: number; magic: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
@@ -20,7 +21,13 @@ export default async function airdropVerify(
     if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
       throw new InputError("airdrop:verify", undefined, "--distributor", `"${distributor}" is not an address`);
     }
-    const result = await verifyAirdrop(airdrop, distributor, ethers.provider, samples);
+    const result = await verifyAirdrop(
+      airdrop,
+      distributor,
+      ethers.provider,
+      samples,
+      args.magic === "" ? DEFAULT_LEGACY_MAGIC : magicOption(args.magic),
+    );
     for (const c of result.checks) console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.what}: ${c.detail}`);
     if (!result.ok)
       throw new InputError(airdrop, undefined, undefined, "does not match the distributor (see FAIL above)");
