@@ -73,10 +73,11 @@ const ripemd160Gas = (bytes: number) => 100 + 600 + 120 * Math.ceil(bytes / 32);
 /**
  * The key checks of `claimLegacy` at their precompile prices: HASH160 of the key, the message's
  * double SHA-256, ecrecover (3,000), the key's EVM address, and for a compressed key the square
- * root by modexp (EIP-2565: 16 × 254 / 3 for a 32-byte base, exponent (p + 1) / 4 and modulus).
+ * root by modexp: 16 × 253 for a 32-byte base and modulus and the exponent (p + 1) / 4, whose top
+ * bit is bit 253 (EIP-7883, Osaka, the hardfork the simulated network runs; 1,349 before it).
  */
 function legacyKeyFloor(pubkeyLength: number, messageLength: number): number {
-  const decompress = pubkeyLength === 33 ? 100 + Math.floor((16 * 253) / 3) : 0;
+  const decompress = pubkeyLength === 33 ? 100 + 16 * 253 : 0;
   return (
     sha256Gas(pubkeyLength) +
     ripemd160Gas(32) +
