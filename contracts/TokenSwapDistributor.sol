@@ -6,19 +6,20 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {ITokenSwapDistributor} from "./interfaces/ITokenSwapDistributor.sol";
 import {LegacyKey} from "./libraries/LegacyKey.sol";
+import {MerkleCalldata} from "./libraries/MerkleCalldata.sol";
 
 /// @title TokenSwapDistributor
 /// @notice The GUT token-swap airdrop. See {ITokenSwapDistributor}.
 /// @dev Everything a claim reads is immutable except two storage slots: the bitmap word of its
 /// index, and the slot Pausable's `_paused` shares with `activated` (declared right after it, so
-/// the compiler packs them). That keeps a claim to one cold SLOAD more than a bare distributor,
-/// and the top nodes, immutables too, pay that back several times over in shorter proofs.
+/// the compiler packs them; a test checks it), read once for both. That keeps a claim
+/// to one cold SLOAD more than a bare distributor, and the top nodes, immutables too, pay that
+/// back several times over in shorter proofs. The proof loop, the leaf hash, the bitmap and the
+/// signed message are written in assembly: see docs/airdrop.md for why and how it is tested.
 contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, ITokenSwapDistributor {
     using SafeERC20 for IERC20;
 
@@ -58,6 +59,10 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
     // `varint(len(magic)) ‖ magic`, left-aligned, and its length: the signed message's fixed head.
     bytes32 private immutable _magicPrefix;
     uint256 private immutable _magicPrefixLength;
+
+    // `legacyClaimMessage`'s last 40 characters: this contract's address in lower-case hex.
+    bytes32 private immutable _selfHex0;
+    bytes32 private immutable _selfHex1;
 
     // One level of the tree; slots past `_topCount` repeat the first node.
     bytes32 private immutable _top0;
@@ -100,6 +105,7 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         _magicPrefix = bytes32(bytes.concat(bytes1(uint8(magic.length)), magic));
         _magicPrefixLength = magic.length + 1;
         legacyAddressVersion = config.legacyVersion;
+        (_selfHex0, _selfHex1) = _lowerHexWords(address(this));
         bytes32[] memory top = _checkTopNodes(config.topNodes, config.merkleRoot);
         _topCount = top.length;
         _top0 = top[0];
@@ -178,13 +184,25 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
     }
 
     /// @inheritdoc ITokenSwapDistributor
-    function legacyClaimMessage(address recipient) external view returns (string memory) {
-        return string(_legacyMessage(recipient));
+    function legacyClaimMessage(address recipient) external view returns (string memory message) {
+        uint256 ptr;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            message := mload(0x40)
+            ptr := add(message, 0x20)
+        }
+        uint256 length = _writeLegacyMessage(ptr, recipient);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(message, length)
+            // Past the words the writer spilled into (up to 32 bytes beyond the text).
+            mstore(0x40, add(ptr, and(add(length, 63), not(31))))
+        }
     }
 
     /// @inheritdoc ITokenSwapDistributor
     function legacyMessageHash(address recipient) external view returns (bytes32) {
-        return LegacyKey.messageHash(_prefixBytes(), _legacyMessage(recipient));
+        return _legacyMessageHash(recipient);
     }
 
     /// @inheritdoc ITokenSwapDistributor
@@ -192,7 +210,7 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         return _claimedBitmap[index >> 8] & (1 << (index & 0xff)) != 0;
     }
 
-    /// @dev The one gate every kind of claim goes through: the window, the pause, the funding,
+    /// @dev The one gate every kind of claim goes through: the pause, the window, the funding,
     /// the bitmap and the proof of the leaf `(index, kind, holder, amount)`. It marks the index
     /// paid before the caller moves any token.
     function _verifyAndMark(
@@ -201,19 +219,42 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         address holder,
         uint256 amount,
         bytes32[] calldata proof
-    ) private whenNotPaused {
+    ) private {
+        uint256 pausedFlag;
+        uint256 activatedFlag;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // One cold SLOAD for both flags. Pausable's `_paused` is private, so it is read as the
+            // low byte of `activated`'s slot, where the compiler packs it (checked by a test
+            // against the storage itself, and by the pause tests).
+            let state := sload(activated.slot)
+            pausedFlag := and(state, 0xff)
+            activatedFlag := and(shr(mul(8, activated.offset), state), 0xff)
+        }
+        if (pausedFlag != 0) revert EnforcedPause();
         if (block.timestamp < start) revert NotStarted(start);
         // The deadline itself is outside the window.
         // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= deadline) revert DeadlinePassed(deadline);
-        if (!activated) _activate();
-        uint256 word = index >> 8;
+        if (activatedFlag == 0) _activate();
+        uint256 slot;
+        uint256 bits;
         uint256 bit = 1 << (index & 0xff);
-        uint256 bits = _claimedBitmap[word];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // `_claimedBitmap[index >> 8]`, its slot computed once for the read and the write.
+            mstore(0x00, shr(8, index))
+            mstore(0x20, _claimedBitmap.slot)
+            slot := keccak256(0x00, 0x40)
+            bits := sload(slot)
+        }
         if (bits & bit != 0) revert AlreadyClaimed(index);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, kind, holder, amount))));
-        if (!_isTopNode(MerkleProof.processProofCalldata(proof, leaf))) revert InvalidProof(index, holder, amount);
-        _claimedBitmap[word] = bits | bit;
+        if (!_isTopNode(MerkleCalldata.processProof(proof, _leaf(index, kind, holder, amount))))
+            revert InvalidProof(index, holder, amount);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(slot, or(bits, bit))
+        }
     }
 
     /// @dev The key checks of `claimLegacy`, in the order that names the first thing wrong: the
@@ -228,12 +269,26 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         (uint256 x, uint256 y) = LegacyKey.toPoint(pubkey);
         bytes20 computed = LegacyKey.hash160(pubkey);
         if (computed != hash160) revert PublicKeyMismatch(hash160, computed);
-        bytes32 hash = LegacyKey.messageHash(_prefixBytes(), _legacyMessage(recipient));
-        (address recovered, bool signatureCompressed) = LegacyKey.recover(hash, signature);
+        (address recovered, bool signatureCompressed) = LegacyKey.recover(_legacyMessageHash(recipient), signature);
         bool keyCompressed = pubkey.length == 33;
         if (signatureCompressed != keyCompressed) revert CompressionMismatch(signatureCompressed, keyCompressed);
         address expected = LegacyKey.evmAddress(x, y);
         if (recovered != expected) revert SignatureMismatch(expected, recovered);
+    }
+
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(index, kind, holder, amount))))`, the
+    /// inner hash's input in free memory (not kept), the outer one in scratch space.
+    function _leaf(uint256 index, uint8 kind, address holder, uint256 amount) private pure returns (bytes32 leaf) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, index)
+            mstore(add(m, 0x20), and(kind, 0xff))
+            mstore(add(m, 0x40), and(holder, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x60), amount)
+            mstore(0x00, keccak256(m, 0x80))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     function _prefixBytes() private view returns (bytes memory prefix) {
@@ -246,38 +301,98 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         }
     }
 
-    /// @dev See `legacyClaimMessage`. Under 253 bytes whatever the chain id (139 + its digits),
-    /// so its varint length is one byte.
-    function _legacyMessage(address recipient) private view returns (bytes memory) {
-        return
-            bytes.concat(
-                "gpufog token swap: claim to 0x",
-                _lowerHex(recipient),
-                " on chain ",
-                bytes(Strings.toString(block.chainid)),
-                " via distributor 0x",
-                _lowerHex(address(this))
-            );
-    }
-
-    /// @dev The 40 lower-case hex digits of an address, a byte at a time from a 16-byte table:
-    /// about a fifth of the gas of `Strings.toHexString`.
-    function _lowerHex(address account) private pure returns (bytes memory out) {
-        out = new bytes(40);
+    /// @dev `sha256(sha256(varint(len(magic)) ‖ magic ‖ varint(len(message)) ‖ message))` of
+    /// `legacyClaimMessage(recipient)`, built once in free memory (not kept) rather than
+    /// concatenated piece by piece. The message is under 253 bytes, so its varint is one byte.
+    function _legacyMessageHash(address recipient) private view returns (bytes32 hash) {
+        bytes32 prefix = _magicPrefix;
+        uint256 prefixLength = _magicPrefixLength;
+        uint256 ptr;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let table := "0123456789abcdef"
-            let at := add(out, 0x20)
-            let value := shl(96, account)
-            for {
-                let i := 0
-            } lt(i, 20) {
-                i := add(i, 1)
-            } {
-                let b := byte(i, value)
-                mstore8(add(at, shl(1, i)), byte(shr(4, b), table))
-                mstore8(add(at, add(shl(1, i), 1)), byte(and(b, 0x0f), table))
+            ptr := mload(0x40)
+            mstore(ptr, prefix)
+        }
+        uint256 length = _writeLegacyMessage(ptr + prefixLength + 1, recipient);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore8(add(ptr, prefixLength), length)
+            // SHA-256 is precompile 2; it fails only by running out of gas.
+            if iszero(staticcall(gas(), 0x02, ptr, add(add(prefixLength, 1), length), 0x00, 0x20)) {
+                revert(0x00, 0x00)
             }
+            if iszero(staticcall(gas(), 0x02, 0x00, 0x20, 0x00, 0x20)) {
+                revert(0x00, 0x00)
+            }
+            hash := mload(0x00)
+        }
+    }
+
+    /// @dev Writes `legacyClaimMessage(recipient)` at `ptr` and returns its length: under 253
+    /// bytes whatever the chain id (139 + its digits). Each piece is one MSTORE whose spill the
+    /// next one overwrites, so up to 32 bytes past the end are written too.
+    function _writeLegacyMessage(uint256 ptr, address recipient) private view returns (uint256 length) {
+        (bytes32 recipient0, bytes32 recipient1) = _lowerHexWords(recipient);
+        bytes32 self0 = _selfHex0;
+        bytes32 self1 = _selfHex1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(ptr, "gpufog token swap: claim to 0x")
+            mstore(add(ptr, 30), recipient0)
+            mstore(add(ptr, 62), recipient1)
+            mstore(add(ptr, 70), " on chain ")
+            let id := chainid()
+            let digits := 1
+            for {
+                let v := div(id, 10)
+            } v {
+                v := div(v, 10)
+            } {
+                digits := add(digits, 1)
+            }
+            let end := add(add(ptr, 80), digits)
+            for {
+                let p := end
+            } 1 {} {
+                p := sub(p, 1)
+                mstore8(p, add(48, mod(id, 10)))
+                id := div(id, 10)
+                if iszero(id) {
+                    break
+                }
+            }
+            mstore(end, " via distributor 0x")
+            mstore(add(end, 19), self0)
+            mstore(add(end, 51), self1)
+            length := add(139, digits)
+        }
+    }
+
+    /// @dev The 40 lower-case hex digits of an address, left-aligned in two words (32 + 8).
+    function _lowerHexWords(address account) private pure returns (bytes32 head, bytes32 tail) {
+        head = _lowerHex16(uint160(account) >> 32);
+        tail = _lowerHex16((uint160(account) & 0xffffffff) << 96);
+    }
+
+    /// @dev The 32 lower-case hex digits of a 128-bit value, all in one word without a loop: each
+    /// step moves the upper half of every lane into a lane of its own, until every nibble sits in
+    /// a byte; then `'0' + n`, plus `'a' - '0' - 10` where `n + 6` carries into bit 4 (n ≥ 10).
+    function _lowerHex16(uint256 value) private pure returns (bytes32 out) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let x := and(or(shl(64, value), value), 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff)
+            x := and(or(shl(32, x), x), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff)
+            x := and(or(shl(16, x), x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)
+            x := and(or(shl(8, x), x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)
+            x := and(or(shl(4, x), x), 0x0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f)
+            let letters := shr(
+                4,
+                and(
+                    add(x, 0x0606060606060606060606060606060606060606060606060606060606060606),
+                    0x1010101010101010101010101010101010101010101010101010101010101010
+                )
+            )
+            out := add(add(x, 0x3030303030303030303030303030303030303030303030303030303030303030), mul(letters, 0x27))
         }
     }
 

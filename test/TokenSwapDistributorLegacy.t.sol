@@ -14,7 +14,7 @@ contract LegacyKeyHarness {
         return LegacyKey.toPoint(pubkey);
     }
 
-    function hash160(bytes calldata pubkey) external pure returns (bytes20) {
+    function hash160(bytes calldata pubkey) external view returns (bytes20) {
         return LegacyKey.hash160(pubkey);
     }
 

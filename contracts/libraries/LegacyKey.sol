@@ -46,20 +46,32 @@ library LegacyKey {
 
     /// @notice HASH160 of the key bytes as given: compressed and uncompressed forms of one key
     /// have different HASH160s, hence different addresses.
-    function hash160(bytes calldata pubkey) internal pure returns (bytes20) {
-        return ripemd160(bytes.concat(sha256(pubkey)));
+    /// @dev The key is copied to free memory (not kept) and both digests stay in scratch space;
+    /// a precompile call fails only by running out of gas.
+    function hash160(bytes calldata pubkey) internal view returns (bytes20 digest) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, pubkey.offset, pubkey.length)
+            if iszero(staticcall(gas(), 0x02, m, pubkey.length, 0x00, 0x20)) {
+                revert(0x00, 0x00)
+            }
+            // RIPEMD-160 (precompile 3) returns its 20 bytes right-aligned in a word.
+            if iszero(staticcall(gas(), 0x03, 0x00, 0x20, 0x00, 0x20)) {
+                revert(0x00, 0x00)
+            }
+            digest := shl(96, mload(0x00))
+        }
     }
 
     /// @notice The EVM address of the key `(x, y)`: the last 20 bytes of `keccak256(x ‖ y)`.
-    function evmAddress(uint256 x, uint256 y) internal pure returns (address) {
-        return address(uint160(uint256(keccak256(abi.encode(x, y)))));
-    }
-
-    /// @notice The chain's signed-message hash: `sha256(sha256(prefix ‖ varint(len) ‖ message))`,
-    /// where `prefix` is already `varint(len(magic)) ‖ magic`.
-    /// @dev Messages here are shorter than 253 bytes, so their varint is the one length byte.
-    function messageHash(bytes memory prefix, bytes memory message) internal pure returns (bytes32) {
-        return sha256(bytes.concat(sha256(bytes.concat(prefix, bytes1(uint8(message.length)), message))));
+    function evmAddress(uint256 x, uint256 y) internal pure returns (address account) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, x)
+            mstore(0x20, y)
+            account := and(keccak256(0x00, 0x40), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     /// @notice Recovers a compact signature: header byte (27 + recovery id, plus 4 when the key is
