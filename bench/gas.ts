@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -30,18 +30,37 @@ export default async function gas(hre: HardhatRuntimeEnvironment): Promise<void>
     const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { default: GasModule };
     rows.push(...(await module.default(hre)));
   }
+  const before = baseline(hre.config.paths.root);
+  const rowsWithBefore = rows.map((r) => ({ ...r, before: before.get(`${r.contract}.${r.call}`) }));
   printTable(
-    ["contract", "call", "gas", "target", "ok"],
-    rows.map((r) => [
+    ["contract", "call", "gas", "before (wave 1)", "target", "ok"],
+    rowsWithBefore.map((r) => [
       r.contract,
       r.call,
       r.gas,
+      r.before ?? "new",
       r.target ?? "",
       r.target === undefined || r.gas <= r.target ? "yes" : "NO",
     ]),
   );
-  const file = writeResult(hre.config.paths.root, "gas", { measuredAt: new Date().toISOString(), rows });
+  const file = writeResult(hre.config.paths.root, "gas", {
+    measuredAt: new Date().toISOString(),
+    baseline: BASELINE,
+    rows: rowsWithBefore,
+  });
   console.log(`\nwrote ${path.relative(hre.config.paths.root, file)}`);
   const over = rows.filter((r) => r.target !== undefined && r.gas > r.target);
   if (over.length > 0) throw new Error(`gas over target: ${over.map((r) => `${r.contract}.${r.call}`).join(", ")}`);
+}
+
+/** The figures of the first wave (before the hardening), kept so every run shows the change. */
+const BASELINE = "bench/results/gas-wave1.json";
+
+function baseline(root: string): Map<string, string> {
+  const file = path.join(root, BASELINE);
+  if (!existsSync(file)) return new Map();
+  const { rows } = JSON.parse(readFileSync(file, "utf8")) as {
+    rows: { contract: string; call: string; gas: string }[];
+  };
+  return new Map(rows.map((r) => [`${r.contract}.${r.call}`, r.gas]));
 }

@@ -57,7 +57,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         if (t.status == IProviderRegistry.Status.Reserved) {
             uint256 reservationId = reservationOf[nodeId];
             if (_reservations[reservationId].customer != msg.sender) revert NodeReserved(nodeId, reservationId);
-            return _startReservation(reservationId, deposit);
+            return _startReservedLease(reservationId, deposit);
         }
         if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(nodeId, t.status);
         TokenConfig memory config = _tokens[t.paymentToken];
@@ -82,8 +82,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         Lease storage lease_ = _openLease(leaseId);
         if (amount == 0) revert ZeroAmount();
         uint96 deposit = lease_.deposit;
-        if (_settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat) == deposit)
-            revert LeaseDrained(leaseId);
+        if (_settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId)) == deposit) revert LeaseDrained(leaseId);
         lease_.deposit = _amount(uint256(deposit) + _amount(amount));
         emit ToppedUp(leaseId, msg.sender, amount);
         _pull(lease_.token, amount);
@@ -94,7 +93,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         Lease storage lease_ = _leases[leaseId];
         if (lease_.status == LeaseStatus.Closed) return lease_.paid;
         _openLease(leaseId);
-        return _settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat);
+        return _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId));
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -108,7 +107,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
             if (lease_.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
             uint96 paid =
                 lease_.status == LeaseStatus.Open
-                    ? _settle(leaseId, lease_, registry.sync(lease_.nodeId).lastHeartbeat)
+                    ? _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId))
                     : lease_.paid;
             uint96 withdrawn = lease_.withdrawn;
             if (paid == withdrawn) continue;
@@ -215,7 +214,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         });
         reservationOf[nodeId] = reservationId;
         emit Reserved(reservationId, nodeId, msg.sender, uint40(start), deadline, uint96(deposit), uint96(fee));
-        registry.startReservation(nodeId);
+        registry.holdForReservation(nodeId);
         _pull(t.paymentToken, deposit);
     }
 
@@ -228,7 +227,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         uint256 nodeId = r.nodeId;
         IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
         if (t.status != IProviderRegistry.Status.Reserved) revert NodeNotAvailable(nodeId, t.status);
-        return _startReservation(reservationId, 0);
+        return _startReservedLease(reservationId, 0);
     }
 
     /// @inheritdoc ILeaseEscrow

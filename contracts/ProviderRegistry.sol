@@ -6,18 +6,40 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {ProviderRegistryNodes} from "./base/ProviderRegistryNodes.sol";
 import {ProviderRegistrySettings} from "./base/ProviderRegistrySettings.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 
 /// @title ProviderRegistry
 /// @notice GPU nodes rated in Turing Units, staked in GUT, with DESIGN.md's status machine. See
 /// {IProviderRegistry}.
-contract ProviderRegistry is ProviderRegistryNodes {
+contract ProviderRegistry is ProviderRegistrySettings {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_URI_LENGTH = 512;
+
+    /// @dev The first slot holds everything `heartbeat` reads and writes, so a heartbeat is one
+    /// SSTORE: 20 + 1 + 1 + 1 + 5 + 4 = 32 bytes.
+    struct Node {
+        address provider;
+        Status status;
+        bool engaged;
+        bool verified;
+        uint40 lastHeartbeat;
+        uint32 milliTu;
+        address paymentToken;
+        uint96 stake;
+        uint128 pricePerTuHour;
+        uint40 unbondingEnds;
+        uint16 gpuCount;
+        uint40 downSince;
+        bytes32 model;
+        string uri;
+    }
+
+    /// @dev The statuses of a node that is up: it must keep sending heartbeats.
+    uint256 internal constant _LIVE =
+        (1 << uint8(Status.Idle)) | (1 << uint8(Status.Sharing)) | (1 << uint8(Status.Reserved));
 
     /// @inheritdoc IProviderRegistry
     IERC20 public immutable gut;
@@ -26,6 +48,14 @@ contract ProviderRegistry is ProviderRegistryNodes {
     uint128 public totalStaked;
     /// @inheritdoc IProviderRegistry
     uint128 public totalUnbonding;
+
+    /// @inheritdoc IProviderRegistry
+    uint256 public nodeCount;
+
+    mapping(uint256 nodeId => Node) internal _nodes;
+    mapping(address provider => uint256[] nodeIds) internal _nodesOf;
+    /// @inheritdoc IProviderRegistry
+    mapping(address provider => address operator) public operatorOf;
 
     /// @param adminDelay The delay of a default-admin transfer (AccessControlDefaultAdminRules).
     /// @param admin The default admin, who sets the parameters and grants the other roles.
@@ -42,13 +72,9 @@ contract ProviderRegistry is ProviderRegistryNodes {
         uint256 heartbeatTimeout_,
         uint256 unbondingPeriod_,
         uint256 slashBps_
-    ) ProviderRegistrySettings(adminDelay, admin) {
+    ) ProviderRegistrySettings(adminDelay, admin, minStakePerTu_, heartbeatTimeout_, unbondingPeriod_, slashBps_) {
         if (address(gut_) == address(0)) revert ZeroAddress("gut");
         gut = gut_;
-        _setMinStakePerTu(minStakePerTu_);
-        _setHeartbeatTimeout(heartbeatTimeout_);
-        _setUnbondingPeriod(unbondingPeriod_);
-        _setSlashBps(slashBps_);
     }
 
     // ---------------------------------------------------------------- provider
@@ -107,20 +133,32 @@ contract ProviderRegistry is ProviderRegistryNodes {
 
     /// @inheritdoc IProviderRegistry
     function heartbeat(uint256 nodeId) external {
-        Node storage n = _provided(nodeId, _LIVE | (1 << uint8(Status.Disconnect)));
-        Status from = n.status;
-        if (from != Status.Disconnect) {
-            if (!_stale(n)) {
-                n.lastHeartbeat = uint40(block.timestamp);
-                return;
+        Node storage n = _operated(nodeId, _LIVE | (1 << uint8(Status.Disconnect)));
+        if (!_beat(nodeId, n, heartbeatTimeout)) revert NodeEngaged(nodeId);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function heartbeatBatch(uint256[] calldata nodeIds) external {
+        uint256 timeout = heartbeatTimeout;
+        address provider;
+        for (uint256 i; i < nodeIds.length; ++i) {
+            uint256 nodeId = nodeIds[i];
+            Node storage n = _nodes[nodeId];
+            _checkStatus(nodeId, n.status, _LIVE | (1 << uint8(Status.Disconnect)));
+            // The caller is checked once per provider: a batch is normally one provider's nodes.
+            if (n.provider != provider) {
+                provider = n.provider;
+                if (msg.sender != provider && msg.sender != operatorOf[provider])
+                    revert NotProvider(nodeId, msg.sender);
             }
-            // A late heartbeat must not erase the outage before it: the node goes Disconnect as
-            // of the moment it went stale, and a lease or reservation on it stays frozen there
-            // until the escrow closes it. Only a node the escrow does not hold reconnects now.
-            _markDown(nodeId, n, from);
-            if (n.engaged) return;
+            if (!_beat(nodeId, n, timeout)) emit HeartbeatSkipped(nodeId);
         }
-        _reconnect(nodeId, n);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setOperator(address operator) external {
+        operatorOf[msg.sender] = operator;
+        emit OperatorSet(msg.sender, operator);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -130,7 +168,7 @@ contract ProviderRegistry is ProviderRegistryNodes {
 
     /// @inheritdoc IProviderRegistry
     function goOffline(uint256 nodeId) external {
-        Node storage n = _provided(nodeId, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
+        Node storage n = _operated(nodeId, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
         _markDown(nodeId, n, n.status);
     }
 
@@ -145,9 +183,15 @@ contract ProviderRegistry is ProviderRegistryNodes {
     /// @inheritdoc IProviderRegistry
     function sync(uint256 nodeId) external returns (LeaseTerms memory) {
         Node storage n = _nodes[nodeId];
-        Status status = n.status;
-        if ((_LIVE & (1 << uint8(status))) != 0 && _stale(n)) _markDown(nodeId, n, status);
+        _syncStatus(nodeId, n);
         return _terms(n);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function syncHeartbeat(uint256 nodeId) external returns (uint40) {
+        Node storage n = _nodes[nodeId];
+        _syncStatus(nodeId, n);
+        return n.lastHeartbeat;
     }
 
     /// @inheritdoc IProviderRegistry
@@ -189,7 +233,7 @@ contract ProviderRegistry is ProviderRegistryNodes {
     // ---------------------------------------------------------------- escrow
 
     /// @inheritdoc IProviderRegistry
-    function startReservation(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
+    function holdForReservation(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
         Node storage n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, 1 << uint8(Status.Idle));
         n.status = Status.Reserved;
@@ -236,6 +280,66 @@ contract ProviderRegistry is ProviderRegistryNodes {
         gut.safeTransfer(recipient, amount);
     }
 
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IProviderRegistry
+    function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory) {
+        return _terms(_nodes[nodeId]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function node(uint256 nodeId) external view returns (NodeInfo memory) {
+        return _info(nodeId);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function isStale(uint256 nodeId) external view returns (bool) {
+        Node storage n = _nodes[nodeId];
+        return (_LIVE & (1 << uint8(n.status))) != 0 && _stale(n);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodes(uint256 offset, uint256 limit) external view returns (NodeInfo[] memory page) {
+        uint256 count = nodeCount;
+        uint256 end = _pageEnd(offset, limit, count);
+        page = new NodeInfo[](end - offset);
+        for (uint256 i; i < page.length; ++i) page[i] = _info(offset + i + 1);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodesByStatus(
+        Status status,
+        uint256 cursor,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 next) {
+        uint256 count = nodeCount;
+        uint256 end = _pageEnd(cursor, limit, count);
+        // Ids are 1-based: scanning indices [cursor, end) reads ids cursor + 1 to end.
+        uint256 matches;
+        for (uint256 i = cursor; i < end; ++i) if (_nodes[i + 1].status == status) ++matches;
+        page = new NodeInfo[](matches);
+        uint256 k;
+        for (uint256 i = cursor; k < matches; ++i) {
+            if (_nodes[i + 1].status != status) continue;
+            page[k] = _info(i + 1);
+            ++k;
+        }
+        next = end < count ? end : 0;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function nodesOf(
+        address provider,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (NodeInfo[] memory page, uint256 total) {
+        uint256[] storage ids = _nodesOf[provider];
+        total = ids.length;
+        uint256 end = _pageEnd(offset, limit, total);
+        page = new NodeInfo[](end - offset);
+        for (uint256 i; i < page.length; ++i) page[i] = _info(ids[offset + i]);
+    }
+
     // ---------------------------------------------------------------- internal
 
     /// @dev The one place that refuses a transition: `allowed` is a bit mask of the statuses the
@@ -252,6 +356,12 @@ contract ProviderRegistry is ProviderRegistryNodes {
         if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
     }
 
+    /// @dev Marks a live node whose heartbeat is stale Disconnect.
+    function _syncStatus(uint256 nodeId, Node storage n) private {
+        Status status = n.status;
+        if ((_LIVE & (1 << uint8(status))) != 0 && _stale(n)) _markDown(nodeId, n, status);
+    }
+
     /// @dev Live → Disconnect. `downSince` is when the node stopped holding its engagements: now,
     /// or the moment it went stale if that was earlier, so an outage is dated by the timestamps
     /// and not by whoever noticed it first.
@@ -260,6 +370,35 @@ contract ProviderRegistry is ProviderRegistryNodes {
         n.status = Status.Disconnect;
         n.downSince = uint40(Math.min(staleAt, block.timestamp));
         emit StatusChanged(nodeId, from, Status.Disconnect);
+    }
+
+    /// @dev One heartbeat, for `heartbeat` and `heartbeatBatch`. A node on time refreshes
+    /// `lastHeartbeat` (one SSTORE). A late heartbeat must not erase the outage before it: the
+    /// node goes Disconnect as of the moment it went stale, and a lease or reservation on it stays
+    /// frozen there until the escrow closes it. A node the escrow does not hold reconnects. Returns
+    /// false for a node that stays Disconnect because the escrow holds it.
+    function _beat(uint256 nodeId, Node storage n, uint256 timeout) private returns (bool) {
+        Status from = n.status;
+        if (from != Status.Disconnect) {
+            uint256 lastHeartbeat = n.lastHeartbeat;
+            if (!(block.timestamp > lastHeartbeat + timeout)) {
+                n.lastHeartbeat = uint40(block.timestamp);
+                return true;
+            }
+            _markDown(nodeId, n, from);
+        }
+        if (n.engaged) return from != Status.Disconnect;
+        _reconnect(nodeId, n);
+        return true;
+    }
+
+    /// @dev The node, after checking its status and that the caller is its provider or the
+    /// provider's operator.
+    function _operated(uint256 nodeId, uint256 allowed) private view returns (Node storage n) {
+        n = _nodes[nodeId];
+        _checkStatus(nodeId, n.status, allowed);
+        address provider = n.provider;
+        if (msg.sender != provider && msg.sender != operatorOf[provider]) revert NotProvider(nodeId, msg.sender);
     }
 
     function _reconnect(uint256 nodeId, Node storage n) private {
@@ -272,5 +411,52 @@ contract ProviderRegistry is ProviderRegistryNodes {
     function _checkTerms(uint256 pricePerTuHour, string calldata uri) private pure {
         if (pricePerTuHour == 0 || pricePerTuHour > type(uint128).max) revert PriceOutOfRange(pricePerTuHour);
         if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
+    }
+
+    function _terms(Node storage n) private view returns (LeaseTerms memory) {
+        return
+            LeaseTerms(
+                n.provider,
+                n.status,
+                n.engaged,
+                n.lastHeartbeat,
+                n.milliTu,
+                n.paymentToken,
+                n.pricePerTuHour,
+                n.downSince
+            );
+    }
+
+    function _stale(Node storage n) private view returns (bool) {
+        return block.timestamp > uint256(n.lastHeartbeat) + heartbeatTimeout;
+    }
+
+    /// @dev The end (exclusive) of the page `[offset, offset + limit)` of `total` items, without
+    /// overflowing on a huge `limit`; `offset` itself (an empty page) when `offset` is past the end.
+    function _pageEnd(uint256 offset, uint256 limit, uint256 total) private pure returns (uint256) {
+        if (offset > total) return offset;
+        return limit > total - offset ? total : offset + limit;
+    }
+
+    function _info(uint256 nodeId) private view returns (NodeInfo memory) {
+        Node storage n = _nodes[nodeId];
+        return
+            NodeInfo({
+                id: nodeId,
+                provider: n.provider,
+                status: n.status,
+                engaged: n.engaged,
+                verified: n.verified,
+                lastHeartbeat: n.lastHeartbeat,
+                milliTu: n.milliTu,
+                gpuCount: n.gpuCount,
+                model: n.model,
+                paymentToken: n.paymentToken,
+                pricePerTuHour: n.pricePerTuHour,
+                stake: n.stake,
+                unbondingEnds: n.unbondingEnds,
+                downSince: n.downSince,
+                uri: n.uri
+            });
     }
 }

@@ -433,7 +433,7 @@ describe("Attacks", function () {
       const role = await registry.ESCROW_ROLE();
       for (const call of [
         registry.connect(other).startLease(nodeId),
-        registry.connect(other).startReservation(nodeId),
+        registry.connect(other).holdForReservation(nodeId),
         registry.connect(provider).startLease(nodeId),
         registry.connect(provider).release(nodeId),
         registry.connect(customer).slash(nodeId, customer.address, ethers.MaxUint256),

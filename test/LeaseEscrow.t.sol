@@ -229,8 +229,8 @@ contract EscrowHandler is Test {
         uint256 reservationId = reservations[reservationSeed % reservations.length];
         ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
         if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        bool down = registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect ||
-            registry.isStale(r.nodeId);
+        bool down =
+            registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect || registry.isStale(r.nodeId);
         uint256 before = _holdings(r.customer);
         bool ok;
         if (how % 3 == 2) {

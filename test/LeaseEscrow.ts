@@ -1,7 +1,21 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { ANY_PRICE, deployEscrowSystem, GRACE, GTX_1080_TI, GUT_FEE_BPS, HEARTBEAT_TIMEOUT, LeaseStatus, NodeStatus, PER_SECOND, PRICE, RESERVATION_FEE_BPS, UNIT, V100 } from "./LeaseEscrowFixture.js";
+import {
+  ANY_PRICE,
+  deployEscrowSystem,
+  GRACE,
+  GTX_1080_TI,
+  GUT_FEE_BPS,
+  HEARTBEAT_TIMEOUT,
+  LeaseStatus,
+  NodeStatus,
+  PER_SECOND,
+  PRICE,
+  RESERVATION_FEE_BPS,
+  UNIT,
+  V100,
+} from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -214,7 +228,10 @@ describe("LeaseEscrow", function () {
 
     it("reverts when the deposit is zero or does not fit 96 bits", async function () {
       const { escrow, customer, nodeId } = await loadFixture(system);
-      await expect(escrow.connect(customer).openLease(nodeId, 0n, ANY_PRICE)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(customer).openLease(nodeId, 0n, ANY_PRICE)).to.be.revertedWithCustomError(
+        escrow,
+        "ZeroAmount",
+      );
       const max = 2n ** 96n - 1n;
       await expect(escrow.connect(customer).openLease(nodeId, max + 1n, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "AmountTooLarge")

@@ -53,11 +53,13 @@ describe("LeaseEscrow under pause and hostile tokens", function () {
     it("stops opening and reserving only: top-ups, settlement, withdrawals, closes and reservations' ends go on", async function () {
       const { escrow, customer, provider, keeper, other, nodeId, start } = await loadFixture(leaseAndReservation);
       await escrow.pause();
-      await expect(escrow.connect(other).openLease(3n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(escrow, "EnforcedPause");
-      await expect(escrow.connect(other).reserve(nodeId, start + 10n, 60n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(
+      await expect(escrow.connect(other).openLease(3n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(
         escrow,
         "EnforcedPause",
       );
+      await expect(
+        escrow.connect(other).reserve(nodeId, start + 10n, 60n, UNIT, ANY_PRICE),
+      ).to.be.revertedWithCustomError(escrow, "EnforcedPause");
       await expect(escrow.connect(keeper).settle(1n)).to.emit(escrow, "LeaseSettled");
       await expect(escrow.connect(other).topUp(1n, UNIT)).to.emit(escrow, "ToppedUp");
       await expect(escrow.connect(provider).withdraw([1n])).to.emit(escrow, "Withdrawn");

@@ -1,7 +1,18 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { ANY_PRICE, deployEscrowSystem, GRACE, GUT_FEE_BPS, HEARTBEAT_TIMEOUT, LeaseStatus, NodeStatus, PER_SECOND, ReservationStatus, UNIT } from "./LeaseEscrowFixture.js";
+import {
+  ANY_PRICE,
+  deployEscrowSystem,
+  GRACE,
+  GUT_FEE_BPS,
+  HEARTBEAT_TIMEOUT,
+  LeaseStatus,
+  NodeStatus,
+  PER_SECOND,
+  ReservationStatus,
+  UNIT,
+} from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -114,10 +125,9 @@ describe("LeaseEscrow reservations", function () {
       const { escrow, customer, nodeId } = await loadFixture(system);
       await escrow.pause();
       const start = BigInt(await time.latest()) + 100n;
-      await expect(escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE)).to.be.revertedWithCustomError(
-        escrow,
-        "EnforcedPause",
-      );
+      await expect(
+        escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE),
+      ).to.be.revertedWithCustomError(escrow, "EnforcedPause");
     });
   });
 

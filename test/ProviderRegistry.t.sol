@@ -22,7 +22,7 @@ contract ProviderRegistryHandler is Test {
         Deregister,
         WithdrawStake,
         StartLease,
-        StartReservation,
+        HoldForReservation,
         Release,
         Slash
     }
@@ -149,10 +149,10 @@ contract ProviderRegistryHandler is Test {
         _escrowCall(Call.StartLease, id, caller, ok);
     }
 
-    function startReservation(uint256 nodeSeed, uint256 callerSeed) external {
+    function holdForReservation(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
-        _escrowCall(Call.StartReservation, id, caller, caller == escrow && n.status == IProviderRegistry.Status.Idle);
+        _escrowCall(Call.HoldForReservation, id, caller, caller == escrow && n.status == IProviderRegistry.Status.Idle);
     }
 
     function release(uint256 nodeSeed, uint256 callerSeed) external {
@@ -224,8 +224,8 @@ contract ProviderRegistryHandler is Test {
             try registry.startLease(id) {} catch {
                 succeeded = false;
             }
-        } else if (call == Call.StartReservation) {
-            try registry.startReservation(id) {} catch {
+        } else if (call == Call.HoldForReservation) {
+            try registry.holdForReservation(id) {} catch {
                 succeeded = false;
             }
         } else {
@@ -265,7 +265,7 @@ contract ProviderRegistryHandler is Test {
         IProviderRegistry.Status disconnect = IProviderRegistry.Status.Disconnect;
         if (call == Call.Register) return from == none && to == idle;
         if (call == Call.StartLease) return (from == idle || from == reserved) && to == sharing;
-        if (call == Call.StartReservation) return from == idle && to == reserved;
+        if (call == Call.HoldForReservation) return from == idle && to == reserved;
         if (call == Call.Release) return (from == sharing || from == reserved) && to == idle;
         if (call == Call.GoOffline) return (from == idle || from == reserved) && to == disconnect;
         if (call == Call.MarkDisconnected) return from != none && from != disconnect && to == disconnect;

@@ -52,7 +52,7 @@ async function nodeIn(status: bigint) {
   const f = await deployWithNode();
   const { registry, escrow, alice, nodeId } = f;
   if (status === Status.Sharing) await registry.connect(escrow).startLease(nodeId);
-  if (status === Status.Reserved) await registry.connect(escrow).startReservation(nodeId);
+  if (status === Status.Reserved) await registry.connect(escrow).holdForReservation(nodeId);
   if (status === Status.Disconnect) await registry.connect(alice).goOffline(nodeId);
   if (status === Status.None) {
     await registry.connect(alice).goOffline(nodeId);
@@ -421,6 +421,103 @@ describe("ProviderRegistry", function () {
     });
   });
 
+  describe("setOperator", function () {
+    it("lets the operator heartbeat and go offline for every node of the provider, and nothing else", async function () {
+      const { registry, alice, keeper, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).setOperator(keeper.address))
+        .to.emit(registry, "OperatorSet")
+        .withArgs(alice.address, keeper.address);
+      expect(await registry.operatorOf(alice.address)).to.equal(keeper.address);
+      await registry.connect(keeper).heartbeat(nodeId);
+      expect((await registry.node(nodeId)).lastHeartbeat).to.equal(await time.latest());
+      await expect(registry.connect(keeper).update(nodeId, PRICE, URI))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, keeper.address);
+      await registry.connect(keeper).goOffline(nodeId);
+      for (const call of [registry.connect(keeper).deregister(nodeId), registry.connect(keeper).reconnect(nodeId)]) {
+        await expect(call).to.be.revertedWithCustomError(registry, "NotProvider").withArgs(nodeId, keeper.address);
+      }
+    });
+
+    it("is revoked at once by the provider", async function () {
+      const { registry, alice, keeper, nodeId } = await loadFixture(idleNode);
+      await registry.connect(alice).setOperator(keeper.address);
+      await expect(registry.connect(alice).setOperator(ethers.ZeroAddress))
+        .to.emit(registry, "OperatorSet")
+        .withArgs(alice.address, ethers.ZeroAddress);
+      await expect(registry.connect(keeper).heartbeat(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(nodeId, keeper.address);
+    });
+
+    it("reverts when an operator acts for another provider's node", async function () {
+      const { registry, alice, bob, keeper, payment, nodeId } = await loadFixture(idleNode);
+      await registry.connect(bob).register(RTX_2080_TI, 1, PRICE, await payment.getAddress(), URI);
+      await registry.connect(alice).setOperator(keeper.address);
+      await expect(registry.connect(keeper).heartbeatBatch([nodeId, 2n]))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(2n, keeper.address);
+      await expect(registry.connect(keeper).goOffline(2n))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(2n, keeper.address);
+    });
+  });
+
+  describe("heartbeatBatch", function () {
+    /** Alice's nodes 1 to 4: Idle, Sharing, Disconnect (still held), Disconnect (free). */
+    async function fourNodes() {
+      const f = await deployWithNode();
+      const token = await f.payment.getAddress();
+      for (let i = 0; i < 3; i++) await f.registry.connect(f.alice).register(RTX_2080_TI, 1, PRICE, token, URI);
+      await f.registry.connect(f.escrow).startLease(2n);
+      await f.registry.connect(f.escrow).startLease(3n);
+      await time.increase(HEARTBEAT_TIMEOUT - 100n);
+      await f.registry.connect(f.alice).heartbeatBatch([1n, 2n, 4n]);
+      await time.increase(200n);
+      await f.registry.connect(f.keeper).markDisconnected(3n);
+      await f.registry.connect(f.alice).goOffline(4n);
+      return f;
+    }
+
+    it("heartbeats every node, reconnects a free Disconnect one and passes over a held one", async function () {
+      const { registry, alice, keeper } = await loadFixture(fourNodes);
+      await registry.connect(alice).setOperator(keeper.address);
+      const tx = registry.connect(keeper).heartbeatBatch([1n, 2n, 3n, 4n]);
+      await expect(tx).to.emit(registry, "HeartbeatSkipped").withArgs(3n);
+      await expect(tx).to.emit(registry, "StatusChanged").withArgs(4n, Status.Disconnect, Status.Idle);
+      const now = BigInt(await time.latest());
+      const [n1, n2, n3, n4] = await Promise.all([1n, 2n, 3n, 4n].map((id) => registry.node(id)));
+      expect([n1!.lastHeartbeat, n2!.lastHeartbeat, n4!.lastHeartbeat]).to.deep.equal([now, now, now]);
+      expect([n1!.status, n2!.status, n3!.status, n4!.status]).to.deep.equal([
+        Status.Idle,
+        Status.Sharing,
+        Status.Disconnect,
+        Status.Idle,
+      ]);
+    });
+
+    it("takes a stale node in the batch Disconnect without moving its heartbeat", async function () {
+      const { registry, alice } = await loadFixture(fourNodes);
+      await time.increase(HEARTBEAT_TIMEOUT + 1n);
+      const before = (await registry.node(2n)).lastHeartbeat;
+      await expect(registry.connect(alice).heartbeatBatch([1n, 2n]))
+        .to.emit(registry, "StatusChanged")
+        .withArgs(2n, Status.Sharing, Status.Disconnect);
+      expect((await registry.node(2n)).lastHeartbeat).to.equal(before);
+      expect((await registry.node(1n)).lastHeartbeat).to.equal(await time.latest());
+    });
+
+    it("reverts when a node does not exist or the caller is a stranger", async function () {
+      const { registry, alice, bob } = await loadFixture(fourNodes);
+      await expect(registry.connect(alice).heartbeatBatch([1n, 9n]))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(9n, Status.None);
+      await expect(registry.connect(bob).heartbeatBatch([1n]))
+        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .withArgs(1n, bob.address);
+    });
+  });
+
   describe("heartbeat", function () {
     for (const status of ["Idle", "Sharing", "Reserved"] as const) {
       it(`refreshes lastHeartbeat of a ${status} node without changing its status`, async function () {
@@ -722,10 +819,10 @@ describe("ProviderRegistry", function () {
     });
   });
 
-  describe("startReservation", function () {
+  describe("holdForReservation", function () {
     it("moves Idle → Reserved and engages the node", async function () {
       const { registry, escrow, nodeId } = await loadFixture(idleNode);
-      await expect(registry.connect(escrow).startReservation(nodeId))
+      await expect(registry.connect(escrow).holdForReservation(nodeId))
         .to.emit(registry, "StatusChanged")
         .withArgs(nodeId, Status.Idle, Status.Reserved);
       const t = await registry.leaseTerms(nodeId);
@@ -735,7 +832,7 @@ describe("ProviderRegistry", function () {
     for (const status of ["Sharing", "Reserved", "Disconnect", "None"] as const) {
       it(`reverts when the node is ${status}`, async function () {
         const { registry, escrow, nodeId } = await loadFixture(fixtures[status]!);
-        await expect(registry.connect(escrow).startReservation(nodeId))
+        await expect(registry.connect(escrow).holdForReservation(nodeId))
           .to.be.revertedWithCustomError(registry, "InvalidStatus")
           .withArgs(nodeId, Status[status]);
       });
@@ -743,7 +840,7 @@ describe("ProviderRegistry", function () {
 
     it("reverts when the caller lacks ESCROW_ROLE", async function () {
       const { registry, alice, nodeId } = await loadFixture(idleNode);
-      await expect(registry.connect(alice).startReservation(nodeId))
+      await expect(registry.connect(alice).holdForReservation(nodeId))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
         .withArgs(alice.address, await registry.ESCROW_ROLE());
     });

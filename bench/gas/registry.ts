@@ -36,11 +36,24 @@ export default async function registry(hre: HardhatRuntimeEnvironment): Promise<
   await networkHelpers.time.increase(601);
   const markDisconnected = await gasOf(registry.connect(keeper).markDisconnected(2n));
   const reconnect = await gasOf(registry.connect(alice).heartbeat(2n));
+  // Batched heartbeats by the provider's operator (a hot key): nodes 3 to 66, all on time.
+  await registry.connect(alice).setOperator(keeper.address);
+  for (let i = 0; i < 64; i++) await register();
+  const ids = Array.from({ length: 64 }, (_, i) => BigInt(i + 3));
+  const batch: Record<number, bigint> = {};
+  for (const size of [1, 8, 64]) {
+    await networkHelpers.time.increase(60);
+    batch[size] = await gasOf(registry.connect(keeper).heartbeatBatch(ids.slice(0, size)));
+  }
+  const perNode = (size: number) => batch[size]! / BigInt(size);
   return [
     { contract: "ProviderRegistry", call: "register (first node)", gas: first },
     { contract: "ProviderRegistry", call: "register (later node)", gas: second },
     { contract: "ProviderRegistry", call: "heartbeat", gas: heartbeat, target: 30_000n },
     { contract: "ProviderRegistry", call: "markDisconnected", gas: markDisconnected },
     { contract: "ProviderRegistry", call: "heartbeat (reconnect)", gas: reconnect },
+    { contract: "ProviderRegistry", call: "heartbeatBatch (1 node, per node)", gas: perNode(1) },
+    { contract: "ProviderRegistry", call: "heartbeatBatch (8 nodes, per node)", gas: perNode(8) },
+    { contract: "ProviderRegistry", call: "heartbeatBatch (64 nodes, per node)", gas: perNode(64) },
   ];
 }

@@ -59,7 +59,7 @@ abstract contract LeaseLedger is LeaseEscrowSettings {
     }
 
     /// @dev The caller has checked that `msg.sender` is the reservation's customer.
-    function _startReservation(uint256 reservationId, uint256 extra) internal returns (uint256 leaseId) {
+    function _startReservedLease(uint256 reservationId, uint256 extra) internal returns (uint256 leaseId) {
         Reservation storage r = _pendingReservation(reservationId);
         if (block.timestamp < r.start || block.timestamp > r.deadline) {
             revert OutsideWindow(reservationId, r.start, r.deadline);

@@ -50,8 +50,19 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
     mapping(bytes32 model => GpuModel) private _models;
     bytes32[] private _modelIds;
 
-    /// @dev Rates the launch catalogue's models; ProviderRegistry's constructor sets the parameters.
-    constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {
+    /// @dev Sets the parameters, each within its bounds, and rates the launch catalogue's models.
+    constructor(
+        uint48 adminDelay,
+        address admin,
+        uint256 minStakePerTu_,
+        uint256 heartbeatTimeout_,
+        uint256 unbondingPeriod_,
+        uint256 slashBps_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+        _setMinStakePerTu(minStakePerTu_);
+        _setHeartbeatTimeout(heartbeatTimeout_);
+        _setUnbondingPeriod(unbondingPeriod_);
+        _setSlashBps(slashBps_);
         _setModel("GTX 1080 Ti", 1000);
         _setModel("Titan XP", 1110);
         _setModel("V100", 1850);
@@ -136,28 +147,28 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
         emit ModelRated(model, milliTu);
     }
 
-    function _setMinStakePerTu(uint256 value) internal {
+    function _setMinStakePerTu(uint256 value) private {
         if (value == 0 || value > MAX_MIN_STAKE_PER_TU)
             revert ParameterOutOfRange("minStakePerTu", value, 1, MAX_MIN_STAKE_PER_TU);
         minStakePerTu = uint128(value);
         emit MinStakePerTuSet(value);
     }
 
-    function _setHeartbeatTimeout(uint256 value) internal {
+    function _setHeartbeatTimeout(uint256 value) private {
         if (value < MIN_HEARTBEAT_TIMEOUT || value > MAX_HEARTBEAT_TIMEOUT)
             revert ParameterOutOfRange("heartbeatTimeout", value, MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT);
         heartbeatTimeout = uint40(value);
         emit HeartbeatTimeoutSet(value);
     }
 
-    function _setUnbondingPeriod(uint256 value) internal {
+    function _setUnbondingPeriod(uint256 value) private {
         if (value < MIN_UNBONDING_PERIOD || value > MAX_UNBONDING_PERIOD)
             revert ParameterOutOfRange("unbondingPeriod", value, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
         unbondingPeriod = uint40(value);
         emit UnbondingPeriodSet(value);
     }
 
-    function _setSlashBps(uint256 value) internal {
+    function _setSlashBps(uint256 value) private {
         if (value > MAX_SLASH_BPS) revert ParameterOutOfRange("slashBps", value, 0, MAX_SLASH_BPS);
         slashBps = uint16(value);
         emit SlashBpsSet(value);

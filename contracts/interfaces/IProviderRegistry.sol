@@ -231,6 +231,16 @@ interface IProviderRegistry {
     /// @param amount The amount withdrawn.
     event StakeWithdrawn(uint256 indexed nodeId, address indexed provider, uint256 amount);
 
+    /// @notice Emitted when a provider names its operator, or revokes it (`operator` zero).
+    /// @param provider The provider.
+    /// @param operator The operator, or zero.
+    event OperatorSet(address indexed provider, address indexed operator);
+
+    /// @notice Emitted for each node a heartbeat batch passed over: Disconnect and still held by
+    /// the escrow, so only closing its lease or reservation lets it reconnect.
+    /// @param nodeId The node.
+    event HeartbeatSkipped(uint256 indexed nodeId);
+
     /// @notice Emitted when the escrow slashes a node's stake.
     /// @param nodeId The node.
     /// @param recipient Who received the slash.
@@ -266,9 +276,15 @@ interface IProviderRegistry {
     /// @param nodeId The node.
     function sync(uint256 nodeId) external returns (LeaseTerms memory);
 
-    /// @notice Idle → Reserved for a customer's future window. Marks the node engaged.
+    /// @notice `sync` for the escrow's settlements, which need only the last heartbeat: marks the
+    /// node Disconnect if its heartbeat is stale, then returns `lastHeartbeat`.
+    /// @param nodeId The node.
+    function syncHeartbeat(uint256 nodeId) external returns (uint40 lastHeartbeat);
+
+    /// @notice Idle → Reserved: holds the node for a customer's future window. Marks the node
+    /// engaged.
     /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus(nodeId, current)` unless Idle.
-    function startReservation(uint256 nodeId) external;
+    function holdForReservation(uint256 nodeId) external;
 
     /// @notice Idle → Sharing, or Reserved → Sharing, when a lease opens. Marks the node engaged.
     /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus(nodeId, current)` from any other
@@ -402,7 +418,7 @@ interface IProviderRegistry {
     /// @notice Changes an Idle node's price and URI. Only the provider.
     function update(uint256 nodeId, uint256 pricePerTuHour, string calldata uri) external;
 
-    /// @notice Records that the node is alive. Only the provider. Idle, Sharing and Reserved
+    /// @notice Records that the node is alive. Only the provider or its operator. Idle, Sharing and Reserved
     /// nodes refresh `lastHeartbeat`; a Disconnect node reconnects (→ Idle), as the table says
     /// ("provider reconnects (a heartbeat)"), unless the escrow still holds it (`NodeEngaged`).
     /// A heartbeat that finds its node stale takes the Disconnect path first: the node goes
@@ -412,12 +428,30 @@ interface IProviderRegistry {
     /// @dev One storage write on time: the provider, status, flags and `lastHeartbeat` share a slot.
     function heartbeat(uint256 nodeId) external;
 
+    /// @notice Heartbeats many nodes of one provider in one transaction, each exactly as
+    /// `heartbeat` would, except that a node that is Disconnect and still held by the escrow is
+    /// passed over (`HeartbeatSkipped`) instead of reverting the batch. The caller is the
+    /// provider of every node or its operator.
+    /// @dev Reverts with `NotProvider` on the first node the caller may not act for, and with
+    /// `InvalidStatus` on a node that does not exist.
+    /// @param nodeIds The nodes.
+    function heartbeatBatch(uint256[] calldata nodeIds) external;
+
+    /// @notice Names `operator` as the caller's operator: a hot key that may `heartbeat`,
+    /// `heartbeatBatch` and `goOffline` for every node of the caller, and trigger the escrow's
+    /// withdrawals paid to the caller, and nothing else. Zero revokes it, at once.
+    /// @param operator The operator, or zero.
+    function setOperator(address operator) external;
+
+    /// @notice The operator `provider` named, or zero.
+    function operatorOf(address provider) external view returns (address);
+
     /// @notice Disconnect → Idle, counting as a heartbeat. Only the provider. Unlike `heartbeat`,
     /// reverts with `InvalidStatus` unless the node is Disconnect, and `NodeEngaged` while the
     /// escrow holds it.
     function reconnect(uint256 nodeId) external;
 
-    /// @notice Idle or Reserved → Disconnect. Only the provider. Not while Sharing: a running
+    /// @notice Idle or Reserved → Disconnect. Only the provider or its operator. Not while Sharing: a running
     /// lease ends through the escrow.
     function goOffline(uint256 nodeId) external;
 

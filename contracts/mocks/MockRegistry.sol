@@ -61,12 +61,16 @@ contract MockRegistry {
         return _nodes[nodeId];
     }
 
+    function syncHeartbeat(uint256 nodeId) external view returns (uint40) {
+        return _nodes[nodeId].lastHeartbeat;
+    }
+
     /// @dev The mock's nodes never go stale on their own: a test sets their status.
     function sync(uint256 nodeId) external view returns (IProviderRegistry.LeaseTerms memory) {
         return _nodes[nodeId];
     }
 
-    function startReservation(uint256 nodeId) external {
+    function holdForReservation(uint256 nodeId) external {
         IProviderRegistry.LeaseTerms storage n = _escrowed(nodeId);
         if (n.status != IProviderRegistry.Status.Idle) revert InvalidStatus(nodeId, n.status);
         (n.status, n.engaged) = (IProviderRegistry.Status.Reserved, true);

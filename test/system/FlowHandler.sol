@@ -222,7 +222,10 @@ contract FlowHandler is Test {
         if (which == 0) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.startLease, (nodeId)));
         else if (which == 1) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.release, (nodeId)));
         else if (which == 2)
-            (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.slash, (nodeId, stranger, type(uint256).max)));
+            (target, data) = (
+                address(_s.registry),
+                abi.encodeCall(_s.registry.slash, (nodeId, stranger, type(uint256).max))
+            );
         else if (which == 3) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.heartbeat, (nodeId)));
         else if (which == 4)
             (target, data) = (address(_s.escrow), abi.encodeCall(_s.escrow.setFeeCollector, (stranger)));

@@ -314,8 +314,9 @@ contract MarketHandler is Test {
         bool stale = block.timestamp > staleAt;
         bool down = t.status == IProviderRegistry.Status.Disconnect || stale;
         // Failed: offline or stale at any moment before the deadline, whoever noticed it first.
-        bool failed = (t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline) ||
-            (t.status != IProviderRegistry.Status.Disconnect && stale && staleAt < r.deadline);
+        bool failed =
+            (t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline) ||
+                (t.status != IProviderRegistry.Status.Disconnect && stale && staleAt < r.deadline);
         uint256 before = _holdings(r.customer, r.token);
         bool ok;
         if (how % 3 == 2) {
