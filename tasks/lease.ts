@@ -16,7 +16,8 @@ export const leaseOpenTask = common(
   .addOption({ name: "deposit", description: "The deposit, in token units (e.g. 25.5)", defaultValue: "" })
   .addOption({
     name: "maxPrice",
-    description: "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
+    description:
+      "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
     defaultValue: "",
   })
   .setAction(() => import("./actions/lease-open.js"))
@@ -49,7 +50,8 @@ export const reserveTask = common(task("reserve", "Reserves an Idle node for a f
   .addOption({ name: "deposit", description: "The deposit, in token units", defaultValue: "" })
   .addOption({
     name: "maxPrice",
-    description: "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
+    description:
+      "The highest price per TU-hour you accept, in token units (default: the node's price when the task reads it)",
     defaultValue: "",
   })
   .setAction(() => import("./actions/reserve.js"))
