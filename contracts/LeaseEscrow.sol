@@ -98,29 +98,13 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
 
     /// @inheritdoc ILeaseEscrow
     function withdraw(uint256[] calldata leaseIds) external nonReentrant {
-        address token;
-        uint256 gross;
-        uint256 fee;
-        for (uint256 i = 0; i < leaseIds.length; ++i) {
-            uint256 leaseId = leaseIds[i];
-            Lease storage lease_ = _leases[leaseId];
-            if (lease_.provider != msg.sender) revert NotProvider(leaseId, msg.sender);
-            uint96 paid =
-                lease_.status == LeaseStatus.Open
-                    ? _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId))
-                    : lease_.paid;
-            uint96 withdrawn = lease_.withdrawn;
-            if (paid == withdrawn) continue;
-            lease_.withdrawn = paid;
-            address leaseToken = lease_.token;
-            if (leaseToken != token) {
-                _payOut(token, gross, fee);
-                (token, gross, fee) = (leaseToken, 0, 0);
-            }
-            gross += paid - withdrawn;
-            fee += LeaseMath.share(paid, lease_.feeBps) - LeaseMath.share(withdrawn, lease_.feeBps);
-        }
-        _payOut(token, gross, fee);
+        _withdraw(msg.sender, leaseIds);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function withdrawFor(address provider, uint256[] calldata leaseIds) external nonReentrant {
+        if (msg.sender != registry.operatorOf(provider)) revert NotOperator(provider, msg.sender);
+        _withdraw(provider, leaseIds);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -259,6 +243,35 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         owed[msg.sender][token] = 0;
         emit Claimed(msg.sender, token, to, amount);
         IERC20(token).safeTransfer(to, amount);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Settles `provider`'s leases and pays their new earnings, less the fee, to `provider`.
+    function _withdraw(address provider, uint256[] calldata leaseIds) private {
+        address token;
+        uint256 gross;
+        uint256 fee;
+        for (uint256 i = 0; i < leaseIds.length; ++i) {
+            uint256 leaseId = leaseIds[i];
+            Lease storage lease_ = _leases[leaseId];
+            if (lease_.provider != provider) revert NotProvider(leaseId, msg.sender);
+            uint96 paid =
+                lease_.status == LeaseStatus.Open
+                    ? _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId))
+                    : lease_.paid;
+            uint96 withdrawn = lease_.withdrawn;
+            if (paid == withdrawn) continue;
+            lease_.withdrawn = paid;
+            address leaseToken = lease_.token;
+            if (leaseToken != token) {
+                _payOut(provider, token, gross, fee);
+                (token, gross, fee) = (leaseToken, 0, 0);
+            }
+            gross += paid - withdrawn;
+            fee += LeaseMath.share(paid, lease_.feeBps) - LeaseMath.share(withdrawn, lease_.feeBps);
+        }
+        _payOut(provider, token, gross, fee);
     }
 
     // ---------------------------------------------------------------- views

@@ -438,6 +438,32 @@ describe("LeaseEscrow", function () {
     });
   });
 
+  describe("withdrawFor", function () {
+    it("lets the provider's operator withdraw, paying the provider", async function () {
+      const { escrow, registry, gut, provider, keeper, leaseId, start, nodeId } = await loadFixture(openedLease);
+      await registry.connect(provider).setOperator(keeper.address);
+      await at(start + 1_000n, () => registry.connect(keeper).heartbeat(nodeId));
+      const gross = 1_000n * PER_SECOND;
+      const fee = (gross * GUT_FEE_BPS) / 10_000n;
+      const tx = escrow.connect(keeper).withdrawFor(provider.address, [leaseId]);
+      await expect(tx)
+        .to.emit(escrow, "Withdrawn")
+        .withArgs(provider.address, await gut.getAddress(), gross - fee, fee);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [provider, keeper], [gross - fee, 0n]);
+    });
+
+    it("reverts when the caller is not the provider's operator, or a lease is another provider's", async function () {
+      const { escrow, registry, provider, customer, keeper, leaseId } = await loadFixture(openedLease);
+      await expect(escrow.connect(keeper).withdrawFor(provider.address, [leaseId]))
+        .to.be.revertedWithCustomError(escrow, "NotOperator")
+        .withArgs(provider.address, keeper.address);
+      await registry.connect(customer).setOperator(keeper.address);
+      await expect(escrow.connect(keeper).withdrawFor(customer.address, [leaseId]))
+        .to.be.revertedWithCustomError(escrow, "NotProvider")
+        .withArgs(leaseId, keeper.address);
+    });
+  });
+
   describe("forwardFees", function () {
     it("sends the withdrawn leases' fees to the collector and reports work points", async function () {
       const { escrow, registry, gut, collector, provider, keeper, leaseId, start, nodeId } =

@@ -138,10 +138,10 @@ abstract contract LeaseLedger is LeaseEscrowSettings {
     }
 
     /// @dev Sends one token's withdrawal; the protocol fee stays until `forwardFees`.
-    function _payOut(address token, uint256 gross, uint256 fee) internal {
+    function _payOut(address provider, address token, uint256 gross, uint256 fee) internal {
         if (gross == 0) return;
-        emit Withdrawn(msg.sender, token, gross - fee, fee);
-        IERC20(token).safeTransfer(msg.sender, gross - fee);
+        emit Withdrawn(provider, token, gross - fee, fee);
+        IERC20(token).safeTransfer(provider, gross - fee);
     }
 
     /// @dev Sends one provider's fees in one token to the collector, then reports them with their

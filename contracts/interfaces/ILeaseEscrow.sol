@@ -182,6 +182,11 @@ interface ILeaseEscrow {
     /// @param caller The caller.
     error NotProvider(uint256 leaseId, address caller);
 
+    /// @notice The caller is not the operator `provider` named in the registry.
+    /// @param provider The provider.
+    /// @param caller The caller.
+    error NotOperator(address provider, address caller);
+
     /// @notice The caller is neither the reservation's customer nor, where allowed, its provider.
     /// @param reservationId The reservation.
     /// @param caller The caller.
@@ -485,6 +490,14 @@ interface ILeaseEscrow {
     /// @dev Reverts with `NotProvider` if any lease is not the caller's.
     /// @param leaseIds The leases.
     function withdraw(uint256[] calldata leaseIds) external;
+
+    /// @notice `withdraw` for `provider`, sent by the operator the provider named in the registry
+    /// (its hot key): the earnings are paid to `provider`, never to the operator.
+    /// @dev Reverts with `NotOperator` unless the caller is `registry.operatorOf(provider)`, and
+    /// with `NotProvider` if any lease is not `provider`'s.
+    /// @param provider The provider.
+    /// @param leaseIds The leases.
+    function withdrawFor(address provider, uint256[] calldata leaseIds) external;
 
     /// @notice Sends the withdrawn leases' protocol fees to the fee collector and reports each
     /// provider's work points, transfer first and report second, in this transaction. Anyone may

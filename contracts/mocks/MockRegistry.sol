@@ -61,6 +61,11 @@ contract MockRegistry {
         return _nodes[nodeId];
     }
 
+    /// @dev The mock's providers name no operator.
+    function operatorOf(address) external pure returns (address) {
+        return address(0);
+    }
+
     function syncHeartbeat(uint256 nodeId) external view returns (uint40) {
         return _nodes[nodeId].lastHeartbeat;
     }
