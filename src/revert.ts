@@ -1,0 +1,159 @@
+import { ErrorDescription, Interface, type InterfaceAbi, isHexString } from "ethers";
+
+/**
+ * A contract revert, decoded with the project's ABIs: the error's name, its arguments by name,
+ * and one line in words for a person.
+ */
+export interface DecodedRevert {
+  name: string;
+  args: Record<string, unknown>;
+  /** `NodeNotAvailable: node 4 is Disconnect` — the error's name, its arguments in words, and a hint where one helps. */
+  message: string;
+}
+
+/** The statuses of `IProviderRegistry.Status`, by value, for messages. */
+const NODE_STATUS = ["None", "Idle", "Sharing", "Reserved", "Disconnect"];
+const LEASE_STATUS = ["None", "Open", "Closed"];
+const RESERVATION_STATUS = ["None", "Pending", "Started", "Cancelled", "Expired"];
+
+/** The standard `Error(string)` and `Panic(uint256)` reverts, which every contract may raise. */
+const BUILTIN = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
+
+/**
+ * Finds revert data in whatever an ethers provider, Hardhat's EDR or anvil threw, and decodes it
+ * with `abis` (every contract the call may have reached, since a revert can bubble up from a
+ * callee). Returns undefined when the error carries no revert data any ABI knows.
+ *
+ * Clients put the data in different places: ethers' `CALL_EXCEPTION` has `data`; a JSON-RPC
+ * error keeps it under `error.data` or `info.error.data`; anvil also writes it into the message
+ * as `custom error 0x…`; EDR names the error in its message already (`reverted with custom error
+ * 'Name(args)'`), which is used as a last resort.
+ */
+export function decodeRevert(error: unknown, abis: readonly (Interface | InterfaceAbi)[]): DecodedRevert | undefined {
+  const interfaces = [...abis.map((abi) => (abi instanceof Interface ? abi : new Interface(abi))), BUILTIN];
+  for (const data of revertData(error)) {
+    for (const iface of interfaces) {
+      let parsed: ErrorDescription | null = null;
+      try {
+        parsed = iface.parseError(data);
+      } catch {
+        parsed = null;
+      }
+      if (parsed) return describe(parsed);
+    }
+  }
+  // A payload cut to its selector (anvil prints the arguments as raw bytes in its message) still
+  // names the error.
+  for (const data of revertData(error)) {
+    for (const iface of interfaces) {
+      const fragment = iface.fragments.find(
+        (f) => f.type === "error" && iface.getError((f as { name: string }).name)?.selector === data.slice(0, 10),
+      );
+      if (fragment) {
+        const name = (fragment as { name: string }).name;
+        return { name, args: {}, message: `${name} (its arguments were not returned by the node)` };
+      }
+    }
+  }
+  const named = messages(error)
+    .map((m) => /reverted with custom error '([A-Za-z_][A-Za-z0-9_]*)\((.*)\)'/.exec(m))
+    .find((m) => m !== null);
+  if (named) return { name: named[1]!, args: {}, message: `${named[1]}(${named[2]})` };
+  return undefined;
+}
+
+/** The one line a command line prints for a failed call: the decoded revert, or the error's first line. */
+export function revertLine(error: unknown, abis: readonly (Interface | InterfaceAbi)[]): string {
+  const decoded = decodeRevert(error, abis);
+  if (decoded) return `the contract refused: ${decoded.message}`;
+  const first = messages(error)[0] ?? String(error);
+  return first.split("\n")[0]!.replace(/\0+/g, "").trim();
+}
+
+function describe(parsed: ErrorDescription): DecodedRevert {
+  const args: Record<string, unknown> = {};
+  parsed.fragment.inputs.forEach((input, i) => {
+    args[input.name || `arg${i}`] = parsed.args[i];
+  });
+  const words = parsed.fragment.inputs.map(
+    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i])}`,
+  );
+  const hint = HINTS[parsed.name]?.(args);
+  const message = `${parsed.name}${words.length ? `: ${words.join(", ")}` : ""}${hint ? ` (${hint})` : ""}`;
+  return { name: parsed.name, args, message };
+}
+
+/** An argument in words: statuses by name, timestamps as UTC dates, everything else plainly. */
+function show(name: string, value: unknown): string {
+  if (typeof value === "bigint") {
+    const n = Number(value);
+    if (/^(status|current)$/.test(name) && n < NODE_STATUS.length) return NODE_STATUS[n]!;
+    if (
+      /(deadline|Ends|staleAfter|start|timestamp)$/i.test(name) &&
+      value > 1_000_000_000n &&
+      value < 10_000_000_000n
+    ) {
+      return `${new Date(n * 1000).toISOString().replace(".000Z", "Z")}`;
+    }
+    return value.toString();
+  }
+  if (typeof value === "string") return value.length > 0 ? value : '""';
+  return String(value);
+}
+
+/** What to do next, for the reverts users meet in the normal course of things. */
+const HINTS: Record<string, (a: Record<string, unknown>) => string | undefined> = {
+  ObservationTooYoung: (a) =>
+    `the TWAP needs an observation at least ${String(a.window)} s old and the oldest is ${String(a.oldestAge)} s: run emission:observe, then retry in ${String(BigInt(a.window as bigint) - BigInt(a.oldestAge as bigint))} s`,
+  ObservationStale: (a) =>
+    `the newest usable observation is ${String(a.age)} s old, more than ${String(a.maxAge)} s: run emission:observe and retry after one TWAP window`,
+  InvalidLeaseStatus: (a) => `lease ${String(a.leaseId)} is ${LEASE_STATUS[Number(a.status)] ?? String(a.status)}`,
+  InvalidReservationStatus: (a) =>
+    `reservation ${String(a.reservationId)} is ${RESERVATION_STATUS[Number(a.status)] ?? String(a.status)}`,
+  PriceAboveBound: () => "the node's price rose after you were shown it: look at the node again and retry",
+  HeartbeatNotStale: () => "the node is not stale yet",
+  ERC20InsufficientBalance: () => "the sender's balance is too small",
+  ERC20InsufficientAllowance: () => "approve the contract first",
+};
+
+/** Candidate revert payloads, nearest first. */
+function revertData(error: unknown): string[] {
+  const found: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    for (const key of ["data", "revert", "returnData"]) {
+      const v = record[key];
+      if (typeof v === "string" && isHexString(v) && v.length >= 10) found.push(v);
+      if (v && typeof v === "object" && typeof (v as { data?: unknown }).data === "string") {
+        const inner = (v as { data: string }).data;
+        if (isHexString(inner) && inner.length >= 10) found.push(inner);
+      }
+    }
+    for (const key of ["error", "info", "cause", "payload"]) visit(record[key], depth + 1);
+  };
+  visit(error, 0);
+  for (const m of messages(error)) {
+    const match = /custom error (0x[0-9a-fA-F]{8})(?::\s*)?((?:0x)?[0-9a-fA-F]*)/.exec(m);
+    if (match) found.push(match[1]! + (match[2] ?? "").replace(/^0x/, ""));
+  }
+  return found;
+}
+
+function messages(error: unknown): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    for (const key of ["shortMessage", "message", "reason"]) {
+      if (typeof record[key] === "string") out.push(record[key]);
+    }
+    for (const key of ["error", "info", "cause"]) visit(record[key], depth + 1);
+  };
+  visit(error, 0);
+  return out;
+}
