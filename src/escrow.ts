@@ -1,8 +1,8 @@
 import { Contract, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
 
 import { LeaseEscrow__factory, ProviderRegistry__factory } from "../types/index.js";
-import type { LeaseEscrow } from "../types/LeaseEscrow.js";
-import type { ProviderRegistry } from "../types/ProviderRegistry.js";
+import type { LeaseEscrow } from "../types/contracts/LeaseEscrow.js";
+import type { ProviderRegistry } from "../types/contracts/ProviderRegistry.js";
 
 /** One second of a lease costs `rate / RATE_DIVISOR`, with `rate = pricePerTuHour × milliTu`. */
 export const RATE_DIVISOR = 3_600_000n;

@@ -11,7 +11,7 @@ import {
 } from "ethers";
 
 import { ProviderRegistry__factory, type ProviderRegistry } from "../types/index.js";
-import type { IProviderRegistry } from "../types/ProviderRegistry.js";
+import type { IProviderRegistry } from "../types/contracts/ProviderRegistry.js";
 import { InputError } from "./errors.js";
 import { parseAddress, type Source } from "./parse.js";
 

@@ -1,4 +1,4 @@
-import { ErrorDescription, Interface, type InterfaceAbi, isHexString } from "ethers";
+import { ErrorDescription, ErrorFragment, Interface, type InterfaceAbi, isHexString } from "ethers";
 
 /**
  * A contract revert, decoded with the project's ABIs: the error's name, its arguments by name,
@@ -47,10 +47,10 @@ export function decodeRevert(error: unknown, abis: readonly (Interface | Interfa
   for (const data of revertData(error)) {
     for (const iface of interfaces) {
       const fragment = iface.fragments.find(
-        (f) => f.type === "error" && iface.getError((f as { name: string }).name)?.selector === data.slice(0, 10),
+        (f): f is ErrorFragment => ErrorFragment.isFragment(f) && f.selector === data.slice(0, 10),
       );
       if (fragment) {
-        const name = (fragment as { name: string }).name;
+        const name = fragment.name;
         return { name, args: {}, message: `${name} (its arguments were not returned by the node)` };
       }
     }
