@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
-import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./src/fuzz-report.js";
+import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./harness/fuzz-report.js";
 import { tasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);

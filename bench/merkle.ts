@@ -9,7 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import keccak256 from "keccak256";
 import { MerkleTree } from "merkletreejs";
 
-import { toChecksumAddress } from "../src/csv.js";
+import { toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
 import {
   buildTree,
   type AirdropTree,

@@ -1,9 +1,9 @@
 import type { network } from "hardhat";
 
-import { addressBookOf } from "../src/deploy-record.js";
+import { addressBookOf } from "./deploy-record.js";
 import { getContracts, type AddressBook, type GpufogContracts } from "../src/deployments.js";
-import type { AirdropManifest } from "../src/merkle/output.js";
-import { systemParameters } from "../src/system-parameters.js";
+import type { AirdropManifest } from "../src/airdrop/directory.js";
+import { systemParameters } from "./system-parameters.js";
 import { SystemLocalModule } from "./modules/System.js";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;

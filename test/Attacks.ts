@@ -4,7 +4,7 @@ import { network } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
-import { deployEmissionSystem } from "../src/emission-system.js";
+import { deployEmissionSystem } from "../harness/emission-system.js";
 import {
   claimMessage,
   DEFAULT_LEGACY_MAGIC,

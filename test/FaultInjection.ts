@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { dataSlice, getAddress, id, JsonRpcProvider, ZeroAddress } from "ethers";
 
 import { loadAddressBook } from "../src/deployments.js";
-import { writeAirdrop } from "../src/merkle/output.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
 import { buildTree, LeafKind } from "../src/merkle/tree.js";
 import { HttpTransport } from "../src/rpc/http.js";
 import { snapshotEvm } from "../src/snapshot/evm.js";

@@ -18,7 +18,7 @@ import {
 } from "../src/deployments.js";
 import { InputError } from "../src/errors.js";
 import { buildTree, LeafKind } from "../src/merkle/tree.js";
-import { systemParameters } from "../src/system-parameters.js";
+import { systemParameters } from "../deploy/system-parameters.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { Contract, JsonRpcProvider } from "ethers";
 
 import { loadAddressBook } from "../src/deployments.js";
-import { writeAirdrop } from "../src/merkle/output.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
 import { buildTree, LeafKind } from "../src/merkle/tree.js";
 
 const HARDHAT = path.resolve("node_modules/hardhat/dist/src/cli.js");

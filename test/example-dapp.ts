@@ -11,7 +11,7 @@ import type { Signer } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
 import { writeAddressBook } from "../src/deployments.js";
-import { writeAirdrop } from "../src/merkle/output.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
 import { buildTree, LeafKind } from "../src/merkle/tree.js";
 import { registerNode } from "../src/registry.js";
 

@@ -10,7 +10,7 @@ import keccak256 from "keccak256";
 import { MerkleTree } from "merkletreejs";
 
 import { buildAirdrop } from "../src/airdrop/build.js";
-import { parseSnapshotCsv, toChecksumAddress } from "../src/csv.js";
+import { parseSnapshotCsv, toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
 import { InputError } from "../src/errors.js";
 import {
   AirdropTree,

@@ -6,7 +6,7 @@ import { network } from "hardhat";
 
 import { connectDeployment } from "../../src/deployments.js";
 import { formatToken } from "../../src/format.js";
-import { addLiquidity, connectUniswapV2 } from "../../src/uniswap.js";
+import { addLiquidity, connectUniswapV2 } from "../../harness/uniswap.js";
 
 const { ethers } = await network.create();
 const [treasury] = await ethers.getSigners();

@@ -1,7 +1,7 @@
 import { Contract, type Signer } from "ethers";
 
 import { InputError } from "../errors.js";
-import { findClaims, type HolderClaim } from "../merkle/output.js";
+import { findClaims, type HolderClaim } from "./directory.js";
 import { LeafKind } from "../merkle/tree.js";
 import { DISTRIBUTOR_ABI } from "./abi.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Contract, type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
-import { readManifest, type AirdropManifest, type HolderClaim } from "../merkle/output.js";
+import { readManifest, type AirdropManifest, type HolderClaim } from "./directory.js";
 import { LeafKind, processProof } from "../merkle/tree.js";
 import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
 

@@ -12,7 +12,7 @@ export {
   type LegacyClaimOutcome,
   type LegacyClaimPlan,
   type LegacyClaimRequest,
-} from "./claim.js";
+} from "../airdrop/legacy-claim.js";
 export {
   LEGACY_DECIMALS,
   LEGACY_HEADER,
@@ -21,8 +21,8 @@ export {
   parseLegacyCsv,
   readLegacyCsv,
   type LegacyRow,
-} from "./csv.js";
-export { readWifFile, signLegacyClaim, type SignedClaim, type SignRequest, type WifOrigin } from "./holder.js";
+} from "../airdrop/legacy-csv.js";
+export { readWifFile, signLegacyClaim, type SignedClaim, type SignRequest, type WifOrigin } from "../airdrop/legacy-holder.js";
 export {
   convertKey,
   decodeWif,
@@ -34,7 +34,7 @@ export {
   type KeyForm,
   type WifKey,
 } from "./keys.js";
-export { findLegacyClaims, parseLegacyHolder } from "./lookup.js";
+export { findLegacyClaims, parseLegacyHolder } from "../airdrop/legacy-lookup.js";
 export { claimMessage, DEFAULT_LEGACY_MAGIC, legacyMessageHash, varint, type ClaimTarget } from "./message.js";
 export {
   parseCompactSignature,

@@ -21,4 +21,4 @@ export {
   type HolderClaim,
   type LegacyManifest,
   type WriteProgress,
-} from "./output.js";
+} from "../airdrop/directory.js";

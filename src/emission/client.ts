@@ -1,9 +1,9 @@
 import { isAddress, parseUnits, type Signer } from "ethers";
 
-import { BuybackEmission__factory, ITFT__factory, type BuybackEmission } from "../types/index.js";
-import { Phase, projectBuybackVolume } from "./emission.js";
-import { InputError } from "./errors.js";
-import { minTftOut } from "./uniswap.js";
+import { BuybackEmission__factory, ITFT__factory, type BuybackEmission } from "../../types/index.js";
+import { Phase, projectBuybackVolume } from "./model.js";
+import { InputError } from "../errors.js";
+import { minTftOut } from "../uniswap.js";
 
 /** What `emission:stats` prints. */
 export interface EmissionStats {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Provider } from "ethers";
 
 import { BuybackEmission__factory } from "../types/index.js";
-import { abiHash, ADDRESS_BOOK_FORMAT, CONTRACT_NAMES, writeAddressBook, type AddressBook } from "./deployments.js";
+import { abiHash, ADDRESS_BOOK_FORMAT, CONTRACT_NAMES, writeAddressBook, type AddressBook } from "../src/deployments.js";
 
 export interface RecordDeploymentOptions {
   provider: Provider;

@@ -1,7 +1,7 @@
 import { InputError } from "../errors.js";
-import { findClaims, readManifest, type HolderClaim } from "../merkle/output.js";
+import { findClaims, readManifest, type HolderClaim } from "./directory.js";
 import { LeafKind } from "../merkle/tree.js";
-import { decodeLegacyAddress, LegacyAddressError } from "./address.js";
+import { decodeLegacyAddress, LegacyAddressError } from "../legacy/address.js";
 
 /**
  * The HASH160 (`0x` hex, lower case) named by a base58 P2PKH address of `version`, or by the

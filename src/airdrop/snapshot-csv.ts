@@ -1,8 +1,8 @@
-import { InputError } from "./errors.js";
-import { readInputFile } from "./io.js";
-import { createKeccakEngine, type KeccakEngine } from "./merkle/keccak.js";
-import { LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/tree.js";
-import type { SnapshotRow } from "./snapshot/output.js";
+import { InputError } from "../errors.js";
+import { readInputFile } from "../io.js";
+import { createKeccakEngine, type KeccakEngine } from "../merkle/keccak.js";
+import { LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/tree.js";
+import type { SnapshotRow } from "../snapshot/output.js";
 
 /** The header every snapshot CSV starts with. */
 export const SNAPSHOT_HEADER = "address,amount";

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { InputError } from "../errors.js";
-import { LEAF_ENCODING, type AirdropTree } from "./tree.js";
+import { LEAF_ENCODING, type AirdropTree } from "../merkle/tree.js";
 
 /** The format name in `manifest.json`. */
 export const MANIFEST_FORMAT = "gpufog-airdrop-v1";
