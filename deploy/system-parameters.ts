@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { getAddress, isAddress } from "ethers";
 
 import { InputError } from "../src/errors.js";
-import type { AirdropManifest } from "../src/airdrop/directory.js";
+import { type AirdropManifest } from "../src/airdrop/format.js";
 
 /** Ignition module parameters: module id → parameter → value (bigints as `bigint`). */
 export type ModuleParameters = Record<string, Record<string, unknown>>;

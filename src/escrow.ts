@@ -1,6 +1,7 @@
 import { Contract, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
 
-import { LeaseEscrow__factory, ProviderRegistry__factory } from "../types/index.js";
+import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
+import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 

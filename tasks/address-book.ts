@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 
-import { loadAddressBook, type ContractName } from "../src/deployments.js";
+import { loadAddressBook } from "../src/deployments-fs.js";
+import { type ContractName } from "../src/deployments.js";
 import { InputError } from "../src/errors.js";
 
 /** What `addressOption` needs of a network connection. */

@@ -5,17 +5,12 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
 import { deployEmissionSystem } from "../harness/emission-system.js";
-import {
-  claimMessage,
-  DEFAULT_LEGACY_MAGIC,
-  evmAddressOfKey,
-  GUT_P2PKH_VERSION,
-  hash160,
-  publicKeyOf,
-  signLegacyMessage,
-  type ClaimTarget,
-} from "../src/legacy/index.js";
-import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
+import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { evmAddressOfKey, hash160, publicKeyOf } from "../src/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../src/legacy/message.js";
+import { signLegacyMessage } from "../src/legacy/sign.js";
+import { LeafKind, type LeafEntry } from "../src/merkle/proof.js";
+import { buildTree } from "../src/merkle/tree.js";
 import { minTftOut } from "../src/uniswap.js";
 import { deployEscrowSystem, GTX_1080_TI, NodeStatus, PRICE, UNIT } from "./LeaseEscrowFixture.js";
 

@@ -10,9 +10,10 @@ import { network } from "hardhat";
 import type { Signer } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
-import { writeAddressBook } from "../src/deployments.js";
+import { writeAddressBook } from "../src/deployments-fs.js";
 import { writeAirdrop } from "../src/airdrop/directory.js";
-import { buildTree, LeafKind } from "../src/merkle/tree.js";
+import { buildTree } from "../src/merkle/tree.js";
+import { LeafKind } from "../src/merkle/proof.js";
 import { registerNode } from "../src/registry.js";
 
 const connection = await network.create();

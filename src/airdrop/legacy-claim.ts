@@ -2,8 +2,9 @@ import { Contract, getAddress, type ContractRunner, type Signer } from "ethers";
 
 import { DISTRIBUTOR_ABI } from "./abi.js";
 import { InputError } from "../errors.js";
-import { findClaims, readManifest, type HolderClaim } from "./directory.js";
-import { LeafKind } from "../merkle/tree.js";
+import { findClaims, readManifest } from "./directory.js";
+import { type HolderClaim } from "./format.js";
+import { LeafKind } from "../merkle/proof.js";
 import { encodeLegacyAddress } from "../legacy/address.js";
 import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "../legacy/keys.js";
 import { parseLegacyHolder } from "./legacy-lookup.js";

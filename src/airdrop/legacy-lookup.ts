@@ -1,6 +1,7 @@
 import { InputError } from "../errors.js";
-import { findClaims, readManifest, type HolderClaim } from "./directory.js";
-import { LeafKind } from "../merkle/tree.js";
+import { findClaims, readManifest } from "./directory.js";
+import { type HolderClaim } from "./format.js";
+import { LeafKind } from "../merkle/proof.js";
 import { decodeLegacyAddress, LegacyAddressError } from "../legacy/address.js";
 
 /**

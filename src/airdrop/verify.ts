@@ -4,8 +4,9 @@ import path from "node:path";
 import { Contract, type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
-import { readManifest, type AirdropManifest, type HolderClaim } from "./directory.js";
-import { LeafKind, processProof } from "../merkle/tree.js";
+import { readManifest } from "./directory.js";
+import { type AirdropManifest, type HolderClaim } from "./format.js";
+import { LeafKind, processProof } from "../merkle/proof.js";
 import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
 
 /** One check of `verifyAirdrop`: what was compared and whether it held. */

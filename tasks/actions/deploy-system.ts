@@ -5,7 +5,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import SystemModule, { SystemLocalModule } from "../../deploy/modules/System.js";
 import { recordDeployment } from "../../deploy/deploy-record.js";
-import { deploymentsDir } from "../../src/deployments.js";
+import { deploymentsDir } from "../../src/deployments-fs.js";
 import { InputError } from "../../src/errors.js";
 import { writeJsonAtomic } from "../../src/io.js";
 import { readManifest } from "../../src/airdrop/directory.js";
