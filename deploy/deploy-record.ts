@@ -5,7 +5,13 @@ import type { Provider } from "ethers";
 
 import { BuybackEmission__factory } from "../types/index.js";
 import { writeAddressBook } from "../src/deployments-fs.js";
-import { abiHash, ADDRESS_BOOK_FORMAT, CONTRACT_NAMES, type AddressBook, type ContractName } from "../src/deployments.js";
+import {
+  abiHash,
+  ADDRESS_BOOK_FORMAT,
+  CONTRACT_NAMES,
+  type AddressBook,
+  type ContractName,
+} from "../src/deployments.js";
 
 export interface RecordDeploymentOptions {
   provider: Provider;
@@ -71,7 +77,10 @@ export async function addressBookOf(options: RecordDeploymentOptions): Promise<A
     block,
     blocks: Object.fromEntries(
       await Promise.all(
-        CONTRACT_NAMES.map(async (name) => [name, await creationBlock(options.provider, contracts[name]!, block, latest)]),
+        CONTRACT_NAMES.map(async (name) => [
+          name,
+          await creationBlock(options.provider, contracts[name]!, block, latest),
+        ]),
       ),
     ) as Record<ContractName, number>,
     abiHash: abiHash(),

@@ -92,11 +92,7 @@ function bundledAbis(): Record<ContractName, InterfaceAbi> {
  * addresses checksummed, and the chain id that of the file name when `expectedChainId` is given.
  * Anything wrong is an `InputError` naming the file and the field.
  */
-export function parseAddressBook(
-  text: string | object,
-  file: string,
-  expectedChainId?: number | bigint,
-): AddressBook {
+export function parseAddressBook(text: string | object, file: string, expectedChainId?: number | bigint): AddressBook {
   let raw: unknown = text;
   if (typeof text === "string") {
     try {

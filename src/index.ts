@@ -16,14 +16,8 @@ export {
   type GpufogContracts,
   parseAddressBook,
 } from "./deployments.js";
-export {
-  GpufogError,
-  InputError,
-  RpcError,
-} from "./errors.js";
-export {
-  formatToken,
-} from "./format.js";
+export { GpufogError, InputError, RpcError } from "./errors.js";
+export { formatToken } from "./format.js";
 export {
   parseAddress,
   parseAmount,
@@ -34,13 +28,7 @@ export {
   parseStart,
   type Source,
 } from "./parse.js";
-export {
-  type PermitToken,
-  permitTypedData,
-  type PermitTypedData,
-  type SignedPermit,
-  signPermit,
-} from "./permit.js";
+export { type PermitToken, permitTypedData, type PermitTypedData, type SignedPermit, signPermit } from "./permit.js";
 export {
   type CatalogEntry,
   connectRegistry,
@@ -160,10 +148,7 @@ export {
   shardPath,
   shardPrefixLength,
 } from "./airdrop/format.js";
-export {
-  DISTRIBUTOR_ABI,
-  ERC20_ABI,
-} from "./airdrop/abi.js";
+export { DISTRIBUTOR_ABI, ERC20_ABI } from "./airdrop/abi.js";
 export {
   addressOfKey,
   decodeLegacyAddress,
@@ -186,13 +171,7 @@ export {
   toHex,
   type WifKey,
 } from "./legacy/keys.js";
-export {
-  claimMessage,
-  type ClaimTarget,
-  DEFAULT_LEGACY_MAGIC,
-  legacyMessageHash,
-  varint,
-} from "./legacy/message.js";
+export { claimMessage, type ClaimTarget, DEFAULT_LEGACY_MAGIC, legacyMessageHash, varint } from "./legacy/message.js";
 export {
   type CompactSignature,
   parseCompactSignature,
@@ -201,12 +180,5 @@ export {
   signLegacyMessage,
   verifyLegacyMessage,
 } from "./legacy/sign.js";
-export {
-  HttpStatusError,
-  JsonRpcError,
-  RpcResponseError,
-  RpcTimeoutError,
-} from "./rpc/errors.js";
-export {
-  SnapshotError,
-} from "./snapshot/errors.js";
+export { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./rpc/errors.js";
+export { SnapshotError } from "./snapshot/errors.js";

@@ -10,32 +10,11 @@ export {
   loadDeployment,
   writeAddressBook,
 } from "./deployments-fs.js";
-export {
-  readInputFile,
-  toJson,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from "./io.js";
-export {
-  type AirdropProgress,
-  buildAirdrop,
-  type LegacySource,
-} from "./airdrop/build.js";
-export {
-  claimAirdrop,
-  type ClaimOutcome,
-} from "./airdrop/claim.js";
-export {
-  findClaims,
-  readManifest,
-  writeAirdrop,
-  type WriteProgress,
-} from "./airdrop/directory.js";
-export {
-  type Check,
-  type Verification,
-  verifyAirdrop,
-} from "./airdrop/verify.js";
+export { readInputFile, toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
+export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop/build.js";
+export { claimAirdrop, type ClaimOutcome } from "./airdrop/claim.js";
+export { findClaims, readManifest, writeAirdrop, type WriteProgress } from "./airdrop/directory.js";
+export { type Check, type Verification, verifyAirdrop } from "./airdrop/verify.js";
 export {
   claimLegacyAirdrop,
   type LegacyClaimOutcome,
@@ -59,10 +38,7 @@ export {
   type SignRequest,
   type WifOrigin,
 } from "./airdrop/legacy-holder.js";
-export {
-  findLegacyClaims,
-  parseLegacyHolder,
-} from "./airdrop/legacy-lookup.js";
+export { findLegacyClaims, parseLegacyHolder } from "./airdrop/legacy-lookup.js";
 export {
   formatSnapshotCsv,
   holderAmount,
@@ -76,36 +52,13 @@ export {
   snapshotRows,
   toChecksumAddress,
 } from "./airdrop/snapshot-csv.js";
-export {
-  AirdropTree,
-  type BuildOptions,
-  type BuildProgress,
-  buildTree,
-  MAX_HOLDERS,
-} from "./merkle/tree.js";
+export { AirdropTree, type BuildOptions, type BuildProgress, buildTree, MAX_HOLDERS } from "./merkle/tree.js";
 export { createKeccakEngine, keccak256, type KeccakEngine } from "./merkle/keccak.js";
-export {
-  classifyRpcError,
-  type ErrorKind,
-  logsSpan,
-} from "./rpc/classify.js";
-export {
-  type Eip1193Provider,
-  Eip1193Transport,
-} from "./rpc/eip1193.js";
-export {
-  HttpTransport,
-  type HttpTransportOptions,
-} from "./rpc/http.js";
-export {
-  RetryingTransport,
-  type RetryOptions,
-} from "./rpc/retry.js";
-export {
-  redactUrl,
-  type RequestOptions,
-  type RpcTransport,
-} from "./rpc/transport.js";
+export { classifyRpcError, type ErrorKind, logsSpan } from "./rpc/classify.js";
+export { type Eip1193Provider, Eip1193Transport } from "./rpc/eip1193.js";
+export { HttpTransport, type HttpTransportOptions } from "./rpc/http.js";
+export { RetryingTransport, type RetryOptions } from "./rpc/retry.js";
+export { redactUrl, type RequestOptions, type RpcTransport } from "./rpc/transport.js";
 export {
   type Checkpoint,
   type CheckpointKey,
@@ -121,7 +74,4 @@ export {
   type SnapshotProgress,
   TRANSFER_TOPIC,
 } from "./snapshot/evm.js";
-export {
-  parseExclusions,
-  readExclusionFile,
-} from "./snapshot/exclude.js";
+export { parseExclusions, readExclusionFile } from "./snapshot/exclude.js";

@@ -322,7 +322,14 @@ describe("System", function () {
       it("a book written before per-contract blocks: each contract at the deployment's block", function () {
         const { blocks, ...old } = good();
         expect(blocks.gut).to.equal(7);
-        expect(parse(old)().blocks).to.deep.equal({ gut: 7, tft: 7, registry: 7, escrow: 7, emission: 7, distributor: 7 });
+        expect(parse(old)().blocks).to.deep.equal({
+          gut: 7,
+          tft: 7,
+          registry: 7,
+          escrow: 7,
+          emission: 7,
+          distributor: 7,
+        });
       });
 
       it("a book deployed with other ABIs than the bindings", function () {

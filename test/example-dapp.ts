@@ -36,8 +36,8 @@ describe("example dApp (scripts/examples/dapp.ts)", function () {
     // through package.json `exports` to dist/: build it as `npm run build` does (the contracts are
     // already compiled for the tests).
     this.timeout(300_000);
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
     execFileSync("npx", ["hardhat", "run", "--no-compile", "scripts/export-abi.ts"], { stdio: "ignore" });
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   });
 
   it("lists nodes, claims an airdrop and opens a lease from the package exports alone", async function () {

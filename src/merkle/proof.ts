@@ -39,7 +39,8 @@ function bytes32(hex: string, what: string): Uint8Array {
 
 /** The leaf of `entry` at `index` as bytes: `keccak256(keccak256(abi.encode(index, kind, holder, amount)))`. */
 function leafBytes(index: bigint | number, entry: LeafEntry): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(entry.holder)) throw new RangeError(`holder ${entry.holder} is not a 20-byte address`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(entry.holder))
+    throw new RangeError(`holder ${entry.holder} is not a 20-byte address`);
   const encoded = new Uint8Array(128);
   writeWord(encoded, 0, BigInt(index));
   encoded[63] = entry.kind;
