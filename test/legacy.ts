@@ -14,10 +14,21 @@ import { InputError } from "../src/errors.js";
 import { parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
 import { signLegacyClaim } from "../src/airdrop/legacy-holder.js";
 import { findLegacyClaims } from "../src/airdrop/legacy-lookup.js";
-import { addressOfKey, decodeLegacyAddress, encodeLegacyAddress, GUT_P2PKH_VERSION, LegacyAddressError } from "../src/legacy/address.js";
+import {
+  addressOfKey,
+  decodeLegacyAddress,
+  encodeLegacyAddress,
+  GUT_P2PKH_VERSION,
+  LegacyAddressError,
+} from "../src/legacy/address.js";
 import { decodeWif, encodeWif, hash160, publicKeyOf } from "../src/legacy/keys.js";
 import { claimMessage, DEFAULT_LEGACY_MAGIC, varint } from "../src/legacy/message.js";
-import { parseCompactSignature, recoverLegacySigner, signLegacyMessage, verifyLegacyMessage } from "../src/legacy/sign.js";
+import {
+  parseCompactSignature,
+  recoverLegacySigner,
+  signLegacyMessage,
+  verifyLegacyMessage,
+} from "../src/legacy/sign.js";
 import { readManifest } from "../src/airdrop/directory.js";
 import { LEAF_ENCODING, processProof } from "../src/merkle/proof.js";
 
