@@ -66,7 +66,6 @@ export {
   LEASE_STATUS,
   type LeaseReport,
   leaseReport,
-  NODE_STATUS,
   nodeToken,
   openLease,
   owedAt,
