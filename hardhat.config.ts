@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
-import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./src/fuzz-report.js";
+import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./harness/fuzz-report.js";
 import { tasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
@@ -23,9 +23,6 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   tasks,
   solidity: {
-    // OpenZeppelin's TimelockController, built unmodified from the npm package (an import alone
-    // makes no artifact): the System module deploys it in front of every contract's admin.
-    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
     profiles: {
       default: solc,
       production: solc,

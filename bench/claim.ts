@@ -12,16 +12,13 @@ import {
 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { buildTree, createKeccakEngine, LeafKind, type LeafEntry } from "../src/merkle/index.js";
-import {
-  claimMessage,
-  DEFAULT_LEGACY_MAGIC,
-  GUT_P2PKH_VERSION,
-  hash160,
-  publicKeyOf,
-  signLegacyMessage,
-  type KeyForm,
-} from "../src/legacy/index.js";
+import { createKeccakEngine } from "../src/merkle/keccak.js";
+import { LeafKind, type LeafEntry } from "../src/merkle/proof.js";
+import { buildTree } from "../src/merkle/tree.js";
+import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { hash160, publicKeyOf, type KeyForm } from "../src/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
+import { signLegacyMessage } from "../src/legacy/sign.js";
 import { gasOf, printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";
 

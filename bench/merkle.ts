@@ -9,17 +9,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import keccak256 from "keccak256";
 import { MerkleTree } from "merkletreejs";
 
-import { toChecksumAddress } from "../src/csv.js";
-import {
-  buildTree,
-  type AirdropTree,
-  findClaims,
-  LEAF_ENCODING,
-  LeafKind,
-  processProof,
-  readManifest,
-  type LeafEntry,
-} from "../src/merkle/index.js";
+import { toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
+import { findClaims, readManifest } from "../src/airdrop/directory.js";
+import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../src/merkle/proof.js";
+import { buildTree, type AirdropTree } from "../src/merkle/tree.js";
 import { Random } from "../test/utils/random.js";
 import { printTable, writeResult } from "./lib.js";
 

@@ -1,9 +1,9 @@
 import type { network } from "hardhat";
 
-import { addressBookOf } from "../src/deploy-record.js";
+import { addressBookOf } from "./deploy-record.js";
 import { getContracts, type AddressBook, type GpufogContracts } from "../src/deployments.js";
-import type { AirdropManifest } from "../src/merkle/output.js";
-import { systemParameters } from "../src/system-parameters.js";
+import { type AirdropManifest } from "../src/airdrop/format.js";
+import { systemParameters } from "./system-parameters.js";
 import { SystemLocalModule } from "./modules/System.js";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;
@@ -39,5 +39,5 @@ export async function deployLocalSystem(
     contracts,
     block: latest.number + 1,
   });
-  return { contracts: getContracts(deployer!, book.chainId, { book }), book };
+  return { contracts: getContracts(book, deployer!), book };
 }

@@ -10,9 +10,9 @@ import { getBytes, id, type Signer } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
-import { snapshotEntries } from "../src/csv.js";
-import { phaseName } from "../src/emission.js";
-import { claimRewards, readEmissionStats, sendBuyback } from "../src/emission-client.js";
+import { snapshotEntries } from "../src/airdrop/snapshot-csv.js";
+import { phaseName } from "../src/emission/model.js";
+import { claimRewards, readEmissionStats, sendBuyback } from "../src/emission/client.js";
 import {
   closeLease,
   keeperSweep,
@@ -28,16 +28,16 @@ import type { EscrowHandle } from "../src/escrow.js";
 import { formatToken } from "../src/format.js";
 import { executeOperation, handoverOperation, scheduleOperation } from "../src/governance.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
-import { claimLegacyAirdrop } from "../src/legacy/claim.js";
-import { legacyEntries, parseLegacyCsv } from "../src/legacy/csv.js";
-import { signLegacyClaim } from "../src/legacy/holder.js";
+import { claimLegacyAirdrop } from "../src/airdrop/legacy-claim.js";
+import { legacyEntries, parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
+import { signLegacyClaim } from "../src/airdrop/legacy-holder.js";
 import { encodeWif, publicKeyOf } from "../src/legacy/keys.js";
-import { writeAirdrop } from "../src/merkle/output.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
 import { buildTree } from "../src/merkle/tree.js";
 import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows, registerNode, tokenLabel } from "../src/registry.js";
 import { Eip1193Transport } from "../src/rpc/eip1193.js";
 import { snapshotEvm } from "../src/snapshot/evm.js";
-import { addLiquidity, connectUniswapV2 } from "../src/uniswap.js";
+import { addLiquidity, connectUniswapV2 } from "../harness/uniswap.js";
 
 const started = Date.now();
 const connection = await network.create();

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-
+// Address books and the typed contracts of a deployment. Browser-safe: a book is passed in (from
+// a JSON import or a fetch); reading and writing `deployments/<chainId>.json` is in
+// ./deployments-fs.ts (`gpufog/node`).
 import {
   getAddress,
   Interface,
@@ -12,24 +11,21 @@ import {
   type InterfaceAbi,
 } from "ethers";
 
-import {
-  BuybackEmission__factory,
-  GUT__factory,
-  LeaseEscrow__factory,
-  ProviderRegistry__factory,
-  TFT__factory,
-  TimelockController__factory,
-  TokenSwapDistributor__factory,
-  type BuybackEmission,
-  type GUT,
-  type LeaseEscrow,
-  type ProviderRegistry,
-  type TFT,
-  type TimelockController,
-  type TokenSwapDistributor,
-} from "../types/index.js";
+import { BuybackEmission__factory } from "../types/factories/BuybackEmission__factory.js";
+import { GUT__factory } from "../types/factories/GUT__factory.js";
+import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
+import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
+import { TFT__factory } from "../types/factories/TFT__factory.js";
+import { TokenSwapDistributor__factory } from "../types/factories/TokenSwapDistributor__factory.js";
+import { GovernanceTimelock__factory } from "../types/factories/governance/GovernanceTimelock__factory.js";
+import type { BuybackEmission } from "../types/BuybackEmission.js";
+import type { GUT } from "../types/GUT.js";
+import type { LeaseEscrow } from "../types/LeaseEscrow.js";
+import type { ProviderRegistry } from "../types/ProviderRegistry.js";
+import type { TFT } from "../types/TFT.js";
+import type { TokenSwapDistributor } from "../types/TokenSwapDistributor.js";
+import type { GovernanceTimelock } from "../types/governance/GovernanceTimelock.js";
 import { InputError } from "./errors.js";
-import { writeJsonAtomic } from "./io.js";
 
 /** The format name in every address book. */
 export const ADDRESS_BOOK_FORMAT = "gpufog-deployments-v1";
@@ -43,8 +39,9 @@ export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /**
  * `deployments/<chainId>.json`: where one deployment of the market lives. `block` is the first
- * block of the deployment, where an event scanner starts; `abiHash` identifies the ABIs the
- * contracts were deployed with (see {@link abiHash}).
+ * block of the deployment, where an event scanner starts, and `blocks` the block each contract
+ * was created in (an indexer starts each contract's events there); `abiHash` identifies the ABIs
+ * the contracts were deployed with (see {@link abiHash}).
  */
 export interface AddressBook {
   format: typeof ADDRESS_BOOK_FORMAT;
@@ -52,6 +49,8 @@ export interface AddressBook {
   network: string;
   deploymentId: string;
   block: number;
+  /** The block each contract was created in (books written before this field: `block` for each). */
+  blocks: Record<ContractName, number>;
   abiHash: string;
   contracts: Record<ContractName, string>;
   /** The Uniswap V2 router and factory the emission contract buys back through. */
@@ -66,7 +65,7 @@ export interface GpufogContracts {
   escrow: LeaseEscrow;
   emission: BuybackEmission;
   distributor: TokenSwapDistributor;
-  timelock: TimelockController;
+  timelock: GovernanceTimelock;
 }
 
 const FACTORIES = {
@@ -76,7 +75,7 @@ const FACTORIES = {
   escrow: LeaseEscrow__factory,
   emission: BuybackEmission__factory,
   distributor: TokenSwapDistributor__factory,
-  timelock: TimelockController__factory,
+  timelock: GovernanceTimelock__factory,
 } as const;
 
 /**
@@ -96,38 +95,18 @@ function bundledAbis(): Record<ContractName, InterfaceAbi> {
 }
 
 /**
- * The directory of address books: `$GPUFOG_DEPLOYMENTS` when set, else `deployments/` at the root
- * of this package (found from this file, so it works from the sources, from `dist/` and from
- * `node_modules/gpufog`).
- */
-export function deploymentsDir(): string {
-  const fromEnv = process.env.GPUFOG_DEPLOYMENTS;
-  if (fromEnv !== undefined && fromEnv !== "") return path.resolve(fromEnv);
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "gpufog") {
-      return path.join(dir, "deployments");
-    }
-    if (path.dirname(dir) === dir) return path.resolve("deployments");
-  }
-}
-
-/** The book file of a chain. */
-export function addressBookPath(chainId: number | bigint, dir = deploymentsDir()): string {
-  return path.join(dir, `${chainId}.json`);
-}
-
-/**
  * Checks an address book's text and returns it typed: every field present and well-formed, the
  * addresses checksummed, and the chain id that of the file name when `expectedChainId` is given.
  * Anything wrong is an `InputError` naming the file and the field.
  */
-export function parseAddressBook(text: string, file: string, expectedChainId?: number | bigint): AddressBook {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(file, undefined, undefined, `is not JSON: ${(error as Error).message}`);
+export function parseAddressBook(text: string | object, file: string, expectedChainId?: number | bigint): AddressBook {
+  let raw: unknown = text;
+  if (typeof text === "string") {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new InputError(file, undefined, undefined, `is not JSON: ${(error as Error).message}`);
+    }
   }
   const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad("(root)", "must be a JSON object");
@@ -135,8 +114,7 @@ export function parseAddressBook(text: string, file: string, expectedChainId?: n
   if (book.format !== ADDRESS_BOOK_FORMAT) {
     throw bad("format", `must be "${ADDRESS_BOOK_FORMAT}", not ${JSON.stringify(book.format)}`);
   }
-  const int = (field: string): number => {
-    const value = book[field];
+  const int = (field: string, value = book[field]): number => {
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
       throw bad(field, `must be a whole number, not ${JSON.stringify(value)}`);
     }
@@ -167,65 +145,48 @@ export function parseAddressBook(text: string, file: string, expectedChainId?: n
     }
     return out;
   };
+  const block = int("block");
+  const blocks = {} as Record<ContractName, number>;
+  if (book.blocks !== undefined && (typeof book.blocks !== "object" || book.blocks === null)) {
+    throw bad("blocks", "must be an object");
+  }
+  for (const name of CONTRACT_NAMES) {
+    const given = (book.blocks as Record<string, unknown> | undefined)?.[name];
+    blocks[name] = book.blocks === undefined ? block : int(`blocks.${name}`, given);
+    if (blocks[name] < block) throw bad(`blocks.${name}`, `is ${blocks[name]}, before the deployment's block ${block}`);
+  }
   return {
     format: ADDRESS_BOOK_FORMAT,
     chainId,
     network: str("network"),
     deploymentId: str("deploymentId"),
-    block: int("block"),
+    block,
+    blocks,
     abiHash: hash,
     contracts: addresses("contracts", CONTRACT_NAMES) as Record<ContractName, string>,
     uniswap: addresses("uniswap", ["router", "factory"]) as AddressBook["uniswap"],
   };
 }
 
-/** Reads and checks `deployments/<chainId>.json` (see {@link parseAddressBook}). */
-export function loadAddressBook(chainId: number | bigint, dir = deploymentsDir()): AddressBook {
-  const file = addressBookPath(chainId, dir);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new InputError(
-      file,
-      undefined,
-      undefined,
-      `no address book for chain ${chainId}: deploy first (npx hardhat deploy:system --network <name>)`,
-    );
-  }
-  return parseAddressBook(text, file, chainId);
-}
-
-/** Writes a book atomically to `deployments/<chainId>.json`; returns the path. */
-export function writeAddressBook(book: AddressBook, dir = deploymentsDir()): string {
-  const file = addressBookPath(book.chainId, dir);
-  writeJsonAtomic(file, book);
-  return file;
-}
-
 export interface GetContractsOptions {
-  /** The directory of address books (default {@link deploymentsDir}). */
-  dir?: string;
-  /** A book already loaded, instead of reading one. */
-  book?: AddressBook;
   /** Accept a book whose ABI hash differs from this package's bindings (default: refuse). */
   allowAbiMismatch?: boolean;
 }
 
 /**
- * The market's contracts on `chainId`, typed by the typechain bindings and connected to `runner`,
- * from the chain's address book. Refuses a book deployed with other ABIs than these bindings.
+ * The market's contracts of `book`, typed by the typechain bindings and connected to `runner`.
+ * Refuses a book deployed with other ABIs than these bindings. The runner's chain is not checked
+ * (see {@link connectDeployment}).
  */
 export function getContracts(
+  book: AddressBook,
   runner: ContractRunner,
-  chainId: number | bigint,
   options: GetContractsOptions = {},
 ): GpufogContracts {
-  const book = options.book ?? loadAddressBook(chainId, options.dir);
   const expected = abiHash();
   if (!options.allowAbiMismatch && book.abiHash !== expected) {
     throw new InputError(
-      addressBookPath(book.chainId, options.dir),
+      `${book.chainId}.json`,
       undefined,
       "abiHash",
       `${book.abiHash} is not the ABI hash of this package's bindings (${expected}): the contracts were deployed from other sources`,
@@ -239,17 +200,26 @@ export function getContracts(
     escrow: LeaseEscrow__factory.connect(c.escrow, runner),
     emission: BuybackEmission__factory.connect(c.emission, runner),
     distributor: TokenSwapDistributor__factory.connect(c.distributor, runner),
-    timelock: TimelockController__factory.connect(c.timelock, runner),
+    timelock: GovernanceTimelock__factory.connect(c.timelock, runner),
   };
 }
 
-/** {@link getContracts} for the chain the runner's provider is on. */
+/**
+ * The contracts of the deployment on the runner's chain, from `books` (one book or several, e.g.
+ * imported JSON of each chain a dApp supports). Throws an `InputError` when no book is for that chain.
+ */
 export async function connectDeployment(
+  books: AddressBook | readonly AddressBook[],
   runner: ContractRunner,
   options: GetContractsOptions = {},
 ): Promise<GpufogContracts & { book: AddressBook }> {
   if (runner.provider === null || runner.provider === undefined) throw new Error("the runner has no provider");
   const { chainId } = await runner.provider.getNetwork();
-  const book = options.book ?? loadAddressBook(chainId, options.dir);
-  return { ...getContracts(runner, chainId, { ...options, book }), book };
+  const list: readonly AddressBook[] = Array.isArray(books) ? books : [books as AddressBook];
+  const book = list.find((b) => BigInt(b.chainId) === chainId);
+  if (book === undefined) {
+    const known = list.map((b) => b.chainId).join(", ") || "none";
+    throw new InputError("address books", undefined, "chainId", `no book for chain ${chainId} (books for: ${known})`);
+  }
+  return { ...getContracts(book, runner, options), book };
 }

@@ -1,9 +1,18 @@
 /**
+ * The base of every error the library throws on purpose (bad input, a failing endpoint, a
+ * snapshot that does not add up, a wrong old-chain address): `error instanceof GpufogError` tells
+ * them from bugs. `name` is the subclass's name.
+ */
+export class GpufogError extends Error {
+  override readonly name: string = "GpufogError";
+}
+
+/**
  * Bad input to the tooling: a file, a line in it, and a field on that line, with what is wrong.
  * Library functions throw it before writing anything, so a caller can show the message as is.
  */
-export class InputError extends Error {
-  override readonly name = "InputError";
+export class InputError extends GpufogError {
+  override readonly name: string = "InputError";
 
   constructor(
     readonly file: string,
@@ -23,8 +32,8 @@ export class InputError extends Error {
 }
 
 /** A remote endpoint that failed after every retry. */
-export class RpcError extends Error {
-  override readonly name = "RpcError";
+export class RpcError extends GpufogError {
+  override readonly name: string = "RpcError";
 
   constructor(
     readonly endpoint: string,

@@ -1,15 +1,15 @@
 import { Contract, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
 
-import { LeaseEscrow__factory, ProviderRegistry__factory } from "../types/index.js";
-import type { LeaseEscrow } from "../types/contracts/LeaseEscrow.js";
-import type { ProviderRegistry } from "../types/contracts/ProviderRegistry.js";
+import { statusName, type NodeStatus } from "./registry.js";
+import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
+import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
+import type { LeaseEscrow } from "../types/LeaseEscrow.js";
+import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 
 /** One second of a lease costs `rate / RATE_DIVISOR`, with `rate = pricePerTuHour × milliTu`. */
 export const RATE_DIVISOR = 3_600_000n;
 const BPS = 10_000n;
 
-/** Node statuses, as the registry numbers them. */
-export const NODE_STATUS = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
 /** Lease statuses, as the escrow numbers them. */
 export const LEASE_STATUS = ["None", "Open", "Closed"] as const;
 /** Reservation statuses, as the escrow numbers them. */
@@ -61,7 +61,7 @@ export interface LeaseReport {
   leaseId: bigint;
   nodeId: bigint;
   status: (typeof LEASE_STATUS)[number];
-  nodeStatus: (typeof NODE_STATUS)[number];
+  nodeStatus: NodeStatus;
   customer: string;
   provider: string;
   token: string;
@@ -97,7 +97,7 @@ export async function leaseReport({ escrow, registry }: EscrowHandle, leaseId: b
     leaseId,
     nodeId: l.nodeId,
     status: LEASE_STATUS[Number(l.status)]!,
-    nodeStatus: NODE_STATUS[Number(terms.status)]!,
+    nodeStatus: statusName(terms.status),
     customer: l.customer,
     provider: l.provider,
     token: l.token,

@@ -1,6 +1,7 @@
 import { AbiCoder, Interface, keccak256, ZeroHash, type ContractTransactionReceipt } from "ethers";
 
-import { TimelockController__factory, type TimelockController } from "../types/index.js";
+import { GovernanceTimelock__factory } from "../types/factories/governance/GovernanceTimelock__factory.js";
+import type { GovernanceTimelock } from "../types/governance/GovernanceTimelock.js";
 import type { ContractName, GpufogContracts } from "./deployments.js";
 
 /**
@@ -35,7 +36,7 @@ export interface TimelockOperation {
 }
 
 const ACCEPT_ADMIN = new Interface(["function acceptDefaultAdminTransfer()"]);
-const TIMELOCK = TimelockController__factory.createInterface();
+const TIMELOCK = GovernanceTimelock__factory.createInterface();
 
 /** A batch of calls as one timelock operation. A new `salt` tells two identical batches apart. */
 export function timelockOperation(
@@ -94,7 +95,7 @@ export function timelockCalldata(op: TimelockOperation, delay: bigint): { schedu
  * unless a longer one is given.
  */
 export async function scheduleOperation(
-  timelock: TimelockController,
+  timelock: GovernanceTimelock,
   op: TimelockOperation,
   delay?: bigint,
 ): Promise<ContractTransactionReceipt> {
@@ -105,7 +106,7 @@ export async function scheduleOperation(
 
 /** Executes a scheduled `op` from the timelock's runner (an executor), once it is ready. */
 export async function executeOperation(
-  timelock: TimelockController,
+  timelock: GovernanceTimelock,
   op: TimelockOperation,
 ): Promise<ContractTransactionReceipt> {
   const total = op.values.reduce((sum, v) => sum + v, 0n);

@@ -10,8 +10,9 @@ import {
   toUtf8Bytes,
 } from "ethers";
 
-import { ProviderRegistry__factory, type ProviderRegistry } from "../types/index.js";
-import type { IProviderRegistry } from "../types/contracts/ProviderRegistry.js";
+import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
+import type { ProviderRegistry } from "../types/ProviderRegistry.js";
+import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { InputError } from "./errors.js";
 import { parseAddress, type Source } from "./parse.js";
 

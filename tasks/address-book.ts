@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 
-import { loadAddressBook, type ContractName } from "../src/deployments.js";
+import { loadAddressBook } from "../src/deployments-fs.js";
+import { type ContractName } from "../src/deployments.js";
 import { InputError } from "../src/errors.js";
 
 /** What `addressOption` needs of a network connection. */
@@ -16,7 +17,7 @@ const LABELS: Record<ContractName, string> = {
   escrow: "LeaseEscrow",
   emission: "BuybackEmission",
   distributor: "TokenSwapDistributor",
-  timelock: "TimelockController",
+  timelock: "GovernanceTimelock",
 };
 
 /**

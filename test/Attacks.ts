@@ -10,20 +10,16 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
 import { verifyAirdrop } from "../src/airdrop/verify.js";
-import { deployEmissionSystem } from "../src/emission-system.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
+import { deployEmissionSystem } from "../harness/emission-system.js";
 import { InputError } from "../src/errors.js";
 import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../src/governance.js";
-import {
-  claimMessage,
-  DEFAULT_LEGACY_MAGIC,
-  evmAddressOfKey,
-  GUT_P2PKH_VERSION,
-  hash160,
-  publicKeyOf,
-  signLegacyMessage,
-  type ClaimTarget,
-} from "../src/legacy/index.js";
-import { buildTree, LEAF_ENCODING, LeafKind, writeAirdrop, type LeafEntry } from "../src/merkle/index.js";
+import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { evmAddressOfKey, hash160, publicKeyOf } from "../src/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../src/legacy/message.js";
+import { signLegacyMessage } from "../src/legacy/sign.js";
+import { LEAF_ENCODING, LeafKind, type LeafEntry } from "../src/merkle/proof.js";
+import { buildTree } from "../src/merkle/tree.js";
 import { minTftOut } from "../src/uniswap.js";
 import { deployDelayedSystem } from "./helpers/governance.js";
 import {

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import hre from "hardhat";
 
 import { buildAirdrop } from "../src/airdrop/build.js";
-import { parseSnapshotCsv } from "../src/csv.js";
+import { parseSnapshotCsv } from "../src/airdrop/snapshot-csv.js";
 import { InputError } from "../src/errors.js";
 import { parseAddress, parseAmount, parseDuration, parseIds, parseInteger, parseStart } from "../src/parse.js";
 import { CORPUS, corpusCases, outputAppeared, runCorpusCase } from "./helpers/corpus.js";

@@ -2,18 +2,10 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { network } from "hardhat";
 
-import { closedForm, split, SUPPLY_FLOOR, TFT_UNIT } from "../src/emission.js";
-import { deployEmissionSystem } from "../src/emission-system.js";
-import {
-  addLiquidity,
-  checkPairInitCodeHash,
-  getAmountOut,
-  minTftOut,
-  pairAt,
-  readPairState,
-  ROUTER02_PAIR_INIT_CODE_HASH,
-  twapQuoteHop,
-} from "../src/uniswap.js";
+import { closedForm, split, SUPPLY_FLOOR, TFT_UNIT } from "../src/emission/model.js";
+import { deployEmissionSystem } from "../harness/emission-system.js";
+import { addLiquidity, checkPairInitCodeHash, pairAt, ROUTER02_PAIR_INIT_CODE_HASH } from "../harness/uniswap.js";
+import { getAmountOut, minTftOut, readPairState, twapQuoteHop } from "../src/uniswap.js";
 import { BuybackEmission__factory } from "../types/index.js";
 
 const { ethers, networkHelpers } = await network.create();

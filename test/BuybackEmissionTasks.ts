@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { TFT_UNIT } from "../src/emission.js";
-import { readEmissionStats } from "../src/emission-client.js";
-import { deployEmissionSystem } from "../src/emission-system.js";
+import { TFT_UNIT } from "../src/emission/model.js";
+import { readEmissionStats } from "../src/emission/client.js";
+import { deployEmissionSystem } from "../harness/emission-system.js";
 
 // The tasks connect to the default network connection, so these tests deploy on that one.
 const { ethers, networkHelpers } = await hre.network.getOrCreate();

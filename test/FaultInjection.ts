@@ -6,9 +6,10 @@ import path from "node:path";
 import { expect } from "chai";
 import { dataSlice, getAddress, id, JsonRpcProvider, ZeroAddress } from "ethers";
 
-import { loadAddressBook } from "../src/deployments.js";
-import { writeAirdrop } from "../src/merkle/output.js";
-import { buildTree, LeafKind } from "../src/merkle/tree.js";
+import { loadAddressBook } from "../src/deployments-fs.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
+import { buildTree } from "../src/merkle/tree.js";
+import { LeafKind } from "../src/merkle/proof.js";
 import { HttpTransport } from "../src/rpc/http.js";
 import { snapshotEvm } from "../src/snapshot/evm.js";
 import { MockTransferLog__factory } from "../types/index.js";

@@ -54,7 +54,7 @@ async function selfGrant(s: Awaited<ReturnType<typeof governedSystem>>) {
 }
 
 describe("Governance", function () {
-  describe("TimelockController (as deployed)", function () {
+  describe("GovernanceTimelock (as deployed)", function () {
     it("has the delay of the parameters, the multisig as its only proposer, canceller and executor, and no admin", async function () {
       const s = await loadFixture(delayedSystem);
       const t = s.timelock;

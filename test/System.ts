@@ -8,18 +8,13 @@ import { network } from "hardhat";
 import type { BaseContract } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
-import {
-  abiHash,
-  getContracts,
-  loadAddressBook,
-  parseAddressBook,
-  writeAddressBook,
-  type AddressBook,
-} from "../src/deployments.js";
+import { abiHash, getContracts, parseAddressBook, type AddressBook } from "../src/deployments.js";
+import { loadAddressBook, writeAddressBook } from "../src/deployments-fs.js";
 import { InputError } from "../src/errors.js";
 import { executeOperation, GOVERNED_CONTRACTS, handoverOperation, scheduleOperation } from "../src/governance.js";
-import { buildTree, LeafKind } from "../src/merkle/tree.js";
-import { systemParameters, type ModuleParameters } from "../src/system-parameters.js";
+import { buildTree } from "../src/merkle/tree.js";
+import { LeafKind } from "../src/merkle/proof.js";
+import { systemParameters, type ModuleParameters } from "../deploy/system-parameters.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -284,7 +279,13 @@ describe("System", function () {
       const book = loadAddressBook(31337, dir);
       expect(book).to.deep.equal(s.book);
       expect(book.abiHash).to.equal(abiHash());
-      const contracts = getContracts(ethers.provider, 31337, { dir });
+      for (const [name, address] of Object.entries(book.contracts)) {
+        const created = book.blocks[name as keyof typeof book.blocks];
+        expect(created, name).to.be.at.least(book.block);
+        expect(await ethers.provider.getCode(address, created), name).to.not.equal("0x");
+        expect(await ethers.provider.getCode(address, created - 1), name).to.equal("0x");
+      }
+      const contracts = getContracts(loadAddressBook(31337, dir), ethers.provider);
       expect(await contracts.registry.getAddress()).to.equal(await s.registry.getAddress());
       expect(await contracts.gut.symbol()).to.equal("GUT");
       expect(await contracts.distributor.total()).to.equal(s.tree.total);
@@ -301,6 +302,7 @@ describe("System", function () {
         network: "test",
         deploymentId: "chain-5",
         block: 7,
+        blocks: { gut: 7, tft: 8, registry: 9, escrow: 10, emission: 11, distributor: 12, timelock: 13 },
         abiHash: abiHash(),
         contracts: {
           gut: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -348,10 +350,30 @@ describe("System", function () {
         expect(parse({ ...good(), abiHash: "0x12" })).to.throw(InputError, 'field "abiHash"');
       });
 
+      it("a contract created before the deployment's block, or no block", function () {
+        const early = { ...good(), blocks: { ...good().blocks, escrow: 6 } };
+        expect(parse(early)).to.throw(InputError, 'field "blocks.escrow": is 6, before the deployment\'s block 7');
+        const none = { ...good(), blocks: { ...good().blocks, tft: undefined } };
+        expect(parse(none)).to.throw(InputError, 'field "blocks.tft"');
+      });
+
+      it("a book written before per-contract blocks: each contract at the deployment's block", function () {
+        const { blocks, ...old } = good();
+        expect(blocks.gut).to.equal(7);
+        expect(parse(old)().blocks).to.deep.equal({
+          gut: 7,
+          tft: 7,
+          registry: 7,
+          escrow: 7,
+          emission: 7,
+          distributor: 7,
+        });
+      });
+
       it("a book deployed with other ABIs than the bindings", function () {
         const book = { ...good(), abiHash: `0x${"ab".repeat(32)}` };
-        expect(() => getContracts(ethers.provider, 5, { book })).to.throw(InputError, "is not the ABI hash");
-        expect(() => getContracts(ethers.provider, 5, { book, allowAbiMismatch: true })).to.not.throw();
+        expect(() => getContracts(book, ethers.provider)).to.throw(InputError, "is not the ABI hash");
+        expect(() => getContracts(book, ethers.provider, { allowAbiMismatch: true })).to.not.throw();
       });
     });
   });

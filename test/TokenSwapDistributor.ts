@@ -5,8 +5,10 @@ import { randomBytes } from "node:crypto";
 
 import { AbiCoder, concat, getAddress, hexlify, keccak256 } from "ethers";
 
-import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
-import { buildTree, LeafKind, type AirdropTree, type LeafEntry } from "../src/merkle/index.js";
+import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
+import { LeafKind, type LeafEntry } from "../src/merkle/proof.js";
+import { buildTree, type AirdropTree } from "../src/merkle/tree.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;

@@ -10,7 +10,8 @@ import { buildAirdrop } from "../src/airdrop/build.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { InputError } from "../src/errors.js";
-import { DEFAULT_LEGACY_MAGIC, GUT_P2PKH_VERSION } from "../src/legacy/index.js";
+import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
 
 const { ethers, networkHelpers, ignition } = await network.create();
 const { loadFixture, time } = networkHelpers;

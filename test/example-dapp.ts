@@ -10,9 +10,10 @@ import { network } from "hardhat";
 import type { Signer } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
-import { writeAddressBook } from "../src/deployments.js";
-import { writeAirdrop } from "../src/merkle/output.js";
-import { buildTree, LeafKind } from "../src/merkle/tree.js";
+import { writeAddressBook } from "../src/deployments-fs.js";
+import { writeAirdrop } from "../src/airdrop/directory.js";
+import { buildTree } from "../src/merkle/tree.js";
+import { LeafKind } from "../src/merkle/proof.js";
 import { registerNode } from "../src/registry.js";
 
 const connection = await network.create();
@@ -35,8 +36,8 @@ describe("example dApp (scripts/examples/dapp.ts)", function () {
     // through package.json `exports` to dist/: build it as `npm run build` does (the contracts are
     // already compiled for the tests).
     this.timeout(300_000);
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
     execFileSync("npx", ["hardhat", "run", "--no-compile", "scripts/export-abi.ts"], { stdio: "ignore" });
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   });
 
   it("lists nodes, claims an airdrop and opens a lease from the package exports alone", async function () {

@@ -11,28 +11,26 @@ import { hexlify } from "ethers";
 
 import { buildAirdrop } from "../src/airdrop/build.js";
 import { InputError } from "../src/errors.js";
+import { parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
+import { signLegacyClaim } from "../src/airdrop/legacy-holder.js";
+import { findLegacyClaims } from "../src/airdrop/legacy-lookup.js";
 import {
   addressOfKey,
-  claimMessage,
   decodeLegacyAddress,
-  decodeWif,
-  DEFAULT_LEGACY_MAGIC,
   encodeLegacyAddress,
-  encodeWif,
-  findLegacyClaims,
   GUT_P2PKH_VERSION,
-  hash160,
   LegacyAddressError,
+} from "../src/legacy/address.js";
+import { decodeWif, encodeWif, hash160, publicKeyOf } from "../src/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, varint } from "../src/legacy/message.js";
+import {
   parseCompactSignature,
-  parseLegacyCsv,
-  publicKeyOf,
   recoverLegacySigner,
-  signLegacyClaim,
   signLegacyMessage,
-  varint,
   verifyLegacyMessage,
-} from "../src/legacy/index.js";
-import { LEAF_ENCODING, processProof, readManifest } from "../src/merkle/index.js";
+} from "../src/legacy/sign.js";
+import { readManifest } from "../src/airdrop/directory.js";
+import { LEAF_ENCODING, processProof } from "../src/merkle/proof.js";
 
 const BITCOINJS_PREFIX = String.fromCharCode(DEFAULT_LEGACY_MAGIC.length) + DEFAULT_LEGACY_MAGIC;
 const ONE = new Uint8Array(32);

@@ -11,19 +11,11 @@ import { hexlify } from "ethers";
 
 import { buildAirdrop } from "../src/airdrop/build.js";
 import { InputError } from "../src/errors.js";
-import {
-  addressOfKey,
-  claimLegacyAirdrop,
-  claimMessage,
-  DEFAULT_LEGACY_MAGIC,
-  encodeWif,
-  GUT_P2PKH_VERSION,
-  planLegacyClaim,
-  publicKeyOf,
-  signLegacyMessage,
-  type KeyForm,
-  type LegacyClaimRequest,
-} from "../src/legacy/index.js";
+import { claimLegacyAirdrop, planLegacyClaim, type LegacyClaimRequest } from "../src/airdrop/legacy-claim.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { encodeWif, publicKeyOf, type KeyForm } from "../src/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
+import { signLegacyMessage } from "../src/legacy/sign.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;

@@ -10,22 +10,12 @@ import keccak256 from "keccak256";
 import { MerkleTree } from "merkletreejs";
 
 import { buildAirdrop } from "../src/airdrop/build.js";
-import { parseSnapshotCsv, toChecksumAddress } from "../src/csv.js";
+import { parseSnapshotCsv, toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
 import { InputError } from "../src/errors.js";
-import {
-  AirdropTree,
-  buildTree,
-  findClaims,
-  LEAF_ENCODING,
-  LeafKind,
-  MAX_HOLDERS,
-  processProof,
-  readManifest,
-  shardOf,
-  shardPrefixLength,
-  writeAirdrop,
-  type LeafEntry,
-} from "../src/merkle/index.js";
+import { findClaims, readManifest, writeAirdrop } from "../src/airdrop/directory.js";
+import { shardOf, shardPrefixLength } from "../src/airdrop/format.js";
+import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../src/merkle/proof.js";
+import { AirdropTree, buildTree, MAX_HOLDERS } from "../src/merkle/tree.js";
 import { Random } from "./utils/random.js";
 
 function entriesOf(count: number, seed: number): LeafEntry[] {

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { TFT_UNIT } from "../../src/emission.js";
-import { deployEmissionSystem } from "../../src/emission-system.js";
+import { TFT_UNIT } from "../../src/emission/model.js";
+import { deployEmissionSystem } from "../../harness/emission-system.js";
 import { minTftOut } from "../../src/uniswap.js";
 import type { GasRow } from "../gas.js";
 import { gasOf } from "../lib.js";

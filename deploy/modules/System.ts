@@ -67,7 +67,7 @@ function systemModule(emissionModule: typeof BuybackEmissionModule, escrowModule
 
     // The multisig proposes (and so may cancel) and executes; admin address(0) leaves the
     // timelock administered only by itself, so nobody can shorten the delay without notice.
-    const timelock = m.contract("TimelockController", [timelockDelay, [admin], [admin], ZeroAddress]);
+    const timelock = m.contract("GovernanceTimelock", [timelockDelay, [admin], [admin], ZeroAddress]);
 
     const wiring = [
       m.call(registry, "grantRole", [ROLE.escrow, escrow], { id: "Registry_EscrowRole" }),

@@ -1,7 +1,9 @@
-// An example dApp built on the package's public exports only: `gpufog` (the library),
-// `gpufog/deployments` (the address book and typed contracts), `gpufog/types` (the typechain
-// bindings) and `gpufog/abi` (plain ABIs). It lists the market's nodes, claims a holder's token-swap
-// airdrop and opens a lease on the cheapest idle node.
+// An example dApp built on the package's public exports only: `gpufog` (browser-safe: typed
+// contracts over an address book, formatting, lease helpers), `gpufog/node` (the address book on
+// disk and the airdrop directory), `gpufog/types` (the typechain bindings) and `gpufog/abi` (the
+// ABIs `as const`). It lists the market's nodes, claims a holder's token-swap airdrop and opens a
+// lease on the cheapest idle node. CI (.ci/network) runs it from the packed tarball installed into
+// a project outside the repository; in the repository it resolves `gpufog` to dist/.
 //
 //   npm run build
 //   node scripts/examples/dapp.ts <rpc-url> <airdrop-dir> [account-index]
@@ -13,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Contract, JsonRpcProvider, type Signer } from "ethers";
 
 import {
-  claimAirdrop,
+  connectDeployment,
   formatTable,
   formatToken,
   leaseReport,
@@ -24,10 +26,12 @@ import {
   tokenLabel,
 } from "gpufog";
 import { ProviderRegistry as registryAbi } from "gpufog/abi";
-import { connectDeployment, type GetContractsOptions } from "gpufog/deployments";
+import { claimAirdrop, loadAddressBook } from "gpufog/node";
 import type { LeaseEscrow, ProviderRegistry } from "gpufog/types";
 
-export interface DappOptions extends GetContractsOptions {
+export interface DappOptions {
+  /** The directory of address books (default: `deployments/` of the package, or $GPUFOG_DEPLOYMENTS). */
+  dir?: string;
   /** The user's wallet: the airdrop holder, and the customer of the lease. */
   signer: Signer;
   /** The airdrop directory `airdrop:build` wrote (manifest and proof shards). */
@@ -50,8 +54,13 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
   const provider = signer.provider;
   if (provider === null) throw new Error("the signer has no provider");
   const me = await signer.getAddress();
-  const { gut, registry, escrow, distributor, book } = await connectDeployment(signer, options);
+  const { chainId } = await provider.getNetwork();
+  const { gut, registry, escrow, distributor, book } = await connectDeployment(
+    loadAddressBook(chainId, options.dir),
+    signer,
+  );
   log(`gpufog on chain ${book.chainId} (${book.network}), deployed from block ${book.block}`);
+  log(`the registry was created in block ${book.blocks.registry}`);
 
   // 1. The nodes, as the typed registry lists them.
   const nodes = await listNodes(registry);
@@ -61,9 +70,9 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
   log(formatTable(NODE_TABLE_HEADER, nodeRows(nodes, now, tokens)));
 
   // The plain ABI suits code without the bindings: here, the registrations since the deployment.
-  const plain = new Contract(await registry.getAddress(), registryAbi as never, provider);
-  const registered = await plain.queryFilter(plain.filters.NodeRegistered!(), book.block);
-  log(`${registered.length} NodeRegistered events since block ${book.block}`);
+  const plain = new Contract(await registry.getAddress(), registryAbi, provider);
+  const registered = await plain.queryFilter(plain.filters.NodeRegistered!(), book.blocks.registry);
+  log(`${registered.length} NodeRegistered events since block ${book.blocks.registry}`);
 
   // 2. The token swap: every unclaimed leaf of this account, from the proof shards.
   const before = await gut.balanceOf(me);

@@ -4,13 +4,13 @@
 //   npx hardhat run scripts/localhost/seed-pool.ts --network localhost
 import { network } from "hardhat";
 
-import { connectDeployment } from "../../src/deployments.js";
+import { loadDeployment } from "../../src/deployments-fs.js";
 import { formatToken } from "../../src/format.js";
-import { addLiquidity, connectUniswapV2 } from "../../src/uniswap.js";
+import { addLiquidity, connectUniswapV2 } from "../../harness/uniswap.js";
 
 const { ethers } = await network.create();
 const [treasury] = await ethers.getSigners();
-const { gut, tft, book } = await connectDeployment(treasury!);
+const { gut, tft, book } = await loadDeployment(treasury!);
 const amount = 100_000n * 10n ** 18n;
 const pair = await addLiquidity(
   await connectUniswapV2(book.uniswap.router, treasury!),

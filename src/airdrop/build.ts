@@ -1,8 +1,10 @@
-import { readSnapshotCsv, snapshotEntries } from "../csv.js";
+import { readSnapshotCsv, snapshotEntries } from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
-import { legacyEntries, readLegacyCsv } from "../legacy/csv.js";
-import { buildTree, type AirdropTree, type BuildProgress, type LeafEntry } from "../merkle/tree.js";
-import { writeAirdrop, type AirdropManifest } from "../merkle/output.js";
+import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
+import { buildTree, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import { type LeafEntry } from "../merkle/proof.js";
+import { writeAirdrop } from "./directory.js";
+import { type AirdropManifest } from "./format.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;

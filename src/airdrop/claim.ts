@@ -1,8 +1,9 @@
 import { Contract, type Signer } from "ethers";
 
 import { InputError } from "../errors.js";
-import { findClaims, type HolderClaim } from "../merkle/output.js";
-import { LeafKind } from "../merkle/tree.js";
+import { findClaims } from "./directory.js";
+import { type HolderClaim } from "./format.js";
+import { LeafKind } from "../merkle/proof.js";
 import { DISTRIBUTOR_ABI } from "./abi.js";
 
 /** What `claimAirdrop` did with one claim of the account. */

@@ -5,8 +5,9 @@ import { Contract, type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
 import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
-import { readManifest, readTreeDump, type AirdropManifest, type HolderClaim } from "../merkle/output.js";
-import { LeafKind, processProof } from "../merkle/tree.js";
+import { readManifest, readTreeDump } from "./directory.js";
+import { type AirdropManifest, type HolderClaim } from "./format.js";
+import { LeafKind, processProof } from "../merkle/proof.js";
 import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
 
 /** One check of `verifyAirdrop`: what was compared and whether it held. */

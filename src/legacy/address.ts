@@ -1,5 +1,6 @@
 import bs58check from "bs58check";
 
+import { GpufogError } from "../errors.js";
 import { fromHex, hash160, toHex } from "./keys.js";
 
 /**
@@ -9,8 +10,8 @@ import { fromHex, hash160, toHex } from "./keys.js";
 export const GUT_P2PKH_VERSION = 38;
 
 /** A base58check address that is not a P2PKH address of the expected chain, and why. */
-export class LegacyAddressError extends Error {
-  override readonly name = "LegacyAddressError";
+export class LegacyAddressError extends GpufogError {
+  override readonly name: string = "LegacyAddressError";
 }
 
 /** A decoded P2PKH address. */

@@ -2,6 +2,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import bs58check from "bs58check";
 import { getAddress } from "ethers";
 
@@ -10,14 +11,14 @@ export type KeyForm = "compressed" | "uncompressed";
 
 /** `0x`-prefixed lower-case hex. */
 export function toHex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes).toString("hex");
+  return "0x" + bytesToHex(bytes);
 }
 
 /** Bytes of `0x`-prefixed (or bare) hex; a RangeError on anything else. */
 export function fromHex(hex: string, what = "value"): Uint8Array {
   const bare = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
   if (bare.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(bare)) throw new RangeError(`${what} "${hex}" is not hex`);
-  return Uint8Array.from(Buffer.from(bare, "hex"));
+  return hexToBytes(bare);
 }
 
 /** HASH160: `ripemd160(sha256(bytes))`, the payload of a P2PKH address. */

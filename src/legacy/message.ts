@@ -1,3 +1,4 @@
+import { concatBytes } from "@noble/hashes/utils.js";
 import { getAddress } from "ethers";
 
 import { sha256d } from "./keys.js";
@@ -42,5 +43,5 @@ export function varint(n: number): Uint8Array {
 export function legacyMessageHash(message: string, magic = DEFAULT_LEGACY_MAGIC): Uint8Array {
   const m = new TextEncoder().encode(magic);
   const text = new TextEncoder().encode(message);
-  return sha256d(Buffer.concat([varint(m.length), m, varint(text.length), text]));
+  return sha256d(concatBytes(varint(m.length), m, varint(text.length), text));
 }

@@ -1,6 +1,7 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { decodeBase64, encodeBase64 } from "ethers";
 
-import { convertKey, hash160, toHex, type KeyForm } from "./keys.js";
+import { convertKey, fromHex, hash160, toHex, type KeyForm } from "./keys.js";
 import { DEFAULT_LEGACY_MAGIC, legacyMessageHash } from "./message.js";
 
 const N = secp256k1.Point.CURVE().n;
@@ -20,9 +21,9 @@ export function signLegacyMessage(
   const hash = legacyMessageHash(message, magic);
   // "recovered" is recovery id ‖ r ‖ s; noble signs deterministically (RFC 6979) with low s.
   const signature = secp256k1.sign(hash, privateKey, { prehash: false, format: "recovered" });
-  const out = Buffer.from(signature);
+  const out = Uint8Array.from(signature);
   out[0] = 27 + signature[0]! + (form === "compressed" ? 4 : 0);
-  return out.toString("base64");
+  return encodeBase64(out);
 }
 
 /** A decoded compact signature. */
@@ -47,7 +48,7 @@ function signatureBytes(text: string): Uint8Array {
     if (bad >= 0)
       throw new RangeError(`the signature has "${text[bad + 2]}" at character ${bad + 3}, which is not hex`);
     if (text.length % 2 !== 0) throw new RangeError("the signature's hex has an odd number of digits");
-    return Uint8Array.from(Buffer.from(text.slice(2), "hex"));
+    return fromHex(text, "the signature");
   }
   const bad = text.search(/[^A-Za-z0-9+/=]/);
   if (bad >= 0) throw new RangeError(`the signature has "${text[bad]}" at character ${bad + 1}, which is not base64`);
@@ -56,7 +57,7 @@ function signatureBytes(text: string): Uint8Array {
       `the signature's base64 is cut or padded wrongly (${text.length} characters; "=" only at the end, a multiple of 4 in all)`,
     );
   }
-  return Uint8Array.from(Buffer.from(text, "base64"));
+  return Uint8Array.from(decodeBase64(text));
 }
 
 /**
@@ -106,7 +107,7 @@ export function recoverLegacySigner(
   magic = DEFAULT_LEGACY_MAGIC,
 ): RecoveredSigner {
   const sig = typeof signature === "string" ? parseCompactSignature(signature) : signature;
-  const recovered = Buffer.from(sig.bytes);
+  const recovered = Uint8Array.from(sig.bytes);
   recovered[0] = sig.recovery;
   const key = secp256k1.recoverPublicKey(recovered, legacyMessageHash(message, magic), { prehash: false });
   const pubkey = convertKey(key, sig.form);

@@ -1,35 +1,7 @@
-import {
-  createKeccakEngine,
-  keccakModule,
-  LEAF_RECORD,
-  STATE_BYTES,
-  type KeccakEngine,
-  type KeccakExports,
-} from "./keccak.js";
+import { keccakModule, LEAF_RECORD, STATE_BYTES, type KeccakExports } from "./keccak.js";
 import { HashPool, type HashJob } from "./pool.js";
+import { LeafKind, MAX_UINT256, type LeafEntry } from "./proof.js";
 import { instantiate, sharedMemory } from "./wasm.js";
-
-/** The largest amount, and total, a `uint256` holds. */
-export const MAX_UINT256 = (1n << 256n) - 1n;
-
-/** The leaf types, in the order `abi.encode` takes them: `(index, kind, holder, amount)`. */
-export const LEAF_ENCODING = ["uint256", "uint8", "address", "uint256"] as const;
-
-/**
- * What a leaf's `holder` is. `Evm`: an EVM account, paid by `claim`. `Legacy`: the HASH160 of an
- * old-chain P2PKH key as an address, paid by `claimLegacy` (token swap part 2).
- */
-export const LeafKind = { Evm: 0, Legacy: 1 } as const;
-export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
-
-/** One holder of the airdrop. Its index in the tree is its position in the list given to the builder. */
-export interface LeafEntry {
-  kind: LeafKind;
-  /** A 20-byte hex address, `0x`-prefixed (any case; the builder does not check EIP-55). */
-  holder: string;
-  /** In wei, > 0. */
-  amount: bigint;
-}
 
 /** Called as the builder goes, so a command line can draw a progress bar. */
 export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, total: number) => void;
@@ -137,45 +109,6 @@ export class AirdropTree {
     }
     return index;
   }
-}
-
-/** Hashes the leaf of `entry` at `index` into `out` at `offset`: keccak256(keccak256(abi.encode(...))). */
-function hashLeaf(
-  engine: KeccakEngine,
-  index: bigint | number,
-  entry: LeafEntry,
-  out: Uint8Array,
-  offset: number,
-): void {
-  const input = engine.input;
-  input.fill(0, 0, 128);
-  if (typeof index === "number") input.writeUInt32BE(index, 28);
-  else input.write(index.toString(16).padStart(64, "0"), 0, 32, "hex");
-  input[63] = entry.kind;
-  input.write(entry.holder.slice(2), 76, 20, "hex");
-  let amount = entry.amount.toString(16);
-  if (amount.length & 1) amount = "0" + amount;
-  input.write(amount, 128 - amount.length / 2, "hex");
-  engine.hash(128);
-  engine.hash(32);
-  input.copy(out, offset, 0, 32);
-}
-
-/** Hashes the sorted pair of the 32-byte nodes at `a` and `b` of `nodes` into `out` at `offset`. */
-function hashPair(engine: KeccakEngine, nodes: Buffer, a: number, b: number, out: Uint8Array, offset: number): void {
-  const input = engine.input;
-  const x = nodes.readUInt32BE(a);
-  const y = nodes.readUInt32BE(b);
-  const ordered = x !== y ? x < y : nodes.compare(nodes, b, b + 32, a, a + 32) <= 0;
-  if (ordered) {
-    nodes.copy(input, 0, a, a + 32);
-    nodes.copy(input, 32, b, b + 32);
-  } else {
-    nodes.copy(input, 0, b, b + 32);
-    nodes.copy(input, 32, a, a + 32);
-  }
-  engine.hash(64);
-  input.copy(out, offset, 0, 32);
 }
 
 /**
@@ -395,24 +328,4 @@ export function findTreeFault(
     if (rebuilt.compare(given, j * 32, j * 32 + 32, j * 32, j * 32 + 32) !== 0) return { node: j };
   }
   return undefined;
-}
-
-/**
- * The root a proof leads to from the leaf `(index, kind, holder, amount)`, computed the way the
- * contract does (double-hashed leaf, sorted pairs). A dApp can check a proof before sending it.
- */
-export async function processProof(
-  index: bigint | number,
-  entry: LeafEntry,
-  proof: readonly string[],
-): Promise<string> {
-  const engine = await createKeccakEngine();
-  const pair = Buffer.alloc(64);
-  hashLeaf(engine, BigInt(index), entry, pair, 0);
-  for (const sibling of proof) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(sibling)) throw new RangeError(`proof node ${sibling} is not 32 bytes`);
-    pair.write(sibling.slice(2), 32, 32, "hex");
-    hashPair(engine, pair, 0, 32, pair, 0);
-  }
-  return "0x" + pair.toString("hex", 0, 32);
 }

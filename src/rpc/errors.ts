@@ -1,6 +1,8 @@
+import { GpufogError } from "../errors.js";
+
 /** The endpoint answered with a JSON-RPC error object. */
-export class JsonRpcError extends Error {
-  override readonly name = "JsonRpcError";
+export class JsonRpcError extends GpufogError {
+  override readonly name: string = "JsonRpcError";
 
   constructor(
     readonly code: number,
@@ -12,8 +14,8 @@ export class JsonRpcError extends Error {
 }
 
 /** The endpoint answered with an HTTP status other than 2xx. */
-export class HttpStatusError extends Error {
-  override readonly name = "HttpStatusError";
+export class HttpStatusError extends GpufogError {
+  override readonly name: string = "HttpStatusError";
 
   constructor(
     readonly status: number,
@@ -26,8 +28,8 @@ export class HttpStatusError extends Error {
 }
 
 /** No answer within the time allowed for one attempt. */
-export class RpcTimeoutError extends Error {
-  override readonly name = "RpcTimeoutError";
+export class RpcTimeoutError extends GpufogError {
+  override readonly name: string = "RpcTimeoutError";
 
   constructor(readonly timeoutMs: number) {
     super(`no answer within ${timeoutMs} ms`);
@@ -35,6 +37,6 @@ export class RpcTimeoutError extends Error {
 }
 
 /** The endpoint answered with something that is not a JSON-RPC response. */
-export class RpcResponseError extends Error {
-  override readonly name = "RpcResponseError";
+export class RpcResponseError extends GpufogError {
+  override readonly name: string = "RpcResponseError";
 }

@@ -7,7 +7,7 @@ import { RetryingTransport, type RetryOptions } from "../rpc/retry.js";
 import type { RpcTransport } from "../rpc/transport.js";
 import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { SnapshotError } from "./errors.js";
-import { formatSnapshotCsv, snapshotRows, type SnapshotRow } from "./output.js";
+import { formatSnapshotCsv, snapshotRows, type SnapshotRow } from "../airdrop/snapshot-csv.js";
 
 /** `keccak256("Transfer(address,address,uint256)")`, the first topic of every ERC-20 transfer. */
 export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");

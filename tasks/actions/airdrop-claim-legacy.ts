@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
-import { claimLegacyAirdrop } from "../../src/legacy/claim.js";
+import { claimLegacyAirdrop } from "../../src/airdrop/legacy-claim.js";
 import { parseAddress } from "../../src/parse.js";
 import { cli } from "../cli.js";
 

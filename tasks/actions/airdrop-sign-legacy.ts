@@ -1,8 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
-import { readWifFile, signLegacyClaim } from "../../src/legacy/holder.js";
-import { findLegacyClaims, parseLegacyHolder } from "../../src/legacy/lookup.js";
+import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
+import { findLegacyClaims, parseLegacyHolder } from "../../src/airdrop/legacy-lookup.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { parseAddress, parseInteger } from "../../src/parse.js";
 import { cli, magicOption } from "../cli.js";

@@ -4,12 +4,12 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import SystemModule, { SystemLocalModule } from "../../deploy/modules/System.js";
-import { recordDeployment } from "../../src/deploy-record.js";
-import { deploymentsDir } from "../../src/deployments.js";
+import { recordDeployment } from "../../deploy/deploy-record.js";
+import { deploymentsDir } from "../../src/deployments-fs.js";
 import { InputError } from "../../src/errors.js";
 import { writeJsonAtomic } from "../../src/io.js";
-import { readManifest } from "../../src/merkle/output.js";
-import { systemParameters } from "../../src/system-parameters.js";
+import { readManifest } from "../../src/airdrop/directory.js";
+import { systemParameters } from "../../deploy/system-parameters.js";
 import { cli } from "../cli.js";
 
 const SOURCE = "deploy:system";

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { connectEmission, sendBuyback } from "../../src/emission-client.js";
+import { connectEmission, sendBuyback } from "../../src/emission/client.js";
 import { parseAmount } from "../../src/parse.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";

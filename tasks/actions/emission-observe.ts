@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { connectEmission } from "../../src/emission-client.js";
+import { connectEmission } from "../../src/emission/client.js";
 import { InputError } from "../../src/errors.js";
 import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";

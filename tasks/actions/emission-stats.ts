@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { phaseName } from "../../src/emission.js";
-import { connectEmission, readEmissionStats } from "../../src/emission-client.js";
+import { phaseName } from "../../src/emission/model.js";
+import { connectEmission, readEmissionStats } from "../../src/emission/client.js";
 import { formatToken } from "../../src/format.js";
 import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { writeJsonAtomic } from "../../src/io.js";
-import { campaignRows, fuzzCampaignName, type SolidityTestRun } from "../../src/fuzz-report.js";
+import { campaignRows, fuzzCampaignName, type SolidityTestRun } from "../../harness/fuzz-report.js";
 
 const SYSTEM = [
   "test/System.t.sol",

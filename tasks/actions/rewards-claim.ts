@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { claimRewards, connectEmission } from "../../src/emission-client.js";
+import { claimRewards, connectEmission } from "../../src/emission/client.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { addressOption } from "../address-book.js";

@@ -14,9 +14,9 @@ import {
   SUPPLY_FLOOR,
   TFT_UNIT,
   type SupplyState,
-} from "../../src/emission.js";
-import { crossCheckContract } from "../../src/emission-crosscheck.js";
-import { renderLineChart, type Rgb } from "../../src/emission-plot.js";
+} from "../../src/emission/model.js";
+import { crossCheckContract } from "../../harness/emission-crosscheck.js";
+import { renderLineChart, type Rgb } from "../../harness/emission-plot.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { writeFileAtomic } from "../../src/io.js";

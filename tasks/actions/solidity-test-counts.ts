@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { TaskArguments } from "hardhat/types/tasks";
 
-import { campaignRows, formatCampaign, fuzzCampaignName, type SolidityTestRun } from "../../src/fuzz-report.js";
+import { campaignRows, formatCampaign, fuzzCampaignName, type SolidityTestRun } from "../../harness/fuzz-report.js";
 
 /**
  * `test solidity`, then the counts of every invariant campaign it ran: Hardhat's reporter prints

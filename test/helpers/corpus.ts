@@ -4,8 +4,8 @@ import path from "node:path";
 
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { readWifFile, signLegacyClaim } from "../../src/legacy/holder.js";
-import { findClaims, readManifest } from "../../src/merkle/output.js";
+import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
+import { findClaims, readManifest } from "../../src/airdrop/directory.js";
 import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
 import { parseExclusions } from "../../src/snapshot/exclude.js";
 

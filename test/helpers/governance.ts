@@ -5,8 +5,9 @@ import path from "node:path";
 import type { network } from "hardhat";
 
 import { deployLocalSystem } from "../../deploy/local.js";
-import { encodeBigints, reviveBigints, type ModuleParameters } from "../../src/system-parameters.js";
-import { buildTree, LeafKind } from "../../src/merkle/tree.js";
+import { encodeBigints, reviveBigints, type ModuleParameters } from "../../deploy/system-parameters.js";
+import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/merkle/tree.js";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;
 

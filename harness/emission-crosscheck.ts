@@ -1,6 +1,6 @@
 import type { Signer } from "ethers";
 
-import { applyBuyback, initialState, type SupplyState } from "./emission.js";
+import { applyBuyback, initialState, type SupplyState } from "../src/emission/model.js";
 import { deployEmissionSystem } from "./emission-system.js";
 
 export interface CrossCheckResult {

@@ -4,7 +4,14 @@ import path from "node:path";
 import type { Provider } from "ethers";
 
 import { BuybackEmission__factory } from "../types/index.js";
-import { abiHash, ADDRESS_BOOK_FORMAT, CONTRACT_NAMES, writeAddressBook, type AddressBook } from "./deployments.js";
+import { writeAddressBook } from "../src/deployments-fs.js";
+import {
+  abiHash,
+  ADDRESS_BOOK_FORMAT,
+  CONTRACT_NAMES,
+  type AddressBook,
+  type ContractName,
+} from "../src/deployments.js";
 
 export interface RecordDeploymentOptions {
   provider: Provider;
@@ -36,8 +43,24 @@ export function firstBlockOfJournal(deploymentDir: string): number {
 }
 
 /**
+ * The block `address` got its code in, between `from` and `to` (inclusive; it has code at `to`):
+ * a binary search over `eth_getCode` at past blocks, so it needs only a node that keeps the state
+ * of those blocks (any node does for a deployment just made).
+ */
+export async function creationBlock(provider: Provider, address: string, from: number, to: number): Promise<number> {
+  let [low, high] = [from, to];
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if ((await provider.getCode(address, mid)) === "0x") low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
  * The address book of a finished `System` deployment: the seven addresses (the timelock too), the router and factory
- * the emission contract uses, the first block and the ABI hash of the bindings.
+ * the emission contract uses, the first block, each contract's creation block and the ABI hash of
+ * the bindings.
  */
 export async function addressBookOf(options: RecordDeploymentOptions): Promise<AddressBook> {
   const { contracts } = options;
@@ -45,12 +68,21 @@ export async function addressBookOf(options: RecordDeploymentOptions): Promise<A
   if (missing.length > 0) throw new Error(`the deployment has no ${missing.join(", ")}`);
   const emission = BuybackEmission__factory.connect(contracts.emission!, options.provider);
   const block = options.block ?? firstBlockOfJournal(options.deploymentDir ?? "");
+  const latest = await options.provider.getBlockNumber();
   const book: AddressBook = {
     format: ADDRESS_BOOK_FORMAT,
     chainId: Number((await options.provider.getNetwork()).chainId),
     network: options.network,
     deploymentId: options.deploymentId,
     block,
+    blocks: Object.fromEntries(
+      await Promise.all(
+        CONTRACT_NAMES.map(async (name) => [
+          name,
+          await creationBlock(options.provider, contracts[name]!, block, latest),
+        ]),
+      ),
+    ) as Record<ContractName, number>,
     abiHash: abiHash(),
     contracts: Object.fromEntries(CONTRACT_NAMES.map((name) => [name, contracts[name]!])) as AddressBook["contracts"],
     uniswap: { router: await emission.router(), factory: await emission.factory() },

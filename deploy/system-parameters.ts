@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 
 import { getAddress, isAddress } from "ethers";
 
-import { InputError } from "./errors.js";
-import type { AirdropManifest } from "./merkle/output.js";
+import { InputError } from "../src/errors.js";
+import { type AirdropManifest } from "../src/airdrop/format.js";
 
 /** Ignition module parameters: module id → parameter → value (bigints as `bigint`). */
 export type ModuleParameters = Record<string, Record<string, unknown>>;

@@ -1,14 +1,15 @@
 import { Contract, getAddress, type ContractRunner, type Signer } from "ethers";
 
-import { DISTRIBUTOR_ABI } from "../airdrop/abi.js";
+import { DISTRIBUTOR_ABI } from "./abi.js";
 import { InputError } from "../errors.js";
-import { findClaims, readManifest, type HolderClaim } from "../merkle/output.js";
-import { LeafKind } from "../merkle/tree.js";
-import { encodeLegacyAddress } from "./address.js";
-import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "./keys.js";
-import { parseLegacyHolder } from "./lookup.js";
-import { claimMessage } from "./message.js";
-import { parseCompactSignature, recoverLegacySigner, type CompactSignature } from "./sign.js";
+import { findClaims, readManifest } from "./directory.js";
+import { type HolderClaim } from "./format.js";
+import { LeafKind } from "../merkle/proof.js";
+import { encodeLegacyAddress } from "../legacy/address.js";
+import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "../legacy/keys.js";
+import { parseLegacyHolder } from "./legacy-lookup.js";
+import { claimMessage } from "../legacy/message.js";
+import { parseCompactSignature, recoverLegacySigner, type CompactSignature } from "../legacy/sign.js";
 
 /** What `airdrop:claim-legacy` is given. */
 export interface LegacyClaimRequest {

@@ -8,7 +8,7 @@ import {
   type GUT,
   type TFT,
 } from "../types/index.js";
-import { TFT_UNIT } from "./emission.js";
+import { TFT_UNIT } from "../src/emission/model.js";
 import { addLiquidity, deployUniswapV2, type UniswapV2 } from "./uniswap.js";
 
 export interface EmissionSystemOptions {

@@ -1,4 +1,5 @@
-// Hardhat's simulator (EDR) ships its native binding as optional packages that declare
+// Run as the `prepare` script (the repository's own installs only: a consumer installing the packed
+// tarball runs no `prepare`). Hardhat's simulator (EDR) ships its native binding as optional packages that declare
 // `engines: node >= 22`. npm running under an older system Node skips them silently, and
 // Hardhat then fails at start-up. This hook runs under the pinned Node 24 from the `node`
 // package (npm puts node_modules/.bin first on PATH), so when the binding is missing it
@@ -16,17 +17,17 @@ function bindingLoads() {
 if (!bindingLoads()) {
   const npmCli = process.env.npm_execpath;
   if (!npmCli) {
-    console.error("postinstall: run through npm so that npm_execpath is set");
+    console.error("install-edr: run through npm so that npm_execpath is set");
     process.exit(1);
   }
-  console.log(`postinstall: installing the EDR native binding under Node ${process.version}`);
+  console.log(`install-edr: installing the EDR native binding under Node ${process.version}`);
   const result = spawnSync(
     process.execPath,
     [npmCli, "install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund"],
     { stdio: "inherit" },
   );
   if (result.status !== 0 || !bindingLoads()) {
-    console.error("postinstall: the EDR native binding is still missing; Hardhat cannot run");
+    console.error("install-edr: the EDR native binding is still missing; Hardhat cannot run");
     process.exit(1);
   }
 }

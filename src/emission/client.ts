@@ -1,9 +1,11 @@
 import { isAddress, parseUnits, type Signer } from "ethers";
 
-import { BuybackEmission__factory, ITFT__factory, type BuybackEmission } from "../types/index.js";
-import { Phase, projectBuybackVolume } from "./emission.js";
-import { InputError } from "./errors.js";
-import { minTftOut } from "./uniswap.js";
+import { BuybackEmission__factory } from "../../types/factories/BuybackEmission__factory.js";
+import { ITFT__factory } from "../../types/factories/interfaces/ITFT__factory.js";
+import type { BuybackEmission } from "../../types/BuybackEmission.js";
+import { Phase, projectBuybackVolume } from "./model.js";
+import { InputError } from "../errors.js";
+import { minTftOut } from "../uniswap.js";
 
 /** What `emission:stats` prints. */
 export interface EmissionStats {

@@ -1,0 +1,33 @@
+// `gpufog/types`: the typechain bindings for ethers v6 of the deployed contracts and their
+// interfaces (struct and event types). Mocks and the abstract bases are not part of the package.
+export type { BuybackEmission } from "../types/BuybackEmission.js";
+export { BuybackEmission__factory } from "../types/factories/BuybackEmission__factory.js";
+export type { GUT } from "../types/GUT.js";
+export { GUT__factory } from "../types/factories/GUT__factory.js";
+export type { LeaseEscrow } from "../types/LeaseEscrow.js";
+export { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
+export type { ProviderRegistry } from "../types/ProviderRegistry.js";
+export { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
+export type { TFT } from "../types/TFT.js";
+export { TFT__factory } from "../types/factories/TFT__factory.js";
+export type { TokenSwapDistributor } from "../types/TokenSwapDistributor.js";
+export { TokenSwapDistributor__factory } from "../types/factories/TokenSwapDistributor__factory.js";
+export type { GovernanceTimelock } from "../types/governance/GovernanceTimelock.js";
+export { GovernanceTimelock__factory } from "../types/factories/governance/GovernanceTimelock__factory.js";
+export type { IBuybackEmission } from "../types/interfaces/IBuybackEmission.js";
+export { IBuybackEmission__factory } from "../types/factories/interfaces/IBuybackEmission__factory.js";
+export type { IFeeCollector } from "../types/interfaces/IFeeCollector.js";
+export { IFeeCollector__factory } from "../types/factories/interfaces/IFeeCollector__factory.js";
+export type { IGUT } from "../types/interfaces/IGUT.js";
+export { IGUT__factory } from "../types/factories/interfaces/IGUT__factory.js";
+export type { ILeaseEscrow } from "../types/interfaces/ILeaseEscrow.js";
+export { ILeaseEscrow__factory } from "../types/factories/interfaces/ILeaseEscrow__factory.js";
+export type { ILegacyKey } from "../types/interfaces/ILegacyKey.js";
+export { ILegacyKey__factory } from "../types/factories/interfaces/ILegacyKey__factory.js";
+export type { IProviderRegistry } from "../types/interfaces/IProviderRegistry.js";
+export { IProviderRegistry__factory } from "../types/factories/interfaces/IProviderRegistry__factory.js";
+export type { ITFT } from "../types/interfaces/ITFT.js";
+export { ITFT__factory } from "../types/factories/interfaces/ITFT__factory.js";
+export type { ITokenSwapDistributor } from "../types/interfaces/ITokenSwapDistributor.js";
+export { ITokenSwapDistributor__factory } from "../types/factories/interfaces/ITokenSwapDistributor__factory.js";
+export type { TypedContractEvent, TypedEventLog, TypedListener } from "../types/common.js";

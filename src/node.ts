@@ -1,0 +1,85 @@
+// `gpufog/node`: the tooling that needs Node (the file system, worker threads, WebAssembly over
+// shared memory): address books on disk, snapshots over JSON-RPC and their CSV, the bulk tree
+// builder and the airdrop directory writer and reader, the claim and verify commands' library.
+// Use it beside the browser-safe root entry `gpufog`.
+
+export {
+  addressBookPath,
+  deploymentsDir,
+  loadAddressBook,
+  loadDeployment,
+  writeAddressBook,
+} from "./deployments-fs.js";
+export { readInputFile, toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
+export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop/build.js";
+export { claimAirdrop, type ClaimOutcome } from "./airdrop/claim.js";
+export { findClaims, readManifest, readTreeDump, writeAirdrop, type WriteProgress } from "./airdrop/directory.js";
+export { type Check, type Verification, verifyAirdrop } from "./airdrop/verify.js";
+export {
+  claimLegacyAirdrop,
+  type LegacyClaimOutcome,
+  type LegacyClaimPlan,
+  type LegacyClaimRequest,
+  planLegacyClaim,
+} from "./airdrop/legacy-claim.js";
+export {
+  LEGACY_DECIMALS,
+  LEGACY_HEADER,
+  LEGACY_SCALE,
+  legacyEntries,
+  type LegacyRow,
+  parseLegacyCsv,
+  readLegacyCsv,
+} from "./airdrop/legacy-csv.js";
+export {
+  readWifFile,
+  type SignedClaim,
+  signLegacyClaim,
+  type SignRequest,
+  type WifOrigin,
+} from "./airdrop/legacy-holder.js";
+export { findLegacyClaims, parseLegacyHolder } from "./airdrop/legacy-lookup.js";
+export {
+  formatSnapshotCsv,
+  holderAmount,
+  holderFields,
+  holderLines,
+  parseSnapshotCsv,
+  readSnapshotCsv,
+  SNAPSHOT_HEADER,
+  snapshotEntries,
+  type SnapshotRow,
+  snapshotRows,
+  toChecksumAddress,
+} from "./airdrop/snapshot-csv.js";
+export {
+  AirdropTree,
+  type BuildOptions,
+  type BuildProgress,
+  buildTree,
+  findTreeFault,
+  MAX_HOLDERS,
+  type TreeFault,
+} from "./merkle/tree.js";
+export { createKeccakEngine, keccak256, type KeccakEngine } from "./merkle/keccak.js";
+export { classifyRpcError, type ErrorKind, logsSpan } from "./rpc/classify.js";
+export { type Eip1193Provider, Eip1193Transport } from "./rpc/eip1193.js";
+export { HttpTransport, type HttpTransportOptions } from "./rpc/http.js";
+export { RetryingTransport, type RetryOptions } from "./rpc/retry.js";
+export { redactUrl, type RequestOptions, type RpcTransport } from "./rpc/transport.js";
+export {
+  type Checkpoint,
+  type CheckpointKey,
+  parseCheckpoint,
+  readCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+} from "./snapshot/checkpoint.js";
+export {
+  type EvmSnapshot,
+  type EvmSnapshotOptions,
+  snapshotEvm,
+  type SnapshotProgress,
+  TRANSFER_TOPIC,
+} from "./snapshot/evm.js";
+export { parseExclusions, readExclusionFile } from "./snapshot/exclude.js";
