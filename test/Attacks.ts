@@ -4,7 +4,11 @@ import { network } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
+import { deployLocalSystem } from "../deploy/local.js";
+import { claimRewards, sendBuyback } from "../src/emission-client.js";
 import { deployEmissionSystem } from "../src/emission-system.js";
+import { closeLease, keeperSweep, openLease, withdrawAll, type EscrowHandle } from "../src/escrow.js";
+import { registerNode } from "../src/registry.js";
 import {
   claimMessage,
   DEFAULT_LEGACY_MAGIC,
@@ -16,7 +20,7 @@ import {
   type ClaimTarget,
 } from "../src/legacy/index.js";
 import { buildTree, LeafKind, type LeafEntry } from "../src/merkle/index.js";
-import { minTftOut } from "../src/uniswap.js";
+import { addLiquidity, connectUniswapV2, minTftOut } from "../src/uniswap.js";
 import { deployEscrowSystem, GTX_1080_TI, NodeStatus, PRICE, UNIT } from "./LeaseEscrowFixture.js";
 
 /**
@@ -25,7 +29,8 @@ import { deployEscrowSystem, GTX_1080_TI, NodeStatus, PRICE, UNIT } from "./Leas
  * attack in its plainest form on the same fixtures.
  */
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const { loadFixture, time } = networkHelpers;
 
 const DAY = 86_400n;
@@ -136,6 +141,120 @@ async function emissionWithPool() {
   await time.increase(await emission.twapWindow());
   return { ...system, admin, keeper, escrow, attacker, fee };
 }
+
+/**
+ * The whole market through the Ignition System module (Uniswap V2 from the npm builds), with a
+ * GUT/TFT pool of `poolGut`/`poolTft`, an honest provider and an attacker with one 1-TU node each,
+ * and a customer for each (the attacker's "customer" is its own second account). Fees are 5 %.
+ */
+async function market(poolGut: bigint, poolTft: bigint) {
+  const [deployer, , keeper, honest, attacker, puppet, customer] = await ethers.getSigners();
+  const tree = await buildTree([{ kind: LeafKind.Evm, holder: customer!.address, amount: UNIT }], { threads: 1 });
+  const { contracts, book } = await deployLocalSystem(connection, {
+    root: tree.root,
+    total: tree.total.toString(),
+    topNodes: tree.topNodes,
+  });
+  const { gut, tft, registry, escrow, emission } = contracts;
+  const uni = await connectUniswapV2(book.uniswap.router, deployer!);
+  await addLiquidity(uni, deployer!, gut, poolGut, tft, poolTft);
+  for (const who of [honest!, attacker!, puppet!, customer!]) {
+    await gut.transfer(who.address, 100_000n * UNIT);
+    await tft.transfer(who.address, 100_000n * UNIT);
+  }
+  for (const who of [attacker!, puppet!]) {
+    for (const token of [gut, tft]) await token.connect(who).approve(book.uniswap.router, ethers.MaxUint256);
+  }
+  const h: EscrowHandle = { escrow, registry };
+  return {
+    gut,
+    tft,
+    registry,
+    escrow,
+    emission,
+    uni,
+    h,
+    deployer: deployer!,
+    keeper: keeper!,
+    honest: honest!,
+    attacker: attacker!,
+    puppet: puppet!,
+    customer: customer!,
+  };
+}
+
+type Market = Awaited<ReturnType<typeof market>>;
+
+/** Registers a 1-TU node of `provider` priced at `pricePerTuHour` in `token`. */
+async function nodeOf(m: Market, provider: Market["honest"], pricePerTuHour: bigint, token: string) {
+  const { nodeId } = await registerNode(
+    m.registry,
+    provider,
+    { model: "GTX 1080 Ti", gpuCount: 1n, pricePerTuHour, paymentToken: token, uri: "" },
+    "attack",
+  );
+  return nodeId;
+}
+
+/** Moves time forward by `seconds`, the live nodes heartbeating every 5 minutes. */
+async function advance(m: Market, seconds: bigint, nodes: [Market["honest"], bigint][]) {
+  for (let left = seconds; left > 0n; left -= 300n) {
+    await time.increase(left < 300n ? left : 300n);
+    for (const [owner, node] of nodes) await m.registry.connect(owner).heartbeat(node);
+  }
+}
+
+/** The start of `epoch` on the emission's clock. */
+async function epochStart(m: Market, epoch: bigint): Promise<bigint> {
+  return (await m.emission.genesis()) + epoch * (await m.emission.epochLength());
+}
+
+/** The keeper's round as the README prescribes it: forward every fee, then buy back what is held. */
+async function keeperRound(m: Market, tokens: string[]) {
+  await keeperSweep(m.h, m.keeper);
+  for (const token of tokens) {
+    const now = BigInt(await time.latest());
+    try {
+      await sendBuyback(m.emission.connect(m.keeper), token, { now });
+    } catch (error) {
+      if (!(error instanceof Error) || !/nothing to buy back/.test(error.message)) throw error;
+    }
+  }
+}
+
+/** The attacker claims every reward it can and sells the TFT for GUT on the pool. */
+async function claimAndSell(m: Market): Promise<{ tft: bigint; gut: bigint }> {
+  const before = await m.tft.balanceOf(m.attacker.address);
+  await claimRewards(m.emission.connect(m.attacker));
+  const rewards = (await m.tft.balanceOf(m.attacker.address)) - before;
+  if (rewards === 0n) return { tft: 0n, gut: 0n };
+  const gutBefore = await m.gut.balanceOf(m.attacker.address);
+  await m.uni.router.connect(m.attacker).getFunction("swapExactTokensForTokens")(
+    rewards,
+    0n,
+    [await m.tft.getAddress(), await m.gut.getAddress()],
+    m.attacker.address,
+    BigInt(await time.latest()) + 600n,
+  );
+  return { tft: rewards, gut: (await m.gut.balanceOf(m.attacker.address)) - gutBefore };
+}
+
+/** The market with a 1M/1M GUT/TFT pool (1 TFT = 1 GUT). */
+const evenMarket = () => market(1_000_000n * UNIT, 1_000_000n * UNIT);
+/** The market with a 1M/2M GUT/TFT pool (1 TFT = 0.5 GUT), TFT accepted for leases at a 5 % fee. */
+async function cheapTftMarket() {
+  const m = await market(1_000_000n * UNIT, 2_000_000n * UNIT);
+  await allowTft(m);
+  return m;
+}
+
+/** Lets leases be paid in TFT, at the same 5 % fee as GUT. */
+async function allowTft(m: Market) {
+  await m.escrow.setPaymentToken(await m.tft.getAddress(), true, 500, UNIT);
+}
+
+/** `x` as a multiple with two decimals. */
+const ratio = (num: bigint, den: bigint) => Number((num * 10_000n) / den) / 10_000;
 
 describe("Attacks", function () {
   describe("reentrancy", function () {
@@ -249,6 +368,81 @@ describe("Attacks", function () {
         .to.be.revertedWithCustomError(emission, "BelowTwapQuote")
         .withArgs(0n, (floor: bigint) => floor > (minOut * 999n) / 1_000n);
       expect(await gut.balanceOf(await emission.getAddress())).to.equal(fee);
+    });
+  });
+
+  describe("mining rewards", function () {
+    it("reward sniping by wash leasing next to a large unforwarded fee returns less than it costs", async function () {
+      const m = await loadFixture(evenMarket);
+      const gut = await m.gut.getAddress();
+      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
+      const washNode = await nodeOf(m, m.attacker, 2_400n * UNIT, gut);
+      const live: [Market["honest"], bigint][] = [
+        [m.honest, honestNode],
+        [m.attacker, washNode],
+      ];
+      await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT);
+      const washLease = await openLease(m.h, m.puppet, washNode, 2_100n * UNIT);
+      await advance(m, 1_500n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, 1_500n, live);
+      // The honest provider withdraws; its large fee waits in the escrow for anyone to forward.
+      const honestFee = (await withdrawAll(m.h, m.honest)).reduce((a, w) => a + w.fee, 0n);
+      // The attacker sees it, withdraws from its own wash lease and forwards its own fee at once.
+      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
+      await m.escrow.forwardFees([washLease]);
+      await closeLease(m.h, m.puppet, washLease);
+      // The next epoch's keeper round forwards everything, then buys back what it may.
+      await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut]);
+      await advance(m, 1_800n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut]);
+      const sold = await claimAndSell(m);
+      const honestBefore = await m.tft.balanceOf(m.honest.address);
+      await claimRewards(m.emission.connect(m.honest));
+      const honestGot = (await m.tft.balanceOf(m.honest.address)) - honestBefore;
+      const r = ratio(sold.gut, paid);
+      console.log(
+        `      sniping: attacker paid ${ethers.formatUnits(paid)} GUT of fee, got ${ethers.formatUnits(sold.tft)} TFT, ` +
+          `sold for ${ethers.formatUnits(sold.gut)} GUT: return x${r}; the honest provider paid ` +
+          `${ethers.formatUnits(honestFee)} GUT and got ${ethers.formatUnits(honestGot)} TFT`,
+      );
+      expect(sold.gut).to.be.lessThan(paid);
+    });
+
+    it("wash leasing in a token its weight overvalues (TFT at 0.5 GUT) returns less than it costs", async function () {
+      const m = await loadFixture(cheapTftMarket);
+      const [gut, tft] = [await m.gut.getAddress(), await m.tft.getAddress()];
+      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
+      const washNode = await nodeOf(m, m.attacker, 4_800n * UNIT, tft);
+      const live: [Market["honest"], bigint][] = [
+        [m.honest, honestNode],
+        [m.attacker, washNode],
+      ];
+      await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT);
+      const washLease = await openLease(m.h, m.puppet, washNode, 4_200n * UNIT);
+      await advance(m, 1_500n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, 1_500n, live);
+      await withdrawAll(m.h, m.honest);
+      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
+      await closeLease(m.h, m.puppet, washLease);
+      await keeperSweep(m.h, m.keeper);
+      await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut, tft]);
+      await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
+      const before = await m.tft.balanceOf(m.attacker.address);
+      await claimRewards(m.emission.connect(m.attacker));
+      const got = (await m.tft.balanceOf(m.attacker.address)) - before;
+      console.log(
+        `      weights: attacker paid ${ethers.formatUnits(paid)} TFT of fee and got ${ethers.formatUnits(got)} TFT: ` +
+          `return x${ratio(got, paid)}`,
+      );
+      expect(got).to.be.lessThan(paid);
     });
   });
 
