@@ -5,7 +5,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
-import { claimRewards, sendBuyback } from "../src/emission-client.js";
+import { buybackEndedBuckets, claimRewards, providerBuckets } from "../src/emission-client.js";
 import { deployEmissionSystem } from "../src/emission-system.js";
 import { closeLease, keeperSweep, openLease, withdrawAll, type EscrowHandle } from "../src/escrow.js";
 import { registerNode } from "../src/registry.js";
@@ -43,7 +43,7 @@ async function escrowSystem() {
 async function reentrantTokenLease() {
   const s = await deployEscrowSystem(ethers);
   const re = await ethers.deployContract("ReentrantToken");
-  await s.escrow.setPaymentToken(await re.getAddress(), true, 500, UNIT);
+  await s.escrow.setPaymentToken(await re.getAddress(), true, 500);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
   await re.mint(s.customer.address, 1_000n * UNIT);
   await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
@@ -132,11 +132,13 @@ async function emissionWithPool() {
   await emission.grantRole(await emission.ESCROW_ROLE(), escrow.address);
   const fee = 10_000n * UNIT;
   await gut.transfer(await emission.getAddress(), fee);
-  await emission.connect(escrow).recordFee(escrow.address, await gut.getAddress(), fee, fee);
+  await emission.connect(escrow).recordFee(escrow.address, await gut.getAddress(), fee);
   for (const token of [gut, tft]) {
     await token.transfer(attacker.address, 200_000n * UNIT);
     await token.connect(attacker).approve(await uni.router.getAddress(), ethers.MaxUint256);
   }
+  // The fee's bucket (epoch 0) can be sold once epoch 0 has ended.
+  await time.increase(await emission.epochLength());
   await emission.observe(await gut.getAddress());
   await time.increase(await emission.twapWindow());
   return { ...system, admin, keeper, escrow, attacker, fee };
@@ -209,17 +211,20 @@ async function epochStart(m: Market, epoch: bigint): Promise<bigint> {
   return (await m.emission.genesis()) + epoch * (await m.emission.epochLength());
 }
 
-/** The keeper's round as the README prescribes it: forward every fee, then buy back what is held. */
+/** The keeper's round as the README prescribes it: forward every fee, then buy back all it may. */
 async function keeperRound(m: Market, tokens: string[]) {
   await keeperSweep(m.h, m.keeper);
-  for (const token of tokens) {
-    const now = BigInt(await time.latest());
-    try {
-      await sendBuyback(m.emission.connect(m.keeper), token, { now });
-    } catch (error) {
-      if (!(error instanceof Error) || !/nothing to buy back/.test(error.message)) throw error;
-    }
-  }
+  const round = await buybackEndedBuckets(m.emission.connect(m.keeper), { tokens, now: BigInt(await time.latest()) });
+  expect(round.failed).to.deep.equal([]);
+}
+
+/**
+ * The most the phase-one bound lets `who` get: `RELEASE_BPS × minerShare` of the TFT its own fees
+ * bought.
+ */
+async function phaseOneBound(m: Market, who: string): Promise<bigint> {
+  const bought = (await providerBuckets(m.emission, who)).reduce((a, b) => a + b.boughtByFee, 0n);
+  return (bought * (await m.emission.RELEASE_BPS()) * (await m.emission.minerShareBps())) / 10n ** 8n;
 }
 
 /** The attacker claims every reward it can and sells the TFT for GUT on the pool. */
@@ -250,7 +255,7 @@ async function cheapTftMarket() {
 
 /** Lets leases be paid in TFT, at the same 5 % fee as GUT. */
 async function allowTft(m: Market) {
-  await m.escrow.setPaymentToken(await m.tft.getAddress(), true, 500, UNIT);
+  await m.escrow.setPaymentToken(await m.tft.getAddress(), true, 500);
 }
 
 /** `x` as a multiple with two decimals. */
@@ -360,11 +365,11 @@ describe("Attacks", function () {
       );
       // The manipulated price lasted one block, so the TWAP barely moved.
       expect(await emission.twapQuote(gutAddress, fee)).to.be.closeTo(quote, quote / 1_000n);
-      await expect(emission.connect(keeper).buyback(gutAddress, fee, minOut, deadline)).to.be.revertedWith(
+      await expect(emission.connect(keeper).buyback(gutAddress, 0n, fee, minOut, deadline)).to.be.revertedWith(
         "UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT",
       );
       // Nor can a keeper waive the guard to let the sandwich through.
-      await expect(emission.connect(keeper).buyback(gutAddress, fee, 0n, deadline))
+      await expect(emission.connect(keeper).buyback(gutAddress, 0n, fee, 0n, deadline))
         .to.be.revertedWithCustomError(emission, "BelowTwapQuote")
         .withArgs(0n, (floor: bigint) => floor > (minOut * 999n) / 1_000n);
       expect(await gut.balanceOf(await emission.getAddress())).to.equal(fee);
@@ -396,11 +401,13 @@ describe("Attacks", function () {
       // The next epoch's keeper round forwards everything, then buys back what it may.
       await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
       await keeperRound(m, [gut]);
-      await advance(m, 1_800n, live);
+      await advance(m, 1_500n, live);
       await m.emission.connect(m.keeper).observe(gut);
       await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
       await keeperRound(m, [gut]);
+      const bound = await phaseOneBound(m, m.attacker.address);
       const sold = await claimAndSell(m);
+      expect(sold.tft).to.be.at.most(bound);
       const honestBefore = await m.tft.balanceOf(m.honest.address);
       await claimRewards(m.emission.connect(m.honest));
       const honestGot = (await m.tft.balanceOf(m.honest.address)) - honestBefore;
@@ -435,9 +442,11 @@ describe("Attacks", function () {
       await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
       await keeperRound(m, [gut, tft]);
       await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
+      const bound = await phaseOneBound(m, m.attacker.address);
       const before = await m.tft.balanceOf(m.attacker.address);
       await claimRewards(m.emission.connect(m.attacker));
       const got = (await m.tft.balanceOf(m.attacker.address)) - before;
+      expect(got).to.be.at.most(bound);
       console.log(
         `      weights: attacker paid ${ethers.formatUnits(paid)} TFT of fee and got ${ethers.formatUnits(got)} TFT: ` +
           `return x${ratio(got, paid)}`,
@@ -537,7 +546,7 @@ describe("Attacks", function () {
       const { escrow, registry, provider, customer, admin } = await loadFixture(escrowSystem);
       const fot = await ethers.deployContract("MockFeeOnTransferERC20");
       const fotAddress = await fot.getAddress();
-      await escrow.setPaymentToken(fotAddress, true, 500, UNIT);
+      await escrow.setPaymentToken(fotAddress, true, 500);
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, "");
       await fot.mint(customer.address, 1_000n * UNIT);
       await fot.connect(customer).approve(await escrow.getAddress(), ethers.MaxUint256);
