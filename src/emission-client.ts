@@ -175,7 +175,12 @@ export async function prepareBuyback(
   const available = b.fees - b.sold;
   const amountIn = opts.amount ?? available;
   if (amountIn === 0n) {
-    throw new InputError("emission:buyback", undefined, "amount", `nothing to buy back in the bucket of epoch ${epoch}`);
+    throw new InputError(
+      "emission:buyback",
+      undefined,
+      "amount",
+      `nothing to buy back in the bucket of epoch ${epoch}`,
+    );
   }
   if (amountIn > available) {
     throw new InputError(
@@ -219,7 +224,8 @@ export async function providerBuckets(
 ): Promise<ProviderBucket[]> {
   const refs = (await feeBuckets(emission, { provider, fromBlock: opts.fromBlock })).filter(
     (b) =>
-      (opts.fromEpoch === undefined || b.epoch >= opts.fromEpoch) && (opts.toEpoch === undefined || b.epoch <= opts.toEpoch),
+      (opts.fromEpoch === undefined || b.epoch >= opts.fromEpoch) &&
+      (opts.toEpoch === undefined || b.epoch <= opts.toEpoch),
   );
   const out: ProviderBucket[] = [];
   for (const b of await readBuckets(emission, refs)) {

@@ -162,11 +162,12 @@ contract EmissionHandler is Test {
             phaseOneBurned += s.inPhaseOne;
             capOf[epoch] += (EmissionBounds.releaseCap(s) * share) / 10_000;
             IBuybackEmission.Bucket memory a = emission.bucket(epoch, address(tft));
-            bool exact = supply - tft.totalSupply() == s.burned &&
-                reserve - emission.reserveLeft() == s.fromReserve &&
-                a.sold == b.sold + amount &&
-                a.bought == b.bought + amount &&
-                a.rewards == b.rewards + toBucket;
+            bool exact =
+                supply - tft.totalSupply() == s.burned &&
+                    reserve - emission.reserveLeft() == s.fromReserve &&
+                    a.sold == b.sold + amount &&
+                    a.bought == b.bought + amount &&
+                    a.rewards == b.rewards + toBucket;
             if (!exact) wrongSplits++;
         } catch {
             unexpectedReverts++;
@@ -240,7 +241,8 @@ abstract contract EmissionInvariants is Test {
             assertLe(b.rewards, handler.capOf(epoch), "bucket rewards > phase bound of what it bought");
             for (uint256 i; i < 3; ++i) {
                 uint256 fee = emission.feeOf(epoch, address(tft), providers[i]);
-                uint256 got = emission.claimable(providers[i], id) + emission.claimedOf(epoch, address(tft), providers[i]);
+                uint256 got =
+                    emission.claimable(providers[i], id) + emission.claimedOf(epoch, address(tft), providers[i]);
                 fees += fee;
                 claimable += emission.claimable(providers[i], id);
                 if (fee > 0) assertLe(got, (handler.capOf(epoch) * fee) / b.fees, "provider > bound of its own fees");
@@ -252,7 +254,8 @@ abstract contract EmissionInvariants is Test {
         assertEq(emission.minerRewardsUnclaimed() + handler.claimed(), handler.toMiners(), "miner part");
         assertEq(handler.doubleClaimsPaid(), 0, "a second claim paid");
         assertEq(handler.openBucketsSold(), 0, "a bucket sold before its epoch ended");
-        uint256 accounted = emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingFees(address(tft));
+        uint256 accounted =
+            emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingFees(address(tft));
         assertEq(tft.balanceOf(address(emission)), accounted + handler.strays(), "balance != accounted + strays");
     }
 

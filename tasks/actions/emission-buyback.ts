@@ -54,7 +54,12 @@ export default async function buyback(
     }
     const round = await buybackEndedBuckets(emission, { ...opts, tokens: [args.token] });
     if (round.done.length === 0 && round.failed.length === 0) {
-      throw new InputError(SOURCE, undefined, "token", `nothing to buy back: no ended bucket of ${symbol} has unsold fees`);
+      throw new InputError(
+        SOURCE,
+        undefined,
+        "token",
+        `nothing to buy back: no ended bucket of ${symbol} has unsold fees`,
+      );
     }
     round.done.forEach(print);
     for (const f of round.failed) console.log(`bucket of epoch ${f.epoch}: failed: ${f.reason}`);

@@ -40,7 +40,9 @@ export default async function keeperSweepAction(args: Args, hre: HardhatRuntimeE
     // Forwarded first, so the fees are in their buckets; only buckets of ended epochs are sold.
     const round = await buybackEndedBuckets(emission, { now: await ctx.now() });
     for (const b of round.done) {
-      console.log(`bought back: bucket ${b.epoch} of ${b.token}: ${b.amountIn} sold for ${formatToken(b.tftOut, "TFT")}`);
+      console.log(
+        `bought back: bucket ${b.epoch} of ${b.token}: ${b.amountIn} sold for ${formatToken(b.tftOut, "TFT")}`,
+      );
     }
     if (round.done.length === 0 && round.failed.length === 0) console.log("buybacks: no ended bucket with unsold fees");
     for (const f of round.failed) console.log(`failed: buyback of bucket ${f.epoch} of ${f.token}: ${f.reason}`);

@@ -28,7 +28,9 @@ export default async function pending(
     const buckets = await providerBuckets(emission, provider, range);
     const t = (x: bigint) => formatToken(x, "TFT");
     const claimable = buckets.reduce((a, b) => a + b.claimable, 0n);
-    console.log(`${provider}: ${t(claimable)} claimable over ${buckets.filter((b) => b.claimable > 0n).length} bucket(s)`);
+    console.log(
+      `${provider}: ${t(claimable)} claimable over ${buckets.filter((b) => b.claimable > 0n).length} bucket(s)`,
+    );
     if (buckets.length === 0) return;
     const rows: string[][] = [];
     for (const b of buckets) {
