@@ -61,8 +61,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     bool private _funded;
     mapping(address pair => TwapOracle.Ring) private _observations;
     mapping(uint256 epoch => mapping(address token => Bucket)) private _buckets;
-    mapping(uint256 epoch => mapping(address token => mapping(address provider => EmissionMath.Share)))
-        private _shares;
+    mapping(uint256 epoch => mapping(address token => mapping(address provider => EmissionMath.Share))) private _shares;
 
     /// @param adminDelay The delay of a default-admin transfer.
     /// @param admin The default admin (governance).
@@ -136,7 +135,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
         if (amountIn == 0) revert ZeroAmount();
         uint256 current = currentEpoch();
-        if (epoch >= current) revert BucketNotEnded(epoch, current);
+        if (!(epoch < current)) revert BucketNotEnded(epoch, current);
         Bucket storage b = _buckets[epoch][tokenIn];
         uint256 unsold = b.fees - b.sold;
         if (amountIn > unsold) revert ExceedsBucket(epoch, tokenIn, amountIn, unsold);
@@ -286,5 +285,4 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
         pair = IUniswapV2Factory(factory).getPair(tokenA, tokenB);
         if (pair == address(0)) revert PairNotFound(tokenA, tokenB);
     }
-
 }

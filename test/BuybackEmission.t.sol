@@ -80,7 +80,7 @@ contract EmissionHandler is Test {
         uint256 n = epochs.length;
         for (uint256 k; k < n; ++k) {
             uint256 epoch = epochs[(seed + k) % n];
-            if (epoch >= current) continue;
+            if (!(epoch < current)) continue;
             IBuybackEmission.Bucket memory b = emission.bucket(epoch, address(tft));
             if (b.fees == b.sold) continue;
             _sell(epoch, bound(amount, 1, b.fees - b.sold), b);
