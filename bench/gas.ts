@@ -6,12 +6,34 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { printTable, writeResult } from "./lib.js";
 
-/** One measured call. `target` is its gas budget, if it has one. */
+/**
+ * One measured call. `target` is its gas budget, if it has one. `was` names the call in earlier
+ * results when it was renamed. `before` is the last different figure of the call, filled in from
+ * bench/results/gas.json, so that a change shows beside the figure it replaced.
+ */
 export interface GasRow {
   contract: string;
   call: string;
   gas: bigint;
   target?: bigint;
+  was?: string;
+  before?: bigint;
+}
+
+/** The rows of the previous bench/results/gas.json, by `contract.call`. */
+function previousRows(file: string): Map<string, { gas: bigint; before?: bigint }> {
+  const rows = new Map<string, { gas: bigint; before?: bigint }>();
+  if (!existsSync(file)) return rows;
+  const data = JSON.parse(readFileSync(file, "utf8")) as {
+    rows?: { contract: string; call: string; gas: string; before?: string }[];
+  };
+  for (const r of data.rows ?? []) {
+    rows.set(`${r.contract}.${r.call}`, {
+      gas: BigInt(r.gas),
+      before: r.before === undefined ? undefined : BigInt(r.before),
+    });
+  }
+  return rows;
 }
 
 /** `bench/gas/<area>.ts` default-exports one; each runs on its own fresh in-process chain. */
@@ -30,37 +52,26 @@ export default async function gas(hre: HardhatRuntimeEnvironment): Promise<void>
     const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { default: GasModule };
     rows.push(...(await module.default(hre)));
   }
-  const before = baseline(hre.config.paths.root);
-  const rowsWithBefore = rows.map((r) => ({ ...r, before: before.get(`${r.contract}.${r.call}`) }));
+  const previous = previousRows(path.join(hre.config.paths.root, "bench", "results", "gas.json"));
+  for (const r of rows) {
+    const p = previous.get(`${r.contract}.${r.call}`) ?? previous.get(`${r.contract}.${r.was ?? r.call}`);
+    if (p === undefined) continue;
+    // The figure this one replaced; an unchanged figure keeps the comparison it already had.
+    r.before = p.gas !== r.gas ? p.gas : p.before;
+  }
   printTable(
-    ["contract", "call", "gas", "before (wave 1)", "target", "ok"],
-    rowsWithBefore.map((r) => [
+    ["contract", "call", "gas", "before", "target", "ok"],
+    rows.map((r) => [
       r.contract,
       r.call,
       r.gas,
-      r.before ?? "new",
+      r.before ?? "",
       r.target ?? "",
       r.target === undefined || r.gas <= r.target ? "yes" : "NO",
     ]),
   );
-  const file = writeResult(hre.config.paths.root, "gas", {
-    measuredAt: new Date().toISOString(),
-    baseline: BASELINE,
-    rows: rowsWithBefore,
-  });
+  const file = writeResult(hre.config.paths.root, "gas", { measuredAt: new Date().toISOString(), rows });
   console.log(`\nwrote ${path.relative(hre.config.paths.root, file)}`);
   const over = rows.filter((r) => r.target !== undefined && r.gas > r.target);
   if (over.length > 0) throw new Error(`gas over target: ${over.map((r) => `${r.contract}.${r.call}`).join(", ")}`);
-}
-
-/** The figures of the first wave (before the hardening), kept so every run shows the change. */
-const BASELINE = "bench/results/gas-wave1.json";
-
-function baseline(root: string): Map<string, string> {
-  const file = path.join(root, BASELINE);
-  if (!existsSync(file)) return new Map();
-  const { rows } = JSON.parse(readFileSync(file, "utf8")) as {
-    rows: { contract: string; call: string; gas: string }[];
-  };
-  return new Map(rows.map((r) => [`${r.contract}.${r.call}`, r.gas]));
 }

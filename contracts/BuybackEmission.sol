@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {BuybackEmissionSettings} from "./base/BuybackEmissionSettings.sol";
 import {IBuybackEmission} from "./interfaces/IBuybackEmission.sol";
@@ -16,7 +17,8 @@ import {EmissionMath} from "./libraries/EmissionMath.sol";
 import {TwapOracle} from "./libraries/TwapOracle.sol";
 
 /// @title BuybackEmission
-/// @notice Buyback-and-burn with reserve releases and per-epoch mining rewards. See {IBuybackEmission}.
+/// @notice Buyback-and-burn with reserve releases and mining rewards per bucket of fees (epoch,
+/// token). See {IBuybackEmission}.
 contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using TwapOracle for TwapOracle.Ring;
@@ -46,9 +48,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     /// @inheritdoc IBuybackEmission
     uint256 public minerRewardsUnclaimed;
     /// @inheritdoc IBuybackEmission
-    uint256 public pendingTftFees;
-    /// @inheritdoc IBuybackEmission
-    uint256 public carriedOver;
+    mapping(address token => uint256 amount) public pendingFees;
     /// @inheritdoc IBuybackEmission
     uint256 public totalBurned;
     /// @inheritdoc IBuybackEmission
@@ -60,11 +60,8 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
 
     bool private _funded;
     mapping(address pair => TwapOracle.Ring) private _observations;
-    mapping(uint256 epoch => mapping(address provider => uint256 points)) private _points;
-    /// @inheritdoc IBuybackEmission
-    mapping(uint256 epoch => uint256 points) public totalPoints;
-    /// @inheritdoc IBuybackEmission
-    mapping(uint256 epoch => uint256 amount) public epochRewards;
+    mapping(uint256 epoch => mapping(address token => Bucket)) private _buckets;
+    mapping(uint256 epoch => mapping(address token => mapping(address provider => EmissionMath.Share))) private _shares;
 
     /// @param adminDelay The delay of a default-admin transfer.
     /// @param admin The default admin (governance).
@@ -101,22 +98,20 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     }
 
     /// @inheritdoc IFeeCollector
-    function recordFee(
-        address provider,
-        address token,
-        uint256 fee,
-        uint256 workPoints
-    ) external onlyRole(ESCROW_ROLE) {
+    function recordFee(address provider, address token, uint256 fee) external onlyRole(ESCROW_ROLE) {
         if (provider == address(0)) revert ZeroAddress("provider");
-        if (token == tft) {
-            uint256 unaccounted = IERC20(tft).balanceOf(address(this)) - _accountedTft();
-            if (fee > unaccounted) revert FeeNotReceived(fee, unaccounted);
-            pendingTftFees += fee;
-        }
+        if (fee == 0) revert ZeroAmount();
+        uint256 accounted = pendingFees[token];
+        if (token == tft) accounted += reserveLeft + minerRewardsUnclaimed;
+        uint256 held = IERC20(token).balanceOf(address(this));
+        uint256 unaccounted = held > accounted ? held - accounted : 0;
+        if (fee > unaccounted) revert FeeNotReceived(token, fee, unaccounted);
+        pendingFees[token] += fee;
         uint256 epoch = currentEpoch();
-        _points[epoch][provider] += workPoints;
-        totalPoints[epoch] += workPoints;
-        emit FeeRecorded(provider, token, epoch, fee, workPoints);
+        uint128 fee128 = SafeCast.toUint128(fee);
+        _buckets[epoch][token].fees += fee128;
+        _shares[epoch][token][provider].fee += fee128;
+        emit FeeRecorded(provider, token, epoch, fee);
     }
 
     /// @inheritdoc IBuybackEmission
@@ -131,6 +126,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     /// @inheritdoc IBuybackEmission
     function buyback(
         address tokenIn,
+        uint256 epoch,
         uint256 amountIn,
         uint256 minTftOut,
         uint256 deadline
@@ -138,10 +134,16 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
         if (!_funded) revert ReserveNotFunded();
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
         if (amountIn == 0) revert ZeroAmount();
+        uint256 current = currentEpoch();
+        if (!(epoch < current)) revert BucketNotEnded(epoch, current);
+        Bucket storage b = _buckets[epoch][tokenIn];
+        uint256 unsold = b.fees - b.sold;
+        if (amountIn > unsold) revert ExceedsBucket(epoch, tokenIn, amountIn, unsold);
+        // amountIn <= unsold < 2^128.
+        b.sold += uint128(amountIn);
+        pendingFees[tokenIn] -= amountIn;
         uint256 quote;
         if (tokenIn == tft) {
-            if (amountIn > pendingTftFees) revert ExceedsPendingTftFees(amountIn, pendingTftFees);
-            pendingTftFees -= amountIn;
             (tftOut, quote) = (amountIn, amountIn);
         } else {
             quote = twapQuote(tokenIn, amountIn);
@@ -153,22 +155,21 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
             if (tftOut > maxAllowed) revert AboveTwapQuote(tftOut, maxAllowed);
         }
         totalBoughtBack += tftOut;
-        emit BoughtBack(msg.sender, tokenIn, amountIn, tftOut, quote);
-        _settle(tftOut);
+        emit BoughtBack(msg.sender, tokenIn, epoch, amountIn, tftOut, quote);
+        _settle(epoch, tokenIn, b, tftOut);
     }
 
     /// @inheritdoc IBuybackEmission
-    function claim(uint256[] calldata epochs) external nonReentrant returns (uint256 amount) {
-        uint256 current = currentEpoch();
-        for (uint256 i; i < epochs.length; ++i) {
-            uint256 epoch = epochs[i];
-            if (epoch + 2 > current) revert EpochNotFinal(epoch, current);
-            uint256 points = _points[epoch][msg.sender];
-            if (points == 0) continue;
-            delete _points[epoch][msg.sender];
-            uint256 share = (epochRewards[epoch] * points) / totalPoints[epoch];
-            amount += share;
-            emit RewardClaimed(msg.sender, epoch, share);
+    function claim(BucketId[] calldata buckets) external nonReentrant returns (uint256 amount) {
+        for (uint256 i; i < buckets.length; ++i) {
+            (uint256 epoch, address token) = (buckets[i].epoch, buckets[i].token);
+            EmissionMath.Share storage share = _shares[epoch][token][msg.sender];
+            Bucket storage b = _buckets[epoch][token];
+            (uint256 owed, uint128 entitled) = EmissionMath.owed(b.rewards, b.fees, share.fee, share.claimed);
+            if (owed == 0) continue;
+            share.claimed = entitled;
+            amount += owed;
+            emit RewardClaimed(msg.sender, epoch, token, owed);
         }
         if (amount == 0) revert NothingToClaim(msg.sender);
         minerRewardsUnclaimed -= amount;
@@ -181,25 +182,31 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     }
 
     /// @inheritdoc IBuybackEmission
-    function pointsOf(uint256 epoch, address provider) external view returns (uint256) {
-        return _points[epoch][provider];
+    function bucket(uint256 epoch, address token) external view returns (Bucket memory) {
+        return _buckets[epoch][token];
     }
 
     /// @inheritdoc IBuybackEmission
-    function pendingPool() external view returns (uint256 rewardEpoch, uint256 amount) {
-        uint256 current = currentEpoch();
-        rewardEpoch = current == 0 ? 0 : current - 1;
-        amount = epochRewards[rewardEpoch];
+    function feeOf(uint256 epoch, address token, address provider) external view returns (uint256) {
+        return _shares[epoch][token][provider].fee;
     }
 
     /// @inheritdoc IBuybackEmission
-    function claimable(address provider, uint256[] calldata epochs) external view returns (uint256 amount) {
-        uint256 current = currentEpoch();
-        for (uint256 i; i < epochs.length; ++i) {
-            uint256 epoch = epochs[i];
-            uint256 points = _points[epoch][provider];
-            if (epoch + 2 > current || points == 0) continue;
-            amount += (epochRewards[epoch] * points) / totalPoints[epoch];
+    function claimedOf(uint256 epoch, address token, address provider) external view returns (uint256) {
+        return _shares[epoch][token][provider].claimed;
+    }
+
+    /// @inheritdoc IBuybackEmission
+    function claimable(address provider, BucketId[] calldata buckets) external view returns (uint256 amount) {
+        for (uint256 i; i < buckets.length; ++i) {
+            (uint256 epoch, address token) = (buckets[i].epoch, buckets[i].token);
+            bool seen;
+            for (uint256 j; j < i && !seen; ++j) seen = buckets[j].epoch == epoch && buckets[j].token == token;
+            if (seen) continue;
+            Bucket storage b = _buckets[epoch][token];
+            EmissionMath.Share storage share = _shares[epoch][token][provider];
+            (uint256 owed, ) = EmissionMath.owed(b.rewards, b.fees, share.fee, share.claimed);
+            amount += owed;
         }
     }
 
@@ -248,44 +255,34 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
         return IERC20(tft).balanceOf(address(this)) - before;
     }
 
-    /// @dev Burns and releases `amount` TFT that the contract holds outside its buckets, and
-    /// assigns the miners' part to the previous epoch's points (or carries it when there are none).
-    function _settle(uint256 amount) private {
+    /// @dev Burns and releases `amount` TFT bought with fees of bucket `b` (`epoch`, `token`), and
+    /// credits the miners' part of the release to that bucket.
+    function _settle(uint256 epoch, address token, Bucket storage b, uint256 amount) private {
         Split memory s = EmissionMath.split(amount, reserveLeft, ITFT(tft).burnable());
         Params memory p = _params;
         uint256 released = s.fromReserve + s.fromBuyback;
         uint256 toMiners = (released * p.minerShareBps) / _BPS;
         uint256 toOperations = released - toMiners;
-        uint256 current = currentEpoch();
-        uint256 rewardEpoch = current == 0 ? 0 : current - 1;
 
         reserveLeft -= s.fromReserve;
         totalReleased += s.fromReserve;
         totalDistributed += s.fromBuyback;
         totalBurned += s.burned;
         minerRewardsUnclaimed += toMiners;
-        if (current > 0 && totalPoints[rewardEpoch] > 0) {
-            epochRewards[rewardEpoch] += toMiners + carriedOver;
-            carriedOver = 0;
-        } else if (toMiners > 0) {
-            carriedOver += toMiners;
-            emit RolledOver(rewardEpoch, toMiners, carriedOver);
-        }
+        b.bought += SafeCast.toUint128(amount);
+        // toMiners < amount (phase one releases at most 80 % of it), so it fits when amount does.
+        b.rewards += uint128(toMiners);
 
         if (s.burned > 0) {
             ERC20Burnable(tft).burn(s.burned);
             emit Burned(s.burned, totalBurned);
         }
         if (toOperations > 0) IERC20(tft).safeTransfer(p.treasury, toOperations);
-        if (released > 0) emit Released(rewardEpoch, s.fromReserve, s.fromBuyback, toMiners, toOperations);
+        if (released > 0) emit Released(epoch, token, s.fromReserve, s.fromBuyback, toMiners, toOperations);
     }
 
     function _pairOf(address tokenA, address tokenB) private view returns (address pair) {
         pair = IUniswapV2Factory(factory).getPair(tokenA, tokenB);
         if (pair == address(0)) revert PairNotFound(tokenA, tokenB);
-    }
-
-    function _accountedTft() private view returns (uint256) {
-        return reserveLeft + minerRewardsUnclaimed + pendingTftFees;
     }
 }

@@ -25,7 +25,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
     /// @param admin The default admin: a multisig or timelock on real networks.
     /// @param registry_ The provider registry, which must grant this contract its `ESCROW_ROLE`.
     /// @param feeCollector_ Where protocol fees go.
-    /// @param gut GUT, allowlisted from the start with a weight of 1×.
+    /// @param gut GUT, allowlisted from the start.
     /// @param gutFeeBps GUT's protocol fee.
     /// @param reservationFeeBps_ The reservation fee, in bps of a window's cost.
     /// @param reservationGrace_ How long after its start a reservation can still be started.
@@ -40,7 +40,7 @@ contract LeaseEscrow is LeaseLedger, ReentrancyGuardTransient {
         uint40 reservationGrace_
     ) LeaseEscrowSettings(adminDelay, admin, registry_) {
         _setFeeCollector(feeCollector_);
-        _setPaymentToken(gut, true, gutFeeBps, uint128(_WEIGHT_UNIT));
+        _setPaymentToken(gut, true, gutFeeBps);
         _setReservationTerms(reservationFeeBps_, reservationGrace_);
     }
 

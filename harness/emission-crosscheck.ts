@@ -18,7 +18,8 @@ export interface Clock {
  * Runs `amounts` as TFT-fee buybacks on a freshly deployed emission contract and compares, after
  * each one, the contract's supply, reserve, burned, released, distributed and the miners' and
  * operations' parts with the TypeScript model. The deployer is the payer, the provider and the
- * treasury, and claims every final epoch, so TFT keeps circulating through all the phases. A
+ * treasury: each amount is one TFT fee, burned as one bucket once its epoch has ended, whose
+ * rewards the deployer claims at once, so TFT keeps circulating through all the phases. A
  * buyback larger than what the payer holds is cut to its balance, and the model gets the same
  * amount. Throws at the first difference.
  */
@@ -40,21 +41,24 @@ export async function crossCheckContract(
   let toOperations = 0n;
   let done = 0;
   for (const wanted of amounts) {
-    await clock.increase(epochLength);
-    const current = await emission.currentEpoch();
-    if (current >= 2n && (await emission.pointsOf(current - 2n, me)) > 0n) {
-      const before = await tft.balanceOf(me);
-      await (await emission.claim([current - 2n])).wait();
-      claimed += (await tft.balanceOf(me)) - before;
-    }
+    // The fee goes into this epoch's TFT bucket, which is burned once the epoch has ended; the
+    // payer, its only provider, then claims the bucket's rewards at once.
     const held = await tft.balanceOf(me);
     const amount = wanted < held ? wanted : held;
     if (amount === 0n) break;
+    const epoch = await emission.currentEpoch();
     await (await tft.transfer(emissionAddr, amount)).wait();
-    await (await emission.recordFee(me, tftAddr, amount, amount)).wait();
+    await (await emission.recordFee(me, tftAddr, amount)).wait();
+    await clock.increase(epochLength);
     const beforeBuyback = await tft.balanceOf(me);
-    await (await emission.buyback(tftAddr, amount, 0n, 2n ** 48n)).wait();
+    await (await emission.buyback(tftAddr, epoch, amount, 0n, 2n ** 48n)).wait();
     toOperations += (await tft.balanceOf(me)) - beforeBuyback;
+    const bucket = [{ epoch, token: tftAddr }];
+    if ((await emission.claimable(me, bucket)) > 0n) {
+      const before = await tft.balanceOf(me);
+      await (await emission.claim(bucket)).wait();
+      claimed += (await tft.balanceOf(me)) - before;
+    }
     model = applyBuyback(model, amount, share);
     done++;
     const onChain = {

@@ -12,7 +12,7 @@ import { deployLocalSystem } from "../deploy/local.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { snapshotEntries } from "../src/airdrop/snapshot-csv.js";
 import { phaseName } from "../src/emission/model.js";
-import { claimRewards, readEmissionStats, sendBuyback } from "../src/emission/client.js";
+import { buybackEndedBuckets, claimRewards, readEmissionStats } from "../src/emission/client.js";
 import {
   closeLease,
   keeperSweep,
@@ -316,7 +316,7 @@ chapter("Two epochs of work, withdrawals, fees and buybacks");
 const keeperEmission = emission.connect(keeper!);
 for (const epoch of [0n, 1n]) {
   // Providers withdraw near the end of the epoch; the keeper forwards the protocol fees, which
-  // the emission records as the providers' work points of this epoch.
+  // the emission books into this epoch's GUT bucket, with each provider's share.
   await advanceTo((await epochEnd(epoch)) - 40n * 60n);
   for (const provider of [ada!, ben!, cleo!]) {
     for (const w of await withdrawAll(h, provider)) {
@@ -329,13 +329,17 @@ for (const epoch of [0n, 1n]) {
   say(`epoch ${epoch}: the keeper forwards the fees of leases ${forwarded.feesForwarded.join(", ")} to the emission`);
   await (await keeperEmission.observe(addr.gut)).wait();
   say(`epoch ${epoch}: the keeper records a TWAP observation of the GUT/TFT pair`);
-  // The buyback waits out the TWAP window (30 minutes) after the observation.
+  // A bucket is sold once its epoch has ended; the buyback also waits out the TWAP window (30
+  // minutes) after the observation.
   await advanceTo((await epochEnd(epoch)) + 60n);
-  const bought = await sendBuyback(keeperEmission, addr.gut, { now: await chainNow() });
-  say(
-    `epoch ${epoch + 1n}: buyback sells ${gutOf(bought.amountIn)} for ${tftOf(bought.tftOut)} ` +
-      `(TWAP quote ${tftOf(bought.twapQuote)}, floor ${tftOf(bought.minTftOut)})`,
-  );
+  const round = await buybackEndedBuckets(keeperEmission, { tokens: [addr.gut], now: await chainNow() });
+  for (const failed of round.failed) throw new Error(`buyback of bucket ${failed.epoch} failed: ${failed.reason}`);
+  for (const bought of round.done) {
+    say(
+      `epoch ${epoch + 1n}: buyback sells the GUT bucket of epoch ${bought.epoch}, ${gutOf(bought.amountIn)}, ` +
+        `for ${tftOf(bought.tftOut)} (TWAP quote ${tftOf(bought.twapQuote)}, floor ${tftOf(bought.minTftOut)})`,
+    );
+  }
   const stats = await readEmissionStats(emission);
   say(
     `epoch ${epoch + 1n}: burned so far ${tftOf(stats.totalBurned)}, released from the reserve ${tftOf(stats.totalReleased)}`,
@@ -366,7 +370,8 @@ for (const epoch of [2n, 3n]) {
     const claimed = await claimRewards(emission.connect(provider));
     if (claimed.amount > 0n) {
       say(
-        `epoch ${epoch}: ${who(provider.address).padEnd(4)} claims ${tftOf(claimed.amount)} for epoch ${claimed.epochs.join(", ")}`,
+        `epoch ${epoch}: ${who(provider.address).padEnd(4)} claims ${tftOf(claimed.amount)} from the buckets of epoch ` +
+          `${claimed.buckets.map((b) => b.epoch).join(", ")}`,
       );
     }
   }

@@ -14,11 +14,20 @@ export const emissionObserveTask = task("emission:observe", "Records a TWAP obse
 
 export const emissionBuybackTask = task(
   "emission:buyback",
-  "Buys TFT back with a fee token, minTftOut from the TWAP and the configured slippage",
+  "Buys TFT back with a bucket of fees (epoch, token), minTftOut from the TWAP and the configured slippage",
 )
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
   .addOption({ name: "token", description: "The fee token (TFT burns TFT fees with no swap)", defaultValue: "" })
-  .addOption({ name: "amount", description: "Amount in token units (default: all of it)", defaultValue: "" })
+  .addOption({
+    name: "epoch",
+    description: "The bucket's epoch (default: every ended bucket of the token with unsold fees, oldest first)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "amount",
+    description: "Amount in token units, with --epoch (default: all the bucket's unsold fees)",
+    defaultValue: "",
+  })
   .addOption({
     name: "account",
     description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)",
@@ -39,26 +48,34 @@ export const emissionBuybackTask = task(
   .setAction(() => import("./actions/emission-buyback.js"))
   .build();
 
-export const emissionStatsTask = task("emission:stats", "Prints the emission's phase, reserve, burns and projections")
+export const emissionStatsTask = task(
+  "emission:stats",
+  "Prints the emission's phase, reserve, burns, projections and every bucket (pending, bought, rewards)",
+)
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
   .setAction(() => import("./actions/emission-stats.js"))
   .build();
 
-export const rewardsPendingTask = task("rewards:pending", "Prints a provider's claimable mining rewards")
+export const rewardsPendingTask = task(
+  "rewards:pending",
+  "Prints a provider's buckets: its fee, what is pending (unsold), bought and claimable",
+)
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
   .addOption({ name: "provider", description: "The provider (default: the first account)", defaultValue: "" })
-  .addOption({ name: "from", description: "First epoch to look at", type: ArgumentType.BIGINT, defaultValue: 0n })
+  .addOption({ name: "fromEpoch", description: "First epoch to look at", defaultValue: "" })
+  .addOption({ name: "toEpoch", description: "Last epoch to look at", defaultValue: "" })
   .setAction(() => import("./actions/rewards-pending.js"))
   .build();
 
-export const rewardsClaimTask = task("rewards:claim", "Claims every final epoch with rewards in one call")
+export const rewardsClaimTask = task("rewards:claim", "Claims every bucket with rewards in one call")
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
   .addOption({
     name: "account",
     description: "The provider, one of the network's (default: the first)",
     defaultValue: "",
   })
-  .addOption({ name: "from", description: "First epoch to look at", type: ArgumentType.BIGINT, defaultValue: 0n })
+  .addOption({ name: "fromEpoch", description: "First epoch to claim", defaultValue: "" })
+  .addOption({ name: "toEpoch", description: "Last epoch to claim", defaultValue: "" })
   .setAction(() => import("./actions/rewards-claim.js"))
   .build();
 

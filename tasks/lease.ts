@@ -68,8 +68,16 @@ export const reservationCancelTask = common(task("reservation:cancel", "Cancels 
   .build();
 
 export const keeperSweepTask = common(
-  task("keeper:sweep", "Marks stale nodes Disconnect, closes drained leases, expires reservations, forwards fees"),
+  task(
+    "keeper:sweep",
+    "Marks stale nodes Disconnect, closes drained leases, expires reservations, forwards fees, buys back ended buckets",
+  ),
 )
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission whose ended buckets to buy back (default: the address book's; none: skip)",
+    defaultValue: "",
+  })
   .setAction(() => import("./actions/keeper-sweep.js"))
   .build();
 

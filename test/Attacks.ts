@@ -9,10 +9,14 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { concat, getAddress, hexlify, keccak256 } from "ethers";
 
+import { deployLocalSystem } from "../deploy/local.js";
+import { addLiquidity, connectUniswapV2 } from "../harness/uniswap.js";
 import { verifyAirdrop } from "../src/airdrop/verify.js";
 import { writeAirdrop } from "../src/airdrop/directory.js";
 import { deployEmissionSystem } from "../harness/emission-system.js";
+import { buybackEndedBuckets, claimRewards, providerBuckets } from "../src/emission/client.js";
 import { InputError } from "../src/errors.js";
+import { closeLease, keeperSweep, openLease, withdrawAll, type EscrowHandle } from "../src/escrow.js";
 import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../src/governance.js";
 import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
 import { evmAddressOfKey, hash160, publicKeyOf } from "../src/legacy/keys.js";
@@ -20,6 +24,7 @@ import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../src/leg
 import { signLegacyMessage } from "../src/legacy/sign.js";
 import { LEAF_ENCODING, LeafKind, type LeafEntry } from "../src/merkle/proof.js";
 import { buildTree } from "../src/merkle/tree.js";
+import { registerNode } from "../src/registry.js";
 import { minTftOut } from "../src/uniswap.js";
 import { deployDelayedSystem } from "./helpers/governance.js";
 import {
@@ -66,7 +71,7 @@ async function escrowSystem() {
 async function reentrantTokenLease() {
   const s = await deployEscrowSystem(ethers);
   const re = await ethers.deployContract("ReentrantToken");
-  await s.escrow.setPaymentToken(await re.getAddress(), true, 500, UNIT);
+  await s.escrow.setPaymentToken(await re.getAddress(), true, 500);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
   await re.mint(s.customer.address, 1_000n * UNIT);
   await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
@@ -193,15 +198,134 @@ async function emissionWithPool() {
   await emission.grantRole(await emission.ESCROW_ROLE(), escrow.address);
   const fee = 10_000n * UNIT;
   await gut.transfer(await emission.getAddress(), fee);
-  await emission.connect(escrow).recordFee(escrow.address, await gut.getAddress(), fee, fee);
+  await emission.connect(escrow).recordFee(escrow.address, await gut.getAddress(), fee);
   for (const token of [gut, tft]) {
     await token.transfer(attacker.address, 200_000n * UNIT);
     await token.connect(attacker).approve(await uni.router.getAddress(), ethers.MaxUint256);
   }
+  // The fee's bucket (epoch 0) can be sold once epoch 0 has ended.
+  await time.increase(await emission.epochLength());
   await emission.observe(await gut.getAddress());
   await time.increase(await emission.twapWindow());
   return { ...system, admin, keeper, escrow, attacker, fee };
 }
+
+/**
+ * The whole market through the Ignition System module (Uniswap V2 from the npm builds), with a
+ * GUT/TFT pool of `poolGut`/`poolTft`, an honest provider and an attacker with one 1-TU node each,
+ * and a customer for each (the attacker's "customer" is its own second account). Fees are 5 %.
+ */
+async function market(poolGut: bigint, poolTft: bigint) {
+  const [deployer, , keeper, honest, attacker, puppet, customer] = await ethers.getSigners();
+  const tree = await buildTree([{ kind: LeafKind.Evm, holder: customer!.address, amount: UNIT }], { threads: 1 });
+  const { contracts, book } = await deployLocalSystem(connection, {
+    root: tree.root,
+    total: tree.total.toString(),
+    topNodes: tree.topNodes,
+  });
+  const { gut, tft, registry, escrow, emission } = contracts;
+  const uni = await connectUniswapV2(book.uniswap.router, deployer!);
+  await addLiquidity(uni, deployer!, gut, poolGut, tft, poolTft);
+  for (const who of [honest!, attacker!, puppet!, customer!]) {
+    await gut.transfer(who.address, 100_000n * UNIT);
+    await tft.transfer(who.address, 100_000n * UNIT);
+  }
+  for (const who of [attacker!, puppet!]) {
+    for (const token of [gut, tft]) await token.connect(who).approve(book.uniswap.router, ethers.MaxUint256);
+  }
+  const h: EscrowHandle = { escrow, registry };
+  return {
+    gut,
+    tft,
+    registry,
+    escrow,
+    emission,
+    uni,
+    h,
+    deployer: deployer!,
+    keeper: keeper!,
+    honest: honest!,
+    attacker: attacker!,
+    puppet: puppet!,
+    customer: customer!,
+  };
+}
+
+type Market = Awaited<ReturnType<typeof market>>;
+
+/** Registers a 1-TU node of `provider` priced at `pricePerTuHour` in `token`. */
+async function nodeOf(m: Market, provider: Market["honest"], pricePerTuHour: bigint, token: string) {
+  const { nodeId } = await registerNode(
+    m.registry,
+    provider,
+    { model: "GTX 1080 Ti", gpuCount: 1n, pricePerTuHour, paymentToken: token, uri: "" },
+    "attack",
+  );
+  return nodeId;
+}
+
+/** Moves time forward by `seconds`, the live nodes heartbeating every 5 minutes. */
+async function advance(m: Market, seconds: bigint, nodes: [Market["honest"], bigint][]) {
+  for (let left = seconds; left > 0n; left -= 300n) {
+    await time.increase(left < 300n ? left : 300n);
+    for (const [owner, node] of nodes) await m.registry.connect(owner).heartbeat(node);
+  }
+}
+
+/** The start of `epoch` on the emission's clock. */
+async function epochStart(m: Market, epoch: bigint): Promise<bigint> {
+  return (await m.emission.genesis()) + epoch * (await m.emission.epochLength());
+}
+
+/** The keeper's round as the README prescribes it: forward every fee, then buy back all it may. */
+async function keeperRound(m: Market, tokens: string[]) {
+  await keeperSweep(m.h, m.keeper);
+  const round = await buybackEndedBuckets(m.emission.connect(m.keeper), { tokens, now: BigInt(await time.latest()) });
+  expect(round.failed).to.deep.equal([]);
+}
+
+/**
+ * The most the phase-one bound lets `who` get: `RELEASE_BPS × minerShare` of the TFT its own fees
+ * bought.
+ */
+async function phaseOneBound(m: Market, who: string): Promise<bigint> {
+  const bought = (await providerBuckets(m.emission, who)).reduce((a, b) => a + b.boughtByFee, 0n);
+  return (bought * (await m.emission.RELEASE_BPS()) * (await m.emission.minerShareBps())) / 10n ** 8n;
+}
+
+/** The attacker claims every reward it can and sells the TFT for GUT on the pool. */
+async function claimAndSell(m: Market): Promise<{ tft: bigint; gut: bigint }> {
+  const before = await m.tft.balanceOf(m.attacker.address);
+  await claimRewards(m.emission.connect(m.attacker));
+  const rewards = (await m.tft.balanceOf(m.attacker.address)) - before;
+  if (rewards === 0n) return { tft: 0n, gut: 0n };
+  const gutBefore = await m.gut.balanceOf(m.attacker.address);
+  await m.uni.router.connect(m.attacker).getFunction("swapExactTokensForTokens")(
+    rewards,
+    0n,
+    [await m.tft.getAddress(), await m.gut.getAddress()],
+    m.attacker.address,
+    BigInt(await time.latest()) + 600n,
+  );
+  return { tft: rewards, gut: (await m.gut.balanceOf(m.attacker.address)) - gutBefore };
+}
+
+/** The market with a 1M/1M GUT/TFT pool (1 TFT = 1 GUT). */
+const evenMarket = () => market(1_000_000n * UNIT, 1_000_000n * UNIT);
+/** The market with a 1M/2M GUT/TFT pool (1 TFT = 0.5 GUT), TFT accepted for leases at a 5 % fee. */
+async function cheapTftMarket() {
+  const m = await market(1_000_000n * UNIT, 2_000_000n * UNIT);
+  await allowTft(m);
+  return m;
+}
+
+/** Lets leases be paid in TFT, at the same 5 % fee as GUT. */
+async function allowTft(m: Market) {
+  await m.escrow.setPaymentToken(await m.tft.getAddress(), true, 500);
+}
+
+/** `x` as a multiple with two decimals. */
+const ratio = (num: bigint, den: bigint) => Number((num * 10_000n) / den) / 10_000;
 
 describe("Attacks", function () {
   describe("reentrancy", function () {
@@ -401,14 +525,93 @@ describe("Attacks", function () {
       );
       // The manipulated price lasted one block, so the TWAP barely moved.
       expect(await emission.twapQuote(gutAddress, fee)).to.be.closeTo(quote, quote / 1_000n);
-      await expect(emission.connect(keeper).buyback(gutAddress, fee, minOut, deadline)).to.be.revertedWith(
+      await expect(emission.connect(keeper).buyback(gutAddress, 0n, fee, minOut, deadline)).to.be.revertedWith(
         "UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT",
       );
       // Nor can a keeper waive the guard to let the sandwich through.
-      await expect(emission.connect(keeper).buyback(gutAddress, fee, 0n, deadline))
+      await expect(emission.connect(keeper).buyback(gutAddress, 0n, fee, 0n, deadline))
         .to.be.revertedWithCustomError(emission, "BelowTwapQuote")
         .withArgs(0n, (floor: bigint) => floor > (minOut * 999n) / 1_000n);
       expect(await gut.balanceOf(await emission.getAddress())).to.equal(fee);
+    });
+  });
+
+  describe("mining rewards", function () {
+    it("reward sniping by wash leasing next to a large unforwarded fee returns less than it costs", async function () {
+      const m = await loadFixture(evenMarket);
+      const gut = await m.gut.getAddress();
+      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
+      const washNode = await nodeOf(m, m.attacker, 2_400n * UNIT, gut);
+      const live: [Market["honest"], bigint][] = [
+        [m.honest, honestNode],
+        [m.attacker, washNode],
+      ];
+      await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
+      const washLease = await openLease(m.h, m.puppet, washNode, 2_100n * UNIT, ANY_PRICE);
+      await advance(m, 1_500n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, 1_500n, live);
+      // The honest provider withdraws; its large fee waits in the escrow for anyone to forward.
+      const honestFee = (await withdrawAll(m.h, m.honest)).reduce((a, w) => a + w.fee, 0n);
+      // The attacker sees it, withdraws from its own wash lease and forwards its own fee at once.
+      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
+      await m.escrow.forwardFees([washLease]);
+      await closeLease(m.h, m.puppet, washLease);
+      // The next epoch's keeper round forwards everything, then buys back what it may.
+      await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut]);
+      await advance(m, 1_500n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut]);
+      const bound = await phaseOneBound(m, m.attacker.address);
+      const sold = await claimAndSell(m);
+      expect(sold.tft).to.be.at.most(bound);
+      const honestBefore = await m.tft.balanceOf(m.honest.address);
+      await claimRewards(m.emission.connect(m.honest));
+      const honestGot = (await m.tft.balanceOf(m.honest.address)) - honestBefore;
+      const r = ratio(sold.gut, paid);
+      console.log(
+        `      sniping: attacker paid ${ethers.formatUnits(paid)} GUT of fee, got ${ethers.formatUnits(sold.tft)} TFT, ` +
+          `sold for ${ethers.formatUnits(sold.gut)} GUT: return x${r}; the honest provider paid ` +
+          `${ethers.formatUnits(honestFee)} GUT and got ${ethers.formatUnits(honestGot)} TFT`,
+      );
+      expect(sold.gut).to.be.lessThan(paid);
+    });
+
+    it("wash leasing in a token its weight overvalues (TFT at 0.5 GUT) returns less than it costs", async function () {
+      const m = await loadFixture(cheapTftMarket);
+      const [gut, tft] = [await m.gut.getAddress(), await m.tft.getAddress()];
+      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
+      const washNode = await nodeOf(m, m.attacker, 4_800n * UNIT, tft);
+      const live: [Market["honest"], bigint][] = [
+        [m.honest, honestNode],
+        [m.attacker, washNode],
+      ];
+      await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
+      const washLease = await openLease(m.h, m.puppet, washNode, 4_200n * UNIT, ANY_PRICE);
+      await advance(m, 1_500n, live);
+      await m.emission.connect(m.keeper).observe(gut);
+      await advance(m, 1_500n, live);
+      await withdrawAll(m.h, m.honest);
+      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
+      await closeLease(m.h, m.puppet, washLease);
+      await keeperSweep(m.h, m.keeper);
+      await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
+      await keeperRound(m, [gut, tft]);
+      await advance(m, (await epochStart(m, 3n)) + 60n - BigInt(await time.latest()), live);
+      const bound = await phaseOneBound(m, m.attacker.address);
+      const before = await m.tft.balanceOf(m.attacker.address);
+      await claimRewards(m.emission.connect(m.attacker));
+      const got = (await m.tft.balanceOf(m.attacker.address)) - before;
+      expect(got).to.be.at.most(bound);
+      console.log(
+        `      weights: attacker paid ${ethers.formatUnits(paid)} TFT of fee and got ${ethers.formatUnits(got)} TFT: ` +
+          `return x${ratio(got, paid)}`,
+      );
+      expect(got).to.be.lessThan(paid);
     });
   });
 
@@ -651,7 +854,7 @@ describe("Attacks", function () {
       const { escrow, registry, provider, customer, admin } = await loadFixture(escrowSystem);
       const fot = await ethers.deployContract("MockFeeOnTransferERC20");
       const fotAddress = await fot.getAddress();
-      await escrow.setPaymentToken(fotAddress, true, 500, UNIT);
+      await escrow.setPaymentToken(fotAddress, true, 500);
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, "");
       await fot.mint(customer.address, 1_000n * UNIT);
       await fot.connect(customer).approve(await escrow.getAddress(), ethers.MaxUint256);

@@ -16,17 +16,24 @@ contract RouterStub {
     }
 }
 
-/// @dev Drives the emission with TFT fees, buybacks, epoch changes, claims, holders' own burns and
-/// stray transfers. It is the escrow, the keeper and the treasury. Providers send what they claim
-/// back to it so fees keep flowing through all phases. Ghosts record what the contract should have
-/// done; refusals are caught and counted, never expected.
+/// @dev Drives the emission with TFT fees, buybacks of ended buckets in slices and in any order,
+/// epoch changes, claims, holders' own burns and stray transfers. It is the escrow, the keeper and
+/// the treasury. Providers send what they claim back to it so fees keep flowing through all
+/// phases. Ghosts record what the contract should have done, and each bucket's cap: the phase
+/// bound (`RELEASE_BPS`, `1 − BURN_BPS` or all, times `minerShare`) of the TFT it bought, worked
+/// out from `previewSplit` before each buyback. Refusals are caught and counted, never expected.
 contract EmissionHandler is Test {
     uint256 internal constant EPOCH = 1 days;
 
     BuybackEmission public immutable emission;
     TFT public immutable tft;
     uint256 public immutable maxFee;
+    address public immutable admin;
     address[3] internal _providers = [address(0xA11CE), address(0xB0B), address(0xCA201)];
+
+    /// @dev The epochs whose TFT bucket has fees, in order.
+    uint256[] public epochs;
+    mapping(uint256 epoch => uint256 cap) public capOf;
 
     uint256 public toMiners;
     uint256 public claimed;
@@ -34,6 +41,7 @@ contract EmissionHandler is Test {
     uint256 public strays;
     uint256 public phaseOneBurned;
     uint256 public doubleClaimsPaid;
+    uint256 public openBucketsSold;
     uint256 public unexpectedReverts;
     uint256 public wrongSplits;
 
@@ -41,57 +49,79 @@ contract EmissionHandler is Test {
         emission = emission_;
         tft = tft_;
         maxFee = maxFee_;
+        admin = msg.sender;
     }
 
     function providers() external view returns (address[3] memory) {
         return _providers;
     }
 
-    function payFee(uint256 providerSeed, uint256 amount, uint256 points) external {
+    function epochCount() external view returns (uint256) {
+        return epochs.length;
+    }
+
+    function payFee(uint256 providerSeed, uint256 amount) external {
         uint256 balance = tft.balanceOf(address(this));
         if (balance == 0) return;
         amount = bound(amount, 1, balance < maxFee ? balance : maxFee);
-        points = bound(points, 0, 1e30);
+        uint256 epoch = emission.currentEpoch();
         tft.transfer(address(emission), amount);
-        try emission.recordFee(_providers[providerSeed % 3], address(tft), amount, points) {} catch {
-            unexpectedReverts++;
-        }
-    }
-
-    function buyback(uint256 amount) external {
-        uint256 pending = emission.pendingTftFees();
-        if (pending == 0) return;
-        amount = bound(amount, 1, pending);
-        IBuybackEmission.Split memory s = emission.previewSplit(amount);
-        uint256 supply = tft.totalSupply();
-        uint256 reserve = emission.reserveLeft();
-        try emission.buyback(address(tft), amount, 0, block.timestamp) {
-            uint256 released = s.fromReserve + s.fromBuyback;
-            toMiners += (released * emission.minerShareBps()) / 10_000;
-            phaseOneBurned += s.inPhaseOne;
-            if (supply - tft.totalSupply() != s.burned || reserve - emission.reserveLeft() != s.fromReserve) {
-                wrongSplits++;
-            }
+        try emission.recordFee(_providers[providerSeed % 3], address(tft), amount) {
+            if (epochs.length == 0 || epochs[epochs.length - 1] != epoch) epochs.push(epoch);
         } catch {
             unexpectedReverts++;
         }
     }
 
-    function advance(uint256 epochs) external {
-        vm.warp(block.timestamp + bound(epochs, 0, 2) * EPOCH + bound(epochs >> 8, 0, EPOCH - 1));
+    /// @dev Sells a slice of an ended bucket with unsold fees, the first found from `seed` on: the
+    /// keeper's order is arbitrary.
+    function buyback(uint256 seed, uint256 amount) external {
+        uint256 current = emission.currentEpoch();
+        uint256 n = epochs.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 epoch = epochs[(seed + k) % n];
+            if (!(epoch < current)) continue;
+            IBuybackEmission.Bucket memory b = emission.bucket(epoch, address(tft));
+            if (b.fees == b.sold) continue;
+            _sell(epoch, bound(amount, 1, b.fees - b.sold), b);
+            return;
+        }
+    }
+
+    /// @dev Tries to sell the bucket of the current epoch, which must be refused.
+    function buybackOpenBucket(uint256 amount) external {
+        uint256 epoch = emission.currentEpoch();
+        IBuybackEmission.Bucket memory b = emission.bucket(epoch, address(tft));
+        if (b.fees == b.sold) return;
+        amount = bound(amount, 1, b.fees - b.sold);
+        try emission.buyback(address(tft), epoch, amount, 0, block.timestamp) {
+            openBucketsSold++;
+        } catch (bytes memory reason) {
+            bytes memory refused = abi.encodeWithSelector(IBuybackEmission.BucketNotEnded.selector, epoch, epoch);
+            if (keccak256(reason) != keccak256(refused)) unexpectedReverts++;
+        }
+    }
+
+    function advance(uint256 time) external {
+        vm.warp(block.timestamp + bound(time, 0, 2) * EPOCH + bound(time >> 8, 0, EPOCH - 1));
+    }
+
+    function setMinerShare(uint256 bps) external {
+        vm.prank(admin);
+        emission.setMinerShare(bound(bps, 5_000, 9_900));
     }
 
     function claim(uint256 providerSeed, uint256 first, uint256 count) external {
-        uint256 current = emission.currentEpoch();
-        if (current < 2) return;
+        uint256 n = epochs.length;
+        if (n == 0) return;
         address provider = _providers[providerSeed % 3];
-        first = bound(first, 0, current - 2);
-        count = bound(count, 1, current - 1 - first);
-        uint256[] memory epochs = new uint256[](count);
-        for (uint256 i; i < count; ++i) epochs[i] = first + i;
-        uint256 expected = emission.claimable(provider, epochs);
+        first = bound(first, 0, n - 1);
+        count = bound(count, 1, n - first);
+        IBuybackEmission.BucketId[] memory ids = new IBuybackEmission.BucketId[](count);
+        for (uint256 i; i < count; ++i) ids[i] = IBuybackEmission.BucketId(uint64(epochs[first + i]), address(tft));
+        uint256 expected = emission.claimable(provider, ids);
         vm.prank(provider);
-        try emission.claim(epochs) returns (uint256 paid) {
+        try emission.claim(ids) returns (uint256 paid) {
             claimed += paid;
             if (paid != expected) wrongSplits++;
         } catch (bytes memory reason) {
@@ -99,7 +129,7 @@ contract EmissionHandler is Test {
             if (expected != 0 || keccak256(reason) != keccak256(nothing)) unexpectedReverts++;
         }
         vm.prank(provider);
-        try emission.claim(epochs) returns (uint256) {
+        try emission.claim(ids) returns (uint256) {
             doubleClaimsPaid++;
         } catch {}
         uint256 held = tft.balanceOf(provider);
@@ -119,6 +149,38 @@ contract EmissionHandler is Test {
         amount = bound(amount, 0, tft.balanceOf(address(this)) / 100);
         strays += amount;
         tft.transfer(address(emission), amount);
+    }
+
+    function _sell(uint256 epoch, uint256 amount, IBuybackEmission.Bucket memory b) internal {
+        IBuybackEmission.Split memory s = emission.previewSplit(amount);
+        uint256 share = emission.minerShareBps();
+        uint256 supply = tft.totalSupply();
+        uint256 reserve = emission.reserveLeft();
+        try emission.buyback(address(tft), epoch, amount, 0, block.timestamp) {
+            uint256 toBucket = ((s.fromReserve + s.fromBuyback) * share) / 10_000;
+            toMiners += toBucket;
+            phaseOneBurned += s.inPhaseOne;
+            capOf[epoch] += (EmissionBounds.releaseCap(s) * share) / 10_000;
+            IBuybackEmission.Bucket memory a = emission.bucket(epoch, address(tft));
+            bool exact =
+                supply - tft.totalSupply() == s.burned &&
+                    reserve - emission.reserveLeft() == s.fromReserve &&
+                    a.sold == b.sold + amount &&
+                    a.bought == b.bought + amount &&
+                    a.rewards == b.rewards + toBucket;
+            if (!exact) wrongSplits++;
+        } catch {
+            unexpectedReverts++;
+        }
+    }
+}
+
+/// @dev The per-phase bound of the release of a buyback, independent of how `split` computes it.
+library EmissionBounds {
+    /// @dev `RELEASE_BPS` of the part bought in phase one, half (rounded up: phase two burns the
+    /// half rounded down) of the part in phase two, all of the part at the floor.
+    function releaseCap(IBuybackEmission.Split memory s) internal pure returns (uint256) {
+        return (s.inPhaseOne * 8_000) / 10_000 + (s.inPhaseTwo * 5_000 + 9_999) / 10_000 + s.atFloor;
     }
 }
 
@@ -160,26 +222,41 @@ abstract contract EmissionInvariants is Test {
         );
     }
 
-    /// @dev Claimable plus claimed never exceeds what was released to miners, the miners' bucket
-    /// is exactly what is owed, no second claim ever paid, and the TFT balance is the buckets
-    /// plus stray transfers, which nothing spends.
+    /// @dev Claimable plus claimed never exceeds what was released to miners, the miners' part is
+    /// exactly what is owed, no second claim ever paid, the balance is what is accounted plus
+    /// stray transfers (which nothing spends), no open bucket was sold, and no bucket's providers
+    /// and no provider got more than the phase bound of the TFT its own fees bought.
     function invariant_RewardsAndBuckets() public view {
-        uint256 current = emission.currentEpoch();
-        uint256[] memory epochs = new uint256[](current + 1);
-        uint256 assigned = emission.carriedOver();
-        for (uint256 e; e < current + 1; ++e) {
-            epochs[e] = e;
-            assigned += emission.epochRewards(e);
-        }
         address[3] memory providers = handler.providers();
+        uint256 n = handler.epochCount();
         uint256 claimable;
-        for (uint256 i; i < 3; ++i) claimable += emission.claimable(providers[i], epochs);
+        uint256 credited;
+        for (uint256 k; k < n; ++k) {
+            uint256 epoch = handler.epochs(k);
+            IBuybackEmission.Bucket memory b = emission.bucket(epoch, address(tft));
+            IBuybackEmission.BucketId[] memory id = new IBuybackEmission.BucketId[](1);
+            id[0] = IBuybackEmission.BucketId(uint64(epoch), address(tft));
+            uint256 fees;
+            credited += b.rewards;
+            assertLe(b.rewards, handler.capOf(epoch), "bucket rewards > phase bound of what it bought");
+            for (uint256 i; i < 3; ++i) {
+                uint256 fee = emission.feeOf(epoch, address(tft), providers[i]);
+                uint256 got =
+                    emission.claimable(providers[i], id) + emission.claimedOf(epoch, address(tft), providers[i]);
+                fees += fee;
+                claimable += emission.claimable(providers[i], id);
+                if (fee > 0) assertLe(got, (handler.capOf(epoch) * fee) / b.fees, "provider > bound of its own fees");
+            }
+            assertEq(fees, b.fees, "bucket fees != providers' fees");
+        }
         assertLe(claimable + handler.claimed(), handler.toMiners(), "claimable+claimed > to miners");
-        assertEq(emission.minerRewardsUnclaimed() + handler.claimed(), handler.toMiners(), "miner bucket");
-        assertLe(assigned, handler.toMiners(), "assigned > to miners");
+        assertEq(credited, handler.toMiners(), "buckets' rewards != to miners");
+        assertEq(emission.minerRewardsUnclaimed() + handler.claimed(), handler.toMiners(), "miner part");
         assertEq(handler.doubleClaimsPaid(), 0, "a second claim paid");
-        uint256 buckets = emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingTftFees();
-        assertEq(tft.balanceOf(address(emission)), buckets + handler.strays(), "balance != buckets + strays");
+        assertEq(handler.openBucketsSold(), 0, "a bucket sold before its epoch ended");
+        uint256 accounted =
+            emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingFees(address(tft));
+        assertEq(tft.balanceOf(address(emission)), accounted + handler.strays(), "balance != accounted + strays");
     }
 
     /// @dev Every buyback burned and released exactly what `previewSplit` said, every claim paid
@@ -281,11 +358,10 @@ contract BuybackEmissionTest is Test {
     }
 
     /// @dev Wash leasing. Model: a provider leases its own node; the customer side and the
-    /// provider side net out, so the lease costs it exactly the protocol fee `fee`, which earns it
-    /// `fee` work points (equal weights). The fee is paid in TFT, so nothing is lost in a swap: the
-    /// most favourable case for the washer. A competitor pays `competing` in the same epoch. The
-    /// keeper buys back all of that epoch's fees in the next epoch, and nothing is carried over
-    /// from epochs without points. The washer's reward is its pro-rata share of the miners' part:
+    /// provider side net out, so the lease costs it exactly the protocol fee `fee`. The fee is
+    /// paid in TFT, so nothing is lost in a swap: the most favourable case for the washer. A
+    /// competitor pays `competing` into the same bucket. The keeper buys back the bucket once its
+    /// epoch has ended. The washer's reward is its pro-rata share of the bucket's miners' part:
     /// `fee / (fee + competing) × r × minerShare × (fee + competing)` with `r` = 80 % in phase one,
     /// 50 % in phase two and 100 % at the floor, so at most `r × minerShare × fee < fee`.
     function testFuzz_WashLeasing_ReturnsLessThanPaid(
@@ -302,14 +378,14 @@ contract BuybackEmissionTest is Test {
         emission.setMinerShare(minerShare);
         vm.warp(block.timestamp + 1 days);
         tft.transfer(address(emission), fee + competing);
-        emission.recordFee(WASHER, address(tft), fee, fee);
-        emission.recordFee(OTHER, address(tft), competing, competing);
+        emission.recordFee(WASHER, address(tft), fee);
+        if (competing > 0) emission.recordFee(OTHER, address(tft), competing);
+        uint64 epoch = uint64(emission.currentEpoch());
         vm.warp(block.timestamp + 1 days);
-        emission.buyback(address(tft), fee + competing, 0, block.timestamp);
-        vm.warp(block.timestamp + 1 days);
-        uint256[] memory epochs = new uint256[](1);
-        epochs[0] = emission.currentEpoch() - 2;
-        uint256 got = emission.claimable(WASHER, epochs);
+        emission.buyback(address(tft), epoch, fee + competing, 0, block.timestamp);
+        IBuybackEmission.BucketId[] memory ids = new IBuybackEmission.BucketId[](1);
+        ids[0] = IBuybackEmission.BucketId(epoch, address(tft));
+        uint256 got = emission.claimable(WASHER, ids);
         uint256 ratioBps =
             phase == 1
                 ? 8_000
@@ -338,13 +414,12 @@ contract BuybackEmissionTest is Test {
         if (phase == 2) {
             // Exhaust the 40M reserve (50M bought back), its rewards going to a setup provider.
             tft.transfer(address(emission), 50 * M);
-            emission.recordFee(SETUP, address(tft), 50 * M, 1);
+            emission.recordFee(SETUP, address(tft), 50 * M);
             vm.warp(block.timestamp + 1 days);
-            emission.buyback(address(tft), 50 * M, 0, block.timestamp);
+            emission.buyback(address(tft), emission.currentEpoch() - 1, 50 * M, 0, block.timestamp);
         } else if (phase == 3) {
             tft.burn(tft.burnable());
         }
         assertEq(uint256(emission.phase()), phase, "setup phase");
-        assertEq(emission.carriedOver(), 0, "nothing carried");
     }
 }

@@ -42,11 +42,11 @@ async function openedLease() {
   return { ...s, leaseId: 1n, start };
 }
 
-/** A second payment token (6 decimals, no fee, weight 2×) and a node priced in it. */
+/** A second payment token (6 decimals, no fee) and a node priced in it. */
 async function twoTokens() {
   const s = await openedLease();
   const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
-  await s.escrow.setPaymentToken(await usd.getAddress(), true, 0, 2n * UNIT);
+  await s.escrow.setPaymentToken(await usd.getAddress(), true, 0);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
   await usd.mint(s.customer.address, 1_000_000_000n);
   await usd.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
@@ -62,12 +62,12 @@ async function at<T>(t: bigint, tx: () => Promise<T>): Promise<T> {
 
 describe("LeaseEscrow", function () {
   describe("constructor", function () {
-    it("wires the registry and collector and allowlists GUT at weight 1×", async function () {
+    it("wires the registry and collector and allowlists GUT", async function () {
       const { escrow, registry, collector, gut } = await loadFixture(system);
       expect(await escrow.registry()).to.equal(await registry.getAddress());
       expect(await escrow.feeCollector()).to.equal(await collector.getAddress());
       const config = await escrow.paymentToken(await gut.getAddress());
-      expect([config.allowed, config.feeBps, config.weight]).to.deep.equal([true, GUT_FEE_BPS, UNIT]);
+      expect([config.allowed, config.feeBps]).to.deep.equal([true, GUT_FEE_BPS]);
       expect(await escrow.reservationFeeBps()).to.equal(RESERVATION_FEE_BPS);
       expect(await escrow.reservationGrace()).to.equal(GRACE);
       expect(await escrow.MAX_FEE_BPS()).to.equal(2_000n);
@@ -106,22 +106,22 @@ describe("LeaseEscrow", function () {
   describe("admin", function () {
     it("sets a payment token and emits PaymentTokenSet", async function () {
       const { escrow, other } = await loadFixture(system);
-      await expect(escrow.setPaymentToken(other.address, true, 2_000, 3n))
+      await expect(escrow.setPaymentToken(other.address, true, 2_000))
         .to.emit(escrow, "PaymentTokenSet")
-        .withArgs(other.address, true, 2_000, 3n);
+        .withArgs(other.address, true, 2_000);
       const config = await escrow.paymentToken(other.address);
-      expect([config.allowed, config.feeBps, config.weight]).to.deep.equal([true, 2_000n, 3n]);
+      expect([config.allowed, config.feeBps]).to.deep.equal([true, 2_000n]);
     });
 
     it("reverts setPaymentToken over the fee maximum, for the zero token, or for a non-admin", async function () {
       const { escrow, other } = await loadFixture(system);
-      await expect(escrow.setPaymentToken(other.address, true, 2_001, 0))
+      await expect(escrow.setPaymentToken(other.address, true, 2_001))
         .to.be.revertedWithCustomError(escrow, "FeeTooHigh")
         .withArgs(2_001, 2_000);
-      await expect(escrow.setPaymentToken(ethers.ZeroAddress, true, 0, 0))
+      await expect(escrow.setPaymentToken(ethers.ZeroAddress, true, 0))
         .to.be.revertedWithCustomError(escrow, "ZeroAddress")
         .withArgs("token");
-      await expect(escrow.connect(other).setPaymentToken(other.address, true, 0, 0))
+      await expect(escrow.connect(other).setPaymentToken(other.address, true, 0))
         .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
         .withArgs(other.address, ethers.ZeroHash);
     });
@@ -220,7 +220,7 @@ describe("LeaseEscrow", function () {
 
     it("reverts when the node's token is not allowed", async function () {
       const { escrow, gut, customer, nodeId } = await loadFixture(system);
-      await escrow.setPaymentToken(await gut.getAddress(), false, 0, 0);
+      await escrow.setPaymentToken(await gut.getAddress(), false, 0);
       await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
         .withArgs(await gut.getAddress());
@@ -255,7 +255,7 @@ describe("LeaseEscrow", function () {
     it("refuses a fee-on-transfer token", async function () {
       const { escrow, registry, provider, customer } = await loadFixture(system);
       const fot = await ethers.deployContract("MockFeeOnTransferERC20");
-      await escrow.setPaymentToken(await fot.getAddress(), true, 0, UNIT);
+      await escrow.setPaymentToken(await fot.getAddress(), true, 0);
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await fot.getAddress(), "");
       await fot.mint(customer.address, DEPOSIT);
       await fot.connect(customer).approve(await escrow.getAddress(), DEPOSIT);
@@ -465,7 +465,7 @@ describe("LeaseEscrow", function () {
   });
 
   describe("forwardFees", function () {
-    it("sends the withdrawn leases' fees to the collector and reports work points", async function () {
+    it("sends the withdrawn leases' fees to the collector and reports them with their provider", async function () {
       const { escrow, registry, gut, collector, provider, keeper, leaseId, start, nodeId } =
         await loadFixture(openedLease);
       await at(start + 1_000n, () => registry.connect(provider).heartbeat(nodeId));
@@ -474,18 +474,18 @@ describe("LeaseEscrow", function () {
       const tx = escrow.connect(keeper).forwardFees([leaseId]);
       await expect(tx)
         .to.emit(escrow, "FeesForwarded")
-        .withArgs(provider.address, await gut.getAddress(), await collector.getAddress(), fee, fee)
+        .withArgs(provider.address, await gut.getAddress(), await collector.getAddress(), fee)
         .and.to.emit(collector, "FeeRecorded")
-        .withArgs(provider.address, await gut.getAddress(), fee, fee);
+        .withArgs(provider.address, await gut.getAddress(), fee);
       await expect(tx).to.changeTokenBalances(ethers, gut, [escrow, collector], [-fee, fee]);
       expect(await escrow.forwardedFee(leaseId)).to.equal(fee);
       await expect(escrow.forwardFees([leaseId])).not.to.emit(escrow, "FeesForwarded");
       expect(await collector.calls()).to.equal(1n);
     });
 
-    it("weights work points per token and reports one call per provider and token", async function () {
+    it("reports each token's fees unweighted, one call per provider and token", async function () {
       const { escrow, registry, usd, gut, collector, provider, customer, usdStart } = await loadFixture(twoTokens);
-      await escrow.setPaymentToken(await usd.getAddress(), true, 1_000, 2n * UNIT);
+      await escrow.setPaymentToken(await usd.getAddress(), true, 1_000);
       await registry.connect(provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
       await escrow.connect(customer).openLease(3n, 1_000_000n, ANY_PRICE);
       await at(usdStart + 500n, () => registry.connect(provider).heartbeat(3n));
@@ -496,8 +496,9 @@ describe("LeaseEscrow", function () {
       const fee3 = (lease3.withdrawn * 1_000n) / 10_000n;
       await expect(escrow.forwardFees([1n, 2n, 3n]))
         .to.emit(collector, "FeeRecorded")
-        .withArgs(provider.address, await usd.getAddress(), fee3, fee3 * 2n);
+        .withArgs(provider.address, await usd.getAddress(), fee3);
       expect(await collector.calls()).to.equal(2n);
+      expect(await collector.feesBy(provider.address, await usd.getAddress())).to.equal(fee3);
       expect(await collector.feesOf(await gut.getAddress())).to.equal(await escrow.forwardedFee(1n));
     });
   });

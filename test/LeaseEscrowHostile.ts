@@ -12,7 +12,7 @@ const DEPOSIT = 100n * UNIT;
 async function blacklistLease() {
   const s = await deployEscrowSystem(ethers);
   const blk = await ethers.deployContract("BlacklistToken");
-  await s.escrow.setPaymentToken(await blk.getAddress(), true, 500, UNIT);
+  await s.escrow.setPaymentToken(await blk.getAddress(), true, 500);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await blk.getAddress(), "");
   await blk.mint(s.customer.address, DEPOSIT);
   await blk.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
@@ -26,7 +26,7 @@ async function blacklistLease() {
 async function reentrantLease() {
   const s = await deployEscrowSystem(ethers);
   const re = await ethers.deployContract("ReentrantToken");
-  await s.escrow.setPaymentToken(await re.getAddress(), true, 500, UNIT);
+  await s.escrow.setPaymentToken(await re.getAddress(), true, 500);
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
   await re.mint(s.customer.address, 2n * DEPOSIT);
   await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);

@@ -115,7 +115,7 @@ describe("LeaseEscrow reservations", function () {
       await expect(escrow.connect(other).reserve(nodeId, start, DURATION, max + 1n, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
         .withArgs(max + 1n, max);
-      await escrow.setPaymentToken(await gut.getAddress(), false, 0, 0);
+      await escrow.setPaymentToken(await gut.getAddress(), false, 0);
       await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE))
         .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
         .withArgs(await gut.getAddress());

@@ -10,6 +10,7 @@ import {ProviderRegistry} from "../contracts/ProviderRegistry.sol";
 import {TFT} from "../contracts/TFT.sol";
 import {TokenSwapDistributor} from "../contracts/TokenSwapDistributor.sol";
 import {ILeaseEscrow} from "../contracts/interfaces/ILeaseEscrow.sol";
+import {IBuybackEmission} from "../contracts/interfaces/IBuybackEmission.sol";
 import {IProviderRegistry} from "../contracts/interfaces/IProviderRegistry.sol";
 import {ITokenSwapDistributor} from "../contracts/interfaces/ITokenSwapDistributor.sol";
 import {IUniswapV2Pair} from "../contracts/interfaces/uniswap/IUniswapV2Pair.sol";
@@ -62,7 +63,7 @@ contract SystemInvariantTest is Test {
         emission.fundReserve();
         registry = new ProviderRegistry(0, address(this), gut, 100e18, 600, 1 days, 1_000);
         escrow = new LeaseEscrow(0, address(this), registry, address(emission), address(gut), 500, 1_000, 1 hours);
-        escrow.setPaymentToken(address(tft), true, 300, 2e18);
+        escrow.setPaymentToken(address(tft), true, 300);
         registry.grantRole(registry.ESCROW_ROLE(), address(escrow));
         emission.grantRole(emission.ESCROW_ROLE(), address(escrow));
         _seedPool();
@@ -121,14 +122,16 @@ contract SystemInvariantTest is Test {
         market.withdraw(0);
         market.withdraw(1);
         flow.forwardFees();
+        // The fees are in the buckets of epoch 2, which cannot be sold before epoch 3.
+        flow.buybackOpenBucket(true, 1e18);
+        flow.buybackOpenBucket(false, 1e18);
         flow.observe(30 minutes);
-        flow.buybackGut(1e18, false);
-        flow.buybackTft(1e18);
-        // Fees recorded in epoch 2; the next epoch's buyback releases to them, claimable in 4.
         vm.warp(block.timestamp + 1 hours);
-        flow.buybackTft(1e18);
-        vm.warp(block.timestamp + 1 hours);
-        flow.claimRewards(0, 2, 1);
+        flow.observe(30 minutes);
+        flow.buybackGut(0, 1e18, false);
+        flow.buybackTft(0, 1e18);
+        flow.buybackTft(0, 1e18);
+        flow.claimRewards(0, 0, 1);
         flow.privilegedCall(7, 0);
         assertEq(flow.timesPaid(0), 1, "airdrop claimed");
         assertEq(flow.timesPaid(tree.LEGACY_INDEX()), 1, "legacy leaf claimed with its key's signature");
@@ -261,19 +264,19 @@ contract SystemInvariantTest is Test {
         assertLe(emission.totalReleased() * 10_000, flow.phaseOneBurned() * 8_000, "phase-1 release > 80% of burns");
         assertLe(emission.totalReleased(), _RESERVE, "released more than the reserve");
         assertEq(emission.reserveLeft() + emission.totalReleased(), _RESERVE, "reserve left + released");
-        assertEq(emission.minerRewardsUnclaimed() + flow.rewardsClaimed(), flow.toMiners(), "miner bucket");
-        uint256 current = emission.currentEpoch();
-        uint256[] memory epochs = new uint256[](current + 1);
-        for (uint256 e; e < current + 1; ++e) epochs[e] = e;
+        assertEq(emission.minerRewardsUnclaimed() + flow.rewardsClaimed(), flow.toMiners(), "miner part");
+        assertEq(flow.openBucketsSold(), 0, "a bucket sold before its epoch ended");
         uint256 claimable;
-        for (uint256 i = 0; i < SystemActors.PROVIDERS; ++i) {
-            claimable += emission.claimable(SystemActors.provider(i), epochs);
+        uint256 n = flow.feeEpochCount();
+        for (uint256 k; k < n; ++k) {
+            claimable += _checkBucket(flow.feeEpochs(k), address(gut));
+            claimable += _checkBucket(flow.feeEpochs(k), address(tft));
         }
         assertLe(claimable + flow.rewardsClaimed(), flow.toMiners(), "claimable + claimed > released to miners");
         assertEq(
             tft.balanceOf(address(emission)),
-            emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingTftFees(),
-            "emission TFT != its buckets"
+            emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingFees(address(tft)),
+            "emission TFT != what it accounts"
         );
         uint256 gutForwarded;
         uint256 count = escrow.leaseCount();
@@ -281,6 +284,28 @@ contract SystemInvariantTest is Test {
             if (escrow.lease(id).token == address(gut)) gutForwarded += escrow.forwardedFee(id);
         }
         assertEq(gut.balanceOf(address(emission)), gutForwarded - flow.gutSpent(), "emission GUT != fees - swapped");
+        assertEq(emission.pendingFees(address(gut)), gutForwarded - flow.gutSpent(), "pending GUT != fees - swapped");
+    }
+
+    /// @dev One bucket: its providers' fees add up to its fees, its rewards stay within the phase
+    /// bound of what it bought, and so does each provider's part of them (claimed or not) for the
+    /// TFT its own fees bought. Returns what the bucket's providers can claim.
+    function _checkBucket(uint256 epoch, address token) internal view returns (uint256 claimable) {
+        IBuybackEmission.Bucket memory b = emission.bucket(epoch, token);
+        uint256 cap = flow.capOf(epoch, token);
+        assertLe(b.rewards, cap, "bucket rewards > phase bound of what it bought");
+        IBuybackEmission.BucketId[] memory id = new IBuybackEmission.BucketId[](1);
+        id[0] = IBuybackEmission.BucketId(uint64(epoch), token);
+        uint256 fees;
+        for (uint256 i = 0; i < SystemActors.PROVIDERS; ++i) {
+            address p = SystemActors.provider(i);
+            uint256 fee = emission.feeOf(epoch, token, p);
+            uint256 open = emission.claimable(p, id);
+            fees += fee;
+            claimable += open;
+            if (fee > 0) assertLe(open + emission.claimedOf(epoch, token, p), (cap * fee) / b.fees, "provider > bound");
+        }
+        assertEq(fees, b.fees, "bucket fees != its providers' fees");
     }
 
     function _checkHandlers() internal view {

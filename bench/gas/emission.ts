@@ -6,7 +6,10 @@ import { minTftOut } from "../../src/uniswap.js";
 import type { GasRow } from "../gas.js";
 import { gasOf } from "../lib.js";
 
-/** Buyback (a GUT swap on a real Uniswap V2 pool, and a TFT fee burned with no swap) and claims. */
+/**
+ * Fees booked into buckets, buybacks of an ended bucket (a GUT swap on a real Uniswap V2 pool, and
+ * a TFT fee burned with no swap) and claims of buckets.
+ */
 export default async function emission(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
   const { ethers, networkHelpers } = await hre.network.create();
   const { time } = networkHelpers;
@@ -21,39 +24,47 @@ export default async function emission(hre: HardhatRuntimeEnvironment): Promise<
   ];
   const day = Number(await emission.epochLength());
   const deadline = async () => BigInt(await time.latest()) + 600n;
-  const pay = async (token: typeof gut | typeof tft, amount: bigint) => {
+  const pay = async (token: typeof gut | typeof tft, amount: bigint, who = provider.address) => {
     await token.transfer(emissionAddr, amount);
-    await emission.recordFee(provider.address, await token.getAddress(), amount, amount);
+    await emission.recordFee(who, await token.getAddress(), amount);
   };
 
-  // Eleven epochs with points and a TFT-fee buyback each, so that claims of 1 and 10 epochs pay.
-  const epochs: bigint[] = [];
-  for (let i = 0; i < 12; i++) {
-    await time.increase(day);
-    if (i > 0) {
-      await emission.buyback(tftAddr, 100n * TFT_UNIT, 0n, await deadline());
-      epochs.push((await emission.currentEpoch()) - 1n);
-    }
+  // Eleven TFT buckets of one provider, each burned once its epoch has ended, so that claims of
+  // 1 and 10 buckets pay.
+  const buckets: { epoch: bigint; token: string }[] = [];
+  for (let i = 0; i < 11; i++) {
+    const epoch = await emission.currentEpoch();
     await pay(tft, 100n * TFT_UNIT);
+    await time.increase(day);
+    await emission.buyback(tftAddr, epoch, 100n * TFT_UNIT, 0n, await deadline());
+    buckets.push({ epoch, token: tftAddr });
   }
-  await time.increase(day);
-  await time.increase(day);
 
-  const recordGas = await gasOf(emission.recordFee(provider.address, gutAddr, 0n, 1n));
-  await pay(gut, 1_000n * TFT_UNIT);
+  // A fee into a new bucket (the provider's first fee of the epoch and token), then another
+  // provider's fee into the same bucket.
+  const epoch = await emission.currentEpoch();
+  await gut.transfer(emissionAddr, 1_000n * TFT_UNIT);
+  const recordNew = await gasOf(emission.recordFee(provider.address, gutAddr, 1_000n * TFT_UNIT));
+  await gut.transfer(emissionAddr, 1_000n * TFT_UNIT);
+  const recordSame = await gasOf(emission.recordFee(admin.address, gutAddr, 1_000n * TFT_UNIT));
+  await pay(tft, 100n * TFT_UNIT);
+  await time.increase(day);
   const observeGas = await gasOf(emission.observe(gutAddr));
   await time.increase(1800);
   const quote = await emission.twapQuote(gutAddr, 1_000n * TFT_UNIT);
-  const swapGas = await gasOf(emission.buyback(gutAddr, 1_000n * TFT_UNIT, minTftOut(quote, 150n), await deadline()));
-  const burnGas = await gasOf(emission.buyback(tftAddr, 100n * TFT_UNIT, 0n, await deadline()));
-  const claimOne = await gasOf(emission.connect(provider).claim([epochs[0]!]));
-  const claimTen = await gasOf(emission.connect(provider).claim(epochs.slice(1, 11)));
+  const swapGas = await gasOf(
+    emission.buyback(gutAddr, epoch, 1_000n * TFT_UNIT, minTftOut(quote, 150n), await deadline()),
+  );
+  const burnGas = await gasOf(emission.buyback(tftAddr, epoch, 100n * TFT_UNIT, 0n, await deadline()));
+  const claimOne = await gasOf(emission.connect(provider).claim([buckets[0]!]));
+  const claimTen = await gasOf(emission.connect(provider).claim(buckets.slice(1, 11)));
   return [
-    { contract: "BuybackEmission", call: "recordFee", gas: recordGas },
+    { contract: "BuybackEmission", call: "recordFee (new bucket)", gas: recordNew, was: "recordFee" },
+    { contract: "BuybackEmission", call: "recordFee (same bucket, another provider)", gas: recordSame },
     { contract: "BuybackEmission", call: "observe (1 pair)", gas: observeGas },
     { contract: "BuybackEmission", call: "buyback (GUT swap, phase 1)", gas: swapGas },
     { contract: "BuybackEmission", call: "buyback (TFT fee, burn)", gas: burnGas },
-    { contract: "BuybackEmission", call: "claim (1 epoch)", gas: claimOne },
-    { contract: "BuybackEmission", call: "claim (10 epochs)", gas: claimTen },
+    { contract: "BuybackEmission", call: "claim (1 bucket)", gas: claimOne, was: "claim (1 epoch)" },
+    { contract: "BuybackEmission", call: "claim (10 buckets)", gas: claimTen, was: "claim (10 epochs)" },
   ];
 }

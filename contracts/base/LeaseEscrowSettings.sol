@@ -9,7 +9,7 @@ import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 
 /// @title LeaseEscrowSettings
 /// @notice The escrow's admin side: the registry it leases from, the payment tokens it accepts
-/// with their protocol fees and work-point weights, the fee collector, the reservation terms and
+/// with their protocol fees, the fee collector, the reservation terms and
 /// the pause switch. See {LeaseEscrow}.
 abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable {
     /// @inheritdoc ILeaseEscrow
@@ -20,9 +20,6 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     uint16 public constant MAX_RESERVATION_FEE_BPS = 5_000;
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_GRACE = 1 days;
-
-    /// @dev A token weight of 1×: work points per unit of fee.
-    uint256 internal constant _WEIGHT_UNIT = 1e18;
 
     /// @inheritdoc ILeaseEscrow
     IProviderRegistry public immutable registry;
@@ -49,13 +46,8 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     // ---------------------------------------------------------------- admin
 
     /// @inheritdoc ILeaseEscrow
-    function setPaymentToken(
-        address token,
-        bool allowed,
-        uint16 feeBps,
-        uint128 weight
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setPaymentToken(token, allowed, feeBps, weight);
+    function setPaymentToken(address token, bool allowed, uint16 feeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setPaymentToken(token, allowed, feeBps);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -85,11 +77,11 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
 
     // ---------------------------------------------------------------- internals
 
-    function _setPaymentToken(address token, bool allowed, uint16 feeBps, uint128 weight) internal {
+    function _setPaymentToken(address token, bool allowed, uint16 feeBps) internal {
         if (token == address(0)) revert ZeroAddress("token");
         if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(feeBps, MAX_FEE_BPS);
-        _tokens[token] = TokenConfig({allowed: allowed, feeBps: feeBps, weight: weight});
-        emit PaymentTokenSet(token, allowed, feeBps, weight);
+        _tokens[token] = TokenConfig({allowed: allowed, feeBps: feeBps});
+        emit PaymentTokenSet(token, allowed, feeBps);
     }
 
     function _setFeeCollector(address collector) internal {

@@ -144,15 +144,14 @@ abstract contract LeaseLedger is LeaseEscrowSettings {
         IERC20(token).safeTransfer(provider, gross - fee);
     }
 
-    /// @dev Sends one provider's fees in one token to the collector, then reports them with their
-    /// work points, in the same transaction as IFeeCollector requires.
+    /// @dev Sends one provider's fees in one token to the collector, then reports them, in the
+    /// same transaction as IFeeCollector requires.
     function _forward(address provider, address token, uint256 fee) internal {
         if (fee == 0) return;
         address collector = feeCollector;
-        uint256 points = (fee * _tokens[token].weight) / _WEIGHT_UNIT;
-        emit FeesForwarded(provider, token, collector, fee, points);
+        emit FeesForwarded(provider, token, collector, fee);
         IERC20(token).safeTransfer(collector, fee);
-        IFeeCollector(collector).recordFee(provider, token, fee, points);
+        IFeeCollector(collector).recordFee(provider, token, fee);
     }
 
     /// @dev Pays a party other than the caller. A failed transfer (a blacklisted or reverting

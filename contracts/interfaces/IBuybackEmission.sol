@@ -12,11 +12,19 @@ import {IFeeCollector} from "./IFeeCollector.sol";
 /// - **Phase two**, reserve exhausted: burn 50 % of `a`, release the other 50 %.
 /// - **Floor**, supply at 100,000,000 TFT: burn nothing, release all of `a`.
 /// A buyback that crosses a boundary is split at it exactly. Every release is split between the
-/// mining-reward pool (`minerShareBps`) and the operations treasury. What reaches the pool during
-/// epoch `e` is shared among providers pro rata to their work points of epoch `e - 1`.
-/// @dev The contract's TFT balance is accounted in three buckets: `reserveLeft`,
-/// `minerRewardsUnclaimed` and `pendingTftFees`. TFT above their sum (a stray transfer) is never
-/// spent: it is neither reserve nor fee.
+/// providers (`minerShareBps`) and the operations treasury.
+///
+/// **Mining rewards follow the fees that bought them.** Each forwarded fee is booked, with its
+/// provider, into a bucket: (epoch of forwarding, token). A buyback sells fees of one bucket whose
+/// epoch has ended, so the bucket's fees and providers are fixed before any of it is sold; the
+/// miners' part of what that TFT releases is credited to that bucket, and its providers claim it
+/// pro rata to their fee in the bucket. A provider's reward is therefore at most
+/// `RELEASE_BPS × minerShare` (phase one), `(1 − BURN_BPS) × minerShare` (phase two) or
+/// `minerShare` (floor) of the TFT its own fees bought, whatever the timing, the keeper's
+/// schedule, the token or its price: leasing one's own node never pays.
+/// @dev The contract's balance of each token is accounted: `pendingFees(token)` (fees received,
+/// not yet sold) and, for TFT, also `reserveLeft` and `minerRewardsUnclaimed`. Tokens above that
+/// sum (a stray transfer) are never spent and cannot be recorded as a fee twice.
 interface IBuybackEmission is IFeeCollector {
     /// @notice Where the supply is on its path to the floor.
     enum Phase {
@@ -44,6 +52,27 @@ interface IBuybackEmission is IFeeCollector {
         uint256 inPhaseOne;
         uint256 inPhaseTwo;
         uint256 atFloor;
+    }
+
+    /// @notice The fees of one (epoch, token) bucket and what they bought. Two storage slots.
+    /// @param fees Every fee recorded into the bucket, in token units.
+    /// @param sold The part of `fees` sold (or, for TFT, burned) by buybacks so far.
+    /// @param bought The TFT those sales bought (for TFT, equal to `sold`).
+    /// @param rewards The miners' part of the releases of those buybacks: what the bucket's
+    /// providers share pro rata to their fee.
+    struct Bucket {
+        uint128 fees;
+        uint128 sold;
+        uint128 bought;
+        uint128 rewards;
+    }
+
+    /// @notice Names a bucket: the epoch its fees were forwarded in and their token.
+    /// @param epoch The epoch.
+    /// @param token The fee token.
+    struct BucketId {
+        uint64 epoch;
+        address token;
     }
 
     /// @notice A cumulative-price observation of a pair.
@@ -78,13 +107,21 @@ interface IBuybackEmission is IFeeCollector {
     /// @param timestamp The current block timestamp.
     error DeadlineExpired(uint256 deadline, uint256 timestamp);
 
-    /// @notice A buyback of zero.
+    /// @notice A buyback, or a recorded fee, of zero.
     error ZeroAmount();
 
-    /// @notice A TFT buyback asked to burn more TFT fees than are waiting.
+    /// @notice A buyback named a bucket whose epoch has not ended: its fees and providers are not
+    /// fixed yet.
+    /// @param epoch The bucket's epoch.
+    /// @param current The current epoch; buckets of epochs up to `current - 1` can be sold.
+    error BucketNotEnded(uint256 epoch, uint256 current);
+
+    /// @notice A buyback asked to sell more of a bucket than is left unsold.
+    /// @param epoch The bucket's epoch.
+    /// @param token The bucket's token.
     /// @param amount The amount asked for.
-    /// @param pending The TFT fees waiting (`pendingTftFees`).
-    error ExceedsPendingTftFees(uint256 amount, uint256 pending);
+    /// @param unsold `fees − sold` of the bucket.
+    error ExceedsBucket(uint256 epoch, address token, uint256 amount, uint256 unsold);
 
     /// @notice No Uniswap V2 pair exists for a hop of the route.
     /// @param tokenA One side of the hop.
@@ -115,15 +152,11 @@ interface IBuybackEmission is IFeeCollector {
     /// @param maxAllowed `twapQuote × (1 + maxSlippageBps)`.
     error AboveTwapQuote(uint256 tftOut, uint256 maxAllowed);
 
-    /// @notice The escrow recorded a TFT fee that the contract does not hold.
+    /// @notice The escrow recorded a fee that the contract does not hold.
+    /// @param token The fee token.
     /// @param fee The fee recorded.
-    /// @param unaccounted The TFT the contract holds beyond its buckets.
-    error FeeNotReceived(uint256 fee, uint256 unaccounted);
-
-    /// @notice A claim named an epoch whose pool is still growing.
-    /// @param epoch The epoch named.
-    /// @param current The current epoch; claims are open for epochs up to `current - 2`.
-    error EpochNotFinal(uint256 epoch, uint256 current);
+    /// @param unaccounted What the contract holds of `token` beyond what is already accounted.
+    error FeeNotReceived(address token, uint256 fee, uint256 unaccounted);
 
     /// @notice A claim would pay nothing.
     /// @param provider The caller.
@@ -137,16 +170,9 @@ interface IBuybackEmission is IFeeCollector {
     /// @notice Emitted when the escrow records a fee.
     /// @param provider The provider credited.
     /// @param token The fee token.
-    /// @param epoch The epoch credited.
-    /// @param fee The fee amount.
-    /// @param workPoints The points credited.
-    event FeeRecorded(
-        address indexed provider,
-        address indexed token,
-        uint256 indexed epoch,
-        uint256 fee,
-        uint256 workPoints
-    );
+    /// @param epoch The bucket's epoch: the epoch the fee was forwarded in.
+    /// @param fee The fee amount, in `token` units.
+    event FeeRecorded(address indexed provider, address indexed token, uint256 indexed epoch, uint256 fee);
 
     /// @notice Emitted when a pair observation is recorded.
     /// @param pair The pair.
@@ -156,12 +182,14 @@ interface IBuybackEmission is IFeeCollector {
     /// @notice Emitted for each buyback, before its burn and release.
     /// @param keeper The keeper.
     /// @param tokenIn The fee token sold (TFT itself for a TFT fee, with no swap).
-    /// @param amountIn The amount sold.
+    /// @param epoch The bucket's epoch.
+    /// @param amountIn The amount of the bucket sold.
     /// @param tftOut The TFT bought.
     /// @param twapQuote The TWAP quote for `amountIn` (equal to `amountIn` for TFT).
     event BoughtBack(
         address indexed keeper,
         address indexed tokenIn,
+        uint256 indexed epoch,
         uint256 amountIn,
         uint256 tftOut,
         uint256 twapQuote
@@ -173,33 +201,27 @@ interface IBuybackEmission is IFeeCollector {
     event Burned(uint256 amount, uint256 totalBurned);
 
     /// @notice Emitted when a buyback releases TFT.
-    /// @param rewardEpoch The epoch whose points the miners' part is for: the one before the
-    /// current epoch (zero in epoch 0); when it has no points, or in epoch 0, `toMiners` is
-    /// carried over instead (see `RolledOver`).
+    /// @param epoch The epoch of the bucket sold, whose providers the miners' part is for.
+    /// @param token The token of that bucket.
     /// @param fromReserve Released from the reserve.
     /// @param fromBuyback Released from the bought TFT.
-    /// @param toMiners The mining-reward pool's part.
+    /// @param toMiners The bucket's providers' part, added to the bucket's `rewards`.
     /// @param toOperations The operations treasury's part.
     event Released(
-        uint256 indexed rewardEpoch,
+        uint256 indexed epoch,
+        address indexed token,
         uint256 fromReserve,
         uint256 fromBuyback,
         uint256 toMiners,
         uint256 toOperations
     );
 
-    /// @notice Emitted when a miners' part finds no points in its epoch and waits for the next
-    /// epoch that has points.
-    /// @param epoch The epoch without points.
-    /// @param amount The amount carried.
-    /// @param carried Everything carried now.
-    event RolledOver(uint256 indexed epoch, uint256 amount, uint256 carried);
-
-    /// @notice Emitted for each epoch a provider claims.
+    /// @notice Emitted for each bucket a provider claims from.
     /// @param provider The provider.
-    /// @param epoch The epoch.
-    /// @param amount The TFT paid for it.
-    event RewardClaimed(address indexed provider, uint256 indexed epoch, uint256 amount);
+    /// @param epoch The bucket's epoch.
+    /// @param token The bucket's token.
+    /// @param amount The TFT paid for it by this claim.
+    event RewardClaimed(address indexed provider, uint256 indexed epoch, address indexed token, uint256 amount);
 
     /// @notice Emitted when the admin changes the TWAP guard.
     /// @param window The TWAP window in seconds.
@@ -261,14 +283,12 @@ interface IBuybackEmission is IFeeCollector {
     /// @notice The reserve not yet released.
     function reserveLeft() external view returns (uint256);
 
-    /// @notice TFT owed to miners: assigned to epochs or carried over, not yet claimed.
+    /// @notice TFT owed to providers: credited to buckets, not yet claimed.
     function minerRewardsUnclaimed() external view returns (uint256);
 
-    /// @notice TFT fees received and not yet bought back (burned).
-    function pendingTftFees() external view returns (uint256);
-
-    /// @notice Miners' TFT waiting for an epoch with points.
-    function carriedOver() external view returns (uint256);
+    /// @notice Fees of `token` received and not yet sold (for TFT, not yet burned), over all
+    /// buckets.
+    function pendingFees(address token) external view returns (uint256);
 
     /// @notice Everything this contract has burned. Burns by anyone else are not counted.
     function totalBurned() external view returns (uint256);
@@ -285,21 +305,19 @@ interface IBuybackEmission is IFeeCollector {
     /// @notice The current epoch: `(block.timestamp - genesis) / epochLength`.
     function currentEpoch() external view returns (uint256);
 
-    /// @notice The unclaimed work points of `provider` in `epoch` (zero once claimed).
-    function pointsOf(uint256 epoch, address provider) external view returns (uint256);
+    /// @notice The bucket of fees of `token` forwarded in `epoch`: its fees, what is sold, what it
+    /// bought and its providers' rewards.
+    function bucket(uint256 epoch, address token) external view returns (Bucket memory);
 
-    /// @notice All work points recorded in `epoch`.
-    function totalPoints(uint256 epoch) external view returns (uint256);
+    /// @notice The fee `provider` put into the bucket (`epoch`, `token`).
+    function feeOf(uint256 epoch, address token, address provider) external view returns (uint256);
 
-    /// @notice The TFT assigned to the points of `epoch`.
-    function epochRewards(uint256 epoch) external view returns (uint256);
+    /// @notice The TFT `provider` has claimed from the bucket (`epoch`, `token`) so far.
+    function claimedOf(uint256 epoch, address token, address provider) external view returns (uint256);
 
-    /// @notice The pool that becomes claimable next: the epoch whose points receive what is
-    /// released now (`currentEpoch() - 1`), and what it has received so far.
-    function pendingPool() external view returns (uint256 rewardEpoch, uint256 amount);
-
-    /// @notice What `provider` would get by claiming `epochs` now (final epochs only).
-    function claimable(address provider, uint256[] calldata epochs) external view returns (uint256 amount);
+    /// @notice What `provider` would get by claiming `buckets` now: for each bucket,
+    /// `rewards × feeOf / fees − claimedOf` (a bucket named twice counts once).
+    function claimable(address provider, BucketId[] calldata buckets) external view returns (uint256 amount);
 
     /// @notice The phase the next buyback starts in.
     function phase() external view returns (Phase);
@@ -329,21 +347,34 @@ interface IBuybackEmission is IFeeCollector {
     /// whose newest observation is at least half a window old. Anyone may call it.
     function observe(address tokenIn) external;
 
-    /// @notice Sells `amountIn` of fee token `tokenIn` for TFT along its route, then burns and
-    /// releases by phase. With `tokenIn == tft` it burns that much of the TFT fees with no swap.
-    /// @dev Only `KEEPER_ROLE`. `minTftOut` must be at least `twapQuote × (1 − maxSlippageBps)`
-    /// and the swap must return at most `twapQuote × (1 + maxSlippageBps)`.
+    /// @notice Sells `amountIn` of the bucket (`epoch`, `tokenIn`) for TFT along the token's route,
+    /// then burns and releases by phase, crediting the miners' part of the release to that bucket.
+    /// With `tokenIn == tft` it burns that much of the bucket's TFT fees with no swap. A bucket
+    /// can be sold in several slices.
+    /// @dev Only `KEEPER_ROLE`. Reverts with `BucketNotEnded` unless `epoch < currentEpoch()`, and
+    /// with `ExceedsBucket` above the bucket's unsold fees. `minTftOut` must be at least
+    /// `twapQuote × (1 − maxSlippageBps)` and the swap must return at most
+    /// `twapQuote × (1 + maxSlippageBps)`.
+    /// @param tokenIn The fee token.
+    /// @param epoch The bucket's epoch.
+    /// @param amountIn The amount to sell, at most `fees − sold` of the bucket.
+    /// @param minTftOut The least TFT the swap may return.
+    /// @param deadline The swap's deadline.
     /// @return tftOut The TFT bought.
     function buyback(
         address tokenIn,
+        uint256 epoch,
         uint256 amountIn,
         uint256 minTftOut,
         uint256 deadline
     ) external returns (uint256 tftOut);
 
-    /// @notice Pays the caller its share of every epoch in `epochs` (each at most `currentEpoch() - 2`).
+    /// @notice Pays the caller, for each bucket in `buckets`, its share of the bucket's rewards not
+    /// claimed yet: `rewards × feeOf / fees − claimedOf`. A bucket can be claimed again as more of
+    /// it is sold. Reverts with `NothingToClaim` when the total is zero.
+    /// @param buckets The buckets to claim from.
     /// @return amount The TFT paid.
-    function claim(uint256[] calldata epochs) external returns (uint256 amount);
+    function claim(BucketId[] calldata buckets) external returns (uint256 amount);
 
     /// @notice Sets the TWAP window (5 minutes to 1 day) and slippage tolerance (1 to 2,000 bps).
     function setTwapParams(uint256 window, uint256 maxSlippageBps_) external;

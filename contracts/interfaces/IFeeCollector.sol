@@ -5,12 +5,12 @@ pragma solidity ^0.8.28;
 /// @notice Where the lease escrow sends protocol fees: the buyback-and-burn emission contract, or
 /// any contract that accepts the same call.
 interface IFeeCollector {
-    /// @notice Credits `workPoints` to `provider` in the current epoch.
+    /// @notice Books `fee` of `token`, paid by `provider`'s leases, into the bucket (current
+    /// epoch, `token`).
     /// @dev The escrow calls this right after transferring `fee` of `token` to the collector, in
-    /// the same transaction. `workPoints` is the fee weighted by the escrow's per-token weight.
+    /// the same transaction; the collector refuses a fee it has not received.
     /// @param provider The provider whose leases paid the fee.
     /// @param token The token the fee was paid in.
     /// @param fee The fee amount transferred, in `token` units.
-    /// @param workPoints The work points the fee earns.
-    function recordFee(address provider, address token, uint256 fee, uint256 workPoints) external;
+    function recordFee(address provider, address token, uint256 fee) external;
 }

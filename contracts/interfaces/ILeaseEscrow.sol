@@ -6,7 +6,7 @@ import {IProviderRegistry} from "./IProviderRegistry.sol";
 /// @title Lease escrow
 /// @notice Customers pay for GPU time on registry nodes by the second, from a deposit in an
 /// allowlisted token; providers withdraw what their leases earned less a protocol fee, which goes
-/// to the fee collector (the buyback-and-burn emission contract) with the provider's work points.
+/// to the fee collector (the buyback-and-burn emission contract), reported with its provider.
 /// Reservations hold a node for a future window against a fee.
 /// @dev Money rules, all exact integer arithmetic:
 /// - A lease's `rate` is `pricePerTuHour × milliTu`, snapshotted at open. What it owes the
@@ -22,11 +22,10 @@ import {IProviderRegistry} from "./IProviderRegistry.sol";
 ///   on the lease's cumulative withdrawals and rounded down, so the total fee of a lease is
 ///   exactly `withdrawn × feeBps / 10_000` however many withdrawals it took; the dust goes to the
 ///   provider. The fee stays in the escrow, booked to its lease, until anyone calls
-///   `forwardFees`, which transfers it to the fee collector and reports it with the provider's
-///   work points in the same transaction. Keeping the collector out of `withdraw` means a
-///   collector that reverts can never block a provider's withdrawal.
-/// - Work points are `fee × weight / 1e18`: a weight of 1e18 counts one token unit of fee as one
-///   point. Weights must also normalise decimals and value between tokens.
+///   `forwardFees`, which transfers it to the fee collector and reports it with its provider in
+///   the same transaction. Keeping the collector out of `withdraw` means a collector that reverts
+///   can never block a provider's withdrawal. The collector books each fee by provider, epoch and
+///   token, so fees in different tokens need no weights.
 /// - A reservation fee the provider earns is booked as a closed lease whose whole deposit is
 ///   paid: the provider withdraws it, and its protocol fee is forwarded, like any earnings.
 /// - Refunds to a customer are pushed, and if the transfer fails (a blacklisting token, a
@@ -53,11 +52,9 @@ interface ILeaseEscrow {
     /// @notice An allowlisted payment token's terms.
     /// @param allowed Whether new leases and reservations may use the token.
     /// @param feeBps The protocol fee on providers' earnings, in basis points.
-    /// @param weight Work points per token unit of fee, scaled by 1e18 (1e18 = 1×).
     struct TokenConfig {
         bool allowed;
         uint16 feeBps;
-        uint128 weight;
     }
 
     /// @notice A lease. Amounts are in `token` units.
@@ -239,8 +236,7 @@ interface ILeaseEscrow {
     /// @param token The token.
     /// @param allowed Whether new leases may use it.
     /// @param feeBps Its protocol fee for new leases.
-    /// @param weight Its work-points weight (1e18 = 1×).
-    event PaymentTokenSet(address indexed token, bool allowed, uint16 feeBps, uint128 weight);
+    event PaymentTokenSet(address indexed token, bool allowed, uint16 feeBps);
 
     /// @notice Emitted when the admin sets the fee collector.
     /// @param collector The new fee collector.
@@ -300,14 +296,7 @@ interface ILeaseEscrow {
     /// @param token The token.
     /// @param collector The fee collector.
     /// @param fee The amount transferred.
-    /// @param workPoints The work points reported with it.
-    event FeesForwarded(
-        address indexed provider,
-        address indexed token,
-        address indexed collector,
-        uint256 fee,
-        uint256 workPoints
-    );
+    event FeesForwarded(address indexed provider, address indexed token, address indexed collector, uint256 fee);
 
     /// @notice Emitted when a customer reserves a node.
     /// @param reservationId The new reservation.
@@ -379,7 +368,7 @@ interface ILeaseEscrow {
     /// @notice The provider registry whose nodes the escrow leases.
     function registry() external view returns (IProviderRegistry);
 
-    /// @notice Where protocol fees go, with the providers' work points.
+    /// @notice Where protocol fees go, each reported with its provider.
     function feeCollector() external view returns (address);
 
     /// @notice The reservation fee for new reservations, in bps of the window's cost.
@@ -433,8 +422,7 @@ interface ILeaseEscrow {
     /// @param token The token.
     /// @param allowed Whether new leases may use it.
     /// @param feeBps Its protocol fee for new leases.
-    /// @param weight Its work-points weight (1e18 = 1×).
-    function setPaymentToken(address token, bool allowed, uint16 feeBps, uint128 weight) external;
+    function setPaymentToken(address token, bool allowed, uint16 feeBps) external;
 
     /// @notice Sets the fee collector.
     /// @dev Only the default admin. Reverts with `ZeroAddress` for the zero address.
@@ -500,8 +488,8 @@ interface ILeaseEscrow {
     function withdrawFor(address provider, uint256[] calldata leaseIds) external;
 
     /// @notice Sends the withdrawn leases' protocol fees to the fee collector and reports each
-    /// provider's work points, transfer first and report second, in this transaction. Anyone may
-    /// call it (a keeper, or a provider who wants its points counted); leases with nothing to
+    /// with its provider, transfer first and report second, in this transaction. Anyone may
+    /// call it (a keeper, or a provider who wants its fees booked); leases with nothing to
     /// forward are skipped. Consecutive leases of the same provider and token are forwarded in
     /// one transfer and one report.
     /// @param leaseIds The leases.

@@ -5,14 +5,37 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IBuybackEmission} from "../interfaces/IBuybackEmission.sol";
 
-/// @title Phase arithmetic of the buyback emission
+/// @title Phase and bucket arithmetic of the buyback emission
 /// @notice How a buyback of `amount` TFT divides into burn and release, given the reserve left and
-/// what can still be burned before the floor. Pure, so it can be fuzzed on its own and mirrored
-/// exactly by the TypeScript model (`src/emission.ts`).
+/// what can still be burned before the floor, and what a provider's fee in a bucket is owed of the
+/// bucket's rewards. Pure, so it can be fuzzed on its own and mirrored exactly by the TypeScript
+/// model (`src/emission.ts`).
 library EmissionMath {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant RELEASE_BPS = 8_000;
     uint256 internal constant BURN_BPS = 5_000;
+
+    /// @dev One provider's part of one bucket, in one slot: its fee and the TFT it has claimed.
+    struct Share {
+        uint128 fee;
+        uint128 claimed;
+    }
+
+    /// @dev What a provider with `fee` of a bucket's `fees` is owed of the bucket's `rewards` after
+    /// claiming `claimed`: its pro-rata part rounded down (`entitled`), less `claimed`. Rewards only
+    /// grow, so `entitled` never falls below an earlier `entitled`, and the parts of all the
+    /// bucket's providers add up to at most `rewards`.
+    function owed(
+        uint256 rewards,
+        uint256 fees,
+        uint128 fee,
+        uint128 claimed
+    ) internal pure returns (uint256 amount, uint128 entitled) {
+        if (fee == 0) return (0, claimed);
+        // rewards and fee are below 2^128, so the product fits; entitled <= rewards fits 128 bits.
+        entitled = uint128((rewards * fee) / fees);
+        amount = entitled - claimed;
+    }
 
     /// @dev Phase one ends at the smallest burn `x` with `floor(x × 0.8) >= reserve`, that is
     /// `ceil(reserve / 0.8)`; the floor can cut it shorter. Past it, phase two burns half of what

@@ -15,7 +15,7 @@ contract ReentrantFeeCollector is IFeeCollector {
         payload = payload_;
     }
 
-    function recordFee(address, address, uint256, uint256) external {
+    function recordFee(address, address, uint256) external {
         Address.functionCall(victim, payload);
     }
 }

@@ -1,4 +1,4 @@
-import { isAddress, parseUnits, type Signer } from "ethers";
+import { isAddress, type Signer } from "ethers";
 
 import { BuybackEmission__factory } from "../../types/factories/BuybackEmission__factory.js";
 import { ITFT__factory } from "../../types/factories/interfaces/ITFT__factory.js";
@@ -6,6 +6,24 @@ import type { BuybackEmission } from "../../types/BuybackEmission.js";
 import { Phase, projectBuybackVolume } from "./model.js";
 import { InputError } from "../errors.js";
 import { minTftOut } from "../uniswap.js";
+
+/** A bucket of fees: those of `token` forwarded in `epoch`. */
+export interface BucketRef {
+  epoch: bigint;
+  token: string;
+}
+
+/** A bucket and what it holds: fees, the part sold, what it bought and its providers' rewards. */
+export interface BucketReport extends BucketRef {
+  fees: bigint;
+  sold: bigint;
+  /** Fees not sold yet (`fees − sold`): what a buyback of this bucket can still sell. */
+  unsold: bigint;
+  bought: bigint;
+  rewards: bigint;
+  /** Whether the bucket's epoch has ended, so that it can be sold. */
+  ended: boolean;
+}
 
 /** What `emission:stats` prints. */
 export interface EmissionStats {
@@ -19,19 +37,73 @@ export interface EmissionStats {
   floor: bigint;
   floorDistance: bigint;
   maxCirculatingSupply: bigint;
-  pendingTftFees: bigint;
   minerRewardsUnclaimed: bigint;
-  carriedOver: bigint;
   currentEpoch: bigint;
-  pendingPool: { rewardEpoch: bigint; amount: bigint };
+  /** Every bucket with fees, oldest first. */
+  buckets: BucketReport[];
   /** TFT still to buy back to end phase one (zero once it has ended). */
   toPhaseOneEnd: bigint;
   /** TFT still to buy back to reach the floor. */
   toFloor: bigint;
 }
 
-/** Reads the emission's state and projects the buyback volume left to each milestone. */
-export async function readEmissionStats(emission: BuybackEmission): Promise<EmissionStats> {
+/** Where to start reading the emission's logs (its deployment block, say). */
+export interface LogRange {
+  fromBlock?: number;
+}
+
+const bucketKey = (b: BucketRef) => `${b.epoch}:${b.token.toLowerCase()}`;
+const byEpochThenToken = (a: BucketRef, b: BucketRef) =>
+  a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : a.token.toLowerCase().localeCompare(b.token.toLowerCase());
+
+/**
+ * The buckets that have fees (of `provider` and of `token` when given), from the emission's
+ * `FeeRecorded` logs, oldest first.
+ */
+export async function feeBuckets(
+  emission: BuybackEmission,
+  opts: LogRange & { provider?: string; token?: string } = {},
+): Promise<BucketRef[]> {
+  const filter = emission.filters.FeeRecorded(opts.provider, opts.token);
+  const found = new Map<string, BucketRef>();
+  for (const log of await emission.queryFilter(filter, opts.fromBlock ?? 0)) {
+    const ref = { epoch: log.args.epoch, token: log.args.token };
+    found.set(bucketKey(ref), ref);
+  }
+  return [...found.values()].sort(byEpochThenToken);
+}
+
+/** Reads each bucket's state. */
+export async function readBuckets(emission: BuybackEmission, refs: BucketRef[]): Promise<BucketReport[]> {
+  const current = await emission.currentEpoch();
+  const out: BucketReport[] = [];
+  for (const ref of refs) {
+    const b = await emission.bucket(ref.epoch, ref.token);
+    out.push({
+      ...ref,
+      fees: b.fees,
+      sold: b.sold,
+      unsold: b.fees - b.sold,
+      bought: b.bought,
+      rewards: b.rewards,
+      ended: ref.epoch < current,
+    });
+  }
+  return out;
+}
+
+/** The buckets of `token` a keeper can sell now: ended, with unsold fees, oldest first. */
+export async function endedBuckets(
+  emission: BuybackEmission,
+  token: string,
+  opts: LogRange = {},
+): Promise<BucketReport[]> {
+  const buckets = await readBuckets(emission, await feeBuckets(emission, { ...opts, token }));
+  return buckets.filter((b) => b.ended && b.unsold > 0n);
+}
+
+/** Reads the emission's state, its buckets, and projects the buyback volume left to each milestone. */
+export async function readEmissionStats(emission: BuybackEmission, opts: LogRange = {}): Promise<EmissionStats> {
   const tft = ITFT__factory.connect(await emission.tft(), emission.runner);
   const [phase, reserveLeft, totalSupply] = [
     await emission.phase(),
@@ -39,7 +111,6 @@ export async function readEmissionStats(emission: BuybackEmission): Promise<Emis
     await tft.totalSupply(),
   ];
   const floor = 100_000_000n * 10n ** 18n;
-  const [rewardEpoch, amount] = await emission.pendingPool();
   const projection = projectBuybackVolume(reserveLeft, totalSupply - floor);
   return {
     phase: Number(phase) as Phase,
@@ -52,11 +123,9 @@ export async function readEmissionStats(emission: BuybackEmission): Promise<Emis
     floor,
     floorDistance: totalSupply - floor,
     maxCirculatingSupply: await emission.maxCirculatingSupply(),
-    pendingTftFees: await emission.pendingTftFees(),
     minerRewardsUnclaimed: await emission.minerRewardsUnclaimed(),
-    carriedOver: await emission.carriedOver(),
     currentEpoch: await emission.currentEpoch(),
-    pendingPool: { rewardEpoch, amount },
+    buckets: await readBuckets(emission, await feeBuckets(emission, opts)),
     toPhaseOneEnd: projection.toPhaseOneEnd,
     toFloor: projection.toFloor,
   };
@@ -65,36 +134,62 @@ export async function readEmissionStats(emission: BuybackEmission): Promise<Emis
 /** A buyback the keeper is about to send. */
 export interface PreparedBuyback {
   token: string;
+  epoch: bigint;
   amountIn: bigint;
   twapQuote: bigint;
   minTftOut: bigint;
   deadline: bigint;
 }
 
+/** How a buyback is sent. */
+export interface BuybackOptions {
+  /** The amount to sell (default: all the bucket's unsold fees). */
+  amount?: bigint;
+  marginBps?: bigint;
+  deadlineSeconds?: bigint;
+  now: bigint;
+}
+
 /**
- * The arguments of a buyback: the amount (by default everything the contract holds of the token,
- * or the TFT fees waiting for TFT), the TWAP quote and `minTftOut = quote × (1 − (maxSlippageBps −
- * marginBps))`. The margin keeps the minimum above the contract's limit when the average drifts
- * between this read and the block that includes the transaction.
+ * The arguments of a buyback of the bucket (`epoch`, `token`): the amount (by default all its
+ * unsold fees), the TWAP quote and `minTftOut = quote × (1 − (maxSlippageBps − marginBps))`. The
+ * margin keeps the minimum above the contract's limit when the average drifts between this read
+ * and the block that includes the transaction. A bucket whose epoch has not ended is refused.
  */
 export async function prepareBuyback(
   emission: BuybackEmission,
   token: string,
-  opts: { amount?: bigint; marginBps?: bigint; deadlineSeconds?: bigint; now: bigint },
+  epoch: bigint,
+  opts: BuybackOptions,
 ): Promise<PreparedBuyback> {
   const tftAddress = await emission.tft();
   const isTft = token.toLowerCase() === tftAddress.toLowerCase();
-  const available = isTft
-    ? await emission.pendingTftFees()
-    : await ITFT__factory.connect(token, emission.runner).balanceOf(await emission.getAddress());
+  const current = await emission.currentEpoch();
+  if (epoch >= current) {
+    throw new InputError(
+      "emission:buyback",
+      undefined,
+      "epoch",
+      `the bucket of epoch ${epoch} can be sold once its epoch has ended (the current epoch is ${current})`,
+    );
+  }
+  const b = await emission.bucket(epoch, token);
+  const available = b.fees - b.sold;
   const amountIn = opts.amount ?? available;
-  if (amountIn === 0n) throw new InputError("emission:buyback", undefined, "amount", "nothing to buy back");
+  if (amountIn === 0n) {
+    throw new InputError(
+      "emission:buyback",
+      undefined,
+      "amount",
+      `nothing to buy back in the bucket of epoch ${epoch}`,
+    );
+  }
   if (amountIn > available) {
     throw new InputError(
       "emission:buyback",
       undefined,
       "amount",
-      `${amountIn} is more than the ${available} available`,
+      `${amountIn} is more than the ${available} unsold in the bucket of epoch ${epoch}`,
     );
   }
   const maxSlippage = await emission.maxSlippageBps();
@@ -105,6 +200,7 @@ export async function prepareBuyback(
   const twapQuote = isTft ? amountIn : await emission.twapQuote(token, amountIn);
   return {
     token,
+    epoch,
     amountIn,
     twapQuote,
     minTftOut: isTft ? 0n : minTftOut(twapQuote, maxSlippage - margin),
@@ -112,21 +208,40 @@ export async function prepareBuyback(
   };
 }
 
-/** Epochs in `[from, to]` (clamped to the final ones) where `provider` has unclaimed points. */
-export async function claimableEpochs(
-  emission: BuybackEmission,
-  provider: string,
-  from: bigint,
-  to?: bigint,
-): Promise<{ epochs: bigint[]; amount: bigint }> {
-  const current = await emission.currentEpoch();
-  if (current < 2n) return { epochs: [], amount: 0n };
-  const last = to === undefined || to > current - 2n ? current - 2n : to;
-  const epochs: bigint[] = [];
-  for (let e = from; e <= last; e++) if ((await emission.pointsOf(e, provider)) > 0n) epochs.push(e);
-  return { epochs, amount: epochs.length === 0 ? 0n : await emission.claimable(provider, epochs) };
+/** One bucket of a provider: its fee there and what it is owed of the bucket's rewards. */
+export interface ProviderBucket extends BucketReport {
+  /** The provider's fee in the bucket. */
+  fee: bigint;
+  /** The TFT the provider's fee bought so far: `bought × fee / fees`. */
+  boughtByFee: bigint;
+  claimed: bigint;
+  claimable: bigint;
 }
 
+/** The buckets where `provider` has fees, in `[fromEpoch, toEpoch]` when given, oldest first. */
+export async function providerBuckets(
+  emission: BuybackEmission,
+  provider: string,
+  opts: LogRange & { fromEpoch?: bigint; toEpoch?: bigint } = {},
+): Promise<ProviderBucket[]> {
+  const refs = (await feeBuckets(emission, { provider, fromBlock: opts.fromBlock })).filter(
+    (b) =>
+      (opts.fromEpoch === undefined || b.epoch >= opts.fromEpoch) &&
+      (opts.toEpoch === undefined || b.epoch <= opts.toEpoch),
+  );
+  const out: ProviderBucket[] = [];
+  for (const b of await readBuckets(emission, refs)) {
+    const fee = await emission.feeOf(b.epoch, b.token, provider);
+    out.push({
+      ...b,
+      fee,
+      boughtByFee: b.fees === 0n ? 0n : (b.bought * fee) / b.fees,
+      claimed: await emission.claimedOf(b.epoch, b.token, provider),
+      claimable: await emission.claimable(provider, [{ epoch: b.epoch, token: b.token }]),
+    });
+  }
+  return out;
+}
 /** The emission contract at `address` for `signer`, after checking the address and its code. */
 export async function connectEmission(task: string, address: string, signer: Signer): Promise<BuybackEmission> {
   if (!isAddress(address)) throw new InputError(task, undefined, "emission", `"${address}" is not an address`);
@@ -143,16 +258,18 @@ export interface BuybackResult extends PreparedBuyback {
 }
 
 /**
- * The keeper's buyback: {@link prepareBuyback} (TWAP quote, `minTftOut`), then `buyback` from the
- * emission's runner, which must hold KEEPER_ROLE. Returns the TFT bought and the transaction.
+ * The keeper's buyback of one bucket: {@link prepareBuyback} (TWAP quote, `minTftOut`), then
+ * `buyback` from the emission's runner, which must hold KEEPER_ROLE. Returns the TFT bought and
+ * the transaction.
  */
 export async function sendBuyback(
   emission: BuybackEmission,
   token: string,
-  opts: { amount?: bigint; marginBps?: bigint; deadlineSeconds?: bigint; now: bigint },
+  epoch: bigint,
+  opts: BuybackOptions,
 ): Promise<BuybackResult> {
-  const b = await prepareBuyback(emission, token, opts);
-  const receipt = await (await emission.buyback(b.token, b.amountIn, b.minTftOut, b.deadline)).wait();
+  const b = await prepareBuyback(emission, token, epoch, opts);
+  const receipt = await (await emission.buyback(b.token, b.epoch, b.amountIn, b.minTftOut, b.deadline)).wait();
   if (receipt === null) throw new Error("the buyback was not mined");
   for (const log of receipt.logs) {
     const parsed = emission.interface.parseLog(log);
@@ -161,19 +278,53 @@ export async function sendBuyback(
   throw new Error("the buyback emitted no BoughtBack event");
 }
 
+/** What a keeper's round of buybacks did; `failed` lists buckets whose buyback reverted. */
+export interface BuybackRound {
+  done: BuybackResult[];
+  failed: { token: string; epoch: bigint; reason: string }[];
+}
+
 /**
- * Claims every final epoch from `from` on where the emission's runner (a provider) has points,
- * in one call. Returns the epochs and the TFT paid; an empty list (and no transaction) when
- * there is nothing to claim.
+ * Sells every ended bucket with unsold fees, of `tokens` (default: every token with fees), oldest
+ * first, each whole. A bucket whose buyback fails (no fresh TWAP observation, a moved pool) is
+ * reported and the round goes on.
+ */
+export async function buybackEndedBuckets(
+  emission: BuybackEmission,
+  opts: LogRange & { tokens?: string[]; marginBps?: bigint; deadlineSeconds?: bigint; now: bigint },
+): Promise<BuybackRound> {
+  const round: BuybackRound = { done: [], failed: [] };
+  const wanted = opts.tokens?.map((t) => t.toLowerCase());
+  const refs = (await feeBuckets(emission, opts)).filter(
+    (b) => wanted === undefined || wanted.includes(b.token.toLowerCase()),
+  );
+  for (const b of await readBuckets(emission, refs)) {
+    if (!b.ended || b.unsold === 0n) continue;
+    try {
+      round.done.push(await sendBuyback(emission, b.token, b.epoch, opts));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      round.failed.push({ token: b.token, epoch: b.epoch, reason });
+    }
+  }
+  return round;
+}
+
+/**
+ * Claims, in one call, every bucket in `[fromEpoch, toEpoch]` where the emission's runner (a
+ * provider) has something to claim. Returns the buckets and the TFT paid; an empty list (and no
+ * transaction) when there is nothing to claim.
  */
 export async function claimRewards(
   emission: BuybackEmission,
-  from = 0n,
-): Promise<{ epochs: bigint[]; amount: bigint; hash?: string }> {
+  opts: LogRange & { fromEpoch?: bigint; toEpoch?: bigint } = {},
+): Promise<{ buckets: BucketRef[]; amount: bigint; hash?: string }> {
   const runner = emission.runner as Signer | null;
   if (runner === null || typeof runner.getAddress !== "function") throw new Error("the emission needs a signer");
-  const { epochs, amount } = await claimableEpochs(emission, await runner.getAddress(), from);
-  if (amount === 0n) return { epochs: [], amount: 0n };
-  const receipt = await (await emission.claim(epochs)).wait();
-  return { epochs, amount, hash: receipt?.hash };
+  const mine = (await providerBuckets(emission, await runner.getAddress(), opts)).filter((b) => b.claimable > 0n);
+  if (mine.length === 0) return { buckets: [], amount: 0n };
+  const buckets = mine.map((b) => ({ epoch: b.epoch, token: b.token }));
+  const amount = mine.reduce((a, b) => a + b.claimable, 0n);
+  const receipt = await (await emission.claim(buckets)).wait();
+  return { buckets, amount, hash: receipt?.hash };
 }

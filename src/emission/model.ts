@@ -206,3 +206,22 @@ export function projectBuybackVolume(reserve: bigint, burnable: bigint): { toPha
   const c = closedForm(reserve, burnable);
   return { toPhaseOneEnd: reserve === 0n ? 0n : c.phaseOneBurned, toFloor: c.boughtBackToFloor };
 }
+
+/**
+ * EmissionMath.owed: what a provider with `fee` of a bucket's `fees` is owed of the bucket's
+ * `rewards` after claiming `claimed` (its pro-rata part rounded down, less what it claimed).
+ */
+export function owed(rewards: bigint, fees: bigint, fee: bigint, claimed: bigint): bigint {
+  return fee === 0n ? 0n : (rewards * fee) / fees - claimed;
+}
+
+/**
+ * The most a buyback split `s` can credit to its bucket's providers: `RELEASE_BPS` of the part
+ * bought in phase one, half (rounded up) of the part in phase two and all of the part at the floor,
+ * times the miners' share. A provider's rewards from a bucket are at most its fee's part of the sum
+ * of these over the bucket's buybacks: less than the TFT its own fee bought.
+ */
+export function rewardCap(s: Split, minerShareBps: bigint): bigint {
+  const release = (s.inPhaseOne * RELEASE_BPS) / BPS + ceilDiv(s.inPhaseTwo * BURN_BPS, BPS) + s.atFloor;
+  return (release * minerShareBps) / BPS;
+}

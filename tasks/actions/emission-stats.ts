@@ -2,7 +2,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { phaseName } from "../../src/emission/model.js";
 import { connectEmission, readEmissionStats } from "../../src/emission/client.js";
+import { tokenInfo } from "../../src/escrow.js";
 import { formatToken } from "../../src/format.js";
+import { formatTable } from "../../src/registry.js";
 import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
@@ -29,15 +31,34 @@ export default async function stats(args: { emission: string }, hre: HardhatRunt
       ["total supply", t(s.totalSupply)],
       ["distance to the floor", t(s.floorDistance)],
       ["largest circulating supply reachable", t(s.maxCirculatingSupply)],
-      ["TFT fees waiting", t(s.pendingTftFees)],
       ["miner rewards unclaimed", t(s.minerRewardsUnclaimed)],
-      ["carried over (no points yet)", t(s.carriedOver)],
       ["current epoch", String(s.currentEpoch)],
-      [`pool of epoch ${s.pendingPool.rewardEpoch} (claimable next)`, t(s.pendingPool.amount)],
       ["buyback volume to end phase one", t(s.toPhaseOneEnd)],
       ["buyback volume to the floor", t(s.toFloor)],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    if (s.buckets.length === 0) {
+      console.log("\n  no fees recorded yet");
+      return;
+    }
+    const symbols = new Map<string, { symbol: string; decimals: number }>();
+    const table: string[][] = [];
+    for (const b of s.buckets) {
+      if (!symbols.has(b.token)) symbols.set(b.token, await tokenInfo(b.token, signer!));
+      const { symbol, decimals } = symbols.get(b.token)!;
+      table.push([
+        String(b.epoch),
+        symbol,
+        formatToken(b.fees, symbol, decimals),
+        formatToken(b.unsold, symbol, decimals),
+        b.ended ? (b.unsold > 0n ? "for sale" : "sold") : "open",
+        t(b.bought),
+        t(b.rewards),
+      ]);
+    }
+    console.log(
+      `\n${formatTable(["epoch", "token", "fees", "pending (unsold)", "state", "bought", "rewards"], table).replace(/^/gm, "  ")}`,
+    );
   });
 }

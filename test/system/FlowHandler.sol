@@ -19,9 +19,11 @@ import {SystemTree} from "./SystemTree.sol";
 
 /// @dev The token-flow half of the system campaign: airdrop claims (valid, tampered and
 /// cross-kind), fee forwarding from the escrow, trades that move the GUT/TFT pool, buybacks of
-/// GUT fees through the real Uniswap V2 pair and of TFT fees by burning, reward claims, and a
-/// stranger's attempts at every privileged call. It is the keeper. Expected outcomes are worked
-/// out before each call; ghosts count any difference.
+/// ended buckets (slices in any order) of GUT fees through the real Uniswap V2 pair and of TFT fees
+/// by burning, attempts to sell a bucket whose epoch is still open, reward claims per bucket, and
+/// a stranger's attempts at every privileged call. It is the keeper. Expected outcomes are worked
+/// out before each call; ghosts count any difference. Each bucket's cap (the phase bound of the
+/// TFT it bought, times the miners' share) is worked out from `previewSplit` before each buyback.
 contract FlowHandler is Test {
     struct System {
         GUT gut;
@@ -46,6 +48,10 @@ contract FlowHandler is Test {
     uint256 public rewardsClaimed;
     uint256 public buybacks;
     uint256 public guardRefusals;
+    /// @dev The epochs in which fees were forwarded, in order.
+    uint256[] public feeEpochs;
+    mapping(uint256 epoch => mapping(address token => uint256 cap)) public capOf;
+    uint256 public openBucketsSold;
 
     uint256 public calls;
     uint256 public unexpectedReverts;
@@ -133,6 +139,14 @@ contract FlowHandler is Test {
         try _s.escrow.forwardFees(ids) {} catch {
             ++unexpectedReverts;
         }
+        uint256 epoch = _s.emission.currentEpoch();
+        uint256 n = feeEpochs.length;
+        bool any = _unsold(epoch, address(_s.gut)) + _unsold(epoch, address(_s.tft)) > 0;
+        if (any && (n == 0 || feeEpochs[n - 1] != epoch)) feeEpochs.push(epoch);
+    }
+
+    function feeEpochCount() external view returns (uint256) {
+        return feeEpochs.length;
     }
 
     function trade(bool gutForTft, uint256 amount) external step {
@@ -156,20 +170,22 @@ contract FlowHandler is Test {
         vm.warp(block.timestamp + bound(wait, 0, _s.emission.twapWindow()));
     }
 
-    function buybackTft(uint256 amount) external step {
-        uint256 pending = _s.emission.pendingTftFees();
-        if (pending == 0) return;
-        amount = bound(amount, 1, pending);
-        _buyback(address(_s.tft), amount, amount, 0, true);
+    /// @dev Burns a slice of an ended TFT bucket, the first with unsold fees from `seed` on.
+    function buybackTft(uint256 seed, uint256 amount) external step {
+        (bool found, uint256 epoch, uint256 unsold) = _endedBucket(seed, address(_s.tft));
+        if (!found) return;
+        amount = bound(amount, 1, unsold);
+        _buyback(address(_s.tft), epoch, amount, amount, 0, true);
     }
 
-    /// @dev Buys back GUT fees at the TWAP quote less the allowed slippage, the way the task does.
-    /// It must go through exactly when the pair's spot output lies within the guard's band around
-    /// the TWAP quote, and be refused otherwise (after a trade moved the pool, say).
-    function buybackGut(uint256 amount, bool observeFirst) external step {
-        uint256 held = _s.gut.balanceOf(address(_s.emission));
-        if (held == 0) return;
-        amount = bound(amount, 1, held);
+    /// @dev Sells a slice of an ended GUT bucket (the first with unsold fees from `seed` on) at the
+    /// TWAP quote less the allowed slippage, the way the task does. It must go through exactly
+    /// when the pair's spot output lies within the guard's band around the TWAP quote, and be
+    /// refused otherwise (after a trade moved the pool, say).
+    function buybackGut(uint256 seed, uint256 amount, bool observeFirst) external step {
+        (bool found, uint256 epoch, uint256 unsold) = _endedBucket(seed, address(_s.gut));
+        if (!found) return;
+        amount = bound(amount, 1, unsold);
         if (observeFirst) _s.emission.observe(address(_s.gut));
         uint256 quote;
         try _s.emission.twapQuote(address(_s.gut), amount) returns (uint256 q) {
@@ -182,21 +198,40 @@ contract FlowHandler is Test {
         uint256 maxOut = (quote * (10_000 + slippage)) / 10_000;
         uint256 out = _amountOut(amount);
         bool inBand = out > 0 && !(out < minOut) && !(out > maxOut);
-        _buyback(address(_s.gut), amount, out, minOut, inBand);
+        _buyback(address(_s.gut), epoch, amount, out, minOut, inBand);
     }
 
+    /// @dev Tries to sell the current epoch's bucket of either token: always refused.
+    function buybackOpenBucket(bool gut, uint256 amount) external step {
+        address token = gut ? address(_s.gut) : address(_s.tft);
+        uint256 epoch = _s.emission.currentEpoch();
+        uint256 unsold = _unsold(epoch, token);
+        if (unsold == 0) return;
+        amount = bound(amount, 1, unsold);
+        try _s.emission.buyback(token, epoch, amount, 0, block.timestamp) {
+            ++openBucketsSold;
+        } catch (bytes memory reason) {
+            bytes memory refused = abi.encodeWithSelector(IBuybackEmission.BucketNotEnded.selector, epoch, epoch);
+            if (!_is(reason, refused)) ++unexpectedReverts;
+        }
+    }
+
+    /// @dev Claims the GUT and TFT buckets of `count` fee epochs from `first` on.
     function claimRewards(uint256 providerSeed, uint256 first, uint256 count) external step {
-        uint256 current = _s.emission.currentEpoch();
-        if (current < 2) return;
+        uint256 n = feeEpochs.length;
+        if (n == 0) return;
         address provider = SystemActors.provider(providerSeed);
-        first = bound(first, 0, current - 2);
-        count = bound(count, 1, current - 1 - first);
-        uint256[] memory epochs = new uint256[](count);
-        for (uint256 i; i < count; ++i) epochs[i] = first + i;
-        uint256 expected = _s.emission.claimable(provider, epochs);
+        first = bound(first, 0, n - 1);
+        count = bound(count, 1, n - first);
+        IBuybackEmission.BucketId[] memory ids = new IBuybackEmission.BucketId[](2 * count);
+        for (uint256 i; i < count; ++i) {
+            ids[2 * i] = IBuybackEmission.BucketId(uint64(feeEpochs[first + i]), address(_s.gut));
+            ids[2 * i + 1] = IBuybackEmission.BucketId(uint64(feeEpochs[first + i]), address(_s.tft));
+        }
+        uint256 expected = _s.emission.claimable(provider, ids);
         uint256 before = _s.tft.balanceOf(provider);
         vm.prank(provider);
-        try _s.emission.claim(epochs) returns (uint256 paid) {
+        try _s.emission.claim(ids) returns (uint256 paid) {
             rewardsClaimed += paid;
             if (paid != expected || _s.tft.balanceOf(provider) - before != paid) ++wrongSplits;
         } catch (bytes memory reason) {
@@ -204,7 +239,7 @@ contract FlowHandler is Test {
             if (expected != 0 || !_is(reason, nothing)) ++unexpectedReverts;
         }
         vm.prank(provider);
-        try _s.emission.claim(epochs) returns (uint256) {
+        try _s.emission.claim(ids) returns (uint256) {
             ++doubleRewardClaims;
         } catch {}
     }
@@ -232,12 +267,12 @@ contract FlowHandler is Test {
         else if (which == 5)
             (target, data) = (
                 address(_s.emission),
-                abi.encodeCall(_s.emission.recordFee, (stranger, address(_s.gut), 1, 1e30))
+                abi.encodeCall(_s.emission.recordFee, (stranger, address(_s.gut), 1))
             );
         else if (which == 6)
             (target, data) = (
                 address(_s.emission),
-                abi.encodeCall(_s.emission.buyback, (address(_s.tft), 1, 0, block.timestamp))
+                abi.encodeCall(_s.emission.buyback, (address(_s.tft), 0, 1, 0, block.timestamp))
             );
         else if (which == 7) (target, data) = (address(_s.gut), abi.encodeCall(_s.gut.mint, (stranger, 1)));
         else if (which == 8)
@@ -254,19 +289,26 @@ contract FlowHandler is Test {
 
     // ------------------------------------------------------------ internals
 
-    function _buyback(address token, uint256 amount, uint256 expectedOut, uint256 minOut, bool mustPass) internal {
+    function _buyback(
+        address token,
+        uint256 epoch,
+        uint256 amount,
+        uint256 expectedOut,
+        uint256 minOut,
+        bool mustPass
+    ) internal {
         IBuybackEmission.Split memory s = _s.emission.previewSplit(expectedOut);
         uint256 supply = _s.tft.totalSupply();
         uint256 reserve = _s.emission.reserveLeft();
         uint256 gutBefore = _s.gut.balanceOf(address(_s.emission));
-        try _s.emission.buyback(token, amount, minOut, block.timestamp) returns (uint256 tftOut) {
+        uint256 rewardsBefore = _s.emission.bucket(epoch, token).rewards;
+        try _s.emission.buyback(token, epoch, amount, minOut, block.timestamp) returns (uint256 tftOut) {
             if (!mustPass) ++guardBypassed;
             ++buybacks;
             gutSpent += gutBefore - _s.gut.balanceOf(address(_s.emission));
-            phaseOneBurned += s.inPhaseOne;
-            toMiners += ((s.fromReserve + s.fromBuyback) * _s.emission.minerShareBps()) / 10_000;
             bool exact =
-                tftOut == expectedOut &&
+                _credit(epoch, token, s, rewardsBefore) &&
+                    tftOut == expectedOut &&
                     supply - _s.tft.totalSupply() == s.burned &&
                     reserve - _s.emission.reserveLeft() == s.fromReserve;
             if (!exact) ++wrongSplits;
@@ -274,6 +316,42 @@ contract FlowHandler is Test {
             if (mustPass) ++unexpectedReverts;
             else ++guardRefusals;
         }
+    }
+
+    /// @dev Books a buyback's split in the ghosts: the burn of phase one, the miners' part, and the
+    /// bucket's cap (`RELEASE_BPS` of the part in phase one, half of the part in phase two rounded
+    /// up, all of the part at the floor, times the miners' share). Returns whether the bucket's
+    /// rewards grew by exactly the miners' part.
+    function _credit(
+        uint256 epoch,
+        address token,
+        IBuybackEmission.Split memory s,
+        uint256 rewardsBefore
+    ) internal returns (bool) {
+        uint256 share = _s.emission.minerShareBps();
+        phaseOneBurned += s.inPhaseOne;
+        uint256 toBucket = ((s.fromReserve + s.fromBuyback) * share) / 10_000;
+        toMiners += toBucket;
+        uint256 cap = (s.inPhaseOne * 8_000) / 10_000 + (s.inPhaseTwo * 5_000 + 9_999) / 10_000 + s.atFloor;
+        capOf[epoch][token] += (cap * share) / 10_000;
+        return _s.emission.bucket(epoch, token).rewards == rewardsBefore + toBucket;
+    }
+
+    /// @dev The first fee epoch from `seed` on whose bucket of `token` has ended and has unsold fees.
+    function _endedBucket(uint256 seed, address token) internal view returns (bool, uint256, uint256) {
+        uint256 current = _s.emission.currentEpoch();
+        uint256 n = feeEpochs.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 epoch = feeEpochs[(seed + k) % n];
+            uint256 unsold = _unsold(epoch, token);
+            if (epoch < current && unsold > 0) return (true, epoch, unsold);
+        }
+        return (false, 0, 0);
+    }
+
+    function _unsold(uint256 epoch, address token) internal view returns (uint256) {
+        IBuybackEmission.Bucket memory b = _s.emission.bucket(epoch, token);
+        return b.fees - b.sold;
     }
 
     /// @dev A 65-byte compact signature (header 27 + recovery id: an uncompressed key) of the
