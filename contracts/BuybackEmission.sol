@@ -79,7 +79,7 @@ contract BuybackEmission is BuybackEmissionSettings, ReentrancyGuard {
     ) BuybackEmissionSettings(adminDelay, admin, tft_, treasury_) {
         if (router_ == address(0)) revert ZeroAddress("router");
         if (epochLength_ < 1 hours || epochLength_ > 30 days) {
-            revert ParameterOutOfBounds("epochLength", epochLength_, 1 hours, 30 days);
+            revert ParameterOutOfRange("epochLength", epochLength_, 1 hours, 30 days);
         }
         router = router_;
         factory = IUniswapV2Router02(router_).factory();

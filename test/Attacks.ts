@@ -547,6 +547,9 @@ describe("Attacks", function () {
         [m.attacker, washNode],
       ];
       await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      // The providers' agents are up: a node that went silent cannot be leased.
+      await m.registry.connect(m.honest).heartbeat(honestNode);
+      await m.registry.connect(m.attacker).heartbeat(washNode);
       await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
       const washLease = await openLease(m.h, m.puppet, washNode, 2_100n * UNIT, ANY_PRICE);
       await advance(m, 1_500n, live);
@@ -590,6 +593,9 @@ describe("Attacks", function () {
         [m.attacker, washNode],
       ];
       await time.increaseTo((await epochStart(m, 1n)) + 60n);
+      // The providers' agents are up: a node that went silent cannot be leased.
+      await m.registry.connect(m.honest).heartbeat(honestNode);
+      await m.registry.connect(m.attacker).heartbeat(washNode);
       await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
       const washLease = await openLease(m.h, m.puppet, washNode, 4_200n * UNIT, ANY_PRICE);
       await advance(m, 1_500n, live);

@@ -126,11 +126,11 @@ describe("BuybackEmission", function () {
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("treasury");
       await expect(factory.deploy(0, a, tft, router, a, 3599))
-        .to.be.revertedWithCustomError(factory, "ParameterOutOfBounds")
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
         .withArgs("epochLength", 3599, 3600, 30 * DAY);
       await expect(factory.deploy(0, a, tft, router, a, 30 * DAY + 1)).to.be.revertedWithCustomError(
         factory,
-        "ParameterOutOfBounds",
+        "ParameterOutOfRange",
       );
     });
 
@@ -772,24 +772,24 @@ describe("BuybackEmission", function () {
       const f = await loadFixture(deployFixture);
       await expect(f.emission.setTwapParams(3600, 50)).to.emit(f.emission, "TwapParamsSet").withArgs(3600, 50);
       await expect(f.emission.setTwapParams(299, 50))
-        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds")
+        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfRange")
         .withArgs("window", 299, 300, DAY);
       await expect(f.emission.setTwapParams(3600, 0))
-        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds")
+        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfRange")
         .withArgs("maxSlippageBps", 0, 1, 2000);
       await expect(f.emission.setTwapParams(DAY + 1, 50)).to.be.revertedWithCustomError(
         f.emission,
-        "ParameterOutOfBounds",
+        "ParameterOutOfRange",
       );
       await expect(f.emission.setTwapParams(3600, 2001)).to.be.revertedWithCustomError(
         f.emission,
-        "ParameterOutOfBounds",
+        "ParameterOutOfRange",
       );
       await expect(f.emission.setMinerShare(7000)).to.emit(f.emission, "MinerShareSet").withArgs(7000);
       await expect(f.emission.setMinerShare(9901))
-        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds")
+        .to.be.revertedWithCustomError(f.emission, "ParameterOutOfRange")
         .withArgs("minerShareBps", 9901, 5000, 9900);
-      await expect(f.emission.setMinerShare(4999)).to.be.revertedWithCustomError(f.emission, "ParameterOutOfBounds");
+      await expect(f.emission.setMinerShare(4999)).to.be.revertedWithCustomError(f.emission, "ParameterOutOfRange");
       await expect(f.emission.setTreasury(f.bob.address)).to.emit(f.emission, "TreasurySet").withArgs(f.bob.address);
       expect(await f.emission.treasury()).to.equal(f.bob.address);
       expect(await f.emission.minerShareBps()).to.equal(7000n);

@@ -92,14 +92,14 @@ describe("LeaseEscrow", function () {
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("token");
       await expect(factory.deploy(...args({ 5: 2_001 })))
-        .to.be.revertedWithCustomError(factory, "FeeTooHigh")
-        .withArgs(2_001, 2_000);
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("feeBps", 2_001, 0, 2_000);
       await expect(factory.deploy(...args({ 6: 5_001 })))
-        .to.be.revertedWithCustomError(factory, "FeeTooHigh")
-        .withArgs(5_001, 5_000);
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("reservationFeeBps", 5_001, 0, 5_000);
       await expect(factory.deploy(...args({ 7: 86_401 })))
-        .to.be.revertedWithCustomError(factory, "GraceTooLong")
-        .withArgs(86_401, 86_400);
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("reservationGrace", 86_401, 0, 86_400);
     });
   });
 
@@ -116,8 +116,8 @@ describe("LeaseEscrow", function () {
     it("reverts setPaymentToken over the fee maximum, for the zero token, or for a non-admin", async function () {
       const { escrow, other } = await loadFixture(system);
       await expect(escrow.setPaymentToken(other.address, true, 2_001))
-        .to.be.revertedWithCustomError(escrow, "FeeTooHigh")
-        .withArgs(2_001, 2_000);
+        .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
+        .withArgs("feeBps", 2_001, 0, 2_000);
       await expect(escrow.setPaymentToken(ethers.ZeroAddress, true, 0))
         .to.be.revertedWithCustomError(escrow, "ZeroAddress")
         .withArgs("token");
@@ -146,11 +146,11 @@ describe("LeaseEscrow", function () {
         .withArgs(5_000, 86_400);
       expect(await escrow.reservationFeeBps()).to.equal(5_000n);
       await expect(escrow.setReservationTerms(5_001, 0))
-        .to.be.revertedWithCustomError(escrow, "FeeTooHigh")
-        .withArgs(5_001, 5_000);
+        .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
+        .withArgs("reservationFeeBps", 5_001, 0, 5_000);
       await expect(escrow.setReservationTerms(0, 86_401))
-        .to.be.revertedWithCustomError(escrow, "GraceTooLong")
-        .withArgs(86_401, 86_400);
+        .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
+        .withArgs("reservationGrace", 86_401, 0, 86_400);
       await expect(escrow.connect(other).setReservationTerms(0, 0)).to.be.revertedWithCustomError(
         escrow,
         "AccessControlUnauthorizedAccount",

@@ -367,6 +367,7 @@ describe("System", function () {
           escrow: 7,
           emission: 7,
           distributor: 7,
+          timelock: 7,
         });
       });
 

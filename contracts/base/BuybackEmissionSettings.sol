@@ -40,9 +40,9 @@ abstract contract BuybackEmissionSettings is IBuybackEmission, AccessControlDefa
 
     /// @inheritdoc IBuybackEmission
     function setTwapParams(uint256 window, uint256 maxSlippageBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (window < 5 minutes || window > 1 days) revert ParameterOutOfBounds("window", window, 5 minutes, 1 days);
+        if (window < 5 minutes || window > 1 days) revert ParameterOutOfRange("window", window, 5 minutes, 1 days);
         if (maxSlippageBps_ < 1 || maxSlippageBps_ > 2_000) {
-            revert ParameterOutOfBounds("maxSlippageBps", maxSlippageBps_, 1, 2_000);
+            revert ParameterOutOfRange("maxSlippageBps", maxSlippageBps_, 1, 2_000);
         }
         (_params.twapWindow, _params.maxSlippageBps) = (uint32(window), uint16(maxSlippageBps_));
         emit TwapParamsSet(window, maxSlippageBps_);
@@ -51,7 +51,7 @@ abstract contract BuybackEmissionSettings is IBuybackEmission, AccessControlDefa
     /// @inheritdoc IBuybackEmission
     function setMinerShare(uint256 minerShareBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (minerShareBps_ < 5_000 || minerShareBps_ > 9_900) {
-            revert ParameterOutOfBounds("minerShareBps", minerShareBps_, 5_000, 9_900);
+            revert ParameterOutOfRange("minerShareBps", minerShareBps_, 5_000, 9_900);
         }
         _params.minerShareBps = uint16(minerShareBps_);
         emit MinerShareSet(minerShareBps_);

@@ -32,15 +32,23 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
 
     mapping(address token => TokenConfig) internal _tokens;
 
-    /// @dev The rest of the settings are checked and set by LeaseEscrow's constructor, through the
-    /// same internal setters the admin functions use.
+    /// @dev Checks and sets every setting through the same setters the admin functions use; GUT
+    /// is allowed from the start.
     constructor(
         uint48 adminDelay,
         address admin,
-        IProviderRegistry registry_
+        IProviderRegistry registry_,
+        address feeCollector_,
+        address gut,
+        uint16 gutFeeBps,
+        uint16 reservationFeeBps_,
+        uint40 reservationGrace_
     ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (address(registry_) == address(0)) revert ZeroAddress("registry");
         registry = registry_;
+        _setFeeCollector(feeCollector_);
+        _setPaymentToken(gut, true, gutFeeBps);
+        _setReservationTerms(reservationFeeBps_, reservationGrace_);
     }
 
     // ---------------------------------------------------------------- admin
@@ -77,22 +85,24 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
 
     // ---------------------------------------------------------------- internals
 
-    function _setPaymentToken(address token, bool allowed, uint16 feeBps) internal {
+    function _setPaymentToken(address token, bool allowed, uint16 feeBps) private {
         if (token == address(0)) revert ZeroAddress("token");
-        if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(feeBps, MAX_FEE_BPS);
+        if (feeBps > MAX_FEE_BPS) revert ParameterOutOfRange("feeBps", feeBps, 0, MAX_FEE_BPS);
         _tokens[token] = TokenConfig({allowed: allowed, feeBps: feeBps});
         emit PaymentTokenSet(token, allowed, feeBps);
     }
 
-    function _setFeeCollector(address collector) internal {
+    function _setFeeCollector(address collector) private {
         if (collector == address(0)) revert ZeroAddress("feeCollector");
         feeCollector = collector;
         emit FeeCollectorSet(collector);
     }
 
-    function _setReservationTerms(uint16 feeBps, uint40 grace) internal {
-        if (feeBps > MAX_RESERVATION_FEE_BPS) revert FeeTooHigh(feeBps, MAX_RESERVATION_FEE_BPS);
-        if (grace > MAX_GRACE) revert GraceTooLong(grace, MAX_GRACE);
+    function _setReservationTerms(uint16 feeBps, uint40 grace) private {
+        if (feeBps > MAX_RESERVATION_FEE_BPS) {
+            revert ParameterOutOfRange("reservationFeeBps", feeBps, 0, MAX_RESERVATION_FEE_BPS);
+        }
+        if (grace > MAX_GRACE) revert ParameterOutOfRange("reservationGrace", grace, 0, MAX_GRACE);
         reservationFeeBps = feeBps;
         reservationGrace = grace;
         emit ReservationTermsSet(feeBps, grace);

@@ -95,12 +95,12 @@ interface IBuybackEmission is IFeeCollector {
     /// @notice A buyback was attempted before `fundReserve`.
     error ReserveNotFunded();
 
-    /// @notice A parameter was set outside its bounds.
-    /// @param field The parameter's name.
-    /// @param value The value asked for.
-    /// @param min The smallest allowed value.
-    /// @param max The largest allowed value.
-    error ParameterOutOfBounds(string field, uint256 value, uint256 min, uint256 max);
+    /// @notice A parameter outside its bounds.
+    /// @param name The parameter: "epochLength", "window", "maxSlippageBps" or "minerShareBps".
+    /// @param value The value given.
+    /// @param min The smallest value accepted.
+    /// @param max The largest value accepted.
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
 
     /// @notice The buyback's deadline has passed.
     /// @param deadline The deadline given.

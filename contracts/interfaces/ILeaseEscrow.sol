@@ -118,15 +118,12 @@ interface ILeaseEscrow {
     /// @param token The token.
     error TokenNotAllowed(address token);
 
-    /// @notice A fee in basis points above its hard maximum.
-    /// @param feeBps The fee asked for.
-    /// @param max The hard maximum.
-    error FeeTooHigh(uint256 feeBps, uint256 max);
-
-    /// @notice A reservation grace period outside the allowed range.
-    /// @param grace The grace period asked for, in seconds.
-    /// @param max The longest allowed.
-    error GraceTooLong(uint256 grace, uint256 max);
+    /// @notice A parameter outside its bounds.
+    /// @param name The parameter: "feeBps", "reservationFeeBps" or "reservationGrace".
+    /// @param value The value given.
+    /// @param min The smallest value accepted.
+    /// @param max The largest value accepted.
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
 
     /// @notice An amount that must be positive was zero.
     error ZeroAmount();
@@ -418,7 +415,7 @@ interface ILeaseEscrow {
 
     /// @notice Sets a payment token's terms. A token removed from the allowlist (`allowed`
     /// false) takes no new leases or reservations; open ones keep the terms they started with.
-    /// @dev Only the default admin. Reverts with `FeeTooHigh` over `MAX_FEE_BPS`.
+    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over `MAX_FEE_BPS`.
     /// @param token The token.
     /// @param allowed Whether new leases may use it.
     /// @param feeBps Its protocol fee for new leases.
@@ -430,7 +427,7 @@ interface ILeaseEscrow {
     function setFeeCollector(address collector) external;
 
     /// @notice Sets the reservation fee and grace period for new reservations.
-    /// @dev Only the default admin. Reverts with `FeeTooHigh` or `GraceTooLong`.
+    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over `MAX_RESERVATION_FEE_BPS` or `MAX_GRACE`.
     /// @param feeBps The reservation fee, in bps of the window's cost.
     /// @param grace The grace period, in seconds.
     function setReservationTerms(uint16 feeBps, uint40 grace) external;
