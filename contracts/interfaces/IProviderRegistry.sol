@@ -460,8 +460,9 @@ interface IProviderRegistry {
     function markDisconnected(uint256 nodeId) external;
 
     /// @notice Disconnect → None. Only the provider, not while the escrow holds the node. The
-    /// stake starts unbonding and can be withdrawn after `unbondingPeriod`; it can still be
-    /// slashed until then.
+    /// stake starts unbonding and can be withdrawn after `unbondingPeriod`. A lease the node
+    /// failed was closed (and its slash taken) before the escrow let the node go, so an unbonding
+    /// stake is never slashed.
     function deregister(uint256 nodeId) external;
 
     /// @notice Sends a deregistered node's unbonded stake to its provider. Only the provider.
