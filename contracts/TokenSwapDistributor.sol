@@ -190,13 +190,14 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         assembly ("memory-safe") {
             message := mload(0x40)
             ptr := add(message, 0x20)
+            // Reserved before the writer runs, so nothing it calls can allocate over the text: the
+            // length word, under 253 bytes of text and the 32 bytes the writer spills into.
+            mstore(0x40, add(message, 0x140))
         }
         uint256 length = _writeLegacyMessage(ptr, recipient);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(message, length)
-            // Past the words the writer spilled into (up to 32 bytes beyond the text).
-            mstore(0x40, add(ptr, and(add(length, 63), not(31))))
         }
     }
 
@@ -311,6 +312,9 @@ contract TokenSwapDistributor is AccessControlDefaultAdminRules, Pausable, IToke
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             ptr := mload(0x40)
+            // Reserved, as in `legacyClaimMessage`: the prefix (at most 32 bytes), the length byte,
+            // the text and the writer's spill.
+            mstore(0x40, add(ptr, 0x160))
             mstore(ptr, prefix)
         }
         uint256 length = _writeLegacyMessage(ptr + prefixLength + 1, recipient);
