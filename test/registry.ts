@@ -258,7 +258,7 @@ describe("registry library", function () {
       const { registry, alice } = await loadFixture(deployWithNodes);
       const before = await ethers.provider.getBlockNumber();
       await expectRejection(
-        hre.tasks.getTask("node:offline").run({ registry: registry.target, from: alice.address, node: "2" }),
+        hre.tasks.getTask("node:offline").run({ registry: registry.target, account: alice.address, node: "2" }),
         HardhatPluginError,
         'node:offline, field "node": node 2 is Sharing; going offline needs Idle or Reserved',
       );
@@ -270,7 +270,7 @@ describe("registry library", function () {
       const out = await captureLog(() =>
         hre.tasks.getTask("node:heartbeat").run({
           registry: registry.target,
-          from: bob.address,
+          account: bob.address,
           node: "4",
           watch: false,
           interval: "",

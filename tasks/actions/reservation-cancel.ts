@@ -1,11 +1,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { cancelReservation, tokenInfo } from "../../src/escrow.js";
+import { tokenInfo } from "../../src/erc20.js";
+import { cancelReservation } from "../../src/escrow.js";
 import { parseId } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
 import { InputError } from "../../src/errors.js";
 import { cli } from "../cli.js";
-import { escrowContext, required } from "./escrow-context.js";
+import { required, taskContext } from "../context.js";
 
 interface Args {
   escrow: string;
@@ -14,16 +15,20 @@ interface Args {
 }
 
 export default async function reservationCancel(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    const source = "reservation:cancel";
-    const reservationId = parseId(source, "reservation", required(source, "reservation", args.reservation));
-    const ctx = await escrowContext(source, args, hre);
-    const record = await ctx.escrow.reservation(reservationId);
-    if (record.status === 0n)
-      throw new InputError(source, undefined, "reservation", `reservation ${reservationId} does not exist`);
-    const token = await tokenInfo(record.token, ctx.signer);
-    const { feePaid, refund } = await cancelReservation(ctx, ctx.signer, reservationId);
-    const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
-    console.log(`cancelled reservation ${reservationId}: refunded ${fmt(refund)}, provider earned ${fmt(feePaid)}`);
-  });
+  await cli(
+    async () => {
+      const source = "reservation:cancel";
+      const reservationId = parseId(source, "reservation", required(source, "reservation", args.reservation));
+      const ctx = await taskContext(hre, source, args.account);
+      const h = await ctx.escrow(args.escrow);
+      const record = await h.escrow.reservation(reservationId);
+      if (record.status === 0n)
+        throw new InputError(source, undefined, "reservation", `reservation ${reservationId} does not exist`);
+      const token = await tokenInfo(record.token, ctx.signer);
+      const { feePaid, refund } = await cancelReservation(h, ctx.signer, reservationId);
+      const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
+      console.log(`cancelled reservation ${reservationId}: refunded ${fmt(refund)}, provider earned ${fmt(feePaid)}`);
+    },
+    { source: "reservation:cancel", hre },
+  );
 }

@@ -1,0 +1,107 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { connectEmission } from "../src/emission/client.js";
+import { InputError } from "../src/errors.js";
+import { connectEscrow, type EscrowHandle } from "../src/escrow.js";
+import { parseAddress, parseInteger } from "../src/parse.js";
+import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
+import type { ContractName } from "../src/deployments.js";
+import type { BuybackEmission, ProviderRegistry } from "../types/index.js";
+import { addressOption, type BookConnection } from "./address-book.js";
+
+/**
+ * What every task that talks to the market works with: the signer named by `--account` (the
+ * network's first account by default), the contracts named by their options or by the network's
+ * address book, and the chain's clock. Each contract is checked to have code before it is used,
+ * so a typo fails as one line naming the option, before anything is sent.
+ */
+export interface TaskContext {
+  source: string;
+  signer: HardhatEthersSigner;
+  /** The signer's address. */
+  account: string;
+  /** The latest block's timestamp. */
+  now(): Promise<bigint>;
+  /** The address given as `--<option>`, or the book's entry for `name`. */
+  address(given: string, name: ContractName, option?: string): Promise<string>;
+  registry(given: string): Promise<ProviderRegistry>;
+  escrow(given: string): Promise<EscrowHandle>;
+  emission(given: string): Promise<BuybackEmission>;
+}
+
+/** Connects to the task's network and picks the `--account` signer. */
+export async function taskContext(hre: HardhatRuntimeEnvironment, source: string, account = ""): Promise<TaskContext> {
+  const connection = await hre.network.getOrCreate();
+  const { ethers } = connection;
+  const signer = await accountOption(await ethers.getSigners(), account, source);
+  const book = connection as BookConnection;
+  const address = (given: string, name: ContractName, option: string = name) =>
+    addressOption(given, name, book, source, option);
+  return {
+    source,
+    signer,
+    account: signer.address,
+    now: async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp),
+    address,
+    registry: async (given) => connectRegistry(await address(given, "registry"), signer, source),
+    escrow: async (given) => connectEscrow(await address(given, "escrow"), signer, source),
+    emission: async (given) => connectEmission(await address(given, "emission"), signer, source),
+  };
+}
+
+/** The network account named by an `--account` option, or the first one when it is empty. */
+async function accountOption<S extends { address: string }>(
+  signers: readonly S[],
+  given: string,
+  source: string,
+  option = "account",
+): Promise<S> {
+  if (given.trim() === "") {
+    const [first] = signers;
+    if (first === undefined) throw new InputError(source, undefined, option, "the network has no accounts");
+    return first;
+  }
+  const wanted = parseAddress(source, option, given);
+  const signer = signers.find((s) => s.address === wanted);
+  if (signer === undefined)
+    throw new InputError(source, undefined, option, `${wanted} is not one of the network's accounts`);
+  return signer;
+}
+
+/** Requires a non-empty option. */
+export function required(source: string, field: string, value: string): string {
+  if (value.trim() === "") throw new InputError(source, undefined, field, `--${field} is required`);
+  return value;
+}
+
+/** The node named by `--node`, which must exist (or have existed: `None` with a stake to withdraw). */
+export async function readNode(registry: ProviderRegistry, text: string, source: string): Promise<NodeView> {
+  const id = parseInteger(source, "node", required(source, "node", text), 1n);
+  const node = toNodeView(await registry.node(id));
+  if (node.provider === "0x0000000000000000000000000000000000000000") {
+    throw new InputError(source, undefined, "node", `node ${id} does not exist (${await registry.nodeCount()} nodes)`);
+  }
+  return node;
+}
+
+/** Refuses, before sending anything, a call the registry would revert. */
+export function expectNode(
+  node: NodeView,
+  source: string,
+  what: string,
+  allowed: NodeStatus[],
+  provider?: string,
+): void {
+  if (!allowed.includes(node.status)) {
+    throw new InputError(
+      source,
+      undefined,
+      "node",
+      `node ${node.id} is ${node.status}; ${what} needs ${allowed.join(" or ")}`,
+    );
+  }
+  if (provider !== undefined && node.provider !== provider) {
+    throw new InputError(source, undefined, "account", `node ${node.id} belongs to ${node.provider}, not ${provider}`);
+  }
+}
