@@ -90,18 +90,26 @@ function describe(parsed: ErrorDescription, context: RevertContext): DecodedReve
     args[input.name || `arg${i}`] = parsed.args[i];
   });
   const words = parsed.fragment.inputs.map(
-    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i])}`,
+    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name])}`,
   );
   const hint = HINTS[parsed.name]?.(args, context);
   const message = `${parsed.name}${words.length ? `: ${words.join(", ")}` : ""}${hint ? ` (${hint})` : ""}`;
   return { name: parsed.name, args, message };
 }
 
+/** The errors with a status among their arguments: which argument, and of which enum. */
+const STATUSES: Record<string, { arg: string; names: readonly string[] }> = {
+  InvalidStatus: { arg: "current", names: NODE_STATUS },
+  NodeNotAvailable: { arg: "status", names: NODE_STATUS },
+  InvalidLeaseStatus: { arg: "status", names: LEASE_STATUS },
+  InvalidReservationStatus: { arg: "status", names: RESERVATION_STATUS },
+};
+
 /** An argument in words: statuses by name, timestamps as UTC dates, everything else plainly. */
-function show(name: string, value: unknown): string {
+function show(name: string, value: unknown, status?: { arg: string; names: readonly string[] }): string {
   if (typeof value === "bigint") {
     const n = Number(value);
-    if (/^(status|current)$/.test(name) && n < NODE_STATUS.length) return NODE_STATUS[n]!;
+    if (status?.arg === name && n < status.names.length) return status.names[n]!;
     if (
       /(deadline|Ends|staleAfter|start|timestamp)$/i.test(name) &&
       value > 1_000_000_000n &&
@@ -155,9 +163,9 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   ObservationTooYoung: (a, c) => {
     const window = a.window as bigint;
     const age = a.oldestAge as bigint;
-    return age === 0n
-      ? `no observation is old enough: run emission:observe, then retry ${retryAt(window, c.now)}`
-      : `observation ${seconds(age)} s old, needs ${seconds(window)} s: retry ${retryAt(window - age, c.now)}`;
+    // An age of zero also stands for no observation at all: then one must be recorded first.
+    const none = age === 0n ? ", after emission:observe if none was recorded" : "";
+    return `observation ${seconds(age)} s old, needs ${seconds(window)} s: retry ${retryAt(window - age, c.now)}${none}`;
   },
   ObservationStale: (a, c) =>
     `observation ${seconds(a.age)} s old, at most ${seconds(a.maxAge)} s: run emission:observe, then retry ${retryAt(
