@@ -3,12 +3,15 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { connectEmission } from "../src/emission/client.js";
 import { InputError } from "../src/errors.js";
+import { tokenInfo, type TokenInfo } from "../src/erc20.js";
 import { connectEscrow, type EscrowHandle } from "../src/escrow.js";
-import { parseAddress, parseInteger } from "../src/parse.js";
+import { formatToken } from "../src/format.js";
+import { parseAddress, parseId, parseInteger } from "../src/parse.js";
 import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
 import type { ContractName } from "../src/deployments.js";
 import type { BuybackEmission, ProviderRegistry } from "../types/index.js";
 import { addressOption, type BookConnection } from "./address-book.js";
+import { cli } from "./cli.js";
 
 /**
  * What every task that talks to the market works with: the signer named by `--account` (the
@@ -50,6 +53,25 @@ export async function taskContext(hre: HardhatRuntimeEnvironment, source: string
   };
 }
 
+/**
+ * A task's action over its context: `body` runs inside {@link cli}, so every failure is one line
+ * prefixed with `source`, with the signer of `args.account` (the first account when the task has
+ * no such option).
+ */
+export function contextAction<A extends object>(
+  source: string,
+  body: (args: A, ctx: TaskContext) => Promise<void>,
+): (args: A, hre: HardhatRuntimeEnvironment) => Promise<void> {
+  return (args, hre) =>
+    cli(
+      async () => {
+        const account = "account" in args && typeof args.account === "string" ? args.account : "";
+        await body(args, await taskContext(hre, source, account));
+      },
+      { source, hre },
+    );
+}
+
 /** The network account named by an `--account` option, or the first one when it is empty. */
 async function accountOption<S extends { address: string }>(
   signers: readonly S[],
@@ -85,14 +107,24 @@ export async function readNode(registry: ProviderRegistry, text: string, source:
   return node;
 }
 
-/** Refuses, before sending anything, a call the registry would revert. */
-export function expectNode(
-  node: NodeView,
-  source: string,
+/**
+ * The registry and the node of `--node`, refused before anything is sent unless the signer is
+ * its provider and its status is one of `allowed` (`what` names the call in the message).
+ */
+export async function providerNode(
+  ctx: TaskContext,
+  args: { registry: string; node: string },
   what: string,
   allowed: NodeStatus[],
-  provider?: string,
-): void {
+): Promise<{ registry: ProviderRegistry; node: NodeView }> {
+  const registry = await ctx.registry(args.registry);
+  const node = await readNode(registry, args.node, ctx.source);
+  expectNode(node, ctx.source, what, allowed, ctx.account);
+  return { registry, node };
+}
+
+/** Refuses, before sending anything, a call the registry would revert. */
+function expectNode(node: NodeView, source: string, what: string, allowed: NodeStatus[], provider?: string): void {
   if (!allowed.includes(node.status)) {
     throw new InputError(
       source,
@@ -104,4 +136,22 @@ export function expectNode(
   if (provider !== undefined && node.provider !== provider) {
     throw new InputError(source, undefined, "account", `node ${node.id} belongs to ${node.provider}, not ${provider}`);
   }
+}
+
+/**
+ * The escrow of `--escrow` and its lease or reservation named by `--lease` or `--reservation`,
+ * which must exist, with the token it is paid in and a formatter for its amounts.
+ */
+export async function escrowRecord(
+  ctx: TaskContext,
+  escrow: string,
+  kind: "lease" | "reservation",
+  text: string,
+): Promise<{ h: EscrowHandle; id: bigint; token: TokenInfo; fmt: (amount: bigint) => string }> {
+  const id = parseId(ctx.source, kind, required(ctx.source, kind, text));
+  const h = await ctx.escrow(escrow);
+  const record = kind === "lease" ? await h.escrow.lease(id) : await h.escrow.reservation(id);
+  if (record.status === 0n) throw new InputError(ctx.source, undefined, kind, `${kind} ${id} does not exist`);
+  const token = await tokenInfo(record.token, ctx.signer);
+  return { h, id, token, fmt: (amount) => formatToken(amount, token.symbol, token.decimals) };
 }

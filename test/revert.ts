@@ -28,7 +28,9 @@ describe("decodeRevert", function () {
     const decoded = decodeRevert(error, [escrow.interface, registry.interface]);
     expect(decoded?.name).to.equal("NodeNotAvailable");
     expect(decoded?.args).to.deep.equal({ nodeId: 9n, status: BigInt(NodeStatus.None) });
-    expect(decoded?.message).to.equal("NodeNotAvailable: nodeId 9, status None (no such node: nodes:list shows the nodes)");
+    expect(decoded?.message).to.equal(
+      "NodeNotAvailable: nodeId 9, status None (no such node: nodes:list shows the nodes)",
+    );
   });
 
   it("decodes a revert that bubbled up from a callee with the callee's ABI", async function () {

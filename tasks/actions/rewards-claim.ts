@@ -1,11 +1,8 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
 import { claimRewards } from "../../src/emission/client.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { parseInteger } from "../../src/parse.js";
-import { cli } from "../cli.js";
-import { taskContext } from "../context.js";
+import { contextAction } from "../context.js";
 
 const SOURCE = "rewards:claim";
 
@@ -22,19 +19,13 @@ export function epochRange(
   return { fromEpoch, toEpoch };
 }
 
-export default async function claim(
-  args: { emission: string; account: string; fromEpoch: string; toEpoch: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(
-    async () => {
-      const range = epochRange(SOURCE, args);
-      const ctx = await taskContext(hre, SOURCE, args.account);
-      const { buckets, amount, hash } = await claimRewards(await ctx.emission(args.emission), range);
-      if (amount === 0n) throw new InputError(SOURCE, undefined, "from-epoch", "nothing to claim in that range");
-      const names = buckets.map((b) => `${b.epoch}/${b.token.slice(0, 8)}`).join(", ");
-      console.log(`claimed ${formatToken(amount, "TFT")} from buckets [${names}] in ${hash}`);
-    },
-    { source: SOURCE, hre },
-  );
-}
+export default contextAction(
+  SOURCE,
+  async (args: { emission: string; account: string; fromEpoch: string; toEpoch: string }, ctx) => {
+    const range = epochRange(SOURCE, args);
+    const { buckets, amount, hash } = await claimRewards(await ctx.emission(args.emission), range);
+    if (amount === 0n) throw new InputError(SOURCE, undefined, "from-epoch", "nothing to claim in that range");
+    const names = buckets.map((b) => `${b.epoch}/${b.token.slice(0, 8)}`).join(", ");
+    console.log(`claimed ${formatToken(amount, "TFT")} from buckets [${names}] in ${hash}`);
+  },
+);
