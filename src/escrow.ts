@@ -7,7 +7,7 @@ import { formatToken } from "./format.js";
 import type { Source } from "./parse.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { statusName, type NodeStatus } from "./registry.js";
-import { decodeRevert, revertLine, type DecodedRevert } from "./revert.js";
+import { dryRun, revertLine } from "./revert.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
@@ -139,27 +139,6 @@ export async function nodeToken(h: EscrowHandle, nodeId: bigint): Promise<string
 }
 
 /**
- * Calls `call` as `eth_call` and returns normally when it succeeds or reverts with `expected`
- * (the decoded revert, for its arguments); any other revert is thrown as is. Each write below
- * dry-runs itself with nothing to pay, which passes every check the escrow makes before it takes
- * the payment, so a refused call fails before an approval is mined.
- */
-async function dryRun(
-  escrow: LeaseEscrow,
-  expected: string,
-  call: () => Promise<unknown>,
-): Promise<DecodedRevert | undefined> {
-  try {
-    await call();
-    return undefined;
-  } catch (error) {
-    const decoded = decodeRevert(error, [escrow.interface]);
-    if (decoded?.name !== expected) throw error;
-    return decoded;
-  }
-}
-
-/**
  * Throws the escrow's own revert (`NodeNotAvailable`, `NodeReserved`, `PriceAboveBound`,
  * `TokenNotAllowed`, …) if it would refuse `signer` a lease on the node now; sends nothing. The
  * bound defaults to any price, for a check before the customer has been shown one.
@@ -171,7 +150,8 @@ export async function checkLease(
   maxPricePerTuHour: bigint = MaxUint256,
 ): Promise<void> {
   const escrow = h.escrow.connect(signer);
-  await dryRun(h.escrow, "ZeroAmount", () => escrow.openLease.staticCall(nodeId, 0n, maxPricePerTuHour));
+  // With no deposit the dry run passes every check the escrow makes before it takes the deposit.
+  await dryRun([h.escrow.interface], "ZeroAmount", () => escrow.openLease.staticCall(nodeId, 0n, maxPricePerTuHour));
 }
 
 /**
@@ -206,7 +186,7 @@ export async function topUp(
   source: Source = "topUp",
 ): Promise<void> {
   const escrow = h.escrow.connect(signer);
-  await dryRun(h.escrow, "ZeroAmount", () => escrow.topUp.staticCall(leaseId, 0n));
+  await dryRun([h.escrow.interface], "ZeroAmount", () => escrow.topUp.staticCall(leaseId, 0n));
   const l = await escrow.lease(leaseId);
   await preparePayment(l.token, signer, await escrow.getAddress(), amount, source, "amount");
   await mined(escrow.topUp(leaseId, amount));
@@ -283,7 +263,7 @@ export async function reserve(
 ): Promise<bigint> {
   const escrow = h.escrow.connect(signer);
   // With no deposit the dry run stops at the fee check, and names the fee.
-  const refused = await dryRun(h.escrow, "DepositBelowFee", () =>
+  const refused = await dryRun([h.escrow.interface], "DepositBelowFee", () =>
     escrow.reserve.staticCall(nodeId, start, duration, 0n, maxPricePerTuHour),
   );
   const token = await nodeToken(h, nodeId);

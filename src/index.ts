@@ -38,7 +38,7 @@ export {
   type TimelockOperation,
   timelockOperation,
 } from "./governance.js";
-export { decodeRevert, type DecodedRevert, revertLine } from "./revert.js";
+export { decodeRevert, type DecodedRevert, dryRun, type RevertContext, revertLine } from "./revert.js";
 export { formatToken } from "./format.js";
 export { mined, receiptEvent, receiptEvents } from "./receipts.js";
 export {

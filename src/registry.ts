@@ -12,10 +12,11 @@ import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { contractAddress } from "./connect.js";
-import { balanceOf, ensureAllowance, type TokenInfo } from "./erc20.js";
+import { balanceOf, ensureAllowance, ERC20_ABI, type TokenInfo } from "./erc20.js";
 import { InputError } from "./errors.js";
 import { type Source } from "./parse.js";
 import { mined, receiptEvent } from "./receipts.js";
+import { dryRun } from "./revert.js";
 
 /** The registry's `Status` enum, by value. `None` means the node does not exist. */
 export const NODE_STATUSES = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
@@ -180,8 +181,9 @@ export interface RegisterParams {
 }
 
 /**
- * Registers a node: checks the model and the GUT balance first so the provider gets a clear
- * message rather than a revert, approves exactly the missing allowance, then registers.
+ * Registers a node: checks the model, the GUT balance and the registry's other terms first, so
+ * the provider gets a clear message and no approval is left behind, approves exactly the missing
+ * allowance, then registers.
  */
 export async function registerNode(
   registry: ProviderRegistry,
@@ -209,10 +211,14 @@ export async function registerNode(
       `the node needs ${formatUnits(stake)} GUT staked; ${owner} holds ${formatUnits(balance)}`,
     );
   }
-  await ensureAllowance(gut, provider, registryAddress, stake);
-  const receipt = await mined(
-    registry.connect(provider).register(id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri),
+  const args = [id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri] as const;
+  // Before the approval, the registration must fail only for the allowance: terms the registry
+  // refuses (price, URI, token) fail here, with nothing sent.
+  await dryRun([registry.interface, ERC20_ABI], "ERC20InsufficientAllowance", () =>
+    registry.connect(provider).register.staticCall(...args),
   );
+  await ensureAllowance(gut, provider, registryAddress, stake);
+  const receipt = await mined(registry.connect(provider).register(...args));
   const nodeId = receiptEvent(registry, receipt, "NodeRegistered").args.nodeId as bigint;
   return { nodeId, stake, hash: receipt.hash };
 }

@@ -72,6 +72,28 @@ export function decodeRevert(
   return undefined;
 }
 
+/**
+ * Calls `call` (an `eth_call` of a write, e.g. `contract.fn.staticCall(…)`) and returns normally
+ * when it succeeds or reverts with `expected`, with that revert decoded (for its arguments); any
+ * other revert is thrown as is. A write dry-runs itself this way with nothing to pay, or before
+ * its approval: that passes every check the contract makes before it takes the payment, so a call
+ * it would refuse fails before an approval is mined.
+ */
+export async function dryRun(
+  abis: readonly (Interface | InterfaceAbi)[],
+  expected: string,
+  call: () => Promise<unknown>,
+): Promise<DecodedRevert | undefined> {
+  try {
+    await call();
+    return undefined;
+  } catch (error) {
+    const decoded = decodeRevert(error, abis);
+    if (decoded?.name !== expected) throw error;
+    return decoded;
+  }
+}
+
 /** The one line a command line prints for a failed call: the decoded revert, or the error's first line. */
 export function revertLine(
   error: unknown,

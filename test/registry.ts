@@ -265,6 +265,26 @@ describe("registry library", function () {
       expect(await ethers.provider.getBlockNumber()).to.equal(before);
     });
 
+    it("node:register reports terms the registry refuses in one decoded line, before any approval", async function () {
+      const { registry, gut, alice } = await loadFixture(deployWithNodes);
+      const before = await ethers.provider.getBlockNumber();
+      await expectRejection(
+        hre.tasks.getTask("node:register").run({
+          registry: registry.target,
+          account: alice.address,
+          model: "V100",
+          gpus: "1",
+          price: "0.25",
+          token: gut.target,
+          uri: "x".repeat(600),
+        }),
+        HardhatPluginError,
+        "node:register: the contract refused: UriTooLong: length 600, max 512",
+      );
+      expect(await ethers.provider.getBlockNumber()).to.equal(before);
+      expect(await gut.allowance(alice.address, registry.target)).to.equal(0n);
+    });
+
     it("node:heartbeat reconnects a Disconnect node", async function () {
       const { registry, bob } = await loadFixture(deployWithNodes);
       const out = await captureLog(() =>
