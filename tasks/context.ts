@@ -10,7 +10,7 @@ import { parseAddress, parseId, parseInteger } from "../src/parse.js";
 import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
 import type { ContractName } from "../src/deployments.js";
 import type { BuybackEmission, ProviderRegistry } from "../types/index.js";
-import { addressOption, type BookConnection } from "./address-book.js";
+import { addressOption } from "./address-book.js";
 import { cli } from "./cli.js";
 
 /**
@@ -26,21 +26,19 @@ export interface TaskContext {
   account: string;
   /** The latest block's timestamp. */
   now(): Promise<bigint>;
-  /** The address given as `--<option>`, or the book's entry for `name`. */
-  address(given: string, name: ContractName, option?: string): Promise<string>;
+  /** The address given as `--<name>`, or the book's entry for `name`. */
+  address(given: string, name: ContractName): Promise<string>;
   registry(given: string): Promise<ProviderRegistry>;
   escrow(given: string): Promise<EscrowHandle>;
   emission(given: string): Promise<BuybackEmission>;
 }
 
 /** Connects to the task's network and picks the `--account` signer. */
-export async function taskContext(hre: HardhatRuntimeEnvironment, source: string, account = ""): Promise<TaskContext> {
+async function taskContext(hre: HardhatRuntimeEnvironment, source: string, account = ""): Promise<TaskContext> {
   const connection = await hre.network.getOrCreate();
   const { ethers } = connection;
   const signer = await accountOption(await ethers.getSigners(), account, source);
-  const book = connection as BookConnection;
-  const address = (given: string, name: ContractName, option: string = name) =>
-    addressOption(given, name, book, source, option);
+  const address = (given: string, name: ContractName) => addressOption(given, name, connection, source, name);
   return {
     source,
     signer,
@@ -77,8 +75,8 @@ async function accountOption<S extends { address: string }>(
   signers: readonly S[],
   given: string,
   source: string,
-  option = "account",
 ): Promise<S> {
+  const option = "account";
   if (given.trim() === "") {
     const [first] = signers;
     if (first === undefined) throw new InputError(source, undefined, option, "the network has no accounts");
