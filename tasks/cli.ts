@@ -55,7 +55,8 @@ export async function cli<T>(body: () => Promise<T>, options: CliOptions = {}): 
     interfaces ??= ABIS.map((abi) => new Interface(abi));
     const now = decodeRevert(error, interfaces) === undefined ? undefined : await chainTime(options.hre);
     const line = revertLine(error, interfaces, { now });
-    throw new HardhatPluginError("gpufog", options.source ? `${options.source}: ${line}` : line, error as Error);
+    const cause = error instanceof Error ? error : undefined;
+    throw new HardhatPluginError("gpufog", options.source ? `${options.source}: ${line}` : line, cause);
   }
 }
 
