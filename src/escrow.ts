@@ -1,6 +1,13 @@
-import { Contract, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
+import { MaxUint256, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
 
+import { contractAddress } from "./connect.js";
+import { preparePayment, tokenLabel } from "./erc20.js";
+import { InputError } from "./errors.js";
+import { formatToken } from "./format.js";
+import type { Source } from "./parse.js";
+import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { statusName, type NodeStatus } from "./registry.js";
+import { dryRun, revertLine } from "./revert.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
@@ -14,13 +21,6 @@ const BPS = 10_000n;
 export const LEASE_STATUS = ["None", "Open", "Closed"] as const;
 /** Reservation statuses, as the escrow numbers them. */
 export const RESERVATION_STATUS = ["None", "Pending", "Started", "Cancelled", "Expired"] as const;
-
-const ERC20_ABI = [
-  "function decimals() view returns (uint8)",
-  "function symbol() view returns (string)",
-  "function allowance(address owner, address spender) view returns (uint256)",
-  "function approve(address spender, uint256 amount) returns (bool)",
-];
 
 /**
  * What a lease owes its provider at `until`, exactly as the escrow computes it: the cost since
@@ -49,9 +49,13 @@ export interface EscrowHandle {
   registry: ProviderRegistry;
 }
 
-/** Connects to an escrow and to its registry (read from the escrow). */
-export async function connectEscrow(address: string, runner: ContractRunner): Promise<EscrowHandle> {
-  const escrow = LeaseEscrow__factory.connect(address, runner);
+/** Connects to an escrow, after checking that a contract lives there, and to its registry (read from the escrow). */
+export async function connectEscrow(
+  address: string,
+  runner: ContractRunner,
+  source: Source = "escrow",
+): Promise<EscrowHandle> {
+  const escrow = LeaseEscrow__factory.connect(await contractAddress(address, runner, source, "escrow"), runner);
   const registry = ProviderRegistry__factory.connect(await escrow.registry(), runner);
   return { escrow, registry };
 }
@@ -114,22 +118,6 @@ export async function leaseReport({ escrow, registry }: EscrowHandle, leaseId: b
   };
 }
 
-/** A token's symbol and decimals, for parsing and printing amounts. */
-export async function tokenInfo(token: string, runner: ContractRunner): Promise<{ symbol: string; decimals: number }> {
-  const erc20 = new Contract(token, ERC20_ABI, runner);
-  const [symbol, decimals] = await Promise.all([erc20.getFunction("symbol")(), erc20.getFunction("decimals")()]);
-  return { symbol: String(symbol), decimals: Number(decimals) };
-}
-
-/** Approves the escrow to take `amount` of `token` from `signer` if the allowance is short. */
-export async function ensureAllowance(token: string, signer: Signer, spender: string, amount: bigint): Promise<void> {
-  const erc20 = new Contract(token, ERC20_ABI, signer);
-  const allowance = (await erc20.getFunction("allowance")(await signer.getAddress(), spender)) as bigint;
-  if (allowance >= amount) return;
-  const tx = (await erc20.getFunction("approve")(spender, amount)) as ContractTransactionResponse;
-  await tx.wait();
-}
-
 /** What a customer is shown of a node before leasing or reserving it. */
 export interface NodeQuote {
   paymentToken: string;
@@ -151,9 +139,26 @@ export async function nodeToken(h: EscrowHandle, nodeId: bigint): Promise<string
 }
 
 /**
+ * Throws the escrow's own revert (`NodeNotAvailable`, `NodeReserved`, `PriceAboveBound`,
+ * `TokenNotAllowed`, …) if it would refuse `signer` a lease on the node now; sends nothing. The
+ * bound defaults to any price, for a check before the customer has been shown one.
+ */
+export async function checkLease(
+  h: EscrowHandle,
+  signer: Signer,
+  nodeId: bigint,
+  maxPricePerTuHour: bigint = MaxUint256,
+): Promise<void> {
+  const escrow = h.escrow.connect(signer);
+  // With no deposit the dry run passes every check the escrow makes before it takes the deposit.
+  await dryRun([h.escrow.interface], "ZeroAmount", () => escrow.openLease.staticCall(nodeId, 0n, maxPricePerTuHour));
+}
+
+/**
  * Opens a lease (or starts the caller's reservation of the node), approving the deposit first.
  * `maxPricePerTuHour` is the price the customer was shown: the escrow refuses the lease if the
- * provider raised it in the meantime.
+ * provider raised it in the meantime. A lease the escrow would refuse, or a deposit the signer
+ * does not hold, fails before anything is sent.
  */
 export async function openLease(
   h: EscrowHandle,
@@ -161,20 +166,30 @@ export async function openLease(
   nodeId: bigint,
   deposit: bigint,
   maxPricePerTuHour: bigint,
+  source: Source = "openLease",
 ): Promise<bigint> {
   const escrow = h.escrow.connect(signer);
-  if (deposit > 0n) await ensureAllowance(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit);
-  const receipt = await (await escrow.openLease(nodeId, deposit, maxPricePerTuHour)).wait();
-  return eventArg(h.escrow, receipt?.logs ?? [], "LeaseOpened", "leaseId");
+  await checkLease(h, signer, nodeId, maxPricePerTuHour);
+  if (deposit > 0n) {
+    await preparePayment(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit, source, "deposit");
+  }
+  const receipt = await mined(escrow.openLease(nodeId, deposit, maxPricePerTuHour));
+  return receiptEvent(h.escrow, receipt, "LeaseOpened").args.leaseId as bigint;
 }
 
-/** Adds `amount` to a lease's deposit, approving it first. */
-export async function topUp(h: EscrowHandle, signer: Signer, leaseId: bigint, amount: bigint): Promise<void> {
+/** Adds `amount` to a lease's deposit, approving it first; a closed lease or missing funds fail before anything is sent. */
+export async function topUp(
+  h: EscrowHandle,
+  signer: Signer,
+  leaseId: bigint,
+  amount: bigint,
+  source: Source = "topUp",
+): Promise<void> {
   const escrow = h.escrow.connect(signer);
+  await dryRun([h.escrow.interface], "ZeroAmount", () => escrow.topUp.staticCall(leaseId, 0n));
   const l = await escrow.lease(leaseId);
-  if (l.status !== 1n) throw new Error(`lease ${leaseId} is not open`);
-  await ensureAllowance(l.token, signer, await escrow.getAddress(), amount);
-  await (await escrow.topUp(leaseId, amount)).wait();
+  await preparePayment(l.token, signer, await escrow.getAddress(), amount, source, "amount");
+  await mined(escrow.topUp(leaseId, amount));
 }
 
 /** What closing a lease did. */
@@ -186,8 +201,8 @@ export interface CloseResult {
 
 /** Closes a lease: settles, refunds the customer and frees the node. */
 export async function closeLease(h: EscrowHandle, signer: Signer, leaseId: bigint): Promise<CloseResult> {
-  const receipt = await (await h.escrow.connect(signer).closeLease(leaseId)).wait();
-  const event = findEvent(h.escrow, receipt?.logs ?? [], "LeaseClosed");
+  const receipt = await mined(h.escrow.connect(signer).closeLease(leaseId));
+  const event = receiptEvent(h.escrow, receipt, "LeaseClosed");
   return { paid: event.args.paid, refund: event.args.refund, slashed: event.args.slashed };
 }
 
@@ -222,8 +237,8 @@ export async function withdrawAll(h: EscrowHandle, signer: Signer, batch = 50): 
   }
   const out: Withdrawal[] = [];
   for (let i = 0; i < ids.length; i += batch) {
-    const receipt = await (await h.escrow.connect(signer).withdraw(ids.slice(i, i + batch))).wait();
-    for (const event of escrowEvents(h.escrow, receipt?.logs ?? [], "Withdrawn")) {
+    const receipt = await mined(h.escrow.connect(signer).withdraw(ids.slice(i, i + batch)));
+    for (const event of receiptEvents(h.escrow, receipt, "Withdrawn")) {
       out.push({ token: event.args.token, amount: event.args.amount, fee: event.args.fee });
     }
   }
@@ -232,7 +247,9 @@ export async function withdrawAll(h: EscrowHandle, signer: Signer, batch = 50): 
 
 /**
  * Reserves a node for `[start, start + duration)`, approving the deposit first, refused if the
- * node's price is above `maxPricePerTuHour` (the price the customer was shown).
+ * node's price is above `maxPricePerTuHour` (the price the customer was shown). A reservation the
+ * escrow would refuse, a deposit not above the reservation fee, or one the signer does not hold,
+ * fails before anything is sent.
  */
 export async function reserve(
   h: EscrowHandle,
@@ -242,17 +259,33 @@ export async function reserve(
   duration: bigint,
   deposit: bigint,
   maxPricePerTuHour: bigint,
+  source: Source = "reserve",
 ): Promise<bigint> {
   const escrow = h.escrow.connect(signer);
-  await ensureAllowance(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit);
-  const receipt = await (await escrow.reserve(nodeId, start, duration, deposit, maxPricePerTuHour)).wait();
-  return eventArg(h.escrow, receipt?.logs ?? [], "Reserved", "reservationId");
+  // With no deposit the dry run stops at the fee check, and names the fee.
+  const refused = await dryRun([h.escrow.interface], "DepositBelowFee", () =>
+    escrow.reserve.staticCall(nodeId, start, duration, 0n, maxPricePerTuHour),
+  );
+  const token = await nodeToken(h, nodeId);
+  const fee = (refused?.args.fee as bigint | undefined) ?? 0n;
+  if (deposit <= fee) {
+    const { symbol, decimals } = await tokenLabel(token, signer);
+    throw new InputError(
+      source,
+      undefined,
+      "deposit",
+      `${formatToken(deposit, symbol, decimals)} does not cover the reservation fee of ${formatToken(fee, symbol, decimals)} and some lease time`,
+    );
+  }
+  await preparePayment(token, signer, await escrow.getAddress(), deposit, source, "deposit");
+  const receipt = await mined(escrow.reserve(nodeId, start, duration, deposit, maxPricePerTuHour));
+  return receiptEvent(h.escrow, receipt, "Reserved").args.reservationId as bigint;
 }
 
 /** Starts a reservation's lease; returns the lease id. */
 export async function startReservation(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<bigint> {
-  const receipt = await (await h.escrow.connect(signer).startReserved(reservationId)).wait();
-  return eventArg(h.escrow, receipt?.logs ?? [], "LeaseOpened", "leaseId");
+  const receipt = await mined(h.escrow.connect(signer).startReserved(reservationId));
+  return receiptEvent(h.escrow, receipt, "LeaseOpened").args.leaseId as bigint;
 }
 
 /** Cancels a reservation; returns the fee the provider earned and the refund. */
@@ -261,8 +294,8 @@ export async function cancelReservation(
   signer: Signer,
   reservationId: bigint,
 ): Promise<{ feePaid: bigint; refund: bigint }> {
-  const receipt = await (await h.escrow.connect(signer).cancelReservation(reservationId)).wait();
-  const event = findEvent(h.escrow, receipt?.logs ?? [], "ReservationEnded");
+  const receipt = await mined(h.escrow.connect(signer).cancelReservation(reservationId));
+  const event = receiptEvent(h.escrow, receipt, "ReservationEnded");
   return { feePaid: event.args.feePaid, refund: event.args.refund };
 }
 
@@ -295,14 +328,10 @@ export async function keeperSweep(h: EscrowHandle, signer: Signer): Promise<Swee
     send: () => Promise<ContractTransactionResponse>,
   ) => {
     try {
-      await (await send()).wait();
+      await mined(send());
       list.push(id);
     } catch (error) {
-      report.failed.push({
-        action,
-        id,
-        reason: error instanceof Error ? error.message.split("\n")[0]! : String(error),
-      });
+      report.failed.push({ action, id, reason: revertLine(error, [escrow.interface, registry.interface]) });
     }
   };
 
@@ -340,32 +369,4 @@ export async function keeperSweep(h: EscrowHandle, signer: Signer): Promise<Swee
     if (done.length > 0) report.feesForwarded.push(...toForward);
   }
   return report;
-}
-
-type Parsed = NonNullable<ReturnType<LeaseEscrow["interface"]["parseLog"]>>;
-
-type Log = { topics: readonly string[]; data: string };
-
-function escrowEvents(escrow: LeaseEscrow, logs: readonly Log[], name: string): Parsed[] {
-  const found: Parsed[] = [];
-  for (const log of logs) {
-    let parsed: Parsed | null = null;
-    try {
-      parsed = escrow.interface.parseLog({ topics: [...log.topics], data: log.data });
-    } catch {
-      // Another contract's event (the registry's, the token's): not ours to parse.
-    }
-    if (parsed?.name === name) found.push(parsed);
-  }
-  return found;
-}
-
-function findEvent(escrow: LeaseEscrow, logs: readonly Log[], name: string): Parsed {
-  const [event] = escrowEvents(escrow, logs, name);
-  if (event === undefined) throw new Error(`the transaction emitted no ${name}`);
-  return event;
-}
-
-function eventArg(escrow: LeaseEscrow, logs: readonly Log[], name: string, arg: string): bigint {
-  return findEvent(escrow, logs, name).args.getValue(arg) as bigint;
 }

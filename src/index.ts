@@ -16,6 +16,15 @@ export {
   type GpufogContracts,
   parseAddressBook,
 } from "./deployments.js";
+export {
+  balanceOf,
+  ensureAllowance,
+  ERC20_ABI,
+  preparePayment,
+  tokenInfo,
+  type TokenInfo,
+  tokenLabel,
+} from "./erc20.js";
 export { GpufogError, InputError, RpcError } from "./errors.js";
 export {
   acceptAdminOperation,
@@ -29,8 +38,9 @@ export {
   type TimelockOperation,
   timelockOperation,
 } from "./governance.js";
-export { decodeRevert, type DecodedRevert, revertLine } from "./revert.js";
+export { decodeRevert, type DecodedRevert, dryRun, type RevertContext, revertLine } from "./revert.js";
 export { formatToken } from "./format.js";
+export { mined, receiptEvent, receiptEvents } from "./receipts.js";
 export {
   parseAddress,
   parseAmount,
@@ -63,16 +73,14 @@ export {
   type RegisterParams,
   runHeartbeatAgent,
   statusName,
-  tokenLabel,
-  type TokenLabel,
   toNodeView,
 } from "./registry.js";
 export {
   cancelReservation,
+  checkLease,
   closeLease,
   type CloseResult,
   connectEscrow,
-  ensureAllowance,
   type EscrowHandle,
   feeOf,
   keeperSweep,
@@ -91,7 +99,6 @@ export {
   runsOutAt,
   startReservation,
   type SweepReport,
-  tokenInfo,
   topUp,
   type Withdrawal,
   withdrawAll,
@@ -172,7 +179,7 @@ export {
   shardPath,
   shardPrefixLength,
 } from "./airdrop/format.js";
-export { DISTRIBUTOR_ABI, ERC20_ABI } from "./airdrop/abi.js";
+export { DISTRIBUTOR_ABI } from "./airdrop/abi.js";
 export {
   addressOfKey,
   decodeLegacyAddress,

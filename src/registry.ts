@@ -1,7 +1,5 @@
 import {
-  Contract,
   type ContractRunner,
-  type Provider,
   type Signer,
   decodeBytes32String,
   encodeBytes32String,
@@ -13,8 +11,12 @@ import {
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
+import { contractAddress } from "./connect.js";
+import { balanceOf, ensureAllowance, ERC20_ABI, type TokenInfo } from "./erc20.js";
 import { InputError } from "./errors.js";
-import { parseAddress, type Source } from "./parse.js";
+import { type Source } from "./parse.js";
+import { mined, receiptEvent } from "./receipts.js";
+import { dryRun } from "./revert.js";
 
 /** The registry's `Status` enum, by value. `None` means the node does not exist. */
 export const NODE_STATUSES = ["None", "Idle", "Sharing", "Reserved", "Disconnect"] as const;
@@ -101,17 +103,9 @@ export function parseTu(text: string, source: Source, field = "tu"): bigint {
 export async function connectRegistry(
   address: string,
   runner: ContractRunner,
-  source: Source,
-  field = "registry",
+  source: Source = "registry",
 ): Promise<ProviderRegistry> {
-  if (address.trim() === "") throw new InputError(source, undefined, field, "the registry address is required");
-  const checked = parseAddress(source, field, address);
-  const provider = runner.provider;
-  if (provider === null || provider === undefined) throw new Error("the runner has no provider");
-  if ((await provider.getCode(checked)) === "0x") {
-    throw new InputError(source, undefined, field, `no contract at ${checked} on this network`);
-  }
-  return ProviderRegistry__factory.connect(checked, runner);
+  return ProviderRegistry__factory.connect(await contractAddress(address, runner, source, "registry"), runner);
 }
 
 export function toNodeView(info: IProviderRegistry.NodeInfoStructOutput): NodeView {
@@ -178,30 +172,6 @@ export async function listNodes(
   return out;
 }
 
-const ERC20_ABI = [
-  "function symbol() view returns (string)",
-  "function decimals() view returns (uint8)",
-  "function balanceOf(address) view returns (uint256)",
-  "function allowance(address,address) view returns (uint256)",
-  "function approve(address,uint256) returns (bool)",
-];
-
-export interface TokenLabel {
-  symbol: string;
-  decimals: number;
-}
-
-/** Symbol and decimals of a token, or a short address and 18 decimals if it has no metadata. */
-export async function tokenLabel(address: string, provider: Provider): Promise<TokenLabel> {
-  const token = new Contract(address, ERC20_ABI, provider);
-  try {
-    const [symbol, decimals] = await Promise.all([token.symbol!() as Promise<string>, token.decimals!()]);
-    return { symbol, decimals: Number(decimals) };
-  } catch {
-    return { symbol: `${address.slice(0, 8)}…`, decimals: 18 };
-  }
-}
-
 export interface RegisterParams {
   model: string;
   gpuCount: bigint;
@@ -211,8 +181,9 @@ export interface RegisterParams {
 }
 
 /**
- * Registers a node: checks the model and the GUT balance first so the provider gets a clear
- * message rather than a revert, approves exactly the missing allowance, then registers.
+ * Registers a node: checks the model, the GUT balance and the registry's other terms first, so
+ * the provider gets a clear message and no approval is left behind, approves exactly the missing
+ * allowance, then registers.
  */
 export async function registerNode(
   registry: ProviderRegistry,
@@ -230,8 +201,8 @@ export async function registerNode(
   const stake = await registry.requiredStake(id, params.gpuCount);
   const owner = await provider.getAddress();
   const registryAddress = await registry.getAddress();
-  const gut = new Contract(await registry.gut(), ERC20_ABI, provider);
-  const balance = (await gut.balanceOf!(owner)) as bigint;
+  const gut = await registry.gut();
+  const balance = await balanceOf(gut, owner, provider);
   if (balance < stake) {
     throw new InputError(
       source,
@@ -240,23 +211,20 @@ export async function registerNode(
       `the node needs ${formatUnits(stake)} GUT staked; ${owner} holds ${formatUnits(balance)}`,
     );
   }
-  if (((await gut.allowance!(owner, registryAddress)) as bigint) < stake) {
-    await (await gut.approve!(registryAddress, stake)).wait();
-  }
-  const tx = await registry
-    .connect(provider)
-    .register(id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri);
-  const receipt = await tx.wait();
-  if (receipt === null) throw new Error("the registration was not mined");
-  for (const log of receipt.logs) {
-    const parsed = registry.interface.parseLog(log);
-    if (parsed?.name === "NodeRegistered") return { nodeId: parsed.args.nodeId as bigint, stake, hash: tx.hash };
-  }
-  throw new Error("the registration emitted no NodeRegistered event");
+  const args = [id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri] as const;
+  // Before the approval, the registration must fail only for the allowance: terms the registry
+  // refuses (price, URI, token) fail here, with nothing sent.
+  await dryRun([registry.interface, ERC20_ABI], "ERC20InsufficientAllowance", () =>
+    registry.connect(provider).register.staticCall(...args),
+  );
+  await ensureAllowance(gut, provider, registryAddress, stake);
+  const receipt = await mined(registry.connect(provider).register(...args));
+  const nodeId = receiptEvent(registry, receipt, "NodeRegistered").args.nodeId as bigint;
+  return { nodeId, stake, hash: receipt.hash };
 }
 
 /** Rows for a node table: id, status, model, GPUs, TU, price, provider, heartbeat age, flags. */
-export function nodeRows(nodes: NodeView[], now: bigint, tokens: Map<string, TokenLabel>): string[][] {
+export function nodeRows(nodes: NodeView[], now: bigint, tokens: Map<string, TokenInfo>): string[][] {
   return nodes.map((n) => {
     const token = tokens.get(n.paymentToken) ?? { symbol: "?", decimals: 18 };
     const flags = [n.engaged ? "engaged" : "", n.verified ? "verified" : ""].filter((f) => f !== "").join(",");

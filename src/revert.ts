@@ -1,4 +1,4 @@
-import { ErrorDescription, ErrorFragment, Interface, type InterfaceAbi, isHexString } from "ethers";
+import { ErrorDescription, ErrorFragment, id, Interface, type InterfaceAbi, isHexString, ZeroHash } from "ethers";
 
 /**
  * A contract revert, decoded with the project's ABIs: the error's name, its arguments by name,
@@ -9,6 +9,12 @@ export interface DecodedRevert {
   args: Record<string, unknown>;
   /** `NodeNotAvailable: node 4 is Disconnect` — the error's name, its arguments in words, and a hint where one helps. */
   message: string;
+}
+
+/** What a hint may use beyond the error itself. */
+export interface RevertContext {
+  /** The chain's time (the latest block's timestamp): hints then name the moment to retry at. */
+  now?: bigint;
 }
 
 /** The statuses of `IProviderRegistry.Status`, by value, for messages. */
@@ -29,7 +35,11 @@ const BUILTIN = new Interface(["error Error(string message)", "error Panic(uint2
  * as `custom error 0x…`; EDR names the error in its message already (`reverted with custom error
  * 'Name(args)'`), which is used as a last resort.
  */
-export function decodeRevert(error: unknown, abis: readonly (Interface | InterfaceAbi)[]): DecodedRevert | undefined {
+export function decodeRevert(
+  error: unknown,
+  abis: readonly (Interface | InterfaceAbi)[],
+  context: RevertContext = {},
+): DecodedRevert | undefined {
   const interfaces = [...abis.map((abi) => (abi instanceof Interface ? abi : new Interface(abi))), BUILTIN];
   for (const data of revertData(error)) {
     for (const iface of interfaces) {
@@ -39,7 +49,7 @@ export function decodeRevert(error: unknown, abis: readonly (Interface | Interfa
       } catch {
         parsed = null;
       }
-      if (parsed) return describe(parsed);
+      if (parsed) return describe(parsed, context);
     }
   }
   // A payload cut to its selector (anvil prints the arguments as raw bytes in its message) still
@@ -62,32 +72,66 @@ export function decodeRevert(error: unknown, abis: readonly (Interface | Interfa
   return undefined;
 }
 
+/**
+ * Calls `call` (an `eth_call` of a write, e.g. `contract.fn.staticCall(…)`) and returns normally
+ * when it succeeds or reverts with `expected`, with that revert decoded (for its arguments); any
+ * other revert is thrown as is. A write dry-runs itself this way with nothing to pay, or before
+ * its approval: that passes every check the contract makes before it takes the payment, so a call
+ * it would refuse fails before an approval is mined.
+ */
+export async function dryRun(
+  abis: readonly (Interface | InterfaceAbi)[],
+  expected: string,
+  call: () => Promise<unknown>,
+): Promise<DecodedRevert | undefined> {
+  try {
+    await call();
+    return undefined;
+  } catch (error) {
+    const decoded = decodeRevert(error, abis);
+    if (decoded?.name !== expected) throw error;
+    return decoded;
+  }
+}
+
 /** The one line a command line prints for a failed call: the decoded revert, or the error's first line. */
-export function revertLine(error: unknown, abis: readonly (Interface | InterfaceAbi)[]): string {
-  const decoded = decodeRevert(error, abis);
+export function revertLine(
+  error: unknown,
+  abis: readonly (Interface | InterfaceAbi)[],
+  context: RevertContext = {},
+): string {
+  const decoded = decodeRevert(error, abis, context);
   if (decoded) return `the contract refused: ${decoded.message}`;
   const first = messages(error)[0] ?? String(error);
   return first.split("\n")[0]!.replace(/\0+/g, "").trim();
 }
 
-function describe(parsed: ErrorDescription): DecodedRevert {
+function describe(parsed: ErrorDescription, context: RevertContext): DecodedRevert {
   const args: Record<string, unknown> = {};
   parsed.fragment.inputs.forEach((input, i) => {
     args[input.name || `arg${i}`] = parsed.args[i];
   });
   const words = parsed.fragment.inputs.map(
-    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i])}`,
+    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name])}`,
   );
-  const hint = HINTS[parsed.name]?.(args);
+  const hint = HINTS[parsed.name]?.(args, context);
   const message = `${parsed.name}${words.length ? `: ${words.join(", ")}` : ""}${hint ? ` (${hint})` : ""}`;
   return { name: parsed.name, args, message };
 }
 
+/** The errors with a status among their arguments: which argument, and of which enum. */
+const STATUSES: Record<string, { arg: string; names: readonly string[] }> = {
+  InvalidStatus: { arg: "current", names: NODE_STATUS },
+  NodeNotAvailable: { arg: "status", names: NODE_STATUS },
+  InvalidLeaseStatus: { arg: "status", names: LEASE_STATUS },
+  InvalidReservationStatus: { arg: "status", names: RESERVATION_STATUS },
+};
+
 /** An argument in words: statuses by name, timestamps as UTC dates, everything else plainly. */
-function show(name: string, value: unknown): string {
+function show(name: string, value: unknown, status?: { arg: string; names: readonly string[] }): string {
   if (typeof value === "bigint") {
     const n = Number(value);
-    if (/^(status|current)$/.test(name) && n < NODE_STATUS.length) return NODE_STATUS[n]!;
+    if (status?.arg === name && n < status.names.length) return status.names[n]!;
     if (
       /(deadline|Ends|staleAfter|start|timestamp)$/i.test(name) &&
       value > 1_000_000_000n &&
@@ -101,19 +145,89 @@ function show(name: string, value: unknown): string {
   return String(value);
 }
 
+/** A count of seconds with thousands separators: `1,800`. */
+function seconds(value: unknown): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** `now + delay` as the moment to retry at (`12:30 UTC`, with the date when it is another day), or `in N s`. */
+function retryAt(delay: bigint, now: bigint | undefined): string {
+  if (now === undefined) return `in ${seconds(delay)} s`;
+  const at = new Date(Number(now + delay) * 1000).toISOString();
+  const today = new Date(Number(now) * 1000).toISOString().slice(0, 10);
+  return `after ${at.slice(0, 10) === today ? "" : `${at.slice(0, 10)} `}${at.slice(11, 16)} UTC`;
+}
+
+/** The roles of the project's contracts by their hash, so a missing role is named. */
+const ROLES = new Map(
+  [
+    "KEEPER_ROLE",
+    "ESCROW_ROLE",
+    "CATALOG_ROLE",
+    "AUDITOR_ROLE",
+    "MINTER_ROLE",
+    "PAUSER_ROLE",
+    "PROPOSER_ROLE",
+    "EXECUTOR_ROLE",
+    "CANCELLER_ROLE",
+  ].map((name) => [id(name), name]),
+).set(ZeroHash, "DEFAULT_ADMIN_ROLE");
+
+const NODE_NOT_AVAILABLE: Record<string, string> = {
+  None: "no such node: nodes:list shows the nodes",
+  Sharing: "another customer is leasing it: nodes:list --status idle shows the free nodes",
+  Reserved: "another customer has reserved it",
+  Disconnect: "the node is offline until its provider sends a heartbeat",
+};
+
 /** What to do next, for the reverts users meet in the normal course of things. */
-const HINTS: Record<string, (a: Record<string, unknown>) => string | undefined> = {
-  ObservationTooYoung: (a) =>
-    `the TWAP needs an observation at least ${String(a.window)} s old and the oldest is ${String(a.oldestAge)} s: run emission:observe, then retry in ${String(BigInt(a.window as bigint) - BigInt(a.oldestAge as bigint))} s`,
-  ObservationStale: (a) =>
-    `the newest usable observation is ${String(a.age)} s old, more than ${String(a.maxAge)} s: run emission:observe and retry after one TWAP window`,
+const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => string | undefined> = {
+  ObservationTooYoung: (a, c) => {
+    const window = a.window as bigint;
+    const age = a.oldestAge as bigint;
+    // An age of zero also stands for no observation at all: then one must be recorded first.
+    const none = age === 0n ? ", after emission:observe if none was recorded" : "";
+    return `observation ${seconds(age)} s old, needs ${seconds(window)} s: retry ${retryAt(window - age, c.now)}${none}`;
+  },
+  ObservationStale: (a, c) =>
+    `observation ${seconds(a.age)} s old, at most ${seconds(a.maxAge)} s: run emission:observe, then retry ${retryAt(
+      (a.maxAge as bigint) / 2n,
+      c.now,
+    )} (one TWAP window)`,
+  BucketNotEnded: (a) =>
+    `the bucket of epoch ${String(a.epoch)} sells once its epoch has ended (now epoch ${String(a.current)})`,
+  ExceedsBucket: (a) => `only ${String(a.unsold)} of the bucket is unsold`,
+  NothingToClaim: () =>
+    "nothing is claimable: a bucket's rewards pay once it has been bought back after its epoch (rewards:pending shows each bucket)",
+  BelowTwapQuote: () => "the pool moved against the average price: retry, and the quote is read again",
+  DeadlineExpired: () => "the transaction was mined after its deadline: retry",
+  InvalidStatus: (a) => `node ${String(a.nodeId)} is ${NODE_STATUS[Number(a.current)] ?? String(a.current)}`,
+  NodeNotAvailable: (a) => NODE_NOT_AVAILABLE[NODE_STATUS[Number(a.status)] ?? ""],
+  NodeReserved: (a) => `reservation ${String(a.reservationId)} of another customer holds the node`,
+  NodeEngaged: () => "the escrow still holds the node: close its lease or reservation first",
+  StillUnbonding: () => "the stake can be withdrawn once unbonding ends",
+  NotProvider: () => "only the provider may do this",
+  NotOperator: () => "only the provider or its operator may do this",
+  CloseNotAllowed: () => "only the customer or the provider may close a lease before its deposit runs out",
+  NotReservationParty: () => "only the reservation's customer or provider may do this",
+  LeaseDrained: () => "the deposit is used up: close the lease and open a new one",
+  OutsideWindow: () => "a reservation starts between its start and its deadline",
+  DepositBelowFee: () => "the deposit must be above the reservation fee",
+  TokenNotAllowed: () => "the escrow does not take this token",
+  ZeroAmount: () => "the amount must be above zero",
   InvalidLeaseStatus: (a) => `lease ${String(a.leaseId)} is ${LEASE_STATUS[Number(a.status)] ?? String(a.status)}`,
   InvalidReservationStatus: (a) =>
     `reservation ${String(a.reservationId)} is ${RESERVATION_STATUS[Number(a.status)] ?? String(a.status)}`,
   PriceAboveBound: () => "the node's price rose after you were shown it: look at the node again and retry",
   HeartbeatNotStale: () => "the node is not stale yet",
+  EnforcedPause: () => "the contract is paused by governance",
+  AccessControlUnauthorizedAccount: (a) =>
+    `${String(a.account)} does not hold ${ROLES.get(String(a.neededRole)) ?? String(a.neededRole)}`,
   ERC20InsufficientBalance: () => "the sender's balance is too small",
   ERC20InsufficientAllowance: () => "approve the contract first",
+  NotStarted: () => "claims have not opened yet",
+  DeadlinePassed: () => "the claim window has closed",
+  AlreadyClaimed: () => "this allocation was claimed already",
 };
 
 /** Candidate revert payloads, nearest first. */

@@ -1,21 +1,74 @@
-import { HardhatPluginError } from "@nomicfoundation/hardhat-errors";
+import { HardhatError, HardhatPluginError } from "@nomicfoundation/hardhat-errors";
+import { Interface, type InterfaceAbi } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { InputError, RpcError } from "../src/errors.js";
-import { SnapshotError } from "../src/snapshot/errors.js";
+import { ERC20_ABI } from "../src/erc20.js";
+import { GpufogError } from "../src/errors.js";
+import { decodeRevert, revertLine } from "../src/revert.js";
+import {
+  BuybackEmission__factory,
+  GovernanceTimelock__factory,
+  GUT__factory,
+  LeaseEscrow__factory,
+  ProviderRegistry__factory,
+  TFT__factory,
+  TokenSwapDistributor__factory,
+} from "../types/index.js";
 
 /**
- * Runs a task body and turns the library's expected failures (bad input, an endpoint that is
- * down, a snapshot that does not add up) into Hardhat's plugin errors, which the CLI prints as one clear line without a stack
- * trace. Anything else is a bug and keeps its stack.
+ * Every contract a task can reach, so that a revert from any of them (or from a token it called)
+ * decodes by name. Where two contracts declare an error of the same signature, the first wins: the
+ * registry's node errors before the escrow's lease errors of the same shape.
  */
-export async function cli<T>(body: () => Promise<T>): Promise<T> {
+const ABIS: readonly InterfaceAbi[] = [
+  ProviderRegistry__factory.abi,
+  LeaseEscrow__factory.abi,
+  BuybackEmission__factory.abi,
+  TokenSwapDistributor__factory.abi,
+  GUT__factory.abi,
+  TFT__factory.abi,
+  GovernanceTimelock__factory.abi,
+  ERC20_ABI,
+] as unknown as InterfaceAbi[];
+let interfaces: Interface[] | undefined;
+
+/** Where a task's failure is reported: its name, and the network whose clock the hints read. */
+export interface CliOptions {
+  source?: string;
+  hre?: HardhatRuntimeEnvironment;
+}
+
+/**
+ * Runs a task body and turns every failure into Hardhat's plugin error, which the CLI prints as
+ * one line without a stack trace: the library's expected failures (bad input, an endpoint that is
+ * down, a snapshot that does not add up) as they are; a contract's revert decoded with the
+ * project's ABIs into the error's name, its arguments in words and a hint; anything else as its
+ * first line (`--show-stack-traces` still shows the cause).
+ */
+export async function cli<T>(body: () => Promise<T>, options: CliOptions = {}): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (error instanceof InputError || error instanceof RpcError || error instanceof SnapshotError) {
-      throw new HardhatPluginError("gpufog", error.message, error);
-    }
-    throw error;
+    // Hardhat's own errors (an unknown network, a bad option type) print as one line already.
+    if (HardhatError.isHardhatError(error) || HardhatPluginError.isHardhatPluginError(error)) throw error;
+    if (error instanceof GpufogError) throw new HardhatPluginError("gpufog", error.message, error);
+    interfaces ??= ABIS.map((abi) => new Interface(abi));
+    const now = decodeRevert(error, interfaces) === undefined ? undefined : await chainTime(options.hre);
+    const line = revertLine(error, interfaces, { now });
+    const cause = error instanceof Error ? error : undefined;
+    throw new HardhatPluginError("gpufog", options.source ? `${options.source}: ${line}` : line, cause);
+  }
+}
+
+/** The latest block's time, for hints that name a moment ("retry after 12:30 UTC"); none if the node is gone. */
+async function chainTime(hre: HardhatRuntimeEnvironment | undefined): Promise<bigint | undefined> {
+  if (hre === undefined) return undefined;
+  try {
+    const { ethers } = await hre.network.getOrCreate();
+    const block = await ethers.provider.getBlock("latest");
+    return block === null ? undefined : BigInt(block.timestamp);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,8 @@
 import { ArgumentType } from "hardhat/types/arguments";
 import { task } from "hardhat/config";
 
+import { accountOption } from "./options.js";
+
 export const simulateTask = task("simulate", "Runs a model of the system and writes its results to bench/results/")
   .addPositionalArgument({ name: "model", description: "The model to run: emission" })
   .setAction(() => import("./actions/simulate.js"))
@@ -9,6 +11,7 @@ export const simulateTask = task("simulate", "Runs a model of the system and wri
 export const emissionObserveTask = task("emission:observe", "Records a TWAP observation of a fee token's pairs")
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
   .addOption({ name: "token", description: "The fee token", defaultValue: "" })
+  .addOption(accountOption)
   .setAction(() => import("./actions/emission-observe.js"))
   .build();
 
@@ -28,11 +31,7 @@ export const emissionBuybackTask = task(
     description: "Amount in token units, with --epoch (default: all the bucket's unsold fees)",
     defaultValue: "",
   })
-  .addOption({
-    name: "account",
-    description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)",
-    defaultValue: "",
-  })
+  .addOption({ ...accountOption, description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)" })
   .addOption({
     name: "marginBps",
     description: "How far inside the contract's slippage limit minTftOut stays",
@@ -69,11 +68,7 @@ export const rewardsPendingTask = task(
 
 export const rewardsClaimTask = task("rewards:claim", "Claims every bucket with rewards in one call")
   .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
-  .addOption({
-    name: "account",
-    description: "The provider, one of the network's (default: the first)",
-    defaultValue: "",
-  })
+  .addOption({ ...accountOption, description: "The provider, one of the network's (default: the first)" })
   .addOption({ name: "fromEpoch", description: "First epoch to claim", defaultValue: "" })
   .addOption({ name: "toEpoch", description: "Last epoch to claim", defaultValue: "" })
   .setAction(() => import("./actions/rewards-claim.js"))

@@ -1,12 +1,12 @@
 import { task } from "hardhat/config";
 
+import { accountOption } from "./options.js";
+
 /** The options every lease task shares: which escrow, and which of the network's accounts signs. */
 function common<T extends ReturnType<typeof task>>(builder: T) {
-  return builder.addOption({ name: "escrow", description: "The LeaseEscrow address", defaultValue: "" }).addOption({
-    name: "account",
-    description: "The signing account (an address of the network's accounts; default the first)",
-    defaultValue: "",
-  });
+  return builder
+    .addOption({ name: "escrow", description: "The LeaseEscrow address (default: the address book)", defaultValue: "" })
+    .addOption(accountOption);
 }
 
 export const leaseOpenTask = common(

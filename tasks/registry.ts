@@ -1,13 +1,10 @@
 import { task } from "hardhat/config";
 
+import { accountOption } from "./options.js";
+
 const registryOption = {
   name: "registry",
-  description: "The ProviderRegistry address (required)",
-  defaultValue: "",
-} as const;
-const fromOption = {
-  name: "from",
-  description: "The account that sends the transaction (default: the network's first account)",
+  description: "The ProviderRegistry address (default: the network's address book)",
   defaultValue: "",
 } as const;
 const nodeOption = { name: "node", description: "The node id (required)", defaultValue: "" } as const;
@@ -22,7 +19,7 @@ export const catalogSetTask = task(
   "Adds or re-rates a GPU model, or retires or reinstates it (CATALOG_ROLE)",
 )
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption({ name: "model", description: 'The model name, e.g. "RTX 3090" (required)', defaultValue: "" })
   .addOption({
     name: "tu",
@@ -36,7 +33,7 @@ export const catalogSetTask = task(
 
 export const nodeRegisterTask = task("node:register", "Registers a GPU node and locks its GUT stake")
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption({ name: "model", description: 'The GPU model, e.g. "RTX 2080 Ti" (required)', defaultValue: "" })
   .addOption({ name: "gpus", description: "The number of GPUs (required)", defaultValue: "" })
   .addOption({
@@ -54,7 +51,7 @@ export const nodeHeartbeatTask = task(
   "Sends a heartbeat; with --watch, keeps sending them (the provider agent)",
 )
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption(nodeOption)
   .addFlag({ name: "watch", description: "Keep sending heartbeats every --interval seconds until Ctrl-C" })
   .addOption({
@@ -73,14 +70,14 @@ export const nodeStatusTask = task("node:status", "Shows a node: status, rating,
 
 export const nodeOfflineTask = task("node:offline", "Takes an Idle or Reserved node offline (→ Disconnect)")
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption(nodeOption)
   .setAction(() => import("./actions/node-offline.js"))
   .build();
 
 export const nodeDeregisterTask = task("node:deregister", "Deregisters a Disconnect node; its stake starts unbonding")
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption(nodeOption)
   .setAction(() => import("./actions/node-deregister.js"))
   .build();
@@ -90,7 +87,7 @@ export const nodeWithdrawStakeTask = task(
   "Withdraws a deregistered node's stake after unbonding",
 )
   .addOption(registryOption)
-  .addOption(fromOption)
+  .addOption(accountOption)
   .addOption(nodeOption)
   .setAction(() => import("./actions/node-withdraw-stake.js"))
   .build();

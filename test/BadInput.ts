@@ -13,6 +13,7 @@ import { parseSnapshotCsv } from "../src/airdrop/snapshot-csv.js";
 import { InputError } from "../src/errors.js";
 import { parseAddress, parseAmount, parseDuration, parseIds, parseInteger, parseStart } from "../src/parse.js";
 import { CORPUS, corpusCases, outputAppeared, runCorpusCase } from "./helpers/corpus.js";
+import { ANY_PRICE, deployEscrowSystem, UNIT } from "./LeaseEscrowFixture.js";
 
 const EXPECTED = JSON.parse(readFileSync(path.join(CORPUS, "expected.json"), "utf8")) as Record<string, string>;
 const TASKS = ["airdrop-build", "airdrop-build-legacy", "airdrop-sign-legacy", "snapshot-evm", "airdrop-claim"];
@@ -118,7 +119,8 @@ describe("Bad input", function () {
   describe("corpus", function () {
     it("has an expected message for every file, and a file for every expected message", function () {
       const files = TASKS.flatMap((task) => corpusCases(task).map((name) => `${task}/${name}`));
-      expect(files.sort()).to.deep.equal(Object.keys(EXPECTED).sort());
+      const fileCases = Object.keys(EXPECTED).filter((key) => !key.startsWith("revert/"));
+      expect(files.sort()).to.deep.equal(fileCases.sort());
     });
 
     for (const task of TASKS) {
@@ -200,6 +202,70 @@ describe("Bad input", function () {
       });
       const file = path.join(dir, "manifest.json");
       expect(message).to.equal(EXPECTED["airdrop-claim/manifest-bad-root.json"]!.split("{file}").join(file));
+    });
+  });
+
+  describe("contract refusals through the real tasks", function () {
+    /**
+     * Each case runs a task the contracts would refuse: the revert must come out as one line
+     * (the error's name, its arguments in words, a hint) and a payer without the funds must be
+     * refused before anything is sent, an approval included.
+     */
+    async function refusals() {
+      const { ethers } = await hre.network.getOrCreate();
+      const s = await deployEscrowSystem(ethers);
+      const poor = (await ethers.getSigners())[6]!;
+      return { ethers, s, poor, escrow: await s.escrow.getAddress() };
+    }
+    const expected = (name: string, names: Record<string, string>) =>
+      Object.entries(names).reduce((line, [key, value]) => line.split(`{${key}}`).join(value), EXPECTED[name]!);
+
+    it("lease:open names the escrow's refusal: a missing node, a leased one, a price above the bound", async function () {
+      const { ethers, s, escrow } = await refusals();
+      const customer = { escrow, account: s.customer.address, deposit: "1", maxPrice: "" };
+      const nonce = await ethers.provider.getTransactionCount(s.customer.address);
+      expect(await taskError("lease:open", { ...customer, node: "99" })).to.equal(
+        expected("revert/lease-open-missing-node", {}),
+      );
+      expect(await taskError("lease:open", { ...customer, node: "1", maxPrice: "1" })).to.equal(
+        expected("revert/lease-open-price-bound", {}),
+      );
+      await s.escrow.connect(s.other).openLease(1n, UNIT, ANY_PRICE);
+      expect(await taskError("lease:open", { ...customer, node: "1" })).to.equal(
+        expected("revert/lease-open-leased-node", {}),
+      );
+      expect(await ethers.provider.getTransactionCount(s.customer.address)).to.equal(nonce);
+    });
+
+    it("lease:close and lease:topup name the escrow's refusal of a stranger and of a closed lease", async function () {
+      const { s, escrow } = await refusals();
+      await s.escrow.connect(s.customer).openLease(1n, UNIT, ANY_PRICE);
+      expect(await taskError("lease:close", { escrow, account: s.other.address, lease: "1" })).to.equal(
+        expected("revert/lease-close-stranger", { other: s.other.address }),
+      );
+      await s.escrow.connect(s.customer).closeLease(1n);
+      expect(await taskError("lease:topup", { escrow, account: s.customer.address, lease: "1", amount: "1" })).to.equal(
+        expected("revert/lease-topup-closed", {}),
+      );
+    });
+
+    it("a customer without GUT gets one line and sends nothing, no approval either", async function () {
+      const { ethers, s, poor, escrow } = await refusals();
+      const account = { escrow, account: poor.address };
+      const nonce = await ethers.provider.getTransactionCount(poor.address);
+      expect(await taskError("lease:open", { ...account, node: "1", deposit: "5", maxPrice: "" })).to.equal(
+        expected("revert/lease-open-no-gut", { poor: poor.address }),
+      );
+      const window = { node: "1", start: "+10m", duration: "1h", deposit: "5", maxPrice: "" };
+      expect(await taskError("reserve", { ...account, ...window })).to.equal(
+        expected("revert/reserve-no-gut", { poor: poor.address }),
+      );
+      await s.escrow.connect(s.customer).openLease(1n, UNIT, ANY_PRICE);
+      expect(await taskError("lease:topup", { ...account, lease: "1", amount: "5" })).to.equal(
+        expected("revert/lease-topup-no-gut", { poor: poor.address }),
+      );
+      expect(await ethers.provider.getTransactionCount(poor.address)).to.equal(nonce);
+      expect(await s.gut.allowance(poor.address, escrow)).to.equal(0n);
     });
   });
 

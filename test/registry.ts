@@ -258,11 +258,31 @@ describe("registry library", function () {
       const { registry, alice } = await loadFixture(deployWithNodes);
       const before = await ethers.provider.getBlockNumber();
       await expectRejection(
-        hre.tasks.getTask("node:offline").run({ registry: registry.target, from: alice.address, node: "2" }),
+        hre.tasks.getTask("node:offline").run({ registry: registry.target, account: alice.address, node: "2" }),
         HardhatPluginError,
         'node:offline, field "node": node 2 is Sharing; going offline needs Idle or Reserved',
       );
       expect(await ethers.provider.getBlockNumber()).to.equal(before);
+    });
+
+    it("node:register reports terms the registry refuses in one decoded line, before any approval", async function () {
+      const { registry, gut, alice } = await loadFixture(deployWithNodes);
+      const before = await ethers.provider.getBlockNumber();
+      await expectRejection(
+        hre.tasks.getTask("node:register").run({
+          registry: registry.target,
+          account: alice.address,
+          model: "V100",
+          gpus: "1",
+          price: "0.25",
+          token: gut.target,
+          uri: "x".repeat(600),
+        }),
+        HardhatPluginError,
+        "node:register: the contract refused: UriTooLong: length 600, max 512",
+      );
+      expect(await ethers.provider.getBlockNumber()).to.equal(before);
+      expect(await gut.allowance(alice.address, registry.target)).to.equal(0n);
     });
 
     it("node:heartbeat reconnects a Disconnect node", async function () {
@@ -270,7 +290,7 @@ describe("registry library", function () {
       const out = await captureLog(() =>
         hre.tasks.getTask("node:heartbeat").run({
           registry: registry.target,
-          from: bob.address,
+          account: bob.address,
           node: "4",
           watch: false,
           interval: "",

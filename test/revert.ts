@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { id } from "ethers";
+
 import { decodeRevert, revertLine } from "../src/revert.js";
+import { BuybackEmission__factory } from "../types/index.js";
 import { ANY_PRICE, deployEscrowSystem, NodeStatus, UNIT } from "./LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -28,7 +31,9 @@ describe("decodeRevert", function () {
     const decoded = decodeRevert(error, [escrow.interface, registry.interface]);
     expect(decoded?.name).to.equal("NodeNotAvailable");
     expect(decoded?.args).to.deep.equal({ nodeId: 9n, status: BigInt(NodeStatus.None) });
-    expect(decoded?.message).to.equal("NodeNotAvailable: nodeId 9, status None");
+    expect(decoded?.message).to.equal(
+      "NodeNotAvailable: nodeId 9, status None (no such node: nodes:list shows the nodes)",
+    );
   });
 
   it("decodes a revert that bubbled up from a callee with the callee's ABI", async function () {
@@ -59,6 +64,25 @@ describe("decodeRevert", function () {
     expect(revertLine(selectorOnly, [escrow.interface])).to.equal(
       "the contract refused: PriceAboveBound (its arguments were not returned by the node)",
     );
+  });
+
+  it("hints name the moment to retry at, the missing role, and the epoch as a number", function () {
+    const emission = BuybackEmission__factory.createInterface();
+    const pair = "0x" + "11".repeat(20);
+    const now = BigInt(Date.UTC(2026, 11, 3, 12, 0, 0) / 1000);
+    const revert = (name: string, args: unknown[]) => ({ data: emission.encodeErrorResult(name, args) });
+    expect(decodeRevert(revert("ObservationTooYoung", [pair, 600n, 1_800n]), [emission], { now })?.message).to.equal(
+      `ObservationTooYoung: pair ${pair}, oldestAge 600, window 1800 (observation 600 s old, needs 1,800 s: retry after 12:20 UTC)`,
+    );
+    expect(decodeRevert(revert("ObservationStale", [pair, 4_000n, 3_600n]), [emission], { now })?.message).to.equal(
+      `ObservationStale: pair ${pair}, age 4000, maxAge 3600 (observation 4,000 s old, at most 3,600 s: run emission:observe, then retry after 12:30 UTC (one TWAP window))`,
+    );
+    expect(decodeRevert(revert("BucketNotEnded", [3n, 3n]), [emission])?.message).to.equal(
+      "BucketNotEnded: epoch 3, current 3 (the bucket of epoch 3 sells once its epoch has ended (now epoch 3))",
+    );
+    const keeper = "0x" + "22".repeat(20);
+    const missing = revert("AccessControlUnauthorizedAccount", [keeper, id("KEEPER_ROLE")]);
+    expect(decodeRevert(missing, [emission])?.message).to.match(/\(0x2{40} does not hold KEEPER_ROLE\)$/);
   });
 
   it("leaves an error that is no revert to its first line, without NUL bytes", function () {

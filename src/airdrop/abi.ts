@@ -33,5 +33,3 @@ export const DISTRIBUTOR_ABI = [
   "event Claimed(uint256 indexed index, address indexed account, uint256 amount)",
   "event LegacyClaimed(uint256 indexed index, bytes20 indexed hash160, address indexed recipient, uint256 amount)",
 ] as const;
-
-export const ERC20_ABI = ["function balanceOf(address) view returns (uint256)"] as const;

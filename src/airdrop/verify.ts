@@ -8,7 +8,8 @@ import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
 import { readManifest, readTreeDump } from "./directory.js";
 import { type AirdropManifest, type HolderClaim } from "./format.js";
 import { LeafKind, processProof } from "../merkle/proof.js";
-import { DISTRIBUTOR_ABI, ERC20_ABI } from "./abi.js";
+import { balanceOf } from "../erc20.js";
+import { DISTRIBUTOR_ABI } from "./abi.js";
 
 /** One check of `verifyAirdrop`: what was compared and whether it held. */
 export interface Check {
@@ -113,8 +114,7 @@ export async function verifyAirdrop(
     `${version}${built === undefined || version === built ? "" : `, the leaves were decoded with ${built}`}${unused}`,
   );
 
-  const token = new Contract((await distributor.getFunction("token")()) as string, ERC20_ABI, runner);
-  const balance = (await token.getFunction("balanceOf")(address)) as bigint;
+  const balance = await balanceOf((await distributor.getFunction("token")()) as string, address, runner);
   const activated = (await distributor.getFunction("activated")()) as boolean;
   check(
     "funded",

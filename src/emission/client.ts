@@ -1,10 +1,14 @@
-import { isAddress, type Signer } from "ethers";
+import type { ContractRunner, Signer } from "ethers";
 
 import { BuybackEmission__factory } from "../../types/factories/BuybackEmission__factory.js";
 import { ITFT__factory } from "../../types/factories/interfaces/ITFT__factory.js";
 import type { BuybackEmission } from "../../types/BuybackEmission.js";
 import { Phase, projectBuybackVolume } from "./model.js";
+import { contractAddress } from "../connect.js";
 import { InputError } from "../errors.js";
+import type { Source } from "../parse.js";
+import { mined, receiptEvent } from "../receipts.js";
+import { revertLine } from "../revert.js";
 import { minTftOut } from "../uniswap.js";
 
 /** A bucket of fees: those of `token` forwarded in `epoch`. */
@@ -242,13 +246,13 @@ export async function providerBuckets(
   }
   return out;
 }
-/** The emission contract at `address` for `signer`, after checking the address and its code. */
-export async function connectEmission(task: string, address: string, signer: Signer): Promise<BuybackEmission> {
-  if (!isAddress(address)) throw new InputError(task, undefined, "emission", `"${address}" is not an address`);
-  if (signer.provider === null || (await signer.provider.getCode(address)) === "0x") {
-    throw new InputError(task, undefined, "emission", `no contract at ${address} on this network`);
-  }
-  return BuybackEmission__factory.connect(address, signer);
+/** The emission contract at `address`, after checking that a contract lives there. */
+export async function connectEmission(
+  address: string,
+  runner: ContractRunner,
+  source: Source = "emission",
+): Promise<BuybackEmission> {
+  return BuybackEmission__factory.connect(await contractAddress(address, runner, source, "emission"), runner);
 }
 
 /** What a buyback sent by {@link sendBuyback} did. */
@@ -269,13 +273,8 @@ export async function sendBuyback(
   opts: BuybackOptions,
 ): Promise<BuybackResult> {
   const b = await prepareBuyback(emission, token, epoch, opts);
-  const receipt = await (await emission.buyback(b.token, b.epoch, b.amountIn, b.minTftOut, b.deadline)).wait();
-  if (receipt === null) throw new Error("the buyback was not mined");
-  for (const log of receipt.logs) {
-    const parsed = emission.interface.parseLog(log);
-    if (parsed?.name === "BoughtBack") return { ...b, tftOut: parsed.args.tftOut as bigint, hash: receipt.hash };
-  }
-  throw new Error("the buyback emitted no BoughtBack event");
+  const receipt = await mined(emission.buyback(b.token, b.epoch, b.amountIn, b.minTftOut, b.deadline));
+  return { ...b, tftOut: receiptEvent(emission, receipt, "BoughtBack").args.tftOut as bigint, hash: receipt.hash };
 }
 
 /** What a keeper's round of buybacks did; `failed` lists buckets whose buyback reverted. */
@@ -303,8 +302,7 @@ export async function buybackEndedBuckets(
     try {
       round.done.push(await sendBuyback(emission, b.token, b.epoch, opts));
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-      round.failed.push({ token: b.token, epoch: b.epoch, reason });
+      round.failed.push({ token: b.token, epoch: b.epoch, reason: revertLine(error, [emission.interface]) });
     }
   }
   return round;
@@ -325,6 +323,6 @@ export async function claimRewards(
   if (mine.length === 0) return { buckets: [], amount: 0n };
   const buckets = mine.map((b) => ({ epoch: b.epoch, token: b.token }));
   const amount = mine.reduce((a, b) => a + b.claimable, 0n);
-  const receipt = await (await emission.claim(buckets)).wait();
-  return { buckets, amount, hash: receipt?.hash };
+  const receipt = await mined(emission.claim(buckets));
+  return { buckets, amount, hash: receipt.hash };
 }

@@ -17,32 +17,36 @@ export interface ClaimLegacyArgs {
 }
 
 export default async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    if (args.airdrop === "") throw new InputError(TASK, undefined, "--airdrop", "the airdrop directory is required");
-    if (args.signature === "") throw new InputError(TASK, undefined, "--signature", "the base64 signature is required");
-    const distributor = parseAddress(TASK, "--distributor", args.distributor);
-    const recipient = parseAddress(TASK, "--recipient", args.recipient);
-    const { ethers } = await hre.network.create();
-    const [sender] = await ethers.getSigners();
-    const { plan, outcomes } = await claimLegacyAirdrop(
-      {
-        dir: args.airdrop,
-        distributor,
-        recipient,
-        signature: args.signature,
-        pubkey: args.pubkey === "" ? undefined : args.pubkey,
-        holder: args.holder === "" ? undefined : args.holder,
-        source: TASK,
-      },
-      sender!,
-    );
-    console.log(`holder     ${plan.address} (${plan.form} key, HASH160 ${plan.hash160})`);
-    console.log(`message    ${plan.message}`);
-    for (const outcome of outcomes) {
-      const { index, amount } = outcome.claim;
-      console.log(
-        `index ${index}: ${amount} wei to ${plan.recipient} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
+  await cli(
+    async () => {
+      if (args.airdrop === "") throw new InputError(TASK, undefined, "--airdrop", "the airdrop directory is required");
+      if (args.signature === "")
+        throw new InputError(TASK, undefined, "--signature", "the base64 signature is required");
+      const distributor = parseAddress(TASK, "--distributor", args.distributor);
+      const recipient = parseAddress(TASK, "--recipient", args.recipient);
+      const { ethers } = await hre.network.create();
+      const [sender] = await ethers.getSigners();
+      const { plan, outcomes } = await claimLegacyAirdrop(
+        {
+          dir: args.airdrop,
+          distributor,
+          recipient,
+          signature: args.signature,
+          pubkey: args.pubkey === "" ? undefined : args.pubkey,
+          holder: args.holder === "" ? undefined : args.holder,
+          source: TASK,
+        },
+        sender!,
       );
-    }
-  });
+      console.log(`holder     ${plan.address} (${plan.form} key, HASH160 ${plan.hash160})`);
+      console.log(`message    ${plan.message}`);
+      for (const outcome of outcomes) {
+        const { index, amount } = outcome.claim;
+        console.log(
+          `index ${index}: ${amount} wei to ${plan.recipient} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
+        );
+      }
+    },
+    { source: TASK, hre },
+  );
 }

@@ -9,26 +9,29 @@ export default async function airdropClaim(
   args: { airdrop: string; distributor: string; account: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
-  await cli(async () => {
-    const { airdrop, account } = args;
-    let { distributor } = args;
-    if (airdrop === "")
-      throw new InputError("airdrop:claim", undefined, "--airdrop", "the airdrop directory is required");
-    const connection = await hre.network.create();
-    const { ethers } = connection;
-    distributor = await addressOption(distributor, "distributor", connection, "airdrop:claim", "--distributor");
-    if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
-      throw new InputError("airdrop:claim", undefined, "--distributor", `"${distributor}" is not an address`);
-    }
-    const [signer] = await ethers.getSigners();
-    const holder = account === "" ? signer!.address : account;
-    if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
-      throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
-    for (const outcome of await claimAirdrop(airdrop, distributor, holder, signer!)) {
-      const { index, amount } = outcome.claim;
-      console.log(
-        `index ${index}: ${amount} wei to ${outcome.claim.holder} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
-      );
-    }
-  });
+  await cli(
+    async () => {
+      const { airdrop, account } = args;
+      let { distributor } = args;
+      if (airdrop === "")
+        throw new InputError("airdrop:claim", undefined, "--airdrop", "the airdrop directory is required");
+      const connection = await hre.network.create();
+      const { ethers } = connection;
+      distributor = await addressOption(distributor, "distributor", connection, "airdrop:claim", "--distributor");
+      if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
+        throw new InputError("airdrop:claim", undefined, "--distributor", `"${distributor}" is not an address`);
+      }
+      const [signer] = await ethers.getSigners();
+      const holder = account === "" ? signer!.address : account;
+      if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
+        throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
+      for (const outcome of await claimAirdrop(airdrop, distributor, holder, signer!)) {
+        const { index, amount } = outcome.claim;
+        console.log(
+          `index ${index}: ${amount} wei to ${outcome.claim.holder} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
+        );
+      }
+    },
+    { source: "airdrop:claim", hre },
+  );
 }

@@ -1,25 +1,12 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { mined } from "../../src/receipts.js";
+import { parseAddress } from "../../src/parse.js";
+import { contextAction, required } from "../context.js";
 
-import { connectEmission } from "../../src/emission/client.js";
-import { InputError } from "../../src/errors.js";
-import { addressOption } from "../address-book.js";
-import { cli } from "../cli.js";
+const SOURCE = "emission:observe";
 
-export default async function observe(
-  args: { emission: string; token: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const connection = await hre.network.getOrCreate();
-    const { ethers } = connection;
-    const [signer] = await ethers.getSigners();
-    const emission = await connectEmission(
-      "emission:observe",
-      await addressOption(args.emission, "emission", connection, "emission:observe", "emission"),
-      signer!,
-    );
-    if (!ethers.isAddress(args.token)) throw new InputError("emission:observe", undefined, "token", "not an address");
-    const receipt = await (await emission.observe(args.token)).wait();
-    console.log(`recorded ${receipt?.logs.length ?? 0} observation(s) on the route of ${args.token}`);
-  });
-}
+export default contextAction(SOURCE, async (args: { emission: string; token: string; account: string }, ctx) => {
+  const emission = await ctx.emission(args.emission);
+  const token = parseAddress(SOURCE, "token", required(SOURCE, "token", args.token));
+  const receipt = await mined(emission.observe(token));
+  console.log(`recorded ${receipt.logs.length} observation(s) on the route of ${token}`);
+});

@@ -1,11 +1,8 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { topUp } from "../../src/escrow.js";
+import { parseAmount } from "../../src/parse.js";
+import { contextAction, escrowRecord, required } from "../context.js";
 
-import { tokenInfo, topUp } from "../../src/escrow.js";
-import { parseAmount, parseId } from "../../src/parse.js";
-import { formatToken } from "../../src/format.js";
-import { InputError } from "../../src/errors.js";
-import { cli } from "../cli.js";
-import { escrowContext, required } from "./escrow-context.js";
+const SOURCE = "lease:topup";
 
 interface Args {
   escrow: string;
@@ -14,16 +11,9 @@ interface Args {
   amount: string;
 }
 
-export default async function leaseTopup(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    const source = "lease:topup";
-    const leaseId = parseId(source, "lease", required(source, "lease", args.lease));
-    const ctx = await escrowContext(source, args, hre);
-    const record = await ctx.escrow.lease(leaseId);
-    if (record.status === 0n) throw new InputError(source, undefined, "lease", `lease ${leaseId} does not exist`);
-    const token = await tokenInfo(record.token, ctx.signer);
-    const amount = parseAmount(source, "amount", required(source, "amount", args.amount), token.decimals);
-    await topUp(ctx, ctx.signer, leaseId, amount);
-    console.log(`topped up lease ${leaseId} with ${formatToken(amount, token.symbol, token.decimals)}`);
-  });
-}
+export default contextAction(SOURCE, async (args: Args, ctx) => {
+  const { h, id, token, fmt } = await escrowRecord(ctx, args.escrow, "lease", args.lease);
+  const amount = parseAmount(SOURCE, "amount", required(SOURCE, "amount", args.amount), token.decimals);
+  await topUp(h, ctx.signer, id, amount, SOURCE);
+  console.log(`topped up lease ${id} with ${fmt(amount)}`);
+});

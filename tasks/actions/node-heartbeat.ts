@@ -1,22 +1,21 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
 import { InputError } from "../../src/errors.js";
 import { runHeartbeatAgent } from "../../src/registry.js";
 import { parseInteger } from "../../src/parse.js";
-import { cli } from "../cli.js";
-import { expectNode, mined, readNode, registryContext } from "../registry-context.js";
+import { mined } from "../../src/receipts.js";
+import { contextAction, providerNode } from "../context.js";
 
 const SOURCE = "node:heartbeat";
 
-export default async function nodeHeartbeat(
-  args: { registry: string; from: string; node: string; watch: boolean; interval: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const { registry, address } = await registryContext(hre, args, SOURCE);
-    const n = await readNode(registry, args.node, SOURCE);
-    expectNode(n, SOURCE, "a heartbeat", ["Idle", "Sharing", "Reserved", "Disconnect"], address);
-    const send = () => mined(registry.heartbeat(n.id));
+export default contextAction(
+  SOURCE,
+  async (args: { registry: string; account: string; node: string; watch: boolean; interval: string }, ctx) => {
+    const { registry, node: n } = await providerNode(ctx, args, "a heartbeat", [
+      "Idle",
+      "Sharing",
+      "Reserved",
+      "Disconnect",
+    ]);
+    const send = async () => (await mined(registry.heartbeat(n.id))).hash;
     if (!args.watch) {
       if (n.status === "Disconnect" && n.engaged) {
         throw new InputError(
@@ -61,5 +60,5 @@ export default async function nodeHeartbeat(
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
     }
-  });
-}
+  },
+);

@@ -1,19 +1,10 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import { cli } from "../cli.js";
-import { expectNode, mined, readNode, registryContext } from "../registry-context.js";
+import { mined } from "../../src/receipts.js";
+import { contextAction, providerNode } from "../context.js";
 
 const SOURCE = "node:offline";
 
-export default async function nodeOffline(
-  args: { registry: string; from: string; node: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const { registry, address } = await registryContext(hre, args, SOURCE);
-    const n = await readNode(registry, args.node, SOURCE);
-    expectNode(n, SOURCE, "going offline", ["Idle", "Reserved"], address);
-    const hash = await mined(registry.goOffline(n.id));
-    console.log(`node ${n.id}: ${n.status} → Disconnect (${hash})`);
-  });
-}
+export default contextAction(SOURCE, async (args: { registry: string; account: string; node: string }, ctx) => {
+  const { registry, node: n } = await providerNode(ctx, args, "going offline", ["Idle", "Reserved"]);
+  const { hash } = await mined(registry.goOffline(n.id));
+  console.log(`node ${n.id}: ${n.status} → Disconnect (${hash})`);
+});

@@ -1,35 +1,34 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
 import { formatUnits } from "ethers";
 
 import { InputError } from "../../src/errors.js";
-import { registerNode, tokenLabel } from "../../src/registry.js";
+import { tokenLabel } from "../../src/erc20.js";
+import { registerNode } from "../../src/registry.js";
 import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
-import { cli } from "../cli.js";
-import { registryContext } from "../registry-context.js";
+import { contextAction } from "../context.js";
 
 const SOURCE = "node:register";
 
-export default async function nodeRegister(
-  args: { registry: string; from: string; model: string; gpus: string; price: string; token: string; uri: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
+export default contextAction(
+  SOURCE,
+  async (
+    args: { registry: string; account: string; model: string; gpus: string; price: string; token: string; uri: string },
+    ctx,
+  ) => {
     for (const field of ["model", "gpus", "price", "token"] as const) {
       if (args[field] === "") throw new InputError(SOURCE, undefined, field, `--${field} is required`);
     }
     const gpuCount = parseInteger(SOURCE, "gpus", args.gpus, 1n, 1024n);
     const paymentToken = parseAddress(SOURCE, "token", args.token);
-    const { registry, signer } = await registryContext(hre, args, SOURCE);
-    const label = await tokenLabel(paymentToken, signer.provider!);
+    const registry = await ctx.registry(args.registry);
+    const label = await tokenLabel(paymentToken, ctx.signer);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
     if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");
     const { nodeId, stake, hash } = await registerNode(
       registry,
-      signer,
+      ctx.signer,
       { model: args.model, gpuCount, pricePerTuHour, paymentToken, uri: args.uri },
       SOURCE,
     );
     console.log(`node ${nodeId} registered, ${formatUnits(stake)} GUT staked (${hash})`);
-  });
-}
+  },
+);

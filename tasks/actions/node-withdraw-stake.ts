@@ -1,32 +1,23 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
 import { formatUnits } from "ethers";
 
 import { InputError } from "../../src/errors.js";
-import { cli } from "../cli.js";
-import { expectNode, mined, readNode, registryContext } from "../registry-context.js";
+import { mined } from "../../src/receipts.js";
+import { contextAction, providerNode } from "../context.js";
 
 const SOURCE = "node:withdraw-stake";
 
-export default async function nodeWithdrawStake(
-  args: { registry: string; from: string; node: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const { registry, address, now } = await registryContext(hre, args, SOURCE);
-    const n = await readNode(registry, args.node, SOURCE);
-    expectNode(n, SOURCE, "withdrawing the stake (deregister first)", ["None"], address);
-    if (n.stake === 0n) throw new InputError(SOURCE, undefined, "node", `node ${n.id}'s stake was already withdrawn`);
-    const t = await now();
-    if (t < n.unbondingEnds) {
-      throw new InputError(
-        SOURCE,
-        undefined,
-        "node",
-        `node ${n.id}'s stake unbonds in ${n.unbondingEnds - t}s (at ${new Date(Number(n.unbondingEnds) * 1000).toISOString()})`,
-      );
-    }
-    const hash = await mined(registry.withdrawStake(n.id));
-    console.log(`node ${n.id}: ${formatUnits(n.stake)} GUT withdrawn to ${address} (${hash})`);
-  });
-}
+export default contextAction(SOURCE, async (args: { registry: string; account: string; node: string }, ctx) => {
+  const { registry, node: n } = await providerNode(ctx, args, "withdrawing the stake (deregister first)", ["None"]);
+  if (n.stake === 0n) throw new InputError(SOURCE, undefined, "node", `node ${n.id}'s stake was already withdrawn`);
+  const t = await ctx.now();
+  if (t < n.unbondingEnds) {
+    throw new InputError(
+      SOURCE,
+      undefined,
+      "node",
+      `node ${n.id}'s stake unbonds in ${n.unbondingEnds - t}s (at ${new Date(Number(n.unbondingEnds) * 1000).toISOString()})`,
+    );
+  }
+  const { hash } = await mined(registry.withdrawStake(n.id));
+  console.log(`node ${n.id}: ${formatUnits(n.stake)} GUT withdrawn to ${ctx.account} (${hash})`);
+});

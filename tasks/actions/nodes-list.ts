@@ -1,34 +1,18 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import {
-  NODE_TABLE_HEADER,
-  formatTable,
-  listNodes,
-  nodeRows,
-  parseStatus,
-  tokenLabel,
-  type TokenLabel,
-} from "../../src/registry.js";
+import { tokenLabel, type TokenInfo } from "../../src/erc20.js";
+import { NODE_TABLE_HEADER, formatTable, listNodes, nodeRows, parseStatus } from "../../src/registry.js";
 import { parseAddress } from "../../src/parse.js";
-import { cli } from "../cli.js";
-import { registryContext } from "../registry-context.js";
+import { contextAction } from "../context.js";
 
 const SOURCE = "nodes:list";
 
-export default async function nodesList(
-  args: { registry: string; status: string; provider: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const status = args.status === "" ? undefined : parseStatus(args.status, SOURCE);
-    const provider = args.provider === "" ? undefined : parseAddress(SOURCE, "provider", args.provider);
-    const { registry, signer, now } = await registryContext(hre, args, SOURCE);
-    const nodes = await listNodes(registry, { status, provider });
-    const tokens = new Map<string, TokenLabel>();
-    for (const address of new Set(nodes.map((n) => n.paymentToken))) {
-      tokens.set(address, await tokenLabel(address, signer.provider!));
-    }
-    console.log(formatTable(NODE_TABLE_HEADER, nodeRows(nodes, await now(), tokens)));
-    console.log(`\n${nodes.length} node${nodes.length === 1 ? "" : "s"}`);
-  });
-}
+export default contextAction(SOURCE, async (args: { registry: string; status: string; provider: string }, ctx) => {
+  const status = args.status === "" ? undefined : parseStatus(args.status, SOURCE);
+  const provider = args.provider === "" ? undefined : parseAddress(SOURCE, "provider", args.provider);
+  const nodes = await listNodes(await ctx.registry(args.registry), { status, provider });
+  const tokens = new Map<string, TokenInfo>();
+  for (const address of new Set(nodes.map((n) => n.paymentToken))) {
+    tokens.set(address, await tokenLabel(address, ctx.signer));
+  }
+  console.log(formatTable(NODE_TABLE_HEADER, nodeRows(nodes, await ctx.now(), tokens)));
+  console.log(`\n${nodes.length} node${nodes.length === 1 ? "" : "s"}`);
+});

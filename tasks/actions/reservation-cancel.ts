@@ -1,11 +1,7 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { cancelReservation } from "../../src/escrow.js";
+import { contextAction, escrowRecord } from "../context.js";
 
-import { cancelReservation, tokenInfo } from "../../src/escrow.js";
-import { parseId } from "../../src/parse.js";
-import { formatToken } from "../../src/format.js";
-import { InputError } from "../../src/errors.js";
-import { cli } from "../cli.js";
-import { escrowContext, required } from "./escrow-context.js";
+const SOURCE = "reservation:cancel";
 
 interface Args {
   escrow: string;
@@ -13,17 +9,8 @@ interface Args {
   reservation: string;
 }
 
-export default async function reservationCancel(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    const source = "reservation:cancel";
-    const reservationId = parseId(source, "reservation", required(source, "reservation", args.reservation));
-    const ctx = await escrowContext(source, args, hre);
-    const record = await ctx.escrow.reservation(reservationId);
-    if (record.status === 0n)
-      throw new InputError(source, undefined, "reservation", `reservation ${reservationId} does not exist`);
-    const token = await tokenInfo(record.token, ctx.signer);
-    const { feePaid, refund } = await cancelReservation(ctx, ctx.signer, reservationId);
-    const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
-    console.log(`cancelled reservation ${reservationId}: refunded ${fmt(refund)}, provider earned ${fmt(feePaid)}`);
-  });
-}
+export default contextAction(SOURCE, async (args: Args, ctx) => {
+  const { h, id, fmt } = await escrowRecord(ctx, args.escrow, "reservation", args.reservation);
+  const { feePaid, refund } = await cancelReservation(h, ctx.signer, id);
+  console.log(`cancelled reservation ${id}: refunded ${fmt(refund)}, provider earned ${fmt(feePaid)}`);
+});

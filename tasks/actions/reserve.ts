@@ -1,10 +1,8 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import { nodeQuote, reserve, tokenInfo } from "../../src/escrow.js";
+import { tokenInfo } from "../../src/erc20.js";
+import { nodeQuote, reserve } from "../../src/escrow.js";
 import { parseAmount, parseDuration, parseId, parseStart } from "../../src/parse.js";
 import { formatToken } from "../../src/format.js";
-import { cli } from "../cli.js";
-import { escrowContext, required } from "./escrow-context.js";
+import { contextAction, required } from "../context.js";
 
 interface Args {
   escrow: string;
@@ -16,25 +14,24 @@ interface Args {
   maxPrice: string;
 }
 
-export default async function reserveAction(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(async () => {
-    const source = "reserve";
-    const nodeId = parseId(source, "node", required(source, "node", args.node));
-    const duration = parseDuration(source, "duration", required(source, "duration", args.duration));
-    required(source, "start", args.start);
-    required(source, "deposit", args.deposit);
-    const ctx = await escrowContext(source, args, hre);
-    const start = parseStart(source, "start", args.start, await ctx.now());
-    const quote = await nodeQuote(ctx, nodeId);
-    const token = await tokenInfo(quote.paymentToken, ctx.signer);
-    const deposit = parseAmount(source, "deposit", args.deposit, token.decimals);
-    const maxPrice = args.maxPrice
-      ? parseAmount(source, "max-price", args.maxPrice, token.decimals)
-      : quote.pricePerTuHour;
-    const reservationId = await reserve(ctx, ctx.signer, nodeId, start, duration, deposit, maxPrice);
-    const r = await ctx.escrow.reservation(reservationId);
-    const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
-    console.log(`reserved node ${nodeId}: reservation ${reservationId}, start it between ${r.start} and ${r.deadline}`);
-    console.log(`deposit ${fmt(r.deposit)}, of which the provider earns ${fmt(r.fee)} for holding the node`);
-  });
-}
+const SOURCE = "reserve";
+
+export default contextAction(SOURCE, async (args: Args, ctx) => {
+  const nodeId = parseId(SOURCE, "node", required(SOURCE, "node", args.node));
+  const duration = parseDuration(SOURCE, "duration", required(SOURCE, "duration", args.duration));
+  required(SOURCE, "start", args.start);
+  required(SOURCE, "deposit", args.deposit);
+  const h = await ctx.escrow(args.escrow);
+  const start = parseStart(SOURCE, "start", args.start, await ctx.now());
+  const quote = await nodeQuote(h, nodeId);
+  const token = await tokenInfo(quote.paymentToken, ctx.signer);
+  const deposit = parseAmount(SOURCE, "deposit", args.deposit, token.decimals);
+  const maxPrice = args.maxPrice
+    ? parseAmount(SOURCE, "max-price", args.maxPrice, token.decimals)
+    : quote.pricePerTuHour;
+  const reservationId = await reserve(h, ctx.signer, nodeId, start, duration, deposit, maxPrice, SOURCE);
+  const r = await h.escrow.reservation(reservationId);
+  const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
+  console.log(`reserved node ${nodeId}: reservation ${reservationId}, start it between ${r.start} and ${r.deadline}`);
+  console.log(`deposit ${fmt(r.deposit)}, of which the provider earns ${fmt(r.fee)} for holding the node`);
+});

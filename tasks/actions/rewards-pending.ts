@@ -1,30 +1,19 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import { connectEmission, providerBuckets } from "../../src/emission/client.js";
-import { InputError } from "../../src/errors.js";
-import { tokenInfo } from "../../src/escrow.js";
+import { providerBuckets } from "../../src/emission/client.js";
+import { tokenInfo } from "../../src/erc20.js";
 import { formatToken } from "../../src/format.js";
+import { parseAddress } from "../../src/parse.js";
 import { formatTable } from "../../src/registry.js";
-import { addressOption } from "../address-book.js";
-import { cli } from "../cli.js";
+import { contextAction } from "../context.js";
 import { epochRange } from "./rewards-claim.js";
 
-export default async function pending(
-  args: { emission: string; provider: string; fromEpoch: string; toEpoch: string },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  await cli(async () => {
-    const connection = await hre.network.getOrCreate();
-    const { ethers } = connection;
-    const [signer] = await ethers.getSigners();
-    const range = epochRange("rewards:pending", args);
-    const emission = await connectEmission(
-      "rewards:pending",
-      await addressOption(args.emission, "emission", connection, "rewards:pending", "emission"),
-      signer!,
-    );
-    const provider = args.provider === "" ? signer!.address : args.provider;
-    if (!ethers.isAddress(provider)) throw new InputError("rewards:pending", undefined, "provider", "not an address");
+const SOURCE = "rewards:pending";
+
+export default contextAction(
+  SOURCE,
+  async (args: { emission: string; provider: string; fromEpoch: string; toEpoch: string }, ctx) => {
+    const range = epochRange(SOURCE, args);
+    const emission = await ctx.emission(args.emission);
+    const provider = args.provider === "" ? ctx.account : parseAddress(SOURCE, "provider", args.provider);
     const buckets = await providerBuckets(emission, provider, range);
     const t = (x: bigint) => formatToken(x, "TFT");
     const claimable = buckets.reduce((a, b) => a + b.claimable, 0n);
@@ -34,7 +23,7 @@ export default async function pending(
     if (buckets.length === 0) return;
     const rows: string[][] = [];
     for (const b of buckets) {
-      const { symbol, decimals } = await tokenInfo(b.token, signer!);
+      const { symbol, decimals } = await tokenInfo(b.token, ctx.signer);
       rows.push([
         String(b.epoch),
         symbol,
@@ -48,5 +37,5 @@ export default async function pending(
     console.log(
       formatTable(["epoch", "token", "your fee", "pending (unsold)", "your fee bought", "claimed", "claimable"], rows),
     );
-  });
-}
+  },
+);
