@@ -46,9 +46,18 @@ export interface RulesDecision {
 export function deploymentRules(file: string, params: Record<string, unknown>, chainId: bigint): RulesDecision {
   const chain = params[RULES_KEY];
   const declared =
-    typeof chain === "object" && chain !== null ? (chain as Record<string, unknown>).rules : chain === undefined ? undefined : chain;
+    typeof chain === "object" && chain !== null
+      ? (chain as Record<string, unknown>).rules
+      : chain === undefined
+        ? undefined
+        : chain;
   if (declared !== undefined && declared !== "local" && declared !== "public") {
-    throw new InputError(file, undefined, `${RULES_KEY}.rules`, `must be "local" or "public", not ${JSON.stringify(declared)}`);
+    throw new InputError(
+      file,
+      undefined,
+      `${RULES_KEY}.rules`,
+      `must be "local" or "public", not ${JSON.stringify(declared)}`,
+    );
   }
   const known = PUBLIC_CHAINS.get(chainId);
   if (declared === "local") {
