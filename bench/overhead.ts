@@ -168,6 +168,8 @@ export interface OverheadLine {
   usdPerGpuHour: number;
   /** Share of the lease's revenue. */
   percentOfRevenue: number;
+  /** Of `usdPerGpuHour`, what the OP Stack's L1 data fee is (0 on L1). */
+  l1DataUsdPerGpuHour: number;
 }
 
 const ITEMS = ["heartbeat", "withdraw", "forward", "open", "close"] as const;
@@ -204,6 +206,7 @@ export function overheadLines(
     const gas = Number(cost.gas);
     const wei = gas * gasPrice * 1e9 + Number(cost.l1Fee);
     const usdPerGpuHour = (wei / 1e18) * p.ethUsd * (perHour[item] / gpus);
+    const l1DataUsdPerGpuHour = (Number(cost.l1Fee) / 1e18) * p.ethUsd * (perHour[item] / gpus);
     return {
       chain,
       setup: setup.name,
@@ -212,6 +215,7 @@ export function overheadLines(
       gasPerGpuHour: (gas * perHour[item]) / gpus,
       usdPerGpuHour,
       percentOfRevenue: (100 * usdPerGpuHour) / revenuePerGpuHour,
+      l1DataUsdPerGpuHour,
     };
   });
   return { lines, revenuePerGpuHour };
@@ -247,10 +251,12 @@ export default async function overhead(hre: HardhatRuntimeEnvironment, options: 
         usd,
         percent: (100 * usd) / model.revenuePerGpuHour,
         top: `${top.item} (${((100 * top.usdPerGpuHour) / usd).toFixed(0)} %)`,
+        l1DataShare: model.lines.reduce((sum, l) => sum + l.l1DataUsdPerGpuHour, 0) / usd,
       });
     }
   }
   const chainName = (c: BenchChain) => (c === "l1" ? "L1" : "OP");
+  const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
   const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3)}`);
   printTable(
     ["chain", "setup", "item", "tx/h", "gas/GPU-h", "USD/GPU-h", "% revenue"],
@@ -261,7 +267,7 @@ export default async function overhead(hre: HardhatRuntimeEnvironment, options: 
       l.perHour.toFixed(3),
       Math.round(l.gasPerGpuHour).toLocaleString("en-US"),
       usd(l.usdPerGpuHour),
-      `${l.percentOfRevenue.toPrecision(3)} %`,
+      pct(l.percentOfRevenue),
     ]),
   );
   console.log();

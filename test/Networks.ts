@@ -5,6 +5,10 @@ import path from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { Interface, Transaction } from "ethers";
+
+import { connect, costOf, DEFAULT_OP_FEES, GAS_PRICE_ORACLE } from "../bench/lib.js";
+import { overheadLines, overheadParameters, SETUPS } from "../bench/overhead.js";
 import { checkBookReplacement, deploymentRules, journalState } from "../deploy/deploy-guard.js";
 import { systemParameters } from "../deploy/system-parameters.js";
 import { abiHash, parseAddressBook, type AddressBook } from "../src/deployments.js";
@@ -13,6 +17,11 @@ import { addressOption, checkBookChain } from "../tasks/address-book.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture } = networkHelpers;
+
+/** `actual` within `delta` of `expected` (chai's closeTo is bigint-only with the ethers matchers). */
+function near(actual: number, expected: number, delta: number): void {
+  expect(Math.abs(actual - expected) <= delta, `${actual} is not within ${delta} of ${expected}`).to.equal(true);
+}
 
 /** The error a promise rejects with (fails when it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -209,6 +218,63 @@ describe("Networks", function () {
       expect(error).to.be.instanceOf(InputError);
       expect(error.message).to.contain("the book is of another chain");
       expect(await addressOption("0x1", "gut", connection, "test", "gut", dir)).to.equal("0x1");
+    });
+  });
+
+  describe("the OP Stack simulation (bench connect)", function () {
+    it("charges an L1 data fee that the GasPriceOracle predeploy's getL1Fee agrees with", async function () {
+      const hre = (await import("hardhat")).default;
+      const op = await connect(hre, "op", DEFAULT_OP_FEES);
+      const [a] = await op.ethers.getSigners();
+      const gut = await op.ethers.deployContract("GUT", [0n, a!.address, a!.address]);
+      const tx = gut.transfer("0x000000000000000000000000000000000000dEaD", 5n);
+      const cost = await costOf(tx);
+      expect(cost.l1Fee > 0n).to.equal(true);
+      expect(cost.l1DataGas >= 1_600n).to.equal(true);
+      const sent = await op.ethers.provider.getTransaction((await tx).hash);
+      const oracle = new Interface(["function getL1Fee(bytes) view returns (uint256)"]);
+      const data = oracle.encodeFunctionData("getL1Fee", [Transaction.from(sent!).unsignedSerialized]);
+      const quoted = BigInt(await op.ethers.provider.call({ to: GAS_PRICE_ORACLE, data }));
+      expect(quoted).to.equal(cost.l1Fee);
+      await op.close();
+    });
+  });
+
+  describe("overheadLines", function () {
+    const cost = (gas: bigint, l1Fee = 0n) => ({ gas, l1Fee, l1DataGas: 0n });
+    const costs = {
+      heartbeat: cost(30_000n, 10n ** 11n),
+      withdraw: cost(60_000n),
+      forward: cost(100_000n),
+      open: cost(170_000n),
+      close: cost(80_000n),
+    };
+
+    it("prices heartbeats at the timeout with the agent's margin, per GPU, against the lease's revenue", function () {
+      const p = overheadParameters({});
+      const onL1 = { ...costs, heartbeat: cost(30_000n) };
+      const [heartbeats] = overheadLines("l1", SETUPS[0]!, onL1, 600n, p).lines;
+      expect(heartbeats!.perHour).to.equal(18);
+      // 18 × 30,000 gas × 2 gwei × $3,000 = $3.24 an hour, against 1.5 GUT × $0.10.
+      near(heartbeats!.usdPerGpuHour, 3.24, 1e-9);
+      near(heartbeats!.percentOfRevenue, 2160, 1e-6);
+      const eight = overheadLines("l1", SETUPS[1]!, onL1, 600n, p).lines[0]!;
+      near(eight.usdPerGpuHour, 3.24 / 8, 1e-9);
+    });
+
+    it("adds the L1 data fee on the OP Stack at the L2 gas price", function () {
+      const p = overheadParameters({ l2Gwei: "0.001" });
+      const [heartbeats] = overheadLines("op", SETUPS[0]!, costs, 600n, p).lines;
+      const perTx = (30_000 * 1e6 + 1e11) / 1e18;
+      near(heartbeats!.usdPerGpuHour, 18 * perTx * 3000, 1e-12);
+      near(heartbeats!.l1DataUsdPerGpuHour, 18 * 1e-7 * 3000, 1e-12);
+    });
+
+    it("reverts when an option is not a positive number, naming it", function () {
+      expect(() => overheadParameters({ gutUsd: "free" })).to.throw(
+        InputError,
+        'bench overhead, field "--gut-usd": "free" is not a positive number',
+      );
     });
   });
 });
