@@ -235,7 +235,15 @@ export default async function overhead(hre: HardhatRuntimeEnvironment, options: 
   const fees: OpFeeParameters = { l1BaseFee: gwei(p.l1Gwei), blobBaseFee: gwei(p.blobGwei), ...OP_MAINNET_SCALARS };
   const measured: Record<string, unknown>[] = [];
   const lines: OverheadLine[] = [];
-  const totals: { chain: BenchChain; setup: string; revenue: number; usd: number; percent: number; top: string }[] = [];
+  const totals: {
+    chain: BenchChain;
+    setup: string;
+    revenue: number;
+    usd: number;
+    percent: number;
+    top: string;
+    l1DataShare: number;
+  }[] = [];
   for (const chain of ["l1", "op"] as const) {
     for (const setup of SETUPS) {
       const { costs, timeout } = await measureSetup(hre, chain, setup, fees);

@@ -2,7 +2,7 @@ import { task } from "hardhat/config";
 
 const registryOption = {
   name: "registry",
-  description: "The ProviderRegistry address (required)",
+  description: "The ProviderRegistry address (default: from the address book deployments/<chainId>.json)",
   defaultValue: "",
 } as const;
 const fromOption = {
@@ -44,7 +44,11 @@ export const nodeRegisterTask = task("node:register", "Registers a GPU node and 
     description: "Price per TU-hour in payment-token units, e.g. 0.25 (required)",
     defaultValue: "",
   })
-  .addOption({ name: "token", description: "The payment token address (required)", defaultValue: "" })
+  .addOption({
+    name: "token",
+    description: "The payment token address (default: GUT, from the address book)",
+    defaultValue: "",
+  })
   .addOption({ name: "uri", description: "The endpoint or metadata URI", defaultValue: "" })
   .setAction(() => import("./actions/node-register.js"))
   .build();

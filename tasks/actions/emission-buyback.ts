@@ -32,6 +32,8 @@ export default async function buyback(
       await addressOption(args.emission, "emission", connection, SOURCE, "emission"),
       keeper,
     );
+    // GUT of the deployment in the address book when --token is not given.
+    args = { ...args, token: await addressOption(args.token, "gut", connection, SOURCE, "token") };
     if (!ethers.isAddress(args.token)) throw new InputError(SOURCE, undefined, "token", "not an address");
     const epoch = args.epoch === "" ? undefined : parseInteger(SOURCE, "epoch", args.epoch);
     if (epoch === undefined && args.amount !== "") {

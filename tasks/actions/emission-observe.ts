@@ -18,6 +18,8 @@ export default async function observe(
       await addressOption(args.emission, "emission", connection, "emission:observe", "emission"),
       signer!,
     );
+    // GUT of the deployment in the address book when --token is not given.
+    args = { ...args, token: await addressOption(args.token, "gut", connection, "emission:observe", "token") };
     if (!ethers.isAddress(args.token)) throw new InputError("emission:observe", undefined, "token", "not an address");
     const receipt = await (await emission.observe(args.token)).wait();
     console.log(`recorded ${receipt?.logs.length ?? 0} observation(s) on the route of ${args.token}`);

@@ -5,6 +5,7 @@ import { formatUnits } from "ethers";
 import { InputError } from "../../src/errors.js";
 import { registerNode, tokenLabel } from "../../src/registry.js";
 import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 import { registryContext } from "../registry-context.js";
 
@@ -15,12 +16,17 @@ export default async function nodeRegister(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
-    for (const field of ["model", "gpus", "price", "token"] as const) {
+    for (const field of ["model", "gpus", "price"] as const) {
       if (args[field] === "") throw new InputError(SOURCE, undefined, field, `--${field} is required`);
     }
     const gpuCount = parseInteger(SOURCE, "gpus", args.gpus, 1n, 1024n);
-    const paymentToken = parseAddress(SOURCE, "token", args.token);
     const { registry, signer } = await registryContext(hre, args, SOURCE);
+    // GUT of the deployment in the address book when --token is not given.
+    const paymentToken = parseAddress(
+      SOURCE,
+      "token",
+      await addressOption(args.token, "gut", await hre.network.getOrCreate(), SOURCE, "token"),
+    );
     const label = await tokenLabel(paymentToken, signer.provider!);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
     if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");
