@@ -280,14 +280,15 @@ export default async function overhead(hre: HardhatRuntimeEnvironment, options: 
   );
   console.log();
   printTable(
-    ["chain", "setup", "revenue/GPU-h", "cost/GPU-h", "% revenue", "dominated by"],
+    ["chain", "setup", "revenue/GPU-h", "cost/GPU-h", "% revenue", "dominated by", "L1 data fee"],
     totals.map((t) => [
       chainName(t.chain),
       t.setup,
       usd(t.revenue),
       usd(t.usd),
-      `${t.percent.toPrecision(3)} %`,
+      pct(t.percent),
       t.top,
+      t.chain === "op" ? `${(100 * t.l1DataShare).toFixed(0)} % of the cost` : "",
     ]),
   );
   console.log(
