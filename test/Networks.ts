@@ -45,6 +45,29 @@ describe("Networks", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  describe("hardhat.config.ts", function () {
+    it("defines custom and opSepolia from configuration variables, opSimulated as an in-process OP Stack", async function () {
+      const hre = (await import("hardhat")).default;
+      const { custom, opSepolia, opSimulated } = hre.config.networks;
+      expect(custom?.type).to.equal("http");
+      expect(opSepolia?.chainType).to.equal("op");
+      expect(opSimulated?.type).to.equal("edr-simulated");
+      expect(opSimulated?.chainType).to.equal("op");
+      // A configuration variable is resolved only when the network is used; none is a literal URL.
+      for (const net of [custom, opSepolia]) {
+        expect(JSON.stringify((net as { url: unknown }).url)).to.match(/CUSTOM_RPC_URL|OP_SEPOLIA_RPC_URL/);
+      }
+      for (const name of ["custom", "opSepolia", "opSimulated"]) {
+        expect(existsSync(`deploy/parameters/${name}.json`), name).to.equal(true);
+      }
+    });
+
+    it("keeps the mocks and the Solidity tests out of the coverage report", async function () {
+      const hre = (await import("hardhat")).default;
+      expect(hre.config.coverage.skipFiles).to.include.members(["contracts/mocks/**", "test/**"]);
+    });
+  });
+
   describe("deploymentRules", function () {
     it("treats chain 31337 as local and any other id as public, and says why", function () {
       expect(deploymentRules("p.json", {}, 31337n).rules).to.equal("local");
