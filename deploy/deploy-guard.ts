@@ -110,6 +110,13 @@ export function journalState(
   const journal = path.join(deploymentDir, "journal.jsonl");
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunState) : undefined;
   if (!reset && saved !== undefined && saved.genesis === genesis) return { now: BigInt(saved.now), replaced: false };
+  // A run state of an earlier version on a persistent network (no node instance, no genesis):
+  // the journal of an interrupted public deployment, to be resumed, never dropped. It is adopted
+  // for this chain.
+  if (!reset && saved !== undefined && saved.genesis === undefined && saved.instanceId === undefined) {
+    writeJsonAtomic(file, { genesis, now: saved.now });
+    return { now: BigInt(saved.now), replaced: false };
+  }
   const other = saved !== undefined || existsSync(journal);
   if (other && !reset) {
     const whose =

@@ -131,6 +131,16 @@ describe("Networks", function () {
       expect(existsSync(path.join(journal, "journal.jsonl"))).to.equal(true);
     });
 
+    it("adopts the run state of an earlier version on a persistent network (resumes, never drops it)", function () {
+      const journal = path.join(dir, "chain-11155111");
+      mkdirSync(journal);
+      writeFileSync(path.join(journal, "journal.jsonl"), "{}\n");
+      writeFileSync(path.join(journal, "gpufog-run.json"), JSON.stringify({ now: "77" }));
+      expect(journalState(journal, GENESIS_A, 500n, false)).to.deep.equal({ now: 77n, replaced: false });
+      expect(journalState(journal, GENESIS_A, 600n, false)).to.deep.equal({ now: 77n, replaced: false });
+      expect(() => journalState(journal, GENESIS_B, 600n, false)).to.throw(InputError, "another chain's");
+    });
+
     it("reverts when a journal has no chain recorded", function () {
       const journal = path.join(dir, "old");
       mkdirSync(journal);
