@@ -46,6 +46,9 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
   },
   typechain: { outDir: "types" },
+  // The coverage report (and the gate, scripts/coverage-gate.mjs) counts the production contracts
+  // only: not the mocks, not the Solidity tests and their helpers.
+  coverage: { skipFiles: ["contracts/mocks/**", "test/**"] },
   // Source verification (hardhat-verify, in the toolbox): `npx hardhat deploy:system --network
   // sepolia --verify`, or `npx hardhat ignition verify chain-11155111`. The key is read from the
   // keystore only when a verification runs.
@@ -53,11 +56,35 @@ export default defineConfig({
     etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
   },
   networks: {
+    // The OP Stack simulated in-process (L1Block and GasPriceOracle predeploys, receipts with the
+    // L1 data fee): the gas and overhead benches measure the L2 here (bench/op.ts).
+    opSimulated: {
+      type: "edr-simulated",
+      chainType: "op",
+    },
     localhost: {
       type: "http",
       chainType: "l1",
       // CI picks a free port for its node and names it here; 8545 is `hardhat node`'s default.
       url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
+    },
+    // Any endpoint and key, from configuration variables (the keystore, or the environment
+    // variable of the same name): `npx hardhat keystore set CUSTOM_RPC_URL`, then
+    // `deploy:system --network custom` with deploy/parameters/custom.json. The variables are read
+    // only when the network is used.
+    custom: {
+      type: "http",
+      chainType: "generic",
+      url: configVariable("CUSTOM_RPC_URL"),
+      accounts: [configVariable("CUSTOM_PRIVATE_KEY")],
+    },
+    // OP Sepolia, the OP Stack testnet (chain 11155420): the natural home of heartbeats and
+    // settlements, frequent small transactions (docs/deployment.md, "An L2").
+    opSepolia: {
+      type: "http",
+      chainType: "op",
+      url: configVariable("OP_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("OP_SEPOLIA_PRIVATE_KEY")],
     },
     sepolia: {
       type: "http",

@@ -74,6 +74,7 @@ export async function addressBookOf(options: RecordDeploymentOptions): Promise<A
     chainId: Number((await options.provider.getNetwork()).chainId),
     network: options.network,
     deploymentId: options.deploymentId,
+    genesisHash: (await options.provider.getBlock(0))!.hash!,
     block,
     blocks: Object.fromEntries(
       await Promise.all(

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { getAddress, isAddress } from "ethers";
 
 import { InputError } from "../src/errors.js";
+import { RULES_KEY } from "./deploy-guard.js";
 import { type AirdropManifest } from "../src/airdrop/format.js";
 
 /** Ignition module parameters: module id → parameter → value (bigints as `bigint`). */
@@ -19,7 +20,7 @@ export interface SystemParameterOptions {
   file: string;
   /** The deploying account. */
   deployer: string;
-  /** A local chain (31337): addresses may default to the deployer, the claim window to now. */
+  /** Local rules (see `deploymentRules`): addresses may default to the deployer, the claim window to now. */
   local: boolean;
   /** The latest block's timestamp. */
   now: bigint;
@@ -70,6 +71,8 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
     throw new InputError(file, undefined, undefined, "must be an object of modules");
   }
   const params = reviveBigints(raw) as ModuleParameters;
+  // The rules' key is read by deploy:system (deploy/deploy-guard.ts), not a module's parameters.
+  delete params[RULES_KEY];
   const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
   const module = (id: string) => (params[id] ??= {});
   const address = (id: string, name: string, required: boolean): string | undefined => {

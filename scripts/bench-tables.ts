@@ -16,7 +16,38 @@ function table(header: string[], rows: (string | number)[][]): string {
   );
 }
 
-const gas = read<{ measuredAt: string; rows: { contract: string; call: string; gas: string }[] }>("gas");
+const gas = read<{
+  measuredAt: string;
+  op?: { l1BaseFee: string; blobBaseFee: string; baseFeeScalar: number; blobBaseFeeScalar: number };
+  rows: { contract: string; call: string; gas: string; op?: { gas: string; l1Fee: string; l1DataGas: string } }[];
+}>("gas");
+const overhead = read<{
+  measuredAt: string;
+  parameters: Record<string, number>;
+  opScalars: { baseFeeScalar: number; blobBaseFeeScalar: number };
+  totals: {
+    chain: string;
+    setup: string;
+    revenue: number;
+    usd: number;
+    percent: number;
+    top: string;
+    l1DataShare: number;
+  }[];
+  lines: {
+    chain: string;
+    setup: string;
+    item: string;
+    perHour: number;
+    gasPerGpuHour: number;
+    usdPerGpuHour: number;
+  }[];
+}>("overhead");
+const gwei = (wei: string | number) => `${Number((Number(wei) / 1e9).toPrecision(3))}`;
+const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3)}`);
+const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
+const chain = (c: string) => (c === "l1" ? "L1" : "OP");
+const p = overhead.parameters;
 type Timing = { buildMs: number; proofsMs: number; totalMs: number };
 const merkle = read<{
   measuredAt: string;
@@ -41,8 +72,54 @@ do not edit by hand. Back to [testing](testing.md).
 ## Gas per call (\`bench -- gas\`, measured ${gas.measuredAt.slice(0, 10)})
 
 ${table(
-  ["contract", "call", "gas"],
-  gas.rows.map((r) => [r.contract, r.call, n(r.gas)]),
+  ["contract", "call", "L1 gas", "OP L2 gas", "OP L1 data gas", "OP L1 fee (gwei)"],
+  gas.rows.map((r) => [
+    r.contract,
+    r.call,
+    n(r.gas),
+    r.op ? n(r.op.gas) : "",
+    r.op ? n(r.op.l1DataGas) : "",
+    r.op ? gwei(r.op.l1Fee) : "",
+  ]),
+)}
+
+The OP columns are the same calls on Hardhat's OP Stack simulation (\`opSimulated\`), the L1 data fee
+from each receipt${
+  gas.op
+    ? ` with an L1 base fee of ${gwei(gas.op.l1BaseFee)} gwei, a blob base fee of ${gwei(gas.op.blobBaseFee)} gwei and OP Mainnet's scalars (${n(gas.op.baseFeeScalar)}, ${n(gas.op.blobBaseFeeScalar)})`
+    : ""
+}; per-node rows are a batch's share.
+
+## What running a node costs on-chain (\`bench -- overhead\`, measured ${overhead.measuredAt.slice(0, 10)})
+
+Per GPU-hour of a leased node: heartbeats at the registry's timeout with the agent's margin
+(${p.margin} a timeout), a withdrawal every ${p.withdrawHours} h, the keeper's fee forwarding every ${p.forwardHours} h, a lease's open
+and close every ${p.leaseHours} h; L1 gas at ${p.l1Gwei} gwei; OP L2 gas at ${p.l2Gwei} gwei with an L1 base fee of ${p.l1Gwei} gwei and a blob
+base fee of ${p.blobGwei} gwei; ETH at $${p.ethUsd}, GUT at $${p.gutUsd}, ${p.price} GUT per TU-hour.
+
+${table(
+  ["chain", "setup", "revenue/GPU-h", "cost/GPU-h", "% of revenue", "dominated by", "L1 data fee"],
+  overhead.totals.map((t) => [
+    chain(t.chain),
+    t.setup,
+    usd(t.revenue),
+    usd(t.usd),
+    pct(t.percent),
+    t.top,
+    t.chain === "op" ? `${(100 * t.l1DataShare).toFixed(0)} % of the cost` : "",
+  ]),
+)}
+
+${table(
+  ["chain", "setup", "item", "tx/h", "gas/GPU-h", "USD/GPU-h"],
+  overhead.lines.map((l) => [
+    chain(l.chain),
+    l.setup,
+    l.item,
+    l.perHour.toFixed(3),
+    n(Math.round(l.gasPerGpuHour)),
+    usd(l.usdPerGpuHour),
+  ]),
 )}
 
 ## The Merkle builder against its peers (\`bench -- merkle\`, ${n(merkle.compared.holders)} holders, ${merkle.cores} cores, measured ${merkle.measuredAt.slice(0, 10)})

@@ -48,6 +48,11 @@ export interface AddressBook {
   chainId: number;
   network: string;
   deploymentId: string;
+  /**
+   * The hash of the chain's block 0: tells two chains of one id apart (a restarted `hardhat node`,
+   * anvil, a fork). Tasks refuse a book whose chain does not match. Absent in older books.
+   */
+  genesisHash?: string;
   block: number;
   /** The block each contract was created in (books written before this field: `block` for each). */
   blocks: Record<ContractName, number>;
@@ -129,6 +134,10 @@ export function parseAddressBook(text: string | object, file: string, expectedCh
   if (expectedChainId !== undefined && BigInt(chainId) !== BigInt(expectedChainId)) {
     throw bad("chainId", `is ${chainId}, but the book was looked up for chain ${expectedChainId}`);
   }
+  const genesisHash = book.genesisHash;
+  if (genesisHash !== undefined && (typeof genesisHash !== "string" || !/^0x[0-9a-f]{64}$/.test(genesisHash))) {
+    throw bad("genesisHash", `${JSON.stringify(genesisHash)} is not a 32-byte lower-case hex hash`);
+  }
   const hash = str("abiHash");
   if (!/^0x[0-9a-f]{64}$/.test(hash)) throw bad("abiHash", `"${hash}" is not a 32-byte lower-case hex hash`);
   const addresses = (field: string, names: readonly string[]): Record<string, string> => {
@@ -160,6 +169,7 @@ export function parseAddressBook(text: string | object, file: string, expectedCh
     chainId,
     network: str("network"),
     deploymentId: str("deploymentId"),
+    ...(genesisHash === undefined ? {} : { genesisHash }),
     block,
     blocks,
     abiHash: hash,

@@ -26,7 +26,11 @@ export const airdropVerifyTask = task(
   "Checks an airdrop directory against a deployed distributor: the whole dump re-hashed, root, total, top nodes, legacy magic and version, funding, sampled proofs",
 )
   .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build)", defaultValue: "" })
-  .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
+  .addOption({
+    name: "distributor",
+    description: "The TokenSwapDistributor address (default: from the address book)",
+    defaultValue: "",
+  })
   .addOption({
     name: "samples",
     description: "How many random proofs to check",
@@ -44,7 +48,11 @@ export const airdropVerifyTask = task(
 
 export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdrop from the proof shards")
   .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build)", defaultValue: "" })
-  .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
+  .addOption({
+    name: "distributor",
+    description: "The TokenSwapDistributor address (default: from the address book)",
+    defaultValue: "",
+  })
   .addOption({
     name: "account",
     description: "The holder to claim for (default: the sending account); the tokens always go to it",
@@ -91,7 +99,11 @@ export const airdropClaimLegacyTask = task(
   "Submits an old-chain holder's signed claim (anyone may send it; the tokens go to the signed recipient)",
 )
   .addOption({ name: "airdrop", description: "The airdrop directory (from airdrop:build --legacy)", defaultValue: "" })
-  .addOption({ name: "distributor", description: "The TokenSwapDistributor address", defaultValue: "" })
+  .addOption({
+    name: "distributor",
+    description: "The TokenSwapDistributor address (default: from the address book)",
+    defaultValue: "",
+  })
   .addOption({ name: "recipient", description: "The EVM account named in the signed message", defaultValue: "" })
   .addOption({
     name: "signature",

@@ -24,6 +24,11 @@ export const deploySystemTask = task(
     description: "The directory of address books (default: deployments/)",
     defaultValue: "",
   })
+  .addFlag({
+    name: "reset",
+    description:
+      "Replace the journal and the address book of another deployment or chain (a restarted node, another client), which are otherwise refused",
+  })
   .addFlag({ name: "verify", description: "Verify the contracts on the block explorer afterwards (hardhat-verify)" })
   .setAction(() => import("./actions/deploy-system.js"))
   .build();

@@ -9,8 +9,12 @@ export const simulateTask = task("simulate", "Runs a model of the system and wri
   .build();
 
 export const emissionObserveTask = task("emission:observe", "Records a TWAP observation of a fee token's pairs")
-  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
-  .addOption({ name: "token", description: "The fee token", defaultValue: "" })
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
+  .addOption({ name: "token", description: "The fee token (default: GUT, from the address book)", defaultValue: "" })
   .addOption(accountOption)
   .setAction(() => import("./actions/emission-observe.js"))
   .build();
@@ -19,8 +23,16 @@ export const emissionBuybackTask = task(
   "emission:buyback",
   "Buys TFT back with a bucket of fees (epoch, token), minTftOut from the TWAP and the configured slippage",
 )
-  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
-  .addOption({ name: "token", description: "The fee token (TFT burns TFT fees with no swap)", defaultValue: "" })
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "token",
+    description: "The fee token; TFT burns TFT fees with no swap (default: GUT, from the address book)",
+    defaultValue: "",
+  })
   .addOption({
     name: "epoch",
     description: "The bucket's epoch (default: every ended bucket of the token with unsold fees, oldest first)",
@@ -51,7 +63,11 @@ export const emissionStatsTask = task(
   "emission:stats",
   "Prints the emission's phase, reserve, burns, projections and every bucket (pending, bought, rewards)",
 )
-  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
   .setAction(() => import("./actions/emission-stats.js"))
   .build();
 
@@ -59,7 +75,11 @@ export const rewardsPendingTask = task(
   "rewards:pending",
   "Prints a provider's buckets: its fee, what is pending (unsold), bought and claimable",
 )
-  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
   .addOption({ name: "provider", description: "The provider (default: the first account)", defaultValue: "" })
   .addOption({ name: "fromEpoch", description: "First epoch to look at", defaultValue: "" })
   .addOption({ name: "toEpoch", description: "Last epoch to look at", defaultValue: "" })
@@ -67,7 +87,11 @@ export const rewardsPendingTask = task(
   .build();
 
 export const rewardsClaimTask = task("rewards:claim", "Claims every bucket with rewards in one call")
-  .addOption({ name: "emission", description: "The BuybackEmission address", defaultValue: "" })
+  .addOption({
+    name: "emission",
+    description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
   .addOption({ ...accountOption, description: "The provider, one of the network's (default: the first)" })
   .addOption({ name: "fromEpoch", description: "First epoch to claim", defaultValue: "" })
   .addOption({ name: "toEpoch", description: "Last epoch to claim", defaultValue: "" })

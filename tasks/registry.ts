@@ -41,7 +41,11 @@ export const nodeRegisterTask = task("node:register", "Registers a GPU node and 
     description: "Price per TU-hour in payment-token units, e.g. 0.25 (required)",
     defaultValue: "",
   })
-  .addOption({ name: "token", description: "The payment token address (required)", defaultValue: "" })
+  .addOption({
+    name: "token",
+    description: "The payment token address (default: GUT, from the address book)",
+    defaultValue: "",
+  })
   .addOption({ name: "uri", description: "The endpoint or metadata URI", defaultValue: "" })
   .setAction(() => import("./actions/node-register.js"))
   .build();

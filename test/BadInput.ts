@@ -203,6 +203,50 @@ describe("Bad input", function () {
       const file = path.join(dir, "manifest.json");
       expect(message).to.equal(EXPECTED["airdrop-claim/manifest-bad-root.json"]!.split("{file}").join(file));
     });
+
+    it("airdrop:claim-legacy without --distributor on the in-process network says it is required (no book there)", async function () {
+      const message = await taskError("airdrop:claim-legacy", {
+        airdrop: dir,
+        distributor: "",
+        recipient: "0x2222222222222222222222222222222222222222",
+        signature: "IEQK",
+        pubkey: "",
+        holder: "",
+      });
+      expect(message).to.equal(
+        'airdrop:claim-legacy, field "--distributor": the TokenSwapDistributor address is required',
+      );
+    });
+
+    it("node:register without --token on the in-process network says GUT's address is required (no book there)", async function () {
+      const { ethers } = await hre.network.getOrCreate();
+      const [admin] = await ethers.getSigners();
+      const gut = await ethers.deployContract("GUT", [0n, admin!.address, admin!.address]);
+      const registry = await ethers.deployContract("ProviderRegistry", [
+        0n,
+        admin!.address,
+        await gut.getAddress(),
+        10n ** 20n,
+        600n,
+        86_400n,
+        1_000n,
+      ]);
+      const message = await taskError("node:register", {
+        registry: await registry.getAddress(),
+        from: "",
+        model: "GTX 1080 Ti",
+        gpus: "1",
+        price: "1",
+        token: "",
+        uri: "",
+      });
+      expect(message).to.equal('node:register, field "token": the GUT address is required');
+    });
+
+    it("bench overhead refuses a price that is not a positive number, naming the option", async function () {
+      const message = await taskError("bench", { suite: "overhead", gutUsd: "free" });
+      expect(message).to.equal('bench overhead, field "--gut-usd": "free" is not a positive number');
+    });
   });
 
   describe("contract refusals through the real tasks", function () {

@@ -223,6 +223,16 @@ describe("merkle", function () {
       );
       expect(readdirSync(other)).to.deep.equal(["notes.txt"]);
     });
+
+    it("replaces an earlier output named with a trailing slash (the README's --out airdrop/)", async function () {
+      const out = path.join(dir, "airdrop") + path.sep;
+      writeAirdrop(await buildTree(entriesOf(30, 26)), out);
+      const second = await buildTree(entriesOf(20, 27));
+      writeAirdrop(second, out);
+      expect((await readManifest(out)).root).to.equal(second.root);
+      expect(readdirSync(dir)).to.deep.equal(["airdrop"]);
+      expect(readdirSync(out).sort()).to.deep.equal(["manifest.json", "proofs", "tree.json"]);
+    });
   });
 
   describe("buildAirdrop", function () {

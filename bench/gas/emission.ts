@@ -4,14 +4,14 @@ import { TFT_UNIT } from "../../src/emission/model.js";
 import { deployEmissionSystem } from "../../harness/emission-system.js";
 import { minTftOut } from "../../src/uniswap.js";
 import type { GasRow } from "../gas.js";
-import { gasOf } from "../lib.js";
+import { connect, gasOf, type BenchChain } from "../lib.js";
 
 /**
  * Fees booked into buckets, buybacks of an ended bucket (a GUT swap on a real Uniswap V2 pool, and
  * a TFT fee burned with no swap) and claims of buckets.
  */
-export default async function emission(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
-  const { ethers, networkHelpers } = await hre.network.create();
+export default async function emission(hre: HardhatRuntimeEnvironment, chain: BenchChain = "l1"): Promise<GasRow[]> {
+  const { ethers, networkHelpers } = await connect(hre, chain);
   const { time } = networkHelpers;
   const [admin, provider] = await ethers.getSigners();
   const { gut, tft, emission } = await deployEmissionSystem(admin);

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import type { GasRow } from "../gas.js";
-import { gasOf } from "../lib.js";
+import { connect, gasOf, type BenchChain } from "../lib.js";
 
 const UNIT = 10n ** 18n;
 const PRICE = 36n * 10n ** 17n;
@@ -14,8 +14,8 @@ const GTX_1080_TI = "0x" + Buffer.from("GTX 1080 Ti").toString("hex").padEnd(64,
  * `withdraw` settles open leases (one registry read each) and pays the provider; the protocol
  * fee stays booked to the lease until `forwardFees`, measured on its own.
  */
-export default async function escrow(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
-  const { ethers, networkHelpers } = await hre.network.create();
+export default async function escrow(hre: HardhatRuntimeEnvironment, chain: BenchChain = "l1"): Promise<GasRow[]> {
+  const { ethers, networkHelpers } = await connect(hre, chain);
   const [admin, provider, customer] = await ethers.getSigners();
   const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
   const registry = await ethers.deployContract("ProviderRegistry", [

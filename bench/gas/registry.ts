@@ -3,15 +3,15 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { encodeBytes32String } from "ethers";
 
 import type { GasRow } from "../gas.js";
-import { gasOf } from "../lib.js";
+import { connect, gasOf, type BenchChain } from "../lib.js";
 
 /**
  * The registry calls providers and keepers make. `register` is measured for a provider's first
  * node (its node list and the contract's totals start cold) and a later one. The heartbeat has a
  * budget: one storage write on top of the transaction's base cost and one cold slot read.
  */
-export default async function registry(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
-  const { ethers, networkHelpers } = await hre.network.create();
+export default async function registry(hre: HardhatRuntimeEnvironment, chain: BenchChain = "l1"): Promise<GasRow[]> {
+  const { ethers, networkHelpers } = await connect(hre, chain);
   const [admin, alice, keeper] = await ethers.getSigners();
   const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
   const registry = await ethers.deployContract("ProviderRegistry", [
@@ -52,8 +52,23 @@ export default async function registry(hre: HardhatRuntimeEnvironment): Promise<
     { contract: "ProviderRegistry", call: "heartbeat", gas: heartbeat, target: 30_000n },
     { contract: "ProviderRegistry", call: "markDisconnected", gas: markDisconnected },
     { contract: "ProviderRegistry", call: "heartbeat (reconnect)", gas: reconnect },
-    { contract: "ProviderRegistry", call: "heartbeatBatch (1 node, per node)", gas: perNode(1) },
-    { contract: "ProviderRegistry", call: "heartbeatBatch (8 nodes, per node)", gas: perNode(8) },
-    { contract: "ProviderRegistry", call: "heartbeatBatch (64 nodes, per node)", gas: perNode(64) },
+    {
+      contract: "ProviderRegistry",
+      call: "heartbeatBatch (1 node, per node)",
+      gas: perNode(1),
+      batch: { total: batch[1]!, size: 1 },
+    },
+    {
+      contract: "ProviderRegistry",
+      call: "heartbeatBatch (8 nodes, per node)",
+      gas: perNode(8),
+      batch: { total: batch[8]!, size: 8 },
+    },
+    {
+      contract: "ProviderRegistry",
+      call: "heartbeatBatch (64 nodes, per node)",
+      gas: perNode(64),
+      batch: { total: batch[64]!, size: 64 },
+    },
   ];
 }

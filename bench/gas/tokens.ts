@@ -2,10 +2,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { signPermit } from "../../src/permit.js";
 import type { GasRow } from "../gas.js";
-import { gasOf } from "../lib.js";
+import { connect, gasOf, type BenchChain } from "../lib.js";
 
-export default async function tokens(hre: HardhatRuntimeEnvironment): Promise<GasRow[]> {
-  const { ethers, networkHelpers } = await hre.network.create();
+export default async function tokens(hre: HardhatRuntimeEnvironment, chain: BenchChain = "l1"): Promise<GasRow[]> {
+  const { ethers, networkHelpers } = await connect(hre, chain);
   const [admin, alice, bob] = await ethers.getSigners();
   const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
   const tft = await ethers.deployContract("TFT", [admin.address, 650_000_000n * 10n ** 18n, admin.address]);

@@ -6,7 +6,9 @@
 // a project outside the repository; in the repository it resolves `gpufog` to dist/.
 //
 //   npm run build
-//   node scripts/examples/dapp.ts <rpc-url> <airdrop-dir> [account-index]
+//   npm run dapp -- <rpc-url> <airdrop-dir> [account-index]
+//
+// (`npm run` puts the pinned Node 24 first on PATH; a system Node 20 cannot run TypeScript.)
 //
 // The account is one the node manages (`hardhat node`); a browser dApp would take the wallet's
 // signer instead. The address book is `deployments/<chainId>.json` (or $GPUFOG_DEPLOYMENTS).
@@ -101,7 +103,7 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [url, airdropDir, index = "0"] = process.argv.slice(2);
   if (url === undefined || airdropDir === undefined) {
-    console.error("usage: node scripts/examples/dapp.ts <rpc-url> <airdrop-dir> [account-index]");
+    console.error("usage: npm run dapp -- <rpc-url> <airdrop-dir> [account-index]");
     process.exit(2);
   }
   const provider = new JsonRpcProvider(url);

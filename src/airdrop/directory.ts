@@ -109,7 +109,10 @@ export function writeAirdrop(
   onProgress?: WriteProgress,
   legacy?: LegacyManifest,
 ): AirdropManifest {
+  // "airdrop/" and "airdrop" are one directory: without the trailing separator, so the sibling
+  // temporary and old directories are beside it, not inside it (a rename into itself is EINVAL).
   checkOutputDir(dir);
+  dir = path.resolve(dir);
   const prefixLength = shardPrefixLength(tree.count);
   const shards = new Map<string, number[]>();
   // Shards are keyed and ordered by lower-case holder: computed once, not per comparison.

@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { InputError } from "../../src/errors.js";
 import { claimLegacyAirdrop } from "../../src/airdrop/legacy-claim.js";
 import { parseAddress } from "../../src/parse.js";
+import { addressOption } from "../address-book.js";
 import { cli } from "../cli.js";
 
 const TASK = "airdrop:claim-legacy";
@@ -22,9 +23,15 @@ export default async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: Har
       if (args.airdrop === "") throw new InputError(TASK, undefined, "--airdrop", "the airdrop directory is required");
       if (args.signature === "")
         throw new InputError(TASK, undefined, "--signature", "the base64 signature is required");
-      const distributor = parseAddress(TASK, "--distributor", args.distributor);
       const recipient = parseAddress(TASK, "--recipient", args.recipient);
-      const { ethers } = await hre.network.create();
+      const connection = await hre.network.create();
+      const { ethers } = connection;
+      // Like airdrop:claim: the deployment's distributor from the address book when not given.
+      const distributor = parseAddress(
+        TASK,
+        "--distributor",
+        await addressOption(args.distributor, "distributor", connection, TASK, "--distributor"),
+      );
       const [sender] = await ethers.getSigners();
       const { plan, outcomes } = await claimLegacyAirdrop(
         {

@@ -8,11 +8,14 @@ import type { BenchSuite } from "../../bench/lib.js";
 import { InputError } from "../../src/errors.js";
 import { cli } from "../cli.js";
 
-export default async function bench({ suite }: { suite: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await cli(() => runSuite(suite, hre));
+export default async function bench(
+  { suite, ...options }: { suite: string } & Record<string, string>,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  await cli(() => runSuite(suite, options, hre));
 }
 
-async function runSuite(suite: string, hre: HardhatRuntimeEnvironment): Promise<void> {
+async function runSuite(suite: string, options: Record<string, string>, hre: HardhatRuntimeEnvironment): Promise<void> {
   const dir = path.join(hre.config.paths.root, "bench");
   const file = path.join(dir, `${suite}.ts`);
   if (!/^[a-z0-9-]+$/.test(suite) || !existsSync(file)) {
@@ -21,7 +24,8 @@ async function runSuite(suite: string, hre: HardhatRuntimeEnvironment): Promise<
       .map((f) => f.slice(0, -3));
     throw new InputError("bench", undefined, "suite", `unknown suite "${suite}"; the suites are: ${known.join(", ")}`);
   }
+  console.log("compiling the contracts if their sources changed…");
   await hre.tasks.getTask("build").run({ quiet: true });
   const module = (await import(pathToFileURL(file).href)) as { default: BenchSuite };
-  await module.default(hre);
+  await module.default(hre, options);
 }

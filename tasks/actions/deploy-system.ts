@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import SystemModule, { SystemLocalModule } from "../../deploy/modules/System.js";
 import { recordDeployment } from "../../deploy/deploy-record.js";
-import { deploymentsDir } from "../../src/deployments-fs.js";
+import { addressBookPath, deploymentsDir } from "../../src/deployments-fs.js";
+import { checkBookReplacement, deploymentRules, journalState } from "../../deploy/deploy-guard.js";
 import { InputError } from "../../src/errors.js";
-import { writeJsonAtomic } from "../../src/io.js";
 import { readManifest } from "../../src/airdrop/directory.js";
 import { systemParameters } from "../../deploy/system-parameters.js";
 import { cli } from "../cli.js";
@@ -20,6 +20,7 @@ interface Args {
   deploymentId: string;
   out: string;
   verify: boolean;
+  reset: boolean;
 }
 
 export default async function deploySystem(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -38,23 +39,50 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
       const chainId = (await ethers.provider.getNetwork()).chainId;
       const [deployer] = await ethers.getSigners();
       if (deployer === undefined) throw new InputError(SOURCE, undefined, "network", "the network has no accounts");
-      const local = chainId === 31337n;
       const file =
         args.parameters === "" ? path.join("deploy", "parameters", `${connection.networkName}.json`) : args.parameters;
+      if (args.parameters === "" && !existsSync(file)) {
+        throw new InputError(
+          file,
+          undefined,
+          undefined,
+          `does not exist: the network "${connection.networkName}" has no parameter file; write one (see docs/deployment.md, "Any network") or name one with --parameters`,
+        );
+      }
+      const { rules, why } = deploymentRules(file, readJsonLoosely(file), chainId);
+      const local = rules === "local";
       const airdrop = args.airdrop === "" ? undefined : await readManifest(args.airdrop);
       const deploymentId = args.deploymentId === "" ? `chain-${chainId}` : args.deploymentId;
       const deploymentDir = path.join(hre.config.paths.ignition, "deployments", deploymentId);
-      const instanceId = local
-        ? ((await ethers.provider.send("hardhat_metadata", [])) as { instanceId: string }).instanceId
-        : undefined;
+      const genesis = (await ethers.provider.getBlock(0))!.hash!;
       const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-      const { now } = runState(deploymentDir, instanceId, latest);
-      const parameters = systemParameters({ file, deployer: deployer.address, local, now, airdrop });
+      let parameters;
+      try {
+        parameters = systemParameters({ file, deployer: deployer.address, local, now: latest, airdrop });
+      } catch (error) {
+        if (!local && error instanceof InputError && /required/.test(error.problem)) {
+          throw new InputError(error.file, error.line, error.field, `${error.problem} (public-network rules: ${why})`);
+        }
+        throw error;
+      }
+      // Nothing is replaced, and nothing sent, before both guards pass.
+      const bookDir = args.out === "" ? deploymentsDir() : args.out;
+      const bookFile = addressBookPath(chainId, bookDir);
+      const { replaces } = checkBookReplacement(bookFile, genesis, deploymentId, args.reset);
+      const { now, replaced } = journalState(deploymentDir, genesis, latest, args.reset);
+      if (now !== latest) {
+        parameters = systemParameters({ file, deployer: deployer.address, local, now, airdrop });
+      }
+      if (replaced) console.log(`--reset: the journal ${deploymentDir} of another run was removed`);
+      if (replaces !== undefined) console.log(`--reset: ${bookFile}, the book of ${replaces}, will be replaced`);
 
       // The sources the tests and the typecheck compile (the default build profile), so a
       // deployment right after them compiles nothing.
+      console.log("compiling the contracts if their sources changed (about 30 s from a clean checkout)…");
       await hre.tasks.getTask("build").run({ quiet: true });
-      console.log(`deploying the market to ${connection.networkName} (chain ${chainId}) as ${deployer.address}`);
+      console.log(
+        `deploying the market to ${connection.networkName} (chain ${chainId}, ${rules} rules: ${why}) as ${deployer.address}`,
+      );
       console.log(`journal ${deploymentDir}: run the same command again to resume an interrupted deployment\n`);
       const deployed = await ignition.deploy(local ? SystemLocalModule : SystemModule, {
         parameters: parameters as never,
@@ -65,13 +93,13 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
       const contracts = Object.fromEntries(
         await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),
       );
-      const { file: bookFile, book } = await recordDeployment({
+      const { book } = await recordDeployment({
         provider: ethers.provider,
         network: connection.networkName,
         deploymentId,
         deploymentDir,
         contracts,
-        dir: args.out === "" ? deploymentsDir() : args.out,
+        dir: bookDir,
       });
       console.log(`\naddress book ${bookFile} (from block ${book.block}, ABI hash ${book.abiHash.slice(0, 10)}…)`);
       for (const [name, address] of Object.entries(book.contracts)) console.log(`  ${name.padEnd(12)} ${address}`);
@@ -83,22 +111,12 @@ export default async function deploySystem(args: Args, hre: HardhatRuntimeEnviro
   });
 }
 
-/**
- * What a re-run must reuse: the time the first run took as "now" (a local claim window defaults
- * to start then; a new "now" would change the distributor's constructor arguments, and Ignition
- * refuses to resume a deployment whose executed futures changed). And, on a `hardhat node`, the
- * node instance: a node restarts empty with the same chain id, so a journal left by an earlier
- * instance would make Ignition "resume" against contracts that no longer exist. Like Ignition's
- * own deploy task, the journal is kept only for the instance that wrote it.
- */
-function runState(deploymentDir: string, instanceId: string | undefined, latest: bigint): { now: bigint } {
-  const file = path.join(deploymentDir, "gpufog-run.json");
-  const saved = existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as { instanceId?: string; now: string })
-    : undefined;
-  if (saved !== undefined && saved.instanceId === instanceId) return { now: BigInt(saved.now) };
-  // Only a journal of another `hardhat node` instance is dropped, never one of a public network.
-  if (instanceId !== undefined) rmSync(deploymentDir, { recursive: true, force: true });
-  writeJsonAtomic(file, { instanceId, now: latest });
-  return { now: latest };
+/** The parameter file's JSON for the rules' key, or nothing (systemParameters reports a bad file). */
+function readJsonLoosely(file: string): Record<string, unknown> {
+  try {
+    const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

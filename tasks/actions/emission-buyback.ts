@@ -3,7 +3,7 @@ import { tokenInfo } from "../../src/erc20.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
-import { contextAction, required } from "../context.js";
+import { contextAction } from "../context.js";
 
 const SOURCE = "emission:buyback";
 
@@ -22,7 +22,8 @@ export default contextAction(
     ctx,
   ) => {
     const emission = await ctx.emission(args.emission);
-    const tokenAddress = parseAddress(SOURCE, "token", required(SOURCE, "token", args.token));
+    // GUT of the deployment in the address book when --token is not given.
+    const tokenAddress = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
     const epoch = args.epoch === "" ? undefined : parseInteger(SOURCE, "epoch", args.epoch);
     if (epoch === undefined && args.amount !== "") {
       throw new InputError(SOURCE, undefined, "amount", "--amount sells part of one bucket: give its --epoch too");

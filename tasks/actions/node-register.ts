@@ -14,11 +14,12 @@ export default contextAction(
     args: { registry: string; account: string; model: string; gpus: string; price: string; token: string; uri: string },
     ctx,
   ) => {
-    for (const field of ["model", "gpus", "price", "token"] as const) {
+    for (const field of ["model", "gpus", "price"] as const) {
       if (args[field] === "") throw new InputError(SOURCE, undefined, field, `--${field} is required`);
     }
     const gpuCount = parseInteger(SOURCE, "gpus", args.gpus, 1n, 1024n);
-    const paymentToken = parseAddress(SOURCE, "token", args.token);
+    // GUT of the deployment in the address book when --token is not given.
+    const paymentToken = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
     const registry = await ctx.registry(args.registry);
     const label = await tokenLabel(paymentToken, ctx.signer);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);

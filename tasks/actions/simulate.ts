@@ -137,8 +137,9 @@ async function runEmission(hre: HardhatRuntimeEnvironment): Promise<void> {
   const root = hre.config.paths.root;
   const png = path.join(root, "bench", "results", "emission.png");
   writeFileAtomic(png, plot(sim.points, sim.phaseOneEnd.day, sim.floorReached.day));
+  // Only what the model determines: a re-run of an unchanged model leaves the tracked files as
+  // they were (no date, no timings; those are printed below).
   const json = writeResult(root, "emission", {
-    measuredAt: new Date().toISOString(),
     stream: DEFAULT_STREAM,
     minerShareBps: MINER_SHARE_BPS,
     phaseOneEndDay: sim.phaseOneEnd.day,
@@ -146,8 +147,6 @@ async function runEmission(hre: HardhatRuntimeEnvironment): Promise<void> {
     milestones,
     final: last,
     crossCheck: { prefixBuybacks: prefix.buybacks, wholeLifeBuybacks: coarse.buybacks, state: coarse.state },
-    modelMs: Math.round(modelMs),
-    chainMs: Math.round(chainMs),
   });
   console.log(`\nwrote ${path.relative(root, png)} and ${path.relative(root, json)}`);
   console.log(`model ${modelMs.toFixed(0)} ms, on-chain cross-check ${(chainMs / 1000).toFixed(1)} s`);
