@@ -84,7 +84,8 @@ class Fields {
   string(field: string, fallback?: string): string {
     const v = this.raw[field] ?? fallback;
     if (v === undefined) this.fail(field, "is required");
-    if (typeof v !== "string" || v.trim() === "") this.fail(field, `must be a non-empty string, not ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || v.trim() === "")
+      this.fail(field, `must be a non-empty string, not ${JSON.stringify(v)}`);
     return v.trim();
   }
 
@@ -126,7 +127,8 @@ class Fields {
   /** An object keyed by token address. */
   byToken(field: string): Map<string, unknown> {
     const v = this.raw[field] ?? {};
-    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(field, "must be an object keyed by token address");
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      this.fail(field, "must be an object keyed by token address");
     const out = new Map<string, unknown>();
     for (const [key, value] of Object.entries(v as Raw)) out.set(this.address(`${field}.${key}`, key), value);
     return out;
@@ -165,7 +167,15 @@ const COMMON = [
   "metricsPort",
   "nativePrice",
 ];
-const PROVIDER = ["provider", "nodes", "heartbeatMarginSeconds", "batchSize", "reconnect", "withdrawThreshold", "claimRewards"];
+const PROVIDER = [
+  "provider",
+  "nodes",
+  "heartbeatMarginSeconds",
+  "batchSize",
+  "reconnect",
+  "withdrawThreshold",
+  "claimRewards",
+];
 const KEEPER = ["pageSize", "forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
 
 function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
@@ -173,11 +183,13 @@ function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
   for (const key of Object.keys(f.raw)) {
     if (!known.has(key)) f.fail(key, `is not a ${kind} setting (see docs/operators.md)`);
   }
-  if (f.has("kind") && f.raw.kind !== kind) f.fail("kind", `is ${JSON.stringify(f.raw.kind)}; this command reads a ${kind} config`);
+  if (f.has("kind") && f.raw.kind !== kind)
+    f.fail("kind", `is ${JSON.stringify(f.raw.kind)}; this command reads a ${kind} config`);
   const rpc = f.raw.rpc;
   if (!Array.isArray(rpc) || rpc.length === 0) f.fail("rpc", "must be a non-empty list of JSON-RPC URLs");
   const urls = rpc.map((u, i) => {
-    if (typeof u !== "string" || !/^https?:\/\/\S+$/.test(u)) f.fail(`rpc[${i}]`, `${JSON.stringify(u)} is not an http(s) URL`);
+    if (typeof u !== "string" || !/^https?:\/\/\S+$/.test(u))
+      f.fail(`rpc[${i}]`, `${JSON.stringify(u)} is not an http(s) URL`);
     return u;
   });
   const nativePrice = new Map<string, bigint>();
@@ -206,7 +218,7 @@ function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
 
 /** Reads and checks a provider agent's config. */
 export async function readProviderConfig(file: string): Promise<ProviderConfig> {
-  const f = await readRaw(file);
+  const f: Fields = await readRaw(file);
   const base = common(f, "provider");
   let nodes: bigint[] | undefined;
   if (f.has("nodes")) {
@@ -239,7 +251,7 @@ export async function readProviderConfig(file: string): Promise<ProviderConfig> 
 
 /** Reads and checks a keeper's config. */
 export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
-  const f = await readRaw(file);
+  const f: Fields = await readRaw(file);
   const base = common(f, "keeper");
   let tokens: string[] | undefined;
   if (f.has("tokens")) {
@@ -260,7 +272,7 @@ export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
 
 /** Reads a config of either kind, by its `kind` field (for `gpufog status`). */
 export async function readAnyConfig(file: string): Promise<ProviderConfig | KeeperConfig> {
-  const f = await readRaw(file);
+  const f: Fields = await readRaw(file);
   if (f.raw.kind === "provider") return readProviderConfig(file);
   if (f.raw.kind === "keeper") return readKeeperConfig(file);
   return f.fail("kind", `must be "provider" or "keeper", not ${JSON.stringify(f.raw.kind)}`);

@@ -73,7 +73,8 @@ export class FallbackRpcProvider extends JsonRpcApiProvider {
       }
       const list = Array.isArray(answer) ? answer : [answer];
       const limited = list.find(
-        (a) => "error" in a && (a.error.code === -32005 || a.error.code === 429 || RATE_LIMITED.test(a.error.message ?? "")),
+        (a) =>
+          "error" in a && (a.error.code === -32005 || a.error.code === 429 || RATE_LIMITED.test(a.error.message ?? "")),
       );
       if (limited !== undefined && "error" in limited) {
         fail("rate_limit", limited.error.message ?? "rate limited");

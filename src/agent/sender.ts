@@ -27,7 +27,10 @@ export interface SendRequest {
 }
 
 export interface SenderOptions {
-  config: Pick<CommonConfig, "maxFeePerGas" | "priorityFee" | "stuckAfterMs" | "feeBumpPercent" | "pollMs" | "stateFile">;
+  config: Pick<
+    CommonConfig,
+    "maxFeePerGas" | "priorityFee" | "stuckAfterMs" | "feeBumpPercent" | "pollMs" | "stateFile"
+  >;
   wallet: Wallet | HDNodeWallet;
   provider: FallbackRpcProvider;
   state: AgentState;
@@ -132,7 +135,10 @@ export class TxSender {
       await this.o.provider.send("eth_sendRawTransaction", [raw]);
     } catch (error) {
       const text = reasonOf(error);
-      if (/already known|known transaction|nonce too low|already imported|replacement transaction underpriced/i.test(text)) return;
+      if (
+        /already known|known transaction|nonce too low|already imported|replacement transaction underpriced/i.test(text)
+      )
+        return;
       // Not fatal: the wait re-broadcasts when the transaction stays unmined.
       this.o.log("warn", "broadcast_failed", { reason: text });
     }
@@ -198,7 +204,12 @@ export class TxSender {
     pending.hashes.push(Transaction.from(raw).hash!);
     saveState(config.stateFile, state);
     this.o.metrics.inc("gpufog_transactions_replaced_total");
-    this.o.log("warn", "tx_replaced", { label: pending.label, nonce: pending.nonce, hash: pending.hashes.at(-1), maxFeePerGas: maxFee });
+    this.o.log("warn", "tx_replaced", {
+      label: pending.label,
+      nonce: pending.nonce,
+      hash: pending.hashes.at(-1),
+      maxFeePerGas: maxFee,
+    });
     await this.broadcast(raw);
   }
 

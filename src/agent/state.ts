@@ -43,7 +43,13 @@ export interface AgentState {
 }
 
 /** The state of `file`, or a fresh one; refuses a file written for another chain, account or agent. */
-export function loadState(file: string, kind: AgentState["kind"], chainId: number, account: string, startBlock: number): AgentState {
+export function loadState(
+  file: string,
+  kind: AgentState["kind"],
+  chainId: number,
+  account: string,
+  startBlock: number,
+): AgentState {
   const fresh: AgentState = {
     format: "gpufog-agent-state-v1",
     kind,
@@ -71,7 +77,12 @@ export function loadState(file: string, kind: AgentState["kind"], chainId: numbe
     ["account", account],
   ] as const) {
     if (state[field] !== want) {
-      throw new InputError(file, undefined, field, `is ${state[field]} but this agent runs with ${want}: use another stateFile`);
+      throw new InputError(
+        file,
+        undefined,
+        field,
+        `is ${state[field]} but this agent runs with ${want}: use another stateFile`,
+      );
     }
   }
   return { ...fresh, ...state };
