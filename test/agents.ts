@@ -58,7 +58,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     await rpc(anvil!.url, "evm_mine");
   };
 
-  function config(kind: "provider" | "keeper", extra: Record<string, unknown>): string {
+  async function config(kind: "provider" | "keeper", extra: Record<string, unknown>): Promise<string> {
     const file = path.join(dir, `${kind}.json`);
     writeFileSync(
       file,
@@ -73,7 +73,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
         pollSeconds: 0.3,
         stuckAfterSeconds: 20,
         rpcTimeoutSeconds: 5,
-        metricsPort: 0,
+        metricsPort: await freePort(),
         ...extra,
       }),
     );
@@ -140,6 +140,14 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     });
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const a of agents) {
+      console.log(a.stderr);
+      for (const line of a.lines.slice(-25)) console.log(JSON.stringify(line));
+    }
+  });
+
   after(async function () {
     for (const a of agents) await stopChild(a.child);
     await proxy?.close();
@@ -149,7 +157,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
   });
 
   it("refuses a bad config with one line naming the file and the field", async function () {
-    const file = config("keeper", { pageSize: -3 });
+    const file = await config("keeper", { pageSize: -3 });
     const run = await runCli(["keeper", "run", "--config", file]);
     expect(run.code).to.equal(1);
     expect(run.stderr.trim()).to.equal(`gpufog: ${file}, field "pageSize": must be between 1 and 10000, not -3`);
@@ -157,7 +165,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
 
   it("keeper --dry-run prints the round it would run and sends nothing", async function () {
     const gut = await system.contracts.gut.getAddress();
-    const file = config("keeper", { tokens: [gut] });
+    const file = await config("keeper", { tokens: [gut] });
     const before = await connection.ethers.provider.getTransactionCount(keeper.address);
     const run = await runCli(["keeper", "run", "--config", file, "--dry-run"]);
     expect(run.code, run.stderr).to.equal(0);
@@ -173,11 +181,12 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
   it("runs both agents for hours of chain time: batches, a stale node refunded, drained lease, expiry, fees bought back, no double sends", async function () {
     const { registry, escrow, emission, gut } = system.contracts;
     const gutAddress = await gut.getAddress();
-    const providerFile = config("provider", {
+    const providerFile = await config("provider", {
+      provider: account(3).address,
       heartbeatMarginSeconds: 300,
       withdrawThreshold: { [gutAddress]: "0.2" },
     });
-    const keeperFile = config("keeper", { tokens: [gutAddress] });
+    const keeperFile = await config("keeper", { tokens: [gutAddress] });
     const started = await connection.ethers.provider.getBlockNumber();
     let providerAgent = startAgent(["provider", "run", "--config", providerFile]);
     const keeperAgent = startAgent(["keeper", "run", "--config", keeperFile]);

@@ -14,6 +14,7 @@ import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
 import { reasonOf } from "./log.js";
 import { runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
+import { jobOf } from "./sender.js";
 
 /** One transaction the keeper would send. */
 export interface KeeperJob {
@@ -47,11 +48,10 @@ export async function runKeeper(
     await runLoop(
       rt,
       async () => {
-        last = await keeper.plan();
-        for (const job of last) {
-          if (rt.signal.aborted) break;
-          await runJob(rt, job.label, job);
-        }
+        last = await keeper.round(
+          async (job) => void (await runJob(rt, job.label, job)),
+          () => rt.signal.aborted,
+        );
       },
       options.once || dryRun,
     );
@@ -68,18 +68,35 @@ export class Keeper {
     private readonly config: KeeperConfig,
   ) {}
 
-  /** Everything there is to do now, in the order to do it. */
-  async plan(): Promise<KeeperJob[]> {
-    const now = BigInt((await this.rt.provider.getBlock("latest"))!.timestamp);
-    const jobs = [
-      ...(await this.staleNodes(now)),
-      ...(await this.leasesAndFees(now)),
-      ...(await this.reservations(now)),
-      ...(await this.observations(now)),
-      ...(await this.buybacks(now)),
+  /**
+   * The round's phases, in the order to run them; each plans its jobs from the chain as it is when
+   * the phase starts, so a buyback's TWAP quote and deadline are read just before it is sent.
+   */
+  phases(): ((now: bigint) => Promise<KeeperJob[]>)[] {
+    return [
+      (now) => this.staleNodes(now),
+      (now) => this.leasesAndFees(now),
+      (now) => this.reservations(now),
+      (now) => this.observations(now),
+      (now) => this.buybacks(now),
     ];
+  }
+
+  /** Runs each phase's jobs through `run` (or only lists them); returns every job planned. */
+  async round(run?: (job: KeeperJob) => Promise<void>, stopped: () => boolean = () => false): Promise<KeeperJob[]> {
+    const jobs: KeeperJob[] = [];
+    for (const phase of this.phases()) {
+      if (stopped()) break;
+      const now = BigInt((await this.rt.provider.getBlock("latest"))!.timestamp);
+      const planned = await phase(now);
+      jobs.push(...planned);
+      for (const job of planned) {
+        if (stopped()) break;
+        await run?.(job);
+      }
+    }
     const counts = new Map<string, number>();
-    for (const j of jobs) counts.set(j.label.split(" ")[0]!, (counts.get(j.label.split(" ")[0]!) ?? 0) + 1);
+    for (const j of jobs) counts.set(jobOf(j.label), (counts.get(jobOf(j.label)) ?? 0) + 1);
     for (const job of ["markDisconnected", "closeLease", "expireReservation", "forwardFees", "observe", "buyback"]) {
       this.rt.metrics.set("gpufog_keeper_queue", counts.get(job) ?? 0, { job });
     }

@@ -42,6 +42,7 @@ export class ProviderAgent {
   /** Each node's health at the last round, to report a change once. */
   private readonly health = new Map<bigint, string>();
   private readonly decimals = new Map<string, number>();
+  private setupProblem: string | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -61,6 +62,7 @@ export class ProviderAgent {
     const nodes = (await listNodes(registry, { provider: this.provider })).filter(
       (n) => n.status !== "None" && (this.config.nodes === undefined || this.config.nodes.includes(n.id)),
     );
+    await this.checkSetup(nodes.length);
     await this.scanEvents(latest.number, new Set(nodes.map((n) => n.id)));
     for (const n of nodes) this.report(n, now, timeout);
 
@@ -75,6 +77,19 @@ export class ProviderAgent {
     if (due) await this.heartbeat(batch.map((n) => n.id));
     await this.withdraw();
     await this.claim();
+  }
+
+  /** Says once, loudly, when the agent can do nothing: no nodes, or a key that is not the operator. */
+  private async checkSetup(nodes: number): Promise<void> {
+    const problem =
+      nodes === 0
+        ? `${this.provider} has no registered nodes${this.config.nodes === undefined ? "" : " among those configured"}${this.config.provider === undefined ? ' (set "provider" to the cold address when the key is an operator\'s)' : ""}`
+        : this.provider !== this.rt.wallet.address &&
+            (await this.rt.contracts.registry.operatorOf(this.provider)) !== this.rt.wallet.address
+          ? `${this.rt.wallet.address} is not the operator of ${this.provider}: the provider must call setOperator(${this.rt.wallet.address})`
+          : undefined;
+    if (problem !== this.setupProblem && problem !== undefined) this.rt.log("error", "setup", { problem });
+    this.setupProblem = problem;
   }
 
   /** Logs a node's change of health (up, stale, Disconnect) and sets its gauges. */

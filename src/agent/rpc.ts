@@ -30,6 +30,12 @@ export class FallbackRpcProvider extends JsonRpcApiProvider {
     this.attempts = options.attempts ?? urls.length * 4;
   }
 
+  // Requests go out at once: there is no connection to wait for, and the network is static.
+  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    this._start();
+    return super.send(method, params);
+  }
+
   /** The endpoints as they may be logged (credentials and API keys in URLs hidden). */
   get endpoints(): string[] {
     return this.urls.map(redactUrl);

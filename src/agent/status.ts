@@ -139,7 +139,7 @@ export async function keeperStatus(config: KeeperConfig): Promise<string> {
       },
       config,
     );
-    const jobs = await keeper.plan();
+    const jobs = await keeper.round();
     const keeperRole = await contracts.emission.KEEPER_ROLE();
     const lines = [
       `keeper ${key} on chain ${book.chainId}, balance ${formatUnits(await provider.getBalance(key))} native${(await contracts.emission.hasRole(keeperRole, key)) ? "" : " — has no KEEPER_ROLE: buybacks will be skipped"}`,
