@@ -50,6 +50,7 @@ export function readBook(config: Pick<CommonConfig, "file" | "addressBook">): Ad
 
 /** The agent's endpoints as one provider, counting each failed try in `metrics`. */
 export function connect(config: CommonConfig, book: AddressBook, metrics: Metrics): FallbackRpcProvider {
+  metrics.define(SERIES[0]![0], SERIES[0]![1], SERIES[0]![2]);
   return new FallbackRpcProvider(config.rpc, {
     chainId: book.chainId,
     timeoutMs: config.rpcTimeoutMs,
@@ -168,6 +169,9 @@ export async function runJob(
 export async function runLoop(rt: Runtime, round: () => Promise<void>, once = false): Promise<void> {
   while (!rt.signal.aborted) {
     try {
+      // A transaction left in flight (by a previous run, or a round stopped mid-wait) is settled
+      // first, so that the round plans from the chain as that transaction left it.
+      if (!(await rt.sender.settlePending())) break;
       await round();
       if (!rt.dryRun) saveState(rt.config.stateFile, rt.state);
       rt.metrics.set("gpufog_balance_wei", Number(await rt.provider.getBalance(rt.wallet.address)), {
