@@ -8,7 +8,7 @@
 import { Contract, formatUnits } from "ethers";
 
 import { feeBuckets, prepareBuyback, readBuckets } from "../emission/client.js";
-import { feeOf } from "../escrow.js";
+import { feeOf, tokenInfo } from "../escrow.js";
 import { NODE_STATUSES } from "../registry.js";
 import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
@@ -63,6 +63,8 @@ export async function runKeeper(
 }
 
 export class Keeper {
+  private readonly decimals = new Map<string, number>();
+
   constructor(
     private readonly rt: Pick<Runtime, "contracts" | "provider" | "state" | "metrics" | "log" | "book">,
     private readonly config: KeeperConfig,
@@ -176,7 +178,7 @@ export class Keeper {
           label: `forwardFees ${chunk.join(",")} (${fees} of ${token})`,
           to,
           data: escrow.interface.encodeFunctionData("forwardFees", [chunk]),
-          valueWei: this.value(token, fees, 18),
+          valueWei: this.value(token, fees, await this.decimalsOf(token)),
         });
       }
     }
@@ -325,6 +327,15 @@ export class Keeper {
       });
     }
     return jobs;
+  }
+
+  private async decimalsOf(token: string): Promise<number> {
+    let d = this.decimals.get(token);
+    if (d === undefined) {
+      d = (await tokenInfo(token, this.rt.provider)).decimals;
+      this.decimals.set(token, d);
+    }
+    return d;
   }
 
   private value(token: string, amount: bigint, decimals: number): bigint | undefined {

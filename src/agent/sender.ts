@@ -57,7 +57,8 @@ export class TxSender {
    */
   async settlePending(): Promise<boolean> {
     const pending = this.o.state.pending;
-    if (pending === null) return true;
+    // A dry run sends nothing, not even a transaction a previous run left in flight.
+    if (pending === null || this.o.dryRun) return true;
     this.o.log("info", "tx_resume", { label: pending.label, nonce: pending.nonce, hash: pending.hashes.at(-1) });
     await this.broadcast(pending.raw);
     return (await this.wait(pending)) !== undefined;
