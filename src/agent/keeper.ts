@@ -8,12 +8,12 @@
 import { Contract, formatUnits } from "ethers";
 
 import { feeBuckets, prepareBuyback, readBuckets } from "../emission/client.js";
-import { feeOf, tokenInfo } from "../escrow.js";
+import { feeOf } from "../escrow.js";
 import { NODE_STATUSES } from "../registry.js";
 import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
 import { reasonOf } from "./log.js";
-import { runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
+import { decimalsOf, nativeValue, runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
 import { jobOf } from "./sender.js";
 
 /** One transaction the keeper would send. */
@@ -178,7 +178,7 @@ export class Keeper {
           label: `forwardFees ${chunk.join(",")} (${fees} of ${token})`,
           to,
           data: escrow.interface.encodeFunctionData("forwardFees", [chunk]),
-          valueWei: this.value(token, fees, await this.decimalsOf(token)),
+          valueWei: nativeValue(this.config, token, fees, await decimalsOf(this.decimals, token, this.rt.provider)),
         });
       }
     }
@@ -323,23 +323,9 @@ export class Keeper {
           prepared.minTftOut,
           prepared.deadline,
         ]),
-        valueWei: this.value(await emission.tft(), prepared.twapQuote, 18),
+        valueWei: nativeValue(this.config, await emission.tft(), prepared.twapQuote, 18),
       });
     }
     return jobs;
-  }
-
-  private async decimalsOf(token: string): Promise<number> {
-    let d = this.decimals.get(token);
-    if (d === undefined) {
-      d = (await tokenInfo(token, this.rt.provider)).decimals;
-      this.decimals.set(token, d);
-    }
-    return d;
-  }
-
-  private value(token: string, amount: bigint, decimals: number): bigint | undefined {
-    const price = this.config.nativePrice.get(token);
-    return price === undefined ? undefined : (amount * price) / 10n ** BigInt(decimals);
   }
 }

@@ -5,10 +5,9 @@
 import { formatUnits, parseUnits, type Log } from "ethers";
 
 import { providerBuckets } from "../emission/client.js";
-import { tokenInfo } from "../escrow.js";
 import { listNodes, type NodeView } from "../registry.js";
 import type { ProviderConfig } from "./config.js";
-import { runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
+import { decimalsOf, nativeValue, runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
 
 export const PROVIDER_SERIES: [string, "counter" | "gauge", string][] = [
   ["gpufog_heartbeats_sent_total", "counter", "Node heartbeats in mined heartbeatBatch transactions."],
@@ -286,7 +285,7 @@ export class ProviderAgent {
       this.rt.metrics.set("gpufog_earnings_unwithdrawn", Number(amount), { token });
       const threshold = this.config.withdrawThreshold.get(token);
       if (threshold === undefined) continue;
-      const decimals = await this.decimalsOf(token);
+      const decimals = await decimalsOf(this.decimals, token, this.rt.provider);
       if (amount < parseUnits(threshold, decimals)) continue;
       const own = this.provider.toLowerCase() === this.rt.wallet.address.toLowerCase();
       const data = own
@@ -297,7 +296,7 @@ export class ProviderAgent {
         (await runJob(this.rt, label, {
           to: await escrow.getAddress(),
           data,
-          valueWei: this.value(token, amount, decimals),
+          valueWei: nativeValue(this.config, token, amount, decimals),
         })) !== null
       ) {
         this.rt.metrics.set("gpufog_earnings_unwithdrawn", 0, { token });
@@ -326,22 +325,7 @@ export class ProviderAgent {
     await runJob(this.rt, `claim ${formatUnits(amount)} TFT`, {
       to: await emission.getAddress(),
       data,
-      valueWei: this.value(tft, amount, 18),
+      valueWei: nativeValue(this.config, tft, amount, 18),
     });
-  }
-
-  /** The native-coin worth of `amount` of `token`, or undefined when the config prices it not. */
-  private value(token: string, amount: bigint, decimals: number): bigint | undefined {
-    const price = this.config.nativePrice.get(token);
-    return price === undefined ? undefined : (amount * price) / 10n ** BigInt(decimals);
-  }
-
-  private async decimalsOf(token: string): Promise<number> {
-    let d = this.decimals.get(token);
-    if (d === undefined) {
-      d = (await tokenInfo(token, this.rt.provider)).decimals;
-      this.decimals.set(token, d);
-    }
-    return d;
   }
 }

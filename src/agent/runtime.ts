@@ -2,7 +2,7 @@
 // metrics server, the transaction sender, and a stop signal wired to SIGTERM and SIGINT.
 import { readFileSync } from "node:fs";
 
-import type { HDNodeWallet, TransactionReceipt, Wallet } from "ethers";
+import type { HDNodeWallet, Provider, TransactionReceipt, Wallet } from "ethers";
 
 import { getContracts, parseAddressBook, type AddressBook, type GpufogContracts } from "../deployments.js";
 import { InputError } from "../errors.js";
@@ -12,7 +12,9 @@ import { jsonLogger, reasonOf, type Logger } from "./log.js";
 import { Metrics, serveMetrics } from "./metrics.js";
 import { FallbackRpcProvider } from "./rpc.js";
 import { loadState, saveState, type AgentState } from "./state.js";
-import { JobSkipped, jobOf, sleep, TxSender } from "./sender.js";
+import { sleep } from "../registry.js";
+import { tokenInfo } from "../escrow.js";
+import { JobSkipped, jobOf, TxSender } from "./sender.js";
 
 export interface Runtime {
   config: CommonConfig;
@@ -184,4 +186,25 @@ export async function runLoop(rt: Runtime, round: () => Promise<void>, once = fa
     if (once) break;
     await sleep(rt.config.pollMs, rt.signal);
   }
+}
+
+/** A token's decimals, read once per token into `cache`. */
+export async function decimalsOf(cache: Map<string, number>, token: string, provider: Provider): Promise<number> {
+  let d = cache.get(token);
+  if (d === undefined) {
+    d = (await tokenInfo(token, provider)).decimals;
+    cache.set(token, d);
+  }
+  return d;
+}
+
+/** The native-coin worth of `amount` of `token` at the config's `nativePrice`, or undefined when unpriced. */
+export function nativeValue(
+  config: Pick<CommonConfig, "nativePrice">,
+  token: string,
+  amount: bigint,
+  decimals: number,
+): bigint | undefined {
+  const price = config.nativePrice.get(token);
+  return price === undefined ? undefined : (amount * price) / 10n ** BigInt(decimals);
 }

@@ -5,6 +5,7 @@
 // raised by `feeBumpPercent`, never above the gas price cap.
 import { Transaction, type Interface, type TransactionReceipt, type Wallet, type HDNodeWallet } from "ethers";
 
+import { sleep } from "../registry.js";
 import { decodeRevert } from "../revert.js";
 import type { CommonConfig } from "./config.js";
 import { reasonOf, type Logger } from "./log.js";
@@ -238,18 +239,4 @@ export class TxSender {
 /** The job name of a label: its first word ("closeLease 7" → "closeLease"). */
 export function jobOf(label: string): string {
   return label.split(" ")[0]!;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
