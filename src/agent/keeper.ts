@@ -7,13 +7,23 @@
 // those that move value (forwarding, buybacks) are skipped when their gas costs more than they move.
 import { Contract, formatUnits } from "ethers";
 
-import { feeBuckets, prepareBuyback, readBuckets } from "../emission/client.js";
+import { prepareBuyback, readBuckets } from "../emission/client.js";
 import { feeOf } from "../escrow.js";
 import { NODE_STATUSES } from "../registry.js";
 import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
 import { reasonOf } from "./log.js";
-import { decimalsOf, nativeValue, runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
+import {
+  bucketKey,
+  decimalsOf,
+  nativeValue,
+  readNewLogs,
+  runJob,
+  runLoop,
+  startRuntime,
+  stateBuckets,
+  type Runtime,
+} from "./runtime.js";
 import { jobOf } from "./sender.js";
 
 /** One transaction the keeper would send. */
@@ -66,7 +76,10 @@ export class Keeper {
   private readonly decimals = new Map<string, number>();
 
   constructor(
-    private readonly rt: Pick<Runtime, "contracts" | "provider" | "state" | "metrics" | "log" | "book">,
+    private readonly rt: Pick<
+      Runtime,
+      "contracts" | "provider" | "state" | "metrics" | "log" | "book" | "signal" | "config"
+    >,
     private readonly config: KeeperConfig,
   ) {}
 
@@ -87,6 +100,7 @@ export class Keeper {
   /** Runs each phase's jobs through `run` (or only lists them); returns every job planned. */
   async round(run?: (job: KeeperJob) => Promise<void>, stopped: () => boolean = () => false): Promise<KeeperJob[]> {
     const jobs: KeeperJob[] = [];
+    await this.trackBuckets();
     for (const phase of this.phases()) {
       if (stopped()) break;
       const now = BigInt((await this.rt.provider.getBlock("latest"))!.timestamp);
@@ -215,11 +229,24 @@ export class Keeper {
     return jobs;
   }
 
+  /** Adds the buckets of new `FeeRecorded` events to the state (read once, a chunk at a time). */
+  private async trackBuckets(): Promise<void> {
+    const { emission } = this.rt.contracts;
+    const latest = await this.rt.provider.getBlockNumber();
+    const filter = {
+      address: [await emission.getAddress()],
+      topics: [[emission.interface.getEvent("FeeRecorded").topicHash]],
+    };
+    await readNewLogs(this.rt, filter, latest, (log) => {
+      const a = emission.interface.parseLog(log)!.args;
+      const key = bucketKey(a.epoch as bigint, a.token as string);
+      if (!this.rt.state.buckets.includes(key)) this.rt.state.buckets.push(key);
+    });
+  }
+
   /** The fee tokens to observe and buy back: the config's, or those with fees recorded. */
-  private async tokens(): Promise<string[]> {
-    if (this.config.tokens !== undefined) return this.config.tokens;
-    const refs = await feeBuckets(this.rt.contracts.emission, { fromBlock: this.rt.book.blocks.emission });
-    return [...new Set(refs.map((b) => b.token))];
+  private tokens(): string[] {
+    return this.config.tokens ?? [...new Set(stateBuckets(this.rt.state).map((b) => b.token))];
   }
 
   /** The pairs of a token's route to TFT. */
@@ -241,7 +268,7 @@ export class Keeper {
     const tft = (await emission.tft()).toLowerCase();
     const half = (await emission.twapWindow()) / 2n;
     const jobs: KeeperJob[] = [];
-    for (const token of await this.tokens()) {
+    for (const token of this.tokens()) {
       if (token.toLowerCase() === tft) continue;
       for (const { pair } of await this.pairs(token)) {
         const newest = (await emission.observationsOf(await pair.getAddress())).reduce(
@@ -270,12 +297,14 @@ export class Keeper {
     const { emission } = this.rt.contracts;
     const tft = (await emission.tft()).toLowerCase();
     const to = await emission.getAddress();
-    const tokens = await this.tokens();
-    const refs = (await feeBuckets(emission, { fromBlock: this.rt.book.blocks.emission })).filter((b) =>
-      tokens.some((t) => t.toLowerCase() === b.token.toLowerCase()),
-    );
+    const tokens = this.tokens().map((t) => t.toLowerCase());
+    const refs = stateBuckets(this.rt.state).filter((b) => tokens.includes(b.token.toLowerCase()));
     const jobs: KeeperJob[] = [];
-    for (const b of await readBuckets(emission, refs)) {
+    const read = await readBuckets(emission, refs);
+    // A bucket sold out is done: forget it.
+    const done = new Set(read.filter((b) => b.ended && b.unsold === 0n).map((b) => bucketKey(b.epoch, b.token)));
+    this.rt.state.buckets = this.rt.state.buckets.filter((key) => !done.has(key));
+    for (const b of read) {
       if (!b.ended || b.unsold === 0n) continue;
       let amount = b.unsold;
       let spot: bigint | undefined;

@@ -4,10 +4,20 @@
 // provider, never to the operator) and claims mining rewards when they are worth the gas.
 import { formatUnits, parseUnits, type Log } from "ethers";
 
-import { providerBuckets } from "../emission/client.js";
+import { readBuckets, type BucketRef } from "../emission/client.js";
 import { listNodes, type NodeView } from "../registry.js";
 import type { ProviderConfig } from "./config.js";
-import { decimalsOf, nativeValue, runJob, runLoop, startRuntime, type Runtime } from "./runtime.js";
+import {
+  bucketKey,
+  decimalsOf,
+  nativeValue,
+  readNewLogs,
+  runJob,
+  runLoop,
+  startRuntime,
+  stateBuckets,
+  type Runtime,
+} from "./runtime.js";
 
 export const PROVIDER_SERIES: [string, "counter" | "gauge", string][] = [
   ["gpufog_heartbeats_sent_total", "counter", "Node heartbeats in mined heartbeatBatch transactions."],
@@ -168,35 +178,26 @@ export class ProviderAgent {
    * endpoint refuses it as too wide.
    */
   private async scanEvents(latest: number, mine: Set<bigint>): Promise<void> {
-    const { escrow, registry } = this.rt.contracts;
-    const address = [await escrow.getAddress(), await registry.getAddress()];
+    const { escrow, registry, emission } = this.rt.contracts;
+    const address = [await escrow.getAddress(), await registry.getAddress(), await emission.getAddress()];
     const topics = [
-      (["LeaseOpened", "LeaseClosed", "Reserved", "ReservationEnded", "Withdrawn"] as const).map(
-        (e) => escrow.interface.getEvent(e)!.topicHash,
-      ),
+      [
+        ...(["LeaseOpened", "LeaseClosed", "Reserved", "ReservationEnded", "Withdrawn"] as const).map(
+          (e) => escrow.interface.getEvent(e).topicHash,
+        ),
+        registry.interface.getEvent("StatusChanged").topicHash,
+        emission.interface.getEvent("FeeRecorded").topicHash,
+      ],
     ];
-    topics[0]!.push(registry.interface.getEvent("StatusChanged").topicHash);
-    let span = this.config.logRange;
-    while (this.rt.state.lastBlock < latest && !this.rt.signal.aborted) {
-      const fromBlock = this.rt.state.lastBlock + 1;
-      const toBlock = Math.min(latest, fromBlock + span - 1);
-      let logs: Log[];
-      try {
-        logs = await this.rt.provider.getLogs({ address, topics, fromBlock, toBlock });
-      } catch (error) {
-        if (span === 1) throw error;
-        span = Math.max(1, Math.floor(span / 2));
-        continue;
-      }
-      for (const log of logs) this.onLog(log, mine);
-      this.rt.state.lastBlock = toBlock;
-    }
+    await readNewLogs(this.rt, { address, topics }, latest, (log) => this.onLog(log, mine));
   }
 
   private onLog(log: Log, mine: Set<bigint>): void {
     const { escrow, registry } = this.rt.contracts;
     const state = this.rt.state;
-    const parsed = escrow.interface.parseLog(log) ?? registry.interface.parseLog(log);
+    const { emission } = this.rt.contracts;
+    const parsed =
+      escrow.interface.parseLog(log) ?? registry.interface.parseLog(log) ?? emission.interface.parseLog(log);
     if (parsed === null) return;
     const a = parsed.args;
     const at = { block: log.blockNumber, tx: log.transactionHash };
@@ -256,6 +257,12 @@ export class ProviderAgent {
         if ((a.provider as string).toLowerCase() !== this.provider.toLowerCase()) return;
         this.rt.log("info", "withdrawn", { token: a.token, amount: a.amount, fee: a.fee, ...at });
         return;
+      case "FeeRecorded": {
+        if ((a.provider as string).toLowerCase() !== this.provider.toLowerCase()) return;
+        const key = bucketKey(a.epoch as bigint, a.token as string);
+        if (!state.buckets.includes(key)) state.buckets.push(key);
+        return;
+      }
       case "StatusChanged":
         if (!mine.has(a.nodeId as bigint)) return;
         this.rt.log("info", "status_changed", { node: a.nodeId, from: Number(a.from), to: Number(a.to), ...at });
@@ -311,9 +318,17 @@ export class ProviderAgent {
    */
   private async claim(): Promise<void> {
     const { emission } = this.rt.contracts;
-    const buckets = (
-      await providerBuckets(emission, this.provider, { fromBlock: this.rt.book.blocks.emission })
-    ).filter((b) => b.claimable > 0n);
+    const provider = this.provider;
+    const buckets: (BucketRef & { claimable: bigint })[] = [];
+    const keep: string[] = [];
+    for (const b of await readBuckets(emission, stateBuckets(this.rt.state))) {
+      const claimable = await emission.claimable(provider, [{ epoch: b.epoch, token: b.token }]);
+      // A bucket sold out and claimed has nothing more to give: forget it.
+      if (b.ended && b.unsold === 0n && claimable === 0n) continue;
+      keep.push(bucketKey(b.epoch, b.token));
+      if (claimable > 0n) buckets.push({ epoch: b.epoch, token: b.token, claimable });
+    }
+    this.rt.state.buckets = keep;
     const amount = buckets.reduce((sum, b) => sum + b.claimable, 0n);
     this.rt.metrics.set("gpufog_rewards_claimable", Number(amount));
     const own = this.provider.toLowerCase() === this.rt.wallet.address.toLowerCase();

@@ -2,8 +2,9 @@
 // metrics server, the transaction sender, and a stop signal wired to SIGTERM and SIGINT.
 import { readFileSync } from "node:fs";
 
-import type { HDNodeWallet, Provider, TransactionReceipt, Wallet } from "ethers";
+import type { HDNodeWallet, Log, Provider, TransactionReceipt, Wallet } from "ethers";
 
+import type { BucketRef } from "../emission/client.js";
 import { getContracts, parseAddressBook, type AddressBook, type GpufogContracts } from "../deployments.js";
 import { InputError } from "../errors.js";
 import type { CommonConfig } from "./config.js";
@@ -207,4 +208,43 @@ export function nativeValue(
 ): bigint | undefined {
   const price = config.nativePrice.get(token);
   return price === undefined ? undefined : (amount * price) / 10n ** BigInt(decimals);
+}
+
+/**
+ * Reads the logs of `address` with `topics` from the block after the state's `lastBlock` to
+ * `latest`, `logRange` blocks a call, halving the range when an endpoint refuses it, and moves
+ * `lastBlock` on after each chunk is handled: each block's logs are read once across restarts.
+ */
+export async function readNewLogs(
+  rt: Pick<Runtime, "provider" | "state" | "signal" | "config">,
+  filter: { address: string[]; topics: string[][] },
+  latest: number,
+  onLog: (log: Log) => void,
+): Promise<void> {
+  let span = rt.config.logRange;
+  while (rt.state.lastBlock < latest && !rt.signal.aborted) {
+    const fromBlock = rt.state.lastBlock + 1;
+    const toBlock = Math.min(latest, fromBlock + span - 1);
+    let logs: Log[];
+    try {
+      logs = await rt.provider.getLogs({ ...filter, fromBlock, toBlock });
+    } catch (error) {
+      if (span === 1) throw error;
+      span = Math.max(1, Math.floor(span / 2));
+      continue;
+    }
+    for (const log of logs) onLog(log);
+    rt.state.lastBlock = toBlock;
+  }
+}
+
+/** A bucket's key in the state file. */
+export const bucketKey = (epoch: bigint, token: string): string => `${epoch}:${token}`;
+
+/** The buckets of the state file. */
+export function stateBuckets(state: AgentState): BucketRef[] {
+  return state.buckets.map((key) => {
+    const [epoch, token] = key.split(":");
+    return { epoch: BigInt(epoch!), token: token! };
+  });
 }

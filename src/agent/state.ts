@@ -36,6 +36,8 @@ export interface AgentState {
   leases: string[];
   /** Reservation ids of the provider's nodes, seen in `Reserved` (provider agent). */
   reservations: string[];
+  /** Fee buckets ("epoch:token") seen in `FeeRecorded`: the provider's, or every one (keeper). */
+  buckets: string[];
   /** Leases below this id are closed with their fees forwarded (keeper). */
   leaseFloor: string;
   /** Reservations below this id are no longer pending (keeper). */
@@ -60,6 +62,7 @@ export function loadState(
     lastBlock: startBlock,
     leases: [],
     reservations: [],
+    buckets: [],
     leaseFloor: "1",
     reservationFloor: "1",
   };

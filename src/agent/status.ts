@@ -134,6 +134,8 @@ export async function keeperStatus(config: KeeperConfig): Promise<string> {
         state,
         metrics,
         book,
+        config,
+        signal: new AbortController().signal,
         log: (_, event, f) =>
           notes.push(`${event}: ${JSON.stringify(f, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`),
       },
