@@ -203,7 +203,8 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
 
     let restartedAt = 0;
     let boughtBack = false;
-    for (let step = 1; step <= 40 && !boughtBack; step++) {
+    let expired = false;
+    for (let step = 1; step <= 40 && !(boughtBack && expired); step++) {
       await later(250);
       if (step === 4) {
         // Kill the provider agent outright while its heartbeat is due, then start it again.
@@ -221,6 +222,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       );
       const bought = await emission.queryFilter(emission.filters.BoughtBack(), started);
       boughtBack = bought.length > 0;
+      expired = (await escrow.queryFilter(escrow.filters.ReservationEnded(reservationId), started)).length > 0;
     }
     expect(boughtBack, "a buyback within 40 steps").to.equal(true);
 
@@ -336,7 +338,8 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     const from = await connection.ethers.provider.getBlockNumber();
     await rpc(anvil!.url, "evm_setAutomine", [false]);
     try {
-      // A margin of 590 s of the 600 s timeout: the heartbeat is due at once, and no node goes stale.
+      // A margin of 590 s of the 600 s timeout: the heartbeat is due 100 s on, and no node goes stale.
+      await later(100);
       let agent = startAgent(["provider", "run", "--config", providerFile]);
       agents.push(agent);
       await until("the heartbeat is replaced", async () => agent.lines.some((l) => l.event === "tx_replaced"));
