@@ -17,6 +17,8 @@ export async function deployLocalSystem(
   connection: Connection,
   airdrop: Pick<AirdropManifest, "root" | "total" | "topNodes" | "legacy">,
   file = "deploy/parameters/hardhat.json",
+  /** For a node over JSON-RPC (anvil in the agents' tests): a journal of its own, one confirmation. */
+  options: { deploymentId?: string } = {},
 ): Promise<{ contracts: GpufogContracts; book: AddressBook }> {
   const { ethers, ignition } = connection;
   const [deployer] = await ethers.getSigners();
@@ -28,14 +30,19 @@ export async function deployLocalSystem(
     now: BigInt(latest.timestamp),
     airdrop,
   });
-  const deployed = await ignition.deploy(SystemLocalModule, { parameters: parameters as never });
+  const deployed = await ignition.deploy(SystemLocalModule, {
+    parameters: parameters as never,
+    ...(options.deploymentId === undefined
+      ? {}
+      : { deploymentId: options.deploymentId, config: { requiredConfirmations: 1 } }),
+  });
   const contracts = Object.fromEntries(
     await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),
   );
   const book = await addressBookOf({
     provider: ethers.provider,
     network: connection.networkName,
-    deploymentId: "in-process",
+    deploymentId: options.deploymentId ?? "in-process",
     contracts,
     block: latest.number + 1,
   });

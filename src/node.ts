@@ -83,3 +83,20 @@ export {
   TRANSFER_TOPIC,
 } from "./snapshot/evm.js";
 export { parseExclusions, readExclusionFile } from "./snapshot/exclude.js";
+export {
+  type CommonConfig,
+  type KeeperConfig,
+  type ProviderConfig,
+  readAnyConfig,
+  readKeeperConfig,
+  readProviderConfig,
+} from "./agent/config.js";
+export { createKeystore, loadKey } from "./agent/keystore.js";
+export { jsonLogger, type Logger } from "./agent/log.js";
+export { Metrics, serveMetrics } from "./agent/metrics.js";
+export { FallbackRpcProvider, type FallbackOptions } from "./agent/rpc.js";
+export { type AgentState, loadState, type PendingTx } from "./agent/state.js";
+export { JobSkipped, type SendRequest, TxSender } from "./agent/sender.js";
+export { Keeper, type KeeperJob, runKeeper } from "./agent/keeper.js";
+export { ProviderAgent, runProviderAgent } from "./agent/provider.js";
+export { keeperStatus, providerStatus } from "./agent/status.js";

@@ -301,7 +301,8 @@ export async function runHeartbeatAgent(options: HeartbeatAgentOptions): Promise
   return { sent, failed };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {

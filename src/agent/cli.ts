@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// `gpufog`: the operators' command (the package's `bin`). A thin layer over ./provider.ts,
+// ./keeper.ts and ./status.ts: it parses arguments, prints help, and turns the library's expected
+// failures into one line on stderr and a non-zero exit, never a stack trace.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+import { GpufogError } from "../errors.js";
+import { readAnyConfig, readKeeperConfig, readProviderConfig } from "./config.js";
+import { runKeeper } from "./keeper.js";
+import { createKeystore } from "./keystore.js";
+import { runProviderAgent } from "./provider.js";
+import { keeperStatus, providerStatus } from "./status.js";
+
+const HELP: Record<string, string> = {
+  main: `gpufog — run a gpufog provider or keeper for months without a person
+
+Usage:
+  gpufog provider run --config provider.json   heartbeat, free, withdraw and claim for one provider
+  gpufog keeper run --config keeper.json       mark, close, expire, forward, observe and buy back
+  gpufog status --config <file>                a provider's nodes, leases, earnings and rewards,
+                                               or the keeper's queue
+  gpufog keystore new --out <file> --password-file <file>
+                                               a new key (an operator's hot key) in a keystore
+
+Options:
+  -h, --help       help for a command (gpufog provider run --help)
+  -v, --version    the package version
+
+Keys live in encrypted JSON keystores opened with a password file, never on the command line.
+Configuration, metrics and a systemd unit: docs/operators.md in the package.`,
+  provider: `gpufog provider run --config provider.json [--once]
+
+Runs the provider agent until SIGTERM or SIGINT: heartbeats every node of the provider in
+heartbeatBatch transactions before the heartbeat timeout (less a margin), closes the lease or
+expires the reservation that holds a node after an outage so that it can reconnect, logs its
+nodes' leases and reservations, withdraws earnings above each token's threshold (to the
+provider), and claims mining rewards worth more than the gas (with the provider's own key).
+
+Options:
+  --config <file>   the provider agent's JSON config (see docs/operators.md)
+  --once            run one round and exit
+  -h, --help        this help`,
+  keeper: `gpufog keeper run --config keeper.json [--dry-run] [--once]
+
+Runs the keeper until SIGTERM or SIGINT: marks stale nodes Disconnect, closes drained leases and
+those of Disconnect nodes, expires reservations, forwards fees, keeps the TWAP observations fresh
+and buys back ended buckets in slices the pool can take. Jobs whose gas exceeds their value, or
+whose gas price is above the cap, are skipped.
+
+Options:
+  --config <file>   the keeper's JSON config (see docs/operators.md)
+  --dry-run         print, as JSON lines, what one round would send, and exit; sends nothing
+  --once            run one round and exit
+  -h, --help        this help`,
+  status: `gpufog status --config <file>
+
+Prints, for a provider config, the provider's operator, nodes, leases, unwithdrawn earnings,
+mining rewards and the agent's transaction in flight; for a keeper config, the jobs its next
+round would run. Reads the chain and the state file; needs no password.
+
+Options:
+  --config <file>   a provider or keeper config (its "kind" field tells which)
+  -h, --help        this help`,
+  keystore: `gpufog keystore new --out <file> --password-file <file>
+
+Creates a random key and writes it to <file> as an encrypted JSON keystore (scrypt), with the
+first line of the password file as its password, then prints its address: the operator address
+a provider names with ProviderRegistry.setOperator, or the keeper's account. Refuses to overwrite.
+
+Options:
+  --out <file>             where to write the keystore
+  --password-file <file>   the password (its first line); keep it mode 600
+  -h, --help               this help`,
+};
+
+class UsageError extends Error {}
+
+/** The version in the package's package.json, found upwards from this file (dist/ or the sources). */
+function version(): string {
+  for (let dir = new URL(".", import.meta.url); dir.pathname !== "/"; dir = new URL("..", dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version: string };
+      if (pkg.name === "gpufog") return pkg.version;
+    } catch {
+      // No package.json here: look one directory up.
+    }
+  }
+  return "unknown";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      "dry-run": { type: "boolean" },
+      once: { type: "boolean" },
+      out: { type: "string" },
+      "password-file": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.version) {
+    console.log(version());
+    return 0;
+  }
+  if (command === undefined || (values.help && !(command in HELP))) {
+    console.log(HELP.main);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (!(command in HELP) || command === "main") throw new UsageError(`unknown command "${command}"`);
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  const config = () => {
+    if (values.config === undefined) throw new UsageError(`${command} needs --config <file>`);
+    return values.config;
+  };
+  const expectSub = (want: string) => {
+    if (sub !== want) throw new UsageError(`"gpufog ${command}" takes "${want}" (gpufog ${command} ${want} --help)`);
+  };
+  switch (command) {
+    case "provider":
+      expectSub("run");
+      if (values["dry-run"]) throw new UsageError("--dry-run is a keeper option");
+      await runProviderAgent(await readProviderConfig(config()), { once: values.once });
+      return 0;
+    case "keeper":
+      expectSub("run");
+      await runKeeper(await readKeeperConfig(config()), { dryRun: values["dry-run"], once: values.once });
+      return 0;
+    case "status": {
+      const c = await readAnyConfig(config());
+      console.log(c.kind === "provider" ? await providerStatus(c) : await keeperStatus(c));
+      return 0;
+    }
+    default: {
+      expectSub("new");
+      if (values.out === undefined || values["password-file"] === undefined) {
+        throw new UsageError("keystore new needs --out <file> and --password-file <file>");
+      }
+      console.log(await createKeystore(values.out, values["password-file"]));
+      return 0;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      console.error(`gpufog: ${error.message} (gpufog --help)`);
+      process.exitCode = 2;
+    } else if (error instanceof GpufogError) {
+      console.error(`gpufog: ${error.message}`);
+      process.exitCode = 1;
+    } else {
+      // A bug or an endpoint beyond every retry: one line; GPUFOG_DEBUG=1 shows the stack.
+      console.error(`gpufog: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+      if (process.env.GPUFOG_DEBUG === "1" && error instanceof Error) console.error(error.stack);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,279 @@
+// The agents' configuration files: JSON, checked field by field so that a mistake is one line
+// naming the file and the field (`provider.json, field "rpc[1]": …`), never a stack trace.
+import path from "node:path";
+
+import { getAddress, isAddress, parseUnits } from "ethers";
+
+import { InputError } from "../errors.js";
+import { readInputFile } from "../io.js";
+
+/** What both agents share: where the chain is, who signs, how transactions are sent, where state lives. */
+export interface CommonConfig {
+  file: string;
+  rpc: string[];
+  addressBook: string;
+  keystore: string;
+  passwordFile: string;
+  stateFile: string;
+  /** The highest `maxFeePerGas` the agent ever signs, in wei. */
+  maxFeePerGas: bigint;
+  /** The tip the agent offers, in wei (capped by `maxFeePerGas`). */
+  priorityFee: bigint;
+  /** A transaction not mined after this long is re-signed with bumped fees. */
+  stuckAfterMs: number;
+  /** How much each replacement raises both fees, in percent (nodes require at least 10). */
+  feeBumpPercent: number;
+  pollMs: number;
+  rpcTimeoutMs: number;
+  /** Blocks per `eth_getLogs` call; halved on a "range too wide" refusal. */
+  logRange: number;
+  metricsHost: string;
+  /** 0 turns the metrics server off. */
+  metricsPort: number;
+  /** Native coin (wei) per whole token, by token address: what a job's value is measured in. */
+  nativePrice: Map<string, bigint>;
+}
+
+export interface ProviderConfig extends CommonConfig {
+  kind: "provider";
+  /** The provider (cold key) whose nodes the agent runs; the key's own address if omitted. */
+  provider: string | undefined;
+  /** The node ids to run; every node of the provider if omitted. */
+  nodes: bigint[] | undefined;
+  /** Heartbeat when a node is within this many seconds of going stale (default: a quarter of the timeout). */
+  heartbeatMarginSeconds: bigint | undefined;
+  batchSize: number;
+  /** Reconnect Disconnect nodes (after closing what holds them). */
+  reconnect: boolean;
+  /** Withdraw a token's earnings once they reach this many whole tokens, by token address. */
+  withdrawThreshold: Map<string, string>;
+  /** Claim mining rewards (only when the key is the provider's own: claims pay the caller). */
+  claimRewards: boolean;
+}
+
+export interface KeeperConfig extends CommonConfig {
+  kind: "keeper";
+  /** Node ids scanned per `nodesByStatus` call. */
+  pageSize: bigint;
+  /** Leases per `forwardFees` transaction. */
+  forwardBatch: number;
+  /** Fee tokens to observe and buy back; those with fees recorded if omitted. */
+  tokens: string[] | undefined;
+  /** A buyback slice moves the first pool's price by at most this many basis points. */
+  maxImpactBps: bigint;
+  /** Kept between the keeper's `minTftOut` and the contract's limit (see prepareBuyback). */
+  buybackMarginBps: bigint;
+}
+
+type Raw = Record<string, unknown>;
+
+class Fields {
+  constructor(
+    readonly file: string,
+    readonly raw: Raw,
+  ) {}
+
+  fail(field: string, problem: string): never {
+    throw new InputError(this.file, undefined, field, problem);
+  }
+
+  has(field: string): boolean {
+    return this.raw[field] !== undefined;
+  }
+
+  string(field: string, fallback?: string): string {
+    const v = this.raw[field] ?? fallback;
+    if (v === undefined) this.fail(field, "is required");
+    if (typeof v !== "string" || v.trim() === "")
+      this.fail(field, `must be a non-empty string, not ${JSON.stringify(v)}`);
+    return v.trim();
+  }
+
+  /** A path, relative to the config file's directory. */
+  path(field: string, fallback?: string): string {
+    return path.resolve(path.dirname(this.file), this.string(field, fallback));
+  }
+
+  number(field: string, fallback: number, min: number, max: number): number {
+    const v = this.raw[field] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(field, `must be a number, not ${JSON.stringify(v)}`);
+    if (v < min || v > max) this.fail(field, `must be between ${min} and ${max}, not ${v}`);
+    return v;
+  }
+
+  boolean(field: string, fallback: boolean): boolean {
+    const v = this.raw[field] ?? fallback;
+    if (typeof v !== "boolean") this.fail(field, `must be true or false, not ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  address(field: string, value: unknown = this.raw[field]): string {
+    if (typeof value !== "string" || !isAddress(value)) this.fail(field, `${JSON.stringify(value)} is not an address`);
+    return getAddress(value);
+  }
+
+  /** A decimal amount in `decimals` units ("1.5" with 9 → 1.5 gwei in wei). */
+  units(field: string, fallback: string, decimals: number, value: unknown = this.raw[field] ?? fallback): bigint {
+    if (typeof value !== "string" && typeof value !== "number") this.fail(field, `must be a decimal string`);
+    const text = String(value).trim();
+    if (!/^\d+(\.\d+)?$/.test(text)) this.fail(field, `"${text}" is not a non-negative decimal number`);
+    try {
+      return parseUnits(text, decimals);
+    } catch {
+      this.fail(field, `"${text}" has more than ${decimals} decimals`);
+    }
+  }
+
+  /** An object keyed by token address. */
+  byToken(field: string): Map<string, unknown> {
+    const v = this.raw[field] ?? {};
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      this.fail(field, "must be an object keyed by token address");
+    const out = new Map<string, unknown>();
+    for (const [key, value] of Object.entries(v as Raw)) out.set(this.address(`${field}.${key}`, key), value);
+    return out;
+  }
+}
+
+async function readRaw(file: string): Promise<Fields> {
+  const text = await readInputFile(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new InputError(file, undefined, undefined, "must hold a JSON object");
+  }
+  return new Fields(path.resolve(file), raw as Raw);
+}
+
+const COMMON = [
+  "kind",
+  "rpc",
+  "addressBook",
+  "keystore",
+  "passwordFile",
+  "stateFile",
+  "maxFeePerGasGwei",
+  "priorityFeeGwei",
+  "stuckAfterSeconds",
+  "feeBumpPercent",
+  "pollSeconds",
+  "rpcTimeoutSeconds",
+  "logRange",
+  "metricsHost",
+  "metricsPort",
+  "nativePrice",
+];
+const PROVIDER = [
+  "provider",
+  "nodes",
+  "heartbeatMarginSeconds",
+  "batchSize",
+  "reconnect",
+  "withdrawThreshold",
+  "claimRewards",
+];
+const KEEPER = ["pageSize", "forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
+
+function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
+  const known = new Set([...COMMON, ...(kind === "provider" ? PROVIDER : KEEPER)]);
+  for (const key of Object.keys(f.raw)) {
+    if (!known.has(key)) f.fail(key, `is not a ${kind} setting (see docs/operators.md)`);
+  }
+  if (f.has("kind") && f.raw.kind !== kind)
+    f.fail("kind", `is ${JSON.stringify(f.raw.kind)}; this command reads a ${kind} config`);
+  const rpc = f.raw.rpc;
+  if (!Array.isArray(rpc) || rpc.length === 0) f.fail("rpc", "must be a non-empty list of JSON-RPC URLs");
+  const urls = rpc.map((u, i) => {
+    if (typeof u !== "string" || !/^https?:\/\/\S+$/.test(u))
+      f.fail(`rpc[${i}]`, `${JSON.stringify(u)} is not an http(s) URL`);
+    return u;
+  });
+  const nativePrice = new Map<string, bigint>();
+  for (const [token, value] of f.byToken("nativePrice")) {
+    nativePrice.set(token, f.units(`nativePrice.${token}`, "0", 18, value));
+  }
+  return {
+    file: f.file,
+    rpc: urls,
+    addressBook: f.path("addressBook"),
+    keystore: f.path("keystore"),
+    passwordFile: f.path("passwordFile"),
+    stateFile: f.path("stateFile", `${kind}-state.json`),
+    maxFeePerGas: f.units("maxFeePerGasGwei", "100", 9),
+    priorityFee: f.units("priorityFeeGwei", "1", 9),
+    stuckAfterMs: f.number("stuckAfterSeconds", 120, 1, 86_400) * 1000,
+    feeBumpPercent: f.number("feeBumpPercent", 20, 10, 200),
+    pollMs: f.number("pollSeconds", 15, 0.1, 3600) * 1000,
+    rpcTimeoutMs: f.number("rpcTimeoutSeconds", 10, 0.1, 600) * 1000,
+    logRange: f.number("logRange", 2000, 1, 1_000_000),
+    metricsHost: f.string("metricsHost", "127.0.0.1"),
+    metricsPort: f.number("metricsPort", kind === "provider" ? 9464 : 9465, 0, 65_535),
+    nativePrice,
+  };
+}
+
+/** Reads and checks a provider agent's config. */
+export async function readProviderConfig(file: string): Promise<ProviderConfig> {
+  const f: Fields = await readRaw(file);
+  const base = common(f, "provider");
+  let nodes: bigint[] | undefined;
+  if (f.has("nodes")) {
+    const list = f.raw.nodes;
+    if (!Array.isArray(list) || list.length === 0) f.fail("nodes", "must be a non-empty list of node ids");
+    nodes = list.map((n, i) => {
+      if (!Number.isSafeInteger(n) || (n as number) < 1) f.fail(`nodes[${i}]`, `${JSON.stringify(n)} is not a node id`);
+      return BigInt(n as number);
+    });
+  }
+  const withdrawThreshold = new Map<string, string>();
+  for (const [token, value] of f.byToken("withdrawThreshold")) {
+    f.units(`withdrawThreshold.${token}`, "0", 36, value);
+    withdrawThreshold.set(token, String(value));
+  }
+  return {
+    ...base,
+    kind: "provider",
+    provider: f.has("provider") ? f.address("provider") : undefined,
+    nodes,
+    heartbeatMarginSeconds: f.has("heartbeatMarginSeconds")
+      ? BigInt(f.number("heartbeatMarginSeconds", 0, 1, 7 * 86_400))
+      : undefined,
+    batchSize: f.number("batchSize", 64, 1, 500),
+    reconnect: f.boolean("reconnect", true),
+    withdrawThreshold,
+    claimRewards: f.boolean("claimRewards", true),
+  };
+}
+
+/** Reads and checks a keeper's config. */
+export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
+  const f: Fields = await readRaw(file);
+  const base = common(f, "keeper");
+  let tokens: string[] | undefined;
+  if (f.has("tokens")) {
+    const list = f.raw.tokens;
+    if (!Array.isArray(list)) f.fail("tokens", "must be a list of token addresses");
+    tokens = list.map((t, i) => f.address(`tokens[${i}]`, t));
+  }
+  return {
+    ...base,
+    kind: "keeper",
+    pageSize: BigInt(f.number("pageSize", 200, 1, 10_000)),
+    forwardBatch: f.number("forwardBatch", 50, 1, 500),
+    tokens,
+    maxImpactBps: BigInt(f.number("maxImpactBps", 50, 1, 2000)),
+    buybackMarginBps: BigInt(f.number("buybackMarginBps", 10, 0, 1999)),
+  };
+}
+
+/** Reads a config of either kind, by its `kind` field (for `gpufog status`). */
+export async function readAnyConfig(file: string): Promise<ProviderConfig | KeeperConfig> {
+  const f: Fields = await readRaw(file);
+  if (f.raw.kind === "provider") return readProviderConfig(file);
+  if (f.raw.kind === "keeper") return readKeeperConfig(file);
+  return f.fail("kind", `must be "provider" or "keeper", not ${JSON.stringify(f.raw.kind)}`);
+}

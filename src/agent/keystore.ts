@@ -1,0 +1,51 @@
+// The agent's key: an encrypted JSON keystore (the Web3 Secret Storage format geth, Foundry's
+// `cast wallet` and ethers write) and a file holding its password. A key is never read from the
+// command line or the environment, where `ps` and shell histories would show it.
+import { existsSync, statSync, writeFileSync } from "node:fs";
+
+import { Wallet, type HDNodeWallet } from "ethers";
+
+import { InputError } from "../errors.js";
+import { readInputFile } from "../io.js";
+import type { CommonConfig } from "./config.js";
+
+/** Decrypts the keystore of `config` with the first line of its password file. */
+export async function loadKey(
+  config: Pick<CommonConfig, "file" | "keystore" | "passwordFile">,
+): Promise<Wallet | HDNodeWallet> {
+  const json = await readInputFile(config.keystore);
+  const password = (await readInputFile(config.passwordFile)).split(/\r?\n/)[0]!;
+  // A password file others can read is a key others can use: refuse it, as ssh refuses a key file.
+  if (process.platform !== "win32" && (statSync(config.passwordFile).mode & 0o077) !== 0) {
+    throw new InputError(
+      config.file,
+      undefined,
+      "passwordFile",
+      `${config.passwordFile} is readable by others; chmod 600 it`,
+    );
+  }
+  try {
+    return await Wallet.fromEncryptedJson(json, password);
+  } catch (error) {
+    throw new InputError(
+      config.file,
+      undefined,
+      "keystore",
+      `${config.keystore} cannot be decrypted: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Writes a new random key to `out` as a keystore encrypted with the first line of `passwordFile`;
+ * returns its address. Refuses to overwrite a file, which may hold a key with funds.
+ */
+export async function createKeystore(out: string, passwordFile: string): Promise<string> {
+  if (existsSync(out)) throw new InputError(out, undefined, undefined, "exists; choose another --out");
+  const password = (await readInputFile(passwordFile)).split(/\r?\n/)[0]!;
+  if (password.length < 8)
+    throw new InputError(passwordFile, undefined, undefined, "the password must be 8 characters or more");
+  const wallet = Wallet.createRandom();
+  writeFileSync(out, await wallet.encrypt(password), { mode: 0o600, flag: "wx" });
+  return wallet.address;
+}
