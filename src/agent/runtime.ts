@@ -14,7 +14,7 @@ import { Metrics, serveMetrics } from "./metrics.js";
 import { FallbackRpcProvider } from "./rpc.js";
 import { loadState, saveState, type AgentState } from "./state.js";
 import { sleep } from "../registry.js";
-import { tokenInfo } from "../escrow.js";
+import { tokenInfo } from "../erc20.js";
 import { JobSkipped, jobOf, TxSender } from "./sender.js";
 
 export interface Runtime {
@@ -191,12 +191,11 @@ export async function runLoop(rt: Runtime, round: () => Promise<void>, once = fa
 
 /** A token's decimals, read once per token into `cache`. */
 export async function decimalsOf(cache: Map<string, number>, token: string, provider: Provider): Promise<number> {
-  let d = cache.get(token);
-  if (d === undefined) {
-    d = (await tokenInfo(token, provider)).decimals;
-    cache.set(token, d);
-  }
-  return d;
+  const cached = cache.get(token);
+  if (cached !== undefined) return cached;
+  const { decimals } = await tokenInfo(token, provider);
+  cache.set(token, decimals);
+  return decimals;
 }
 
 /** The native-coin worth of `amount` of `token` at the config's `nativePrice`, or undefined when unpriced. */

@@ -9,7 +9,8 @@ import { getContracts } from "../deployments.js";
 import { providerBuckets } from "../emission/client.js";
 import { leaseReport, providerLeases } from "../escrow.js";
 import { InputError } from "../errors.js";
-import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows, tokenLabel, type TokenLabel } from "../registry.js";
+import { tokenLabel, type TokenInfo } from "../erc20.js";
+import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows } from "../registry.js";
 import type { KeeperConfig, ProviderConfig } from "./config.js";
 import { Keeper } from "./keeper.js";
 import { Metrics } from "./metrics.js";
@@ -35,8 +36,8 @@ function stateOf(
   return existsSync(config.stateFile) ? loadState(config.stateFile, config.kind, chainId, account, block) : undefined;
 }
 
-async function labels(provider: Provider, tokens: Iterable<string>): Promise<Map<string, TokenLabel>> {
-  const out = new Map<string, TokenLabel>();
+async function labels(provider: Provider, tokens: Iterable<string>): Promise<Map<string, TokenInfo>> {
+  const out = new Map<string, TokenInfo>();
   for (const t of tokens) if (!out.has(t)) out.set(t, await tokenLabel(t, provider));
   return out;
 }
