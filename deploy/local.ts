@@ -9,14 +9,17 @@ import { SystemLocalModule } from "./modules/System.js";
 type Connection = Awaited<ReturnType<typeof network.create>>;
 
 /**
- * Deploys the `System` module (its local variant, with Uniswap V2) through Ignition on an
- * in-process network connection, with the parameters of `deploy/parameters/hardhat.json` and the
- * given airdrop, and returns the typed contracts and the address book it would have.
+ * Deploys the `System` module (its local variant, with Uniswap V2) through Ignition on a local
+ * network connection (in-process, or a fresh `hardhat node` / anvil), with the parameters of
+ * `deploy/parameters/hardhat.json` and the given airdrop, and returns the typed contracts and the
+ * address book it would have. Over JSON-RPC Ignition keeps a journal under `deploymentId`; the
+ * caller passes one of its own and clears it, as a fresh node has none of what it recorded.
  */
 export async function deployLocalSystem(
   connection: Connection,
   airdrop: Pick<AirdropManifest, "root" | "total" | "topNodes" | "legacy">,
   file = "deploy/parameters/hardhat.json",
+  deploymentId?: string,
 ): Promise<{ contracts: GpufogContracts; book: AddressBook }> {
   const { ethers, ignition } = connection;
   const [deployer] = await ethers.getSigners();
@@ -28,14 +31,17 @@ export async function deployLocalSystem(
     now: BigInt(latest.timestamp),
     airdrop,
   });
-  const deployed = await ignition.deploy(SystemLocalModule, { parameters: parameters as never });
+  const deployed = await ignition.deploy(SystemLocalModule, {
+    parameters: parameters as never,
+    ...(deploymentId === undefined ? {} : { deploymentId }),
+  });
   const contracts = Object.fromEntries(
     await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),
   );
   const book = await addressBookOf({
     provider: ethers.provider,
     network: connection.networkName,
-    deploymentId: "in-process",
+    deploymentId: deploymentId ?? "in-process",
     contracts,
     block: latest.number + 1,
   });
