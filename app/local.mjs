@@ -78,15 +78,11 @@ export async function startNode(port) {
 
 /** Deploys the system with the story's state (scripts/app/setup.ts); writes config.json and airdrop/ into `out`. */
 export function setup(url, out) {
-  const result = spawnSync(
-    bin("hardhat"),
-    ["run", "--no-compile", "scripts/app/setup.ts", "--network", "localhost"],
-    {
-      cwd: repo,
-      env: { ...env, LOCALHOST_RPC_URL: url, GPUFOG_APP_OUT: out },
-      encoding: "utf8",
-    },
-  );
+  const result = spawnSync(bin("hardhat"), ["run", "--no-compile", "scripts/app/setup.ts", "--network", "localhost"], {
+    cwd: repo,
+    env: { ...env, LOCALHOST_RPC_URL: url, GPUFOG_APP_OUT: out },
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`the setup failed:\n${result.stdout}\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").pop());
 }
@@ -170,7 +166,9 @@ async function main() {
     for (const [name, address] of Object.entries(story.accounts)) {
       console.log(`  ${name.padEnd(5)} ${address}  ${TEST_KEYS[name]}`);
     }
-    console.log("  ada, ben and cleo have claimed and provide nodes; dan, eve and finn have claims left; ben leases node 2");
+    console.log(
+      "  ada, ben and cleo have claimed and provide nodes; dan, eve and finn have claims left; ben leases node 2",
+    );
     console.log(`  old-chain holder ${story.legacy.address}, WIF ${story.legacy.wif} (unclaimed)`);
     console.log("\nCtrl-C stops the node and the server.");
   } catch (error) {

@@ -54,6 +54,7 @@ try {
   /** A page of the app with `account` as its wallet (or none: read-only). */
   async function open(hash, account) {
     const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
     const problems = [];
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     if (account) {
@@ -94,7 +95,11 @@ try {
       console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
     } catch (error) {
       results.push([name, false]);
-      console.log(`  ✗ ${name}\n    ${String(error.message ?? error).split("\n").join("\n    ")}`);
+      console.log(
+        `  ✗ ${name}\n    ${String(error.message ?? error)
+          .split("\n")
+          .join("\n    ")}`,
+      );
     } finally {
       if (opened) {
         const file = path.join(shots, `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
@@ -206,7 +211,8 @@ try {
     await form.getByLabel("deposit").fill("5");
     await form.getByRole("button", { name: "Open the lease" }).click();
     const failed = await form.locator('[data-phase="failed"]').textContent(wait);
-    if (!failed.includes("PriceAboveBound") || /0x[0-9a-f]{16,}/i.test(failed)) {
+    // In words: the error's name, the prices in GUT, no hex.
+    if (!failed.includes("PriceAboveBound") || !failed.includes("5.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
       throw new Error(`the failure shown: ${failed}`);
     }
   });
@@ -218,5 +224,7 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 const failed = results.filter(([, ok]) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed (${seconds()}); screenshots in ${path.relative(process.cwd(), shots)}/`);
+console.log(
+  `${results.length - failed} passed, ${failed} failed (${seconds()}); screenshots in ${path.relative(process.cwd(), shots)}/`,
+);
 process.exit(failed ? 1 : 0);

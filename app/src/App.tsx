@@ -19,12 +19,7 @@ export function App({ app }: { app: AppConfig }) {
         <h1>gpufog</h1>
         <nav>
           {(Object.keys(PAGES) as Page[]).map((p) => (
-            <a
-              key={p}
-              href={`#${p}`}
-              className={p === page ? "active" : ""}
-              onClick={() => setPage(p)}
-            >
+            <a key={p} href={`#${p}`} className={p === page ? "active" : ""} onClick={() => setPage(p)}>
               {PAGES[p]}
             </a>
           ))}

@@ -44,7 +44,11 @@ function blocker(w: Window, claimed: boolean): string | undefined {
   return undefined;
 }
 
-const date = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", " UTC").replace("T", " ");
+/** The distributor pays GUT (18 decimals). */
+const gut = (amount: bigint) => formatToken(amount, "GUT");
+
+const date = (seconds: bigint) =>
+  new Date(Number(seconds) * 1000).toISOString().replace(".000Z", " UTC").replace("T", " ");
 
 /** Finds `holder`'s claims (an EVM address or a 0x HASH160) and checks each proof against the manifest. */
 async function findClaims(app: AppConfig, manifest: AirdropManifest, holder: string): Promise<HolderClaim[]> {
@@ -57,7 +61,9 @@ async function findClaims(app: AppConfig, manifest: AirdropManifest, holder: str
   for (const c of claims) {
     const entry = { kind: c.kind as LeafKind, holder: c.holder, amount: BigInt(c.amount) };
     if (!verifyProof(manifest.topNodes, c.index, entry, c.proof)) {
-      throw new Error(`the published proof of leaf ${c.index} does not verify: the airdrop files do not match the tree`);
+      throw new Error(
+        `the published proof of leaf ${c.index} does not verify: the airdrop files do not match the tree`,
+      );
     }
   }
   return claims;
@@ -95,8 +101,7 @@ export function Claim({ app }: { app: AppConfig }) {
     <>
       <p className="muted">
         Claim window {date(window.start)} to {date(window.deadline)}
-        {window.paused ? " — paused" : ""}. Total {formatToken(BigInt(manifest.total), "GUT")} to {manifest.count}{" "}
-        holders.
+        {window.paused ? " — paused" : ""}. Total {gut(BigInt(manifest.total))} to {manifest.count} holders.
       </p>
       <EvmClaim app={app} manifest={manifest} window={window} />
       <LegacyClaim app={app} manifest={manifest} window={window} />
@@ -164,6 +169,7 @@ function EvmClaim({ app, manifest, window }: Props) {
           abi: TokenSwapDistributor,
           functionName: "claim",
           args: [BigInt(c.index), c.holder as Address, BigInt(c.amount), c.proof as Hex[]],
+          money: gut,
         },
       ],
       setTx,
@@ -197,7 +203,7 @@ function EvmClaim({ app, manifest, window }: Props) {
         return (
           <div key={c.index} className="leaf">
             <p>
-              Leaf {c.index}: <strong className="amount">{formatToken(BigInt(c.amount), "GUT")}</strong> to {c.holder}
+              Leaf {c.index}: <strong className="amount">{gut(BigInt(c.amount))}</strong> to {c.holder}
             </p>
             {why ? (
               <p className="state" data-state={found.claimed[i] ? "claimed" : "blocked"}>
@@ -276,7 +282,16 @@ function LegacyClaim({ app, manifest, window }: Props) {
           address: app.contracts.distributor,
           abi: TokenSwapDistributor,
           functionName: "claimLegacy",
-          args: [BigInt(c.index), c.holder as Hex, BigInt(c.amount), c.proof as Hex[], recipient, check.pubkey, check.signature],
+          args: [
+            BigInt(c.index),
+            c.holder as Hex,
+            BigInt(c.amount),
+            c.proof as Hex[],
+            recipient,
+            check.pubkey,
+            check.signature,
+          ],
+          money: gut,
         },
       ],
       setTx,
@@ -307,8 +322,7 @@ function LegacyClaim({ app, manifest, window }: Props) {
         return (
           <div key={c.index} className="leaf">
             <p>
-              Leaf {c.index}: <strong className="amount">{formatToken(BigInt(c.amount), "GUT")}</strong> (HASH160{" "}
-              {c.holder})
+              Leaf {c.index}: <strong className="amount">{gut(BigInt(c.amount))}</strong> (HASH160 {c.holder})
             </p>
             {why ? (
               <p className="state" data-state={found.claimed[i] ? "claimed" : "blocked"}>
@@ -328,8 +342,8 @@ function LegacyClaim({ app, manifest, window }: Props) {
                 {message ? (
                   <>
                     <p>
-                      Sign this text in the old wallet (<code>signmessage {legacyAddress.trim()} "…"</code>); it names the
-                      recipient {recipient}:
+                      Sign this text in the old wallet (<code>signmessage {legacyAddress.trim()} "…"</code>); it names
+                      the recipient {recipient}:
                     </p>
                     <pre className="message" data-testid="legacy-message">
                       {message}

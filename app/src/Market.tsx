@@ -2,10 +2,9 @@
 // The lease passes the price the table shows as `maxPricePerTuHour`, so a price raised while the
 // transaction is pending is refused by the escrow instead of charged.
 import { formatToken, formatTu, modelName, statusName } from "gpufog";
-import { ERC20_ABI } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useState } from "react";
-import { type Abi, type Address, parseUnits } from "viem";
+import { type Address, erc20Abi, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
 import { type Call, chainNow, client, send, type TxState } from "./chain.ts";
@@ -42,12 +41,12 @@ async function readMarket(app: AppConfig, config: ReturnType<typeof useConfig>) 
   ]);
   const tokens = new Map<Address, Token>();
   for (const address of new Set(page.map((n) => n.paymentToken))) {
-    const erc20 = { address, abi: ERC20_ABI as unknown as Abi } as const;
+    const erc20 = { address, abi: erc20Abi } as const;
     const [symbol, decimals] = await Promise.all([
-      c.readContract({ ...erc20, functionName: "symbol" }) as Promise<string>,
-      c.readContract({ ...erc20, functionName: "decimals" }) as Promise<number>,
+      c.readContract({ ...erc20, functionName: "symbol" }),
+      c.readContract({ ...erc20, functionName: "decimals" }),
     ]);
-    tokens.set(address, { symbol, decimals: Number(decimals) });
+    tokens.set(address, { symbol, decimals });
   }
   const rows: Row[] = page
     .filter((n) => n.status !== 0)
@@ -88,7 +87,11 @@ export function Market({ app }: { app: AppConfig }) {
   const rows = market.rows
     .filter((r) => r.model.toLowerCase().includes(filter.toLowerCase()) && (!onlyIdle || r.status === "Idle"))
     .sort((a, b) =>
-      sort === "price" ? Number(perHour(a) - perHour(b)) : sort === "tu" ? Number(b.milliTu - a.milliTu) : Number(a.id - b.id),
+      sort === "price"
+        ? Number(perHour(a) - perHour(b))
+        : sort === "tu"
+          ? Number(b.milliTu - a.milliTu)
+          : Number(a.id - b.id),
     );
   const money = (amount: bigint, token: Address) => {
     const t = market.tokens.get(token)!;
@@ -97,7 +100,12 @@ export function Market({ app }: { app: AppConfig }) {
   return (
     <section className="card">
       <div className="row">
-        <input aria-label="filter by model" placeholder="filter by model" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          aria-label="filter by model"
+          placeholder="filter by model"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
         <label>
           <input type="checkbox" checked={onlyIdle} onChange={(e) => setOnlyIdle(e.target.checked)} /> only Idle
         </label>
@@ -183,20 +191,21 @@ function LeaseForm({
   const lease = async () => {
     if (!address || amount === undefined) return;
     const c = client(config);
-    const allowance = (await c.readContract({
+    const allowance = await c.readContract({
       address: row.token,
-      abi: ERC20_ABI as unknown as Abi,
+      abi: erc20Abi,
       functionName: "allowance",
       args: [address, app.contracts.escrow],
-    })) as bigint;
+    });
     const calls: Call[] = [];
     if (allowance < amount) {
       calls.push({
         label: `Approve ${money(amount, row.token)} for the escrow`,
         address: row.token,
-        abi: ERC20_ABI as unknown as Abi,
+        abi: erc20Abi,
         functionName: "approve",
         args: [app.contracts.escrow, amount],
+        money: (a) => money(a, row.token),
       });
     }
     calls.push({
@@ -205,6 +214,7 @@ function LeaseForm({
       abi: LeaseEscrow,
       functionName: "openLease",
       args: [row.id, amount, row.pricePerTuHour],
+      money: (a) => money(a, row.token),
     });
     if (await send(config, address, calls, setTx)) onDone();
   };
@@ -214,8 +224,8 @@ function LeaseForm({
         Lease node {String(row.id)}: {row.gpus} × {row.model}
       </h3>
       <p>
-        Price {money(row.pricePerTuHour, row.token)} per TU-hour, {money(perHour, row.token)} per hour; the lease refuses a
-        higher price than this one. The deposit buys{" "}
+        Price {money(row.pricePerTuHour, row.token)} per TU-hour, {money(perHour, row.token)} per hour; the lease
+        refuses a higher price than this one. The deposit buys{" "}
         {amount !== undefined && perHour > 0n ? `${((Number(amount) / Number(perHour)) * 60).toFixed(0)} min` : "—"} of
         time; what is unused comes back when the lease closes.
       </p>
@@ -228,7 +238,11 @@ function LeaseForm({
           Open the lease
         </button>
         {!address && <span className="muted">Connect a wallet to lease.</span>}
-        {amount === undefined && <span className="error">"{deposit}" is not an amount of {token.symbol}</span>}
+        {amount === undefined && (
+          <span className="error">
+            "{deposit}" is not an amount of {token.symbol}
+          </span>
+        )}
       </div>
       <TxStatus state={tx} />
     </div>

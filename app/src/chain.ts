@@ -23,10 +23,18 @@ export interface Call {
   abi: Abi;
   functionName: string;
   args: readonly unknown[];
+  /** Formats an amount of the token the call moves, for the amounts a revert names. */
+  money?: (amount: bigint) => string;
 }
 
-/** The words for a failed call: the decoded revert when there is one, else the error's short message. */
-export function explain(error: unknown): string {
+/** Revert arguments that are amounts of a token, by name. */
+const AMOUNT = /price|amount|deposit|balance|allowance|needed|stake|fee|total/i;
+
+/**
+ * The words for a failed call: the decoded revert when there is one (its amounts in the token's
+ * decimals when `money` is given), else the error's short message.
+ */
+export function explain(error: unknown, money?: (amount: bigint) => string): string {
   // viem keeps the raw revert bytes on ContractFunctionRevertedError.raw, where decodeRevert
   // (written for ethers and node errors) does not look; hand them over under `data`.
   let subject: unknown = error;
@@ -35,7 +43,15 @@ export function explain(error: unknown): string {
     if (reverted instanceof ContractFunctionRevertedError && reverted.raw) subject = { data: reverted.raw };
   }
   const decoded = decodeRevert(subject, ABIS as never);
-  if (decoded) return `the contract refused: ${decoded.message}`;
+  if (decoded) {
+    let message = decoded.message;
+    for (const [name, value] of Object.entries(decoded.args)) {
+      if (money && typeof value === "bigint" && AMOUNT.test(name)) {
+        message = message.replace(`${name} ${value}`, `${name} ${money(value)}`);
+      }
+    }
+    return `the contract refused: ${message}`;
+  }
   if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
@@ -53,7 +69,8 @@ export async function send(
   for (const call of calls) {
     try {
       report({ phase: "signing", label: call.label });
-      const { request } = await simulateContract(config, { ...call, account } as never);
+      const { label: _, money: __, ...contractCall } = call;
+      const { request } = await simulateContract(config, { ...contractCall, account } as never);
       const hash = await writeContract(config, request as never);
       report({ phase: "pending", label: call.label, hash });
       const receipt = await waitForTransactionReceipt(config, { hash });
@@ -63,7 +80,7 @@ export async function send(
       }
       report({ phase: "mined", label: call.label, hash, block: receipt.blockNumber });
     } catch (error) {
-      report({ phase: "failed", label: call.label, reason: explain(error) });
+      report({ phase: "failed", label: call.label, reason: explain(error, call.money) });
       return false;
     }
   }

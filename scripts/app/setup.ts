@@ -104,7 +104,10 @@ const config = {
   addressBook: book,
   airdrop: "./airdrop/",
 };
-writeFileSync(path.join(out, "config.json"), `${JSON.stringify(config, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
+writeFileSync(
+  path.join(out, "config.json"),
+  `${JSON.stringify(config, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+);
 
 const wif = encodeWif(oldKeys[0]!, "compressed", GUT_P2PKH_VERSION);
 console.log(
