@@ -109,6 +109,22 @@ try {
     }
   }
   const wait = { timeout: 20_000 };
+  const { registry } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
+  /** A registry transaction from one of the node's unlocked accounts, outside the page (a provider's own tools). */
+  async function registryTx(from, functionName, args) {
+    const data = encodeFunctionData({ abi: ProviderRegistry, functionName, args });
+    const sent = await fetch(node.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "eth_sendTransaction",
+        params: [{ from, to: registry, data }],
+      }),
+    }).then((r) => r.json());
+    if (sent.error) throw new Error(`${functionName} failed: ${sent.error.message}`);
+  }
   /** Connects the page's test wallet; wagmi may already have reconnected it from an earlier page. */
   async function connect(page, account) {
     const shown = page.getByTestId("wallet").getByText(account);
@@ -185,28 +201,34 @@ try {
     await page.locator('tr[data-node="1"] td.status-Sharing').waitFor(wait);
   });
 
+  await test("a customer sees the lease tick, tops up, closes and sees the refund", async (openPage) => {
+    // Ben's lease on node 2 was opened by the story with 30 GUT.
+    const page = await openPage("leases", story.accounts.ben);
+    await connect(page, story.accounts.ben);
+    const card = page.locator('[data-lease="1"]');
+    const accrued = card.getByTestId("accrued");
+    const before = await accrued.textContent(wait);
+    await page.waitForFunction(([el, text]) => el.textContent !== text, [await accrued.elementHandle(), before], {
+      timeout: 5_000,
+    });
+    await card.getByLabel("top-up amount").fill("5");
+    await card.getByRole("button", { name: "Top up" }).click();
+    await card.locator('[data-phase="mined"]').filter({ hasText: "Top-up of lease 1" }).waitFor(wait);
+    await card.getByText("Deposit 35.0 GUT").waitFor(wait);
+    // The escrow pays up to the node's last heartbeat: Ada's agent heartbeats, then Ben closes.
+    await registryTx(story.accounts.ada, "heartbeat", [2n]);
+    await card.getByRole("button", { name: "Close the lease" }).click();
+    const refund = await card.getByTestId("refund").textContent(wait);
+    if (!/^3[0-4]\.\d+ GUT$/.test(refund))
+      throw new Error(`refund shown: ${refund} (35 GUT deposited, some time paid)`);
+  });
+
   await test("a lease above the price bound shows the decoded revert", async (openPage) => {
     const page = await openPage("market", story.accounts.cleo);
     await connect(page, story.accounts.cleo);
     await page.getByRole("button", { name: "lease node 4" }).click();
     // Ben raises node 4's price after the page showed it, before Cleo sends.
-    const data = encodeFunctionData({
-      abi: ProviderRegistry,
-      functionName: "update",
-      args: [4n, parseUnits("5", 18), "https://node.example/raised"],
-    });
-    const contracts = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
-    const sent = await fetch(node.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "eth_sendTransaction",
-        params: [{ from: story.accounts.ben, to: contracts.registry, data }],
-      }),
-    }).then((r) => r.json());
-    if (sent.error) throw new Error(`the price change failed: ${sent.error.message}`);
+    await registryTx(story.accounts.ben, "update", [4n, parseUnits("5", 18), "https://node.example/raised"]);
     const form = page.getByTestId("lease-form");
     await form.getByLabel("deposit").fill("5");
     await form.getByRole("button", { name: "Open the lease" }).click();

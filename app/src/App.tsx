@@ -3,9 +3,10 @@ import { useConnect, useConnection, useConnectors, useDisconnect } from "wagmi";
 
 import { Claim } from "./Claim.tsx";
 import type { AppConfig } from "./config.ts";
+import { Leases } from "./Leases.tsx";
 import { Market } from "./Market.tsx";
 
-const PAGES = { claim: "Claim", market: "Market" } as const;
+const PAGES = { claim: "Claim", market: "Market", leases: "My leases" } as const;
 type Page = keyof typeof PAGES;
 
 /** The page named in the URL's hash, so a page can be linked to and reloaded. */
@@ -26,7 +27,9 @@ export function App({ app }: { app: AppConfig }) {
         </nav>
         <Wallet chainName={app.chain.name} />
       </header>
-      <main>{page === "claim" ? <Claim app={app} /> : <Market app={app} />}</main>
+      <main>
+        {page === "claim" ? <Claim app={app} /> : page === "market" ? <Market app={app} /> : <Leases app={app} />}
+      </main>
     </>
   );
 }
