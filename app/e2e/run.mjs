@@ -238,6 +238,28 @@ try {
       throw new Error(`the failure shown: ${failed}`);
     }
   });
+
+  await test("a provider registers a node, seeing the stake first, and withdraws", async (openPage) => {
+    // Ada provides nodes 1 and 2; Ben's closed lease on node 2 left her earnings to withdraw.
+    const page = await openPage("provider", story.accounts.ada);
+    await connect(page, story.accounts.ada);
+    const register = page.locator("#register");
+    await register.getByLabel("model").selectOption("RTX 2080");
+    await register.getByLabel("GPU count").fill("2");
+    await register
+      .getByTestId("stake")
+      .getByText(/locks a stake of [0-9.,]+ GUT/)
+      .waitFor(wait);
+    await register.getByRole("button", { name: "Register" }).click();
+    await register.locator('[data-phase="mined"]').filter({ hasText: "Registration" }).waitFor(wait);
+    await page.locator('tr[data-node="6"]').getByText("RTX 2080").waitFor(wait);
+    const earnings = page.locator("#earnings");
+    const earned = await earnings.getByTestId("earned").textContent(wait);
+    if (earned === "0.0 GUT") throw new Error("no earnings to withdraw");
+    await earnings.getByRole("button", { name: "Withdraw" }).click();
+    await earnings.locator('[data-phase="mined"]').waitFor(wait);
+    await earnings.getByTestId("earned").getByText("0.0 GUT").waitFor(wait);
+  });
 } finally {
   await browser?.close();
   await site?.close();

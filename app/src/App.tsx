@@ -5,8 +5,9 @@ import { Claim } from "./Claim.tsx";
 import type { AppConfig } from "./config.ts";
 import { Leases } from "./Leases.tsx";
 import { Market } from "./Market.tsx";
+import { Provider } from "./Provider.tsx";
 
-const PAGES = { claim: "Claim", market: "Market", leases: "My leases" } as const;
+const PAGES = { claim: "Claim", market: "Market", leases: "My leases", provider: "Provider" } as const;
 type Page = keyof typeof PAGES;
 
 /** The page named in the URL's hash, so a page can be linked to and reloaded. */
@@ -28,7 +29,10 @@ export function App({ app }: { app: AppConfig }) {
         <Wallet chainName={app.chain.name} />
       </header>
       <main>
-        {page === "claim" ? <Claim app={app} /> : page === "market" ? <Market app={app} /> : <Leases app={app} />}
+        {page === "claim" && <Claim app={app} />}
+        {page === "market" && <Market app={app} />}
+        {page === "leases" && <Leases app={app} />}
+        {page === "provider" && <Provider app={app} />}
       </main>
     </>
   );

@@ -6,7 +6,7 @@
 // figures stop at the escrow's `accrued`, paid up to the last heartbeat only.
 import { formatToken, owedAt, runsOutAt } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
@@ -93,9 +93,17 @@ export function Leases({ app }: { app: AppConfig }) {
   const [error, setError] = useState<string>();
   const [, tick] = useState(0);
 
+  // Only the latest read is shown: wagmi restores the last session's account before the wallet
+  // answers with its own, and the first read may answer last.
+  const latest = useRef(0);
   const refresh = useCallback(() => {
-    if (address)
-      readLeases(app, config, address).then(setData, (e: unknown) => setError(String((e as Error).message ?? e)));
+    const n = ++latest.current;
+    if (address) {
+      readLeases(app, config, address).then(
+        (d) => n === latest.current && setData(d),
+        (e: unknown) => n === latest.current && setError(String((e as Error).message ?? e)),
+      );
+    }
   }, [app, config, address]);
   useEffect(refresh, [refresh]);
   useEffect(() => {
