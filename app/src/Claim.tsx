@@ -18,7 +18,7 @@ import {
   verifyProof,
 } from "gpufog";
 import { TokenSwapDistributor } from "gpufog/abi";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type Address, type Hex, isAddress } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
@@ -138,7 +138,11 @@ function EvmClaim({ app, manifest, window }: Props) {
   const [error, setError] = useState<string>();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
 
+  // Only the latest look-up is shown: wagmi restores the last session's account before the
+  // wallet answers with its own, and the first look-up may answer last.
+  const latest = useRef(0);
   const lookUp = async () => {
+    const n = ++latest.current;
     setError(undefined);
     setFound(undefined);
     if (!isAddress(holder)) {
@@ -147,9 +151,10 @@ function EvmClaim({ app, manifest, window }: Props) {
     }
     try {
       const claims = await findClaims(app, manifest, holder);
-      setFound({ holder, claims, claimed: await claimedFlags(app, config, claims) });
+      const claimed = await claimedFlags(app, config, claims);
+      if (n === latest.current) setFound({ holder, claims, claimed });
     } catch (e) {
-      setError(String((e as Error).message ?? e));
+      if (n === latest.current) setError(String((e as Error).message ?? e));
     }
   };
   // The connected account is looked up as soon as it is known.
