@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { decodeWif, signLegacyMessage } from "gpufog";
 import { chromium } from "playwright-core";
 import { encodeFunctionData, parseUnits } from "viem";
-import { ProviderRegistry } from "gpufog/abi";
+import { GovernanceTimelock, ProviderRegistry, TokenSwapDistributor } from "gpufog/abi";
 
 import { freePort, serve, setup, startNode } from "../local.mjs";
 
@@ -109,22 +109,19 @@ try {
     }
   }
   const wait = { timeout: 20_000 };
-  const { registry } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
-  /** A registry transaction from one of the node's unlocked accounts, outside the page (a provider's own tools). */
-  async function registryTx(from, functionName, args) {
-    const data = encodeFunctionData({ abi: ProviderRegistry, functionName, args });
+  const { registry, distributor, timelock } = (await (await fetch(`${site.url}config.json`)).json()).addressBook
+    .contracts;
+  /** A transaction from one of the node's unlocked accounts, outside the page (a provider's or the admin's own tools). */
+  async function sendAs(from, to, abi, functionName, args) {
+    const data = encodeFunctionData({ abi, functionName, args });
     const sent = await fetch(node.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "eth_sendTransaction",
-        params: [{ from, to: registry, data }],
-      }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{ from, to, data }] }),
     }).then((r) => r.json());
     if (sent.error) throw new Error(`${functionName} failed: ${sent.error.message}`);
   }
+  const registryTx = (from, functionName, args) => sendAs(from, registry, ProviderRegistry, functionName, args);
   /** Connects the page's test wallet; wagmi may already have reconnected it from an earlier page. */
   async function connect(page, account) {
     const shown = page.getByTestId("wallet").getByText(account);
@@ -259,6 +256,29 @@ try {
     await earnings.getByRole("button", { name: "Withdraw" }).click();
     await earnings.locator('[data-phase="mined"]').waitFor(wait);
     await earnings.getByTestId("earned").getByText("0.0 GUT").waitFor(wait);
+  });
+
+  await test("paused claims show their clear state", async (openPage) => {
+    // Pausing is governance's, through the timelock (PAUSER_ROLE is the timelock's; its delay is 0
+    // on this network): the multisig, the second account, schedules, then executes.
+    const governance = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const zero = `0x${"0".repeat(64)}`;
+    const throughTimelock = async (functionName) => {
+      const call = [distributor, 0n, encodeFunctionData({ abi: TokenSwapDistributor, functionName }), zero];
+      const salt = `0x${Buffer.from(functionName).toString("hex").padEnd(64, "0")}`;
+      await sendAs(governance, timelock, GovernanceTimelock, "schedule", [...call, salt, 0n]);
+      await sendAs(governance, timelock, GovernanceTimelock, "execute", [...call, salt]);
+    };
+    await throughTimelock("pause");
+    try {
+      const page = await openPage("claim");
+      const evm = page.locator("#evm-claim");
+      await evm.getByLabel("holder address").fill(story.accounts.finn);
+      await evm.getByRole("button", { name: "Look up" }).click();
+      await evm.locator('[data-state="blocked"]').getByText("Claims are paused").waitFor(wait);
+    } finally {
+      await throughTimelock("unpause");
+    }
   });
 } finally {
   await browser?.close();
