@@ -9,9 +9,11 @@ import { SystemLocalModule } from "./modules/System.js";
 type Connection = Awaited<ReturnType<typeof network.create>>;
 
 /**
- * Deploys the `System` module (its local variant, with Uniswap V2) through Ignition on an
- * in-process network connection, with the parameters of `deploy/parameters/hardhat.json` and the
- * given airdrop, and returns the typed contracts and the address book it would have.
+ * Deploys the `System` module (its local variant, with Uniswap V2) through Ignition on a local
+ * network connection (in-process, or a fresh `hardhat node` / anvil), with the parameters of
+ * `deploy/parameters/hardhat.json` and the given airdrop, and returns the typed contracts and the
+ * address book it would have. Over JSON-RPC Ignition keeps a journal under `deploymentId`; the
+ * caller passes one of its own and clears it, as a fresh node has none of what it recorded.
  */
 export async function deployLocalSystem(
   connection: Connection,

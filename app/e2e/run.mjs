@@ -1,0 +1,294 @@
+// The app's end-to-end tests in headless Chromium (Debian's, driven by playwright-core; no
+// browser download), against a fresh `hardhat node` with the system deployed by the story
+// (scripts/app/setup.ts). Each page gets a test wallet: an EIP-1193 provider injected before the
+// app loads, answering the accounts requests with one test account and forwarding everything
+// else, eth_sendTransaction included, to the node, whose unlocked accounts sign. Each test saves a
+// screenshot under e2e/screenshots/ (gitignored).
+//
+//   node app/e2e/run.mjs        (the app must be built: npm run build in app/, done by .ci/app)
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { decodeWif, signLegacyMessage } from "gpufog";
+import { chromium } from "playwright-core";
+import { encodeFunctionData, parseUnits } from "viem";
+import { GovernanceTimelock, ProviderRegistry, TokenSwapDistributor } from "gpufog/abi";
+
+import { freePort, serve, setup, startNode } from "../local.mjs";
+
+const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const shots = path.join(appDir, "e2e", "screenshots");
+mkdirSync(shots, { recursive: true });
+const started = Date.now();
+const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+const node = await startNode(await freePort());
+const work = mkdtempSync(path.join(tmpdir(), "gpufog-app-e2e-"));
+const profile = mkdtempSync(path.join(tmpdir(), "gpufog-chromium-"));
+let browser;
+let site;
+const results = [];
+try {
+  const story = setup(node.url, work);
+  console.log(`node ${node.url}, system deployed with the story (${seconds()})`);
+  site = await serve(path.join(appDir, "dist"), work);
+  // A persistent context is how playwright takes a fresh --user-data-dir of our own.
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+
+  /** A page of the app with `account` as its wallet (or none: read-only). */
+  async function open(hash, account) {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    if (account) {
+      await page.addInitScript(
+        ({ rpc, account }) => {
+          let id = 0;
+          window.ethereum = {
+            request: async ({ method, params }) => {
+              if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+              const response = await fetch(rpc, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+              });
+              const body = await response.json();
+              // An EIP-1193 error: code, message and the revert data, as a wallet passes them on.
+              if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+              return body.result;
+            },
+            on() {},
+            removeListener() {},
+          };
+        },
+        { rpc: node.url, account },
+      );
+    }
+    await page.goto(`${site.url}#${hash}`);
+    return { page, problems };
+  }
+
+  async function test(name, body) {
+    const t0 = Date.now();
+    let opened;
+    try {
+      await body(async (hash, account) => (opened = await open(hash, account)).page);
+      if (opened?.problems.length) throw new Error(opened.problems.join("\n"));
+      results.push([name, true]);
+      console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
+    } catch (error) {
+      results.push([name, false]);
+      console.log(
+        `  ✗ ${name}\n    ${String(error.message ?? error)
+          .split("\n")
+          .join("\n    ")}`,
+      );
+    } finally {
+      if (opened) {
+        const file = path.join(shots, `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
+        await opened.page.screenshot({ path: file, fullPage: true }).catch(() => {});
+        await opened.page.close();
+      }
+    }
+  }
+  const wait = { timeout: 20_000 };
+  const { registry, distributor, timelock } = (await (await fetch(`${site.url}config.json`)).json()).addressBook
+    .contracts;
+  /** A transaction from one of the node's unlocked accounts, outside the page (a provider's or the admin's own tools). */
+  async function sendAs(from, to, abi, functionName, args) {
+    const data = encodeFunctionData({ abi, functionName, args });
+    const sent = await fetch(node.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{ from, to, data }] }),
+    }).then((r) => r.json());
+    if (sent.error) throw new Error(`${functionName} failed: ${sent.error.message}`);
+  }
+  const registryTx = (from, functionName, args) => sendAs(from, registry, ProviderRegistry, functionName, args);
+  /** Connects the page's test wallet; wagmi may already have reconnected it from an earlier page. */
+  async function connect(page, account) {
+    const shown = page.getByTestId("wallet").getByText(account);
+    const button = page.getByRole("button", { name: "Connect wallet" });
+    await shown.or(button).first().waitFor(wait);
+    if (await button.isVisible()) await button.click();
+    await shown.waitFor(wait);
+  }
+
+  console.log("browser tests:");
+  await test("an EVM holder claims and sees claimed", async (openPage) => {
+    const page = await openPage("claim", story.accounts.dan);
+    await connect(page, story.accounts.dan);
+    const evm = page.locator("#evm-claim");
+    await evm.locator('[data-state="claimable"]').waitFor(wait);
+    const amount = await evm.locator(".amount").first().textContent();
+    if (!amount.includes("10,500") && !amount.includes("10500")) throw new Error(`amount shown: ${amount}`);
+    await evm.getByRole("button", { name: "Claim" }).click();
+    await evm.locator('[data-phase="mined"]').waitFor(wait);
+    await evm.locator('[data-state="claimed"]').waitFor(wait);
+  });
+
+  await test("an already-claimed leaf shows its clear message", async (openPage) => {
+    // Read-only: no wallet in this page; Ada's leaf was claimed by the story.
+    const page = await openPage("claim");
+    await page.getByText("Read-only: no wallet in this browser").waitFor(wait);
+    const evm = page.locator("#evm-claim");
+    await evm.getByLabel("holder address").fill(story.accounts.ada);
+    await evm.getByRole("button", { name: "Look up" }).click();
+    const state = evm.locator('[data-state="claimed"]');
+    await state.waitFor(wait);
+    const text = await state.textContent();
+    if (!text.includes("Already claimed")) throw new Error(`shown: ${text}`);
+  });
+
+  await test("an address not in the snapshot is told so", async (openPage) => {
+    const page = await openPage("claim");
+    const evm = page.locator("#evm-claim");
+    await evm.getByLabel("holder address").fill("0x000000000000000000000000000000000000dEaD");
+    await evm.getByRole("button", { name: "Look up" }).click();
+    await evm.locator('[data-state="absent"]').waitFor(wait);
+  });
+
+  await test("an old-chain holder signs offline and claims; a bad paste is refused first", async (openPage) => {
+    // Eve's wallet submits Gus's old-chain claim, paid to Eve's account as the signed text names.
+    const page = await openPage("claim", story.accounts.eve);
+    await connect(page, story.accounts.eve);
+    const legacy = page.locator("#legacy-claim");
+    await legacy.getByLabel("old-chain address").fill(story.legacy.address);
+    await legacy.getByRole("button", { name: "Look up" }).click();
+    const message = await legacy.getByTestId("legacy-message").textContent(wait);
+    if (!message.includes(story.accounts.eve.toLowerCase())) throw new Error(`the text does not name Eve: ${message}`);
+    // What the old wallet's `signmessage` does with the holder's WIF key.
+    const { privateKey, form } = decodeWif(story.legacy.wif);
+    const signature = signLegacyMessage(message, privateKey, form);
+    await legacy.getByLabel("signature").fill(`${signature.slice(0, 40)}!${signature.slice(41)}`);
+    const bad = await legacy.locator('[data-state="bad-signature"]').textContent(wait);
+    if (!bad.includes("not base64")) throw new Error(`bad paste shown as: ${bad}`);
+    await legacy.getByLabel("signature").fill(signature);
+    await legacy.locator('[data-state="signature-ok"]').waitFor(wait);
+    await legacy.getByRole("button", { name: "Submit the claim" }).click();
+    await legacy.locator('[data-phase="mined"]').waitFor(wait);
+    await legacy.locator('[data-state="claimed"]').waitFor(wait);
+  });
+
+  await test("a customer leases from the market", async (openPage) => {
+    const page = await openPage("market", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    await page.getByRole("button", { name: "lease node 1" }).click();
+    const form = page.getByTestId("lease-form");
+    await form.getByLabel("deposit").fill("25");
+    await form.getByRole("button", { name: "Open the lease" }).click();
+    await form.locator('[data-phase="mined"]').filter({ hasText: "Lease of node 1" }).waitFor(wait);
+    await page.locator('tr[data-node="1"] td.status-Sharing').waitFor(wait);
+  });
+
+  await test("a customer sees the lease tick, tops up, closes and sees the refund", async (openPage) => {
+    // Ben's lease on node 2 was opened by the story with 30 GUT.
+    const page = await openPage("leases", story.accounts.ben);
+    await connect(page, story.accounts.ben);
+    const card = page.locator('[data-lease="1"]');
+    const accrued = card.getByTestId("accrued");
+    const before = await accrued.textContent(wait);
+    await page.waitForFunction(([el, text]) => el.textContent !== text, [await accrued.elementHandle(), before], {
+      timeout: 5_000,
+    });
+    await card.getByLabel("top-up amount").fill("5");
+    await card.getByRole("button", { name: "Top up" }).click();
+    await card.locator('[data-phase="mined"]').filter({ hasText: "Top-up of lease 1" }).waitFor(wait);
+    await card.getByText("Deposit 35.0 GUT").waitFor(wait);
+    // The escrow pays up to the node's last heartbeat: Ada's agent heartbeats, then Ben closes.
+    await registryTx(story.accounts.ada, "heartbeat", [2n]);
+    await card.getByRole("button", { name: "Close the lease" }).click();
+    const refund = await card.getByTestId("refund").textContent(wait);
+    if (!/^3[0-4]\.\d+ GUT$/.test(refund))
+      throw new Error(`refund shown: ${refund} (35 GUT deposited, some time paid)`);
+  });
+
+  await test("a lease above the price bound shows the decoded revert", async (openPage) => {
+    const page = await openPage("market", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    await page.getByRole("button", { name: "lease node 4" }).click();
+    // Ben raises node 4's price after the page showed it, before Cleo sends.
+    await registryTx(story.accounts.ben, "update", [4n, parseUnits("5", 18), "https://node.example/raised"]);
+    const form = page.getByTestId("lease-form");
+    await form.getByLabel("deposit").fill("5");
+    await form.getByRole("button", { name: "Open the lease" }).click();
+    const failed = await form.locator('[data-phase="failed"]').textContent(wait);
+    // In words: the error's name, the prices in GUT, no hex.
+    if (!failed.includes("PriceAboveBound") || !failed.includes("5.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
+      throw new Error(`the failure shown: ${failed}`);
+    }
+  });
+
+  await test("a provider registers a node, seeing the stake first, and withdraws", async (openPage) => {
+    // Ada provides nodes 1 and 2; Ben's closed lease on node 2 left her earnings to withdraw.
+    const page = await openPage("provider", story.accounts.ada);
+    await connect(page, story.accounts.ada);
+    const register = page.locator("#register");
+    await register.getByLabel("model").selectOption("RTX 2080");
+    await register.getByLabel("GPU count").fill("2");
+    await register
+      .getByTestId("stake")
+      .getByText(/locks a stake of [0-9.,]+ GUT/)
+      .waitFor(wait);
+    await register.getByRole("button", { name: "Register" }).click();
+    await register.locator('[data-phase="mined"]').filter({ hasText: "Registration" }).waitFor(wait);
+    await page.locator('tr[data-node="6"]').getByText("RTX 2080").waitFor(wait);
+    const earnings = page.locator("#earnings");
+    const earned = await earnings.getByTestId("earned").textContent(wait);
+    if (earned === "0.0 GUT") throw new Error("no earnings to withdraw");
+    await earnings.getByRole("button", { name: "Withdraw" }).click();
+    await earnings.locator('[data-phase="mined"]').waitFor(wait);
+    await earnings.getByTestId("earned").getByText("0.0 GUT").waitFor(wait);
+  });
+
+  await test("paused claims show their clear state", async (openPage) => {
+    // Pausing is governance's, through the timelock (PAUSER_ROLE is the timelock's; its delay is 0
+    // on this network): the multisig, the second account, schedules, then executes.
+    const governance = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const zero = `0x${"0".repeat(64)}`;
+    const throughTimelock = async (functionName) => {
+      const call = [distributor, 0n, encodeFunctionData({ abi: TokenSwapDistributor, functionName }), zero];
+      const salt = `0x${Buffer.from(functionName).toString("hex").padEnd(64, "0")}`;
+      await sendAs(governance, timelock, GovernanceTimelock, "schedule", [...call, salt, 0n]);
+      await sendAs(governance, timelock, GovernanceTimelock, "execute", [...call, salt]);
+    };
+    await throughTimelock("pause");
+    try {
+      const page = await openPage("claim");
+      const evm = page.locator("#evm-claim");
+      await evm.getByLabel("holder address").fill(story.accounts.finn);
+      await evm.getByRole("button", { name: "Look up" }).click();
+      await evm.locator('[data-state="blocked"]').getByText("Claims are paused").waitFor(wait);
+    } finally {
+      await throughTimelock("unpause");
+    }
+  });
+} finally {
+  await browser?.close();
+  await site?.close();
+  await node.stop();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+}
+const failed = results.filter(([, ok]) => !ok).length;
+console.log(
+  `${results.length - failed} passed, ${failed} failed (${seconds()}); screenshots in ${path.relative(process.cwd(), shots)}/`,
+);
+process.exit(failed ? 1 : 0);

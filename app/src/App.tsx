@@ -1,0 +1,66 @@
+import { useState } from "react";
+import { useConnect, useConnection, useConnectors, useDisconnect } from "wagmi";
+
+import { Claim } from "./Claim.tsx";
+import type { AppConfig } from "./config.ts";
+import { Leases } from "./Leases.tsx";
+import { Market } from "./Market.tsx";
+import { Provider } from "./Provider.tsx";
+
+const PAGES = { claim: "Claim", market: "Market", leases: "My leases", provider: "Provider" } as const;
+type Page = keyof typeof PAGES;
+
+/** The page named in the URL's hash, so a page can be linked to and reloaded. */
+const pageOf = (hash: string): Page => (hash.slice(1) in PAGES ? (hash.slice(1) as Page) : "claim");
+
+export function App({ app }: { app: AppConfig }) {
+  const [page, setPage] = useState<Page>(pageOf(location.hash));
+  return (
+    <>
+      <header>
+        <h1>gpufog</h1>
+        <nav>
+          {(Object.keys(PAGES) as Page[]).map((p) => (
+            <a key={p} href={`#${p}`} className={p === page ? "active" : ""} onClick={() => setPage(p)}>
+              {PAGES[p]}
+            </a>
+          ))}
+        </nav>
+        <Wallet chainName={app.chain.name} />
+      </header>
+      <main>
+        {page === "claim" && <Claim app={app} />}
+        {page === "market" && <Market app={app} />}
+        {page === "leases" && <Leases app={app} />}
+        {page === "provider" && <Provider app={app} />}
+      </main>
+    </>
+  );
+}
+
+function Wallet({ chainName }: { chainName: string }) {
+  const { address, status } = useConnection();
+  const connectors = useConnectors();
+  const { mutate: connect, error } = useConnect();
+  const { mutate: disconnect } = useDisconnect();
+  const hasWallet = typeof window !== "undefined" && "ethereum" in window;
+  if (address) {
+    return (
+      <div className="wallet" data-testid="wallet">
+        <span title={chainName}>{address}</span> <button onClick={() => disconnect()}>Disconnect</button>
+      </div>
+    );
+  }
+  return (
+    <div className="wallet" data-testid="wallet">
+      {hasWallet ? (
+        <button disabled={status === "connecting"} onClick={() => connect({ connector: connectors[0]! })}>
+          Connect wallet
+        </button>
+      ) : (
+        <span className="muted">Read-only: no wallet in this browser</span>
+      )}
+      {error && <span className="error"> {error.message}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+// Reads and writes through wagmi's config: reads go to the configured RPC endpoint (no wallet
+// needed), writes through the connected EIP-1193 wallet. A write is simulated first, so a revert
+// is caught before the wallet asks for a signature, and decoded with gpufog's `decodeRevert`
+// against every contract's ABI (a revert can bubble up from a callee), never shown as hex.
+import { decodeRevert } from "gpufog";
+import { BuybackEmission, GUT, LeaseEscrow, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
+import { type Abi, type Address, BaseError, ContractFunctionRevertedError, type Hash } from "viem";
+import type { Config } from "wagmi";
+import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+
+const ABIS = [TokenSwapDistributor, LeaseEscrow, ProviderRegistry, GUT, TFT, BuybackEmission] as const;
+
+export type TxState =
+  | { phase: "idle" }
+  | { phase: "signing"; label: string }
+  | { phase: "pending"; label: string; hash: Hash }
+  | { phase: "mined"; label: string; hash: Hash; block: bigint }
+  | { phase: "failed"; label: string; reason: string };
+
+export interface Call {
+  label: string;
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+  /** Formats an amount of the token the call moves, for the amounts a revert names. */
+  money?: (amount: bigint) => string;
+}
+
+/** Revert arguments that are amounts of a token, by name. */
+const AMOUNT = /price|amount|deposit|balance|allowance|needed|stake|fee|total/i;
+
+/**
+ * The words for a failed call: the decoded revert when there is one (its amounts in the token's
+ * decimals when `money` is given), else the error's short message.
+ */
+export function explain(error: unknown, money?: (amount: bigint) => string): string {
+  // viem keeps the raw revert bytes on ContractFunctionRevertedError.raw, where decodeRevert
+  // (written for ethers and node errors) does not look; hand them over under `data`.
+  let subject: unknown = error;
+  if (error instanceof BaseError) {
+    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError && reverted.raw) subject = { data: reverted.raw };
+  }
+  const decoded = decodeRevert(subject, ABIS as never);
+  if (decoded) {
+    let message = decoded.message;
+    for (const [name, value] of Object.entries(decoded.args)) {
+      if (money && typeof value === "bigint" && AMOUNT.test(name)) {
+        message = message.replace(`${name} ${value}`, `${name} ${money(value)}`);
+      }
+    }
+    return `the contract refused: ${message}`;
+  }
+  if (error instanceof BaseError) return error.shortMessage;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Sends the calls in order (an approval, then the call that spends it), reporting each one's
+ * signing, pending, mined or failed state; stops at the first failure. Returns whether all mined.
+ */
+export async function send(
+  config: Config,
+  account: Address,
+  calls: readonly Call[],
+  report: (state: TxState) => void,
+): Promise<boolean> {
+  for (const call of calls) {
+    try {
+      report({ phase: "signing", label: call.label });
+      const { label: _, money: __, ...contractCall } = call;
+      const { request } = await simulateContract(config, { ...contractCall, account } as never);
+      const hash = await writeContract(config, request as never);
+      report({ phase: "pending", label: call.label, hash });
+      const receipt = await waitForTransactionReceipt(config, { hash });
+      if (receipt.status !== "success") {
+        report({ phase: "failed", label: call.label, reason: `reverted in block ${receipt.blockNumber}` });
+        return false;
+      }
+      report({ phase: "mined", label: call.label, hash, block: receipt.blockNumber });
+    } catch (error) {
+      report({ phase: "failed", label: call.label, reason: explain(error, call.money) });
+      return false;
+    }
+  }
+  return true;
+}
+
+export function client(config: Config) {
+  const c = getPublicClient(config);
+  if (!c) throw new Error("no client for the configured chain");
+  return c;
+}
+
+/** The chain's time (the latest block's timestamp): claim windows and heartbeats are judged by it, not the browser's clock. */
+export async function chainNow(config: Config): Promise<bigint> {
+  return (await client(config).getBlock()).timestamp;
+}

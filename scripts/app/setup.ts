@@ -1,0 +1,120 @@
+// The web app's local world: on a fresh `hardhat node` (or anvil), an airdrop of both kinds, the
+// System module deployed through Ignition, and the demo's story up to a live market — some holders
+// claimed, some not (an EVM one and an old-chain one), providers with nodes, a lease running. Then
+// the app's configuration (`config.json`) and the airdrop directory are written into $GPUFOG_APP_OUT,
+// which the app serves beside its build. Run by `npm run app` and the app's browser tests:
+//
+//   GPUFOG_APP_OUT=app/.local npx hardhat run --no-compile scripts/app/setup.ts --network localhost
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import { network } from "hardhat";
+
+import { getBytes, id, parseUnits } from "ethers";
+
+import { deployLocalSystem } from "../../deploy/local.js";
+import { claimAirdrop } from "../../src/airdrop/claim.js";
+import { writeAirdrop } from "../../src/airdrop/directory.js";
+import { legacyEntries, parseLegacyCsv } from "../../src/airdrop/legacy-csv.js";
+import { nodeQuote, openLease } from "../../src/escrow.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
+import { encodeWif, publicKeyOf } from "../../src/legacy/keys.js";
+import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/merkle/tree.js";
+import { registerNode } from "../../src/registry.js";
+
+const out = path.resolve(process.env.GPUFOG_APP_OUT ?? "app/.local");
+const rpcUrl = process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545";
+const UNIT = 10n ** 18n;
+
+const connection = await network.create();
+const { ethers } = connection;
+const [, , keeper, ada, ben, cleo, dan, eve, finn, gus] = await ethers.getSigners();
+const people = { ada, ben, cleo, dan, eve, finn, gus };
+
+// EVM holders take whole GUT; the old chain's balance list is in its 8 decimals (scaled to 18 by
+// the CSV reader), with the demo's two old-chain keys.
+const evm = [
+  [ada!, 34_000n],
+  [ben!, 24_000n],
+  [cleo!, 18_500n],
+  [dan!, 10_500n],
+  [eve!, 8_000n],
+  [finn!, 3_000n],
+] as const;
+const oldKeys = ["gus", "hana"].map((seed) => getBytes(id(`demo old-chain key of ${seed}`)));
+const oldAddress = (key: Uint8Array) => addressOfKey(publicKeyOf(key, "compressed"), GUT_P2PKH_VERSION);
+const legacyRows = parseLegacyCsv(
+  `address,amount\n${oldAddress(oldKeys[0]!)},1250000000000\n${oldAddress(oldKeys[1]!)},420050000000\n`,
+  "old-chain balances",
+  GUT_P2PKH_VERSION,
+);
+const tree = await buildTree([
+  ...evm.map(([s, amount]) => ({ kind: LeafKind.Evm, holder: s.address, amount: amount * UNIT })),
+  ...legacyEntries(legacyRows),
+]);
+const airdropDir = path.join(out, "airdrop");
+mkdirSync(out, { recursive: true });
+rmSync(airdropDir, { recursive: true, force: true });
+const manifest = writeAirdrop(tree, airdropDir, undefined, { version: GUT_P2PKH_VERSION, holders: legacyRows.length });
+
+// The node is fresh, so a journal under this id is from an earlier node and must not be resumed.
+const deploymentId = "app-local";
+rmSync(path.join("deploy", "deployments", deploymentId), { recursive: true, force: true });
+const { contracts, book } = await deployLocalSystem(connection, manifest, undefined, { deploymentId });
+const { registry, escrow, gut, distributor } = contracts;
+const distributorAddress = await distributor.getAddress();
+
+// Ada, Ben and Cleo have claimed (the keeper sent it); Dan, Eve, Finn and both old-chain holders
+// have not: the claim page has both cases to show.
+for (const holder of [ada!, ben!, cleo!]) await claimAirdrop(airdropDir, distributorAddress, holder.address, keeper!);
+
+const gutAddress = await gut.getAddress();
+const plan = [
+  { provider: ada!, model: "V100", gpus: 8n, price: "2.0" },
+  { provider: ada!, model: "RTX 2080 Ti", gpus: 4n, price: "1.2" },
+  { provider: ben!, model: "Titan RTX", gpus: 2n, price: "1.5" },
+  { provider: ben!, model: "GTX 1080 Ti", gpus: 1n, price: "0.8" },
+  { provider: cleo!, model: "Titan V", gpus: 4n, price: "1.6" },
+];
+const nodes: bigint[] = [];
+for (const p of plan) {
+  const { nodeId } = await registerNode(
+    registry,
+    p.provider,
+    {
+      model: p.model,
+      gpuCount: p.gpus,
+      pricePerTuHour: parseUnits(p.price, 18),
+      paymentToken: gutAddress,
+      uri: `https://node.example/${p.model.replace(/ /g, "-").toLowerCase()}`,
+    },
+    "app setup",
+  );
+  nodes.push(nodeId);
+}
+// Ben leases Ada's RTX 2080 Ti node, so the market shows a Sharing node and Ben has a lease.
+const h = { escrow, registry };
+const leased = nodes[1]!;
+await openLease(h, ben!, leased, 30n * UNIT, (await nodeQuote(h, leased)).pricePerTuHour);
+
+const config = {
+  format: "gpufog-app-config-v1",
+  chain: { id: Number(book.chainId), name: "Local (hardhat node)", rpcUrl },
+  addressBook: book,
+  airdrop: "./airdrop/",
+};
+writeFileSync(
+  path.join(out, "config.json"),
+  `${JSON.stringify(config, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+);
+
+const wif = encodeWif(oldKeys[0]!, "compressed", GUT_P2PKH_VERSION);
+console.log(
+  JSON.stringify({
+    accounts: Object.fromEntries(Object.entries(people).map(([name, s]) => [name, s!.address])),
+    legacy: { address: oldAddress(oldKeys[0]!), wif },
+    nodes: nodes.map(String),
+    contracts: book.contracts,
+  }),
+);
