@@ -1,10 +1,11 @@
-import { readSnapshotCsv, snapshotEntries } from "./snapshot-csv.js";
+import { readSnapshotCsv, readSnapshotRecords, snapshotEntries } from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
 import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
-import { buildTree, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import { buildTree, buildTreeFromRecords, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import { HashPool } from "../merkle/pool.js";
 import { type LeafEntry } from "../merkle/proof.js";
-import { writeAirdrop } from "./directory.js";
-import { type AirdropManifest } from "./format.js";
+import { writeAirdrop, type WriteOptions } from "./directory.js";
+import { type AirdropManifestV2 } from "./format.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;
@@ -28,19 +29,31 @@ export async function buildAirdrop(
   out: string,
   onProgress?: AirdropProgress,
   legacy?: LegacySource,
-): Promise<{ tree: AirdropTree; manifest: AirdropManifest }> {
+  options: WriteOptions = {},
+): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }> {
   if (csv === undefined && legacy === undefined) {
     throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
   }
-  const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
-  const legacyRows = legacy === undefined ? [] : await readLegacyCsv(legacy.csv, legacy.version);
-  for (const entry of legacyEntries(legacyRows)) entries.push(entry);
-  const tree = await buildTree(entries, { onProgress });
+  let tree: AirdropTree;
+  let legacyRows: Awaited<ReturnType<typeof readLegacyCsv>> = [];
+  if (legacy === undefined) {
+    // The workers start (and compile the keccak module) while this thread reads the CSV.
+    HashPool.shared().catch(() => undefined);
+    // The fast path: the CSV read straight into leaf records, no object per holder.
+    const { records, count, total } = await readSnapshotRecords(csv!);
+    tree = await buildTreeFromRecords(records, count, total, { onProgress });
+  } else {
+    const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
+    legacyRows = await readLegacyCsv(legacy.csv, legacy.version);
+    for (const entry of legacyEntries(legacyRows)) entries.push(entry);
+    tree = await buildTree(entries, { onProgress });
+  }
   const manifest = writeAirdrop(
     tree,
     out,
     (done, total) => onProgress?.("proofs", done, total),
     legacy === undefined ? undefined : { version: legacy.version, holders: legacyRows.length },
+    options,
   );
   return { tree, manifest };
 }

@@ -443,6 +443,11 @@ const STATE_OFFSET = INPUT_SIZE + RATE;
 
 /** A keccak-256 engine on a memory of its own. */
 export async function createKeccakEngine(): Promise<KeccakEngine> {
+  return keccakEngine();
+}
+
+/** `createKeccakEngine`, synchronously: the module is compiled synchronously once per thread anyway. */
+export function keccakEngine(): KeccakEngine {
   const memory = sharedMemory(STATE_OFFSET + STATE_BYTES);
   const { sponge } = instantiate<KeccakExports>(keccakModule(), memory);
   const padded = Buffer.from(memory.buffer, 0, STATE_OFFSET);
