@@ -23,16 +23,18 @@ const PEERS: Tool[] = ["merkletreejs", "ozCore", "ozGetProof"];
 /**
  * The sizes and who runs them. Peers are not run at a million: OpenZeppelin's `of` alone takes
  * minutes there and merkletreejs needs several GB; `MERKLE_PEERS_1M=1` runs merkletreejs and
- * OpenZeppelin core there too. `MERKLE_RUNS` sets the runs per tool (default 3; 5 at 10k).
+ * OpenZeppelin core there too. `MERKLE_RUNS` sets the runs per tool (default 3; 5 at 10k);
+ * `MERKLE_SIZES=10000,100000` runs only those sizes (a check of the bench, not a result to publish).
  */
 function plan(): { holders: number; runs: number; tools: Tool[] }[] {
   const runs = Number(process.env.MERKLE_RUNS ?? 3);
   const big: Tool[] = process.env.MERKLE_PEERS_1M === "1" ? ["ours", "merkletreejs", "ozCore"] : ["ours"];
+  const only = process.env.MERKLE_SIZES?.split(",").map(Number);
   return [
-    { holders: 10_000, runs: Math.max(runs, 5), tools: ["ours", ...PEERS] },
-    { holders: 100_000, runs, tools: ["ours", ...PEERS] },
+    { holders: 10_000, runs: Math.max(runs, 5), tools: ["ours", ...PEERS] as Tool[] },
+    { holders: 100_000, runs, tools: ["ours", ...PEERS] as Tool[] },
     { holders: 1_000_000, runs, tools: big },
-  ];
+  ].filter((size) => only === undefined || only.includes(size.holders));
 }
 
 const GOALS = { merkletreejs100k: 10, ozCore100k: 50, seconds1M: 5, rssMb1M: 600, writtenMb1M: 160 };
