@@ -44,7 +44,16 @@ const merkleTables = merkle.sizes
     (size) => `### ${n(size.holders)} holders, ${size.runs} runs each
 
 ${table(
-  ["tool", "median (s)", "every run (s)", "× this project", "peak RSS (MB)", "written (MB)", "files", "load (1 min) during runs"],
+  [
+    "tool",
+    "median (s)",
+    "every run (s)",
+    "× this project",
+    "peak RSS (MB)",
+    "written (MB)",
+    "files",
+    "load (1 min) during runs",
+  ],
   Object.entries(size.tools).map(([key, r]) => [
     r.tool,
     s2(r.medianMs),

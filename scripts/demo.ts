@@ -132,7 +132,7 @@ const manifest = writeAirdrop(tree, airdropDir, undefined, {
   holders: legacyRows.length,
 });
 say(`Merkle tree: ${tree.count} leaves of both kinds, root ${tree.root.slice(0, 18)}…, total ${gutOf(tree.total)}`);
-say(`proofs written for dApps (manifest, ${2 ** manifest.shards.depth} data and index shards, proofs derived on fetch)`);
+say(`proofs written for dApps (manifest, OpenZeppelin dump, ${manifest.proofs.shards} shards)`);
 
 // ------------------------------------------------------------------------------------------------
 chapter("Deploying the market through the Ignition System module");

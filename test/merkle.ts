@@ -149,7 +149,7 @@ describe("merkle", function () {
       const entries = entriesOf(200, 21);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      const manifest = writeAirdrop(tree, out, undefined, undefined, { ozDump: true });
+      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact", ozDump: true });
       const dump = JSON.parse(readFileSync(path.join(out, manifest.tree!), "utf8")) as Parameters<
         typeof StandardMerkleTree.load<string[]>
       >[0];
@@ -158,7 +158,7 @@ describe("merkle", function () {
       expect(loaded.root).to.equal(tree.root);
       for (let i = 0; i < entries.length; i += 17) expect(loaded.getProof(i)).to.deep.equal(tree.proof(i));
       expect(StandardMerkleTree.of(ozValues(entries), [...LEAF_ENCODING]).dump()).to.deep.equal(dump);
-      expect(writeAirdrop(tree, out).tree).to.equal(undefined);
+      expect(writeAirdrop(tree, out, undefined, undefined, { layout: "compact" }).tree).to.equal(undefined);
       expect(existsSync(path.join(out, "tree.json"))).to.equal(false);
     });
 
@@ -167,7 +167,7 @@ describe("merkle", function () {
         const entries = entriesOf(count, 22 + count);
         const tree = await buildTree(entries);
         const out = path.join(dir, "airdrop");
-        writeAirdrop(tree, out);
+        writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
         const manifest = await readManifest(out);
         expect(manifest).to.deep.include({
           format: "gpufog-airdrop-v2",
@@ -214,7 +214,7 @@ describe("merkle", function () {
       const entries = entriesOf(3000, 26);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      const manifest = writeAirdrop(tree, out);
+      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
       const holder = entries[10]!.holder;
       const t = tree.treeIndex[10]!;
       const data = path.join(out, dataPath(manifest, dataShardOf(t, manifest.shards.depth)));
@@ -240,7 +240,9 @@ describe("merkle", function () {
 
       writeFileSync(data, original.subarray(0, original.length - 1));
       error = await findClaims(out, holder).catch((e: unknown) => e);
-      expect((error as Error).message).to.match(new RegExp(`^${data}, field "records": is ${original.length - 1} bytes;`));
+      expect((error as Error).message).to.match(
+        new RegExp(`^${data}, field "records": is ${original.length - 1} bytes;`),
+      );
 
       writeFileSync(data, original);
       const file = path.join(out, "manifest.json");
@@ -258,13 +260,14 @@ describe("merkle", function () {
       entries[6] = { ...entries[2]!, kind: LeafKind.Legacy, amount: 5n };
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      writeAirdrop(tree, out);
-      const claims = await findClaims(out, entries[2]!.holder);
-      expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
-        [2, 0],
-        [6, 1],
-      ]);
-      expect(claims[1]!.holder).to.equal(entries[2]!.holder.toLowerCase());
+      for (const layout of ["compact", "json"] as const) {
+        writeAirdrop(tree, out, undefined, undefined, { layout } as { layout: "compact" });
+        const claims = await findClaims(out, entries[2]!.holder);
+        expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
+          [2, 0],
+          [6, 1],
+        ]);
+      }
     });
 
     it("still reads the first layout's shards (by address prefix)", function () {

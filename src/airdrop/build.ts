@@ -1,7 +1,20 @@
-import { readSnapshotCsv, readSnapshotRecords, snapshotEntries } from "./snapshot-csv.js";
+import {
+  parseSnapshotCsv,
+  readSnapshotBytes,
+  readSnapshotCsv,
+  SnapshotScanner,
+  snapshotEntries,
+  snapshotRecordsOf,
+} from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
 import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
-import { buildTree, buildTreeFromRecords, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import {
+  buildTree,
+  buildTreeFromPacker,
+  buildTreeFromRecords,
+  type AirdropTree,
+  type BuildProgress,
+} from "../merkle/tree.js";
 import { HashPool } from "../merkle/pool.js";
 import { type LeafEntry } from "../merkle/proof.js";
 import { writeAirdrop, type WriteOptions } from "./directory.js";
@@ -29,7 +42,7 @@ export async function buildAirdrop(
   out: string,
   onProgress?: AirdropProgress,
   legacy?: LegacySource,
-  options: WriteOptions = {},
+  options: Omit<WriteOptions, "layout"> = {},
 ): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }> {
   if (csv === undefined && legacy === undefined) {
     throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
@@ -39,9 +52,7 @@ export async function buildAirdrop(
   if (legacy === undefined) {
     // The workers start (and compile the keccak module) while this thread reads the CSV.
     HashPool.shared().catch(() => undefined);
-    // The fast path: the CSV read straight into leaf records, no object per holder.
-    const { records, count, total } = await readSnapshotRecords(csv!);
-    tree = await buildTreeFromRecords(records, count, total, { onProgress });
+    tree = await buildFromCsv(csv!, onProgress);
   } else {
     const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
     legacyRows = await readLegacyCsv(legacy.csv, legacy.version);
@@ -53,7 +64,41 @@ export async function buildAirdrop(
     out,
     (done, total) => onProgress?.("proofs", done, total),
     legacy === undefined ? undefined : { version: legacy.version, holders: legacyRows.length },
-    options,
+    { ...options, layout: "compact" },
   );
   return { tree, manifest };
+}
+
+/** Thrown by the packer when the scan declines a row: the file then goes the slow way. */
+const DECLINED = new Error("the byte-level scan declined the file");
+
+/**
+ * An EVM snapshot CSV into a tree, the fast way when the scan takes the file: rows are scanned
+ * into the builder's memory a job at a time while the workers hash the jobs before, no object per
+ * holder. Otherwise (or if the scan declines a row midway) `parseSnapshotCsv` reads it, with its
+ * exact messages for whatever is wrong.
+ */
+async function buildFromCsv(csv: string, onProgress?: AirdropProgress): Promise<AirdropTree> {
+  const bytes = await readSnapshotBytes(csv);
+  const scanner = SnapshotScanner.start(bytes);
+  if (scanner !== undefined) {
+    try {
+      return await buildTreeFromPacker(
+        scanner.count,
+        (records, from, to) => {
+          if (!scanner.rows(records, from, to)) throw DECLINED;
+        },
+        () => {
+          const total = scanner.total();
+          if (total === undefined) throw DECLINED;
+          return total;
+        },
+        { onProgress },
+      );
+    } catch (error) {
+      if (error !== DECLINED) throw error;
+    }
+  }
+  const { records, count, total } = snapshotRecordsOf(await parseSnapshotCsv(bytes.toString("utf8"), csv));
+  return buildTreeFromRecords(records, count, total, { onProgress });
 }

@@ -27,12 +27,16 @@ import {
   dataShardOf,
   indexShardOf,
   leavesUnder,
+  MANIFEST_FORMAT,
   MANIFEST_FORMAT_V2,
   parseManifest,
   shardDepth,
+  shardOf,
+  shardPrefixLength,
   shardName,
   shardPath,
   type AirdropManifest,
+  type AirdropManifestV1,
   type AirdropManifestV2,
   type HolderClaim,
   type LegacyManifest,
@@ -114,10 +118,130 @@ function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buf
 /** Called as shards are written. */
 export type WriteProgress = (done: number, total: number) => void;
 
-/** What `writeAirdrop` writes besides the compact layout. */
+/** Which layout `writeAirdrop` writes, and what besides. */
 export interface WriteOptions {
-  /** Also `tree.json`, the dump `StandardMerkleTree.load` accepts (about 10 times the rest at a million holders). */
+  /**
+   * `compact` (`AirdropManifestV2`: ~90 MB at a million holders, what `buildAirdrop` and
+   * `airdrop:build` write) or `json` (`AirdropManifestV1`: every proof whole in JSON shards plus
+   * the dump, ~1.6 GB at a million). The default stays `json` for the package's existing callers
+   * (a claim page on `shardPath`/`claimsInShard`); `fetchClaims` reads the compact one.
+   */
+  layout?: "compact" | "json";
+  /** With `compact`, also `tree.json`, the dump `StandardMerkleTree.load` accepts (the `json` layout always has it). */
   ozDump?: boolean;
+}
+
+/**
+ * Writes an airdrop directory in the layout `options.layout` names: see `writeCompactLayout`
+ * and `writeJsonLayout`. `dir` must not exist, be empty, or hold an earlier output (a
+ * `manifest.json`): anything else is refused before any work; the new output replaces it whole.
+ */
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+  options?: WriteOptions & { layout?: "json" },
+): AirdropManifestV1;
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress: WriteProgress | undefined,
+  legacy: LegacyManifest | undefined,
+  options: WriteOptions & { layout: "compact" },
+): AirdropManifestV2;
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+  options: WriteOptions = {},
+): AirdropManifest {
+  checkOutputDir(dir);
+  return options.layout === "compact"
+    ? writeCompactLayout(tree, dir, onProgress, legacy, options.ozDump === true)
+    : writeJsonLayout(tree, dir, onProgress, legacy);
+}
+
+/**
+ * The first layout: `manifest.json`, `tree.json` (a dump that `StandardMerkleTree.load` accepts
+ * and `validate()` passes) and `proofs/<prefix>.json`, each shard an object from lower-case holder
+ * to that holder's claims, every proof whole.
+ */
+function writeJsonLayout(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+): AirdropManifestV1 {
+  const prefixLength = shardPrefixLength(tree.count);
+  const shards = new Map<string, number[]>();
+  // Shards are keyed and ordered by lower-case holder: computed once, not per comparison.
+  const keys = tree.entries.map((e) => e.holder.toLowerCase());
+  keys.forEach((key, i) => {
+    const prefix = shardOf(key, prefixLength);
+    const list = shards.get(prefix);
+    if (list === undefined) shards.set(prefix, [i]);
+    else list.push(i);
+  });
+
+  const manifest: AirdropManifestV1 = {
+    format: MANIFEST_FORMAT,
+    root: tree.root,
+    total: tree.total.toString(),
+    count: tree.count,
+    leafEncoding: [...LEAF_ENCODING],
+    topDepth: tree.topDepth,
+    topNodes: tree.topNodes,
+    tree: "tree.json",
+    proofs: { prefixLength, path: "proofs/{prefix}.json", shards: shards.size },
+    ...(legacy === undefined ? {} : { legacy }),
+  };
+
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(path.join(tmp, "proofs"), { recursive: true });
+  try {
+    const hex = tree.hexBytes();
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    writeTreeDump(path.join(tmp, manifest.tree), buffer, tree, hex);
+    const keep = tree.topDepth;
+    let done = 0;
+    onProgress?.(0, tree.count);
+    for (const [prefix, indices] of shards) {
+      if (indices.some((i, k) => k > 0 && keys[indices[k - 1]!]! > keys[i]!)) {
+        indices.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+      }
+      writeStreamed(path.join(tmp, "proofs", `${prefix}.json`), buffer, (out) => {
+        out.text("{");
+        let previous = "";
+        indices.forEach((i, k) => {
+          const e = tree.entries[i]!;
+          const key = keys[i]!;
+          // A holder in the tree twice (two kinds) gets both claims under one key.
+          if (key === previous) out.text(",");
+          else out.text(`${k ? "]," : ""}"${key}":[`);
+          previous = key;
+          out.text(`{"index":${i},"kind":${e.kind},"holder":"${e.holder}","amount":"${e.amount}","proof":[`);
+          const path = tree.proofNodes(i);
+          for (let p = 0; p < path.length - keep; p++) {
+            if (p) out.text(",");
+            out.node(hex, path[p]!);
+          }
+          out.text("]}");
+        });
+        out.text("]}\n");
+      });
+      done += indices.length;
+      onProgress?.(done, tree.count);
+    }
+    writeStreamed(path.join(tmp, "manifest.json"), buffer, (out) => out.text(JSON.stringify(manifest, null, 2) + "\n"));
+    replaceDir(tmp, dir);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return manifest;
 }
 
 /**
@@ -130,14 +254,13 @@ export interface WriteOptions {
  * or the new one, never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or
  * hold an earlier output (a `manifest.json`): anything else is refused before any work.
  */
-export function writeAirdrop(
+function writeCompactLayout(
   tree: AirdropTree,
   dir: string,
-  onProgress?: WriteProgress,
-  legacy?: LegacyManifest,
-  options: WriteOptions = {},
+  onProgress: WriteProgress | undefined,
+  legacy: LegacyManifest | undefined,
+  ozDump: boolean,
 ): AirdropManifestV2 {
-  checkOutputDir(dir);
   const count = tree.count;
   const depth = shardDepth(count);
   const shards = 2 ** depth;
@@ -150,7 +273,7 @@ export function writeAirdrop(
     leafEncoding: [...LEAF_ENCODING],
     topDepth: tree.topDepth,
     topNodes: tree.topNodes,
-    ...(options.ozDump ? { tree: "tree.json" } : {}),
+    ...(ozDump ? { tree: "tree.json" } : {}),
     shards: {
       depth,
       data: "data/{shard}.bin",
@@ -213,7 +336,7 @@ export function writeAirdrop(
         writeFileSync(path.join(tmp, "index", `${shardName(s, depth)}.bin`), part);
       }
     }
-    if (options.ozDump) writeTreeDump(path.join(tmp, "tree.json"), Buffer.allocUnsafe(CHUNK), tree, tree.hexBytes());
+    if (ozDump) writeTreeDump(path.join(tmp, "tree.json"), Buffer.allocUnsafe(CHUNK), tree, tree.hexBytes());
     writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     onProgress?.(count, count);
     replaceDir(tmp, dir);
@@ -435,10 +558,14 @@ export async function readAirdropTree(dir: string, manifest: AirdropManifestV2):
     positions.forEach((t, k) => {
       const r = k * DATA_RECORD.size;
       if (bytes.readUInt32BE(r + DATA_RECORD.treeIndex) !== t) {
-        throw bad(`records[${k}].treeIndex`, `is ${bytes.readUInt32BE(r + DATA_RECORD.treeIndex)}; leaf ${k} of this shard is ${t}`);
+        throw bad(
+          `records[${k}].treeIndex`,
+          `is ${bytes.readUInt32BE(r + DATA_RECORD.treeIndex)}; leaf ${k} of this shard is ${t}`,
+        );
       }
       const kind = bytes[r]!;
-      if (kind > 1 || bytes.readUIntBE(r + 1, 3) !== 0) throw bad(`records[${k}].kind`, `${kind} is not a leaf kind (0 or 1)`);
+      if (kind > 1 || bytes.readUIntBE(r + 1, 3) !== 0)
+        throw bad(`records[${k}].kind`, `${kind} is not a leaf kind (0 or 1)`);
       const i = bytes.readUInt32BE(r + DATA_RECORD.index);
       if (i >= count) throw bad(`records[${k}].index`, `${i} is not below the manifest's count ${count}`);
       if (seen[i]) throw bad(`records[${k}].index`, `${i} is the index of another record too`);
@@ -463,7 +590,12 @@ export async function readAirdropTree(dir: string, manifest: AirdropManifestV2):
   for (let i = 0; i < count; i++) {
     if (tree.treeIndex[i] !== treeIndex[i]) {
       const file = path.join(dir, dataPath(manifest, dataShardOf(treeIndex[i]!, depth)));
-      throw new InputError(file, undefined, "records", `put index ${i} at ${treeIndex[i]}; its leaf sorts to ${tree.treeIndex[i]}`);
+      throw new InputError(
+        file,
+        undefined,
+        "records",
+        `put index ${i} at ${treeIndex[i]}; its leaf sorts to ${tree.treeIndex[i]}`,
+      );
     }
   }
   const listed = new Uint8Array(count);
@@ -472,7 +604,12 @@ export async function readAirdropTree(dir: string, manifest: AirdropManifestV2):
     if (!existsSync(file)) continue;
     const bytes = await readFile(file);
     if (bytes.length % INDEX_RECORD.size !== 0) {
-      throw new InputError(file, undefined, "records", `is ${bytes.length} bytes, not a whole number of 24-byte records`);
+      throw new InputError(
+        file,
+        undefined,
+        "records",
+        `is ${bytes.length} bytes, not a whole number of 24-byte records`,
+      );
     }
     for (let at = 0; at < bytes.length; at += INDEX_RECORD.size) {
       const field = `records[${at / INDEX_RECORD.size}]`;
@@ -482,7 +619,12 @@ export async function readAirdropTree(dir: string, manifest: AirdropManifestV2):
       if (i < 0) throw new InputError(file, undefined, `${field}.treeIndex`, `${t} is not a leaf of the tree`);
       const own = "0x" + tree.records().toString("hex", i * 64 + LEAF_RECORD.holder, i * 64 + 32);
       if (own !== holder || indexShardOf(holder, depth) !== s || listed[i]) {
-        throw new InputError(file, undefined, `${field}`, `${holder} → leaf ${t} is not that holder's leaf in its shard, once`);
+        throw new InputError(
+          file,
+          undefined,
+          `${field}`,
+          `${holder} → leaf ${t} is not that holder's leaf in its shard, once`,
+        );
       }
       listed[i] = 1;
     }

@@ -164,7 +164,10 @@ export function shardOf(holder: string, prefixLength: number): string {
 }
 
 /** Where the shard of `holder` is in a first-layout airdrop, relative to the manifest (a path or a URL suffix). */
-export function shardPath(manifest: AirdropManifestV1, holder: string): string {
+export function shardPath(manifest: AirdropManifest, holder: string): string {
+  if (manifest.format !== MANIFEST_FORMAT) {
+    throw new RangeError("a compact airdrop has no proof shards: read a holder's claims with fetchClaims");
+  }
   return manifest.proofs.path.replace("{prefix}", shardOf(holder, manifest.proofs.prefixLength));
 }
 
@@ -324,7 +327,10 @@ export function claimsInDataShard(
   }
   const root = manifest.shards.roots[shard]!.toLowerCase();
   if ("0x" + bytesToHex(nodes.get(top)!) !== root) {
-    throw bad("records", `do not hash to shard root ${root} (manifest.json shards.roots[${shard}]): the shard was altered`);
+    throw bad(
+      "records",
+      `do not hash to shard root ${root} (manifest.json shards.roots[${shard}]): the shard was altered`,
+    );
   }
   // Above the shard: the levels over the roots, which parseManifest has checked lead to `root`.
   manifest.shards.roots.forEach((r, s) => nodes.set(2 ** depth - 1 + s, hexToBytes(r.slice(2))));
@@ -335,7 +341,12 @@ export function claimsInDataShard(
     const short = proof.slice(0, proof.length - topDepth);
     const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
     if (!manifest.topNodes.some((n) => n.toLowerCase() === processProof(claim.index, entry, short))) {
-      throw new InputError("manifest.json", undefined, "topNodes", `do not include the node the proof of index ${claim.index} reaches`);
+      throw new InputError(
+        "manifest.json",
+        undefined,
+        "topNodes",
+        `do not include the node the proof of index ${claim.index} reaches`,
+      );
     }
     return { ...claim, proof: short };
   });
@@ -367,7 +378,8 @@ export async function fetchClaims(
   for (const [s, at] of byShard) {
     const file = dataPath(manifest, s);
     const bytes = await load(file);
-    if (bytes === undefined) throw new InputError(name(file), undefined, undefined, "is missing (the index shard points into it)");
+    if (bytes === undefined)
+      throw new InputError(name(file), undefined, undefined, "is missing (the index shard points into it)");
     const found = claimsInDataShard(manifest, bytes, s, at, name(file));
     const want = holder.toLowerCase();
     for (const c of found) {

@@ -93,7 +93,11 @@ export async function verifyAirdrop(
   const dump = manifest.tree === undefined ? undefined : await readTreeDump(path.join(dir, manifest.tree));
   const tree = compact ? await readAirdropTree(dir, manifest) : dump!;
   if (compact && dump !== undefined) check("dump root = shards root", dump.root === tree.root, dump.root);
-  check(compact ? "shards re-hashed" : "dump re-hashed", true, `${tree.count} leaves and ${tree.count - 1} inner nodes hold`);
+  check(
+    compact ? "shards re-hashed" : "dump re-hashed",
+    true,
+    `${tree.count} leaves and ${tree.count - 1} inner nodes hold`,
+  );
   check("dump root = manifest root", tree.root === manifest.root, tree.root);
   check("dump total = manifest total", tree.total.toString() === manifest.total, tree.total.toString());
   check("dump holders = manifest count", tree.count === manifest.count, `${tree.count}`);
@@ -147,9 +151,7 @@ export async function verifyAirdrop(
   const open = now >= start && now < deadline && !paused && (activated || balance >= total);
   const claimsChecked = open ? "by eth_call" : "locally only: the window is not open, or it is paused or unfunded";
 
-  const sampled = compact
-    ? await sampleCompactClaims(dir, tree, samples)
-    : await sampleClaims(dir, manifest, samples);
+  const sampled = compact ? await sampleCompactClaims(dir, tree, samples) : await sampleClaims(dir, manifest, samples);
   for (const claim of sampled) {
     const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
     const reached = await processProof(claim.index, entry, claim.proof);

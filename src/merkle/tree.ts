@@ -1,4 +1,11 @@
-import { keccakEngine, keccakModule, LEAF_RECORD, STATE_BYTES, type KeccakEngine, type KeccakExports } from "./keccak.js";
+import {
+  keccakEngine,
+  keccakModule,
+  LEAF_RECORD,
+  STATE_BYTES,
+  type KeccakEngine,
+  type KeccakExports,
+} from "./keccak.js";
 import { HashPool, type HashJob } from "./pool.js";
 import { LeafKind, MAX_UINT256, type LeafEntry } from "./proof.js";
 import { instantiate, sharedMemory } from "./wasm.js";
@@ -40,7 +47,8 @@ export class AirdropTree {
   ) {
     this._bytes = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
     this._entries = entries;
-    this._records = records === undefined ? undefined : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    this._records =
+      records === undefined ? undefined : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     if (entries === undefined && records === undefined) throw new RangeError("a tree needs its entries or records");
   }
 
@@ -301,10 +309,29 @@ export async function buildTreeFromRecords(
   if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
   const tree = await build(
     count,
-    (packed, _view, from, to) => packed.set(records.subarray(from * LEAF_RECORD.size, to * LEAF_RECORD.size), from * LEAF_RECORD.size),
+    (packed, _view, from, to) =>
+      packed.set(records.subarray(from * LEAF_RECORD.size, to * LEAF_RECORD.size), from * LEAF_RECORD.size),
     options,
   );
   return new AirdropTree(undefined, tree.nodes, tree.treeIndex, total, tree.records);
+}
+
+/**
+ * Builds the tree of `count` holders that `pack(records, from, to)` writes as leaf records
+ * (`LEAF_RECORD`) into the builder's zeroed memory, a job at a time and in order, while the
+ * workers hash the jobs before: a reader packs the next rows as the last ones hash. `pack` may
+ * throw to abandon the build; `total()` is asked once every row is packed. See `buildTree`.
+ */
+export async function buildTreeFromPacker(
+  count: number,
+  pack: (records: Buffer, from: number, to: number) => void,
+  total: () => bigint,
+  options: BuildOptions = {},
+): Promise<AirdropTree> {
+  const tree = await build(count, (packed, _view, from, to) => pack(packed, from, to), options);
+  const sum = total();
+  if (sum > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+  return new AirdropTree(undefined, tree.nodes, tree.treeIndex, sum, tree.records);
 }
 
 /**
