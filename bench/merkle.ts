@@ -1,288 +1,272 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { hexlify } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import keccak256 from "keccak256";
-import { MerkleTree } from "merkletreejs";
 
-import { toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
 import { findClaims, readManifest } from "../src/airdrop/directory.js";
-import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../src/merkle/proof.js";
-import { buildTree, type AirdropTree } from "../src/merkle/tree.js";
-import { Random } from "../test/utils/random.js";
+import { processProof, type LeafKind } from "../src/merkle/proof.js";
 import { printTable, writeResult } from "./lib.js";
+import { writeSnapshot } from "./merkle/csv.js";
 
-const COMPARED = 100_000;
-const ALONE = 1_000_000;
-const TARGET_RATIO = 10;
-/** Timed runs of each fast library at 100k; the best counts. */
-const RUNS = 5;
-const TARGET_SECONDS = 20;
-const TARGET_RSS_MB = 2500;
-
-function entriesOf(count: number, seed: number): LeafEntry[] {
-  const random = new Random(seed);
-  return Array.from({ length: count }, () => ({
-    kind: LeafKind.Evm,
-    holder: hexlify(random.bytes(20)),
-    amount: random.below(10n ** 24n) + 1n,
-  }));
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(2);
-}
-
-function load(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
-}
+/** The tools, as `bench/merkle/child.ts` names them, and what each one is. */
+const TOOLS = {
+  ours: "this project (buildAirdrop: compact shards)",
+  merkletreejs: "merkletreejs 0.6 + keccak256, getProofs()",
+  ozCore: "OpenZeppelin merkle-tree 1.0.8 of + core getProof",
+  ozGetProof: "OpenZeppelin merkle-tree 1.0.8 of + getProof(i)",
+} as const;
+type Tool = keyof typeof TOOLS;
+const PEERS: Tool[] = ["merkletreejs", "ozCore", "ozGetProof"];
 
 /**
- * This project: the tree, then every proof as the node indices the writer copies out (one flat
- * array for all proofs).
+ * The sizes and who runs them. Peers are not run at a million: OpenZeppelin's `of` alone takes
+ * minutes there and merkletreejs needs several GB; `MERKLE_PEERS_1M=1` runs merkletreejs and
+ * OpenZeppelin core there too. `MERKLE_RUNS` sets the runs per tool (default 3);
+ * `MERKLE_SIZES=10000,100000` runs only those sizes (a check of the bench, not a result to publish).
  */
-async function ours(entries: LeafEntry[]) {
-  const t0 = performance.now();
-  const tree = await buildTree(entries);
-  const t1 = performance.now();
-  const offsets = new Uint32Array(entries.length + 1);
-  const flat = new Uint32Array(entries.length * 32);
-  for (let i = 0; i < entries.length; i++) {
-    let at = offsets[i]!;
-    for (let j = tree.treeIndex[i]!; j > 0; j = (j - 1) >> 1) flat[at++] = j & 1 ? j + 1 : j - 1;
-    offsets[i + 1] = at;
+function plan(): { holders: number; runs: number; tools: Tool[] }[] {
+  const runs = Number(process.env.MERKLE_RUNS ?? 3);
+  const big: Tool[] = process.env.MERKLE_PEERS_1M === "1" ? ["ours", "merkletreejs", "ozCore"] : ["ours"];
+  const only = process.env.MERKLE_SIZES?.split(",").map(Number);
+  return [
+    { holders: 10_000, runs, tools: ["ours", ...PEERS] as Tool[] },
+    { holders: 100_000, runs, tools: ["ours", ...PEERS] as Tool[] },
+    { holders: 1_000_000, runs, tools: big },
+  ].filter((size) => only === undefined || only.includes(size.holders));
+}
+
+const GOALS = { merkletreejs100k: 10, ozCore100k: 50, seconds1M: 5, rssMb1M: 600, writtenMb1M: 160 };
+
+interface Run {
+  wallMs: number;
+  stagesMs: Record<string, number>;
+  peakRssMb: number;
+  bytesWritten: number;
+  files: number;
+  root: string;
+  /** The 1-minute load average just before and just after the run. */
+  loadBefore: number;
+  loadAfter: number;
+}
+
+const load1 = () => Number(loadavg()[0]!.toFixed(2));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function dirStats(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const s = statSync(path.join(dir, name));
+    if (s.isFile()) {
+      bytes += s.size;
+      files++;
+    }
   }
-  const t2 = performance.now();
+  return { bytes, files };
+}
+
+/** One whole process: `node child.js <tool> <csv> <out>`, timed from spawn to exit. */
+function runOnce(child: string, tool: Tool, csv: string, out: string): Run {
+  rmSync(out, { recursive: true, force: true });
+  const loadBefore = load1();
+  const t0 = performance.now();
+  const result = spawnSync(process.execPath, [child, tool, csv, out], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const wallMs = performance.now() - t0;
+  const loadAfter = load1();
+  const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (result.status !== 0 || line === undefined) {
+    throw new Error(`${tool} failed (status ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const r = JSON.parse(line.slice("RESULT ".length)) as {
+    root: string;
+    stages: Record<string, number>;
+    peakRssMb: number;
+  };
+  const { bytes, files } = dirStats(out);
   return {
-    tree,
-    root: tree.root,
-    buildMs: t1 - t0,
-    proofsMs: t2 - t1,
-    totalMs: t2 - t0,
-    proofNodes: offsets[entries.length]!,
+    wallMs,
+    stagesMs: r.stages,
+    peakRssMb: r.peakRssMb,
+    bytesWritten: bytes,
+    files,
+    root: r.root,
+    loadBefore,
+    loadAfter,
   };
 }
 
-/**
- * Every proof of `tree` as hex strings too, for comparison with the peers' output: timed apart,
- * after the timed runs, so the garbage of 1.7 million strings is not collected during one of them.
- */
-function hexProofs(tree: AirdropTree, proofNodes: number): number {
-  const t0 = performance.now();
-  let nodes = 0;
-  for (let i = 0; i < tree.count; i++) nodes += tree.proof(i).length;
-  if (nodes !== proofNodes) throw new Error("index proofs and hex proofs differ in length");
-  return performance.now() - t0;
-}
-
-/** OpenZeppelin's documented path: `StandardMerkleTree.of`, then `getProof(i)` by index (no leaf lookup). */
-function openZeppelin(entries: LeafEntry[]) {
-  const values = entries.map((e, i) => [String(i), String(e.kind), e.holder, e.amount.toString()]);
-  const t0 = performance.now();
-  const tree = StandardMerkleTree.of(values, [...LEAF_ENCODING]);
-  const t1 = performance.now();
-  let nodes = 0;
-  for (let i = 0; i < values.length; i++) nodes += tree.getProof(i).length;
-  const t2 = performance.now();
-  return { root: tree.root, buildMs: t1 - t0, proofsMs: t2 - t1, totalMs: t2 - t0, proofNodes: nodes };
-}
-
-/**
- * merkletreejs + keccak256 on its fastest documented path: the ABI encoding is done beforehand and
- * not timed (merkletreejs has none), then leaf hashing (double keccak, as the contract hashes),
- * the tree with `sortPairs`, and every proof at once through `getHexProofs()`.
- */
-function merkletreejs(entries: LeafEntry[]) {
-  const encoded = entries.map((e, i) => {
-    const b = Buffer.alloc(128);
-    b.writeUInt32BE(i, 28);
-    b[63] = e.kind;
-    b.write(e.holder.slice(2), 76, 20, "hex");
-    b.write(e.amount.toString(16).padStart(64, "0"), 96, 32, "hex");
-    return b;
-  });
-  const t0 = performance.now();
-  const leaves = encoded.map((b) => keccak256(keccak256(b)));
-  const tree = new MerkleTree(leaves, keccak256, { sortPairs: true });
-  const t1 = performance.now();
-  const proofs = tree.getHexProofs();
-  const t2 = performance.now();
-  // merkletreejs 0.6's getHexProofs() maps each proof to `bufferToHex(proof.data)`, one string per
-  // leaf, so its output is not usable; the time still covers computing every proof (getProofs).
-  if (proofs.length !== entries.length) throw new Error("merkletreejs did not return one proof per leaf");
-  return { root: tree.getHexRoot(), buildMs: t1 - t0, proofsMs: t2 - t1, totalMs: t2 - t0, proofNodes: 0 };
-}
-
-function dirSize(dir: string): number {
-  let bytes = 0;
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const s = statSync(path.join(dir, name));
-    if (s.isFile()) bytes += s.size;
+/** Three holders' claims read back from our output as a claim page reads them, and verified. */
+async function checkOurs(out: string, csv: string, holders: number): Promise<void> {
+  const manifest = await readManifest(out);
+  const { readFileSync } = await import("node:fs");
+  const lines = readFileSync(csv, "latin1").split("\n");
+  for (const i of [0, holders >> 1, holders - 1]) {
+    const [holder, amount] = lines[i + 1]!.split(",");
+    const [claim] = await findClaims(out, holder!);
+    if (claim?.index !== i || claim.amount !== amount) throw new Error(`holder ${i} is not where it should be`);
+    const reached = processProof(i, { kind: 0 as LeafKind, holder: holder!, amount: BigInt(amount!) }, claim.proof);
+    if (!manifest.topNodes.includes(reached)) throw new Error(`the derived proof of index ${i} does not verify`);
   }
-  return bytes;
 }
 
 /**
- * `npm run bench -- merkle`. First 1,000,000 holders through this project alone, CSV in and
- * directory out, in a fresh process (`bench/merkle/alone.ts` under `hardhat run`) whose peak RSS
- * is reported: the pipeline's and Hardhat's own, not this generator's. Then 100,000 holders through this project and both peers
- * in the same run. The machine's load average is printed and recorded: the cores are shared.
+ * `npm run bench -- merkle`: CSV in → the directory a claim page serves, whole processes. Each
+ * run spawns `node bench/merkle/child.js <tool>` (compiled once beforehand with tsc, untimed, so
+ * no tool pays a TypeScript loader), and the time is from spawn to exit: module loading, reading
+ * the CSV, building, every proof, writing. The runs of one size alternate between the tools
+ * (the order reversed every other round), each tool's median counts, and every run's load
+ * average before and after is recorded next to it. Same CSV for every tool; our output is the
+ * compact layout, the peers' the same logical content as tree.json plus JSON proof shards.
  */
 export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<void> {
-  console.log(`${availableParallelism()} cores; load average at start ${load()}`);
+  const root = hre.config.paths.root;
+  const loadStart = loadavg();
+  console.log(`${availableParallelism()} cores; load average at start ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  const build = path.join(root, "node_modules", ".cache", "gpufog-bench");
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      "bench/merkle/tsconfig.json",
+      "--outDir",
+      build,
+    ],
+    { cwd: root, encoding: "utf8" },
+  );
+  const child = path.join(build, "bench", "merkle", "child.js");
+  if (tsc.status !== 0 && !statSync(child, { throwIfNoEntry: false })) throw new Error(`tsc failed:\n${tsc.stdout}`);
+
   const work = mkdtempSync(path.join(tmpdir(), "gpufog-bench-merkle-"));
+  const sizes: unknown[] = [];
+  const goals: Record<string, { value: number; target: string; met: boolean }> = {};
   try {
-    console.log(`\n1. ${ALONE.toLocaleString("en-US")} holders, this project alone (CSV → directory)`);
-    const big = entriesOf(ALONE, 1);
-    big.sort((a, b) => (a.holder < b.holder ? -1 : 1));
-    const lines = ["address,amount\n"];
-    for (const e of big) lines.push(`${await toChecksumAddress(e.holder)},${e.amount}\n`);
-    const csv = path.join(work, "snapshot.csv");
-    writeFileSync(csv, lines.join(""));
-    lines.length = 0;
-    const out = path.join(work, "airdrop");
-    // A fresh process, so the peak RSS is the pipeline's (plus Hardhat's own), not this generator's.
-    const root = hre.config.paths.root;
-    const child = spawnSync(
-      process.execPath,
-      [
-        path.join(root, "node_modules", "hardhat", "dist", "src", "cli.js"),
-        "run",
-        path.join("bench", "merkle", "alone.ts"),
-      ],
-      { cwd: root, env: { ...process.env, MERKLE_CSV: csv, MERKLE_OUT: out }, encoding: "utf8", maxBuffer: 1 << 26 },
-    );
-    const line = child.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-    if (child.status !== 0 || line === undefined)
-      throw new Error(`the 1M run failed:\n${child.stdout}\n${child.stderr}`);
-    const measured = JSON.parse(line.slice("RESULT ".length)) as {
-      totalMs: number;
-      stages: Record<string, number>;
-      peakRssMb: number;
-      root: string;
-      shards: number;
-    };
-    const { totalMs, peakRssMb } = measured;
-    const stages = new Map(Object.entries(measured.stages));
-    const manifest = await readManifest(out);
-    const outputBytes = dirSize(out);
-    for (const i of [0, ALONE >> 1, ALONE - 1]) {
-      const [claim] = await findClaims(out, big[i]!.holder);
-      if (claim?.index !== i) throw new Error(`index ${i} is not where it should be in the shards`);
-      const reached = await processProof(i, big[i]!, claim.proof);
-      if (!manifest.topNodes.includes(reached)) throw new Error(`the written proof of index ${i} does not verify`);
+    for (const { holders, runs, tools } of plan()) {
+      console.log(`\n${holders.toLocaleString("en-US")} holders, ${runs} runs each, alternated (${tools.join(", ")})`);
+      const csv = path.join(work, `snapshot-${holders}.csv`);
+      writeSnapshot(csv, holders, holders);
+      const all = new Map<Tool, Run[]>(tools.map((t) => [t, []]));
+      for (let round = 0; round < runs; round++) {
+        const order = round % 2 === 0 ? tools : [...tools].reverse();
+        for (const tool of order) {
+          // OpenZeppelin's getProof(i) re-verifies every proof: minutes a run at 100k on shared
+          // cores, so it runs MERKLE_SLOW_RUNS times there (default 1; its runs are listed).
+          if (tool === "ozGetProof" && holders >= 100_000 && round >= Number(process.env.MERKLE_SLOW_RUNS ?? 1))
+            continue;
+          const out = path.join(work, `out-${tool}`);
+          const run = runOnce(child, tool, csv, out);
+          if (tool === "ours" && round === 0) await checkOurs(out, csv, holders);
+          rmSync(out, { recursive: true, force: true });
+          all.get(tool)!.push(run);
+          console.log(
+            `   ${tool.padEnd(12)} ${(run.wallMs / 1000).toFixed(2).padStart(7)} s  ${String(run.peakRssMb).padStart(5)} MB peak  ` +
+              `${(run.bytesWritten / 2 ** 20).toFixed(1).padStart(7)} MB written  load ${run.loadBefore} → ${run.loadAfter}`,
+          );
+        }
+      }
+      const ours = all.get("ours")!;
+      const oz = all.get("ozCore")?.[0];
+      if (oz !== undefined && oz.root !== ours[0]!.root)
+        throw new Error(`roots differ from OpenZeppelin's at ${holders}`);
+      const summary = Object.fromEntries(
+        [...all].map(([tool, rs]) => {
+          const mid = [...rs].sort((a, b) => a.wallMs - b.wallMs)[rs.length >> 1]!;
+          return [
+            tool,
+            {
+              tool: TOOLS[tool],
+              medianMs: Math.round(median(rs.map((r) => r.wallMs))),
+              minMs: Math.round(Math.min(...rs.map((r) => r.wallMs))),
+              maxMs: Math.round(Math.max(...rs.map((r) => r.wallMs))),
+              runsMs: rs.map((r) => Math.round(r.wallMs)),
+              stagesOfMedianRunMs: mid.stagesMs,
+              peakRssMb: Math.round(median(rs.map((r) => r.peakRssMb))),
+              bytesWritten: mid.bytesWritten,
+              files: mid.files,
+              loadBefore: rs.map((r) => r.loadBefore),
+              loadAfter: rs.map((r) => r.loadAfter),
+            },
+          ];
+        }),
+      ) as unknown as Record<Tool, { medianMs: number; peakRssMb: number; bytesWritten: number }>;
+      const ratios = Object.fromEntries(
+        tools
+          .filter((t) => t !== "ours")
+          .map((t) => [t, Number((summary[t].medianMs / summary.ours.medianMs).toFixed(2))]),
+      );
+      printTable(
+        ["tool", "median (s)", "× ours", "peak RSS (MB)", "written (MB)"],
+        tools.map((t) => [
+          TOOLS[t],
+          (summary[t].medianMs / 1000).toFixed(2),
+          t === "ours" ? "1" : ratios[t]!.toFixed(1),
+          summary[t].peakRssMb,
+          (summary[t].bytesWritten / 2 ** 20).toFixed(1),
+        ]),
+      );
+      if (holders === 100_000) {
+        goals.merkletreejs100k = {
+          value: ratios.merkletreejs!,
+          target: `≥ ${GOALS.merkletreejs100k}×`,
+          met: ratios.merkletreejs! >= GOALS.merkletreejs100k,
+        };
+        goals.ozCore100k = {
+          value: ratios.ozCore!,
+          target: `≥ ${GOALS.ozCore100k}×`,
+          met: ratios.ozCore! >= GOALS.ozCore100k,
+        };
+      }
+      if (holders === 1_000_000) {
+        const s = summary.ours.medianMs / 1000;
+        const mb = summary.ours.bytesWritten / 1e6;
+        goals.seconds1M = {
+          value: Number(s.toFixed(2)),
+          target: `≤ ${GOALS.seconds1M} s at low load`,
+          met: s <= GOALS.seconds1M,
+        };
+        goals.rssMb1M = {
+          value: summary.ours.peakRssMb,
+          target: `≤ ${GOALS.rssMb1M} MB`,
+          met: summary.ours.peakRssMb <= GOALS.rssMb1M,
+        };
+        goals.writtenMb1M = {
+          value: Number(mb.toFixed(1)),
+          target: `≤ ${GOALS.writtenMb1M} MB`,
+          met: mb <= GOALS.writtenMb1M,
+        };
+      }
+      sizes.push({ holders, runs, tools: summary, ratios });
+      rmSync(csv, { force: true });
     }
-    printTable(
-      ["stage", "done after (s)"],
-      [...stages].map(([stage, ms]) => [stage, seconds(ms)]),
-    );
-    console.log(
-      `total ${seconds(totalMs)} s (target ≤ ${TARGET_SECONDS} s), peak RSS ${peakRssMb} MB (target ≤ ${TARGET_RSS_MB} MB), ` +
-        `${(outputBytes / 2 ** 20).toFixed(0)} MB written in ${manifest.proofs.shards} shards + dump; load average ${load()}`,
-    );
-    rmSync(out, { recursive: true, force: true });
-    const alone = {
-      holders: ALONE,
-      totalMs: Math.round(totalMs),
-      stagesDoneAfterMs: Object.fromEntries([...stages].map(([s, ms]) => [s, Math.round(ms)])),
-      peakRssMb,
-      outputBytes,
-      shards: manifest.proofs.shards,
-      loadAverageAfter: loadavg(),
-    };
-
-    console.log(`\n2. ${COMPARED.toLocaleString("en-US")} holders, build + every proof, all three in the same run`);
-    const entries = entriesOf(COMPARED, 2);
-    // Each library first runs once on 2,000 holders, untimed: module loading, WebAssembly
-    // compilation, worker start-up and JIT warm-up are paid once per process, not per tree.
-    const warm = entriesOf(2_000, 3);
-    await ours(warm);
-    merkletreejs(warm);
-    openZeppelin(warm);
-    const rows: Record<
-      string,
-      { root: string; buildMs: number; proofsMs: number; totalMs: number; proofNodes: number; hexMs?: number }
-    > = {};
-    // The two fast ones run five times and keep their best run, so a busy moment on the shared
-    // cores does not decide the ratio; OpenZeppelin's one run takes minutes, long enough that such
-    // a moment barely moves it.
-    const best = <T extends { totalMs: number }>(runs: T[]) => runs.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
-    const mine: Awaited<ReturnType<typeof ours>>[] = [];
-    for (let run = 0; run < RUNS; run++) mine.push(await ours(entries));
-    const fastest = best(mine);
-    rows["this project"] = { ...fastest, hexMs: hexProofs(fastest.tree, fastest.proofNodes) };
-    console.log(`   this project done (load ${load()})`);
-    rows["merkletreejs + keccak256"] = best(Array.from({ length: RUNS }, () => merkletreejs(entries)));
-    console.log(`   merkletreejs done (load ${load()})`);
-    rows["@openzeppelin/merkle-tree"] = openZeppelin(entries);
-    console.log(`   OpenZeppelin done (load ${load()})`);
-    if (rows["this project"].root !== rows["@openzeppelin/merkle-tree"].root)
-      throw new Error("roots differ from OpenZeppelin's");
-    const ourMs = rows["this project"].totalMs;
-    printTable(
-      ["library", "build (s)", "every proof (s)", "total (s)", "× this project", "proof nodes as hex"],
-      Object.entries(rows).map(([name, r]) => [
-        name,
-        seconds(r.buildMs),
-        seconds(r.proofsMs),
-        seconds(r.totalMs),
-        (r.totalMs / ourMs).toFixed(1),
-        r.hexMs !== undefined
-          ? `${r.proofNodes} in ${seconds(r.hexMs)} s more`
-          : r.proofNodes || "— (getHexProofs bug)",
-      ]),
-    );
-    const ratios = {
-      openZeppelin: rows["@openzeppelin/merkle-tree"].totalMs / ourMs,
-      merkletreejs: rows["merkletreejs + keccak256"].totalMs / ourMs,
-    };
-    const met100k = ratios.openZeppelin >= TARGET_RATIO && ratios.merkletreejs >= TARGET_RATIO;
-    const met1m = totalMs <= TARGET_SECONDS * 1000 && peakRssMb <= TARGET_RSS_MB;
-    console.log(
-      `\nspeed-up at ${COMPARED.toLocaleString("en-US")}: ${ratios.openZeppelin.toFixed(1)}× OpenZeppelin, ` +
-        `${ratios.merkletreejs.toFixed(1)}× merkletreejs (target ≥ ${TARGET_RATIO}×: ${met100k ? "met" : "MISSED"})`,
-    );
-    console.log(
-      `1M target (≤ ${TARGET_SECONDS} s, ≤ ${TARGET_RSS_MB} MB): ${met1m ? "met" : "MISSED"}; load average now ${load()}`,
-    );
-
-    const file = writeResult(hre.config.paths.root, "merkle", {
+    console.log("");
+    for (const [name, g] of Object.entries(goals))
+      console.log(`${name}: ${g.value} (target ${g.target}): ${g.met ? "met" : "MISSED"}`);
+    const loadEnd = loadavg();
+    const file = writeResult(root, "merkle", {
       measuredAt: new Date().toISOString(),
       cores: availableParallelism(),
-      note:
-        `${availableParallelism()} cores shared with other work; the load averages are recorded. Best of ${RUNS} for this project and ` +
-        "merkletreejs, one run for OpenZeppelin. merkletreejs 0.6 getHexProofs() returns one string per leaf " +
-        "(a bug), so it has no proof node count; its time still covers computing every proof.",
-      compared: {
-        holders: COMPARED,
-        results: Object.fromEntries(
-          Object.entries(rows).map(([n, r]) => [
-            n,
-            {
-              buildMs: Math.round(r.buildMs),
-              proofsMs: Math.round(r.proofsMs),
-              totalMs: Math.round(r.totalMs),
-              proofNodes: r.proofNodes,
-              ...(r.hexMs !== undefined ? { proofsAsHexStringsMs: Math.round(r.hexMs) } : {}),
-            },
-          ]),
-        ),
-        speedUp: {
-          openZeppelin: Number(ratios.openZeppelin.toFixed(2)),
-          merkletreejs: Number(ratios.merkletreejs.toFixed(2)),
-        },
-        targetMet: met100k,
-      },
-      alone: { ...alone, targetMet: met1m },
-      loadAverageEnd: loadavg(),
+      node: process.version,
+      method:
+        "Whole processes, CSV in → the directory a claim page serves, spawned once per run (plain node on tsc output; " +
+        "module loading included). Runs alternate between tools, order reversed every other round; medians of every run, " +
+        "no best-of; the 1-minute load average is recorded before and after each run. This project writes its compact " +
+        "layout (manifest with shard roots, binary data shards by tree position, binary index shards by address); the " +
+        "peers write the same logical content as tree.json (OpenZeppelin's dump; merkletreejs's layers) plus every " +
+        "holder's proof in JSON shards by address prefix. merkletreejs uses getProofs() (getHexProofs() is broken in " +
+        "0.6) and its own tree shape (unsorted leaves), so its root differs; OpenZeppelin's root is checked equal to ours.",
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadEnd,
+      sizes,
+      goals,
     });
-    console.log(`wrote ${path.relative(hre.config.paths.root, file)}`);
+    console.log(
+      `load average at end ${loadEnd.map((l) => l.toFixed(2)).join(" ")}; wrote ${path.relative(root, file)}`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -48,13 +48,56 @@ const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3
 const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
 const chain = (c: string) => (c === "l1" ? "L1" : "OP");
 const p = overhead.parameters;
-type Timing = { buildMs: number; proofsMs: number; totalMs: number };
+interface ToolResult {
+  tool: string;
+  medianMs: number;
+  runsMs: number[];
+  peakRssMb: number;
+  bytesWritten: number;
+  files: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
 const merkle = read<{
   measuredAt: string;
   cores: number;
-  note: string;
-  compared: { holders: number; results: Record<string, Timing> };
+  method: string;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+  sizes: { holders: number; runs: number; tools: Record<string, ToolResult>; ratios: Record<string, number> }[];
+  goals: Record<string, { value: number; target: string; met: boolean }>;
 }>("merkle");
+const s2 = (ms: number) => (ms / 1000).toFixed(2);
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+const merkleTables = merkle.sizes
+  .map(
+    (size) => `### ${n(size.holders)} holders, ${size.runs} runs each
+
+${table(
+  [
+    "tool",
+    "median (s)",
+    "every run (s)",
+    "× this project",
+    "peak RSS (MB)",
+    "written (MB)",
+    "files",
+    "load (1 min) during runs",
+  ],
+  Object.entries(size.tools).map(([key, r]) => [
+    r.tool,
+    s2(r.medianMs),
+    r.runsMs.map(s2).join(", "),
+    key === "ours" ? "1" : `${size.ratios[key]!.toFixed(1)}× slower`,
+    n(r.peakRssMb),
+    mb(r.bytesWritten),
+    n(r.files),
+    range([...r.loadBefore, ...r.loadAfter]),
+  ]),
+)}`,
+  )
+  .join("\n\n");
 type Spread = { average: number; max: number; min: number };
 const claim = read<{
   measuredAt: string;
@@ -122,14 +165,16 @@ ${table(
   ]),
 )}
 
-## The Merkle builder against its peers (\`bench -- merkle\`, ${n(merkle.compared.holders)} holders, ${merkle.cores} cores, measured ${merkle.measuredAt.slice(0, 10)})
+## The airdrop pipeline against its peers (\`bench -- merkle\`, ${merkle.cores} cores, measured ${merkle.measuredAt.slice(0, 10)}, load ${merkle.loadAverageStart.map((l) => l.toFixed(1)).join("/")} at start, ${merkle.loadAverageEnd.map((l) => l.toFixed(1)).join("/")} at end)
+
+${merkleTables}
 
 ${table(
-  ["library", "build (ms)", "every proof (ms)", "total (ms)"],
-  Object.entries(merkle.compared.results).map(([name, r]) => [name, n(r.buildMs), n(r.proofsMs), n(r.totalMs)]),
+  ["goal", "measured", "target", ""],
+  Object.entries(merkle.goals).map(([name, g]) => [name, String(g.value), g.target, g.met ? "met" : "missed"]),
 )}
 
-${merkle.note}
+${merkle.method}
 
 ## Claim gas (\`bench -- claim\`, ${claim.claims} claims from ${n(claim.holders)} holders, measured ${claim.measuredAt.slice(0, 10)})
 

@@ -13,7 +13,15 @@ export {
 export { readInputFile, toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
 export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop/build.js";
 export { claimAirdrop, type ClaimOutcome } from "./airdrop/claim.js";
-export { findClaims, readManifest, readTreeDump, writeAirdrop, type WriteProgress } from "./airdrop/directory.js";
+export {
+  findClaims,
+  readAirdropTree,
+  readManifest,
+  readTreeDump,
+  writeAirdrop,
+  type WriteOptions,
+  type WriteProgress,
+} from "./airdrop/directory.js";
 export { type Check, type Verification, verifyAirdrop } from "./airdrop/verify.js";
 export {
   claimLegacyAirdrop,
@@ -49,6 +57,10 @@ export {
   SNAPSHOT_HEADER,
   snapshotEntries,
   type SnapshotRow,
+  readSnapshotRecords,
+  SnapshotScanner,
+  type SnapshotRecords,
+  snapshotRecordsOf,
   snapshotRows,
   toChecksumAddress,
 } from "./airdrop/snapshot-csv.js";
@@ -57,6 +69,8 @@ export {
   type BuildOptions,
   type BuildProgress,
   buildTree,
+  buildTreeFromPacker,
+  buildTreeFromRecords,
   findTreeFault,
   MAX_HOLDERS,
   type TreeFault,

@@ -141,7 +141,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), "gpufog-attacks-"));
 async function mixedAirdropDirectory() {
   const f = await mixedAirdrop();
   const dir = path.join(scratch, "airdrop");
-  writeAirdrop(f.tree, dir, undefined, { version: GUT_P2PKH_VERSION, holders: 1 });
+  writeAirdrop(f.tree, dir, undefined, { version: GUT_P2PKH_VERSION, holders: 1 }, { ozDump: true });
   return { ...f, dir };
 }
 

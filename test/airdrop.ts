@@ -77,6 +77,44 @@ describe("airdrop tooling", function () {
     });
   });
 
+  describe("the compact layout against the contract", function () {
+    it("derives proofs the distributor accepts for random holders of a 3,000-holder airdrop", async function () {
+      const [admin] = await ethers.getSigners();
+      const count = 3000;
+      const holders = Array.from({ length: count }, (_, i) => ethers.getAddress(ethers.id(`holder ${i}`).slice(0, 42)));
+      holders.sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+      const csv = path.join(dir, "big.csv");
+      writeFileSync(csv, "address,amount\n" + holders.map((h, i) => `${h},${(i + 1) * 10 ** 9}\n`).join(""));
+      const out = path.join(dir, "big");
+      const { manifest } = await buildAirdrop(csv, out);
+      expect(manifest.shards.depth).to.equal(2);
+      const gut = await ethers.deployContract("GUT", [0n, admin!.address, admin!.address]);
+      await gut.grantRole(await gut.MINTER_ROLE(), admin!.address);
+      const start = BigInt(await time.latest()) + 10n;
+      const config = {
+        token: await gut.getAddress(),
+        merkleRoot: manifest.root,
+        total: BigInt(manifest.total),
+        start,
+        deadline: start + 30n * DAY,
+        sweepTarget: admin!.address,
+        topNodes: manifest.topNodes,
+        legacyMagic: DEFAULT_LEGACY_MAGIC,
+        legacyVersion: GUT_P2PKH_VERSION,
+      };
+      const distributor = await ethers.deployContract("TokenSwapDistributor", [config, 0n, admin!.address]);
+      await gut.mint(await distributor.getAddress(), config.total);
+      await time.increaseTo(start);
+      const { findClaims } = await import("../src/airdrop/directory.js");
+      for (let k = 0; k < 12; k++) {
+        const i = (k * 7919 + 13) % count;
+        const [claim] = await findClaims(out, holders[i]!);
+        expect(claim!.index).to.equal(i);
+        await distributor.getFunction("claim").staticCall(claim!.index, claim!.holder, claim!.amount, claim!.proof);
+      }
+    });
+  });
+
   describe("verifyAirdrop", function () {
     it("passes an airdrop against its distributor, by eth_call once the window is open", async function () {
       const { distributor, out, config } = await loadFixture(deployAirdrop);

@@ -279,7 +279,7 @@ describe("legacy balance CSV and mixed airdrops", function () {
     const evmHolders = ["0x1000000000000000000000000000000000000001", "0x2000000000000000000000000000000000000002"];
     writeFileSync(evm, `address,amount\n${evmHolders.map((h, i) => `${h},${(i + 1) * 1000}`).join("\n")}\n`);
     writeFileSync(legacy, `address,amount\n${addresses.map((a, i) => `${a},${(i + 1) * 10 ** 8}`).join("\n")}\n`);
-    const { manifest, tree } = await buildAirdrop(evm, out, undefined, { csv: legacy, version: 38 });
+    const { manifest, tree } = await buildAirdrop(evm, out, undefined, { csv: legacy, version: 38 }, { ozDump: true });
     expect(manifest.count).to.equal(7);
     expect(manifest.legacy).to.deep.equal({ version: 38, holders: 5 });
     expect((await readManifest(out)).legacy).to.deep.equal({ version: 38, holders: 5 });

@@ -12,8 +12,17 @@ import { MerkleTree } from "merkletreejs";
 import { buildAirdrop } from "../src/airdrop/build.js";
 import { parseSnapshotCsv, toChecksumAddress } from "../src/airdrop/snapshot-csv.js";
 import { InputError } from "../src/errors.js";
-import { findClaims, readManifest, writeAirdrop } from "../src/airdrop/directory.js";
-import { shardOf, shardPrefixLength } from "../src/airdrop/format.js";
+import { findClaims, readAirdropTree, readManifest, writeAirdrop } from "../src/airdrop/directory.js";
+import {
+  dataPath,
+  dataShardOf,
+  indexShardOf,
+  leavesUnder,
+  shardDepth,
+  shardName,
+  shardOf,
+  shardPrefixLength,
+} from "../src/airdrop/format.js";
 import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../src/merkle/proof.js";
 import { AirdropTree, buildTree, MAX_HOLDERS } from "../src/merkle/tree.js";
 import { Random } from "./utils/random.js";
@@ -136,12 +145,12 @@ describe("merkle", function () {
   });
 
   describe("writeAirdrop", function () {
-    it("writes a dump that StandardMerkleTree.load accepts and validates", async function () {
+    it("writes, with ozDump, a dump that StandardMerkleTree.load accepts and validates", async function () {
       const entries = entriesOf(200, 21);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      const manifest = writeAirdrop(tree, out);
-      const dump = JSON.parse(readFileSync(path.join(out, manifest.tree), "utf8")) as Parameters<
+      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact", ozDump: true });
+      const dump = JSON.parse(readFileSync(path.join(out, manifest.tree!), "utf8")) as Parameters<
         typeof StandardMerkleTree.load<string[]>
       >[0];
       const loaded = StandardMerkleTree.load(dump);
@@ -149,38 +158,101 @@ describe("merkle", function () {
       expect(loaded.root).to.equal(tree.root);
       for (let i = 0; i < entries.length; i += 17) expect(loaded.getProof(i)).to.deep.equal(tree.proof(i));
       expect(StandardMerkleTree.of(ozValues(entries), [...LEAF_ENCODING]).dump()).to.deep.equal(dump);
+      expect(writeAirdrop(tree, out, undefined, undefined, { layout: "compact" }).tree).to.equal(undefined);
+      expect(existsSync(path.join(out, "tree.json"))).to.equal(false);
     });
 
-    it("shards every holder's claim by address prefix and writes a manifest", async function () {
-      const entries = entriesOf(500, 22);
+    for (const count of [1, 2, 3, 7, 500, 5000]) {
+      it(`derives every holder's short proof from the shards (${count} holders)`, async function () {
+        const entries = entriesOf(count, 22 + count);
+        const tree = await buildTree(entries);
+        const out = path.join(dir, "airdrop");
+        writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+        const manifest = await readManifest(out);
+        expect(manifest).to.deep.include({
+          format: "gpufog-airdrop-v2",
+          root: tree.root,
+          total: tree.total.toString(),
+          count,
+          topDepth: tree.topDepth,
+        });
+        expect(manifest.topNodes).to.deep.equal(tree.topNodes);
+        if (manifest.format !== "gpufog-airdrop-v2") throw new Error("not the compact layout");
+        expect(manifest.shards.depth).to.equal(shardDepth(count));
+        expect(readdirSync(path.join(out, "data")).length).to.equal(2 ** manifest.shards.depth);
+        const step = Math.max(1, Math.floor(count / 60));
+        for (let i = 0; i < count; i += step) {
+          const claims = await findClaims(out, entries[i]!.holder.toLowerCase());
+          expect(claims).to.deep.equal([
+            {
+              index: i,
+              kind: entries[i]!.kind,
+              holder: getAddress(entries[i]!.holder),
+              amount: entries[i]!.amount.toString(),
+              proof: tree.shortProof(i),
+            },
+          ]);
+        }
+        expect(await findClaims(out, "0x" + "00".repeat(20))).to.deep.equal([]);
+        const tree2 = await readAirdropTree(out, manifest);
+        expect(tree2.root).to.equal(tree.root);
+      });
+    }
+
+    it("cuts a million holders into about a thousand shards of about a thousand", function () {
+      expect(shardDepth(1)).to.equal(0);
+      expect(shardDepth(1000)).to.equal(0);
+      expect(shardDepth(100_000)).to.equal(7);
+      expect(shardDepth(1_000_000)).to.equal(10);
+      expect(shardName(5, 10)).to.equal("005");
+      expect(indexShardOf("0xFFC0000000000000000000000000000000000000", 10)).to.equal(1023);
+      expect(leavesUnder(0, 5)).to.deep.equal([4, 5, 6, 7, 8]);
+      expect(leavesUnder(1, 5)).to.deep.equal([4, 7, 8]);
+    });
+
+    it("refuses a tampered shard with one line naming the file and the field", async function () {
+      const entries = entriesOf(3000, 26);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      writeAirdrop(tree, out);
-      const manifest = await readManifest(out);
-      expect(manifest).to.deep.include({
-        format: "gpufog-airdrop-v1",
-        root: tree.root,
-        total: tree.total.toString(),
-        count: 500,
-        topDepth: 3,
-        tree: "tree.json",
-      });
-      expect(manifest.topNodes).to.deep.equal(tree.topNodes);
-      expect(manifest.proofs.prefixLength).to.equal(1);
-      expect(readdirSync(path.join(out, "proofs")).length).to.equal(manifest.proofs.shards);
-      for (let i = 0; i < entries.length; i++) {
-        const claims = await findClaims(out, entries[i]!.holder.toLowerCase());
-        expect(claims).to.deep.equal([
-          {
-            index: i,
-            kind: entries[i]!.kind,
-            holder: entries[i]!.holder,
-            amount: entries[i]!.amount.toString(),
-            proof: tree.shortProof(i),
-          },
-        ]);
-      }
-      expect(await findClaims(out, "0x" + "00".repeat(20))).to.deep.equal([]);
+      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+      const holder = entries[10]!.holder;
+      const t = tree.treeIndex[10]!;
+      const data = path.join(out, dataPath(manifest, dataShardOf(t, manifest.shards.depth)));
+      const original = readFileSync(data);
+      const k = leavesUnder(2 ** manifest.shards.depth - 1 + dataShardOf(t, manifest.shards.depth), 3000).indexOf(t);
+
+      const amount = Buffer.from(original);
+      amount[k * 64 + 63] ^= 1;
+      writeFileSync(data, amount);
+      const shardRoot = manifest.shards.roots[dataShardOf(t, manifest.shards.depth)]!;
+      let error = await findClaims(out, holder).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(InputError);
+      expect((error as Error).message).to.equal(
+        `${data}, field "records": do not hash to shard root ${shardRoot} (manifest.json shards.roots[${dataShardOf(t, manifest.shards.depth)}]): the shard was altered`,
+      );
+      expect((error as Error).message).to.not.include("\n");
+
+      const kind = Buffer.from(original);
+      kind[k * 64] = 7;
+      writeFileSync(data, kind);
+      error = await findClaims(out, holder).catch((e: unknown) => e);
+      expect((error as Error).message).to.equal(`${data}, field "records[${k}].kind": 7 is not a leaf kind (0 or 1)`);
+
+      writeFileSync(data, original.subarray(0, original.length - 1));
+      error = await findClaims(out, holder).catch((e: unknown) => e);
+      expect((error as Error).message).to.match(
+        new RegExp(`^${data}, field "records": is ${original.length - 1} bytes;`),
+      );
+
+      writeFileSync(data, original);
+      const file = path.join(out, "manifest.json");
+      const altered = JSON.parse(readFileSync(file, "utf8")) as { shards: { roots: string[] } };
+      altered.shards.roots[0] = "0x" + "11".repeat(32);
+      writeFileSync(file, JSON.stringify(altered));
+      error = await readManifest(out).catch((e: unknown) => e);
+      expect((error as Error).message).to.equal(
+        `${file}, field "shards.roots": do not hash up to root ${tree.root}: the manifest was altered`,
+      );
     });
 
     it("groups a holder that is in the tree under both kinds", async function () {
@@ -188,21 +260,21 @@ describe("merkle", function () {
       entries[6] = { ...entries[2]!, kind: LeafKind.Legacy, amount: 5n };
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      writeAirdrop(tree, out);
-      const claims = await findClaims(out, entries[2]!.holder);
-      expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
-        [2, 0],
-        [6, 1],
-      ]);
+      for (const layout of ["compact", "json"] as const) {
+        writeAirdrop(tree, out, undefined, undefined, { layout } as { layout: "compact" });
+        const claims = await findClaims(out, entries[2]!.holder);
+        expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
+          [2, 0],
+          [6, 1],
+        ]);
+      }
     });
 
-    it("picks the shortest prefix with at most 256 holders a shard on average", function () {
+    it("still reads the first layout's shards (by address prefix)", function () {
       expect(shardPrefixLength(1)).to.equal(1);
       expect(shardPrefixLength(4096)).to.equal(1);
       expect(shardPrefixLength(4097)).to.equal(2);
-      expect(shardPrefixLength(100_000)).to.equal(3);
       expect(shardPrefixLength(1_000_000)).to.equal(3);
-      expect(shardPrefixLength(1_048_577)).to.equal(4);
       expect(shardOf("0xABcdef0000000000000000000000000000000000", 3)).to.equal("abc");
     });
 

@@ -1,10 +1,24 @@
-import { readSnapshotCsv, snapshotEntries } from "./snapshot-csv.js";
+import {
+  parseSnapshotCsv,
+  readSnapshotBytes,
+  readSnapshotCsv,
+  SnapshotScanner,
+  snapshotEntries,
+  snapshotRecordsOf,
+} from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
 import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
-import { buildTree, type AirdropTree, type BuildProgress } from "../merkle/tree.js";
+import {
+  buildTree,
+  buildTreeFromPacker,
+  buildTreeFromRecords,
+  type AirdropTree,
+  type BuildProgress,
+} from "../merkle/tree.js";
+import { HashPool } from "../merkle/pool.js";
 import { type LeafEntry } from "../merkle/proof.js";
-import { writeAirdrop } from "./directory.js";
-import { type AirdropManifest } from "./format.js";
+import { writeAirdrop, type WriteOptions } from "./directory.js";
+import { type AirdropManifestV2 } from "./format.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;
@@ -28,19 +42,63 @@ export async function buildAirdrop(
   out: string,
   onProgress?: AirdropProgress,
   legacy?: LegacySource,
-): Promise<{ tree: AirdropTree; manifest: AirdropManifest }> {
+  options: Omit<WriteOptions, "layout"> = {},
+): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }> {
   if (csv === undefined && legacy === undefined) {
     throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
   }
-  const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
-  const legacyRows = legacy === undefined ? [] : await readLegacyCsv(legacy.csv, legacy.version);
-  for (const entry of legacyEntries(legacyRows)) entries.push(entry);
-  const tree = await buildTree(entries, { onProgress });
+  let tree: AirdropTree;
+  let legacyRows: Awaited<ReturnType<typeof readLegacyCsv>> = [];
+  if (legacy === undefined) {
+    // The workers start (and compile the keccak module) while this thread reads the CSV.
+    HashPool.shared().catch(() => undefined);
+    tree = await buildFromCsv(csv!, onProgress);
+  } else {
+    const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
+    legacyRows = await readLegacyCsv(legacy.csv, legacy.version);
+    for (const entry of legacyEntries(legacyRows)) entries.push(entry);
+    tree = await buildTree(entries, { onProgress });
+  }
   const manifest = writeAirdrop(
     tree,
     out,
     (done, total) => onProgress?.("proofs", done, total),
     legacy === undefined ? undefined : { version: legacy.version, holders: legacyRows.length },
+    { ...options, layout: "compact" },
   );
   return { tree, manifest };
+}
+
+/** Thrown by the packer when the scan declines a row: the file then goes the slow way. */
+const DECLINED = new Error("the byte-level scan declined the file");
+
+/**
+ * An EVM snapshot CSV into a tree, the fast way when the scan takes the file: rows are scanned
+ * into the builder's memory a job at a time while the workers hash the jobs before, no object per
+ * holder. Otherwise (or if the scan declines a row midway) `parseSnapshotCsv` reads it, with its
+ * exact messages for whatever is wrong.
+ */
+async function buildFromCsv(csv: string, onProgress?: AirdropProgress): Promise<AirdropTree> {
+  const bytes = await readSnapshotBytes(csv);
+  const scanner = SnapshotScanner.start(bytes);
+  if (scanner !== undefined) {
+    try {
+      return await buildTreeFromPacker(
+        scanner.count,
+        (records, from, to) => {
+          if (!scanner.rows(records, from, to)) throw DECLINED;
+        },
+        () => {
+          const total = scanner.total();
+          if (total === undefined) throw DECLINED;
+          return total;
+        },
+        { onProgress },
+      );
+    } catch (error) {
+      if (error !== DECLINED) throw error;
+    }
+  }
+  const { records, count, total } = snapshotRecordsOf(await parseSnapshotCsv(bytes.toString("utf8"), csv));
+  return buildTreeFromRecords(records, count, total, { onProgress });
 }

@@ -1,20 +1,43 @@
 import { constants } from "node:buffer";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { InputError } from "../errors.js";
 import { LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
-import { AirdropTree, findTreeFault } from "../merkle/tree.js";
+import { LEAF_RECORD } from "../merkle/keccak.js";
+import { AirdropTree, buildTreeFromRecords, findTreeFault } from "../merkle/tree.js";
 import {
   claimsInShard,
+  DATA_RECORD,
+  fetchClaims,
+  INDEX_RECORD,
   isBytes32,
+  dataPath,
+  dataShardOf,
+  indexShardOf,
+  leavesUnder,
   MANIFEST_FORMAT,
+  MANIFEST_FORMAT_V2,
   parseManifest,
+  shardDepth,
   shardOf,
-  shardPath,
   shardPrefixLength,
+  shardName,
+  shardPath,
   type AirdropManifest,
+  type AirdropManifestV1,
+  type AirdropManifestV2,
   type HolderClaim,
   type LegacyManifest,
 } from "./format.js";
@@ -95,24 +118,65 @@ function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buf
 /** Called as shards are written. */
 export type WriteProgress = (done: number, total: number) => void;
 
+/** Which layout `writeAirdrop` writes, and what besides. */
+export interface WriteOptions {
+  /**
+   * `compact` (`AirdropManifestV2`: ~90 MB at a million holders, what `buildAirdrop` and
+   * `airdrop:build` write) or `json` (`AirdropManifestV1`: every proof whole in JSON shards plus
+   * the dump, ~1.6 GB at a million). The default stays `json` for the package's existing callers
+   * (a claim page on `shardPath`/`claimsInShard`); `fetchClaims` reads the compact one.
+   */
+  layout?: "compact" | "json";
+  /** With `compact`, also `tree.json`, the dump `StandardMerkleTree.load` accepts (the `json` layout always has it). */
+  ozDump?: boolean;
+}
+
 /**
- * Writes an airdrop directory: `manifest.json`, `tree.json` (a dump that
- * `StandardMerkleTree.load` accepts and `validate()` passes) and `proofs/<prefix>.json`, each shard
- * an object from lower-case holder to that holder's claims. Everything is written to a sibling
- * temporary directory that then replaces `dir`, so readers see the old output or the new one,
- * never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or hold an
- * earlier output (a `manifest.json`): anything else is refused before any work.
+ * Writes an airdrop directory in the layout `options.layout` names: see `writeCompactLayout`
+ * and `writeJsonLayout`. `dir` must not exist, be empty, or hold an earlier output (a
+ * `manifest.json`): anything else is refused before any work; the new output replaces it whole.
  */
 export function writeAirdrop(
   tree: AirdropTree,
   dir: string,
   onProgress?: WriteProgress,
   legacy?: LegacyManifest,
+  options?: WriteOptions & { layout?: "json" },
+): AirdropManifestV1;
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress: WriteProgress | undefined,
+  legacy: LegacyManifest | undefined,
+  options: WriteOptions & { layout: "compact" },
+): AirdropManifestV2;
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+  options: WriteOptions = {},
 ): AirdropManifest {
   // "airdrop/" and "airdrop" are one directory: without the trailing separator, so the sibling
   // temporary and old directories are beside it, not inside it (a rename into itself is EINVAL).
   checkOutputDir(dir);
   dir = path.resolve(dir);
+  return options.layout === "compact"
+    ? writeCompactLayout(tree, dir, onProgress, legacy, options.ozDump === true)
+    : writeJsonLayout(tree, dir, onProgress, legacy);
+}
+
+/**
+ * The first layout: `manifest.json`, `tree.json` (a dump that `StandardMerkleTree.load` accepts
+ * and `validate()` passes) and `proofs/<prefix>.json`, each shard an object from lower-case holder
+ * to that holder's claims, every proof whole.
+ */
+function writeJsonLayout(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+): AirdropManifestV1 {
   const prefixLength = shardPrefixLength(tree.count);
   const shards = new Map<string, number[]>();
   // Shards are keyed and ordered by lower-case holder: computed once, not per comparison.
@@ -124,7 +188,7 @@ export function writeAirdrop(
     else list.push(i);
   });
 
-  const manifest: AirdropManifest = {
+  const manifest: AirdropManifestV1 = {
     format: MANIFEST_FORMAT,
     root: tree.root,
     total: tree.total.toString(),
@@ -181,6 +245,121 @@ export function writeAirdrop(
     throw error;
   }
   return manifest;
+}
+
+/**
+ * Writes an airdrop directory in the compact layout (`AirdropManifestV2`): `manifest.json` with
+ * the shard roots, `data/<s>.bin` (the leaves under each node of the cut level, by tree position)
+ * and `index/<s>.bin` (holder → leaf position, by the address's top bits); with `ozDump`, also
+ * `tree.json`, a dump that `StandardMerkleTree.load` accepts and `validate()` passes. The records
+ * are copied as bytes from the builder's packed leaves: no string per holder. Everything is
+ * written to a sibling temporary directory that then replaces `dir`, so readers see the old output
+ * or the new one, never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or
+ * hold an earlier output (a `manifest.json`): anything else is refused before any work.
+ */
+function writeCompactLayout(
+  tree: AirdropTree,
+  dir: string,
+  onProgress: WriteProgress | undefined,
+  legacy: LegacyManifest | undefined,
+  ozDump: boolean,
+): AirdropManifestV2 {
+  const count = tree.count;
+  const depth = shardDepth(count);
+  const shards = 2 ** depth;
+  const firstRoot = shards - 1;
+  const manifest: AirdropManifestV2 = {
+    format: MANIFEST_FORMAT_V2,
+    root: tree.root,
+    total: tree.total.toString(),
+    count,
+    leafEncoding: [...LEAF_ENCODING],
+    topDepth: tree.topDepth,
+    topNodes: tree.topNodes,
+    ...(ozDump ? { tree: "tree.json" } : {}),
+    shards: {
+      depth,
+      data: "data/{shard}.bin",
+      index: "index/{shard}.bin",
+      roots: Array.from({ length: shards }, (_, s) => tree.node(firstRoot + s)),
+    },
+    ...(legacy === undefined ? {} : { legacy }),
+  };
+
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(path.join(tmp, "data"), { recursive: true });
+  mkdirSync(path.join(tmp, "index"));
+  try {
+    onProgress?.(0, count);
+    const records = tree.records();
+    const firstLeaf = count - 1;
+    // leafAt[t - firstLeaf]: the holder whose leaf is at tree position t.
+    const leafAt = new Uint32Array(count);
+    for (let i = 0; i < count; i++) leafAt[tree.treeIndex[i]! - firstLeaf] = i;
+
+    // Data: each shard's leaves in ascending tree position, one buffer for all, one write a shard.
+    const data = Buffer.allocUnsafe(count * DATA_RECORD.size);
+    let at = 0;
+    for (let s = 0; s < shards; s++) {
+      const start = at;
+      forEachLeafUnder(firstRoot + s, count, (t) => {
+        const i = leafAt[t - firstLeaf]!;
+        records.copy(data, at, i * LEAF_RECORD.size, (i + 1) * LEAF_RECORD.size);
+        data.writeUInt32BE(t, at + DATA_RECORD.treeIndex);
+        data.writeUInt32BE(i, at + DATA_RECORD.index);
+        at += DATA_RECORD.size;
+      });
+      writeFileSync(path.join(tmp, "data", `${shardName(s, depth)}.bin`), data.subarray(start, at));
+    }
+    if (at !== data.length) throw new Error(`the data shards hold ${at / 64} leaves, not ${count}`);
+    onProgress?.(count >> 1, count);
+
+    // Index: a counting sort by the top `depth` bits of the holder, holders in index order within.
+    const bucket = new Uint32Array(shards + 1);
+    const shardOfHolder = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      const top = depth === 0 ? 0 : records.readUInt32BE(i * LEAF_RECORD.size + LEAF_RECORD.holder) >>> (32 - depth);
+      shardOfHolder[i] = top;
+      bucket[top + 1]!++;
+    }
+    for (let b = 1; b <= shards; b++) bucket[b]! += bucket[b - 1]!;
+    const ends = bucket.slice(1);
+    const index = Buffer.allocUnsafe(count * INDEX_RECORD.size);
+    for (let i = 0; i < count; i++) {
+      const to = bucket[shardOfHolder[i]!]!++ * INDEX_RECORD.size;
+      const from = i * LEAF_RECORD.size + LEAF_RECORD.holder;
+      records.copy(index, to, from, from + 20);
+      index.writeUInt32BE(tree.treeIndex[i]!, to + INDEX_RECORD.treeIndex);
+    }
+    for (let s = 0, from = 0; s < shards; from = ends[s++]!) {
+      // An empty index shard is left out: a holder whose shard is missing has no claim.
+      if (ends[s]! > from) {
+        const part = index.subarray(from * INDEX_RECORD.size, ends[s]! * INDEX_RECORD.size);
+        writeFileSync(path.join(tmp, "index", `${shardName(s, depth)}.bin`), part);
+      }
+    }
+    if (ozDump) writeTreeDump(path.join(tmp, "tree.json"), Buffer.allocUnsafe(CHUNK), tree, tree.hexBytes());
+    writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    onProgress?.(count, count);
+    replaceDir(tmp, dir);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return manifest;
+}
+
+/** Calls `visit(t)` for each leaf position under node `root`, ascending (see `leavesUnder`). */
+function forEachLeafUnder(root: number, count: number, visit: (t: number) => void): void {
+  const firstLeaf = count - 1;
+  const end = 2 * count - 1;
+  for (let d = 0; (root + 1) * 2 ** d - 1 < end; d++) {
+    const from = (root + 1) * 2 ** d - 1;
+    const to = Math.min((root + 2) * 2 ** d - 1, end);
+    for (let t = Math.max(from, firstLeaf); t < to; t++) visit(t);
+    if (from >= firstLeaf) break;
+  }
 }
 
 function checkOutputDir(dir: string): void {
@@ -328,9 +507,21 @@ function hex32(bytes: Buffer, node: number): string {
   return "0x" + bytes.toString("hex", node * 32, node * 32 + 32);
 }
 
-/** The claims of `holder` (any case) from an airdrop directory: one shard read. Empty if none. */
+/**
+ * The claims of `holder` (any case) from an airdrop directory, either layout: in the compact one
+ * an index shard and a data shard read, the data shard checked whole against the manifest's
+ * shard root and the proof derived; in the first one a JSON shard read. Empty if none.
+ */
 export async function findClaims(dir: string, holder: string): Promise<HolderClaim[]> {
   const manifest = await readManifest(dir);
+  if (manifest.format === MANIFEST_FORMAT_V2) {
+    const load = async (p: string) => {
+      const file = path.join(dir, p);
+      if (!existsSync(file)) return undefined;
+      return readFile(file);
+    };
+    return fetchClaims(manifest, holder, load, (p) => path.join(dir, p));
+  }
   const file = path.join(dir, shardPath(manifest, holder));
   if (!existsSync(file)) return [];
   let shard: unknown;
@@ -340,4 +531,123 @@ export async function findClaims(dir: string, holder: string): Promise<HolderCla
     throw new InputError(file, undefined, undefined, `is not a readable proof shard: ${(error as Error).message}`);
   }
   return claimsInShard(shard, holder, file);
+}
+
+/**
+ * Reads every shard of a compact airdrop directory and trusts none of it: each data shard's
+ * records must be the leaves under its node, each holder index appear once, the tree built again
+ * from the records must have the manifest's root and shard roots and put every leaf where its
+ * record says, and the index shards must list each holder once, in its shard, at its leaf. What
+ * passes is the tree the manifest describes; anything else is an `InputError` naming the file and
+ * the field.
+ */
+export async function readAirdropTree(dir: string, manifest: AirdropManifestV2): Promise<AirdropTree> {
+  const { count } = manifest;
+  const { depth } = manifest.shards;
+  const records = Buffer.alloc(count * LEAF_RECORD.size);
+  const treeIndex = new Uint32Array(count);
+  const seen = new Uint8Array(count);
+  let total = 0n;
+  for (let s = 0; s < 2 ** depth; s++) {
+    const file = path.join(dir, dataPath(manifest, s));
+    const bytes = await readFile(file).catch(() => {
+      throw new InputError(file, undefined, undefined, "is missing or cannot be read");
+    });
+    const positions = leavesUnder(2 ** depth - 1 + s, count);
+    const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
+    if (bytes.length !== positions.length * DATA_RECORD.size) {
+      throw bad("records", `is ${bytes.length} bytes; shard ${s} holds ${positions.length} records of 64 bytes`);
+    }
+    positions.forEach((t, k) => {
+      const r = k * DATA_RECORD.size;
+      if (bytes.readUInt32BE(r + DATA_RECORD.treeIndex) !== t) {
+        throw bad(
+          `records[${k}].treeIndex`,
+          `is ${bytes.readUInt32BE(r + DATA_RECORD.treeIndex)}; leaf ${k} of this shard is ${t}`,
+        );
+      }
+      const kind = bytes[r]!;
+      if (kind > 1 || bytes.readUIntBE(r + 1, 3) !== 0)
+        throw bad(`records[${k}].kind`, `${kind} is not a leaf kind (0 or 1)`);
+      const i = bytes.readUInt32BE(r + DATA_RECORD.index);
+      if (i >= count) throw bad(`records[${k}].index`, `${i} is not below the manifest's count ${count}`);
+      if (seen[i]) throw bad(`records[${k}].index`, `${i} is the index of another record too`);
+      seen[i] = 1;
+      const amount = BigInt("0x" + bytes.toString("hex", r + DATA_RECORD.amount, r + DATA_RECORD.size));
+      if (amount === 0n) throw bad(`records[${k}].amount`, "is zero");
+      total += amount;
+      const to = i * LEAF_RECORD.size;
+      records[to + LEAF_RECORD.kind] = kind;
+      bytes.copy(records, to + LEAF_RECORD.holder, r + DATA_RECORD.holder, r + DATA_RECORD.size);
+      treeIndex[i] = t;
+    });
+  }
+  const manifestFile = path.join(dir, "manifest.json");
+  if (total > MAX_UINT256 || total.toString() !== manifest.total) {
+    throw new InputError(manifestFile, undefined, "total", `is ${manifest.total}; the records add up to ${total}`);
+  }
+  const tree = await buildTreeFromRecords(records, count, total);
+  if (tree.root !== manifest.root) {
+    throw new InputError(manifestFile, undefined, "root", `is ${manifest.root}; the records give ${tree.root}`);
+  }
+  for (let i = 0; i < count; i++) {
+    if (tree.treeIndex[i] !== treeIndex[i]) {
+      const file = path.join(dir, dataPath(manifest, dataShardOf(treeIndex[i]!, depth)));
+      throw new InputError(
+        file,
+        undefined,
+        "records",
+        `put index ${i} at ${treeIndex[i]}; its leaf sorts to ${tree.treeIndex[i]}`,
+      );
+    }
+  }
+  const listed = new Uint8Array(count);
+  for (let s = 0; s < 2 ** depth; s++) {
+    const file = path.join(dir, manifest.shards.index.replace("{shard}", shardName(s, depth)));
+    if (!existsSync(file)) continue;
+    const bytes = await readFile(file);
+    if (bytes.length % INDEX_RECORD.size !== 0) {
+      throw new InputError(
+        file,
+        undefined,
+        "records",
+        `is ${bytes.length} bytes, not a whole number of 24-byte records`,
+      );
+    }
+    for (let at = 0; at < bytes.length; at += INDEX_RECORD.size) {
+      const field = `records[${at / INDEX_RECORD.size}]`;
+      const holder = "0x" + bytes.toString("hex", at, at + 20);
+      const t = bytes.readUInt32BE(at + INDEX_RECORD.treeIndex);
+      const i = t >= count - 1 && t < 2 * count - 1 ? leafIndexAt(tree, t) : -1;
+      if (i < 0) throw new InputError(file, undefined, `${field}.treeIndex`, `${t} is not a leaf of the tree`);
+      const own = "0x" + tree.records().toString("hex", i * 64 + LEAF_RECORD.holder, i * 64 + 32);
+      if (own !== holder || indexShardOf(holder, depth) !== s || listed[i]) {
+        throw new InputError(
+          file,
+          undefined,
+          `${field}`,
+          `${holder} → leaf ${t} is not that holder's leaf in its shard, once`,
+        );
+      }
+      listed[i] = 1;
+    }
+  }
+  const missing = listed.indexOf(0);
+  if (missing >= 0) {
+    throw new InputError(path.join(dir, "index"), undefined, undefined, `index ${missing} is in no index shard`);
+  }
+  return tree;
+}
+
+let inverse: WeakMap<AirdropTree, Int32Array> | undefined;
+/** The holder index whose leaf is at position `t` (cached per tree). */
+function leafIndexAt(tree: AirdropTree, t: number): number {
+  inverse ??= new WeakMap();
+  let map = inverse.get(tree);
+  if (map === undefined) {
+    map = new Int32Array(tree.count);
+    for (let i = 0; i < tree.count; i++) map[tree.treeIndex[i]! - (tree.count - 1)] = i;
+    inverse.set(tree, map);
+  }
+  return map[t - (tree.count - 1)]!;
 }

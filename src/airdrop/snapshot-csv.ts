@@ -1,9 +1,9 @@
-import { getAddress } from "ethers";
+import { readFile } from "node:fs/promises";
 
 import { InputError } from "../errors.js";
 import { readInputFile } from "../io.js";
-import { createKeccakEngine, type KeccakEngine } from "../merkle/keccak.js";
-import { LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
+import { createKeccakEngine, keccakEngine, LEAF_RECORD, type KeccakEngine } from "../merkle/keccak.js";
+import { checksumAddress, LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
 
 /** The header every snapshot CSV starts with. */
 export const SNAPSHOT_HEADER = "address,amount";
@@ -27,7 +27,7 @@ export function snapshotRows(
 ): SnapshotRow[] {
   const keys = [...balances.keys()].filter((key) => balances.get(key)! > 0n && !exclude.has(key));
   keys.sort();
-  return keys.map((key) => ({ address: getAddress(key), amount: balances.get(key)! }));
+  return keys.map((key) => ({ address: checksumAddress(key), amount: balances.get(key)! }));
 }
 
 /**
@@ -201,4 +201,231 @@ export async function readSnapshotCsv(file: string): Promise<SnapshotRow[]> {
 /** The tree entries of an EVM snapshot: kind 0, index = row position. */
 export function snapshotEntries(rows: readonly SnapshotRow[]): LeafEntry[] {
   return rows.map(({ address, amount }) => ({ kind: LeafKind.Evm, holder: address, amount }));
+}
+
+/** A snapshot read straight into leaf records (`LEAF_RECORD`, 64 bytes a holder, index order). */
+export interface SnapshotRecords {
+  records: Buffer;
+  count: number;
+  /** The sum of every amount. */
+  total: bigint;
+}
+
+/** A snapshot CSV's bytes, or an `InputError` naming the file when it cannot be read. */
+export async function readSnapshotBytes(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new InputError(file, undefined, undefined, `cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads a snapshot CSV into leaf records for `buildTreeFromRecords`, with the checks and the
+ * messages of `parseSnapshotCsv` (see `SnapshotScanner`; what the scan declines is parsed by
+ * `parseSnapshotCsv`).
+ */
+export async function readSnapshotRecords(file: string): Promise<SnapshotRecords> {
+  const bytes = await readSnapshotBytes(file);
+  const scanner = SnapshotScanner.start(bytes);
+  if (scanner !== undefined) {
+    const records = Buffer.alloc(scanner.count * LEAF_RECORD.size);
+    if (scanner.rows(records, 0, scanner.count)) {
+      const total = scanner.total();
+      if (total !== undefined) return { records, count: scanner.count, total };
+    }
+  }
+  return snapshotRecordsOf(await parseSnapshotCsv(bytes.toString("utf8"), file));
+}
+
+/** Rows as leaf records (kind 0). */
+export function snapshotRecordsOf(rows: readonly SnapshotRow[]): SnapshotRecords {
+  const records = Buffer.alloc(rows.length * LEAF_RECORD.size);
+  let total = 0n;
+  rows.forEach(({ address, amount }, i) => {
+    const at = i * LEAF_RECORD.size;
+    records.write(address.slice(2), at + LEAF_RECORD.holder, 20, "hex");
+    records.write(amount.toString(16).padStart(64, "0"), at + LEAF_RECORD.amount, 32, "hex");
+    total += amount;
+  });
+  return { records, count: rows.length, total };
+}
+
+/** Hex digit values by byte, -1 for bytes that are not one. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
+
+const HEADER_LINE = Buffer.from(SNAPSHOT_HEADER + "\n", "latin1");
+/** Rows between folds of the per-word sums into a bigint: each sum stays below 2^53, so exact. */
+const FOLD = 1 << 20;
+
+/**
+ * The common snapshot CSV (the header, LF lines, sorted addresses, each checksummed or all one
+ * case, whole amounts above zero) parsed byte by byte into leaf records, a range of rows at a
+ * time, so the builder hashes one range while the next is read: no string or bigint per holder,
+ * the EIP-55 checks hashed in place in the keccak engine. Anything else (a BOM, CRLF, unsorted
+ * lines, any mistake) makes `rows` return false: the caller then hands the file whole to
+ * `parseSnapshotCsv`, so what a bad file is told is exactly what it always was, and the rare
+ * good file the scan declines still reads.
+ */
+export class SnapshotScanner {
+  private readonly engine = keccakEngine();
+  private readonly limbs = new Uint32Array(17);
+  private readonly sums = new Float64Array(8);
+  private sum = 0n;
+  private at = HEADER_LINE.length;
+  private next = 0;
+  private padded = false;
+
+  private constructor(
+    private readonly bytes: Buffer,
+    /** The rows: the lines after the header. */
+    readonly count: number,
+  ) {}
+
+  /** A scanner of `bytes`, or undefined if they do not start with the header line. */
+  static start(bytes: Buffer): SnapshotScanner | undefined {
+    const length = bytes.length;
+    if (
+      length <= HEADER_LINE.length ||
+      bytes.compare(HEADER_LINE, 0, HEADER_LINE.length, 0, HEADER_LINE.length) !== 0
+    ) {
+      return undefined;
+    }
+    let count = 0;
+    for (let at = HEADER_LINE.length; at < length; count++) {
+      const end = bytes.indexOf(0x0a, at);
+      at = end < 0 ? length : end + 1;
+    }
+    return count === 0 ? undefined : new SnapshotScanner(bytes, count);
+  }
+
+  /** The sum of the amounts once every row is read; undefined past 2^256 − 1. */
+  total(): bigint | undefined {
+    this.fold();
+    return this.sum > MAX_UINT256 ? undefined : this.sum;
+  }
+
+  private fold(): void {
+    for (let w = 0; w < 8; w++) {
+      this.sum += BigInt(this.sums[w]!) << BigInt(32 * (7 - w));
+      this.sums[w] = 0;
+    }
+  }
+
+  /**
+   * Rows `[from, to)` (in order: `from` is where the last call stopped) into the zeroed records at
+   * `records[64 from …]`; false if the scan declines.
+   */
+  rows(records: Buffer, from: number, to: number): boolean {
+    if (from !== this.next) throw new RangeError(`rows from ${from}; the scan is at ${this.next}`);
+    const { bytes, engine, limbs, sums } = this;
+    const input = engine.input;
+    const length = bytes.length;
+    let p = this.at;
+    for (let row = from; row < to; row++) {
+      const rec = row * LEAF_RECORD.size;
+      // The address: "0x" and 40 hex digits, decoded into the record as they are checked.
+      if (p + 43 >= length || bytes[p] !== 0x30 || bytes[p + 1] !== 0x78 || bytes[p + 42] !== 0x2c) return false;
+      let lower = false;
+      let upper = false;
+      for (let i = 0; i < 20; i++) {
+        const a = bytes[p + 2 + 2 * i]!;
+        const b = bytes[p + 3 + 2 * i]!;
+        const hi = HEX[a]!;
+        const lo = HEX[b]!;
+        if ((hi | lo) < 0) return false;
+        records[rec + LEAF_RECORD.holder + i] = (hi << 4) | lo;
+        if (a >= 0x61 || b >= 0x61) lower = true;
+        if ((a >= 0x41 && a < 0x61) || (b >= 0x41 && b < 0x61)) upper = true;
+      }
+      if (lower && upper) {
+        // Mixed case: it must be the EIP-55 form. keccak256 of the lower-case hex, in place; the
+        // padding past the 40 bytes outlives each hash (the digest overwrites 32), so it is laid once.
+        for (let i = 0; i < 40; i++) input[i] = bytes[p + 2 + i]! | 0x20;
+        if (this.padded) engine.rehash();
+        else {
+          engine.hash(40);
+          this.padded = true;
+        }
+        for (let i = 0; i < 40; i++) {
+          const c = bytes[p + 2 + i]!;
+          if (c < 0x41) continue;
+          const nibble = i & 1 ? input[i >> 1]! & 0x0f : input[i >> 1]! >> 4;
+          if (nibble >= 8 !== c < 0x61) return false;
+        }
+      }
+      // Strictly above the previous holder: sorted, so no repeat (the slow path finds repeats otherwise).
+      if (row > 0) {
+        const h = rec + LEAF_RECORD.holder;
+        let k = 0;
+        while (k < 20 && records[h + k] === records[h - LEAF_RECORD.size + k]) k++;
+        if (k === 20 || records[h + k]! < records[h - LEAF_RECORD.size + k]!) return false;
+      }
+      // The amount: digits to the end of the line, at most 78 (2^256 has 78).
+      const start = p + 43;
+      let end = start;
+      while (end < length && bytes[end] !== 0x0a) end++;
+      const digits = end - start;
+      if (digits === 0 || digits > 78) return false;
+      const amountAt = rec + LEAF_RECORD.amount;
+      if (digits <= 15) {
+        let v = 0;
+        for (let k = start; k < end; k++) {
+          const d = bytes[k]! - 0x30;
+          if (d < 0 || d > 9) return false;
+          v = v * 10 + d;
+        }
+        if (v === 0) return false;
+        const high = Math.floor(v / 4294967296);
+        const low = v >>> 0;
+        records.writeUInt32BE(high, amountAt + 24);
+        records.writeUInt32BE(low, amountAt + 28);
+        sums[6]! += high;
+        sums[7]! += low;
+      } else {
+        limbs.fill(0);
+        let used = 1;
+        // Four digits at a time (the first group takes the rest): limb × 10^4 + carry stays below 2^31.
+        for (let k = start, group = digits % 4 || 4; k < end; k += group, group = 4) {
+          let chunk = 0;
+          for (let g = 0; g < group; g++) {
+            const d = bytes[k + g]! - 0x30;
+            if (d < 0 || d > 9) return false;
+            chunk = chunk * 10 + d;
+          }
+          let carry = chunk;
+          const scale = group === 4 ? 10000 : 10 ** group;
+          for (let l = 0; l < used; l++) {
+            const v = limbs[l]! * scale + carry;
+            limbs[l] = v & 0xffff;
+            carry = v >>> 16;
+          }
+          while (carry > 0) {
+            limbs[used++] = carry & 0xffff;
+            carry >>>= 16;
+          }
+          if (used > 16) return false;
+        }
+        let zero = true;
+        for (let l = 0; l < used; l++) {
+          const limb = limbs[l]!;
+          if (limb !== 0) zero = false;
+          records[amountAt + 31 - 2 * l] = limb & 0xff;
+          records[amountAt + 30 - 2 * l] = limb >>> 8;
+        }
+        if (zero) return false;
+        for (let w = 7 - (used >> 1); w < 8; w++) sums[w]! += records.readUInt32BE(amountAt + 4 * w);
+      }
+      if ((row + 1) % FOLD === 0) {
+        this.fold();
+        if (this.sum > MAX_UINT256) return false;
+      }
+      p = end + 1;
+    }
+    this.at = p;
+    this.next = to;
+    return true;
+  }
 }

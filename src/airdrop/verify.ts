@@ -5,8 +5,9 @@ import { Contract, type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
 import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
-import { readManifest, readTreeDump } from "./directory.js";
-import { type AirdropManifest, type HolderClaim } from "./format.js";
+import { findClaims, readAirdropTree, readManifest, readTreeDump } from "./directory.js";
+import { MANIFEST_FORMAT_V2, type AirdropManifestV1, type HolderClaim } from "./format.js";
+import { type AirdropTree } from "../merkle/tree.js";
 import { LeafKind, processProof } from "../merkle/proof.js";
 import { balanceOf } from "../erc20.js";
 import { DISTRIBUTOR_ABI } from "./abi.js";
@@ -24,8 +25,20 @@ export interface Verification {
   checks: Check[];
 }
 
+/** `count` claims of a compact airdrop, at random holders, each read as a claim page reads it. */
+async function sampleCompactClaims(dir: string, tree: AirdropTree, count: number): Promise<HolderClaim[]> {
+  const picked: HolderClaim[] = [];
+  for (let tries = 0; picked.length < Math.min(count, tree.count) && tries < count * 4; tries++) {
+    const i = Math.floor(Math.random() * tree.count);
+    if (picked.some((c) => c.index === i)) continue;
+    const claim = (await findClaims(dir, tree.entries[i]!.holder)).find((c) => c.index === i);
+    if (claim !== undefined) picked.push(claim);
+  }
+  return picked;
+}
+
 /** `count` claims spread over the shards, chosen at random. */
-async function sampleClaims(dir: string, manifest: AirdropManifest, count: number): Promise<HolderClaim[]> {
+async function sampleClaims(dir: string, manifest: AirdropManifestV1, count: number): Promise<HolderClaim[]> {
   const shardDir = path.join(dir, path.dirname(manifest.proofs.path));
   const shards = (await readdir(shardDir)).filter((f) => f.endsWith(".json"));
   const picked: HolderClaim[] = [];
@@ -76,8 +89,16 @@ export async function verifyAirdrop(
     );
   }
   // The root alone says nothing of the rest of the file: a dApp or an auditor reads the values.
-  const tree = await readTreeDump(path.join(dir, manifest.tree));
-  check("dump re-hashed", true, `${tree.count} leaves and ${tree.count - 1} inner nodes hold`);
+  const compact = manifest.format === MANIFEST_FORMAT_V2;
+  // The dump, when there is one, is what OpenZeppelin's tools read: it is checked whole too.
+  const dump = manifest.tree === undefined ? undefined : await readTreeDump(path.join(dir, manifest.tree));
+  const tree = compact ? await readAirdropTree(dir, manifest) : dump!;
+  if (compact && dump !== undefined) check("dump root = shards root", dump.root === tree.root, dump.root);
+  check(
+    compact ? "shards re-hashed" : "dump re-hashed",
+    true,
+    `${tree.count} leaves and ${tree.count - 1} inner nodes hold`,
+  );
   check("dump root = manifest root", tree.root === manifest.root, tree.root);
   check("dump total = manifest total", tree.total.toString() === manifest.total, tree.total.toString());
   check("dump holders = manifest count", tree.count === manifest.count, `${tree.count}`);
@@ -130,7 +151,8 @@ export async function verifyAirdrop(
   const open = now >= start && now < deadline && !paused && (activated || balance >= total);
   const claimsChecked = open ? "by eth_call" : "locally only: the window is not open, or it is paused or unfunded";
 
-  for (const claim of await sampleClaims(dir, manifest, samples)) {
+  const sampled = compact ? await sampleCompactClaims(dir, tree, samples) : await sampleClaims(dir, manifest, samples);
+  for (const claim of sampled) {
     const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
     const reached = await processProof(claim.index, entry, claim.proof);
     const local = manifest.topNodes.includes(reached) || reached === manifest.root;

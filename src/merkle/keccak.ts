@@ -20,6 +20,11 @@ import {
 export interface KeccakEngine {
   readonly input: Buffer;
   hash(length: number): void;
+  /**
+   * `hash` again, of a message no longer than the last one (under 32 bytes past it is not
+   * touched) and of the same length: its padding, laid by that `hash`, is still in place.
+   */
+  rehash(): void;
 }
 
 /** What the keccak module exports. Offsets are into its memory; `state` is `STATE_BYTES` of scratch. */
@@ -443,9 +448,15 @@ const STATE_OFFSET = INPUT_SIZE + RATE;
 
 /** A keccak-256 engine on a memory of its own. */
 export async function createKeccakEngine(): Promise<KeccakEngine> {
+  return keccakEngine();
+}
+
+/** `createKeccakEngine`, synchronously: the module is compiled synchronously once per thread anyway. */
+export function keccakEngine(): KeccakEngine {
   const memory = sharedMemory(STATE_OFFSET + STATE_BYTES);
   const { sponge } = instantiate<KeccakExports>(keccakModule(), memory);
   const padded = Buffer.from(memory.buffer, 0, STATE_OFFSET);
+  let last = 1;
   return {
     input: padded.subarray(0, INPUT_SIZE),
     hash(length) {
@@ -454,7 +465,11 @@ export async function createKeccakEngine(): Promise<KeccakEngine> {
       padded.fill(0, length, end);
       padded[length] = 0x01;
       padded[end - 1]! ^= 0x80;
+      last = blocks;
       sponge(0, blocks, STATE_OFFSET);
+    },
+    rehash() {
+      sponge(0, last, STATE_OFFSET);
     },
   };
 }

@@ -49,6 +49,32 @@ function leafBytes(index: bigint | number, entry: LeafEntry): Uint8Array {
   return keccak_256(keccak_256(encoded));
 }
 
+/** The leaf hash of `entry` at `index` as 32 bytes (see `leafHash`). */
+export function leafDigest(index: bigint | number, entry: LeafEntry): Uint8Array {
+  return leafBytes(index, entry);
+}
+
+/** The parent of two nodes: keccak256 of the pair, the smaller first (sorted pairs). */
+export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const pair = new Uint8Array(64);
+  const [low, high] = lessOrEqual(a, b) ? [a, b] : [b, a];
+  pair.set(low, 0);
+  pair.set(high, 32);
+  return keccak_256(pair);
+}
+
+/** The EIP-55 form of a 20-byte hex address (any case, `0x`-prefixed; not validated here). */
+export function checksumAddress(address: string): string {
+  const lower = address.slice(2).toLowerCase();
+  const hash = keccak_256(new TextEncoder().encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const nibble = i & 1 ? hash[i >> 1]! & 0x0f : hash[i >> 1]! >> 4;
+    out += nibble >= 8 ? lower[i]!.toUpperCase() : lower[i]!;
+  }
+  return out;
+}
+
 /** The leaf hash of `entry` at `index`, as the distributor and `StandardMerkleTree` compute it. */
 export function leafHash(index: bigint | number, entry: LeafEntry): string {
   return "0x" + bytesToHex(leafBytes(index, entry));

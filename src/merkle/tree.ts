@@ -1,4 +1,11 @@
-import { keccakModule, LEAF_RECORD, STATE_BYTES, type KeccakExports } from "./keccak.js";
+import {
+  keccakEngine,
+  keccakModule,
+  LEAF_RECORD,
+  STATE_BYTES,
+  type KeccakEngine,
+  type KeccakExports,
+} from "./keccak.js";
 import { HashPool, type HashJob } from "./pool.js";
 import { LeafKind, MAX_UINT256, type LeafEntry } from "./proof.js";
 import { instantiate, sharedMemory } from "./wasm.js";
@@ -20,22 +27,51 @@ const TOP_DEPTH = 3;
  */
 export class AirdropTree {
   private readonly _bytes: Buffer;
+  private _entries: readonly LeafEntry[] | undefined;
+  private _records: Buffer | undefined;
 
   constructor(
-    /** The holders, in index order. */
-    readonly entries: readonly LeafEntry[],
+    /**
+     * The holders, in index order; or undefined when `records` holds them (a tree built straight
+     * from a CSV's packed records makes no object per holder unless a caller asks for `entries`).
+     */
+    entries: readonly LeafEntry[] | undefined,
     /** Every node, 32 bytes each, in StandardMerkleTree's array order: `(2 × count − 1) × 32` bytes. */
     readonly nodes: Uint8Array,
     /** `treeIndex[index]`: where the leaf of holder `index` sits in `nodes`. */
     readonly treeIndex: Uint32Array,
     /** The sum of every amount. */
     readonly total: bigint,
+    /** The holders as leaf records (`LEAF_RECORD`, 64 bytes each, index order), if the builder kept them. */
+    records?: Uint8Array,
   ) {
     this._bytes = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
+    this._entries = entries;
+    this._records =
+      records === undefined ? undefined : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    if (entries === undefined && records === undefined) throw new RangeError("a tree needs its entries or records");
+  }
+
+  /** The holders, in index order (decoded from the records on first use when built from them). */
+  get entries(): readonly LeafEntry[] {
+    this._entries ??= decodeRecords(this._records!, this.treeIndex.length);
+    return this._entries;
+  }
+
+  /** The holders as 64-byte leaf records (`LEAF_RECORD`) in index order: what the writers copy out. */
+  records(): Buffer {
+    if (this._records === undefined) {
+      const count = this.treeIndex.length;
+      const packed = Buffer.alloc(count * LEAF_RECORD.size);
+      const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+      this.entries.forEach((entry, i) => packEntry(entry, i, packed, view));
+      this._records = packed;
+    }
+    return this._records;
   }
 
   get count(): number {
-    return this.entries.length;
+    return this.treeIndex.length;
   }
 
   get nodeCount(): number {
@@ -109,6 +145,44 @@ export class AirdropTree {
     }
     return index;
   }
+}
+
+/**
+ * The EIP-55 form of the 20 bytes at `bytes[at..at + 20]`: a hex letter is upper case when the
+ * matching nibble of keccak256(lower-case hex) is 8 or more.
+ */
+export function checksumOf(engine: KeccakEngine, bytes: Uint8Array, at: number): string {
+  const lower = Buffer.from(bytes.buffer, bytes.byteOffset + at, 20).toString("hex");
+  const input = engine.input;
+  input.write(lower, 0, 40, "latin1");
+  engine.hash(40);
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower.charCodeAt(i);
+    const nibble = i & 1 ? input[i >> 1]! & 0x0f : input[i >> 1]! >> 4;
+    out += String.fromCharCode(c >= 0x61 && nibble >= 8 ? c - 0x20 : c);
+  }
+  return out;
+}
+
+/**
+ * The entries of `count` leaf records: EVM holders in EIP-55 (as the snapshot reader gives them),
+ * old-chain holders (HASH160s) in lower case (as the legacy reader gives them).
+ */
+export function decodeRecords(records: Buffer, count: number): LeafEntry[] {
+  const engine = keccakEngine();
+  const entries: LeafEntry[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * LEAF_RECORD.size;
+    const kind = records[at + LEAF_RECORD.kind] as LeafKind;
+    const holder =
+      kind === LeafKind.Evm
+        ? checksumOf(engine, records, at + LEAF_RECORD.holder)
+        : "0x" + records.toString("hex", at + LEAF_RECORD.holder, at + LEAF_RECORD.holder + 20);
+    const amount = BigInt("0x" + records.toString("hex", at + LEAF_RECORD.amount, at + LEAF_RECORD.size));
+    entries[i] = { kind, holder, amount };
+  }
+  return entries;
 }
 
 /**
@@ -204,8 +278,72 @@ export const MAX_HOLDERS = 2 ** 24;
  * leaf (the readers validate input before this).
  */
 export async function buildTree(entries: readonly LeafEntry[], options: BuildOptions = {}): Promise<AirdropTree> {
+  let total = 0n;
+  const tree = await build(
+    entries.length,
+    (packed, view, from, to) => {
+      for (let i = from; i < to; i++) {
+        const entry = entries[i]!;
+        packEntry(entry, i, packed, view);
+        total += entry.amount;
+      }
+      if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+    },
+    options,
+  );
+  return new AirdropTree(entries, tree.nodes, tree.treeIndex, total, tree.records);
+}
+
+/**
+ * Builds the tree of `count` holders already packed as leaf records (`LEAF_RECORD`, 64 bytes
+ * each, index order, checked by the reader that packed them, with their sum `total`): the fast
+ * path from a CSV, which makes no object per holder. See `buildTree`.
+ */
+export async function buildTreeFromRecords(
+  records: Uint8Array,
+  count: number,
+  total: bigint,
+  options: BuildOptions = {},
+): Promise<AirdropTree> {
+  if (records.length < count * LEAF_RECORD.size) throw new RangeError(`${count} records need ${count * 64} bytes`);
+  if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+  const tree = await build(
+    count,
+    (packed, _view, from, to) =>
+      packed.set(records.subarray(from * LEAF_RECORD.size, to * LEAF_RECORD.size), from * LEAF_RECORD.size),
+    options,
+  );
+  return new AirdropTree(undefined, tree.nodes, tree.treeIndex, total, tree.records);
+}
+
+/**
+ * Builds the tree of `count` holders that `pack(records, from, to)` writes as leaf records
+ * (`LEAF_RECORD`) into the builder's zeroed memory, a job at a time and in order, while the
+ * workers hash the jobs before: a reader packs the next rows as the last ones hash. `pack` may
+ * throw to abandon the build; `total()` is asked once every row is packed. See `buildTree`.
+ */
+export async function buildTreeFromPacker(
+  count: number,
+  pack: (records: Buffer, from: number, to: number) => void,
+  total: () => bigint,
+  options: BuildOptions = {},
+): Promise<AirdropTree> {
+  const tree = await build(count, (packed, _view, from, to) => pack(packed, from, to), options);
+  const sum = total();
+  if (sum > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+  return new AirdropTree(undefined, tree.nodes, tree.treeIndex, sum, tree.records);
+}
+
+/**
+ * The builder: `pack(packed, view, from, to)` fills the leaf records `[from, to)` of the shared
+ * memory (zeroed), a job at a time.
+ */
+async function build(
+  count: number,
+  pack: (packed: Buffer, view: DataView, from: number, to: number) => void,
+  options: BuildOptions,
+): Promise<{ nodes: Buffer; treeIndex: Uint32Array; records: Buffer }> {
   const { onProgress } = options;
-  const count = entries.length;
   if (count === 0) throw new RangeError("an airdrop tree needs at least one holder");
   if (count > MAX_HOLDERS) {
     throw new RangeError(`${count} holders is more than this builder supports (${MAX_HOLDERS})`);
@@ -227,16 +365,10 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
     // packing on this thread overlaps hashing on theirs.
     const hashing: Promise<void>[] = [];
     let hashed = 0;
-    let total = 0n;
     onProgress?.("leaves", 0, count);
     for (let from = 0; from < count; from += JOB_SIZE) {
       const to = Math.min(count, from + JOB_SIZE);
-      for (let i = from; i < to; i++) {
-        const entry = entries[i]!;
-        packEntry(entry, i, packed, view);
-        total += entry.amount;
-      }
-      if (total > MAX_UINT256) throw new RangeError("the amounts add up to more than 2^256 - 1");
+      pack(packed, view, from, to);
       hashing.push(
         pool
           .submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to })
@@ -279,7 +411,7 @@ export async function buildTree(entries: readonly LeafEntry[], options: BuildOpt
       const to = Math.min(first, internal);
       await pool.run([{ op: "nodes", memory, scratch, tree: nodesAt, from: 0, to }], report);
     }
-    return new AirdropTree(entries, nodes, treeIndex, total);
+    return { nodes, treeIndex, records: packed };
   } finally {
     if (own) await pool.close();
   }

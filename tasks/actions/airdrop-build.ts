@@ -30,7 +30,13 @@ function progress() {
 }
 
 export default async function airdropBuild(
-  { csv, legacy, addressVersion, out }: { csv: string; legacy: string; addressVersion: number; out: string },
+  {
+    csv,
+    legacy,
+    addressVersion,
+    out,
+    ozDump,
+  }: { csv: string; legacy: string; addressVersion: number; out: string; ozDump: boolean },
   _hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
@@ -49,6 +55,7 @@ export default async function airdropBuild(
         out,
         (stage, done, total) => bars.update(stage, done, total),
         legacy === "" ? undefined : { csv: legacy, version: addressVersion },
+        { ozDump },
       );
       bars.stop();
       console.log(`root    ${manifest.root}`);
@@ -63,8 +70,10 @@ export default async function airdropBuild(
       console.log(
         `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
       );
+      const shards = 2 ** manifest.shards.depth;
+      const dump = manifest.tree === undefined ? "" : `, ${out}/${manifest.tree}`;
       console.log(
-        `wrote   ${out}/manifest.json, ${out}/${manifest.tree}, ${manifest.proofs.shards} shards ${out}/${manifest.proofs.path}`,
+        `wrote   ${out}/manifest.json${dump}, ${shards} data shards ${out}/${manifest.shards.data}, ${shards} index shards ${out}/${manifest.shards.index}`,
       );
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
