@@ -207,6 +207,8 @@ say(`the treasury seeds ${pair}: ${gutOf(200_000n * UNIT)} and ${tftOf(200_000n 
 
 // ------------------------------------------------------------------------------------------------
 chapter("Providers stake GUT and register nodes");
+say("a node is rated in Turing Units (TU): 1 TU is a day of a GTX 1080 Ti's work; a V100 is 1.85 TU");
+say("prices are per TU-hour, so an 8-GPU V100 node (14.8 TU) at 2 GUT costs 29.6 GUT an hour");
 const h: EscrowHandle = { escrow, registry };
 const plan = [
   { provider: ada!, model: "V100", gpus: 8n, price: "2.0" },
@@ -270,6 +272,7 @@ async function printNodes(): Promise<void> {
     return row;
   });
   console.log(`\n${formatTable(NODE_TABLE_HEADER, table).replace(/^/gm, "   ")}`);
+  say("TU: the node's rating; price/TU-h: per TU-hour; heartbeat: seconds since the node's last heartbeat");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -412,11 +415,12 @@ const supply = [
   ["TFT released from the reserve", tftOf(s.totalReleased)],
   ["TFT reserve left", tftOf(s.reserveLeft)],
   ["TFT rewards unclaimed", tftOf(s.minerRewardsUnclaimed)],
-  ["TFT max circulating supply", tftOf(s.maxCirculatingSupply)],
+  ["TFT max circulating supply (total - reserve)", tftOf(s.maxCirculatingSupply)],
   ["emission phase", phaseName(s.phase)],
   ["emission epoch", s.currentEpoch.toString()],
 ];
 console.log(`\n${formatTable(["figure", "value"], supply).replace(/^/gm, "   ")}`);
+say("max circulating supply: every TFT outside the locked reserve; no buyback can raise it, each lowers it");
 
 await printNodes();
 

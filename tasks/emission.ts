@@ -61,11 +61,16 @@ export const emissionBuybackTask = task(
 
 export const emissionStatsTask = task(
   "emission:stats",
-  "Prints the emission's phase, reserve, burns, projections and every bucket (pending, bought, rewards)",
+  "Prints the emission's phase, reserve, burns, projections, when a buyback can run, and every bucket",
 )
   .addOption({
     name: "emission",
     description: "The BuybackEmission address (default: from the address book)",
+    defaultValue: "",
+  })
+  .addOption({
+    name: "token",
+    description: "The fee token whose buyback timing to show (default: GUT, from the address book)",
     defaultValue: "",
   })
   .setAction(() => import("./actions/emission-stats.js"))

@@ -91,9 +91,14 @@ describe("BuybackEmission tasks", function () {
       [1n, gut, 0n],
       [1n, tft, 60n * TFT_UNIT],
     ]);
-    const printed = await capture(() => run("emission:stats", { emission: f.address }));
+    const printed = await capture(() => run("emission:stats", { emission: f.address, token: gut }));
     expect(printed).to.match(/pending \(unsold\)/);
     expect(printed).to.match(/for sale/);
+    expect(printed).to.match(/epoch \d+ ends +\d\d:\d\d:\d\d UTC \(in \d+ s\): its fees can be bought back from then/);
+    expect(printed).to.match(/TWAP window +1800 s: a buyback quotes from an observation 1800-3600 s old/);
+    expect(printed).to.match(/pair 0x[0-9a-fA-F]{8}… +newest observation \d+ s old: a buyback can run now, until/);
+    const noBook = await capture(() => run("emission:stats", { emission: f.address, token: "" }));
+    expect(noBook).to.match(/buyback timing +give --token/);
     const pending = await capture(() =>
       run("rewards:pending", { emission: f.address, provider: "", fromEpoch: "", toEpoch: "" }),
     );

@@ -1,4 +1,4 @@
-import type { ContractRunner, Signer } from "ethers";
+import { Contract, type ContractRunner, type Signer } from "ethers";
 
 import { BuybackEmission__factory } from "../../types/factories/BuybackEmission__factory.js";
 import { ITFT__factory } from "../../types/factories/interfaces/ITFT__factory.js";
@@ -325,4 +325,62 @@ export async function claimRewards(
   const amount = mine.reduce((a, b) => a + b.claimable, 0n);
   const receipt = await mined(emission.claim(buckets));
   return { buckets, amount, hash: receipt.hash };
+}
+
+/** One pair of a fee token's route, and when its observations let a buyback pass the TWAP guard. */
+export interface PairTiming {
+  pair: string;
+  /** The age of the newest observation, or undefined when the pair has none. */
+  newestAge?: bigint;
+  /** The window in which a buyback can pass, from the observations recorded so far (unix seconds). */
+  usableFrom?: bigint;
+  usableUntil?: bigint;
+}
+
+/** When the current epoch ends (its fees become sellable) and when a buyback of `token` can run. */
+export interface BuybackTiming {
+  now: bigint;
+  epoch: bigint;
+  epochEndsAt: bigint;
+  window: bigint;
+  pairs: PairTiming[];
+}
+
+const FACTORY_ABI = ["function getPair(address tokenA, address tokenB) view returns (address)"];
+
+/**
+ * The timing a keeper needs: the guard quotes from an observation between one and two TWAP
+ * windows old, so a buyback can run in `[t + window, t + 2 × window]` for an observation taken at
+ * `t`; the earliest such window that has not passed is reported per pair.
+ */
+export async function buybackTiming(emission: BuybackEmission, token: string): Promise<BuybackTiming> {
+  const runner = emission.runner!;
+  const block = await runner.provider!.getBlock("latest");
+  const now = BigInt(block!.timestamp);
+  const [genesis, epochLength, window, path, factoryAddress] = await Promise.all([
+    emission.genesis(),
+    emission.epochLength(),
+    emission.twapWindow(),
+    emission.routeOf(token),
+    emission.factory(),
+  ]);
+  const epoch = (now - genesis) / epochLength;
+  const factory = new Contract(factoryAddress, FACTORY_ABI, runner);
+  const pairs: PairTiming[] = [];
+  for (let i = 0; i + 1 < path.length; i++) {
+    const pair = (await factory.getFunction("getPair")(path[i], path[i + 1])) as string;
+    const stamps = (await emission.observationsOf(pair)).map((o) => o.timestamp).filter((t) => t > 0n);
+    const timing: PairTiming = { pair };
+    if (stamps.length > 0) {
+      timing.newestAge = now - stamps.reduce((a, b) => (a > b ? a : b));
+      const open = stamps.filter((t) => t + 2n * window >= now).sort((a, b) => (a < b ? -1 : 1));
+      if (open.length > 0) {
+        const from = open.find((t) => t + window <= now) ?? open[0]!;
+        timing.usableFrom = from + window;
+        timing.usableUntil = open[open.length - 1]! + 2n * window;
+      }
+    }
+    pairs.push(timing);
+  }
+  return { now, epoch, epochEndsAt: genesis + (epoch + 1n) * epochLength, window, pairs };
 }

@@ -1,5 +1,7 @@
 import { phaseName } from "../../src/emission/model.js";
-import { readEmissionStats } from "../../src/emission/client.js";
+import { buybackTiming, readEmissionStats, type BuybackTiming } from "../../src/emission/client.js";
+import { InputError } from "../../src/errors.js";
+import { parseAddress } from "../../src/parse.js";
 import { tokenInfo } from "../../src/erc20.js";
 import { formatToken } from "../../src/format.js";
 import { formatTable } from "../../src/registry.js";
@@ -7,8 +9,9 @@ import { contextAction } from "../context.js";
 
 const SOURCE = "emission:stats";
 
-export default contextAction(SOURCE, async (args: { emission: string }, ctx) => {
-  const s = await readEmissionStats(await ctx.emission(args.emission));
+export default contextAction(SOURCE, async (args: { emission: string; token: string }, ctx) => {
+  const emission = await ctx.emission(args.emission);
+  const s = await readEmissionStats(emission);
   const t = (x: bigint) => formatToken(x, "TFT");
   const rows: [string, string][] = [
     ["phase", phaseName(s.phase)],
@@ -25,6 +28,16 @@ export default contextAction(SOURCE, async (args: { emission: string }, ctx) => 
     ["buyback volume to end phase one", t(s.toPhaseOneEnd)],
     ["buyback volume to the floor", t(s.toFloor)],
   ];
+  // The keeper's clock: fees of an epoch are sold once it ends, through a TWAP observation one to
+  // two windows old.
+  let token: string | undefined;
+  try {
+    token = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
+  } catch (error) {
+    if (!(error instanceof InputError) || args.token !== "") throw error;
+  }
+  if (token !== undefined) rows.push(...timingRows(await buybackTiming(emission, token)));
+  else rows.push(["buyback timing", "give --token (no address book on this network)"]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   if (s.buckets.length === 0) {
@@ -50,3 +63,33 @@ export default contextAction(SOURCE, async (args: { emission: string }, ctx) => 
     `\n${formatTable(["epoch", "token", "fees", "pending (unsold)", "state", "bought", "rewards"], table).replace(/^/gm, "  ")}`,
   );
 });
+
+/** A unix time as `HH:MM:SS UTC` with how far it is from now. */
+function at(t: bigint, now: bigint): string {
+  const clock = new Date(Number(t) * 1000).toISOString().slice(11, 19);
+  return t > now ? `${clock} UTC (in ${t - now} s)` : `${clock} UTC (${now - t} s ago)`;
+}
+
+function timingRows(t: BuybackTiming): [string, string][] {
+  const rows: [string, string][] = [
+    [`epoch ${t.epoch} ends`, `${at(t.epochEndsAt, t.now)}: its fees can be bought back from then`],
+    ["TWAP window", `${t.window} s: a buyback quotes from an observation ${t.window}-${2n * t.window} s old`],
+  ];
+  for (const p of t.pairs) {
+    const label = `pair ${p.pair.slice(0, 10)}…`;
+    if (p.newestAge === undefined) rows.push([label, "no observation yet: run emission:observe"]);
+    else if (p.usableFrom === undefined)
+      rows.push([
+        label,
+        `newest observation ${p.newestAge} s old, too old: run emission:observe, then wait ${t.window} s`,
+      ]);
+    else if (p.usableFrom <= t.now)
+      rows.push([
+        label,
+        `newest observation ${p.newestAge} s old: a buyback can run now, until ${at(p.usableUntil!, t.now)}`,
+      ]);
+    else
+      rows.push([label, `newest observation ${p.newestAge} s old: a buyback can run from ${at(p.usableFrom, t.now)}`]);
+  }
+  return rows;
+}
