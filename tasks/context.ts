@@ -26,8 +26,8 @@ export interface TaskContext {
   account: string;
   /** The latest block's timestamp. */
   now(): Promise<bigint>;
-  /** The address given as `--<name>`, or the book's entry for `name`. */
-  address(given: string, name: ContractName): Promise<string>;
+  /** The address given as `--<option>` (default `--<name>`), or the book's entry for `name`. */
+  address(given: string, name: ContractName, option?: string): Promise<string>;
   registry(given: string): Promise<ProviderRegistry>;
   escrow(given: string): Promise<EscrowHandle>;
   emission(given: string): Promise<BuybackEmission>;
@@ -38,7 +38,8 @@ async function taskContext(hre: HardhatRuntimeEnvironment, source: string, accou
   const connection = await hre.network.getOrCreate();
   const { ethers } = connection;
   const signer = await accountOption(await ethers.getSigners(), account, source);
-  const address = (given: string, name: ContractName) => addressOption(given, name, connection, source, name);
+  const address = (given: string, name: ContractName, option: string = name) =>
+    addressOption(given, name, connection, source, option);
   return {
     source,
     signer,

@@ -233,7 +233,7 @@ describe("Bad input", function () {
       ]);
       const message = await taskError("node:register", {
         registry: await registry.getAddress(),
-        from: "",
+        account: "",
         model: "GTX 1080 Ti",
         gpus: "1",
         price: "1",

@@ -23,7 +23,7 @@ export default contextAction(
   ) => {
     const emission = await ctx.emission(args.emission);
     // GUT of the deployment in the address book when --token is not given.
-    const tokenAddress = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
+    const tokenAddress = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut", "token"));
     const epoch = args.epoch === "" ? undefined : parseInteger(SOURCE, "epoch", args.epoch);
     if (epoch === undefined && args.amount !== "") {
       throw new InputError(SOURCE, undefined, "amount", "--amount sells part of one bucket: give its --epoch too");

@@ -32,7 +32,7 @@ export default contextAction(SOURCE, async (args: { emission: string; token: str
   // two windows old.
   let token: string | undefined;
   try {
-    token = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
+    token = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut", "token"));
   } catch (error) {
     if (!(error instanceof InputError) || args.token !== "") throw error;
   }

@@ -19,7 +19,7 @@ export default contextAction(
     }
     const gpuCount = parseInteger(SOURCE, "gpus", args.gpus, 1n, 1024n);
     // GUT of the deployment in the address book when --token is not given.
-    const paymentToken = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut"));
+    const paymentToken = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut", "token"));
     const registry = await ctx.registry(args.registry);
     const label = await tokenLabel(paymentToken, ctx.signer);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
