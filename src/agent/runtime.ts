@@ -61,7 +61,7 @@ export function connect(config: CommonConfig, book: AddressBook, metrics: Metric
   });
 }
 
-const SERIES: [string, "counter" | "gauge", string][] = [
+export const SERIES: [string, "counter" | "gauge", string][] = [
   ["gpufog_rpc_errors_total", "counter", "Failed JSON-RPC tries, by endpoint index and kind."],
   ["gpufog_transactions_sent_total", "counter", "Transactions signed and broadcast, by job."],
   ["gpufog_transactions_replaced_total", "counter", "Replacements of stuck transactions with bumped fees."],

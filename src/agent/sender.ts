@@ -3,6 +3,10 @@
 // restart re-broadcasts it and waits for it instead of sending the job again at a new nonce.
 // A transaction not mined after `stuckAfterMs` is re-signed at the same nonce with both fees
 // raised by `feeBumpPercent`, never above the gas price cap.
+// On stop, nothing new is signed, and the transaction in flight is waited for a little longer
+// (`STOP_GRACE_MS`, inside systemd's stop timeout) so that a stop rarely leaves one behind.
+import { setTimeout as delay } from "node:timers/promises";
+
 import { Transaction, type Interface, type TransactionReceipt, type Wallet, type HDNodeWallet } from "ethers";
 
 import { sleep } from "../registry.js";
@@ -44,6 +48,9 @@ export interface SenderOptions {
 }
 
 const bump = (value: bigint, percent: number) => (value * BigInt(100 + percent) + 99n) / 100n;
+
+/** How long a stopping agent still waits for its transaction in flight to be mined. */
+export const STOP_GRACE_MS = 10_000;
 
 export class TxSender {
   constructor(private readonly o: SenderOptions) {}
@@ -97,6 +104,7 @@ export class TxSender {
       this.o.log("info", "would_send", { label: req.label, to: req.to, gas, costWei: cost });
       return null;
     }
+    if (this.o.signal.aborted) return null;
     const chainNonce = await provider.getTransactionCount(wallet.address, "latest");
     const nonce = Math.max(chainNonce, this.o.state.nonce);
     const tx = Transaction.from({
@@ -146,11 +154,19 @@ export class TxSender {
     }
   }
 
-  /** Waits for one version of `pending` to be mined, replacing it when stuck; undefined if stopped. */
+  /**
+   * Waits for one version of `pending` to be mined, replacing it when stuck; undefined if stopped
+   * and still unmined `STOP_GRACE_MS` after the stop.
+   */
   private async wait(pending: PendingTx): Promise<TransactionReceipt | undefined> {
-    const { provider, wallet, config, state, signal } = this.o;
+    const { provider, wallet, config, signal } = this.o;
     let since = Date.now();
-    while (!signal.aborted) {
+    let stopAt: number | undefined;
+    for (;;) {
+      if (signal.aborted) {
+        stopAt ??= Date.now() + STOP_GRACE_MS;
+        if (Date.now() > stopAt) return undefined;
+      }
       for (const hash of pending.hashes) {
         const receipt = await provider.getTransactionReceipt(hash).catch(() => null);
         if (receipt !== null) return this.mined(pending, receipt);
@@ -166,13 +182,12 @@ export class TxSender {
         this.finish(pending.nonce);
         return undefined;
       }
-      if (Date.now() - since >= config.stuckAfterMs) {
+      if (stopAt === undefined && Date.now() - since >= config.stuckAfterMs) {
         await this.replace(pending);
         since = Date.now();
       }
-      await sleep(Math.min(config.pollMs, 1000), signal);
+      await (stopAt === undefined ? sleep(Math.min(config.pollMs, 1000), signal) : delay(250));
     }
-    return undefined;
   }
 
   private async replace(pending: PendingTx): Promise<void> {
