@@ -74,7 +74,7 @@ describe("TxSender", function () {
 
   describe("send", function () {
     it("waits for the transaction in flight when stopped, and records it mined", async function () {
-      const wallet = Wallet.createRandom();
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
       const { node, broadcasts } = scriptedNode(wallet, 400);
       const stop = new AbortController();
       const { sender, saved } = senderFor(node, wallet, stop.signal);
@@ -88,7 +88,7 @@ describe("TxSender", function () {
     });
 
     it("signs nothing new once stopped", async function () {
-      const wallet = Wallet.createRandom();
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
       const { node, broadcasts } = scriptedNode(wallet, 0);
       const stop = new AbortController();
       stop.abort();
