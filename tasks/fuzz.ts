@@ -7,7 +7,8 @@ export const fuzzTask = task(
 )
   .addVariadicArgument({
     name: "files",
-    description: "The Solidity test files (default: the system campaign, test/System.t.sol and its handlers)",
+    description:
+      "The Solidity test files (default: the system campaign, test/invariants/System.t.sol and its handlers)",
     type: ArgumentType.STRING,
     defaultValue: [],
   })

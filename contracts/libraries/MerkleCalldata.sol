@@ -6,7 +6,7 @@ pragma solidity ^0.8.28;
 /// `Hashes.commutativeKeccak256` (each step hashes the smaller node first), written as one
 /// assembly loop: no bounds check per element (the ABI decoder already checked the array lies in
 /// calldata), no function call per level, and the pair hashed in scratch space. A fuzz test
-/// (`test/TokenSwapDistributorProof.t.sol`) checks it against OpenZeppelin on random trees and
+/// (`test/contracts/TokenSwapDistributorProof.t.sol`) checks it against OpenZeppelin on random trees and
 /// proofs, wrong and odd-length ones included.
 library MerkleCalldata {
     /// @notice The node `proof` leads to from `leaf`: the root (or a kept upper node) when the

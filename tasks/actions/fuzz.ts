@@ -6,10 +6,10 @@ import { writeJsonAtomic } from "../../src/io.js";
 import { campaignRows, fuzzCampaignName, type SolidityTestRun } from "../../harness/fuzz-report.js";
 
 const SYSTEM = [
-  "test/System.t.sol",
-  "test/system/MarketHandler.sol",
-  "test/system/FlowHandler.sol",
-  "test/system/SystemTree.sol",
+  "test/invariants/System.t.sol",
+  "test/invariants/system/MarketHandler.sol",
+  "test/invariants/system/FlowHandler.sol",
+  "test/invariants/system/SystemTree.sol",
 ];
 
 export default async function fuzz({ files }: { files: string[] }, hre: HardhatRuntimeEnvironment): Promise<void> {

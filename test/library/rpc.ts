@@ -1,0 +1,290 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { RpcError } from "../../src/errors.js";
+import { classifyRpcError } from "../../src/rpc/classify.js";
+import { Eip1193Transport } from "../../src/rpc/eip1193.js";
+import { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "../../src/rpc/errors.js";
+import { HttpTransport } from "../../src/rpc/http.js";
+import { RetryingTransport } from "../../src/rpc/retry.js";
+import { redactUrl, type RpcTransport } from "../../src/rpc/transport.js";
+import { expectRejection, serve } from "../helpers/rpc.js";
+
+const { ethers, provider } = await network.create();
+
+const logs = (from: number, to: number) => [
+  {
+    address: "0x0000000000000000000000000000000000000001",
+    fromBlock: "0x" + from.toString(16),
+    toBlock: "0x" + to.toString(16),
+  },
+];
+const networkError = (code: string) => Object.assign(new TypeError("fetch failed"), { cause: { code } });
+
+/** A transport that fails with the given errors in turn, then answers `"ok"`. */
+class ScriptedTransport implements RpcTransport {
+  readonly endpoint = "scripted";
+  calls = 0;
+
+  constructor(readonly failures: unknown[]) {}
+
+  async request(): Promise<unknown> {
+    const failure = this.failures[this.calls++];
+    if (failure !== undefined) throw failure;
+    return "ok";
+  }
+}
+
+describe("rpc", function () {
+  describe("classifyRpcError", function () {
+    const cases: [string, unknown, string, ReturnType<typeof logs> | [], string][] = [
+      [
+        "Infura's result cap",
+        new JsonRpcError(-32005, "query returned more than 10000 results"),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      [
+        "a range too wide (-32602)",
+        new JsonRpcError(-32602, "block range is too wide"),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      [
+        "a range limit (-32600)",
+        new JsonRpcError(-32600, "Block range limit exceeded"),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      [
+        "Alchemy's response size",
+        new JsonRpcError(-32602, "Log response size exceeded."),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      [
+        "a maximum range",
+        new JsonRpcError(-32000, "exceed maximum block range: 5000"),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      [
+        "QuickNode's limit",
+        new JsonRpcError(-32614, "eth_getLogs is limited to a 10,000 range"),
+        "eth_getLogs",
+        logs(0, 9),
+        "range",
+      ],
+      ["HTTP 413", new HttpStatusError(413, "HTTP 413"), "eth_getLogs", logs(0, 9), "range"],
+      ["a timeout on many blocks", new RpcTimeoutError(100), "eth_getLogs", logs(0, 9), "range"],
+      ["a timeout on one block", new RpcTimeoutError(100), "eth_getLogs", logs(5, 5), "transient"],
+      ["a gateway timeout on many blocks", new HttpStatusError(504, "HTTP 504"), "eth_getLogs", logs(0, 9), "range"],
+      ["a socket timeout on many blocks", networkError("UND_ERR_HEADERS_TIMEOUT"), "eth_getLogs", logs(0, 9), "range"],
+      [
+        "a rate limit (-32005)",
+        new JsonRpcError(-32005, "rate limit exceeded"),
+        "eth_getLogs",
+        logs(0, 9),
+        "transient",
+      ],
+      ["a rate limit (429)", new JsonRpcError(429, "Too Many Requests"), "eth_call", [], "transient"],
+      [
+        "a daily quota",
+        new JsonRpcError(-32005, "daily request count exceeded, request rate limited"),
+        "eth_getLogs",
+        logs(0, 9),
+        "transient",
+      ],
+      ["HTTP 429", new HttpStatusError(429, "HTTP 429"), "eth_getLogs", logs(0, 9), "transient"],
+      ["HTTP 502", new HttpStatusError(502, "HTTP 502"), "eth_call", [], "transient"],
+      ["a gateway timeout on a call", new HttpStatusError(504, "HTTP 504"), "eth_call", [], "transient"],
+      ["a reset connection", networkError("ECONNRESET"), "eth_call", [], "transient"],
+      [
+        "a refused connection",
+        Object.assign(new Error("connect"), { code: "ECONNREFUSED" }),
+        "eth_chainId",
+        [],
+        "transient",
+      ],
+      ["a timeout on a call", new RpcTimeoutError(100), "eth_call", [], "transient"],
+      ["a garbled answer", new RpcResponseError("not JSON"), "eth_call", [], "transient"],
+      ["a missing header", new JsonRpcError(-32000, "header not found"), "eth_call", [], "transient"],
+      ["-32005 outside eth_getLogs", new JsonRpcError(-32005, "limit exceeded"), "eth_call", [], "transient"],
+      ["a revert", new JsonRpcError(3, "execution reverted"), "eth_call", [], "fatal"],
+      ["a response size outside eth_getLogs", new HttpStatusError(413, "HTTP 413"), "eth_call", [], "fatal"],
+      ["a refused API key", new HttpStatusError(401, "HTTP 401"), "eth_call", [], "fatal"],
+      ["an unknown method", new JsonRpcError(-32601, "method not found"), "eth_getLogs", logs(0, 9), "fatal"],
+      ["a programming error", new TypeError("x is undefined"), "eth_call", [], "fatal"],
+    ];
+    for (const [name, error, method, params, kind] of cases) {
+      it(`takes ${name} as ${kind}`, function () {
+        expect(classifyRpcError(error, method, params)).to.equal(kind);
+      });
+    }
+  });
+
+  describe("redactUrl", function () {
+    it("keeps scheme, host and port and hides paths, queries and credentials", function () {
+      expect(redactUrl("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
+      expect(redactUrl("http://127.0.0.1:8545/")).to.equal("http://127.0.0.1:8545");
+      expect(redactUrl("https://eth-mainnet.g.alchemy.com/v2/abcdef123")).to.equal(
+        "https://eth-mainnet.g.alchemy.com/…",
+      );
+      expect(redactUrl("https://rpc.example.org?apikey=abc")).to.equal("https://rpc.example.org/…");
+      expect(redactUrl("https://user:secret@rpc.example.org/")).to.equal("https://…@rpc.example.org");
+      expect(redactUrl("not a url")).to.equal("<invalid URL>");
+    });
+  });
+
+  describe("RetryingTransport", function () {
+    it("retries transient failures with growing, jittered, bounded pauses", async function () {
+      const failures = [
+        networkError("ECONNRESET"),
+        new JsonRpcError(429, "slow down"),
+        new HttpStatusError(503, "HTTP 503"),
+      ];
+      const scripted = new ScriptedTransport([...failures, ...failures]);
+      const delays: number[] = [];
+      const retrying = new RetryingTransport(scripted, {
+        attempts: 7,
+        baseDelayMs: 2,
+        maxDelayMs: 20,
+        random: () => 0.999,
+        onRetry: ({ delayMs }) => delays.push(delayMs),
+      });
+      expect(await retrying.request("eth_call", [])).to.equal("ok");
+      expect(scripted.calls).to.equal(7);
+      expect(delays).to.deep.equal([2, 4, 8, 16, 20, 20]);
+
+      const low: number[] = [];
+      const halfJitter = new RetryingTransport(new ScriptedTransport([...failures]), {
+        baseDelayMs: 8,
+        random: () => 0,
+        onRetry: ({ delayMs }) => low.push(delayMs),
+      });
+      await halfJitter.request("eth_call", []);
+      expect(low).to.deep.equal([4, 8, 16]);
+    });
+
+    it("waits as long as Retry-After asks, up to the maximum pause", async function () {
+      const delays: number[] = [];
+      const retrying = new RetryingTransport(
+        new ScriptedTransport([new HttpStatusError(429, "HTTP 429", 30), new HttpStatusError(429, "HTTP 429", 60_000)]),
+        { baseDelayMs: 1, maxDelayMs: 40, random: () => 0, onRetry: ({ delayMs }) => delays.push(delayMs) },
+      );
+      await retrying.request("eth_call", []);
+      expect(delays).to.deep.equal([30, 40]);
+    });
+
+    it("throws RpcError naming the endpoint after the last attempt", async function () {
+      const scripted = new ScriptedTransport(Array(10).fill(networkError("ECONNRESET")));
+      const retrying = new RetryingTransport(scripted, { attempts: 4, baseDelayMs: 1 });
+      const error = await expectRejection(
+        retrying.request("eth_blockNumber", []),
+        RpcError,
+        "scripted did not answer after 4 attempts: eth_blockNumber: fetch failed (ECONNRESET)",
+      );
+      expect(error.attempts).to.equal(4);
+      expect(scripted.calls).to.equal(4);
+    });
+
+    it("passes range refusals and reverts through at once", async function () {
+      const refusal = new JsonRpcError(-32005, "query returned more than 10000 results");
+      const scripted = new ScriptedTransport([refusal]);
+      const retrying = new RetryingTransport(scripted, { baseDelayMs: 1 });
+      expect(await retrying.request("eth_getLogs", logs(0, 99)).catch((e: unknown) => e)).to.equal(refusal);
+      const revert = new JsonRpcError(3, "execution reverted");
+      const reverting = new ScriptedTransport([revert]);
+      expect(await new RetryingTransport(reverting).request("eth_call", []).catch((e: unknown) => e)).to.equal(revert);
+      expect(scripted.calls + reverting.calls).to.equal(2);
+    });
+
+    it("gives up at once on an HTTP status that retrying cannot fix", async function () {
+      const scripted = new ScriptedTransport([new HttpStatusError(401, "HTTP 401 Unauthorized")]);
+      await expectRejection(
+        new RetryingTransport(scripted).request("eth_chainId", []),
+        RpcError,
+        "after 1 attempts: eth_chainId: HTTP 401 Unauthorized",
+      );
+      expect(scripted.calls).to.equal(1);
+    });
+
+    it("times out an attempt even when the transport ignores its signal", async function () {
+      const never: RpcTransport = { endpoint: "silent", request: () => new Promise(() => {}) };
+      const started = Date.now();
+      await expectRejection(
+        new RetryingTransport(never, { attempts: 2, baseDelayMs: 1, timeoutMs: 30 }).request("eth_chainId", []),
+        RpcError,
+        "silent did not answer after 2 attempts: eth_chainId: no answer within 30 ms",
+      );
+      expect(Date.now() - started).to.be.lessThan(2000);
+    });
+
+    it("stops retrying when the caller aborts, with the caller's reason", async function () {
+      const abort = new AbortController();
+      const scripted = new ScriptedTransport(Array(10).fill(networkError("ECONNRESET")));
+      const retrying = new RetryingTransport(scripted, {
+        baseDelayMs: 1_000,
+        onRetry: () => setTimeout(() => abort.abort(new Error("user stop")), 5),
+      });
+      await expectRejection(retrying.request("eth_call", [], { signal: abort.signal }), Error, "user stop");
+      expect(scripted.calls).to.equal(1);
+    });
+  });
+
+  describe("HttpTransport", function () {
+    it("turns error objects, bad JSON and statuses into typed errors", async function () {
+      const replies: [number, string, Record<string, string>][] = [
+        [
+          200,
+          JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32005, message: "limit exceeded", data: "x" } }),
+          {},
+        ],
+        [200, "<html>bad gateway</html>", {}],
+        [200, JSON.stringify({ jsonrpc: "2.0", id: 3 }), {}],
+        [429, "slow down", { "retry-after": "2" }],
+        [200, JSON.stringify({ jsonrpc: "2.0", id: 5, result: "0x7a69" }), {}],
+      ];
+      const seen: unknown[] = [];
+      const server = await serve((req, res, body) => {
+        seen.push([req.headers["x-test"], JSON.parse(body)]);
+        const [status, text, headers] = replies.shift()!;
+        res.writeHead(status, headers).end(text);
+      });
+      try {
+        const http = new HttpTransport(`${server.url}/key`, { headers: { "x-test": "yes" } });
+        expect(http.endpoint).to.equal(`${server.url}/…`);
+        const jsonRpc = await expectRejection(http.request("eth_getLogs", []), JsonRpcError, "limit exceeded");
+        expect([jsonRpc.code, jsonRpc.data]).to.deep.equal([-32005, "x"]);
+        await expectRejection(http.request("eth_call", []), RpcResponseError, "is not JSON");
+        await expectRejection(http.request("eth_call", []), RpcResponseError, "neither result nor error");
+        const status = await expectRejection(http.request("eth_call", []), HttpStatusError, "HTTP 429");
+        expect(status.retryAfterMs).to.equal(2000);
+        expect(await http.request("eth_chainId", [])).to.equal("0x7a69");
+        expect(seen[4]).to.deep.equal(["yes", { jsonrpc: "2.0", id: 5, method: "eth_chainId", params: [] }]);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe("Eip1193Transport", function () {
+    it("answers through Hardhat's provider and maps its errors to JsonRpcError", async function () {
+      const transport = new Eip1193Transport(provider);
+      expect(await transport.request("eth_chainId", [])).to.equal("0x7a69");
+      const token = await ethers.deployContract("MockTransferLog");
+      const error = await expectRejection(
+        transport.request("eth_call", [{ to: await token.getAddress(), data: "0xdeadbeef" }, "latest"]),
+        JsonRpcError,
+        /revert/,
+      );
+      expect(classifyRpcError(error, "eth_call", [])).to.equal("fatal");
+      await expectRejection(transport.request("no_such_method", []), JsonRpcError, /no_such_method/);
+    });
+  });
+});
