@@ -277,6 +277,28 @@ async function epochStart(m: Market, epoch: bigint): Promise<bigint> {
   return (await m.emission.genesis()) + epoch * (await m.emission.epochLength());
 }
 
+/**
+ * The wash-leasing scene at the start of epoch 1: an honest node (priced in GUT) leased by a
+ * customer for 20,000 GUT, and the attacker's node (priced in `token`) leased by its own puppet
+ * for `deposit`; both heartbeating, 1,500 s in.
+ */
+async function washMarket(m: Market, wash: { token: string; price: bigint; deposit: bigint }) {
+  const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, await m.gut.getAddress());
+  const washNode = await nodeOf(m, m.attacker, wash.price, wash.token);
+  const live: [Market["honest"], bigint][] = [
+    [m.honest, honestNode],
+    [m.attacker, washNode],
+  ];
+  await time.increaseTo((await epochStart(m, 1n)) + 60n);
+  // The providers' agents are up: a node that went silent cannot be leased.
+  await m.registry.connect(m.honest).heartbeat(honestNode);
+  await m.registry.connect(m.attacker).heartbeat(washNode);
+  await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
+  const washLease = await openLease(m.h, m.puppet, washNode, wash.deposit, ANY_PRICE);
+  await advance(m, 1_500n, live);
+  return { live, washLease };
+}
+
 /** The keeper's round as the README prescribes it: forward every fee, then buy back all it may. */
 async function keeperRound(m: Market, tokens: string[]) {
   await keeperSweep(m.h, m.keeper);
@@ -540,19 +562,7 @@ describe("Attacks", function () {
     it("reward sniping by wash leasing next to a large unforwarded fee returns less than it costs", async function () {
       const m = await loadFixture(evenMarket);
       const gut = await m.gut.getAddress();
-      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
-      const washNode = await nodeOf(m, m.attacker, 2_400n * UNIT, gut);
-      const live: [Market["honest"], bigint][] = [
-        [m.honest, honestNode],
-        [m.attacker, washNode],
-      ];
-      await time.increaseTo((await epochStart(m, 1n)) + 60n);
-      // The providers' agents are up: a node that went silent cannot be leased.
-      await m.registry.connect(m.honest).heartbeat(honestNode);
-      await m.registry.connect(m.attacker).heartbeat(washNode);
-      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
-      const washLease = await openLease(m.h, m.puppet, washNode, 2_100n * UNIT, ANY_PRICE);
-      await advance(m, 1_500n, live);
+      const { live, washLease } = await washMarket(m, { token: gut, price: 2_400n * UNIT, deposit: 2_100n * UNIT });
       await m.emission.connect(m.keeper).observe(gut);
       await advance(m, 1_500n, live);
       // The honest provider withdraws; its large fee waits in the escrow for anyone to forward.
@@ -586,19 +596,7 @@ describe("Attacks", function () {
     it("wash leasing in a token its weight overvalues (TFT at 0.5 GUT) returns less than it costs", async function () {
       const m = await loadFixture(cheapTftMarket);
       const [gut, tft] = [await m.gut.getAddress(), await m.tft.getAddress()];
-      const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, gut);
-      const washNode = await nodeOf(m, m.attacker, 4_800n * UNIT, tft);
-      const live: [Market["honest"], bigint][] = [
-        [m.honest, honestNode],
-        [m.attacker, washNode],
-      ];
-      await time.increaseTo((await epochStart(m, 1n)) + 60n);
-      // The providers' agents are up: a node that went silent cannot be leased.
-      await m.registry.connect(m.honest).heartbeat(honestNode);
-      await m.registry.connect(m.attacker).heartbeat(washNode);
-      await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
-      const washLease = await openLease(m.h, m.puppet, washNode, 4_200n * UNIT, ANY_PRICE);
-      await advance(m, 1_500n, live);
+      const { live, washLease } = await washMarket(m, { token: tft, price: 4_800n * UNIT, deposit: 4_200n * UNIT });
       await m.emission.connect(m.keeper).observe(gut);
       await advance(m, 1_500n, live);
       await withdrawAll(m.h, m.honest);
