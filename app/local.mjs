@@ -196,7 +196,8 @@ async function main() {
       process.exit(1);
     }
   }
-  const node = await startNode(await freePort(8545));
+  // 8545 and 5173 when free (another port otherwise); GPUFOG_NODE_PORT and GPUFOG_APP_PORT ask for others.
+  const node = await startNode(await freePort(Number(process.env.GPUFOG_NODE_PORT ?? 8545)));
   let heartbeats;
   const stopAll = async () => {
     await heartbeats?.stop();
@@ -210,7 +211,11 @@ async function main() {
     const out = path.join(appDir, ".local");
     const story = setup(node.url, out);
     build();
-    const site = await serve(path.join(appDir, "dist"), out, await freePort(5173));
+    const site = await serve(
+      path.join(appDir, "dist"),
+      out,
+      await freePort(Number(process.env.GPUFOG_APP_PORT ?? 5173)),
+    );
     console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
     for (const [name, address] of Object.entries(story.accounts)) {
