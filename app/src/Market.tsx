@@ -192,29 +192,29 @@ export function Market({ app }: { app: AppConfig }) {
   );
 }
 
-function LeaseForm({
-  app,
-  row,
-  token,
-  money,
-  onDone,
-}: {
+interface FormProps {
   app: AppConfig;
   row: Row;
   token: Token;
   money: (amount: bigint, token: Address) => string;
   onDone: () => void;
-}) {
+}
+
+/** `text` as an amount in the token's decimals, or `undefined` when it is not one. */
+function amountOf(text: string, decimals: number): bigint | undefined {
+  try {
+    return parseUnits(text.trim(), decimals);
+  } catch {
+    return undefined;
+  }
+}
+
+function LeaseForm({ app, row, token, money, onDone }: FormProps) {
   const config = useConfig();
   const { address } = useConnection();
   const [deposit, setDeposit] = useState("10");
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  let amount: bigint | undefined;
-  try {
-    amount = parseUnits(deposit.trim(), token.decimals);
-  } catch {
-    amount = undefined;
-  }
+  const amount = amountOf(deposit, token.decimals);
   const perHour = (row.pricePerTuHour * row.milliTu) / 1000n;
   const pay = (a: bigint) => money(a, row.token);
   const lease = async () => {
@@ -268,19 +268,7 @@ function localInput(seconds: bigint): string {
 
 type ReserveQuote = { fee: bigint; feeBps: number; grace: bigint } | { refused: string };
 
-function ReserveForm({
-  app,
-  row,
-  token,
-  money,
-  onDone,
-}: {
-  app: AppConfig;
-  row: Row;
-  token: Token;
-  money: (amount: bigint, token: Address) => string;
-  onDone: () => void;
-}) {
+function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   const config = useConfig();
   const { address } = useConnection();
   const [start, setStart] = useState("");
@@ -298,12 +286,7 @@ function ReserveForm({
   const startAt = Number.isFinite(startMs) ? BigInt(Math.floor(startMs / 1000)) : undefined;
   const hoursNumber = Number(hours);
   const duration = hours.trim() !== "" && hoursNumber > 0 ? BigInt(Math.round(hoursNumber * 3600)) : undefined;
-  let amount: bigint | undefined;
-  try {
-    amount = parseUnits(deposit.trim(), token.decimals);
-  } catch {
-    amount = undefined;
-  }
+  const amount = amountOf(deposit, token.decimals);
 
   // The fee is the escrow's own figure: a reservation with no deposit passes every other check
   // and reverts DepositBelowFee(0, fee), as the library's `reserve` asks it; any other refusal
