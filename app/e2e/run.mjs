@@ -15,10 +15,10 @@ import { fileURLToPath } from "node:url";
 
 import { decodeWif, signLegacyMessage } from "gpufog";
 import { chromium } from "playwright-core";
-import { encodeFunctionData, parseUnits } from "viem";
+import { createPublicClient, encodeFunctionData, http, parseUnits } from "viem";
 import { GovernanceTimelock, ProviderRegistry, TokenSwapDistributor } from "gpufog/abi";
 
-import { freePort, serve, setup, startNode } from "../local.mjs";
+import { freePort, keepAlive, serve, setup, startNode } from "../local.mjs";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
@@ -366,6 +366,31 @@ try {
     if (!failed.includes("PriceAboveBound") || !failed.includes("7.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
       throw new Error(`the failure shown: ${failed}`);
     }
+  });
+
+  await test("npm run app's heartbeat agents keep the live nodes alive and leave an offline one offline", async () => {
+    const reader = createPublicClient({ transport: http(node.url) });
+    const nodes = () =>
+      reader
+        .readContract({ address: registry, abi: ProviderRegistry, functionName: "nodes", args: [0n, 100n] })
+        .then((all) => all.filter((n) => n.status !== 0));
+    const before = await nodes();
+    const lines = [];
+    const { ada, ben, cleo } = story.accounts;
+    const agents = await keepAlive(node.url, registry, { ada, ben, cleo }, (line) => lines.push(line));
+    // Each agent's first heartbeat goes at once; the next one would be minutes away.
+    for (let i = 0; i < 100 && lines.length < 3; i++) await new Promise((r) => setTimeout(r, 200));
+    await agents.stop();
+    if (lines.length < 3 || lines.some((l) => l.includes("failed"))) throw new Error(lines.join("\n"));
+    const after = await nodes();
+    for (const [i, n] of before.entries()) {
+      const moved = after[i].lastHeartbeat > n.lastHeartbeat;
+      // Registry statuses: 1 Idle, 2 Sharing, 3 Reserved, 4 Disconnect.
+      if (moved !== (n.status !== 4) || after[i].status !== n.status) {
+        throw new Error(`node ${n.id}: status ${n.status} → ${after[i].status}, heartbeat moved: ${moved}`);
+      }
+    }
+    if (!before.some((n) => n.status === 4)) throw new Error("the story has no offline node to leave alone");
   });
 
   if (docShots) {
