@@ -393,6 +393,31 @@ try {
     if (!before.some((n) => n.status === 4)) throw new Error("the story has no offline node to leave alone");
   });
 
+  await test("a lease whose node went stale closes with the refund and the provider's slashed stake", async (openPage) => {
+    // Cleo's lease on Ada's node 1 (from the market test): Ada heartbeats once, then goes silent past
+    // the registry's timeout. Last of the tests: it moves the chain's clock.
+    await registryTx(story.accounts.ada, "heartbeat", [1n]);
+    for (const [method, params] of [
+      ["evm_increaseTime", [601]],
+      ["evm_mine", []],
+    ]) {
+      await fetch(node.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+    }
+    const page = await openPage("leases", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    const card = page.locator('[data-lease="2"]');
+    await card.getByText("the node's heartbeat is stale").waitFor(wait);
+    await card.getByRole("button", { name: "Close the lease" }).click();
+    const closed = await card.getByTestId("closed").textContent(wait);
+    if (!/of the provider's stake for the outage/.test(closed) || !(amountIn(closed.split("refund")[1]) > 24)) {
+      throw new Error(`shown: ${closed} (25 GUT deposited, paid up to the heartbeat seconds after the start)`);
+    }
+  });
+
   if (docShots) {
     await test("README screenshots of the claim and provider pages", async (openPage) => {
       const claim = await openPage("claim", story.accounts.finn);

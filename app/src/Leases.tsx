@@ -28,7 +28,7 @@ interface LeaseRow {
   paid: bigint;
   /** Until when the node's heartbeat is fresh: the lease accrues by time until then. */
   liveUntil: bigint;
-  closed?: { paid: bigint; refund: bigint };
+  closed?: { paid: bigint; refund: bigint; slashed: bigint };
 }
 
 interface ReservationRow {
@@ -126,7 +126,9 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
     chainNow(config),
     c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
   ]);
-  const closed = new Map(closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund! }]));
+  const closed = new Map(
+    closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund!, slashed: l.args.slashed! }]),
+  );
   const tokens: Tokens = new Map();
   const reservations = await readReservations(app, c, customer, tokens);
   const rows: LeaseRow[] = [];
@@ -273,7 +275,11 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
         row.closed && (
           <p data-testid="closed">
             Paid {money(row.closed.paid)} to the provider; refund received{" "}
-            <strong data-testid="refund">{money(row.closed.refund)}</strong>.
+            <strong data-testid="refund">{money(row.closed.refund)}</strong>
+            {/* The registry pays a slash from the provider's stake, in GUT whatever the lease's token. */}
+            {row.closed.slashed > 0n &&
+              `, and ${formatToken(row.closed.slashed, "GUT", 18, 4)} of the provider's stake for the outage`}
+            .
           </p>
         )
       )}
