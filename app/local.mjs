@@ -1,5 +1,6 @@
 // `npm run app`: a local node, the system deployed with the story's state, the app built and
-// served beside its generated config.json. The pieces are exported for the browser tests.
+// served beside its generated config.json, and the story's nodes kept heartbeating while it runs.
+// The pieces are exported for the browser tests.
 //
 // Runs under the Node 24 of the root's devDependencies (npm scripts put node_modules/.bin first),
 // as Hardhat needs it.
@@ -126,6 +127,53 @@ export async function serve(dist, overlay, port = 0) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
 }
 
+/**
+ * Keeps the story's nodes alive while the app runs: nothing else heartbeats them, and past the
+ * registry's heartbeat timeout (10 minutes here) they would be stale and their leases would stop
+ * accruing. One agent per provider, the package's `runHeartbeatAgent`, sends a `heartbeatBatch` of
+ * the provider's live nodes (Idle, Sharing, Reserved) from the node's unlocked account every
+ * quarter of the timeout, the provider agent's default margin. A node its provider took offline
+ * (Cleo's in the story, or one on the Provider page) is left offline. Returns the stop function.
+ *
+ * Imported late: gpufog and viem are the app's dependencies, installed by main() when missing.
+ */
+export async function keepAlive(url, registry, providers, log) {
+  const { runHeartbeatAgent, statusName } = await import("gpufog");
+  const { ProviderRegistry } = await import("gpufog/abi");
+  const { createPublicClient, createWalletClient, http } = await import("viem");
+  const transport = http(url);
+  const reader = createPublicClient({ transport });
+  const contract = { address: registry, abi: ProviderRegistry };
+  const timeout = await reader.readContract({ ...contract, functionName: "heartbeatTimeout" });
+  const intervalMs = Number(timeout) * 250;
+  const controller = new AbortController();
+  const agents = Object.entries(providers).map(([name, provider]) => {
+    const wallet = createWalletClient({ account: provider, transport });
+    const send = async () => {
+      const [nodes] = await reader.readContract({ ...contract, functionName: "nodesOf", args: [provider, 0n, 200n] });
+      const live = nodes.filter((n) => ["Idle", "Sharing", "Reserved"].includes(statusName(n.status))).map((n) => n.id);
+      if (live.length === 0) return "no live node, so no transaction";
+      const hash = await wallet.writeContract({
+        ...contract,
+        functionName: "heartbeatBatch",
+        args: [live],
+        chain: null,
+      });
+      const receipt = await reader.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`heartbeatBatch reverted in block ${receipt.blockNumber}`);
+      return `nodes ${live.join(", ")}: ${hash}`;
+    };
+    return runHeartbeatAgent({ send, intervalMs, signal: controller.signal, log: (line) => log(`${name} ${line}`) });
+  });
+  return {
+    intervalMs,
+    stop: async () => {
+      controller.abort();
+      await Promise.all(agents);
+    },
+  };
+}
+
 /** The well-known private keys of the test mnemonic's accounts 3..9 (Ada … Gus), for importing into a wallet. */
 export const TEST_KEYS = {
   ada: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
@@ -148,8 +196,11 @@ async function main() {
       process.exit(1);
     }
   }
-  const node = await startNode(await freePort(8545));
+  // 8545 and 5173 when free (another port otherwise); GPUFOG_NODE_PORT and GPUFOG_APP_PORT ask for others.
+  const node = await startNode(await freePort(Number(process.env.GPUFOG_NODE_PORT ?? 8545)));
+  let heartbeats;
   const stopAll = async () => {
+    await heartbeats?.stop();
     await node.stop();
     process.exit(0);
   };
@@ -160,19 +211,32 @@ async function main() {
     const out = path.join(appDir, ".local");
     const story = setup(node.url, out);
     build();
-    const site = await serve(path.join(appDir, "dist"), out, await freePort(5173));
+    const site = await serve(
+      path.join(appDir, "dist"),
+      out,
+      await freePort(Number(process.env.GPUFOG_APP_PORT ?? 5173)),
+    );
     console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
     for (const [name, address] of Object.entries(story.accounts)) {
       console.log(`  ${name.padEnd(5)} ${address}  ${TEST_KEYS[name]}`);
     }
     console.log(
-      "  ada, ben and cleo have claimed and provide nodes; dan, eve and finn have claims left; ben leases node 2",
+      "  ada, ben and cleo have claimed and provide nodes; dan, eve and finn have claims left; ben leases node 2;",
     );
+    console.log("  cleo has reserved node 3 (startable for an hour) and took her node 5 offline");
     console.log(`  old-chain holder ${story.legacy.address}, WIF ${story.legacy.wif} (unclaimed)`);
-    console.log("\nCtrl-C stops the node and the server.");
+    const time = () => new Date().toISOString().slice(11, 19);
+    const { ada, ben, cleo } = story.accounts;
+    heartbeats = await keepAlive(node.url, story.contracts.registry, { ada, ben, cleo }, (line) =>
+      console.log(`${time()} heartbeat agent of ${line}`),
+    );
+    console.log(
+      `\nThe story's live nodes heartbeat every ${heartbeats.intervalMs / 1000} s. Ctrl-C stops them, the node and the server.\n`,
+    );
   } catch (error) {
     console.error(error.message);
+    await heartbeats?.stop();
     await node.stop();
     process.exit(1);
   }

@@ -3,9 +3,11 @@
 // (scripts/app/setup.ts). Each page gets a test wallet: an EIP-1193 provider injected before the
 // app loads, answering the accounts requests with one test account and forwarding everything
 // else, eth_sendTransaction included, to the node, whose unlocked accounts sign. Each test saves a
-// screenshot under e2e/screenshots/ (gitignored).
+// screenshot under e2e/screenshots/ (gitignored); with GPUFOG_DOCS_SHOTS=1 some tests also save
+// the page as README shows it, at 1200×800, into docs/images/.
 //
 //   node app/e2e/run.mjs        (the app must be built: npm run build in app/, done by .ci/app)
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,14 +15,15 @@ import { fileURLToPath } from "node:url";
 
 import { decodeWif, signLegacyMessage } from "gpufog";
 import { chromium } from "playwright-core";
-import { encodeFunctionData, parseUnits } from "viem";
+import { createPublicClient, encodeFunctionData, http, parseUnits } from "viem";
 import { GovernanceTimelock, ProviderRegistry, TokenSwapDistributor } from "gpufog/abi";
 
-import { freePort, serve, setup, startNode } from "../local.mjs";
+import { freePort, keepAlive, serve, setup, startNode } from "../local.mjs";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
 mkdirSync(shots, { recursive: true });
+const docShots = process.env.GPUFOG_DOCS_SHOTS === "1" ? path.join(appDir, "..", "docs", "images") : undefined;
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
@@ -280,6 +283,155 @@ try {
       await throughTimelock("unpause");
     }
   });
+
+  // ---- Reservations, My leases and README screenshots ----
+  /** Saves the page as README shows it (docs/images/app-<name>.png), when GPUFOG_DOCS_SHOTS=1. */
+  async function docShot(page, name) {
+    if (!docShots) return;
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const file = path.join(docShots, `app-${name}.png`);
+    await page.screenshot({ path: file });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Lossless and about a quarter smaller; skipped where Debian's optipng is not installed.
+    spawnSync("optipng", ["-quiet", "-o2", "-strip", "all", file]);
+  }
+  /** The first amount in `text` ("… 1.2345 GUT …"), as a number. */
+  const amountIn = (text) => Number(/([0-9][0-9,]*(?:\.[0-9]+)?) GUT/.exec(text)?.[1].replace(/,/g, "") ?? NaN);
+
+  await test("a customer reserves a node, seeing the fee and the price bound before signing", async (openPage) => {
+    const page = await openPage("market", story.accounts.ada);
+    await connect(page, story.accounts.ada);
+    const perHour = amountIn(await page.locator('tr[data-node="4"] td').nth(5).textContent(wait));
+    await page.getByRole("button", { name: "reserve node 4" }).click();
+    const form = page.getByTestId("reserve-form");
+    await form.getByLabel("hours").fill("2");
+    await form.getByLabel("reservation deposit").fill("20");
+    // The window starts an hour ahead by default: the fee is 10 % of three hours' cost (and up to a minute more).
+    const feeLine = await form.getByTestId("reserve-fee").textContent(wait);
+    const fee = amountIn(feeLine);
+    const ratio = fee / (0.1 * 3 * perHour);
+    if (!(ratio > 0.99 && ratio < 1.01)) throw new Error(`fee shown: ${feeLine} (${perHour} GUT per hour)`);
+    await form.getByText("refuses a higher price than this one").waitFor(wait);
+    await docShot(page, "market");
+    await form.getByRole("button", { name: "Reserve", exact: true }).click();
+    await form.locator('[data-phase="mined"]').filter({ hasText: "Reservation of node 4" }).waitFor(wait);
+    await page.locator('tr[data-node="4"] td.status-Reserved').waitFor(wait);
+  });
+
+  await test("a customer cancels a reservation and sees the refund", async (openPage) => {
+    // Ada's reservation of node 4, from the test above (the story's is number 1).
+    const page = await openPage("leases", story.accounts.ada);
+    await connect(page, story.accounts.ada);
+    const card = page.locator('[data-reservation="2"]');
+    const fee = amountIn(await card.getByTestId("reservation-fee").textContent(wait));
+    await card.getByRole("button", { name: "Cancel the reservation" }).click();
+    await card.locator('[data-phase="mined"]').filter({ hasText: "Cancel of reservation 2" }).waitFor(wait);
+    await card.getByTestId("reservation-status").getByText("cancelled").waitFor(wait);
+    const refund = amountIn(await card.getByTestId("reservation-refund").textContent(wait));
+    if (!(fee > 0) || Math.abs(20 - fee - refund) > 0.0002) {
+      throw new Error(`refund shown: ${refund} GUT, fee ${fee} GUT, of a 20 GUT deposit`);
+    }
+  });
+
+  await test("a customer starts a reservation in its window and the lease runs", async (openPage) => {
+    // Cleo's reservation of node 3 opened seconds after the story's setup; she leased node 1 above.
+    const page = await openPage("leases", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    const card = page.locator('[data-reservation="1"]');
+    const fee = amountIn(await card.getByTestId("reservation-fee").textContent(wait));
+    await card.getByText("the window is open").waitFor(wait);
+    await docShot(page, "leases");
+    await card.getByRole("button", { name: "Start the lease" }).click();
+    await card.locator('[data-phase="mined"]').filter({ hasText: "Start of reservation 1" }).waitFor(wait);
+    const ended = await card.getByTestId("reservation-ended").textContent(wait);
+    const leaseId = /Became lease (\d+)/.exec(ended)?.[1];
+    if (!leaseId) throw new Error(`shown: ${ended}`);
+    const lease = page.locator(`[data-lease="${leaseId}"]`);
+    await lease.getByText(`Lease ${leaseId} on node 3 — open`).waitFor(wait);
+    const deposit = amountIn(await lease.getByText(/^Deposit/).textContent(wait));
+    if (Math.abs(deposit - (20 - fee)) > 0.0002) throw new Error(`lease deposit ${deposit} GUT, fee ${fee} GUT`);
+  });
+
+  await test("a reservation above the price bound shows the decoded revert", async (openPage) => {
+    const page = await openPage("market", story.accounts.ben);
+    await connect(page, story.accounts.ben);
+    await page.getByRole("button", { name: "reserve node 2" }).click();
+    const form = page.getByTestId("reserve-form");
+    await form.getByTestId("reserve-fee").waitFor(wait);
+    // Ada raises node 2's price after the page quoted it, before Ben signs.
+    await registryTx(story.accounts.ada, "update", [2n, parseUnits("7", 18), "https://node.example/raised"]);
+    await form.getByRole("button", { name: "Reserve", exact: true }).click();
+    const failed = await form.locator('[data-phase="failed"]').textContent(wait);
+    if (!failed.includes("PriceAboveBound") || !failed.includes("7.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
+      throw new Error(`the failure shown: ${failed}`);
+    }
+  });
+
+  await test("npm run app's heartbeat agents keep the live nodes alive and leave an offline one offline", async () => {
+    const reader = createPublicClient({ transport: http(node.url) });
+    const nodes = () =>
+      reader
+        .readContract({ address: registry, abi: ProviderRegistry, functionName: "nodes", args: [0n, 100n] })
+        .then((all) => all.filter((n) => n.status !== 0));
+    const before = await nodes();
+    const lines = [];
+    const { ada, ben, cleo } = story.accounts;
+    const agents = await keepAlive(node.url, registry, { ada, ben, cleo }, (line) => lines.push(line));
+    // Each agent's first heartbeat goes at once; the next one would be minutes away.
+    for (let i = 0; i < 100 && lines.length < 3; i++) await new Promise((r) => setTimeout(r, 200));
+    await agents.stop();
+    if (lines.length < 3 || lines.some((l) => l.includes("failed"))) throw new Error(lines.join("\n"));
+    const after = await nodes();
+    for (const [i, n] of before.entries()) {
+      const moved = after[i].lastHeartbeat > n.lastHeartbeat;
+      // Registry statuses: 1 Idle, 2 Sharing, 3 Reserved, 4 Disconnect.
+      if (moved !== (n.status !== 4) || after[i].status !== n.status) {
+        throw new Error(`node ${n.id}: status ${n.status} → ${after[i].status}, heartbeat moved: ${moved}`);
+      }
+    }
+    if (!before.some((n) => n.status === 4)) throw new Error("the story has no offline node to leave alone");
+  });
+
+  await test("a lease whose node went stale closes with the refund and the provider's slashed stake", async (openPage) => {
+    // Cleo's lease on Ada's node 1 (from the market test): Ada heartbeats once, then goes silent past
+    // the registry's timeout. Last of the tests: it moves the chain's clock.
+    await registryTx(story.accounts.ada, "heartbeat", [1n]);
+    for (const [method, params] of [
+      ["evm_increaseTime", [601]],
+      ["evm_mine", []],
+    ]) {
+      await fetch(node.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+    }
+    const page = await openPage("leases", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    const card = page.locator('[data-lease="2"]');
+    await card.getByText("the node's heartbeat is stale").waitFor(wait);
+    await card.getByRole("button", { name: "Close the lease" }).click();
+    const closed = await card.getByTestId("closed").textContent(wait);
+    if (!/of the provider's stake for the outage/.test(closed) || !(amountIn(closed.split("refund")[1]) > 24)) {
+      throw new Error(`shown: ${closed} (25 GUT deposited, paid up to the heartbeat seconds after the start)`);
+    }
+  });
+
+  if (docShots) {
+    await test("README screenshots of the claim and provider pages", async (openPage) => {
+      const claim = await openPage("claim", story.accounts.finn);
+      await connect(claim, story.accounts.finn);
+      await claim.locator('#evm-claim [data-state="claimable"]').waitFor(wait);
+      await docShot(claim, "claim");
+      await claim.close();
+      const provider = await openPage("provider", story.accounts.ada);
+      await connect(provider, story.accounts.ada);
+      await provider.locator('tr[data-node="1"]').waitFor(wait);
+      await docShot(provider, "provider");
+    });
+  }
+  // ---- end of reservations, My leases and README screenshots ----
 } finally {
   await browser?.close();
   await site?.close();

@@ -1,16 +1,16 @@
-// The connected customer's leases, found by the escrow's LeaseOpened events (customer indexed),
-// from the escrow's creation block in the address book. The escrow pays a lease up to its node's
+// The connected customer's reservations and leases, found by the escrow's Reserved and LeaseOpened
+// events (customer indexed), from the escrow's creation block in the address book. The escrow pays a lease up to its node's
 // last heartbeat, so while the node is live (its heartbeat not stale) the lease's accrued and
 // remaining amounts tick every second by the escrow's own formula (`owedAt`) from the chain's time
 // at the last read: what the provider is paid once it heartbeats. Once the heartbeat is stale the
 // figures stop at the escrow's `accrued`, paid up to the last heartbeat only.
-import { formatToken, owedAt, runsOutAt } from "gpufog";
+import { formatToken, owedAt, RATE_DIVISOR, RESERVATION_STATUS, runsOutAt } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { type Call, chainNow, client, send, type TxState } from "./chain.ts";
+import { type Call, chainNow, client, formatTime, send, type TxState, withEscrowApproval } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { TxStatus } from "./TxStatus.tsx";
 
@@ -28,7 +28,82 @@ interface LeaseRow {
   paid: bigint;
   /** Until when the node's heartbeat is fresh: the lease accrues by time until then. */
   liveUntil: bigint;
-  closed?: { paid: bigint; refund: bigint };
+  closed?: { paid: bigint; refund: bigint; slashed: bigint };
+}
+
+interface ReservationRow {
+  id: bigint;
+  nodeId: bigint;
+  status: (typeof RESERVATION_STATUS)[number];
+  symbol: string;
+  decimals: number;
+  rate: bigint;
+  start: bigint;
+  /** The end of the grace: the last moment the lease can start. */
+  deadline: bigint;
+  deposit: bigint;
+  fee: bigint;
+  /** From ReservationEnded, once it has ended. */
+  ended?: { feePaid: bigint; refund: bigint; leaseId: bigint };
+}
+
+type Tokens = Map<Address, { symbol: string; decimals: number }>;
+
+async function tokenOf(c: ReturnType<typeof client>, tokens: Tokens, token: Address) {
+  if (!tokens.has(token)) {
+    const [symbol, decimals] = await Promise.all([
+      c.readContract({ address: token, abi: erc20Abi, functionName: "symbol" }),
+      c.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }),
+    ]);
+    tokens.set(token, { symbol, decimals });
+  }
+  return tokens.get(token)!;
+}
+
+async function readReservations(app: AppConfig, c: ReturnType<typeof client>, customer: Address, tokens: Tokens) {
+  const fromBlock = BigInt(app.book.blocks.escrow);
+  const reserved = await c.getLogs({
+    address: app.contracts.escrow,
+    event: getAbiItem({ abi: LeaseEscrow, name: "Reserved" }),
+    args: { customer },
+    fromBlock,
+  });
+  if (reserved.length === 0) return [];
+  const ids = reserved.map((l) => l.args.reservationId!);
+  const endedLogs = await c.getLogs({
+    address: app.contracts.escrow,
+    event: getAbiItem({ abi: LeaseEscrow, name: "ReservationEnded" }),
+    args: { reservationId: ids },
+    fromBlock,
+  });
+  const ended = new Map(
+    endedLogs.map((l) => [
+      l.args.reservationId!,
+      { feePaid: l.args.feePaid!, refund: l.args.refund!, leaseId: l.args.leaseId! },
+    ]),
+  );
+  const rows: ReservationRow[] = [];
+  for (const id of ids.reverse()) {
+    const r = await c.readContract({
+      address: app.contracts.escrow,
+      abi: LeaseEscrow,
+      functionName: "reservation",
+      args: [id],
+    });
+    rows.push({
+      id,
+      nodeId: r.nodeId,
+      status: RESERVATION_STATUS[r.status]!,
+      ...(await tokenOf(c, tokens, r.token)),
+      rate: r.rate,
+      start: BigInt(r.start),
+      deadline: BigInt(r.deadline),
+      deposit: r.deposit,
+      fee: r.fee,
+      ended: ended.get(id),
+    });
+  }
+  return rows;
 }
 
 async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, customer: Address) {
@@ -51,8 +126,11 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
     chainNow(config),
     c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
   ]);
-  const closed = new Map(closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund! }]));
-  const tokens = new Map<Address, { symbol: string; decimals: number }>();
+  const closed = new Map(
+    closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund!, slashed: l.args.slashed! }]),
+  );
+  const tokens: Tokens = new Map();
+  const reservations = await readReservations(app, c, customer, tokens);
   const rows: LeaseRow[] = [];
   for (const log of opened.reverse()) {
     const id = log.args.leaseId!;
@@ -61,20 +139,14 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
       c.readContract({ ...escrow, functionName: "accrued", args: [id] }),
     ]);
     const node = await c.readContract({ ...registry, functionName: "node", args: [lease.nodeId] });
-    if (!tokens.has(lease.token)) {
-      const [symbol, decimals] = await Promise.all([
-        c.readContract({ address: lease.token, abi: erc20Abi, functionName: "symbol" }),
-        c.readContract({ address: lease.token, abi: erc20Abi, functionName: "decimals" }),
-      ]);
-      tokens.set(lease.token, { symbol, decimals });
-    }
+    const token = await tokenOf(c, tokens, lease.token);
     const open = lease.status === 1;
     rows.push({
       id,
       nodeId: lease.nodeId,
       open,
       token: lease.token,
-      ...tokens.get(lease.token)!,
+      ...token,
       rate: lease.rate,
       start: BigInt(lease.start),
       deposit: lease.deposit,
@@ -83,7 +155,7 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
       closed: closed.get(id),
     });
   }
-  return { rows, readAt, readAtMs: Date.now() };
+  return { rows, reservations, readAt, readAtMs: Date.now() };
 }
 
 export function Leases({ app }: { app: AppConfig }) {
@@ -114,11 +186,16 @@ export function Leases({ app }: { app: AppConfig }) {
   if (!address) return <p className="muted">Connect a wallet to see its leases.</p>;
   if (error) return <p className="error">Cannot read the leases: {error}</p>;
   if (!data) return <p>Reading the leases…</p>;
-  if (data.rows.length === 0) return <p className="state">No leases yet: lease a node from the market.</p>;
+  if (data.rows.length === 0 && data.reservations.length === 0) {
+    return <p className="state">No leases yet: lease or reserve a node from the market.</p>;
+  }
   // The chain's time now, estimated from the last read and the browser's clock since.
   const now = data.readAt + BigInt(Math.floor((Date.now() - data.readAtMs) / 1000));
   return (
     <>
+      {data.reservations.map((row) => (
+        <ReservationCard key={`r${row.id}`} app={app} row={row} now={now} onDone={refresh} />
+      ))}
       {data.rows.map((row) => (
         <LeaseCard key={String(row.id)} app={app} row={row} now={now} onDone={refresh} />
       ))}
@@ -148,24 +225,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
       setTx({ phase: "failed", label: "Top-up", reason: `"${amount}" is not an amount of ${row.symbol}` });
       return;
     }
-    const allowance = await client(config).readContract({
-      address: row.token,
-      abi: erc20Abi,
-      functionName: "allowance",
-      args: [address, app.contracts.escrow],
-    });
-    const calls: Call[] = [];
-    if (allowance < value) {
-      calls.push({
-        label: `Approve ${money(value)} for the escrow`,
-        address: row.token,
-        abi: erc20Abi,
-        functionName: "approve",
-        args: [app.contracts.escrow, value],
-        money,
-      });
-    }
-    calls.push({
+    const calls = await withEscrowApproval(config, address, app.contracts.escrow, row.token, value, money, {
       label: `Top-up of lease ${row.id}`,
       address: app.contracts.escrow,
       abi: LeaseEscrow,
@@ -201,8 +261,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
             Deposit {money(row.deposit)}; accrued <strong data-testid="accrued">{money(paid)}</strong>, remaining{" "}
             <strong data-testid="remaining">{money(row.deposit - paid)}</strong>
             {live
-              ? runsOut !== undefined &&
-                `; runs out ${new Date(Number(runsOut) * 1000).toISOString().replace(".000Z", " UTC")}`
+              ? runsOut !== undefined && `; runs out ${formatTime(runsOut)}`
               : "; the node's heartbeat is stale: paid only up to its last heartbeat"}
             .
           </p>
@@ -216,10 +275,78 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
         row.closed && (
           <p data-testid="closed">
             Paid {money(row.closed.paid)} to the provider; refund received{" "}
-            <strong data-testid="refund">{money(row.closed.refund)}</strong>.
+            <strong data-testid="refund">{money(row.closed.refund)}</strong>
+            {/* The registry pays a slash from the provider's stake, in GUT whatever the lease's token. */}
+            {row.closed.slashed > 0n &&
+              `, and ${formatToken(row.closed.slashed, "GUT", 18, 4)} of the provider's stake for the outage`}
+            .
           </p>
         )
       )}
+      <TxStatus state={tx} />
+    </section>
+  );
+}
+
+function ReservationCard({
+  app,
+  row,
+  now,
+  onDone,
+}: {
+  app: AppConfig;
+  row: ReservationRow;
+  now: bigint;
+  onDone: () => void;
+}) {
+  const config = useConfig();
+  const { address } = useConnection();
+  const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
+  const act = async (functionName: "startReserved" | "cancelReservation", label: string) => {
+    if (!address) return;
+    const call: Call = { label, address: app.contracts.escrow, abi: LeaseEscrow, functionName, args: [row.id], money };
+    if (await send(config, address, [call], setTx)) onDone();
+  };
+  const pending = row.status === "Pending";
+  const phase = now < row.start ? "opens" : now <= row.deadline ? "is open" : "has passed: the fee is the provider's";
+  return (
+    <section className="card" data-reservation={String(row.id)}>
+      <h3>
+        Reservation {String(row.id)} of node {String(row.nodeId)} —{" "}
+        <span data-testid="reservation-status">{row.status.toLowerCase()}</span>
+      </h3>
+      <p>
+        Start the lease between {formatTime(row.start)} and {formatTime(row.deadline)}
+        {pending && ` (the window ${phase})`}. Deposit {money(row.deposit)}, of which the reservation fee is{" "}
+        <strong data-testid="reservation-fee">{money(row.fee)}</strong>.
+      </p>
+      {pending && (
+        <>
+          <p className="muted">
+            Starting makes the other {money(row.deposit - row.fee)} a lease at{" "}
+            {money((row.rate * 3600n) / RATE_DIVISOR)} per hour. Cancelling refunds {money(row.deposit - row.fee)} (all
+            of it if the node failed the reservation).
+          </p>
+          <div className="row">
+            <button onClick={() => void act("startReserved", `Start of reservation ${row.id}`)}>Start the lease</button>
+            <button onClick={() => void act("cancelReservation", `Cancel of reservation ${row.id}`)}>
+              Cancel the reservation
+            </button>
+          </div>
+        </>
+      )}
+      {row.ended &&
+        (row.status === "Started" ? (
+          <p data-testid="reservation-ended">
+            Became lease {String(row.ended.leaseId)}; the provider earned the fee of {money(row.ended.feePaid)}.
+          </p>
+        ) : (
+          <p data-testid="reservation-ended">
+            The provider earned {money(row.ended.feePaid)}; refund received{" "}
+            <strong data-testid="reservation-refund">{money(row.ended.refund)}</strong>.
+          </p>
+        ))}
       <TxStatus state={tx} />
     </section>
   );

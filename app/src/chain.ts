@@ -4,7 +4,7 @@
 // against every contract's ABI (a revert can bubble up from a callee), never shown as hex.
 import { decodeRevert } from "gpufog";
 import { BuybackEmission, GUT, LeaseEscrow, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
-import { type Abi, type Address, BaseError, ContractFunctionRevertedError, type Hash } from "viem";
+import { type Abi, type Address, BaseError, ContractFunctionRevertedError, erc20Abi, type Hash } from "viem";
 import type { Config } from "wagmi";
 import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 
@@ -96,4 +96,49 @@ export function client(config: Config) {
 /** The chain's time (the latest block's timestamp): claim windows and heartbeats are judged by it, not the browser's clock. */
 export async function chainNow(config: Config): Promise<bigint> {
   return (await client(config).getBlock()).timestamp;
+}
+
+/**
+ * `call`, preceded by an approval of `amount` of `token` to the escrow when the owner's allowance
+ * is short: a payment into the escrow is always these one or two transactions.
+ */
+export async function withEscrowApproval(
+  config: Config,
+  owner: Address,
+  escrow: Address,
+  token: Address,
+  amount: bigint,
+  money: (amount: bigint) => string,
+  call: Call,
+): Promise<Call[]> {
+  const allowance = await client(config).readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [owner, escrow],
+  });
+  if (allowance >= amount) return [call];
+  const approve: Call = {
+    label: `Approve ${money(amount)} for the escrow`,
+    address: token,
+    abi: erc20Abi,
+    functionName: "approve",
+    args: [escrow, amount],
+    money,
+  };
+  return [approve, call];
+}
+
+/** A chain timestamp as a date and time in the browser's time zone, which it names. */
+export function formatTime(seconds: bigint): string {
+  // dateStyle and timeStyle refuse timeZoneName beside them, hence the fields one by one.
+  return new Date(Number(seconds) * 1000).toLocaleString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZoneName: "short",
+  });
 }

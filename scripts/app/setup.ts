@@ -1,6 +1,7 @@
 // The web app's local world: on a fresh `hardhat node` (or anvil), an airdrop of both kinds, the
 // System module deployed through Ignition, and the demo's story up to a live market — some holders
-// claimed, some not (an EVM one and an old-chain one), providers with nodes, a lease running. Then
+// claimed, some not (an EVM one and an old-chain one), providers with nodes in every status, a
+// lease running, a reservation whose window is open. Then
 // the app's configuration (`config.json`) and the airdrop directory are written into $GPUFOG_APP_OUT,
 // which the app serves beside its build. Run by `npm run app` and the app's browser tests:
 //
@@ -16,11 +17,12 @@ import { deployLocalSystem } from "../../deploy/local.js";
 import { claimAirdrop } from "../../src/airdrop/claim.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
 import { legacyEntries, parseLegacyCsv } from "../../src/airdrop/legacy-csv.js";
-import { nodeQuote, openLease } from "../../src/escrow.js";
+import { nodeQuote, openLease, reserve } from "../../src/escrow.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
 import { encodeWif, publicKeyOf } from "../../src/legacy/keys.js";
 import { LeafKind } from "../../src/merkle/proof.js";
 import { buildTree } from "../../src/merkle/tree.js";
+import { mined } from "../../src/receipts.js";
 import { registerNode } from "../../src/registry.js";
 
 const out = path.resolve(process.env.GPUFOG_APP_OUT ?? "app/.local");
@@ -97,6 +99,21 @@ for (const p of plan) {
 const h = { escrow, registry };
 const leased = nodes[1]!;
 await openLease(h, ben!, leased, 30n * UNIT, (await nodeQuote(h, leased)).pricePerTuHour);
+// Cleo reserves Ben's Titan RTX node for a window that opens a few seconds from now (startable for
+// the escrow's grace, an hour), so My leases has a reservation to start; her own Titan V node goes
+// offline: the market shows Idle, Sharing, Reserved and Disconnect.
+const reservedNode = nodes[2]!;
+const chainTime = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+await reserve(
+  h,
+  cleo!,
+  reservedNode,
+  chainTime + 10n,
+  7_200n,
+  20n * UNIT,
+  (await nodeQuote(h, reservedNode)).pricePerTuHour,
+);
+await mined(registry.connect(cleo!).goOffline(nodes[4]!));
 
 const config = {
   format: "gpufog-app-config-v1",
