@@ -374,7 +374,7 @@ try {
         if (!next.includes(`epoch ${epoch} ends at`)) throw new Error(`next buyback shown as: ${next}`);
       });
 
-      await test("an operator heartbeats its provider's node and takes it offline", async (openPage) => {
+      await test("an operator heartbeats its provider's node and takes it offline; a stale page's revert is decoded", async (openPage) => {
         const operator = story.accounts.gus;
         await registryTx(story.accounts.ada, "setOperator", [operator]);
         const idle = (await adaNodes()).find((n) => n.status === 1);
@@ -403,6 +403,21 @@ try {
           throw new Error("an operator is offered Claim");
         const status = (await read(registry, ProviderRegistry, "node", [idle.id])).status;
         if (status !== 4) throw new Error(`node ${idle.id} is ${status} on chain, not Disconnect`);
+        // A page behind the chain: Ada takes her other Idle node offline herself; the operator's
+        // page still offers Go offline, and the revert is shown in words.
+        const other = (await adaNodes()).find((n) => n.status === 1);
+        if (!other) throw new Error("Ada has no other Idle node");
+        await registryTx(story.accounts.ada, "goOffline", [other.id]);
+        await page.locator(`#nodes tr[data-node="${other.id}"]`).getByRole("button", { name: "Go offline" }).click();
+        const failed = await text(nodes.locator('[data-phase="failed"]'));
+        if (!failed.includes("InvalidStatus") || !failed.includes("Disconnect") || /0x[0-9a-f]{8,}/i.test(failed)) {
+          throw new Error(`the failure shown: ${failed}`);
+        }
+        await page
+          .locator(`#nodes tr[data-node="${other.id}"]`)
+          .getByTestId("status")
+          .getByText("Disconnect")
+          .waitFor(wait);
       });
 
       await test("a provider claims its mining rewards, deregisters a node and withdraws the stake after unbonding", async (openPage) => {

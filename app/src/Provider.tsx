@@ -208,7 +208,10 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
       args: [nodeId],
       money: gut,
     };
-    if (address && (await send(config, address, [call], setTx))) onDone();
+    if (!address) return;
+    // Refreshed failed or not: a refused action usually means the page was behind the chain.
+    await send(config, address, [call], setTx);
+    onDone();
   };
   return (
     <section className="card" id="nodes">
