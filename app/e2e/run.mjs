@@ -381,7 +381,9 @@ try {
         if (!idle) throw new Error("Ada has no Idle node");
         const page = await openPage("provider", operator);
         await connect(page, operator);
-        await page.getByLabel("acting for").selectOption(story.accounts.ada);
+        // Gus has no nodes of his own: the page opens on the provider he operates for.
+        const actingFor = await page.getByLabel("acting for").inputValue(wait);
+        if (actingFor !== story.accounts.ada) throw new Error(`the page acts for ${actingFor}, not Ada`);
         const row = page.locator(`#nodes tr[data-node="${idle.id}"]`);
         await row.getByRole("button", { name: "Heartbeat" }).click();
         const nodes = page.locator("#nodes");

@@ -40,7 +40,7 @@ interface Token {
 
 const STATUS = { None: 0, Idle: 1, Sharing: 2, Reserved: 3, Disconnect: 4 } as const;
 
-/** The accounts the connected one acts for: itself, then each provider that names it operator now. */
+/** The accounts the connected one acts for: itself and each provider that names it operator now. */
 async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Promise<Address[]> {
   const c = client(config);
   const logs = await c.getLogs({
@@ -59,7 +59,14 @@ async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Prom
     });
     if (isAddressEqual(current, me)) named.push(provider);
   }
-  return [me, ...named];
+  // An operator's own account usually has no nodes: its provider comes first then.
+  const [, own] = await c.readContract({
+    address: app.contracts.registry,
+    abi: ProviderRegistry,
+    functionName: "nodesOf",
+    args: [me, 0n, 1n],
+  });
+  return own === 0n && named.length > 0 ? [...named, me] : [me, ...named];
 }
 
 async function readProvider(app: AppConfig, config: WagmiConfig, provider: Address) {
@@ -159,6 +166,7 @@ export function Provider({ app }: { app: AppConfig }) {
               aria-label="acting for"
               value={provider}
               onChange={(e) => {
+                if (e.target.value === provider) return;
                 setData(undefined);
                 setProvider(e.target.value as Address);
               }}
