@@ -88,6 +88,24 @@ export function setup(url, out) {
   return JSON.parse(result.stdout.trim().split("\n").pop());
 }
 
+/**
+ * Plays a finished buyback after the story (scripts/app/buyback.ts); with `story`, the story's
+ * nodes heartbeat through it and Cleo's reservation is renewed. Returns what it printed.
+ */
+export function playBuyback(url, out, { story = false } = {}) {
+  const result = spawnSync(
+    bin("hardhat"),
+    ["run", "--no-compile", "scripts/app/buyback.ts", "--network", "localhost"],
+    {
+      cwd: repo,
+      env: { ...env, LOCALHOST_RPC_URL: url, GPUFOG_APP_OUT: out, GPUFOG_APP_STORY: story ? "1" : "0" },
+      encoding: "utf8",
+    },
+  );
+  if (result.status !== 0) throw new Error(`the buyback failed:\n${result.stdout}\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split("\n").pop());
+}
+
 /** `vite build` of the app into app/dist. */
 export function build() {
   const result = spawnSync(process.execPath, [path.join(appDir, "node_modules/vite/bin/vite.js"), "build"], {
@@ -210,6 +228,9 @@ async function main() {
     console.log(`node on ${node.url}; deploying the system with the story's state…`);
     const out = path.join(appDir, ".local");
     const story = setup(node.url, out);
+    console.log("playing a finished buyback (about an epoch and a half of chain time)…");
+    const bought = playBuyback(node.url, out, { story: true });
+    console.log(`  lease ${bought.lease} on node ${bought.node}: its fee bought ${bought.tftOut} wei of TFT, burned`);
     build();
     const site = await serve(
       path.join(appDir, "dist"),

@@ -13,12 +13,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { decodeWif, signLegacyMessage } from "gpufog";
+import { decodeWif, formatToken, signLegacyMessage } from "gpufog";
 import { chromium } from "playwright-core";
 import { createPublicClient, encodeFunctionData, http, parseUnits } from "viem";
-import { GovernanceTimelock, ProviderRegistry, TokenSwapDistributor } from "gpufog/abi";
+import { BuybackEmission, GUT, GovernanceTimelock, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
 
-import { freePort, keepAlive, serve, setup, startNode } from "../local.mjs";
+import { freePort, keepAlive, playBuyback, serve, setup, startNode } from "../local.mjs";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
@@ -283,6 +283,173 @@ try {
       await throughTimelock("unpause");
     }
   });
+
+  // ---- The provider's node life and mining rewards, and the token economics page ----------------
+  // A finished buyback first (scripts/app/buyback.ts: a lease of Ada's node, its fee forwarded,
+  // bought back), which moves the chain's clock by about 1.5 h, and the unbonding test moves it a
+  // week: the chain is put back as it was after this block, for any test that comes after it.
+  {
+    const rpc = async (method, params = []) => {
+      const body = await fetch(node.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      }).then((r) => r.json());
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+      return body.result;
+    };
+    const snapshot = await rpc("evm_snapshot");
+    try {
+      const buyback = playBuyback(node.url, work);
+      console.log(
+        `a buyback played: lease ${buyback.lease} on node ${buyback.node}, ${buyback.tftOut} wei of TFT bought (${seconds()})`,
+      );
+      const { emission, tft, gut } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
+      const chain = createPublicClient({ transport: http(node.url) });
+      const read = (address, abi, functionName, args = []) => chain.readContract({ address, abi, functionName, args });
+      const tftOf = (amount) => formatToken(amount, "TFT", 18, 4);
+      const adaNodes = async () =>
+        (await read(registry, ProviderRegistry, "nodesOf", [story.accounts.ada, 0n, 100n]))[0];
+      const text = async (locator) => (await locator.textContent(wait)).trim();
+
+      await test("the token economics page shows the chain's figures, their history and the next buyback", async (openPage) => {
+        // Read-only: anyone may look. Each figure is read here from the contracts themselves.
+        const page = await openPage("economics");
+        const [phase, reserve, burned, released, supply, circulating, epoch] = await Promise.all([
+          read(emission, BuybackEmission, "phase"),
+          read(emission, BuybackEmission, "reserveLeft"),
+          read(emission, BuybackEmission, "totalBurned"),
+          read(emission, BuybackEmission, "totalReleased"),
+          read(tft, TFT, "totalSupply"),
+          read(emission, BuybackEmission, "maxCirculatingSupply"),
+          read(emission, BuybackEmission, "currentEpoch"),
+        ]);
+        if (burned === 0n || released === 0n) throw new Error("the story's buyback burned or released nothing");
+        const expected = {
+          phase: ["unfunded", "1 (reserve)", "2 (half burn)", "floor"][phase],
+          reserve: tftOf(reserve),
+          burned: tftOf(burned),
+          released: tftOf(released),
+          supply: tftOf(supply),
+          circulating: tftOf(supply - reserve),
+          floor: tftOf(100_000_000n * 10n ** 18n),
+        };
+        if (circulating !== supply - reserve) throw new Error("maxCirculatingSupply is not supply − reserve");
+        for (const [id, want] of Object.entries(expected)) {
+          const shown = await text(page.getByTestId(id));
+          if (shown !== want) throw new Error(`${id}: the page shows ${shown}, the chain says ${want}`);
+        }
+        // The chart: the funding, the buyback's block and now; each line ends at the chain's figure.
+        const line = page.locator('path[data-series="burned"]');
+        if (Number(await line.getAttribute("data-points", wait)) < 3) throw new Error("the chart has no buyback point");
+        for (const [series, want] of [
+          ["burned", burned],
+          ["released", released],
+          ["reserve", reserve],
+          ["supply", supply],
+        ]) {
+          const last = await page.locator(`path[data-series="${series}"]`).getAttribute("data-last");
+          if (last !== String(want)) throw new Error(`the ${series} line ends at ${last}, the chain says ${want}`);
+        }
+        const next = await text(page.getByTestId("next-buyback"));
+        if (!next.includes(`epoch ${epoch} ends at`)) throw new Error(`next buyback shown as: ${next}`);
+      });
+
+      await test("an operator heartbeats its provider's node and takes it offline; a stale page's revert is decoded", async (openPage) => {
+        const operator = story.accounts.gus;
+        await registryTx(story.accounts.ada, "setOperator", [operator]);
+        const idle = (await adaNodes()).find((n) => n.status === 1);
+        if (!idle) throw new Error("Ada has no Idle node");
+        const page = await openPage("provider", operator);
+        await connect(page, operator);
+        // Gus has no nodes of his own: the page opens on the provider he operates for.
+        const actingFor = await page.getByLabel("acting for").inputValue(wait);
+        if (actingFor !== story.accounts.ada) throw new Error(`the page acts for ${actingFor}, not Ada`);
+        const row = page.locator(`#nodes tr[data-node="${idle.id}"]`);
+        await row.getByRole("button", { name: "Heartbeat" }).click();
+        const nodes = page.locator("#nodes");
+        await nodes
+          .locator('[data-phase="mined"]')
+          .filter({ hasText: `Heartbeat of node ${idle.id}` })
+          .waitFor(wait);
+        await row.locator('[data-stale="no"]').waitFor(wait);
+        await row.getByRole("button", { name: "Go offline" }).click();
+        await nodes
+          .locator('[data-phase="mined"]')
+          .filter({ hasText: `Going offline of node ${idle.id}` })
+          .waitFor(wait);
+        await row.getByTestId("status").getByText("Disconnect").waitFor(wait);
+        // The operator may not deregister, nor claim the provider's rewards.
+        if ((await row.getByRole("button", { name: "Deregister" }).count()) !== 0)
+          throw new Error("an operator is offered Deregister");
+        if ((await page.locator("#rewards").getByRole("button", { name: "Claim" }).count()) !== 0)
+          throw new Error("an operator is offered Claim");
+        const status = (await read(registry, ProviderRegistry, "node", [idle.id])).status;
+        if (status !== 4) throw new Error(`node ${idle.id} is ${status} on chain, not Disconnect`);
+        // A page behind the chain: Ada takes her other Idle node offline herself; the operator's
+        // page still offers Go offline, and the revert is shown in words.
+        const other = (await adaNodes()).find((n) => n.status === 1);
+        if (!other) throw new Error("Ada has no other Idle node");
+        await registryTx(story.accounts.ada, "goOffline", [other.id]);
+        await page.locator(`#nodes tr[data-node="${other.id}"]`).getByRole("button", { name: "Go offline" }).click();
+        const failed = await text(nodes.locator('[data-phase="failed"]'));
+        if (!failed.includes("InvalidStatus") || !failed.includes("Disconnect") || /0x[0-9a-f]{8,}/i.test(failed)) {
+          throw new Error(`the failure shown: ${failed}`);
+        }
+        await page
+          .locator(`#nodes tr[data-node="${other.id}"]`)
+          .getByTestId("status")
+          .getByText("Disconnect")
+          .waitFor(wait);
+      });
+
+      await test("a provider claims its mining rewards, deregisters a node and withdraws the stake after unbonding", async (openPage) => {
+        const ada = story.accounts.ada;
+        const down = (await adaNodes()).find((n) => n.status === 4 && !n.engaged);
+        if (!down) throw new Error("Ada has no Disconnect node free of the escrow");
+        const bucket = { epoch: BigInt(buyback.epoch), token: gut };
+        const owed = await read(emission, BuybackEmission, "claimable", [ada, [bucket]]);
+        if (owed === 0n) throw new Error("the story left Ada no reward to claim");
+        const page = await openPage("provider", ada);
+        await connect(page, ada);
+        const rewards = page.locator("#rewards");
+        const shown = await text(rewards.getByTestId("claimable"));
+        if (shown !== tftOf(owed)) throw new Error(`claimable shown ${shown}, the emission says ${tftOf(owed)}`);
+        const tftBefore = await read(tft, TFT, "balanceOf", [ada]);
+        await rewards.getByRole("button", { name: "Claim" }).click();
+        await rewards.locator('[data-phase="mined"]').filter({ hasText: "Reward claim" }).waitFor(wait);
+        await rewards.getByTestId("claimable").getByText("0.0 TFT", { exact: true }).waitFor(wait);
+        if ((await read(tft, TFT, "balanceOf", [ada])) - tftBefore !== owed)
+          throw new Error("the claim paid another amount");
+
+        const row = page.locator(`#nodes tr[data-node="${down.id}"]`);
+        await row.getByRole("button", { name: "Deregister" }).click();
+        await page
+          .locator("#nodes [data-phase=mined]")
+          .filter({ hasText: `Deregistration of node ${down.id}` })
+          .waitFor(wait);
+        const unbonding = await text(row.getByTestId("unbonding"));
+        if (!/withdrawable in (6 d 23 h|7 d 0 h)/.test(unbonding)) throw new Error(`unbonding shown as: ${unbonding}`);
+        // A week later (the registry's unbonding period here), the stake can be withdrawn.
+        await rpc("evm_increaseTime", [7 * 24 * 3600]);
+        await rpc("evm_mine");
+        await page.reload();
+        await connect(page, ada);
+        const gutBefore = await read(gut, GUT, "balanceOf", [ada]);
+        await row.getByRole("button", { name: "Withdraw stake" }).click();
+        await page
+          .locator("#nodes [data-phase=mined]")
+          .filter({ hasText: `Stake withdrawal of node ${down.id}` })
+          .waitFor(wait);
+        await row.waitFor({ state: "detached", ...wait });
+        const got = (await read(gut, GUT, "balanceOf", [ada])) - gutBefore;
+        if (got !== down.stake) throw new Error(`the withdrawal paid ${got}, the stake was ${down.stake}`);
+      });
+    } finally {
+      await rpc("evm_revert", [snapshot]);
+    }
+  }
+  // ---- end of the provider and token economics tests ---------------------------------------------
 
   // ---- Reservations, My leases and README screenshots ----
   /** Saves the page as README shows it (docs/images/app-<name>.png), when GPUFOG_DOCS_SHOTS=1. */

@@ -1,13 +1,23 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect } from "wagmi";
 
 import { Claim } from "./Claim.tsx";
 import type { AppConfig } from "./config.ts";
 import { Leases } from "./Leases.tsx";
 import { Market } from "./Market.tsx";
-import { Provider } from "./Provider.tsx";
 
-const PAGES = { claim: "Claim", market: "Market", leases: "My leases", provider: "Provider" } as const;
+// The provider and token economics pages load on demand, outside the first load: they read the
+// emission through the package's ethers-based readers, whose provider stack is large.
+const Provider = lazy(() => import("./Provider.tsx").then((m) => ({ default: m.Provider })));
+const Economics = lazy(() => import("./Economics.tsx").then((m) => ({ default: m.Economics })));
+
+const PAGES = {
+  claim: "Claim",
+  market: "Market",
+  leases: "My leases",
+  provider: "Provider",
+  economics: "Token economics",
+} as const;
 type Page = keyof typeof PAGES;
 
 /** The page named in the URL's hash, so a page can be linked to and reloaded. */
@@ -32,7 +42,10 @@ export function App({ app }: { app: AppConfig }) {
         {page === "claim" && <Claim app={app} />}
         {page === "market" && <Market app={app} />}
         {page === "leases" && <Leases app={app} />}
-        {page === "provider" && <Provider app={app} />}
+        <Suspense fallback={<p>Loading…</p>}>
+          {page === "provider" && <Provider app={app} />}
+          {page === "economics" && <Economics app={app} />}
+        </Suspense>
       </main>
     </>
   );
