@@ -83,7 +83,8 @@ const alive = adaNodes.filter((n) => n.status !== 0n).map((n) => n.id);
 await mined(registry.connect(ada!).heartbeatBatch(alive));
 
 if (story) {
-  for (let id = 1n; id <= (await escrow.reservationCount()); id++) {
+  const count = await escrow.reservationCount();
+  for (let id = 1n; id <= count; id++) {
     const held = await escrow.reservation(id);
     if (held.customer !== cleo!.address || held.status !== 1n) continue;
     await cancelReservation(h, cleo!, id);
