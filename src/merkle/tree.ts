@@ -254,6 +254,24 @@ export function sortLeaves(leaves: Buffer, count: number): Uint32Array {
   return order;
 }
 
+/**
+ * Copies the leaves into the tree's last `count` nodes, the smallest last (`order` is by rank),
+ * as StandardMerkleTree places them; returns where each holder's leaf went. A function of its
+ * own, so the copy is compiled as a plain loop, not inside the builder's async state machine.
+ */
+function placeLeaves(order: Uint32Array, leafWords: Int32Array, nodeWords: Int32Array): Uint32Array {
+  const count = order.length;
+  const last = nodeWords.length / 8 - 1;
+  const treeIndex = new Uint32Array(count);
+  for (let rank = 0; rank < count; rank++) {
+    const index = order[rank]!;
+    const at = last - rank;
+    treeIndex[index] = at;
+    for (let k = 0; k < 8; k++) nodeWords[at * 8 + k] = leafWords[index * 8 + k]!;
+  }
+  return treeIndex;
+}
+
 /** How the builder runs. */
 export interface BuildOptions {
   onProgress?: BuildProgress;
@@ -384,15 +402,11 @@ async function build(
     onProgress?.("sort", 1, 1);
 
     const nodes = Buffer.from(memory.buffer, nodesAt, nodeCount * 32);
-    const nodeWords = new Int32Array(memory.buffer, nodesAt, nodeCount * 8);
-    const leafWords = new Int32Array(memory.buffer, leavesAt, count * 8);
-    const treeIndex = new Uint32Array(count);
-    for (let rank = 0; rank < count; rank++) {
-      const index = order[rank]!;
-      const at = nodeCount - 1 - rank;
-      treeIndex[index] = at;
-      for (let k = 0; k < 8; k++) nodeWords[at * 8 + k] = leafWords[index * 8 + k]!;
-    }
+    const treeIndex = placeLeaves(
+      order,
+      new Int32Array(memory.buffer, leavesAt, count * 8),
+      new Int32Array(memory.buffer, nodesAt, nodeCount * 8),
+    );
 
     // The nodes under each node of one level near the top go to the workers as whole subtrees
     // (several per worker, so uneven ones even out); the few nodes above that level come last.
