@@ -7,7 +7,7 @@ import {
   snapshotRecordsOf,
 } from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
-import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
+import type { LegacyRow } from "./legacy-csv.js";
 import {
   buildTree,
   buildTreeFromPacker,
@@ -70,13 +70,15 @@ export async function buildAirdrop(
     throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
   }
   let tree: AirdropTree;
-  let legacyRows: Awaited<ReturnType<typeof readLegacyCsv>> = [];
+  let legacyRows: LegacyRow[] = [];
   if (legacy === undefined) {
     // The workers start (and compile the keccak module) while this thread reads the CSV.
     HashPool.shared().catch(() => undefined);
     tree = await buildFromCsv(csv!, onProgress);
   } else {
     const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
+    // The old chain's codec (secp256k1, base58check) is loaded only for a build that has its list.
+    const { legacyEntries, readLegacyCsv } = await import("./legacy-csv.js");
     legacyRows = await readLegacyCsv(legacy.csv, legacy.version);
     for (const entry of legacyEntries(legacyRows)) entries.push(entry);
     tree = await buildTree(entries, { onProgress });

@@ -367,12 +367,15 @@ async function build(
     throw new RangeError(`${count} holders is more than this builder supports (${MAX_HOLDERS})`);
   }
 
+  // The workers may still be starting: this thread packs the first jobs meanwhile, and each job
+  // goes to them once they are up. Their scratch is laid out for the size the pool will have.
   const own = options.threads !== undefined;
-  const pool = own ? await HashPool.start(options.threads) : await HashPool.shared();
+  const starting = own ? HashPool.start(options.threads) : HashPool.shared();
+  const threads = HashPool.sizeFor(options.threads);
   try {
     const nodeCount = 2 * count - 1;
     const scratch = 0;
-    const packedAt = Math.ceil((pool.size * STATE_BYTES) / 64) * 64;
+    const packedAt = Math.ceil((threads * STATE_BYTES) / 64) * 64;
     const leavesAt = packedAt + count * LEAF_RECORD.size;
     const nodesAt = leavesAt + count * 32;
     const memory = sharedMemory(nodesAt + nodeCount * 32);
@@ -387,14 +390,16 @@ async function build(
     for (let from = 0; from < count; from += JOB_SIZE) {
       const to = Math.min(count, from + JOB_SIZE);
       pack(packed, view, from, to);
-      hashing.push(
-        pool
-          .submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to })
-          .then((items) => onProgress?.("leaves", (hashed += items), count)),
-      );
+      const job = starting
+        .then((pool) => pool.submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to }))
+        .then((items) => onProgress?.("leaves", (hashed += items), count));
+      // Awaited below with the others; if packing throws first, a failed job is not left unhandled.
+      job.catch(() => undefined);
+      hashing.push(job);
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(hashing);
+    const pool = await starting;
     const leaves = Buffer.from(memory.buffer, leavesAt, count * 32);
 
     onProgress?.("sort", 0, 1);
@@ -427,7 +432,7 @@ async function build(
     }
     return { nodes, treeIndex, records: packed };
   } finally {
-    if (own) await pool.close();
+    if (own) await starting.then((pool) => pool.close()).catch(() => undefined);
   }
 }
 
