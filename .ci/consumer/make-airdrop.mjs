@@ -15,7 +15,8 @@ import {
 import { claimMessage } from "gpufog";
 import { buildTree, writeAirdrop } from "gpufog/node";
 
-const holders = Array.from({ length: 40 }, (_, i) => ({
+// Enough holders for two data shards, so the page derives proofs across the shard roots.
+const holders = Array.from({ length: 9000 }, (_, i) => ({
   kind: LeafKind.Evm,
   holder: "0x" + (i + 1).toString(16).padStart(4, "0").repeat(10),
   amount: BigInt(i + 1) * 10n ** 18n,
