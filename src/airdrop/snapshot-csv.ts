@@ -263,6 +263,22 @@ for (let c = 0; c < 256; c++) {
   if (HEX[c]! >= 0) DIGIT[c] = HEX[c]! | (c >= 0x61 ? LOWER : c >= 0x41 ? UPPER : 0);
 }
 const POWERS_OF_TEN = Array.from({ length: 9 }, (_, k) => 10 ** k);
+/** By byte value: its two lower-case hex digits as they lie in memory, read as one 16-bit word. */
+const HEX_PAIR = new Uint16Array(256);
+{
+  const digits = new Uint8Array(HEX_PAIR.buffer);
+  const hex = Buffer.from("0123456789abcdef", "latin1");
+  for (let v = 0; v < 256; v++) {
+    digits[2 * v] = hex[v >> 4]!;
+    digits[2 * v + 1] = hex[v & 15]!;
+  }
+}
+/** By byte: 2 for a lower-case hex letter, 3 for an upper-case one, 0 otherwise (EIP-55's view). */
+const CASE = new Uint8Array(256);
+for (let c = 0; c < 6; c++) {
+  CASE[0x61 + c] = 2;
+  CASE[0x41 + c] = 3;
+}
 /** 2^24: the amount is read in 24-bit limbs, so a limb × 10^8 plus a carry stays below 2^53. */
 const LIMB = 0x1000000;
 
@@ -286,6 +302,12 @@ export class SnapshotScanner {
   private sum = 0n;
   private at = HEADER_LINE.length;
   private next = 0;
+  /** The engine's input two bytes at a time: an address byte's lower-case hex is one store. */
+  private readonly text = new Uint16Array(
+    this.engine.input.buffer,
+    this.engine.input.byteOffset,
+    this.engine.input.length >> 1,
+  );
   /** Where each mixed-case address waiting for its EIP-55 check starts in `bytes`. */
   private readonly mixed = new Int32Array(this.engine.input.length >> 6);
 
@@ -333,18 +355,20 @@ export class SnapshotScanner {
     const { bytes, engine, mixed } = this;
     const digests = engine.input;
     engine.hashAddresses(count);
+    // Branch-free: a letter (bit 1 of CASE) whose case (bit 0) differs from the hash bit fails.
+    let wrong = 0;
     for (let k = 0; k < count; k++) {
       const p = mixed[k]! + 2;
       const digest = k << 6;
       for (let i = 0; i < 20; i++) {
         const h = digests[digest + i]!;
-        const a = bytes[p + 2 * i]!;
-        const b = bytes[p + 2 * i + 1]!;
-        if (a >= 0x41 && h >= 0x80 !== a < 0x61) return false;
-        if (b >= 0x41 && ((h & 0x08) !== 0) !== b < 0x61) return false;
+        const a = CASE[bytes[p + 2 * i]!]!;
+        const b = CASE[bytes[p + 2 * i + 1]!]!;
+        wrong |= (a >> 1) & ((h >> 7) ^ a) & 1;
+        wrong |= (b >> 1) & ((h >> 3) ^ b) & 1;
       }
     }
-    return true;
+    return wrong === 0;
   }
 
   /**
@@ -353,8 +377,7 @@ export class SnapshotScanner {
    */
   rows(records: Buffer, from: number, to: number): boolean {
     if (from !== this.next) throw new RangeError(`rows from ${from}; the scan is at ${this.next}`);
-    const { bytes, engine, limbs, sums, mixed } = this;
-    const input = engine.input;
+    const { bytes, limbs, sums, mixed, text } = this;
     const length = bytes.length;
     let p = this.at;
     let waiting = 0;
@@ -372,9 +395,9 @@ export class SnapshotScanner {
         const hi = DIGIT[a]!;
         const lo = DIGIT[b]!;
         seen |= hi | lo;
-        records[rec + LEAF_RECORD.holder + i] = ((hi & 15) << 4) | (lo & 15);
-        input[message + 2 * i] = a | 0x20;
-        input[message + 2 * i + 1] = b | 0x20;
+        const byte = ((hi & 15) << 4) | (lo & 15);
+        records[rec + LEAF_RECORD.holder + i] = byte;
+        text[(message >> 1) + i] = HEX_PAIR[byte]!;
       }
       if (seen < 0) return false;
       if ((seen & (LOWER | UPPER)) === (LOWER | UPPER)) {
