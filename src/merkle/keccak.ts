@@ -275,6 +275,30 @@ function sponge(): Code {
 }
 
 /**
+ * The loop over items `[i, to)` (locals `i` and `to`) that `leaves` and `addresses` share: `body`
+ * emits the work of two items at slots `PAIR` with `PERMUTE_TWO` while two are left, then of the
+ * last one at `ONE` with `PERMUTE` if the count is odd.
+ */
+function twoAtATime(
+  code: Code,
+  i: number,
+  to: number,
+  body: (code: Code, slots: readonly Slot[], permute: number) => void,
+): Code {
+  code.block((c) =>
+    c.loop((l) => {
+      l.get(i).i32(1).emit(op.i32Add).get(to).emit(op.i32GeU).brIf(1);
+      body(l, PAIR, PERMUTE_TWO);
+      l.get(i).i32(2).emit(op.i32Add).set(i).br(0);
+    }),
+  );
+  return code.block((c) => {
+    c.get(i).get(to).emit(op.i32GeU).brIf(0);
+    body(c, [ONE], PERMUTE);
+  });
+}
+
+/**
  * Leaves two at a time with the two-state permutation, then the last one alone if the count is
  * odd. Both passes share the code that lays out and hashes a leaf (`first`, `second`, `output`).
  */
@@ -326,26 +350,13 @@ function leaves(): Code {
   };
   const output = (c: Code, at: Slot) =>
     digestTo(c, state, at, (t) => t.get(out).get(i).i32(at.slot).emit(op.i32Add).i32(5).emit(op.i32Shl, op.i32Add));
-  code.block((c) =>
-    c.loop((l) => {
-      l.get(i).i32(1).emit(op.i32Add).get(to).emit(op.i32GeU).brIf(1);
-      for (const at of PAIR) first(l, at);
-      l.get(state).call(PERMUTE_TWO);
-      for (const at of PAIR) second(l, at);
-      l.get(state).call(PERMUTE_TWO);
-      for (const at of PAIR) output(l, at);
-      l.get(i).i32(2).emit(op.i32Add).set(i).br(0);
-    }),
-  );
-  code.block((c) => {
-    c.get(i).get(to).emit(op.i32GeU).brIf(0);
-    first(c, ONE);
-    c.get(state).call(PERMUTE);
-    second(c, ONE);
-    c.get(state).call(PERMUTE);
-    output(c, ONE);
+  return twoAtATime(code, i, to, (c, slots, permute) => {
+    for (const at of slots) first(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) second(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) output(c, at);
   });
-  return code;
 }
 
 /**
@@ -435,22 +446,11 @@ function addresses(): Code {
       return true;
     });
   const output = (c: Code, at: Slot) => digestTo(c, state, at, (t) => message(t, at.slot));
-  code.block((c) =>
-    c.loop((l) => {
-      l.get(i).i32(1).emit(op.i32Add).get(to).emit(op.i32GeU).brIf(1);
-      for (const at of PAIR) input(l, at);
-      l.get(state).call(PERMUTE_TWO);
-      for (const at of PAIR) output(l, at);
-      l.get(i).i32(2).emit(op.i32Add).set(i).br(0);
-    }),
-  );
-  code.block((c) => {
-    c.get(i).get(to).emit(op.i32GeU).brIf(0);
-    input(c, ONE);
-    c.get(state).call(PERMUTE);
-    output(c, ONE);
+  return twoAtATime(code, i, to, (c, slots, permute) => {
+    for (const at of slots) input(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) output(c, at);
   });
-  return code;
 }
 
 let moduleBytes: Uint8Array | undefined;
