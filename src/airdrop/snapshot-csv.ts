@@ -262,6 +262,7 @@ const UPPER = 0x20;
 for (let c = 0; c < 256; c++) {
   if (HEX[c]! >= 0) DIGIT[c] = HEX[c]! | (c >= 0x61 ? LOWER : c >= 0x41 ? UPPER : 0);
 }
+/** 10^k for the amount's groups of k ≤ 8 digits. */
 const POWERS_OF_TEN = Array.from({ length: 9 }, (_, k) => 10 ** k);
 /** By byte value: its two lower-case hex digits as they lie in memory, read as one 16-bit word. */
 const HEX_PAIR = new Uint16Array(256);
@@ -290,10 +291,10 @@ const FOLD = 1 << 20;
  * The common snapshot CSV (the header, LF lines, sorted addresses, each checksummed or all one
  * case, whole amounts above zero) parsed byte by byte into leaf records, a range of rows at a
  * time, so the builder hashes one range while the next is read: no string or bigint per holder,
- * the EIP-55 checks hashed a batch at a time, two at once, in the keccak engine. Anything else (a BOM, CRLF, unsorted
- * lines, any mistake) makes `rows` return false: the caller then hands the file whole to
- * `parseSnapshotCsv`, so what a bad file is told is exactly what it always was, and the rare
- * good file the scan declines still reads.
+ * the EIP-55 checks hashed a batch at a time, two at once, in the keccak engine. Anything else
+ * (a BOM, CRLF, unsorted lines, any mistake) makes `rows` return false: the caller then hands the
+ * file whole to `parseSnapshotCsv`, so what a bad file is told is exactly what it always was, and
+ * the rare good file the scan declines still reads.
  */
 export class SnapshotScanner {
   private readonly engine = keccakEngine();
