@@ -2,7 +2,9 @@
 // (every thread: process.cpuUsage) and the main thread's (process.threadCpuUsage), so a stage can
 // be judged on a machine others load, where wall time is not. Each stage runs alone (the CSV scan
 // apart from the hashing it overlaps in buildAirdrop), then buildAirdrop end to end.
-//   node bench/merkle/profile.ts [holders=1000000] [csv]     (add --cpu-prof for a V8 profile)
+// Compiled with the bench's child (bench/merkle/tsconfig.json), so after `npm run bench -- merkle`:
+//   node node_modules/.cache/gpufog-bench/bench/merkle/profile.js [holders=1000000] [csv]
+// (add --cpu-prof for a V8 profile of each thread).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,7 +38,7 @@ function stage(name: string): void {
 }
 
 try {
-  const pool = await HashPool.shared();
+  await HashPool.shared();
   stage("start the hashing workers");
   const bytes = await readSnapshotBytes(csv);
   stage("read the file");
@@ -61,7 +63,6 @@ try {
   rmSync(out, { recursive: true, force: true });
   await buildAirdrop(csv, out);
   stage("buildAirdrop end to end (scan overlapping the leaves)");
-  void pool;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
