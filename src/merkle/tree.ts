@@ -256,8 +256,7 @@ export function sortLeaves(leaves: Buffer, count: number): Uint32Array {
 
 /**
  * Copies the leaves into the tree's last `count` nodes, the smallest last (`order` is by rank),
- * as StandardMerkleTree places them; returns where each holder's leaf went. A function of its
- * own, so the copy is compiled as a plain loop, not inside the builder's async state machine.
+ * as StandardMerkleTree places them; returns where each holder's leaf went.
  */
 function placeLeaves(order: Uint32Array, leafWords: Int32Array, nodeWords: Int32Array): Uint32Array {
   const count = order.length;
