@@ -128,12 +128,17 @@ say(
 );
 const tree = await buildTree([...snapshotEntries(snapshot.rows), ...legacyEntries(legacyRows)]);
 const airdropDir = path.join(work, "airdrop");
-const manifest = writeAirdrop(tree, airdropDir, undefined, {
-  version: GUT_P2PKH_VERSION,
-  holders: legacyRows.length,
-});
+const manifest = writeAirdrop(
+  tree,
+  airdropDir,
+  undefined,
+  { version: GUT_P2PKH_VERSION, holders: legacyRows.length },
+  { ozDump: true },
+);
 say(`Merkle tree: ${tree.count} leaves of both kinds, root ${tree.root.slice(0, 18)}…, total ${gutOf(tree.total)}`);
-say(`proofs written for dApps (manifest, OpenZeppelin dump, ${manifest.proofs.shards} shards)`);
+say(
+  `airdrop written for dApps (manifest, OpenZeppelin dump, ${2 ** manifest.shards.depth} data and as many index shards)`,
+);
 
 // ------------------------------------------------------------------------------------------------
 chapter("Deploying the market through the Ignition System module");

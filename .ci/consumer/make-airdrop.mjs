@@ -1,6 +1,6 @@
 // Run in the consumer project with Node: builds a small airdrop with the installed package's
-// `gpufog/node` (tree builder and directory writer) into page/public/, with a legacy signature
-// made by the root entry, for the browser page to check.
+// `gpufog/node` (tree builder and directory writer, in its default compact layout) into
+// page/public/, with a legacy signature made by the root entry, for the browser page to check.
 import { mkdirSync, writeFileSync } from "node:fs";
 
 import {
@@ -15,7 +15,8 @@ import {
 import { claimMessage } from "gpufog";
 import { buildTree, writeAirdrop } from "gpufog/node";
 
-const holders = Array.from({ length: 40 }, (_, i) => ({
+// Enough holders for two data shards, so the page derives proofs across the shard roots.
+const holders = Array.from({ length: 9000 }, (_, i) => ({
   kind: LeafKind.Evm,
   holder: "0x" + (i + 1).toString(16).padStart(4, "0").repeat(10),
   amount: BigInt(i + 1) * 10n ** 18n,
@@ -43,4 +44,5 @@ const fixture = {
   root: manifest.root,
 };
 writeFileSync("page/public/fixture.json", JSON.stringify(fixture, null, 2));
-console.log(`airdrop of ${tree.count} holders, root ${manifest.root}, ${manifest.proofs.shards} shards`);
+const shards = 2 ** manifest.shards.depth;
+console.log(`airdrop of ${tree.count} holders, root ${manifest.root}, ${shards} data and ${shards} index shards`);

@@ -7,7 +7,7 @@ import {
   snapshotRecordsOf,
 } from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
-import { legacyEntries, readLegacyCsv } from "./legacy-csv.js";
+import type { LegacyRow } from "./legacy-csv.js";
 import {
   buildTree,
   buildTreeFromPacker,
@@ -18,7 +18,7 @@ import {
 import { HashPool } from "../merkle/pool.js";
 import { type LeafEntry } from "../merkle/proof.js";
 import { writeAirdrop, type WriteOptions } from "./directory.js";
-import { type AirdropManifestV2 } from "./format.js";
+import { type AirdropManifest, type AirdropManifestV1, type AirdropManifestV2 } from "./format.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;
@@ -32,8 +32,9 @@ export interface LegacySource {
 }
 
 /**
- * Snapshot CSVs in, airdrop directory out (see `writeAirdrop`): the EVM snapshot (kind 0 leaves,
- * indices 0…n−1) and/or the old chain's balance list (kind 1 leaves, indices n…n+m−1), one tree.
+ * Snapshot CSVs in, airdrop directory out (see `writeAirdrop`: the compact layout unless
+ * `options.layout` is `json`): the EVM snapshot (kind 0 leaves, indices 0…n−1) and/or the old
+ * chain's balance list (kind 1 leaves, indices n…n+m−1), one tree.
  * Every CSV is read and checked whole before anything is built, so bad input throws an
  * `InputError` and writes nothing.
  */
@@ -42,19 +43,42 @@ export async function buildAirdrop(
   out: string,
   onProgress?: AirdropProgress,
   legacy?: LegacySource,
-  options: Omit<WriteOptions, "layout"> = {},
-): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }> {
+  options?: WriteOptions & { layout?: "compact" },
+): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }>;
+export async function buildAirdrop(
+  csv: string | undefined,
+  out: string,
+  onProgress: AirdropProgress | undefined,
+  legacy: LegacySource | undefined,
+  options: WriteOptions & { layout: "json" },
+): Promise<{ tree: AirdropTree; manifest: AirdropManifestV1 }>;
+export async function buildAirdrop(
+  csv: string | undefined,
+  out: string,
+  onProgress?: AirdropProgress,
+  legacy?: LegacySource,
+  options?: WriteOptions,
+): Promise<{ tree: AirdropTree; manifest: AirdropManifest }>;
+export async function buildAirdrop(
+  csv: string | undefined,
+  out: string,
+  onProgress?: AirdropProgress,
+  legacy?: LegacySource,
+  options: WriteOptions = {},
+): Promise<{ tree: AirdropTree; manifest: AirdropManifest }> {
   if (csv === undefined && legacy === undefined) {
     throw new InputError(out, undefined, undefined, "nothing to build: give an EVM snapshot CSV, a legacy CSV or both");
   }
   let tree: AirdropTree;
-  let legacyRows: Awaited<ReturnType<typeof readLegacyCsv>> = [];
+  let legacyRows: LegacyRow[] = [];
   if (legacy === undefined) {
     // The workers start (and compile the keccak module) while this thread reads the CSV.
     HashPool.shared().catch(() => undefined);
     tree = await buildFromCsv(csv!, onProgress);
   } else {
     const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
+    // The old chain's codec (secp256k1, base58check) is loaded only for a build that has its list.
+    const { legacyEntries, readLegacyCsv } = await import("./legacy-csv.js");
     legacyRows = await readLegacyCsv(legacy.csv, legacy.version);
     for (const entry of legacyEntries(legacyRows)) entries.push(entry);
     tree = await buildTree(entries, { onProgress });
@@ -64,7 +88,7 @@ export async function buildAirdrop(
     out,
     (done, total) => onProgress?.("proofs", done, total),
     legacy === undefined ? undefined : { version: legacy.version, holders: legacyRows.length },
-    { ...options, layout: "compact" },
+    options,
   );
   return { tree, manifest };
 }

@@ -121,10 +121,9 @@ export type WriteProgress = (done: number, total: number) => void;
 /** Which layout `writeAirdrop` writes, and what besides. */
 export interface WriteOptions {
   /**
-   * `compact` (`AirdropManifestV2`: ~90 MB at a million holders, what `buildAirdrop` and
-   * `airdrop:build` write) or `json` (`AirdropManifestV1`: every proof whole in JSON shards plus
-   * the dump, ~1.6 GB at a million). The default stays `json` for the package's existing callers
-   * (a claim page on `shardPath`/`claimsInShard`); `fetchClaims` reads the compact one.
+   * `compact` (the default; `AirdropManifestV2`: ~90 MB at a million holders, read with
+   * `fetchClaims`) or `json` (`AirdropManifestV1`: every proof whole in JSON shards plus the dump,
+   * ~1.6 GB at a million, read with `shardPath` and `claimsInShard`).
    */
   layout?: "compact" | "json";
   /** With `compact`, also `tree.json`, the dump `StandardMerkleTree.load` accepts (the `json` layout always has it). */
@@ -141,15 +140,22 @@ export function writeAirdrop(
   dir: string,
   onProgress?: WriteProgress,
   legacy?: LegacyManifest,
-  options?: WriteOptions & { layout?: "json" },
-): AirdropManifestV1;
+  options?: WriteOptions & { layout?: "compact" },
+): AirdropManifestV2;
 export function writeAirdrop(
   tree: AirdropTree,
   dir: string,
   onProgress: WriteProgress | undefined,
   legacy: LegacyManifest | undefined,
-  options: WriteOptions & { layout: "compact" },
-): AirdropManifestV2;
+  options: WriteOptions & { layout: "json" },
+): AirdropManifestV1;
+export function writeAirdrop(
+  tree: AirdropTree,
+  dir: string,
+  onProgress?: WriteProgress,
+  legacy?: LegacyManifest,
+  options?: WriteOptions,
+): AirdropManifest;
 export function writeAirdrop(
   tree: AirdropTree,
   dir: string,
@@ -161,9 +167,9 @@ export function writeAirdrop(
   // temporary and old directories are beside it, not inside it (a rename into itself is EINVAL).
   checkOutputDir(dir);
   dir = path.resolve(dir);
-  return options.layout === "compact"
-    ? writeCompactLayout(tree, dir, onProgress, legacy, options.ozDump === true)
-    : writeJsonLayout(tree, dir, onProgress, legacy);
+  return options.layout === "json"
+    ? writeJsonLayout(tree, dir, onProgress, legacy)
+    : writeCompactLayout(tree, dir, onProgress, legacy, options.ozDump === true);
 }
 
 /**
@@ -292,50 +298,29 @@ function writeCompactLayout(
   mkdirSync(path.join(tmp, "index"));
   try {
     onProgress?.(0, count);
-    const records = tree.records();
-    const firstLeaf = count - 1;
-    // leafAt[t - firstLeaf]: the holder whose leaf is at tree position t.
-    const leafAt = new Uint32Array(count);
-    for (let i = 0; i < count; i++) leafAt[tree.treeIndex[i]! - firstLeaf] = i;
+    const records = wordsOf(tree.records());
+    const treeIndex = tree.treeIndex;
 
     // Data: each shard's leaves in ascending tree position, one buffer for all, one write a shard.
-    const data = Buffer.allocUnsafe(count * DATA_RECORD.size);
+    const data = new Int32Array(count * (DATA_RECORD.size / 4));
+    const dataBytes = Buffer.from(data.buffer);
+    const leafAt = new Uint32Array(count);
+    for (let i = 0; i < count; i++) leafAt[treeIndex[i]! - (count - 1)] = i;
     let at = 0;
     for (let s = 0; s < shards; s++) {
       const start = at;
-      forEachLeafUnder(firstRoot + s, count, (t) => {
-        const i = leafAt[t - firstLeaf]!;
-        records.copy(data, at, i * LEAF_RECORD.size, (i + 1) * LEAF_RECORD.size);
-        data.writeUInt32BE(t, at + DATA_RECORD.treeIndex);
-        data.writeUInt32BE(i, at + DATA_RECORD.index);
-        at += DATA_RECORD.size;
-      });
-      writeFileSync(path.join(tmp, "data", `${shardName(s, depth)}.bin`), data.subarray(start, at));
+      at = fillDataShard(data, at, firstRoot + s, count, records, leafAt);
+      writeFileSync(path.join(tmp, "data", `${shardName(s, depth)}.bin`), dataBytes.subarray(start * 4, at * 4));
     }
-    if (at !== data.length) throw new Error(`the data shards hold ${at / 64} leaves, not ${count}`);
+    if (at !== data.length) throw new Error(`the data shards hold ${at / 16} leaves, not ${count}`);
     onProgress?.(count >> 1, count);
 
-    // Index: a counting sort by the top `depth` bits of the holder, holders in index order within.
-    const bucket = new Uint32Array(shards + 1);
-    const shardOfHolder = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      const top = depth === 0 ? 0 : records.readUInt32BE(i * LEAF_RECORD.size + LEAF_RECORD.holder) >>> (32 - depth);
-      shardOfHolder[i] = top;
-      bucket[top + 1]!++;
-    }
-    for (let b = 1; b <= shards; b++) bucket[b]! += bucket[b - 1]!;
-    const ends = bucket.slice(1);
-    const index = Buffer.allocUnsafe(count * INDEX_RECORD.size);
-    for (let i = 0; i < count; i++) {
-      const to = bucket[shardOfHolder[i]!]!++ * INDEX_RECORD.size;
-      const from = i * LEAF_RECORD.size + LEAF_RECORD.holder;
-      records.copy(index, to, from, from + 20);
-      index.writeUInt32BE(tree.treeIndex[i]!, to + INDEX_RECORD.treeIndex);
-    }
+    const { index, ends } = indexRecords(records, treeIndex, depth);
+    const indexBytes = Buffer.from(index.buffer);
     for (let s = 0, from = 0; s < shards; from = ends[s++]!) {
       // An empty index shard is left out: a holder whose shard is missing has no claim.
       if (ends[s]! > from) {
-        const part = index.subarray(from * INDEX_RECORD.size, ends[s]! * INDEX_RECORD.size);
+        const part = indexBytes.subarray(from * INDEX_RECORD.size, ends[s]! * INDEX_RECORD.size);
         writeFileSync(path.join(tmp, "index", `${shardName(s, depth)}.bin`), part);
       }
     }
@@ -350,16 +335,83 @@ function writeCompactLayout(
   return manifest;
 }
 
-/** Calls `visit(t)` for each leaf position under node `root`, ascending (see `leavesUnder`). */
-function forEachLeafUnder(root: number, count: number, visit: (t: number) => void): void {
+/** Whether this machine stores 32-bit words little-end first (then a big-endian field is swapped). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** `value` as the 32-bit word whose bytes in memory are `value` big-endian. */
+function bigEndianWord(value: number): number {
+  if (!LITTLE_ENDIAN) return value | 0;
+  return (value >>> 24) | ((value >>> 8) & 0xff00) | ((value & 0xff00) << 8) | (value << 24) | 0;
+}
+
+/** The bytes as 32-bit words: a view when they start on a word, else a copy. */
+function wordsOf(bytes: Buffer): Int32Array {
+  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  return new Int32Array(Uint8Array.from(bytes).buffer);
+}
+
+/**
+ * Writes the data records (`DATA_RECORD`) of the leaves under node `root`, ascending by tree
+ * position (see `leavesUnder`), into `data` from word `at`; returns the word after the last.
+ * Word by word from the leaf records (`LEAF_RECORD`: same kind, holder and amount words).
+ */
+function fillDataShard(
+  data: Int32Array,
+  at: number,
+  root: number,
+  count: number,
+  records: Int32Array,
+  leafAt: Uint32Array,
+): number {
   const firstLeaf = count - 1;
   const end = 2 * count - 1;
   for (let d = 0; (root + 1) * 2 ** d - 1 < end; d++) {
     const from = (root + 1) * 2 ** d - 1;
     const to = Math.min((root + 2) * 2 ** d - 1, end);
-    for (let t = Math.max(from, firstLeaf); t < to; t++) visit(t);
+    for (let t = Math.max(from, firstLeaf); t < to; t++) {
+      const i = leafAt[t - firstLeaf]!;
+      const r = i * 16;
+      data[at] = records[r]!;
+      data[at + DATA_RECORD.treeIndex / 4] = bigEndianWord(t);
+      data[at + DATA_RECORD.index / 4] = bigEndianWord(i);
+      for (let k = DATA_RECORD.holder / 4; k < 16; k++) data[at + k] = records[r + k]!;
+      at += 16;
+    }
     if (from >= firstLeaf) break;
   }
+  return at;
+}
+
+/**
+ * The index records (`INDEX_RECORD`) of every holder, ordered by index shard (the top `depth`
+ * bits of the address: a counting sort, holders in index order within), and where each shard's
+ * records end.
+ */
+function indexRecords(
+  records: Int32Array,
+  treeIndex: Uint32Array,
+  depth: number,
+): { index: Int32Array; ends: Uint32Array } {
+  const count = treeIndex.length;
+  const words = INDEX_RECORD.size / 4;
+  const holderWord = LEAF_RECORD.holder / 4;
+  const bucket = new Uint32Array(2 ** depth + 1);
+  const shardOfHolder = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const top = depth === 0 ? 0 : bigEndianWord(records[i * 16 + holderWord]!) >>> (32 - depth);
+    shardOfHolder[i] = top;
+    bucket[top + 1]!++;
+  }
+  for (let b = 1; b < bucket.length; b++) bucket[b]! += bucket[b - 1]!;
+  const ends = bucket.slice(1);
+  const index = new Int32Array(count * words);
+  for (let i = 0; i < count; i++) {
+    const to = bucket[shardOfHolder[i]!]!++ * words;
+    const from = i * 16 + holderWord;
+    for (let k = 0; k < 5; k++) index[to + k] = records[from + k]!;
+    index[to + INDEX_RECORD.treeIndex / 4] = bigEndianWord(treeIndex[i]!);
+  }
+  return { index, ends };
 }
 
 function checkOutputDir(dir: string): void {

@@ -255,6 +255,33 @@ export function snapshotRecordsOf(rows: readonly SnapshotRow[]): SnapshotRecords
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
 for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
+/** By byte: its hex value in bits 0 to 3, `LOWER` or `UPPER` for a letter; negative if not hex. */
+const DIGIT = new Int16Array(256).fill(-0x100);
+const LOWER = 0x10;
+const UPPER = 0x20;
+for (let c = 0; c < 256; c++) {
+  if (HEX[c]! >= 0) DIGIT[c] = HEX[c]! | (c >= 0x61 ? LOWER : c >= 0x41 ? UPPER : 0);
+}
+/** 10^k for the amount's groups of k ≤ 8 digits. */
+const POWERS_OF_TEN = Array.from({ length: 9 }, (_, k) => 10 ** k);
+/** By byte value: its two lower-case hex digits as they lie in memory, read as one 16-bit word. */
+const HEX_PAIR = new Uint16Array(256);
+{
+  const digits = new Uint8Array(HEX_PAIR.buffer);
+  const hex = Buffer.from("0123456789abcdef", "latin1");
+  for (let v = 0; v < 256; v++) {
+    digits[2 * v] = hex[v >> 4]!;
+    digits[2 * v + 1] = hex[v & 15]!;
+  }
+}
+/** By byte: 2 for a lower-case hex letter, 3 for an upper-case one, 0 otherwise (EIP-55's view). */
+const CASE = new Uint8Array(256);
+for (let c = 0; c < 6; c++) {
+  CASE[0x61 + c] = 2;
+  CASE[0x41 + c] = 3;
+}
+/** 2^24: the amount is read in 24-bit limbs, so a limb × 10^8 plus a carry stays below 2^53. */
+const LIMB = 0x1000000;
 
 const HEADER_LINE = Buffer.from(SNAPSHOT_HEADER + "\n", "latin1");
 /** Rows between folds of the per-word sums into a bigint: each sum stays below 2^53, so exact. */
@@ -264,19 +291,26 @@ const FOLD = 1 << 20;
  * The common snapshot CSV (the header, LF lines, sorted addresses, each checksummed or all one
  * case, whole amounts above zero) parsed byte by byte into leaf records, a range of rows at a
  * time, so the builder hashes one range while the next is read: no string or bigint per holder,
- * the EIP-55 checks hashed in place in the keccak engine. Anything else (a BOM, CRLF, unsorted
- * lines, any mistake) makes `rows` return false: the caller then hands the file whole to
- * `parseSnapshotCsv`, so what a bad file is told is exactly what it always was, and the rare
- * good file the scan declines still reads.
+ * the EIP-55 checks hashed a batch at a time, two at once, in the keccak engine. Anything else
+ * (a BOM, CRLF, unsorted lines, any mistake) makes `rows` return false: the caller then hands the
+ * file whole to `parseSnapshotCsv`, so what a bad file is told is exactly what it always was, and
+ * the rare good file the scan declines still reads.
  */
 export class SnapshotScanner {
   private readonly engine = keccakEngine();
-  private readonly limbs = new Uint32Array(17);
+  private readonly limbs = new Float64Array(12);
   private readonly sums = new Float64Array(8);
   private sum = 0n;
   private at = HEADER_LINE.length;
   private next = 0;
-  private padded = false;
+  /** The engine's input two bytes at a time: an address byte's lower-case hex is one store. */
+  private readonly text = new Uint16Array(
+    this.engine.input.buffer,
+    this.engine.input.byteOffset,
+    this.engine.input.length >> 1,
+  );
+  /** Where each mixed-case address waiting for its EIP-55 check starts in `bytes`. */
+  private readonly mixed = new Int32Array(this.engine.input.length >> 6);
 
   private constructor(
     private readonly bytes: Buffer,
@@ -315,45 +349,63 @@ export class SnapshotScanner {
   }
 
   /**
+   * EIP-55 for the `count` mixed-case addresses in `mixed`, whose lower-case hex is in the engine's
+   * messages: a hex letter is upper case exactly when the matching nibble of the hash is 8 or more.
+   */
+  private checksums(count: number): boolean {
+    const { bytes, engine, mixed } = this;
+    const digests = engine.input;
+    engine.hashAddresses(count);
+    // Branch-free: a letter (bit 1 of CASE) whose case (bit 0) differs from the hash bit fails.
+    let wrong = 0;
+    for (let k = 0; k < count; k++) {
+      const p = mixed[k]! + 2;
+      const digest = k << 6;
+      for (let i = 0; i < 20; i++) {
+        const h = digests[digest + i]!;
+        const a = CASE[bytes[p + 2 * i]!]!;
+        const b = CASE[bytes[p + 2 * i + 1]!]!;
+        wrong |= (a >> 1) & ((h >> 7) ^ a) & 1;
+        wrong |= (b >> 1) & ((h >> 3) ^ b) & 1;
+      }
+    }
+    return wrong === 0;
+  }
+
+  /**
    * Rows `[from, to)` (in order: `from` is where the last call stopped) into the zeroed records at
    * `records[64 from …]`; false if the scan declines.
    */
   rows(records: Buffer, from: number, to: number): boolean {
     if (from !== this.next) throw new RangeError(`rows from ${from}; the scan is at ${this.next}`);
-    const { bytes, engine, limbs, sums } = this;
-    const input = engine.input;
+    const { bytes, limbs, sums, mixed, text } = this;
     const length = bytes.length;
     let p = this.at;
+    let waiting = 0;
     for (let row = from; row < to; row++) {
       const rec = row * LEAF_RECORD.size;
       // The address: "0x" and 40 hex digits, decoded into the record as they are checked.
       if (p + 43 >= length || bytes[p] !== 0x30 || bytes[p + 1] !== 0x78 || bytes[p + 42] !== 0x2c) return false;
-      let lower = false;
-      let upper = false;
+      // The lower-case hex goes to the next free message of the engine too, kept only if the
+      // address is mixed case: such rows are checked against EIP-55 a batch at a time.
+      const message = waiting << 6;
+      let seen = 0;
       for (let i = 0; i < 20; i++) {
         const a = bytes[p + 2 + 2 * i]!;
         const b = bytes[p + 3 + 2 * i]!;
-        const hi = HEX[a]!;
-        const lo = HEX[b]!;
-        if ((hi | lo) < 0) return false;
-        records[rec + LEAF_RECORD.holder + i] = (hi << 4) | lo;
-        if (a >= 0x61 || b >= 0x61) lower = true;
-        if ((a >= 0x41 && a < 0x61) || (b >= 0x41 && b < 0x61)) upper = true;
+        const hi = DIGIT[a]!;
+        const lo = DIGIT[b]!;
+        seen |= hi | lo;
+        const byte = ((hi & 15) << 4) | (lo & 15);
+        records[rec + LEAF_RECORD.holder + i] = byte;
+        text[(message >> 1) + i] = HEX_PAIR[byte]!;
       }
-      if (lower && upper) {
-        // Mixed case: it must be the EIP-55 form. keccak256 of the lower-case hex, in place; the
-        // padding past the 40 bytes outlives each hash (the digest overwrites 32), so it is laid once.
-        for (let i = 0; i < 40; i++) input[i] = bytes[p + 2 + i]! | 0x20;
-        if (this.padded) engine.rehash();
-        else {
-          engine.hash(40);
-          this.padded = true;
-        }
-        for (let i = 0; i < 40; i++) {
-          const c = bytes[p + 2 + i]!;
-          if (c < 0x41) continue;
-          const nibble = i & 1 ? input[i >> 1]! & 0x0f : input[i >> 1]! >> 4;
-          if (nibble >= 8 !== c < 0x61) return false;
+      if (seen < 0) return false;
+      if ((seen & (LOWER | UPPER)) === (LOWER | UPPER)) {
+        mixed[waiting++] = p;
+        if (waiting === mixed.length) {
+          if (!this.checksums(waiting)) return false;
+          waiting = 0;
         }
       }
       // Strictly above the previous holder: sorted, so no repeat (the slow path finds repeats otherwise).
@@ -387,8 +439,8 @@ export class SnapshotScanner {
       } else {
         limbs.fill(0);
         let used = 1;
-        // Four digits at a time (the first group takes the rest): limb × 10^4 + carry stays below 2^31.
-        for (let k = start, group = digits % 4 || 4; k < end; k += group, group = 4) {
+        // Eight digits at a time (the first group takes the rest), into 24-bit limbs.
+        for (let k = start, group = digits % 8 || 8; k < end; k += group, group = 8) {
           let chunk = 0;
           for (let g = 0; g < group; g++) {
             const d = bytes[k + g]! - 0x30;
@@ -396,27 +448,33 @@ export class SnapshotScanner {
             chunk = chunk * 10 + d;
           }
           let carry = chunk;
-          const scale = group === 4 ? 10000 : 10 ** group;
+          const scale = POWERS_OF_TEN[group]!;
           for (let l = 0; l < used; l++) {
             const v = limbs[l]! * scale + carry;
-            limbs[l] = v & 0xffff;
-            carry = v >>> 16;
+            carry = Math.floor(v / LIMB);
+            limbs[l] = v - carry * LIMB;
           }
           while (carry > 0) {
-            limbs[used++] = carry & 0xffff;
-            carry >>>= 16;
+            const next = Math.floor(carry / LIMB);
+            limbs[used++] = carry - next * LIMB;
+            carry = next;
           }
-          if (used > 16) return false;
+          // 2^256 needs 11 limbs, the last under 2^16.
+          if (used > 11 || (used === 11 && limbs[10]! >= 0x10000)) return false;
         }
         let zero = true;
         for (let l = 0; l < used; l++) {
           const limb = limbs[l]!;
           if (limb !== 0) zero = false;
-          records[amountAt + 31 - 2 * l] = limb & 0xff;
-          records[amountAt + 30 - 2 * l] = limb >>> 8;
+          const at = amountAt + 31 - 3 * l;
+          records[at] = limb & 0xff;
+          records[at - 1] = (limb >>> 8) & 0xff;
+          if (at >= amountAt + 2) records[at - 2] = limb >>> 16;
         }
         if (zero) return false;
-        for (let w = 7 - (used >> 1); w < 8; w++) sums[w]! += records.readUInt32BE(amountAt + 4 * w);
+        for (let w = Math.max(0, 8 - Math.ceil((3 * used) / 4)); w < 8; w++) {
+          sums[w]! += records.readUInt32BE(amountAt + 4 * w);
+        }
       }
       if ((row + 1) % FOLD === 0) {
         this.fold();
@@ -424,6 +482,7 @@ export class SnapshotScanner {
       }
       p = end + 1;
     }
+    if (waiting > 0 && !this.checksums(waiting)) return false;
     this.at = p;
     this.next = to;
     return true;

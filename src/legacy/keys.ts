@@ -4,7 +4,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import bs58check from "bs58check";
-import { getAddress } from "ethers";
+
+import { checksumAddress } from "../merkle/proof.js";
 
 /** A secp256k1 key as the old chain uses it: the SEC1 bytes, in the form an address was made from. */
 export type KeyForm = "compressed" | "uncompressed";
@@ -50,7 +51,7 @@ export function publicKeyOf(privateKey: Uint8Array, form: KeyForm): Uint8Array {
 /** The EVM address (EIP-55) of a key in either form: the last 20 bytes of keccak256 of the uncompressed x ‖ y. */
 export function evmAddressOfKey(pubkey: Uint8Array): string {
   const point = secp256k1.Point.fromBytes(pubkey).toBytes(false);
-  return getAddress(toHex(keccak_256(point.subarray(1)).subarray(12)));
+  return checksumAddress(toHex(keccak_256(point.subarray(1)).subarray(12)));
 }
 
 /** A decoded WIF private key. */

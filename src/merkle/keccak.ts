@@ -25,6 +25,13 @@ export interface KeccakEngine {
    * touched) and of the same length: its padding, laid by that `hash`, is still in place.
    */
   rehash(): void;
+  /**
+   * keccak-256 of each of `count` 40-byte messages at `input[64 k … 64 k + 40]` (the lower-case
+   * hex of an address, as EIP-55 hashes it), two at a time; digest `k` replaces the first 32 bytes
+   * of message `k`. At most `input.length / 64` messages. It writes over the padding `rehash`
+   * relies on: `hash` again before the next `rehash`.
+   */
+  hashAddresses(count: number): void;
 }
 
 /** What the keccak module exports. Offsets are into its memory; `state` is `STATE_BYTES` of scratch. */
@@ -41,6 +48,8 @@ export interface KeccakExports {
    * the hash of its children `2i + 1` and `2i + 2`, smaller first, to node `i`.
    */
   nodes(tree: number, from: number, to: number, state: number): void;
+  /** For each `i` in `[from, to)`: keccak-256 of the 40 bytes at `text + 64 i`, to `text + 64 i`. */
+  addresses(text: number, from: number, to: number, state: number): void;
 }
 
 /**
@@ -266,6 +275,30 @@ function sponge(): Code {
 }
 
 /**
+ * The loop over items `[i, to)` (locals `i` and `to`) that `leaves` and `addresses` share: `body`
+ * emits the work of two items at slots `PAIR` with `PERMUTE_TWO` while two are left, then of the
+ * last one at `ONE` with `PERMUTE` if the count is odd.
+ */
+function twoAtATime(
+  code: Code,
+  i: number,
+  to: number,
+  body: (code: Code, slots: readonly Slot[], permute: number) => void,
+): Code {
+  code.block((c) =>
+    c.loop((l) => {
+      l.get(i).i32(1).emit(op.i32Add).get(to).emit(op.i32GeU).brIf(1);
+      body(l, PAIR, PERMUTE_TWO);
+      l.get(i).i32(2).emit(op.i32Add).set(i).br(0);
+    }),
+  );
+  return code.block((c) => {
+    c.get(i).get(to).emit(op.i32GeU).brIf(0);
+    body(c, [ONE], PERMUTE);
+  });
+}
+
+/**
  * Leaves two at a time with the two-state permutation, then the last one alone if the count is
  * odd. Both passes share the code that lays out and hashes a leaf (`first`, `second`, `output`).
  */
@@ -317,26 +350,13 @@ function leaves(): Code {
   };
   const output = (c: Code, at: Slot) =>
     digestTo(c, state, at, (t) => t.get(out).get(i).i32(at.slot).emit(op.i32Add).i32(5).emit(op.i32Shl, op.i32Add));
-  code.block((c) =>
-    c.loop((l) => {
-      l.get(i).i32(1).emit(op.i32Add).get(to).emit(op.i32GeU).brIf(1);
-      for (const at of PAIR) first(l, at);
-      l.get(state).call(PERMUTE_TWO);
-      for (const at of PAIR) second(l, at);
-      l.get(state).call(PERMUTE_TWO);
-      for (const at of PAIR) output(l, at);
-      l.get(i).i32(2).emit(op.i32Add).set(i).br(0);
-    }),
-  );
-  code.block((c) => {
-    c.get(i).get(to).emit(op.i32GeU).brIf(0);
-    first(c, ONE);
-    c.get(state).call(PERMUTE);
-    second(c, ONE);
-    c.get(state).call(PERMUTE);
-    output(c, ONE);
+  return twoAtATime(code, i, to, (c, slots, permute) => {
+    for (const at of slots) first(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) second(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) output(c, at);
   });
-  return code;
 }
 
 /**
@@ -413,6 +433,26 @@ function nodes(): Code {
   return code;
 }
 
+/** 40-byte messages (an address's hex) two at a time, as `leaves` does; then the last one if odd. */
+function addresses(): Code {
+  const [text, i, to, state] = [0, 1, 2, 3];
+  const code = new Code();
+  const message = (c: Code, slot: number) =>
+    c.get(text).get(i).i32(slot).emit(op.i32Add).i32(6).emit(op.i32Shl, op.i32Add);
+  const input = (c: Code, at: Slot) =>
+    setLanes(c, state, at, 40, (k) => {
+      if (k >= 5) return false;
+      message(c, at.slot).load(8 * k);
+      return true;
+    });
+  const output = (c: Code, at: Slot) => digestTo(c, state, at, (t) => message(t, at.slot));
+  return twoAtATime(code, i, to, (c, slots, permute) => {
+    for (const at of slots) input(c, at);
+    c.get(state).call(permute);
+    for (const at of slots) output(c, at);
+  });
+}
+
 let moduleBytes: Uint8Array | undefined;
 
 /** The keccak WebAssembly module (see `KeccakExports`), emitted once per process. */
@@ -430,6 +470,7 @@ export function keccakModuleBytes(): Uint8Array {
       locals: [I32, I32, I64, I64, I32, I32, I32],
       body: nodes(),
     },
+    { export: "addresses", params: [I32, I32, I32, I32], results: [], locals: [], body: addresses() },
   ]);
   return moduleBytes;
 }
@@ -454,7 +495,7 @@ export async function createKeccakEngine(): Promise<KeccakEngine> {
 /** `createKeccakEngine`, synchronously: the module is compiled synchronously once per thread anyway. */
 export function keccakEngine(): KeccakEngine {
   const memory = sharedMemory(STATE_OFFSET + STATE_BYTES);
-  const { sponge } = instantiate<KeccakExports>(keccakModule(), memory);
+  const { sponge, addresses } = instantiate<KeccakExports>(keccakModule(), memory);
   const padded = Buffer.from(memory.buffer, 0, STATE_OFFSET);
   let last = 1;
   return {
@@ -470,6 +511,10 @@ export function keccakEngine(): KeccakEngine {
     },
     rehash() {
       sponge(0, last, STATE_OFFSET);
+    },
+    hashAddresses(count) {
+      if (count > INPUT_SIZE / 64) throw new RangeError(`at most ${INPUT_SIZE / 64} addresses a call`);
+      addresses(0, 0, count, STATE_OFFSET);
     },
   };
 }

@@ -84,11 +84,16 @@ export class HashPool {
     return shared;
   }
 
+  /** How many workers `start(threads)` starts: at least one, by default one per available core. */
+  static sizeFor(threads?: number): number {
+    return Math.max(1, threads ?? availableParallelism());
+  }
+
   /** Starts `threads` workers (default: one per available core) and waits until they are ready. */
-  static async start(threads = availableParallelism()): Promise<HashPool> {
+  static async start(threads?: number): Promise<HashPool> {
     const workerData = { module: keccakModuleBytes() };
     const workers = Array.from(
-      { length: Math.max(1, threads) },
+      { length: HashPool.sizeFor(threads) },
       () => new Worker(WORKER_SOURCE, { eval: true, workerData }),
     );
     try {

@@ -254,6 +254,23 @@ export function sortLeaves(leaves: Buffer, count: number): Uint32Array {
   return order;
 }
 
+/**
+ * Copies the leaves into the tree's last `count` nodes, the smallest last (`order` is by rank),
+ * as StandardMerkleTree places them; returns where each holder's leaf went.
+ */
+function placeLeaves(order: Uint32Array, leafWords: Int32Array, nodeWords: Int32Array): Uint32Array {
+  const count = order.length;
+  const last = nodeWords.length / 8 - 1;
+  const treeIndex = new Uint32Array(count);
+  for (let rank = 0; rank < count; rank++) {
+    const index = order[rank]!;
+    const at = last - rank;
+    treeIndex[index] = at;
+    for (let k = 0; k < 8; k++) nodeWords[at * 8 + k] = leafWords[index * 8 + k]!;
+  }
+  return treeIndex;
+}
+
 /** How the builder runs. */
 export interface BuildOptions {
   onProgress?: BuildProgress;
@@ -349,12 +366,15 @@ async function build(
     throw new RangeError(`${count} holders is more than this builder supports (${MAX_HOLDERS})`);
   }
 
+  // The workers may still be starting: this thread packs the first jobs meanwhile, and each job
+  // goes to them once they are up. Their scratch is laid out for the size the pool will have.
   const own = options.threads !== undefined;
-  const pool = own ? await HashPool.start(options.threads) : await HashPool.shared();
+  const starting = own ? HashPool.start(options.threads) : HashPool.shared();
+  const threads = HashPool.sizeFor(options.threads);
   try {
     const nodeCount = 2 * count - 1;
     const scratch = 0;
-    const packedAt = Math.ceil((pool.size * STATE_BYTES) / 64) * 64;
+    const packedAt = Math.ceil((threads * STATE_BYTES) / 64) * 64;
     const leavesAt = packedAt + count * LEAF_RECORD.size;
     const nodesAt = leavesAt + count * 32;
     const memory = sharedMemory(nodesAt + nodeCount * 32);
@@ -369,14 +389,16 @@ async function build(
     for (let from = 0; from < count; from += JOB_SIZE) {
       const to = Math.min(count, from + JOB_SIZE);
       pack(packed, view, from, to);
-      hashing.push(
-        pool
-          .submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to })
-          .then((items) => onProgress?.("leaves", (hashed += items), count)),
-      );
+      const job = starting
+        .then((pool) => pool.submit({ op: "leaves", memory, scratch, packed: packedAt, out: leavesAt, from, to }))
+        .then((items) => onProgress?.("leaves", (hashed += items), count));
+      // Awaited below with the others; if packing throws first, a failed job is not left unhandled.
+      job.catch(() => undefined);
+      hashing.push(job);
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(hashing);
+    const pool = await starting;
     const leaves = Buffer.from(memory.buffer, leavesAt, count * 32);
 
     onProgress?.("sort", 0, 1);
@@ -384,15 +406,11 @@ async function build(
     onProgress?.("sort", 1, 1);
 
     const nodes = Buffer.from(memory.buffer, nodesAt, nodeCount * 32);
-    const nodeWords = new Int32Array(memory.buffer, nodesAt, nodeCount * 8);
-    const leafWords = new Int32Array(memory.buffer, leavesAt, count * 8);
-    const treeIndex = new Uint32Array(count);
-    for (let rank = 0; rank < count; rank++) {
-      const index = order[rank]!;
-      const at = nodeCount - 1 - rank;
-      treeIndex[index] = at;
-      for (let k = 0; k < 8; k++) nodeWords[at * 8 + k] = leafWords[index * 8 + k]!;
-    }
+    const treeIndex = placeLeaves(
+      order,
+      new Int32Array(memory.buffer, leavesAt, count * 8),
+      new Int32Array(memory.buffer, nodesAt, nodeCount * 8),
+    );
 
     // The nodes under each node of one level near the top go to the workers as whole subtrees
     // (several per worker, so uneven ones even out); the few nodes above that level come last.
@@ -413,7 +431,7 @@ async function build(
     }
     return { nodes, treeIndex, records: packed };
   } finally {
-    if (own) await pool.close();
+    if (own) await starting.then((pool) => pool.close()).catch(() => undefined);
   }
 }
 

@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { InputError } from "../../src/errors.js";
+import { MANIFEST_FORMAT_V2 } from "../../src/airdrop/format.js";
 import { formatToken } from "../../src/format.js";
 import { cli } from "../cli.js";
 
@@ -36,7 +37,8 @@ export default async function airdropBuild(
     addressVersion,
     out,
     ozDump,
-  }: { csv: string; legacy: string; addressVersion: number; out: string; ozDump: boolean },
+    layout,
+  }: { csv: string; legacy: string; addressVersion: number; out: string; ozDump: boolean; layout: string },
   _hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
@@ -47,6 +49,9 @@ export default async function airdropBuild(
       throw new InputError("airdrop:build", undefined, "--address-version", `${addressVersion} is not a byte (0..255)`);
     }
     if (out === "") throw new InputError("airdrop:build", undefined, "--out", "the output directory is required");
+    if (layout !== "compact" && layout !== "json") {
+      throw new InputError("airdrop:build", undefined, "--layout", `"${layout}" is neither compact nor json`);
+    }
     const started = performance.now();
     const bars = progress();
     try {
@@ -55,7 +60,7 @@ export default async function airdropBuild(
         out,
         (stage, done, total) => bars.update(stage, done, total),
         legacy === "" ? undefined : { csv: legacy, version: addressVersion },
-        { ozDump },
+        { ozDump, layout },
       );
       bars.stop();
       console.log(`root    ${manifest.root}`);
@@ -70,11 +75,17 @@ export default async function airdropBuild(
       console.log(
         `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
       );
-      const shards = 2 ** manifest.shards.depth;
       const dump = manifest.tree === undefined ? "" : `, ${out}/${manifest.tree}`;
-      console.log(
-        `wrote   ${out}/manifest.json${dump}, ${shards} data shards ${out}/${manifest.shards.data}, ${shards} index shards ${out}/${manifest.shards.index}`,
-      );
+      if (manifest.format === MANIFEST_FORMAT_V2) {
+        const shards = 2 ** manifest.shards.depth;
+        console.log(
+          `wrote   ${out}/manifest.json${dump}, ${shards} data shards ${out}/${manifest.shards.data}, ${shards} index shards ${out}/${manifest.shards.index}`,
+        );
+      } else {
+        console.log(
+          `wrote   ${out}/manifest.json${dump}, ${manifest.proofs.shards} proof shards ${out}/${manifest.proofs.path}`,
+        );
+      }
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       bars.stop();

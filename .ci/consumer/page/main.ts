@@ -1,13 +1,14 @@
-// A claim page's imports, in a browser: fetch the manifest and the holder's shard, check the
-// proof against the distributor's kept nodes, build and check a legacy claim message.
+// A claim page's imports, in a browser: fetch the manifest, the holder's index shard and the data
+// shard of its leaf (the compact layout), derive the proof and check it against the distributor's
+// kept nodes, build and check a legacy claim message.
 import {
   claimMessage,
-  claimsInShard,
   decodeLegacyAddress,
+  fetchClaims,
   formatToken,
+  MANIFEST_FORMAT_V2,
   parseManifest,
   recoverLegacySigner,
-  shardPath,
   verifyProof,
   type LeafKind,
 } from "gpufog";
@@ -25,12 +26,20 @@ interface Fixture {
 
 const json = async (path: string): Promise<unknown> => (await fetch(path)).json();
 
+/** A file of the airdrop as bytes; undefined when it is not published (a 404). */
+async function load(path: string): Promise<Uint8Array | undefined> {
+  const response = await fetch(`./airdrop/${path}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function run(): Promise<Record<string, unknown>> {
   const fixture = (await json("./fixture.json")) as Fixture;
   const manifest = parseManifest(await json("./airdrop/manifest.json"), "manifest.json");
+  if (manifest.format !== MANIFEST_FORMAT_V2) throw new Error(`the airdrop is ${manifest.format}, not compact`);
   const check = async (holder: string) => {
-    const path = shardPath(manifest, holder);
-    const [claim] = claimsInShard(await json(`./airdrop/${path}`), holder, path);
+    const [claim] = await fetchClaims(manifest, holder, load);
     if (claim === undefined) throw new Error(`no claim for ${holder}`);
     const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
     return {
