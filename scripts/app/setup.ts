@@ -58,14 +58,7 @@ const tree = await buildTree([
 const airdropDir = path.join(out, "airdrop");
 mkdirSync(out, { recursive: true });
 rmSync(airdropDir, { recursive: true, force: true });
-// The first layout: the app's claim page still reads proof shards (shardPath, claimsInShard).
-const manifest = writeAirdrop(
-  tree,
-  airdropDir,
-  undefined,
-  { version: GUT_P2PKH_VERSION, holders: legacyRows.length },
-  { layout: "json" },
-);
+const manifest = writeAirdrop(tree, airdropDir, undefined, { version: GUT_P2PKH_VERSION, holders: legacyRows.length });
 
 // The node is fresh, so a journal under this id is from an earlier node and must not be resumed.
 const deploymentId = "app-local";
