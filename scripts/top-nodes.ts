@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
-const COUNT = 64;
+const COUNT = 128;
 const FILE = new URL("../contracts/TokenSwapDistributor.sol", import.meta.url);
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -30,11 +30,6 @@ function search(lo: number, hi: number, indent: string): string[] {
 const parts: Record<string, string[]> = {
   declarations: range(COUNT).map((i) => `    bytes32 private immutable _top${i};`),
   assignments: range(COUNT).map((i) => `        _top${i} = sorted[${i}];`),
-  all: [
-    `        bytes32[${COUNT}] memory all = [${range(COUNT)
-      .map((i) => `_top${i}`)
-      .join(", ")}];`,
-  ],
   search: search(0, COUNT, "        "),
 };
 

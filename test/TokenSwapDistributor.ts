@@ -146,10 +146,10 @@ describe("TokenSwapDistributor", function () {
         .withArgs(4, keccak256(concat([c!, d!])));
     });
 
-    it("reverts when the number of top nodes is not a power of two up to 64", async function () {
+    it("reverts when the number of top nodes is not a power of two up to 128", async function () {
       const { config, admin, tree } = await loadFixture(deployTenHoldersBeforeStart);
       const factory = await ethers.getContractFactory("TokenSwapDistributor");
-      for (const count of [3, 128]) {
+      for (const count of [3, 256]) {
         const nodes = Array.from({ length: count }, (_, i) => tree.node(i % 7));
         await expect(factory.deploy({ ...config, topNodes: nodes }, ADMIN_DELAY, admin.address))
           .to.be.revertedWithCustomError(factory, "InvalidTopNodes")
@@ -228,10 +228,10 @@ describe("TokenSwapDistributor", function () {
         .withArgs(other, account2, amount2);
     });
 
-    it("pays every holder of a tree deep enough for the whole 64-node level on its short proof", async function () {
-      const { distributor, gut, tree, config } = await deployOver(await holdersOf(100));
+    it("pays every holder of a tree deep enough for the whole 128-node level on its short proof", async function () {
+      const { distributor, gut, tree, config } = await deployOver(await holdersOf(130));
       await time.increaseTo(config.start);
-      expect(config.topNodes).to.have.length(64);
+      expect(config.topNodes).to.have.length(128);
       expect(await distributor.topNodes()).to.deep.equal(config.topNodes);
       for (let i = 0; i < tree.count; i++) {
         const [index, account, amount, proof] = args(tree, i);

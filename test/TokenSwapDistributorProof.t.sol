@@ -230,12 +230,12 @@ contract TokenSwapDistributorProofTest is Test {
         }
     }
 
-    function test_IsTopNode_FindsExactlyTheKeptLevelOfSixtyFour() public {
-        _checkTopNodes(1, 6, keccak256("stranger"));
+    function test_IsTopNode_FindsExactlyTheKeptLevelOf128() public {
+        _checkTopNodes(1, 7, keccak256("stranger"));
     }
 
     function testFuzz_IsTopNode_FindsExactlyTheKeptLevel(uint256 seed, uint8 depth, bytes32 stranger) public {
-        _checkTopNodes(seed, bound(depth, 0, 6), stranger);
+        _checkTopNodes(seed, bound(depth, 0, 7), stranger);
     }
 
     function test_IsTopNode_FindsOnlyTheRootWithoutALevel() public {
