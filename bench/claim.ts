@@ -19,6 +19,7 @@ import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
 import { hash160, publicKeyOf, type KeyForm } from "../src/legacy/keys.js";
 import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
 import { signLegacyMessage } from "../src/legacy/sign.js";
+import { compileMinimalDistributor, gasByOpcodeGroup, type GasByGroup } from "./claim/trace.js";
 import { gasOf, printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";
 
@@ -29,8 +30,17 @@ const LEGACY_CLAIMS = 100;
 const SEED = 20_261_122;
 const DAY = 24n * 3600n;
 
-/** The figures of the last version before the assembly claim path (commit b1c76f6), same bench. */
+/**
+ * The figures before the assembly claim path (commit b1c76f6), and before the 128-node kept level
+ * (commit 51170c1, 8 nodes), same bench.
+ */
 const BEFORE = { claim: 89_246, claimLegacyCompressed: 107_860, claimLegacyUncompressed: 104_122, uniswap: 90_084 };
+const BEFORE_KEPT_LEVEL = {
+  claim: 87_376,
+  claimLegacyCompressed: 98_860,
+  claimLegacyUncompressed: 95_133,
+  uniswap: 90_084,
+};
 
 /** Issue 16's goal: the average claim at most this share of Uniswap's, in the same run. */
 const GOAL_RATIO = 0.93;
@@ -203,8 +213,8 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const { ethers, networkHelpers } = await hre.network.create();
   const [admin, relayer] = await ethers.getSigners();
   const deployGut = () => ethers.deployContract("GUT", [0n, admin!.address, admin!.address]);
-  const [gutOurs, gutTheirs] = [await deployGut(), await deployGut()];
-  for (const gut of [gutOurs, gutTheirs]) await gut.grantRole(await gut.MINTER_ROLE(), admin!.address);
+  const [gutOurs, gutTheirs, gutMinimal] = [await deployGut(), await deployGut(), await deployGut()];
+  for (const gut of [gutOurs, gutTheirs, gutMinimal]) await gut.grantRole(await gut.MINTER_ROLE(), admin!.address);
 
   const gutFull = await deployGut();
   await gutFull.grantRole(await gutFull.MINTER_ROLE(), admin!.address);
@@ -235,6 +245,15 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     await gutTheirs.getAddress(),
     reference.root,
   );
+  const minimalBuild = compileMinimalDistributor();
+  // The minimal distributor keeps the level three below the root (8 nodes, what this project kept
+  // before), so its proofs are three nodes longer than ours.
+  const minimal = await new ContractFactory(minimalBuild.abi, minimalBuild.bytecode, admin).deploy(
+    await gutMinimal.getAddress(),
+    tree.root,
+    Array.from({ length: 8 }, (_, i) => tree.node(7 + i)),
+  );
+  await gutMinimal.mint(await minimal.getAddress(), tree.total);
   await gutOurs.mint(await ours.getAddress(), tree.total);
   await gutFull.mint(await oursFull.getAddress(), tree.total);
   await gutTheirs.mint(await theirs.getAddress(), tree.total);
@@ -244,6 +263,13 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const gasOurs: bigint[] = [];
   const gasFull: bigint[] = [];
   const gasTheirs: bigint[] = [];
+  const gasMinimal: bigint[] = [];
+  const floorMinimal: number[] = [];
+  const traced: Record<"ours" | "minimal" | "uniswap", ContractTransactionResponse | undefined> = {
+    ours: undefined,
+    minimal: undefined,
+    uniswap: undefined,
+  };
   const floorOurs: number[] = [];
   const floorFull: number[] = [];
   const floorTheirs: number[] = [];
@@ -254,25 +280,26 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const oursLeafHashing = keccakGas(128) + keccakGas(32) + keccakGas(64);
   const theirsLeafHashing = keccakGas(84) + keccakGas(64);
   const theirsClaim = theirs.connect(relayer!).getFunction("claim");
+  const minimalClaim = minimal.connect(relayer!).getFunction("claim");
   for (const index of indices) {
     const { holder, amount } = entries[index]!;
     const bit = bitmap.write(index);
     const [short, full, uni] = [tree.shortProof(index), tree.proof(index), reference.proof(index)];
-    const a = await claimWithFloor(
-      ours.connect(relayer!).claim(index, holder, amount, short),
-      bit,
-      oursLeafHashing + keccakGas(64) * short.length,
-    );
+    const oursTx = await ours.connect(relayer!).claim(index, holder, amount, short);
+    const a = await claimWithFloor(Promise.resolve(oursTx), bit, oursLeafHashing + keccakGas(64) * short.length);
     const f = await claimWithFloor(
       oursFull.connect(relayer!).claim(index, holder, amount, full),
       bit,
       oursLeafHashing + keccakGas(64) * full.length,
     );
-    const u = await claimWithFloor(
-      theirsClaim(index, holder, amount, uni),
-      bit,
-      theirsLeafHashing + keccakGas(64) * uni.length,
-    );
+    const toEight = full.slice(0, -3);
+    const minimalTx = (await minimalClaim(index, holder, amount, toEight)) as ContractTransactionResponse;
+    const mi = await claimWithFloor(Promise.resolve(minimalTx), bit, oursLeafHashing + keccakGas(64) * toEight.length);
+    gasMinimal.push(mi.gas);
+    floorMinimal.push(mi.floor);
+    const uniswapTx = (await theirsClaim(index, holder, amount, uni)) as ContractTransactionResponse;
+    if (index === indices[0]) Object.assign(traced, { ours: oursTx, minimal: minimalTx, uniswap: uniswapTx });
+    const u = await claimWithFloor(Promise.resolve(uniswapTx), bit, theirsLeafHashing + keccakGas(64) * uni.length);
     gasOurs.push(a.gas);
     floorOurs.push(a.floor);
     gasFull.push(f.gas);
@@ -289,6 +316,7 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const distributorAddress = await ours.getAddress();
   const gasLegacy: Record<KeyForm, bigint[]> = { compressed: [], uncompressed: [] };
   const floorLegacy: Record<KeyForm, number[]> = { compressed: [], uncompressed: [] };
+  const tracedLegacy: Partial<Record<KeyForm, ContractTransactionResponse>> = {};
   for (const { index, privateKey, form, pubkey } of legacy) {
     const recipient = getAddress(hexlify(legacyRandom.bytes(20)));
     const message = claimMessage({ recipient, chainId, distributor: distributorAddress });
@@ -297,8 +325,12 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     const proof = tree.shortProof(index);
     // The signed bytes: varint(len(magic)) ‖ magic ‖ varint(len(message)) ‖ message.
     const signedLength = 1 + Buffer.byteLength(DEFAULT_LEGACY_MAGIC) + 1 + Buffer.byteLength(message);
+    const legacyTx = await ours
+      .connect(relayer!)
+      .claimLegacy(index, holder, amount, proof, recipient, pubkey, signature);
+    tracedLegacy[form] ??= legacyTx;
     const { gas, floor } = await claimWithFloor(
-      ours.connect(relayer!).claimLegacy(index, holder, amount, proof, recipient, pubkey, signature),
+      Promise.resolve(legacyTx),
       bitmap.write(index),
       oursLeafHashing + keccakGas(64) * proof.length,
       legacyKeyFloor(pubkey.length, signedLength),
@@ -313,6 +345,7 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const floor = {
     claim: mean(floorOurs),
     claimWithFullProof: mean(floorFull),
+    minimal: mean(floorMinimal),
     uniswap: mean(floorTheirs),
     claimLegacyCompressed: mean(floorLegacy.compressed),
     claimLegacyUncompressed: mean(floorLegacy.uncompressed),
@@ -321,6 +354,15 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   const a = stats(gasOurs);
   const f = stats(gasFull);
   const b = stats(gasTheirs);
+  const m = stats(gasMinimal);
+  const request = (args: { method: string; params: unknown[] }) => ethers.provider.send(args.method, args.params);
+  const trace = {} as Record<keyof typeof traced | KeyForm, GasByGroup>;
+  for (const [name, tx] of Object.entries({ ...traced, ...tracedLegacy }) as [
+    keyof typeof trace,
+    ContractTransactionResponse,
+  ][]) {
+    trace[name] = await gasByOpcodeGroup(request, tx.hash, await gasOf(Promise.resolve(tx)));
+  }
   const ratio = a.average / b.average;
   const ratioFull = f.average / b.average;
   const sample = indices[0]!;
@@ -364,6 +406,18 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
         f.average - floor.claimWithFullProof,
       ],
       [
+        "bench/claim/MinimalDistributor",
+        "claim",
+        "to its 8 kept nodes",
+        CLAIMS,
+        m.average,
+        m.max,
+        m.min,
+        (m.average / b.average).toFixed(3),
+        floor.minimal,
+        m.average - floor.minimal,
+      ],
+      [
         "Uniswap MerkleDistributor",
         "claim",
         "full (to the root)",
@@ -401,6 +455,41 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
       ],
     ],
   );
+  const sum = (g: GasByGroup) => Object.values(g).reduce((x, y) => x + y, 0);
+  console.log(
+    `\nwhere the gas of claim(${sample}) and of the first claimLegacy of each key form goes, by opcode group (debug_traceTransaction, top frame):\n`,
+  );
+  printTable(
+    [
+      "opcode group",
+      "TokenSwapDistributor",
+      "MinimalDistributor",
+      "ours − minimal",
+      "Uniswap",
+      "claimLegacy, compressed",
+      "claimLegacy, uncompressed",
+    ],
+    [
+      ...(Object.keys(trace.ours) as (keyof GasByGroup)[]).map((g) => [
+        g,
+        trace.ours[g],
+        trace.minimal[g],
+        trace.ours[g] - trace.minimal[g],
+        trace.uniswap[g],
+        trace.compressed[g],
+        trace.uncompressed[g],
+      ]),
+      [
+        "total",
+        sum(trace.ours),
+        sum(trace.minimal),
+        sum(trace.ours) - sum(trace.minimal),
+        sum(trace.uniswap),
+        sum(trace.compressed),
+        sum(trace.uncompressed),
+      ],
+    ],
+  );
   console.log(
     `\nproof lengths for index ${sample}: short ${tree.shortProof(sample).length}, full ${tree.proof(sample).length}, Uniswap ${reference.proof(sample).length}`,
   );
@@ -412,6 +501,9 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   );
   console.log(
     `before (b1c76f6): claim ${BEFORE.claim}, claimLegacy ${BEFORE.claimLegacyCompressed} / ${BEFORE.claimLegacyUncompressed} (compressed / uncompressed), Uniswap ${BEFORE.uniswap}`,
+  );
+  console.log(
+    `before (51170c1, 8 kept nodes): claim ${BEFORE_KEPT_LEVEL.claim}, claimLegacy ${BEFORE_KEPT_LEVEL.claimLegacyCompressed} / ${BEFORE_KEPT_LEVEL.claimLegacyUncompressed}`,
   );
   console.log(`one-time activate() (funding check): ${activation} gas, not in the averages`);
   console.log(
@@ -431,6 +523,8 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     },
     tokenSwapDistributor: { claim: a, claimWithFullProof: f, activate: Number(activation) },
     uniswapMerkleDistributor: { claim: b },
+    minimalDistributor: { claim: m, ratioAverage: Number((m.average / b.average).toFixed(4)) },
+    traceOfFirstClaims: { index: sample, ...trace },
     ratioAverage: Number(ratio.toFixed(4)),
     ratioAverageFullProof: Number(ratioFull.toFixed(4)),
     goalRatio: GOAL_RATIO,
@@ -439,6 +533,7 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     claimLegacy: { compressed: lc, uncompressed: lu },
     floor: { ...floor, ratioToUniswap: Number((floor.claim / b.average).toFixed(4)), terms: FLOOR },
     before: { commit: "b1c76f6", ...BEFORE },
+    beforeKeptLevel: { commit: "51170c1", ...BEFORE_KEPT_LEVEL },
   });
   console.log(`wrote ${path.relative(hre.config.paths.root, file)}`);
   if (ratio > 1) throw new Error("the average claim costs more gas than Uniswap's MerkleDistributor");

@@ -104,7 +104,12 @@ const claim = read<{
   holders: number;
   claims: number;
   tokenSwapDistributor: { claim: Spread; claimWithFullProof: Spread; activate: number };
+  claimLegacy: { compressed: Spread; uncompressed: Spread };
+  minimalDistributor: { claim: Spread };
   uniswapMerkleDistributor: { claim: Spread };
+  ratioAverage: number;
+  goalRatio: number;
+  floor: { claim: number };
 }>("claim");
 
 const text = `# Benchmarks
@@ -183,9 +188,17 @@ ${table(
   [
     ["TokenSwapDistributor \`claim\` (short proof)", ...spread(claim.tokenSwapDistributor.claim)],
     ["TokenSwapDistributor \`claim\` (full proof)", ...spread(claim.tokenSwapDistributor.claimWithFullProof)],
+    ["TokenSwapDistributor \`claimLegacy\`, compressed key", ...spread(claim.claimLegacy.compressed)],
+    ["TokenSwapDistributor \`claimLegacy\`, uncompressed key", ...spread(claim.claimLegacy.uncompressed)],
+    [
+      "bench/claim/MinimalDistributor \`claim\` (no pause, window or activation; 8 kept nodes)",
+      ...spread(claim.minimalDistributor.claim),
+    ],
     ["Uniswap MerkleDistributor \`claim\`", ...spread(claim.uniswapMerkleDistributor.claim)],
   ],
 )}
+
+Average \`claim\` / Uniswap's: ${claim.ratioAverage} (goal ≤ ${claim.goalRatio}); the opcode floor of the same claims averages ${n(claim.floor.claim)}.
 `;
 
 function spread(s: Spread): string[] {

@@ -18,7 +18,8 @@ import {ILegacyKey} from "./ILegacyKey.sol";
 ///   `claim` never pays them, and `claimLegacy` never pays an EVM leaf.
 /// The contract also keeps one level of the tree near the top (up to `MAX_TOP_NODES` nodes, checked
 /// against the root at deployment), so a proof may stop at that level: it is then that many
-/// levels shorter, which saves about 600 gas of calldata and hashing per level on every claim. A
+/// levels shorter, which saves about 600 gas of calldata and hashing per level on every claim,
+/// while finding the proof's last node among them takes a binary search of about 7 comparisons. A
 /// full proof up to the root is accepted too.
 /// Claims run from `start()` (inclusive) to `deadline()` (exclusive), only while the contract is
 /// not paused and only once it holds the tree's total. After the deadline `sweep()` sends what is
@@ -32,7 +33,7 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @param deadline The first second at which claims are refused and `sweep` is allowed.
     /// @param sweepTarget Where `sweep` sends the rest (the treasury); the zero address burns it
     /// instead, through the token's `burn(uint256)`.
-    /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4 or 8 of them;
+    /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4, …, 128 of them;
     /// in StandardMerkleTree's array, nodes `2^k - 1` to `2^(k+1) - 2`). Empty means the root only.
     /// @param legacyMagic The old chain's signed-message magic, without its length byte (for
     /// example `"GPUnion Signed Message:\n"`; Bitcoin's is `"Bitcoin Signed Message:\n"`), 1 to 31
@@ -69,7 +70,8 @@ interface ITokenSwapDistributor is ILegacyKey {
 
     /// @notice The top nodes are not a whole level of the tree under the root.
     /// @param count How many were given.
-    /// @param computedRoot The root they hash to (zero when the count is not 0, 1, 2, 4 or 8).
+    /// @param computedRoot The root they hash to (zero when the count is not 0 or a power of two up
+    /// to 128).
     error InvalidTopNodes(uint256 count, bytes32 computedRoot);
 
     /// @notice The signed-message magic is empty or longer than 31 bytes.
@@ -156,7 +158,7 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @notice The leaf kind of an old-chain (P2PKH) holder: 1.
     function KIND_LEGACY() external view returns (uint8);
 
-    /// @notice The most top nodes the contract keeps: 8 (three levels below the root).
+    /// @notice The most top nodes the contract keeps: 128 (seven levels below the root).
     function MAX_TOP_NODES() external view returns (uint256);
 
     /// @notice The level of the tree the contract keeps, left to right (the root alone if none).

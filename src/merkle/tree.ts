@@ -15,8 +15,8 @@ export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, t
 
 /** Bytes of nodes hex-encoded at a time by `hexBytes`. */
 const HEX_SLICE = 1 << 24;
-/** The distributor keeps up to 2^3 = 8 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
-const TOP_DEPTH = 3;
+/** The distributor keeps up to 2^7 = 128 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
+const TOP_DEPTH = 7;
 
 /**
  * A built airdrop tree in OpenZeppelin StandardMerkleTree's layout: a complete binary tree in
@@ -120,7 +120,7 @@ export class AirdropTree {
   }
 
   /**
-   * The depth of the level the distributor keeps (`Config.topNodes`): three levels below the
+   * The depth of the level the distributor keeps (`Config.topNodes`): seven levels below the
    * root, or less in a tree too small to have them. Every leaf is at least that deep.
    */
   get topDepth(): number {

@@ -146,11 +146,11 @@ describe("TokenSwapDistributor", function () {
         .withArgs(4, keccak256(concat([c!, d!])));
     });
 
-    it("reverts when the number of top nodes is not a power of two up to 8", async function () {
+    it("reverts when the number of top nodes is not a power of two up to 128", async function () {
       const { config, admin, tree } = await loadFixture(deployTenHoldersBeforeStart);
       const factory = await ethers.getContractFactory("TokenSwapDistributor");
-      for (const count of [3, 16]) {
-        const nodes = Array.from({ length: count }, (_, i) => tree.node(i));
+      for (const count of [3, 256]) {
+        const nodes = Array.from({ length: count }, (_, i) => tree.node(i % 7));
         await expect(factory.deploy({ ...config, topNodes: nodes }, ADMIN_DELAY, admin.address))
           .to.be.revertedWithCustomError(factory, "InvalidTopNodes")
           .withArgs(count, ethers.ZeroHash);
@@ -226,6 +226,19 @@ describe("TokenSwapDistributor", function () {
       await expect(distributor.claim(other, account2, amount2, toLevelOne))
         .to.be.revertedWithCustomError(distributor, "InvalidProof")
         .withArgs(other, account2, amount2);
+    });
+
+    it("pays every holder of a tree deep enough for the whole 128-node level on its short proof", async function () {
+      const { distributor, gut, tree, config } = await deployOver(await holdersOf(130));
+      await time.increaseTo(config.start);
+      expect(config.topNodes).to.have.length(128);
+      expect(await distributor.topNodes()).to.deep.equal(config.topNodes);
+      for (let i = 0; i < tree.count; i++) {
+        const [index, account, amount, proof] = args(tree, i);
+        await distributor.claim(index, account, amount, proof);
+        expect(await gut.balanceOf(account)).to.equal(amount);
+      }
+      expect(await gut.balanceOf(await distributor.getAddress())).to.equal(0n);
     });
 
     it("activates on the first claim", async function () {

@@ -30,6 +30,15 @@ contract ProofHarness {
     }
 }
 
+/// @dev The distributor's check of a proof's last node, reachable with any node.
+contract TopNodeHarness is TokenSwapDistributor {
+    constructor(Config memory config) TokenSwapDistributor(config, 0, msg.sender) {}
+
+    function isTopNode(bytes32 node) external view returns (bool) {
+        return _isTopNode(node);
+    }
+}
+
 /// @dev The assembly proof loop of the distributor against OpenZeppelin's `MerkleProof`: random
 /// trees of any size (odd levels included), right proofs, proofs with one thing wrong, and
 /// arbitrary arrays of any length.
@@ -171,5 +180,69 @@ contract TokenSwapDistributorProofTest is Test {
         );
         distributor.unpause();
         assertEq(VmStorage(address(vm)).load(address(distributor), bytes32(slot)), activatedWord, "unpaused");
+    }
+
+    /// @dev A level of `2^depth` random nodes and the root they hash to (sorted pairs).
+    function _level(uint256 seed, uint256 depth) internal pure returns (bytes32[] memory nodes, bytes32 root) {
+        nodes = new bytes32[](1 << depth);
+        bytes32[] memory level = new bytes32[](nodes.length);
+        for (uint256 i = 0; i < nodes.length; ++i) nodes[i] = level[i] = keccak256(abi.encode(seed, i));
+        for (uint256 width = nodes.length; width > 1; width >>= 1) {
+            for (uint256 i = 0; i < width / 2; ++i)
+                level[i] = Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]);
+        }
+        root = level[0];
+    }
+
+    function _topNodeHarness(bytes32[] memory nodes, bytes32 root) internal returns (TopNodeHarness) {
+        return
+            new TopNodeHarness(
+                ITokenSwapDistributor.Config({
+                    token: new MockERC20("Token", "TKN", 18),
+                    merkleRoot: root,
+                    total: 1,
+                    start: 0,
+                    deadline: 1,
+                    sweepTarget: address(0),
+                    topNodes: nodes,
+                    legacyMagic: "GPUnion Signed Message:\n",
+                    legacyVersion: 38
+                })
+            );
+    }
+
+    /// @dev Every kept node and the root are found; the values just above and below each kept
+    /// node (which fall in every gap of the sorted level, so every branch of the search is taken)
+    /// and `stranger` are not; `topNodes()` gives the level back in the tree's order.
+    function _checkTopNodes(uint256 seed, uint256 depth, bytes32 stranger) internal {
+        (bytes32[] memory nodes, bytes32 root) = _level(seed, depth);
+        TopNodeHarness distributor = _topNodeHarness(nodes, root);
+        assertEq(keccak256(abi.encode(distributor.topNodes())), keccak256(abi.encode(nodes)), "topNodes(), in order");
+        assertTrue(distributor.isTopNode(root), "the root");
+        for (uint256 i = 0; i < nodes.length; ++i) {
+            assertTrue(distributor.isTopNode(nodes[i]), "a kept node");
+            assertTrue(!distributor.isTopNode(bytes32(uint256(nodes[i]) + 1)), "just above a kept node");
+            assertTrue(!distributor.isTopNode(bytes32(uint256(nodes[i]) - 1)), "just below a kept node");
+        }
+        if (stranger != root) {
+            for (uint256 i = 0; i < nodes.length; ++i) if (nodes[i] == stranger) return;
+            assertTrue(!distributor.isTopNode(stranger), "a node not kept");
+        }
+    }
+
+    function test_IsTopNode_FindsExactlyTheKeptLevelOf128() public {
+        _checkTopNodes(1, 7, keccak256("stranger"));
+    }
+
+    function testFuzz_IsTopNode_FindsExactlyTheKeptLevel(uint256 seed, uint8 depth, bytes32 stranger) public {
+        _checkTopNodes(seed, bound(depth, 0, 7), stranger);
+    }
+
+    function test_IsTopNode_FindsOnlyTheRootWithoutALevel() public {
+        bytes32 root = keccak256("root");
+        TopNodeHarness distributor = _topNodeHarness(new bytes32[](0), root);
+        assertTrue(distributor.isTopNode(root), "the root");
+        assertTrue(!distributor.isTopNode(bytes32(uint256(root) + 1)), "just above the root");
+        assertTrue(!distributor.isTopNode(bytes32(uint256(root) - 1)), "just below the root");
     }
 }

@@ -106,11 +106,11 @@ describe("merkle", function () {
       expect(hex.toString("latin1", 0, 2) + hex.toString("latin1", hex.length - 2)).to.equal("abcd");
     });
 
-    it("keeps the level three below the root and proves leaves up to it", async function () {
-      const entries = entriesOf(40, 3);
+    it("keeps the level seven below the root and proves leaves up to it", async function () {
+      const entries = entriesOf(260, 3);
       const tree = await buildTree(entries);
-      expect(tree.topDepth).to.equal(3);
-      expect(tree.topNodes).to.deep.equal([7, 8, 9, 10, 11, 12, 13, 14].map((i) => tree.node(i)));
+      expect(tree.topDepth).to.equal(7);
+      expect(tree.topNodes).to.deep.equal(Array.from({ length: 128 }, (_, i) => tree.node(127 + i)));
       for (let i = 0; i < entries.length; i++) {
         expect(await processProof(i, entries[i]!, tree.proof(i))).to.equal(tree.root);
         expect(tree.topNodes).to.include(await processProof(i, entries[i]!, tree.shortProof(i)));
