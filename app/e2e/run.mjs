@@ -353,6 +353,7 @@ try {
         }
         const next = await text(page.getByTestId("next-buyback"));
         if (!next.includes(`epoch ${epoch} ends at`)) throw new Error(`next buyback shown as: ${next}`);
+        await docShot(page, "economics");
       });
 
       await test("an operator heartbeats its provider's node and takes it offline; a stale page's revert is decoded", async (openPage) => {
@@ -415,6 +416,7 @@ try {
         const rewards = page.locator("#rewards");
         const shown = await text(rewards.getByTestId("claimable"));
         if (shown !== tftOf(owed)) throw new Error(`claimable shown ${shown}, the emission says ${tftOf(owed)}`);
+        await docShot(page, "provider");
         const tftBefore = await read(tft, TFT, "balanceOf", [ada]);
         await rewards.getByRole("button", { name: "Claim" }).click();
         await rewards.locator('[data-phase="mined"]').filter({ hasText: "Reward claim" }).waitFor(wait);
@@ -586,16 +588,11 @@ try {
   });
 
   if (docShots) {
-    await test("README screenshots of the claim and provider pages", async (openPage) => {
+    await test("README screenshot of the claim page", async (openPage) => {
       const claim = await openPage("claim", story.accounts.finn);
       await connect(claim, story.accounts.finn);
       await claim.locator('#evm-claim [data-state="claimable"]').waitFor(wait);
       await docShot(claim, "claim");
-      await claim.close();
-      const provider = await openPage("provider", story.accounts.ada);
-      await connect(provider, story.accounts.ada);
-      await provider.locator('tr[data-node="1"]').waitFor(wait);
-      await docShot(provider, "provider");
     });
   }
   // ---- end of reservations, My leases and README screenshots ----
