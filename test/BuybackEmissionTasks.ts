@@ -94,9 +94,13 @@ describe("BuybackEmission tasks", function () {
     const printed = await capture(() => run("emission:stats", { emission: f.address, token: gut }));
     expect(printed).to.match(/pending \(unsold\)/);
     expect(printed).to.match(/for sale/);
-    expect(printed).to.match(/epoch \d+ ends +\d\d:\d\d:\d\d UTC \(in \d+ s\): its fees can be bought back from then/);
-    expect(printed).to.match(/TWAP window +1800 s: a buyback quotes from an observation 1800-3600 s old/);
-    expect(printed).to.match(/pair 0x[0-9a-fA-F]{8}… +newest observation \d+ s old: a buyback can run now, until/);
+    expect(printed).to.match(
+      /epoch \d+ ends +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in \d+ [a-z]+( \d+ [a-z]+)?\): its fees can be bought back from then/,
+    );
+    expect(printed).to.match(/TWAP window +30 min: a buyback quotes from an observation 30 min to 1 h old/);
+    expect(printed).to.match(
+      /pair 0x[0-9a-fA-F]{8}… +newest observation \d+ [a-z]+( \d+ [a-z]+)? old: a buyback can run now, until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in /,
+    );
     const noBook = await capture(() => run("emission:stats", { emission: f.address, token: "" }));
     expect(noBook).to.match(/buyback timing +give --token/);
     const pending = await capture(() =>

@@ -4,7 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
-import { cli } from "../cli.js";
+import { cli, optionsGiven } from "../cli.js";
 
 /** One bar per stage, redrawn as the library reports progress. */
 function progress() {
@@ -29,7 +29,7 @@ function progress() {
   };
 }
 
-export default async function airdropBuild(
+async function airdropBuild(
   {
     csv,
     legacy,
@@ -81,3 +81,5 @@ export default async function airdropBuild(
     }
   });
 }
+
+export default optionsGiven(airdropBuild);
