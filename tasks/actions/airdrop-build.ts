@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { SingleBar, Presets } from "cli-progress";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
@@ -59,7 +61,7 @@ async function airdropBuild(
       );
       bars.stop();
       console.log(`root    ${manifest.root}`);
-      console.log(`total   ${manifest.total} wei (${formatToken(tree.total, "GUT")})`);
+      console.log(`total   ${formatToken(tree.total, "GUT")} (${manifest.total} wei)`);
       console.log(`holders ${manifest.count.toLocaleString("en-US")}`);
       if (manifest.legacy !== undefined) {
         const first = manifest.count - manifest.legacy.holders;
@@ -71,9 +73,10 @@ async function airdropBuild(
         `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
       );
       const shards = 2 ** manifest.shards.depth;
-      const dump = manifest.tree === undefined ? "" : `, ${out}/${manifest.tree}`;
+      const file = (name: string) => path.join(out, name);
+      const dump = manifest.tree === undefined ? "" : `, ${file(manifest.tree)}`;
       console.log(
-        `wrote   ${out}/manifest.json${dump}, ${shards} data shards ${out}/${manifest.shards.data}, ${shards} index shards ${out}/${manifest.shards.index}`,
+        `wrote   ${file("manifest.json")}${dump}, ${shards} data shards ${file(manifest.shards.data)}, ${shards} index shards ${file(manifest.shards.index)}`,
       );
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
