@@ -133,6 +133,10 @@ describe("airdrop tooling", function () {
       const proofs = after.checks.filter((c) => c.what.startsWith("proof of index"));
       expect(proofs.length).to.be.greaterThan(0);
       for (const c of proofs) expect(c.detail).to.equal("local ok; eth_call ok");
+      // Eight holders of 1..8 million wei: amounts in GUT, not raw wei.
+      const detail = (what: string) => after.checks.find((c) => c.what === what)?.detail;
+      expect(detail("contract total = manifest total")).to.equal("0.000000000036 GUT");
+      expect(detail("funded")).to.equal("holds 0.000000000036 GUT of 0.000000000036 GUT");
     });
 
     it("fails a distributor with another root, and an unfunded one", async function () {
