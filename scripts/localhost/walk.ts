@@ -6,8 +6,9 @@
 //
 //   GPUFOG_AIRDROP=<dir> npx hardhat run --no-compile scripts/localhost/walk.ts --network localhost
 //
-// Accounts as in .ci/network: 2 the keeper (System.keeper of localhost.json), 3 a provider, 4 a
-// customer, both holders of the airdrop. GUT is given once as --token; elsewhere the book supplies it.
+// Accounts: 2 the keeper (System.keeper of localhost.json), 3 a provider and 4 a customer, both
+// holders of the old token (scripts/localhost/old-token.ts). GUT is given once as --token;
+// elsewhere the book supplies it.
 import hre from "hardhat";
 
 import { loadAddressBook } from "../../src/deployments-fs.js";
