@@ -39,7 +39,7 @@ export {
   timelockOperation,
 } from "./governance.js";
 export { decodeRevert, type DecodedRevert, dryRun, type RevertContext, revertLine } from "./revert.js";
-export { formatToken } from "./format.js";
+export { formatSpan, formatTime, formatToken } from "./format.js";
 export { mined, receiptEvent, receiptEvents } from "./receipts.js";
 export {
   parseAddress,

@@ -211,7 +211,12 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   CloseNotAllowed: () => "only the customer or the provider may close a lease before its deposit runs out",
   NotReservationParty: () => "only the reservation's customer or provider may do this",
   LeaseDrained: () => "the deposit is used up: close the lease and open a new one",
-  OutsideWindow: () => "a reservation starts between its start and its deadline",
+  OutsideWindow: (a, c) => {
+    const start = a.start as bigint;
+    if (c.now !== undefined && c.now < start)
+      return `its window has not opened: retry ${retryAt(start - c.now, c.now)}`;
+    return "a reservation starts between its start and its deadline";
+  },
   DepositBelowFee: () => "the deposit must be above the reservation fee",
   TokenNotAllowed: () => "the escrow does not take this token",
   ZeroAmount: () => "the amount must be above zero",

@@ -72,6 +72,20 @@ async function chainTime(hre: HardhatRuntimeEnvironment | undefined): Promise<bi
   }
 }
 
+/** A task's arguments as Hardhat passes them: an `UNSET` option left out is undefined. */
+export type OptionsAsGiven<A> = { [K in keyof A]: A[K] extends string ? A[K] | undefined : A[K] };
+
+/**
+ * A task action that reads every option left out (declared `UNSET`, so that its help shows no
+ * empty default) as "", which the actions take for "not given".
+ */
+export function optionsGiven<A extends object>(
+  action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>,
+): (args: OptionsAsGiven<A>, hre: HardhatRuntimeEnvironment) => Promise<void> {
+  return (args, hre) =>
+    action(Object.fromEntries(Object.entries(args).map(([name, value]) => [name, value ?? ""])) as A, hre);
+}
+
 /** A `--magic` as typed: `\n` on a command line is a newline in the magic (the default ends with one). */
 export function magicOption(text: string): string {
   return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r").replace(/\\t/g, "\t");

@@ -11,7 +11,7 @@ import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../
 import type { ContractName } from "../src/deployments.js";
 import type { BuybackEmission, ProviderRegistry } from "../types/index.js";
 import { addressOption } from "./address-book.js";
-import { cli } from "./cli.js";
+import { cli, optionsGiven, type OptionsAsGiven } from "./cli.js";
 
 /**
  * What every task that talks to the market works with: the signer named by `--account` (the
@@ -55,20 +55,21 @@ async function taskContext(hre: HardhatRuntimeEnvironment, source: string, accou
 /**
  * A task's action over its context: `body` runs inside {@link cli}, so every failure is one line
  * prefixed with `source`, with the signer of `args.account` (the first account when the task has
- * no such option).
+ * no such option), and every option left out read as "".
  */
 export function contextAction<A extends object>(
   source: string,
   body: (args: A, ctx: TaskContext) => Promise<void>,
-): (args: A, hre: HardhatRuntimeEnvironment) => Promise<void> {
-  return (args, hre) =>
+): (args: OptionsAsGiven<A>, hre: HardhatRuntimeEnvironment) => Promise<void> {
+  return optionsGiven((args: A, hre) =>
     cli(
       async () => {
         const account = "account" in args && typeof args.account === "string" ? args.account : "";
         await body(args, await taskContext(hre, source, account));
       },
       { source, hre },
-    );
+    ),
+  );
 }
 
 /** The network account named by an `--account` option, or the first one when it is empty. */

@@ -1,5 +1,7 @@
 import { task } from "hardhat/config";
 
+import { UNSET } from "./options.js";
+
 export const deploySystemTask = task(
   "deploy:system",
   "Deploys and wires the whole market with Ignition, then writes deployments/<chainId>.json",
@@ -7,22 +9,23 @@ export const deploySystemTask = task(
   .addOption({
     name: "parameters",
     description: "The module parameters (default: deploy/parameters/<network>.json)",
-    defaultValue: "",
+    ...UNSET,
   })
   .addOption({
     name: "airdrop",
-    description: "The airdrop directory from airdrop:build: the distributor's root, total and top nodes",
-    defaultValue: "",
+    description:
+      "The airdrop directory from airdrop:build: the distributor's root, total and top nodes (default: the parameter file's)",
+    ...UNSET,
   })
   .addOption({
     name: "deploymentId",
     description: "Ignition's deployment id, the journal's name: re-run with it to resume (default: chain-<id>)",
-    defaultValue: "",
+    ...UNSET,
   })
   .addOption({
     name: "out",
-    description: "The directory of address books (default: deployments/)",
-    defaultValue: "",
+    description: "The directory of address books (default: $GPUFOG_DEPLOYMENTS, else deployments/)",
+    ...UNSET,
   })
   .addFlag({
     name: "reset",

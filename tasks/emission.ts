@@ -1,7 +1,7 @@
 import { ArgumentType } from "hardhat/types/arguments";
 import { task } from "hardhat/config";
 
-import { accountOption } from "./options.js";
+import { accountOption, UNSET } from "./options.js";
 
 export const simulateTask = task("simulate", "Runs a model of the system and writes its results to bench/results/")
   .addPositionalArgument({ name: "model", description: "The model to run: emission" })
@@ -11,10 +11,10 @@ export const simulateTask = task("simulate", "Runs a model of the system and wri
 export const emissionObserveTask = task("emission:observe", "Records a TWAP observation of a fee token's pairs")
   .addOption({
     name: "emission",
-    description: "The BuybackEmission address (default: from the address book)",
-    defaultValue: "",
+    description: "The BuybackEmission address (default: the address book's)",
+    ...UNSET,
   })
-  .addOption({ name: "token", description: "The fee token (default: GUT, from the address book)", defaultValue: "" })
+  .addOption({ name: "token", description: "The fee token (default: the address book's GUT)", ...UNSET })
   .addOption(accountOption)
   .setAction(() => import("./actions/emission-observe.js"))
   .build();
@@ -25,23 +25,23 @@ export const emissionBuybackTask = task(
 )
   .addOption({
     name: "emission",
-    description: "The BuybackEmission address (default: from the address book)",
-    defaultValue: "",
+    description: "The BuybackEmission address (default: the address book's)",
+    ...UNSET,
   })
   .addOption({
     name: "token",
-    description: "The fee token; TFT burns TFT fees with no swap (default: GUT, from the address book)",
-    defaultValue: "",
+    description: "The fee token; TFT burns TFT fees with no swap (default: the address book's GUT)",
+    ...UNSET,
   })
   .addOption({
     name: "epoch",
     description: "The bucket's epoch (default: every ended bucket of the token with unsold fees, oldest first)",
-    defaultValue: "",
+    ...UNSET,
   })
   .addOption({
     name: "amount",
     description: "Amount in token units, with --epoch (default: all the bucket's unsold fees)",
-    defaultValue: "",
+    ...UNSET,
   })
   .addOption({ ...accountOption, description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)" })
   .addOption({
@@ -65,13 +65,13 @@ export const emissionStatsTask = task(
 )
   .addOption({
     name: "emission",
-    description: "The BuybackEmission address (default: from the address book)",
-    defaultValue: "",
+    description: "The BuybackEmission address (default: the address book's)",
+    ...UNSET,
   })
   .addOption({
     name: "token",
-    description: "The fee token whose buyback timing to show (default: GUT, from the address book)",
-    defaultValue: "",
+    description: "The fee token whose buyback timing to show (default: the address book's GUT)",
+    ...UNSET,
   })
   .setAction(() => import("./actions/emission-stats.js"))
   .build();
@@ -82,24 +82,24 @@ export const rewardsPendingTask = task(
 )
   .addOption({
     name: "emission",
-    description: "The BuybackEmission address (default: from the address book)",
-    defaultValue: "",
+    description: "The BuybackEmission address (default: the address book's)",
+    ...UNSET,
   })
-  .addOption({ name: "provider", description: "The provider (default: the first account)", defaultValue: "" })
-  .addOption({ name: "fromEpoch", description: "First epoch to look at", defaultValue: "" })
-  .addOption({ name: "toEpoch", description: "Last epoch to look at", defaultValue: "" })
+  .addOption({ name: "provider", description: "The provider (default: the network's first account)", ...UNSET })
+  .addOption({ name: "fromEpoch", description: "First epoch to look at (default: the earliest)", ...UNSET })
+  .addOption({ name: "toEpoch", description: "Last epoch to look at (default: the latest)", ...UNSET })
   .setAction(() => import("./actions/rewards-pending.js"))
   .build();
 
 export const rewardsClaimTask = task("rewards:claim", "Claims every bucket with rewards in one call")
   .addOption({
     name: "emission",
-    description: "The BuybackEmission address (default: from the address book)",
-    defaultValue: "",
+    description: "The BuybackEmission address (default: the address book's)",
+    ...UNSET,
   })
   .addOption({ ...accountOption, description: "The provider, one of the network's (default: the first)" })
-  .addOption({ name: "fromEpoch", description: "First epoch to claim", defaultValue: "" })
-  .addOption({ name: "toEpoch", description: "Last epoch to claim", defaultValue: "" })
+  .addOption({ name: "fromEpoch", description: "First epoch to claim (default: the earliest)", ...UNSET })
+  .addOption({ name: "toEpoch", description: "Last epoch to claim (default: the latest)", ...UNSET })
   .setAction(() => import("./actions/rewards-claim.js"))
   .build();
 

@@ -1,13 +1,13 @@
 import { task } from "hardhat/config";
 
-import { accountOption } from "./options.js";
+import { accountOption, UNSET } from "./options.js";
 
 const registryOption = {
   name: "registry",
-  description: "The ProviderRegistry address (default: the network's address book)",
-  defaultValue: "",
+  description: "The ProviderRegistry address (default: the address book's)",
+  ...UNSET,
 } as const;
-const nodeOption = { name: "node", description: "The node id (required)", defaultValue: "" } as const;
+const nodeOption = { name: "node", description: "The node id (required)", ...UNSET } as const;
 
 export const catalogListTask = task("catalog:list", "Lists the GPU catalogue: model, TU rating, retired")
   .addOption(registryOption)
@@ -20,11 +20,12 @@ export const catalogSetTask = task(
 )
   .addOption(registryOption)
   .addOption(accountOption)
-  .addOption({ name: "model", description: 'The model name, e.g. "RTX 3090" (required)', defaultValue: "" })
+  .addOption({ name: "model", description: 'The model name, e.g. "RTX 3090" (required)', ...UNSET })
   .addOption({
     name: "tu",
-    description: "The rating per GPU in TU, e.g. 1.35 (1 TU = a GTX 1080 Ti)",
-    defaultValue: "",
+    description:
+      "The rating per GPU in TU, e.g. 1.35, where 1 TU is a GTX 1080 Ti (required unless --retire or --reinstate)",
+    ...UNSET,
   })
   .addFlag({ name: "retire", description: "Retire the model: no new nodes, existing ones unaffected" })
   .addFlag({ name: "reinstate", description: "Reinstate a retired model" })
@@ -34,19 +35,19 @@ export const catalogSetTask = task(
 export const nodeRegisterTask = task("node:register", "Registers a GPU node and locks its GUT stake")
   .addOption(registryOption)
   .addOption(accountOption)
-  .addOption({ name: "model", description: 'The GPU model, e.g. "RTX 2080 Ti" (required)', defaultValue: "" })
-  .addOption({ name: "gpus", description: "The number of GPUs (required)", defaultValue: "" })
+  .addOption({ name: "model", description: 'The GPU model, e.g. "RTX 2080 Ti" (required)', ...UNSET })
+  .addOption({ name: "gpus", description: "The number of GPUs (required)", ...UNSET })
   .addOption({
     name: "price",
     description: "Price per TU-hour in payment-token units, e.g. 0.25 (required)",
-    defaultValue: "",
+    ...UNSET,
   })
   .addOption({
     name: "token",
-    description: "The payment token address (default: GUT, from the address book)",
-    defaultValue: "",
+    description: "The payment token address (default: the address book's GUT)",
+    ...UNSET,
   })
-  .addOption({ name: "uri", description: "The endpoint or metadata URI", defaultValue: "" })
+  .addOption({ name: "uri", description: "The endpoint or metadata URI (default: none)", ...UNSET })
   .setAction(() => import("./actions/node-register.js"))
   .build();
 
@@ -61,7 +62,7 @@ export const nodeHeartbeatTask = task(
   .addOption({
     name: "interval",
     description: "Seconds between heartbeats in --watch mode (default: a third of the heartbeat timeout)",
-    defaultValue: "",
+    ...UNSET,
   })
   .setAction(() => import("./actions/node-heartbeat.js"))
   .build();
@@ -98,8 +99,12 @@ export const nodeWithdrawStakeTask = task(
 
 export const nodesListTask = task("nodes:list", "Lists nodes with status, TU and price")
   .addOption(registryOption)
-  .addOption({ name: "status", description: "Only nodes in this status (Idle, Sharing, …)", defaultValue: "" })
-  .addOption({ name: "provider", description: "Only this provider's nodes", defaultValue: "" })
+  .addOption({
+    name: "status",
+    description: "Only nodes in this status: Idle, Sharing, … (default: every status)",
+    ...UNSET,
+  })
+  .addOption({ name: "provider", description: "Only this provider's nodes (default: every provider's)", ...UNSET })
   .setAction(() => import("./actions/nodes-list.js"))
   .build();
 

@@ -1,16 +1,18 @@
 import { task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
+import { UNSET } from "./options.js";
+
 export const snapshotEvmTask = task("snapshot:evm", "Snapshots an ERC-20's balances at a block into a CSV")
   .addOption({
     name: "token",
-    description: "The ERC-20 contract address",
+    description: "The ERC-20 contract address (required)",
     type: ArgumentType.STRING_WITHOUT_DEFAULT,
     defaultValue: undefined,
   })
   .addOption({
     name: "fromBlock",
-    description: "The first block to replay: the token's deployment block or earlier",
+    description: "The first block to replay: the token's deployment block or earlier (required)",
     type: ArgumentType.STRING_WITHOUT_DEFAULT,
     defaultValue: undefined,
   })
@@ -34,7 +36,7 @@ export const snapshotEvmTask = task("snapshot:evm", "Snapshots an ERC-20's balan
   })
   .addOption({
     name: "out",
-    description: "The CSV to write (address,amount)",
+    description: "The CSV to write, address,amount (required)",
     type: ArgumentType.STRING_WITHOUT_DEFAULT,
     defaultValue: undefined,
   })
@@ -46,8 +48,9 @@ export const snapshotEvmTask = task("snapshot:evm", "Snapshots an ERC-20's balan
   })
   .addOption({
     name: "exclude",
-    description: "Addresses to leave out: comma-separated addresses and/or files with one address a line",
-    defaultValue: "",
+    description:
+      "Addresses to leave out: comma-separated addresses and/or files with one address a line (default: none)",
+    ...UNSET,
   })
   .addOption({
     name: "sample",

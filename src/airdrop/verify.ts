@@ -10,6 +10,7 @@ import { MANIFEST_FORMAT_V2, type AirdropManifestV1, type HolderClaim } from "./
 import { type AirdropTree } from "../merkle/tree.js";
 import { LeafKind, processProof } from "../merkle/proof.js";
 import { balanceOf } from "../erc20.js";
+import { formatToken } from "../format.js";
 import { DISTRIBUTOR_ABI } from "./abi.js";
 
 /** One check of `verifyAirdrop`: what was compared and whether it held. */
@@ -100,7 +101,7 @@ export async function verifyAirdrop(
     `${tree.count} leaves and ${tree.count - 1} inner nodes hold`,
   );
   check("dump root = manifest root", tree.root === manifest.root, tree.root);
-  check("dump total = manifest total", tree.total.toString() === manifest.total, tree.total.toString());
+  check("dump total = manifest total", tree.total.toString() === manifest.total, formatToken(tree.total, "GUT"));
   check("dump holders = manifest count", tree.count === manifest.count, `${tree.count}`);
   check(
     "dump top nodes = manifest top nodes",
@@ -115,7 +116,7 @@ export async function verifyAirdrop(
   );
   check("contract root = manifest root", root === manifest.root, root);
   const total = (await distributor.getFunction("total")()) as bigint;
-  check("contract total = manifest total", total.toString() === manifest.total, total.toString());
+  check("contract total = manifest total", total.toString() === manifest.total, formatToken(total, "GUT"));
   const top = (await distributor.getFunction("topNodes")()) as string[];
   check("contract top nodes = manifest top nodes", top.join() === manifest.topNodes.join(), `${top.length} nodes`);
   // A wrong magic or version is fixed at deployment (immutable): every old-chain holder's
@@ -140,7 +141,9 @@ export async function verifyAirdrop(
   check(
     "funded",
     activated || balance >= total,
-    activated ? `activated; holds ${balance}` : `holds ${balance} of ${total}`,
+    activated
+      ? `activated; holds ${formatToken(balance, "GUT")}`
+      : `holds ${formatToken(balance, "GUT")} of ${formatToken(total, "GUT")}`,
   );
 
   const block = await runner.provider!.getBlock("latest");

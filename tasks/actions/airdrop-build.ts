@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { SingleBar, Presets } from "cli-progress";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
@@ -5,7 +7,7 @@ import { buildAirdrop } from "../../src/airdrop/build.js";
 import { InputError } from "../../src/errors.js";
 import { MANIFEST_FORMAT_V2 } from "../../src/airdrop/format.js";
 import { formatToken } from "../../src/format.js";
-import { cli } from "../cli.js";
+import { cli, optionsGiven } from "../cli.js";
 
 /** One bar per stage, redrawn as the library reports progress. */
 function progress() {
@@ -30,7 +32,7 @@ function progress() {
   };
 }
 
-export default async function airdropBuild(
+async function airdropBuild(
   {
     csv,
     legacy,
@@ -64,7 +66,7 @@ export default async function airdropBuild(
       );
       bars.stop();
       console.log(`root    ${manifest.root}`);
-      console.log(`total   ${manifest.total} wei (${formatToken(tree.total, "GUT")})`);
+      console.log(`total   ${formatToken(tree.total, "GUT")} (${manifest.total} wei)`);
       console.log(`holders ${manifest.count.toLocaleString("en-US")}`);
       if (manifest.legacy !== undefined) {
         const first = manifest.count - manifest.legacy.holders;
@@ -75,15 +77,16 @@ export default async function airdropBuild(
       console.log(
         `top     ${manifest.topNodes.length} nodes at depth ${manifest.topDepth} (the distributor's Config.topNodes, in manifest.json)`,
       );
-      const dump = manifest.tree === undefined ? "" : `, ${out}/${manifest.tree}`;
+      const file = (name: string) => path.join(out, name);
+      const dump = manifest.tree === undefined ? "" : `, ${file(manifest.tree)}`;
       if (manifest.format === MANIFEST_FORMAT_V2) {
         const shards = 2 ** manifest.shards.depth;
         console.log(
-          `wrote   ${out}/manifest.json${dump}, ${shards} data shards ${out}/${manifest.shards.data}, ${shards} index shards ${out}/${manifest.shards.index}`,
+          `wrote   ${file("manifest.json")}${dump}, ${shards} data shards ${file(manifest.shards.data)}, ${shards} index shards ${file(manifest.shards.index)}`,
         );
       } else {
         console.log(
-          `wrote   ${out}/manifest.json${dump}, ${manifest.proofs.shards} proof shards ${out}/${manifest.proofs.path}`,
+          `wrote   ${file("manifest.json")}${dump}, ${manifest.proofs.shards} proof shards ${file(manifest.proofs.path)}`,
         );
       }
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -92,3 +95,5 @@ export default async function airdropBuild(
     }
   });
 }
+
+export default optionsGiven(airdropBuild);

@@ -1,10 +1,15 @@
+import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
+import { tokenLabel } from "../../src/erc20.js";
+
 import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
 import { claimLegacyAirdrop } from "../../src/airdrop/legacy-claim.js";
 import { parseAddress } from "../../src/parse.js";
 import { addressOption } from "../address-book.js";
-import { cli } from "../cli.js";
+import { cli, optionsGiven } from "../cli.js";
 
 const TASK = "airdrop:claim-legacy";
 
@@ -17,14 +22,14 @@ export interface ClaimLegacyArgs {
   holder: string;
 }
 
-export default async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   await cli(
     async () => {
       if (args.airdrop === "") throw new InputError(TASK, undefined, "--airdrop", "the airdrop directory is required");
       if (args.signature === "")
         throw new InputError(TASK, undefined, "--signature", "the base64 signature is required");
       const recipient = parseAddress(TASK, "--recipient", args.recipient);
-      const connection = await hre.network.create();
+      const connection = await hre.network.getOrCreate();
       const { ethers } = connection;
       // Like airdrop:claim: the deployment's distributor from the address book when not given.
       const distributor = parseAddress(
@@ -45,15 +50,21 @@ export default async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: Har
         },
         sender!,
       );
+      const token = await tokenLabel(
+        (await new Contract(distributor, DISTRIBUTOR_ABI, sender).getFunction("token")()) as string,
+        sender!,
+      );
       console.log(`holder     ${plan.address} (${plan.form} key, HASH160 ${plan.hash160})`);
       console.log(`message    ${plan.message}`);
       for (const outcome of outcomes) {
         const { index, amount } = outcome.claim;
         console.log(
-          `index ${index}: ${amount} wei to ${plan.recipient} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
+          `index ${index}: ${formatToken(BigInt(amount), token.symbol, token.decimals)} to ${plan.recipient} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
         );
       }
     },
     { source: TASK, hre },
   );
 }
+
+export default optionsGiven(airdropClaimLegacy);

@@ -1,11 +1,16 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { claimAirdrop } from "../../src/airdrop/claim.js";
-import { InputError } from "../../src/errors.js";
-import { addressOption } from "../address-book.js";
-import { cli } from "../cli.js";
+import { Contract } from "ethers";
 
-export default async function airdropClaim(
+import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
+import { claimAirdrop } from "../../src/airdrop/claim.js";
+import { tokenLabel } from "../../src/erc20.js";
+import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
+import { addressOption } from "../address-book.js";
+import { cli, optionsGiven } from "../cli.js";
+
+async function airdropClaim(
   args: { airdrop: string; distributor: string; account: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
@@ -15,7 +20,7 @@ export default async function airdropClaim(
       let { distributor } = args;
       if (airdrop === "")
         throw new InputError("airdrop:claim", undefined, "--airdrop", "the airdrop directory is required");
-      const connection = await hre.network.create();
+      const connection = await hre.network.getOrCreate();
       const { ethers } = connection;
       distributor = await addressOption(distributor, "distributor", connection, "airdrop:claim", "--distributor");
       if (!/^0x[0-9a-fA-F]{40}$/.test(distributor)) {
@@ -25,13 +30,20 @@ export default async function airdropClaim(
       const holder = account === "" ? signer!.address : account;
       if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
         throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
-      for (const outcome of await claimAirdrop(airdrop, distributor, holder, signer!)) {
+      const outcomes = await claimAirdrop(airdrop, distributor, holder, signer!);
+      const token = await tokenLabel(
+        (await new Contract(distributor, DISTRIBUTOR_ABI, signer).getFunction("token")()) as string,
+        signer!,
+      );
+      for (const outcome of outcomes) {
         const { index, amount } = outcome.claim;
         console.log(
-          `index ${index}: ${amount} wei to ${outcome.claim.holder} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
+          `index ${index}: ${formatToken(BigInt(amount), token.symbol, token.decimals)} to ${outcome.claim.holder} — ${outcome.status}${outcome.txHash ? ` (tx ${outcome.txHash})` : ""}`,
         );
       }
     },
     { source: "airdrop:claim", hre },
   );
 }
+
+export default optionsGiven(airdropClaim);

@@ -1,11 +1,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
 import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
 import { findLegacyClaims, parseLegacyHolder } from "../../src/airdrop/legacy-lookup.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { parseAddress, parseInteger } from "../../src/parse.js";
-import { cli, magicOption } from "../cli.js";
+import { cli, magicOption, optionsGiven } from "../cli.js";
 
 const TASK = "airdrop:sign-legacy";
 
@@ -22,7 +23,7 @@ export interface SignLegacyArgs {
 }
 
 /** Offline: reads no network, only the key and (optionally) the airdrop directory. */
-export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: HardhatRuntimeEnvironment): Promise<void> {
+async function airdropSignLegacy(args: SignLegacyArgs, _hre: HardhatRuntimeEnvironment): Promise<void> {
   await cli(async () => {
     if ((args.wif === "") === (args.wifFile === "")) {
       throw new InputError(
@@ -64,7 +65,8 @@ export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: Hard
     });
     for (const note of signed.notes) console.log(`note       ${note}`);
     console.log(`address    ${signed.address} (${signed.form} key, HASH160 ${signed.hash160})`);
-    for (const claim of signed.claims ?? []) console.log(`leaf       index ${claim.index}, ${claim.amount} wei`);
+    for (const claim of signed.claims ?? [])
+      console.log(`leaf       index ${claim.index}, ${formatToken(BigInt(claim.amount), "GUT")}`);
     console.log(`message    ${signed.message}`);
     console.log(`pubkey     ${signed.pubkey}`);
     console.log(`signature  ${signed.signature}`);
@@ -74,3 +76,5 @@ export default async function airdropSignLegacy(args: SignLegacyArgs, _hre: Hard
     );
   });
 }
+
+export default optionsGiven(airdropSignLegacy);

@@ -4,9 +4,9 @@ import { verifyAirdrop } from "../../src/airdrop/verify.js";
 import { InputError } from "../../src/errors.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { addressOption } from "../address-book.js";
-import { cli, magicOption } from "../cli.js";
+import { cli, magicOption, optionsGiven } from "../cli.js";
 
-export default async function airdropVerify(
+async function airdropVerify(
   args: { airdrop: string; distributor: string; samples: number; magic: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
@@ -37,3 +37,5 @@ export default async function airdropVerify(
     { source: "airdrop:verify", hre },
   );
 }
+
+export default optionsGiven(airdropVerify);

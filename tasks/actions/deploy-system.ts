@@ -10,7 +10,7 @@ import { checkBookReplacement, deploymentRules, journalState } from "../../deplo
 import { InputError } from "../../src/errors.js";
 import { readManifest } from "../../src/airdrop/directory.js";
 import { systemParameters } from "../../deploy/system-parameters.js";
-import { cli } from "../cli.js";
+import { cli, optionsGiven } from "../cli.js";
 
 const SOURCE = "deploy:system";
 
@@ -23,7 +23,7 @@ interface Args {
   reset: boolean;
 }
 
-export default async function deploySystem(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+async function deploySystem(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await cli(async () => {
     const connection = await hre.network.create();
     try {
@@ -120,3 +120,5 @@ function readJsonLoosely(file: string): Record<string, unknown> {
     return {};
   }
 }
+
+export default optionsGiven(deploySystem);

@@ -3,7 +3,7 @@ import { buybackTiming, readEmissionStats, type BuybackTiming } from "../../src/
 import { InputError } from "../../src/errors.js";
 import { parseAddress } from "../../src/parse.js";
 import { tokenInfo } from "../../src/erc20.js";
-import { formatToken } from "../../src/format.js";
+import { formatSpan, formatTime, formatToken } from "../../src/format.js";
 import { formatTable } from "../../src/registry.js";
 import { contextAction } from "../context.js";
 
@@ -64,16 +64,13 @@ export default contextAction(SOURCE, async (args: { emission: string; token: str
   );
 });
 
-/** A unix time as `HH:MM:SS UTC` with how far it is from now. */
-function at(t: bigint, now: bigint): string {
-  const clock = new Date(Number(t) * 1000).toISOString().slice(11, 19);
-  return t > now ? `${clock} UTC (in ${t - now} s)` : `${clock} UTC (${now - t} s ago)`;
-}
-
 function timingRows(t: BuybackTiming): [string, string][] {
   const rows: [string, string][] = [
-    [`epoch ${t.epoch} ends`, `${at(t.epochEndsAt, t.now)}: its fees can be bought back from then`],
-    ["TWAP window", `${t.window} s: a buyback quotes from an observation ${t.window}-${2n * t.window} s old`],
+    [`epoch ${t.epoch} ends`, `${formatTime(t.epochEndsAt, t.now)}: its fees can be bought back from then`],
+    [
+      "TWAP window",
+      `${formatSpan(t.window)}: a buyback quotes from an observation ${formatSpan(t.window)} to ${formatSpan(2n * t.window)} old`,
+    ],
   ];
   for (const p of t.pairs) {
     const label = `pair ${p.pair.slice(0, 10)}…`;
@@ -81,15 +78,18 @@ function timingRows(t: BuybackTiming): [string, string][] {
     else if (p.usableFrom === undefined)
       rows.push([
         label,
-        `newest observation ${p.newestAge} s old, too old: run emission:observe, then wait ${t.window} s`,
+        `newest observation ${formatSpan(p.newestAge)} old, too old: run emission:observe, then wait ${formatSpan(t.window)}`,
       ]);
     else if (p.usableFrom <= t.now)
       rows.push([
         label,
-        `newest observation ${p.newestAge} s old: a buyback can run now, until ${at(p.usableUntil!, t.now)}`,
+        `newest observation ${formatSpan(p.newestAge)} old: a buyback can run now, until ${formatTime(p.usableUntil!, t.now)}`,
       ]);
     else
-      rows.push([label, `newest observation ${p.newestAge} s old: a buyback can run from ${at(p.usableFrom, t.now)}`]);
+      rows.push([
+        label,
+        `newest observation ${formatSpan(p.newestAge)} old: a buyback can run from ${formatTime(p.usableFrom, t.now)}`,
+      ]);
   }
   return rows;
 }

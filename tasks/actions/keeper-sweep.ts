@@ -2,6 +2,7 @@ import { buybackEndedBuckets } from "../../src/emission/client.js";
 import { InputError } from "../../src/errors.js";
 import { keeperSweep } from "../../src/escrow.js";
 import { formatToken } from "../../src/format.js";
+import { tokenLabel } from "../../src/erc20.js";
 import { contextAction } from "../context.js";
 
 const SOURCE = "keeper:sweep";
@@ -36,7 +37,10 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
   // Forwarded first, so the fees are in their buckets; only buckets of ended epochs are sold.
   const round = await buybackEndedBuckets(emission, { now: await ctx.now() });
   for (const b of round.done) {
-    console.log(`bought back: bucket ${b.epoch} of ${b.token}: ${b.amountIn} sold for ${formatToken(b.tftOut, "TFT")}`);
+    const { symbol, decimals } = await tokenLabel(b.token, ctx.signer);
+    console.log(
+      `bought back: bucket ${b.epoch}: ${formatToken(b.amountIn, symbol, decimals)} sold for ${formatToken(b.tftOut, "TFT")}`,
+    );
   }
   if (round.done.length === 0 && round.failed.length === 0) console.log("buybacks: no ended bucket with unsold fees");
   for (const f of round.failed) console.log(`failed: buyback of bucket ${f.epoch} of ${f.token}: ${f.reason}`);

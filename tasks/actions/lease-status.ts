@@ -1,4 +1,5 @@
 import { leaseReport } from "../../src/escrow.js";
+import { formatTime } from "../../src/format.js";
 import { contextAction, escrowRecord } from "../context.js";
 
 interface Args {
@@ -13,7 +14,7 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
   const { h, id, fmt } = await escrowRecord(ctx, args.escrow, "lease", args.lease);
   const r = await leaseReport(h, id);
   const now = await ctx.now();
-  const when = (t: bigint) => `${new Date(Number(t) * 1000).toISOString()} (${t})`;
+  const when = (t: bigint) => formatTime(t, now);
   const rows: [string, string][] = [
     ["lease", `${r.leaseId} (${r.status})`],
     ["node", `${r.nodeId} (${r.nodeStatus}, last heartbeat ${when(r.lastHeartbeat)})`],
@@ -29,10 +30,7 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
     ["fee to forward", fmt(r.unforwardedFee)],
   ];
   if (r.status === "Open") {
-    rows.push([
-      "runs out",
-      r.runsOutAt === undefined ? "never (free)" : `${when(r.runsOutAt)}${r.runsOutAt <= now ? ", already" : ""}`,
-    ]);
+    rows.push(["runs out", r.runsOutAt === undefined ? "never (free)" : when(r.runsOutAt)]);
   }
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);

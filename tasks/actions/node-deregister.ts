@@ -1,6 +1,5 @@
-import { formatUnits } from "ethers";
-
 import { InputError } from "../../src/errors.js";
+import { formatTime, formatToken } from "../../src/format.js";
 import { mined } from "../../src/receipts.js";
 import { contextAction, providerNode } from "../context.js";
 
@@ -18,6 +17,6 @@ export default contextAction(SOURCE, async (args: { registry: string; account: s
   const { hash } = await mined(registry.deregister(n.id));
   const ends = (await registry.node(n.id)).unbondingEnds;
   console.log(
-    `node ${n.id} deregistered; ${formatUnits(n.stake)} GUT unbonding until ${new Date(Number(ends) * 1000).toISOString()} (${hash})`,
+    `node ${n.id} deregistered; ${formatToken(n.stake, "GUT")} unbonding until ${formatTime(ends, await ctx.now())} (${hash})`,
   );
 });

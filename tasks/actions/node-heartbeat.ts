@@ -1,4 +1,5 @@
 import { InputError } from "../../src/errors.js";
+import { formatSpan } from "../../src/format.js";
 import { runHeartbeatAgent } from "../../src/registry.js";
 import { parseInteger } from "../../src/parse.js";
 import { mined } from "../../src/receipts.js";
@@ -40,14 +41,16 @@ export default contextAction(
         : parseInteger(SOURCE, "interval", args.interval, 1n);
     if (seconds >= timeout) {
       console.log(
-        `warning: an interval of ${seconds}s is not below the heartbeat timeout (${timeout}s); the node will go stale between beats`,
+        `warning: an interval of ${formatSpan(seconds)} is not below the heartbeat timeout (${formatSpan(timeout)}); the node will go stale between beats`,
       );
     }
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
-    console.log(`node ${n.id}: sending a heartbeat every ${seconds}s (timeout ${timeout}s); Ctrl-C stops`);
+    console.log(
+      `node ${n.id}: sending a heartbeat every ${formatSpan(seconds)} (timeout ${formatSpan(timeout)}); Ctrl-C stops`,
+    );
     try {
       const { sent, failed } = await runHeartbeatAgent({
         send,

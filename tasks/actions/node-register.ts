@@ -1,6 +1,5 @@
-import { formatUnits } from "ethers";
-
 import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
 import { tokenLabel } from "../../src/erc20.js";
 import { registerNode } from "../../src/registry.js";
 import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
@@ -30,6 +29,6 @@ export default contextAction(
       { model: args.model, gpuCount, pricePerTuHour, paymentToken, uri: args.uri },
       SOURCE,
     );
-    console.log(`node ${nodeId} registered, ${formatUnits(stake)} GUT staked (${hash})`);
+    console.log(`node ${nodeId} registered, ${formatToken(stake, "GUT")} staked (${hash})`);
   },
 );

@@ -1,6 +1,5 @@
-import { formatUnits } from "ethers";
-
 import { tokenLabel } from "../../src/erc20.js";
+import { formatTime, formatToken } from "../../src/format.js";
 import { formatTu } from "../../src/registry.js";
 import { contextAction, readNode } from "../context.js";
 
@@ -16,17 +15,14 @@ export default contextAction(SOURCE, async (args: { registry: string; node: stri
     ["status", n.status + (n.engaged ? " (held by the escrow)" : "")],
     ["provider", n.provider],
     ["hardware", `${n.gpuCount} × ${n.model}, ${formatTu(n.milliTu)} TU${n.verified ? ", verified" : ""}`],
-    ["price", `${formatUnits(n.pricePerTuHour, token.decimals)} ${token.symbol} per TU-hour`],
-    ["stake", `${formatUnits(n.stake)} GUT`],
-    ["last heartbeat", `${n.lastHeartbeat} (${t - n.lastHeartbeat}s ago)`],
+    ["price", `${formatToken(n.pricePerTuHour, token.symbol, token.decimals)} per TU-hour`],
+    ["stake", formatToken(n.stake, "GUT")],
+    ["last heartbeat", formatTime(n.lastHeartbeat, t)],
     ["stale", (await registry.isStale(n.id)) ? "yes: anyone may mark it Disconnect" : "no"],
     ["uri", n.uri],
   ];
   if (n.status === "None") {
-    rows.push([
-      "unbonding ends",
-      `${n.unbondingEnds} (${n.unbondingEnds > t ? `in ${n.unbondingEnds - t}s` : "withdrawable"})`,
-    ]);
+    rows.push(["unbonding ends", `${formatTime(n.unbondingEnds, t)}${n.unbondingEnds > t ? "" : ", withdrawable"}`]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

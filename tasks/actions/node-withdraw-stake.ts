@@ -1,6 +1,5 @@
-import { formatUnits } from "ethers";
-
 import { InputError } from "../../src/errors.js";
+import { formatTime, formatToken } from "../../src/format.js";
 import { mined } from "../../src/receipts.js";
 import { contextAction, providerNode } from "../context.js";
 
@@ -15,9 +14,9 @@ export default contextAction(SOURCE, async (args: { registry: string; account: s
       SOURCE,
       undefined,
       "node",
-      `node ${n.id}'s stake unbonds in ${n.unbondingEnds - t}s (at ${new Date(Number(n.unbondingEnds) * 1000).toISOString()})`,
+      `node ${n.id}'s stake unbonds at ${formatTime(n.unbondingEnds, t)}`,
     );
   }
   const { hash } = await mined(registry.withdrawStake(n.id));
-  console.log(`node ${n.id}: ${formatUnits(n.stake)} GUT withdrawn to ${ctx.account} (${hash})`);
+  console.log(`node ${n.id}: ${formatToken(n.stake, "GUT")} withdrawn to ${ctx.account} (${hash})`);
 });

@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 
 import cliProgress from "cli-progress";
-import { isAddress } from "ethers";
+import { Interface, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { ERC20_ABI, type TokenInfo } from "../../src/erc20.js";
 import { InputError } from "../../src/errors.js";
+import { formatToken } from "../../src/format.js";
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpTransport } from "../../src/rpc/http.js";
 import { RetryingTransport } from "../../src/rpc/retry.js";
@@ -23,7 +25,7 @@ interface SnapshotEvmArgs {
   rpc: string | undefined;
   out: string | undefined;
   checkpoint: string | undefined;
-  exclude: string;
+  exclude: string | undefined;
   sample: number;
   maxRange: number;
   attempts: number;
@@ -47,7 +49,7 @@ async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promi
   if (args.sample < 0) throw bad("--sample", "must not be negative");
   if (args.confirmations < 0) throw bad("--confirmations", "must not be negative");
   const checkpoint = args.checkpoint ?? `${args.out}.checkpoint.json`;
-  const exclude = parseExclusions(args.exclude);
+  const exclude = parseExclusions(args.exclude ?? "");
 
   const { transport, close } = await openTransport(args.rpc, hre);
   const abort = new AbortController();
@@ -95,10 +97,14 @@ async function run(args: SnapshotEvmArgs, hre: HardhatRuntimeEnvironment): Promi
     console.log(
       `logs          ${snapshot.logs} in ${snapshot.requests} requests (${snapshot.refusals} refused as too large)`,
     );
-    console.log(`totalSupply() ${snapshot.totalSupply} = the sum of ${snapshot.holders} balances`);
+    const info = await tokenUnits(new RetryingTransport(transport, retry), args.token, block);
+    const amount = (x: bigint) => (info === undefined ? `${x} base units` : formatToken(x, info.symbol, info.decimals));
+    console.log(`totalSupply() ${amount(snapshot.totalSupply)} = the sum of ${snapshot.holders} balances`);
     console.log(`balanceOf()   matches for ${snapshot.sampled.length} sampled holders`);
-    for (const { address, amount } of snapshot.excluded) console.log(`excluded      ${address} ${amount}`);
-    console.log(`wrote ${args.out}: ${snapshot.rows.length} holders, ${snapshot.total} base units in all`);
+    for (const { address, amount: x } of snapshot.excluded) console.log(`excluded      ${address} ${amount(x)}`);
+    console.log(
+      `wrote ${args.out}: ${snapshot.rows.length} holders, ${amount(snapshot.total)} in all (base units in the CSV)`,
+    );
   } finally {
     bar?.stop();
     process.off("SIGINT", onSigint);
@@ -155,4 +161,23 @@ function chooseBlock(args: SnapshotEvmArgs, fromBlock: bigint, head: bigint, che
 function blockNumber(value: string, field: string): bigint {
   if (!/^\d+$/.test(value)) throw new InputError(TASK, undefined, field, `"${value}" is not a block number`);
   return BigInt(value);
+}
+
+/** The token's symbol and decimals at the snapshot block, for the summary; none if it has no such metadata. */
+async function tokenUnits(transport: RpcTransport, token: string, block: bigint): Promise<TokenInfo | undefined> {
+  const erc20 = new Interface(ERC20_ABI);
+  const call = async (name: "symbol" | "decimals") =>
+    erc20.decodeFunctionResult(
+      name,
+      (await transport.request("eth_call", [
+        { to: token, data: erc20.encodeFunctionData(name) },
+        `0x${block.toString(16)}`,
+      ])) as string,
+    )[0] as unknown;
+  try {
+    const [symbol, decimals] = await Promise.all([call("symbol"), call("decimals")]);
+    return { symbol: String(symbol), decimals: Number(decimals) };
+  } catch {
+    return undefined;
+  }
 }

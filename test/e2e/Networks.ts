@@ -7,7 +7,8 @@ import { network } from "hardhat";
 
 import { Interface, Transaction } from "ethers";
 
-import { connect, costOf, DEFAULT_OP_FEES, GAS_PRICE_ORACLE } from "../../bench/lib.js";
+import registryGas from "../../bench/gas/registry.js";
+import { connect, costOf, DEFAULT_OP_FEES, GAS_PRICE_ORACLE, recordCosts, type TxCost } from "../../bench/lib.js";
 import { overheadLines, overheadParameters, SETUPS } from "../../bench/overhead.js";
 import { checkBookReplacement, deploymentRules, journalState } from "../../deploy/deploy-guard.js";
 import { systemParameters } from "../../deploy/system-parameters.js";
@@ -270,6 +271,34 @@ describe("Networks", function () {
       const quoted = BigInt(await op.ethers.provider.call({ to: GAS_PRICE_ORACLE, data }));
       expect(quoted).to.equal(cost.l1Fee);
       await op.close();
+    });
+  });
+
+  describe("the gas bench (bench/gas/registry.ts on each chain)", function () {
+    /** The rows of one run, and the cost of every transaction it measured. */
+    async function measure(chain: "l1" | "op") {
+      const hre = (await import("hardhat")).default;
+      const costs: TxCost[] = [];
+      recordCosts((cost) => costs.push(cost));
+      try {
+        return { rows: await registryGas(hre, chain), costs };
+      } finally {
+        recordCosts(undefined);
+      }
+    }
+
+    it("measures every call on the OP Stack simulation with its L2 gas and an L1 data fee, and none on L1", async function () {
+      const l1 = await measure("l1");
+      const op = await measure("op");
+      expect(l1.costs.length).to.be.greaterThan(0);
+      expect(l1.costs.every((c) => c.l1Fee === 0n && c.l1DataGas === 0n)).to.equal(true);
+      expect(op.rows.map((r) => r.call)).to.deep.equal(l1.rows.map((r) => r.call));
+      for (const row of op.rows) {
+        const cost = op.costs.find((c) => c.gas === (row.batch?.total ?? row.gas));
+        expect(cost, `${row.contract}.${row.call}`).to.not.equal(undefined);
+        expect(cost!.l1Fee > 0n, `${row.contract}.${row.call}: L1 data fee`).to.equal(true);
+        expect(cost!.l1DataGas >= 1_600n, `${row.contract}.${row.call}: L1 data gas`).to.equal(true);
+      }
     });
   });
 

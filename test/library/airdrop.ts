@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,20 +13,23 @@ import { InputError } from "../../src/errors.js";
 import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 
-const { ethers, networkHelpers, ignition } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers, ignition } = connection;
 const { loadFixture, time } = networkHelpers;
 
 const DAY = 24n * 3600n;
 const dir = mkdtempSync(path.join(tmpdir(), "gpufog-airdrop-"));
 
-/** A snapshot of eight signers, built into an airdrop directory, deployed and opened. */
-async function deployAirdrop() {
+/** A snapshot of eight signers, built into an airdrop directory, deployed on `on` (this file's network). */
+async function deployAirdrop(on: Pick<typeof connection, "ethers" | "networkHelpers"> = connection) {
+  const { ethers, networkHelpers } = on;
+  const { time } = networkHelpers;
   const signers = await ethers.getSigners();
   const [admin, relayer] = signers;
   const holders = signers.slice(2, 10).sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
   const csv = path.join(dir, "snapshot.csv");
   writeFileSync(csv, "address,amount\n" + holders.map((h, i) => `${h.address},${(i + 1) * 10 ** 6}\n`).join(""));
-  const out = path.join(dir, "airdrop");
+  const out = mkdtempSync(path.join(dir, "airdrop-"));
   const { manifest } = await buildAirdrop(csv, out);
   const gut = await ethers.deployContract("GUT", [0n, admin!.address, admin!.address]);
   await gut.grantRole(await gut.MINTER_ROLE(), admin!.address);
@@ -47,6 +50,8 @@ async function deployAirdrop() {
   return { gut, distributor, out, manifest, holders, relayer: relayer!, config, admin: admin! };
 }
 
+const deployOpenAirdrop = () => deployAirdrop();
+
 describe("airdrop tooling", function () {
   after(function () {
     rmSync(dir, { recursive: true, force: true });
@@ -54,7 +59,7 @@ describe("airdrop tooling", function () {
 
   describe("the TokenSwap Ignition module", function () {
     it("deploys the distributor from the manifest, funded and open, and the files verify against it", async function () {
-      const { out, manifest } = await loadFixture(deployAirdrop);
+      const { out, manifest } = await loadFixture(deployOpenAirdrop);
       const start = BigInt(await time.latest());
       const { distributor, gut } = await ignition.deploy(TokenSwapModule, {
         parameters: {
@@ -117,7 +122,7 @@ describe("airdrop tooling", function () {
 
   describe("verifyAirdrop", function () {
     it("passes an airdrop against its distributor, by eth_call once the window is open", async function () {
-      const { distributor, out, config } = await loadFixture(deployAirdrop);
+      const { distributor, out, config } = await loadFixture(deployOpenAirdrop);
       const address = await distributor.getAddress();
       const before = await verifyAirdrop(out, address, ethers.provider, 5);
       expect(before.ok).to.equal(true);
@@ -128,10 +133,14 @@ describe("airdrop tooling", function () {
       const proofs = after.checks.filter((c) => c.what.startsWith("proof of index"));
       expect(proofs.length).to.be.greaterThan(0);
       for (const c of proofs) expect(c.detail).to.equal("local ok; eth_call ok");
+      // Eight holders of 1..8 million wei: amounts in GUT, not raw wei.
+      const detail = (what: string) => after.checks.find((c) => c.what === what)?.detail;
+      expect(detail("contract total = manifest total")).to.equal("0.000000000036 GUT");
+      expect(detail("funded")).to.equal("holds 0.000000000036 GUT of 0.000000000036 GUT");
     });
 
     it("fails a distributor with another root, and an unfunded one", async function () {
-      const { distributor, out, config, admin, gut } = await loadFixture(deployAirdrop);
+      const { distributor, out, config, admin, gut } = await loadFixture(deployOpenAirdrop);
       const other = await ethers.deployContract("TokenSwapDistributor", [
         { ...config, merkleRoot: ethers.id("another tree"), topNodes: [] },
         0n,
@@ -145,7 +154,7 @@ describe("airdrop tooling", function () {
     });
 
     it("refuses an address that is not a distributor", async function () {
-      const { out, admin } = await loadFixture(deployAirdrop);
+      const { out, admin } = await loadFixture(deployOpenAirdrop);
       let error: unknown;
       await verifyAirdrop(out, admin.address, ethers.provider).catch((e: unknown) => (error = e));
       expect(error).to.be.instanceOf(InputError);
@@ -155,7 +164,7 @@ describe("airdrop tooling", function () {
 
   describe("claimAirdrop", function () {
     it("claims for an account from the shards, sent by someone else, and skips it the second time", async function () {
-      const { distributor, gut, out, holders, relayer, config } = await loadFixture(deployAirdrop);
+      const { distributor, gut, out, holders, relayer, config } = await loadFixture(deployOpenAirdrop);
       await time.increaseTo(config.start);
       const holder = holders[3]!;
       const [outcome] = await claimAirdrop(out, await distributor.getAddress(), holder.address, relayer);
@@ -167,13 +176,37 @@ describe("airdrop tooling", function () {
     });
 
     it("refuses an account that is not in the airdrop", async function () {
-      const { distributor, out, relayer } = await loadFixture(deployAirdrop);
+      const { distributor, out, relayer } = await loadFixture(deployOpenAirdrop);
       let error: unknown;
       await claimAirdrop(out, await distributor.getAddress(), relayer.address, relayer).catch(
         (e: unknown) => (error = e),
       );
       expect((error as InputError).message).to.equal(
         `${out}, field "account": ${relayer.address} has no EVM claim in this airdrop`,
+      );
+    });
+  });
+
+  describe("airdrop:claim", function () {
+    it("prints each claimed amount in the distributor's token, with its decimals and symbol", async function () {
+      // The task signs on the network's shared connection, so the airdrop is deployed there.
+      const shared = await hre.network.getOrCreate();
+      const { distributor, out, holders, config } = await deployAirdrop(shared);
+      await shared.networkHelpers.time.increaseTo(config.start);
+      const holder = holders[1]!;
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
+      try {
+        await hre.tasks
+          .getTask("airdrop:claim")
+          .run({ airdrop: out, distributor: await distributor.getAddress(), account: holder.address });
+      } finally {
+        console.log = log;
+      }
+      // The second holder's leaf: 2,000,000 wei of an 18-decimal GUT.
+      expect(printed.join("\n")).to.match(
+        new RegExp(`^index \\d+: 0\\.000000000002 GUT to ${holder.address} — claimed \\(tx 0x[0-9a-f]{64}\\)$`),
       );
     });
   });

@@ -293,6 +293,34 @@ describe("Bad input", function () {
       );
     });
 
+    it("reservation:start and reservation:cancel name the escrow's refusal: before the window, a stranger", async function () {
+      const { ethers, s, escrow } = await refusals();
+      const customer = { escrow, account: s.customer.address };
+      await hre.tasks
+        .getTask("reserve")
+        .run({ ...customer, node: "1", start: "+1h", duration: "1h", deposit: "5", maxPrice: "" });
+      const r = await s.escrow.reservation(1n);
+      const nonce = await ethers.provider.getTransactionCount(s.other.address);
+      const utc = (t: bigint) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+      expect(await taskError("reservation:start", { ...customer, reservation: "1" })).to.equal(
+        expected("revert/reservation-start-early", {
+          start: utc(r.start),
+          deadline: utc(r.deadline),
+          // Hints name the day too when the moment is not on the chain's current day.
+          retry:
+            utc(r.start).slice(0, 10) ===
+            utc(BigInt((await ethers.provider.getBlock("latest"))!.timestamp)).slice(0, 10)
+              ? utc(r.start).slice(11, 16)
+              : `${utc(r.start).slice(0, 10)} ${utc(r.start).slice(11, 16)}`,
+        }),
+      );
+      expect(await taskError("reservation:cancel", { escrow, account: s.other.address, reservation: "1" })).to.equal(
+        expected("revert/reservation-cancel-stranger", { other: s.other.address }),
+      );
+      expect((await s.escrow.reservation(1n)).status).to.equal(r.status);
+      expect(await ethers.provider.getTransactionCount(s.other.address)).to.equal(nonce);
+    });
+
     it("a customer without GUT gets one line and sends nothing, no approval either", async function () {
       const { ethers, s, poor, escrow } = await refusals();
       const account = { escrow, account: poor.address };

@@ -104,7 +104,9 @@ describe("LeaseEscrow tooling", function () {
       const status = await run("lease:status", { ...customer, lease: "1" });
       expect(status).to.match(/accrued\s+0\.5 GUT/);
       expect(status).to.match(/remaining\s+12\.0 GUT/);
-      expect(status).to.contain(`runs out        ${new Date(Number(start + 12_500n) * 1000).toISOString()}`);
+      // 12.5 GUT at 0.001 GUT a second from the start, read 500 s in: 12,000 s (3 h 20 min) to go.
+      const runsOut = new Date(Number(start + 12_500n) * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
+      expect(status).to.contain(`runs out        ${runsOut} (in 3 h 20 min)`);
 
       expect(await run("lease:withdraw", provider)).to.equal(
         "withdrew 0.475 GUT (protocol fee 0.025 GUT, forwarded by keeper:sweep)",
@@ -122,7 +124,9 @@ describe("LeaseEscrow tooling", function () {
           "",
         );
       const reserved = await run("reserve", { ...customer, node: "2", start: "+10m", duration: "1h", deposit: "5" });
-      expect(reserved).to.contain("reserved node 2: reservation 1");
+      expect(reserved).to.match(
+        /^reserved node 2: reservation 1, start it between \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in 10 min( \d s)?\) and \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in \d/m,
+      );
       // 10 % of the hold: the ten minutes until the start and the hour of the window.
       expect(reserved).to.match(/deposit 5\.0 GUT, of which the provider earns 0\.4[12]\d* GUT/);
       const r = await s.escrow.reservation(1n);
