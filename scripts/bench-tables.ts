@@ -1,7 +1,8 @@
-// Writes docs/benchmarks.md from the recorded results in bench/results/ (gas, the Merkle builder
-// against its peers, the distributor's claims), so the tables in the docs are never typed by hand.
-//   node scripts/bench-tables.ts            (writes docs/benchmarks.md)
-//   node scripts/bench-tables.ts --check    (fails when docs/benchmarks.md is not what the results give)
+// Writes docs/benchmarks.md, and the README's performance table between its `bench:start` and
+// `bench:end` markers, from the recorded results in bench/results/ (gas, the Merkle builder against
+// its peers, the distributor's claims, a node's overhead), so no figure is typed by hand.
+//   node scripts/bench-tables.ts            (writes both)
+//   node scripts/bench-tables.ts --check    (fails when either is not what the results give)
 import { readFileSync, writeFileSync } from "node:fs";
 
 const read = <T>(name: string): T => JSON.parse(readFileSync(`bench/results/${name}.json`, "utf8")) as T;
@@ -205,13 +206,65 @@ function spread(s: Spread): string[] {
   return [n(s.average), n(s.min), n(s.max)];
 }
 
+const at100k = merkle.sizes.find((size) => size.holders === 100_000);
+const at1M = merkle.sizes.find((size) => size.holders === 1_000_000);
+const peer = (size: typeof at100k, key: string) =>
+  size === undefined
+    ? "–"
+    : `${size.tools[key]!.tool}: ${s2(size.tools[key]!.medianMs)} s (${size.ratios[key]!.toFixed(1)}× slower)`;
+const oneGpu = (c: string) => overhead.totals.find((t) => t.chain === c && t.setup.startsWith("1 ×"))!;
+const readmeTable = table(
+  ["measure (median of whole runs, same run for every side)", "gpufog", "peers"],
+  [
+    [
+      "airdrop, 100,000 holders: CSV in → the files a claim page serves",
+      at100k === undefined ? "–" : `${s2(at100k.tools.ours!.medianMs)} s`,
+      `${peer(at100k, "merkletreejs")}; ${peer(at100k, "ozCore")}`,
+    ],
+    [
+      "airdrop, 1,000,000 holders",
+      at1M === undefined
+        ? "–"
+        : `${s2(at1M.tools.ours!.medianMs)} s, ${n(at1M.tools.ours!.peakRssMb)} MB peak, ${mb(at1M.tools.ours!.bytesWritten)} MB written`,
+      "–",
+    ],
+    [
+      `\`claim\` gas, average of ${claim.claims} claims of ${n(claim.holders)} holders`,
+      n(claim.tokenSwapDistributor.claim.average),
+      `Uniswap MerkleDistributor: ${n(claim.uniswapMerkleDistributor.claim.average)} (gpufog ${claim.ratioAverage}×)`,
+    ],
+    [
+      "on-chain cost of a leased 1-GPU node, per GPU-hour, against its revenue",
+      `L1 ${pct(oneGpu("l1").percent)}; OP Stack ${pct(oneGpu("op").percent)}`,
+      "–",
+    ],
+  ],
+);
+const readmeBlock = `<!-- bench:start -->
+
+${readmeTable}
+
+Measured on this 2-core machine (load ${merkle.loadAverageStart[0]} at the airdrop bench's start); every
+table, the runs and the loads are in [docs/benchmarks.md](docs/benchmarks.md).
+<!-- bench:end -->`;
+const readme = readFileSync("README.md", "utf8");
+const marked = /<!-- bench:start -->[\s\S]*?<!-- bench:end -->/;
+if (!marked.test(readme)) throw new Error("README.md has no <!-- bench:start --> … <!-- bench:end --> block");
+const readmeText = readme.replace(marked, readmeBlock);
+
 const file = "docs/benchmarks.md";
 if (process.argv.includes("--check")) {
-  if (readFileSync(file, "utf8") !== text) {
-    console.error(`${file} is not what bench/results/ gives: run node scripts/bench-tables.ts`);
-    process.exit(1);
+  for (const [name, want] of [
+    [file, text],
+    ["README.md", readmeText],
+  ] as const) {
+    if (readFileSync(name, "utf8") !== want) {
+      console.error(`${name} is not what bench/results/ gives: run node scripts/bench-tables.ts`);
+      process.exit(1);
+    }
   }
 } else {
   writeFileSync(file, text);
-  console.log(`wrote ${file}`);
+  writeFileSync("README.md", readmeText);
+  console.log(`wrote ${file} and README.md's performance table`);
 }
