@@ -230,7 +230,10 @@ async function main() {
     const story = setup(node.url, out);
     console.log("playing a finished buyback (about an epoch and a half of chain time)…");
     const bought = playBuyback(node.url, out, { story: true });
-    console.log(`  lease ${bought.lease} on node ${bought.node}: its fee bought ${bought.tftOut} wei of TFT, burned`);
+    const { formatToken } = await import("gpufog");
+    console.log(
+      `  lease ${bought.lease} on node ${bought.node}: its fee bought ${formatToken(BigInt(bought.tftOut), "TFT", 18, 4)}, burned`,
+    );
     build();
     const site = await serve(
       path.join(appDir, "dist"),
