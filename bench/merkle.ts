@@ -159,10 +159,6 @@ export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<vo
       for (let round = 0; round < runs; round++) {
         const order = round % 2 === 0 ? tools : [...tools].reverse();
         for (const tool of order) {
-          // OpenZeppelin's getProof(i) re-verifies every proof: minutes a run at 100k on shared
-          // cores, so it runs MERKLE_SLOW_RUNS times there (default 1; its runs are listed).
-          if (tool === "ozGetProof" && holders >= 100_000 && round >= Number(process.env.MERKLE_SLOW_RUNS ?? 1))
-            continue;
           const out = path.join(work, `out-${tool}`);
           const run = runOnce(child, tool, csv, out);
           if (tool === "ours" && round === 0) await checkOurs(out, csv, holders);
