@@ -130,7 +130,9 @@ try {
     const shown = page.getByTestId("wallet").getByText(account);
     const button = page.getByRole("button", { name: "Connect wallet" });
     await shown.or(button).first().waitFor(wait);
-    if (await button.isVisible()) await button.click();
+    // wagmi may reconnect the injected wallet on its own between the check and the click, and the
+    // button is gone: the account shown is what counts.
+    if (await button.isVisible()) await button.click({ timeout: 2_000 }).catch(() => {});
     await shown.waitFor(wait);
   }
 
