@@ -1,6 +1,5 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import { Contract, type Signer } from "ethers";
 
-import { tokenLabel, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims } from "./directory.js";
 import { type HolderClaim } from "./format.js";
@@ -41,10 +40,4 @@ export async function claimAirdrop(
     outcomes.push({ claim, status: "claimed", txHash: tx.hash as string });
   }
   return outcomes;
-}
-
-/** The token a distributor pays, with its symbol and decimals, for printing claimed amounts. */
-export async function distributorToken(distributor: string, runner: ContractRunner): Promise<TokenInfo> {
-  const token = (await new Contract(distributor, DISTRIBUTOR_ABI, runner).getFunction("token")()) as string;
-  return tokenLabel(token, runner);
 }

@@ -1,6 +1,9 @@
+import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { distributorToken } from "../../src/airdrop/claim.js";
+import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
+import { tokenLabel } from "../../src/erc20.js";
+
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { claimLegacyAirdrop } from "../../src/airdrop/legacy-claim.js";
@@ -35,8 +38,6 @@ async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvi
         await addressOption(args.distributor, "distributor", connection, TASK, "--distributor"),
       );
       const [sender] = await ethers.getSigners();
-      // Read before anything is sent, so that printing cannot fail after a claim went through.
-      const token = await distributorToken(distributor, sender!);
       const { plan, outcomes } = await claimLegacyAirdrop(
         {
           dir: args.airdrop,
@@ -47,6 +48,10 @@ async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvi
           holder: args.holder === "" ? undefined : args.holder,
           source: TASK,
         },
+        sender!,
+      );
+      const token = await tokenLabel(
+        (await new Contract(distributor, DISTRIBUTOR_ABI, sender).getFunction("token")()) as string,
         sender!,
       );
       console.log(`holder     ${plan.address} (${plan.form} key, HASH160 ${plan.hash160})`);

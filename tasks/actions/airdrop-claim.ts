@@ -1,6 +1,10 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { claimAirdrop, distributorToken } from "../../src/airdrop/claim.js";
+import { Contract } from "ethers";
+
+import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
+import { claimAirdrop } from "../../src/airdrop/claim.js";
+import { tokenLabel } from "../../src/erc20.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { addressOption } from "../address-book.js";
@@ -26,9 +30,11 @@ async function airdropClaim(
       const holder = account === "" ? signer!.address : account;
       if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
         throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
-      // Read before anything is sent, so that printing cannot fail after a claim went through.
-      const token = await distributorToken(distributor, signer!);
       const outcomes = await claimAirdrop(airdrop, distributor, holder, signer!);
+      const token = await tokenLabel(
+        (await new Contract(distributor, DISTRIBUTOR_ABI, signer).getFunction("token")()) as string,
+        signer!,
+      );
       for (const outcome of outcomes) {
         const { index, amount } = outcome.claim;
         console.log(
