@@ -170,7 +170,7 @@ export async function keepAlive(url, registry, providers, log) {
     const send = async () => {
       const [nodes] = await reader.readContract({ ...contract, functionName: "nodesOf", args: [provider, 0n, 200n] });
       const live = nodes.filter((n) => ["Idle", "Sharing", "Reserved"].includes(statusName(n.status))).map((n) => n.id);
-      if (live.length === 0) return "no live node, so no transaction";
+      if (live.length === 0) return undefined;
       const hash = await wallet.writeContract({
         ...contract,
         functionName: "heartbeatBatch",

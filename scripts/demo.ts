@@ -171,7 +171,7 @@ say(
 // ------------------------------------------------------------------------------------------------
 chapter("Holders claim the token swap");
 for (const holder of [ada!, ben!, cleo!, dan!, eve!]) {
-  for (const outcome of await claimAirdrop(airdropDir, addr.distributor, holder.address, keeper!)) {
+  for (const outcome of (await claimAirdrop(airdropDir, addr.distributor, holder.address, keeper!)).outcomes) {
     say(
       `${who(holder.address).padEnd(5)} claims index ${outcome.claim.index}: ${gutOf(BigInt(outcome.claim.amount))} (sent by the keeper)`,
     );

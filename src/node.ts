@@ -12,7 +12,7 @@ export {
 } from "./deployments-fs.js";
 export { readInputFile, toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
 export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop/build.js";
-export { claimAirdrop, type ClaimOutcome } from "./airdrop/claim.js";
+export { claimAirdrop, type AirdropClaims, type ClaimOutcome } from "./airdrop/claim.js";
 export {
   findClaims,
   readAirdropTree,

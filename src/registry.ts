@@ -267,8 +267,11 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 export interface HeartbeatAgentOptions {
-  /** Sends one heartbeat; resolves with a transaction hash once it is mined. */
-  send: () => Promise<string>;
+  /**
+   * Sends one heartbeat; resolves with a transaction hash once it is mined, or with `undefined`
+   * when there was nothing to send (no live node), which is logged as skipped, not as sent.
+   */
+  send: () => Promise<string | undefined>;
   intervalMs: number;
   /** Aborting stops the agent after the send in flight, if any, settles. */
   signal: AbortSignal;
@@ -281,15 +284,23 @@ export interface HeartbeatAgentOptions {
  * and retried on the next tick; it never stops the agent, because a provider that stops
  * heartbeating gets marked Disconnect.
  */
-export async function runHeartbeatAgent(options: HeartbeatAgentOptions): Promise<{ sent: number; failed: number }> {
+export async function runHeartbeatAgent(
+  options: HeartbeatAgentOptions,
+): Promise<{ sent: number; skipped: number; failed: number }> {
   const { send, intervalMs, signal, log } = options;
   let sent = 0;
+  let skipped = 0;
   let failed = 0;
   while (!signal.aborted) {
     try {
       const hash = await send();
-      sent++;
-      log(`heartbeat sent (${hash})`);
+      if (hash === undefined) {
+        skipped++;
+        log("heartbeat skipped: no live node to report");
+      } else {
+        sent++;
+        log(`heartbeat sent (${hash})`);
+      }
     } catch (error) {
       failed++;
       log(
@@ -298,7 +309,7 @@ export async function runHeartbeatAgent(options: HeartbeatAgentOptions): Promise
     }
     await sleep(intervalMs, signal);
   }
-  return { sent, failed };
+  return { sent, skipped, failed };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -5,7 +5,7 @@ import { ArgumentType } from "hardhat/types/arguments";
 /**
  * The type of an option whose absence its description explains ("(required)", "(default: from the
  * address book)"): Hardhat's help shows no "(default: )" after it, and the action sees it as ""
- * (see `givenOptions`).
+ * (see `optionsGiven` in cli.ts).
  */
 export const UNSET = { type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined } as const;
 

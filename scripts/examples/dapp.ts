@@ -78,8 +78,11 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
 
   // 2. The token swap: every unclaimed leaf of this account, from the proof shards.
   const before = await gut.balanceOf(me);
-  for (const outcome of await claimAirdrop(airdropDir, await distributor.getAddress(), me, signer)) {
-    log(`airdrop index ${outcome.claim.index}: ${formatToken(BigInt(outcome.claim.amount), "GUT")} ${outcome.status}`);
+  const { token, outcomes } = await claimAirdrop(airdropDir, await distributor.getAddress(), me, signer);
+  for (const outcome of outcomes) {
+    log(
+      `airdrop index ${outcome.claim.index}: ${formatToken(BigInt(outcome.claim.amount), token.symbol, token.decimals)} ${outcome.status}`,
+    );
   }
   const claimed = (await gut.balanceOf(me)) - before;
 

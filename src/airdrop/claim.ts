@@ -1,5 +1,6 @@
-import { Contract, type Signer } from "ethers";
+import { Contract, type ContractRunner, type Signer } from "ethers";
 
+import { tokenLabel, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims } from "./directory.js";
 import { type HolderClaim } from "./format.js";
@@ -13,21 +14,53 @@ export interface ClaimOutcome {
   txHash?: string;
 }
 
+/** What `claimAirdrop` did: the token it paid in, and each claim of the account. */
+export interface AirdropClaims {
+  token: TokenInfo;
+  outcomes: ClaimOutcome[];
+}
+
+/**
+ * The token a distributor pays out, with its symbol and decimals. An address that is not a
+ * TokenSwapDistributor on this network is an `InputError` of `field`, found before anything is sent.
+ */
+export async function distributorToken(
+  address: string,
+  runner: ContractRunner,
+  source: string,
+  field: string,
+): Promise<TokenInfo> {
+  let token: string;
+  try {
+    token = (await new Contract(address, DISTRIBUTOR_ABI, runner).getFunction("token")()) as string;
+  } catch (error) {
+    throw new InputError(
+      source,
+      undefined,
+      field,
+      `${address} is not a TokenSwapDistributor on this network: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  return tokenLabel(token, runner);
+}
+
 /**
  * Claims every EVM leaf of `account` from an airdrop directory, sent by `signer` (anyone may
  * send it; the tokens go to `account`). Indices already claimed are skipped. An account with no
- * EVM leaf in the airdrop is an `InputError`.
+ * EVM leaf in the airdrop, or a `distributor` that is not one, is an `InputError` raised before
+ * anything is sent.
  */
 export async function claimAirdrop(
   dir: string,
   address: string,
   account: string,
   signer: Signer,
-): Promise<ClaimOutcome[]> {
+): Promise<AirdropClaims> {
   const claims = (await findClaims(dir, account)).filter((c) => c.kind === LeafKind.Evm);
   if (claims.length === 0) {
     throw new InputError(dir, undefined, "account", `${account} has no EVM claim in this airdrop`);
   }
+  const token = await distributorToken(address, signer, dir, "distributor");
   const distributor = new Contract(address, DISTRIBUTOR_ABI, signer);
   const outcomes: ClaimOutcome[] = [];
   for (const claim of claims) {
@@ -39,5 +72,5 @@ export async function claimAirdrop(
     await tx.wait();
     outcomes.push({ claim, status: "claimed", txHash: tx.hash as string });
   }
-  return outcomes;
+  return { token, outcomes };
 }

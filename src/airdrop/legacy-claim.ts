@@ -1,6 +1,8 @@
 import { Contract, getAddress, type ContractRunner, type Signer } from "ethers";
 
 import { DISTRIBUTOR_ABI } from "./abi.js";
+import { distributorToken } from "./claim.js";
+import type { TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims, readManifest } from "./directory.js";
 import { type HolderClaim } from "./format.js";
@@ -40,6 +42,8 @@ export interface LegacyClaimPlan {
   hash160: string;
   address: string;
   signature: string;
+  /** The token the distributor pays out. */
+  token: TokenInfo;
   /** The holder's kind 1 leaves. */
   claims: HolderClaim[];
 }
@@ -203,6 +207,7 @@ export async function planLegacyClaim(request: LegacyClaimRequest, runner: Contr
     hash160: own,
     address: addressOf(own),
     signature: toHex(sig.bytes),
+    token: await distributorToken(request.distributor, runner, source, "--distributor"),
     claims,
   };
 }

@@ -1,8 +1,4 @@
-import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-
-import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
-import { tokenLabel } from "../../src/erc20.js";
 
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
@@ -50,10 +46,7 @@ async function airdropClaimLegacy(args: ClaimLegacyArgs, hre: HardhatRuntimeEnvi
         },
         sender!,
       );
-      const token = await tokenLabel(
-        (await new Contract(distributor, DISTRIBUTOR_ABI, sender).getFunction("token")()) as string,
-        sender!,
-      );
+      const { token } = plan;
       console.log(`holder     ${plan.address} (${plan.form} key, HASH160 ${plan.hash160})`);
       console.log(`message    ${plan.message}`);
       for (const outcome of outcomes) {

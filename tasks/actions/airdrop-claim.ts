@@ -1,10 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { Contract } from "ethers";
-
-import { DISTRIBUTOR_ABI } from "../../src/airdrop/abi.js";
 import { claimAirdrop } from "../../src/airdrop/claim.js";
-import { tokenLabel } from "../../src/erc20.js";
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { addressOption } from "../address-book.js";
@@ -30,11 +26,7 @@ async function airdropClaim(
       const holder = account === "" ? signer!.address : account;
       if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
         throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
-      const outcomes = await claimAirdrop(airdrop, distributor, holder, signer!);
-      const token = await tokenLabel(
-        (await new Contract(distributor, DISTRIBUTOR_ABI, signer).getFunction("token")()) as string,
-        signer!,
-      );
+      const { token, outcomes } = await claimAirdrop(airdrop, distributor, holder, signer!);
       for (const outcome of outcomes) {
         const { index, amount } = outcome.claim;
         console.log(

@@ -167,11 +167,13 @@ describe("airdrop tooling", function () {
       const { distributor, gut, out, holders, relayer, config } = await loadFixture(deployOpenAirdrop);
       await time.increaseTo(config.start);
       const holder = holders[3]!;
-      const [outcome] = await claimAirdrop(out, await distributor.getAddress(), holder.address, relayer);
+      const { token, outcomes } = await claimAirdrop(out, await distributor.getAddress(), holder.address, relayer);
+      const [outcome] = outcomes;
+      expect(token).to.deep.equal({ symbol: "GUT", decimals: 18 });
       expect(outcome!.status).to.equal("claimed");
       expect(await gut.balanceOf(holder.address)).to.equal(BigInt(outcome!.claim.amount));
       expect(await gut.balanceOf(relayer.address)).to.equal(0n);
-      const [again] = await claimAirdrop(out, await distributor.getAddress(), holder.address, relayer);
+      const [again] = (await claimAirdrop(out, await distributor.getAddress(), holder.address, relayer)).outcomes;
       expect(again!.status).to.equal("already claimed");
     });
 
@@ -184,6 +186,18 @@ describe("airdrop tooling", function () {
       expect((error as InputError).message).to.equal(
         `${out}, field "account": ${relayer.address} has no EVM claim in this airdrop`,
       );
+    });
+
+    it("refuses an address that is not a distributor, and sends nothing", async function () {
+      const { out, holders, relayer } = await loadFixture(deployOpenAirdrop);
+      const nonce = await ethers.provider.getTransactionCount(relayer.address);
+      let error: unknown;
+      await claimAirdrop(out, holders[0]!.address, holders[3]!.address, relayer).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(InputError);
+      expect((error as InputError).message).to.match(
+        new RegExp(`field "distributor": ${holders[0]!.address} is not a TokenSwapDistributor on this network`),
+      );
+      expect(await ethers.provider.getTransactionCount(relayer.address)).to.equal(nonce);
     });
   });
 

@@ -204,7 +204,7 @@ describe("registry library", function () {
   });
 
   describe("runHeartbeatAgent", function () {
-    it("survives failed sends, retries on the next tick and stops when aborted", async function () {
+    it("survives failed sends, retries on the next tick, logs a beat with nothing to send as skipped, and stops when aborted", async function () {
       const controller = new AbortController();
       const log: string[] = [];
       let calls = 0;
@@ -213,18 +213,18 @@ describe("registry library", function () {
           calls++;
           if (calls === 2 || calls === 3) throw new Error("connection refused");
           if (calls === 5) controller.abort();
-          return `0x${calls}`;
+          return calls === 4 ? undefined : `0x${calls}`;
         },
         intervalMs: 1,
         signal: controller.signal,
         log: (line) => log.push(line),
       });
-      expect(result).to.deep.equal({ sent: 3, failed: 2 });
+      expect(result).to.deep.equal({ sent: 2, skipped: 1, failed: 2 });
       expect(log).to.deep.equal([
         "heartbeat sent (0x1)",
         "heartbeat failed, retrying in 0.001s: connection refused",
         "heartbeat failed, retrying in 0.001s: connection refused",
-        "heartbeat sent (0x4)",
+        "heartbeat skipped: no live node to report",
         "heartbeat sent (0x5)",
       ]);
     });
@@ -239,7 +239,7 @@ describe("registry library", function () {
         signal: controller.signal,
         log: () => {},
       });
-      expect(result).to.deep.equal({ sent: 1, failed: 0 });
+      expect(result).to.deep.equal({ sent: 1, skipped: 0, failed: 0 });
       expect(Date.now() - started).to.be.below(5_000);
     });
   });
