@@ -206,15 +206,56 @@ export async function closeLease(h: EscrowHandle, signer: Signer, leaseId: bigin
   return { paid: event.args.paid, refund: event.args.refund, slashed: event.args.slashed };
 }
 
-/** Every lease id of a provider (fee leases of reservations included), by scanning all leases. */
-export async function providerLeases({ escrow }: EscrowHandle, provider: string): Promise<bigint[]> {
-  const count = await escrow.leaseCount();
-  const ids: bigint[] = [];
-  const want = provider.toLowerCase();
-  for (let id = 1n; id <= count; id++) {
-    if ((await escrow.lease(id)).provider.toLowerCase() === want) ids.push(id);
+/** How many ids one log filter ORs together: endpoints cap the topics of a filter. */
+const IDS_PER_FILTER = 100;
+
+/**
+ * A topic that matches any of `ids`: ethers ORs the values of an array in a topic, which
+ * typechain's filter types (one value per indexed argument) do not spell.
+ */
+const anyOf = (ids: bigint[]) => ids as unknown as bigint;
+
+/** `ids` in slices an endpoint takes as one topic list. */
+function slices<T>(ids: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_FILTER) out.push(ids.slice(i, i + IDS_PER_FILTER));
+  return out;
+}
+
+/**
+ * Every lease id of a provider, ascending: the leases of its nodes (`LeaseOpened` indexes the
+ * node, and a node never changes provider) and the closed leases that book its reservation fees
+ * (`feeLeaseId` of the `ReservationEnded` of its nodes' reservations). Reads only this provider's
+ * events from `fromBlock` (the escrow's deployment block, from the address book), so the cost
+ * grows with its own leases, not with the escrow's.
+ */
+export async function providerLeases(
+  { escrow, registry }: EscrowHandle,
+  provider: string,
+  opts: { fromBlock?: number } = {},
+): Promise<bigint[]> {
+  const fromBlock = opts.fromBlock ?? 0;
+  const nodeIds: bigint[] = [];
+  for (let total = 1n; BigInt(nodeIds.length) < total;) {
+    const [page, count] = await registry.nodesOf(provider, nodeIds.length, 500n);
+    total = count;
+    if (page.length === 0) break;
+    nodeIds.push(...page.map((n) => n.id));
   }
-  return ids;
+  const ids = new Set<bigint>();
+  const reservations: bigint[] = [];
+  for (const nodes of slices(nodeIds)) {
+    const opened = await escrow.queryFilter(escrow.filters.LeaseOpened(undefined, anyOf(nodes)), fromBlock);
+    for (const log of opened) ids.add(log.args.leaseId);
+    const reserved = await escrow.queryFilter(escrow.filters.Reserved(undefined, anyOf(nodes)), fromBlock);
+    reservations.push(...reserved.map((log) => log.args.reservationId));
+  }
+  for (const some of slices(reservations)) {
+    for (const log of await escrow.queryFilter(escrow.filters.ReservationEnded(anyOf(some)), fromBlock)) {
+      if (log.args.feeLeaseId !== 0n) ids.add(log.args.feeLeaseId);
+    }
+  }
+  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** One token's part of a withdrawal. */
@@ -226,12 +267,18 @@ export interface Withdrawal {
 
 /**
  * Withdraws everything the signer's leases have earned, in batches of `batch` leases per
- * transaction. Leases with nothing new are left out.
+ * transaction. Leases with nothing new are left out; they are found by {@link providerLeases}
+ * from `opts.fromBlock`.
  */
-export async function withdrawAll(h: EscrowHandle, signer: Signer, batch = 50): Promise<Withdrawal[]> {
+export async function withdrawAll(
+  h: EscrowHandle,
+  signer: Signer,
+  batch = 50,
+  opts: { fromBlock?: number } = {},
+): Promise<Withdrawal[]> {
   const provider = await signer.getAddress();
   const ids: bigint[] = [];
-  for (const id of await providerLeases(h, provider)) {
+  for (const id of await providerLeases(h, provider, opts)) {
     const [accrued] = await h.escrow.accrued(id);
     if (accrued > (await h.escrow.lease(id)).withdrawn) ids.push(id);
   }

@@ -9,12 +9,14 @@
 // heartbeat, go offline and withdraw for its provider, and nothing else, as the registry says.
 import {
   connectEmission,
+  connectEscrow,
   formatToken,
   formatTu,
   modelId,
   modelName,
   type ProviderBucket,
   providerBuckets,
+  providerLeases,
   statusName,
 } from "gpufog";
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
@@ -73,10 +75,9 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
   const c = client(config);
   const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
-  const [[mine], [models, entries], leaseCount, timeout, readAt] = await Promise.all([
+  const [[mine], [models, entries], timeout, readAt] = await Promise.all([
     c.readContract({ ...registry, functionName: "nodesOf", args: [provider, 0n, 1000n] }),
     c.readContract({ ...registry, functionName: "catalog" }),
-    c.readContract({ ...escrow, functionName: "leaseCount" }),
     c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
     chainNow(config),
   ]);
@@ -94,11 +95,14 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
     }
     return tokens.get(address)!;
   };
-  // Earnings, per payment token: the leases of this provider whose accrued amount is above what it withdrew.
+  // Earnings, per payment token: the leases of this provider whose accrued amount is above what it
+  // withdrew, found from its own nodes' events (the package's providerLeases), not by reading every lease.
+  const leaseIds = await providerLeases(await connectEscrow(app.contracts.escrow, ethersReader(config)), provider, {
+    fromBlock: app.book.blocks.escrow,
+  });
   const earnings = new Map<Address, { ids: bigint[]; amount: bigint }>();
-  for (let id = 1n; id <= leaseCount; id++) {
+  for (const id of leaseIds) {
     const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
-    if (!isAddressEqual(lease.provider, provider)) continue;
     await token(lease.token);
     const [accrued] = await c.readContract({ ...escrow, functionName: "accrued", args: [id] });
     const row = earnings.get(lease.token) ?? { ids: [], amount: 0n };

@@ -57,7 +57,10 @@ export async function providerStatus(config: ProviderConfig): Promise<string> {
     const nodes = (await listNodes(registry, { provider: owner })).filter(
       (n) => n.status !== "None" && (config.nodes === undefined || config.nodes.includes(n.id)),
     );
-    const leaseIds = state === undefined ? await providerLeases(handle, owner) : state.leases.map(BigInt);
+    const leaseIds =
+      state === undefined
+        ? await providerLeases(handle, owner, { fromBlock: book.blocks.escrow })
+        : state.leases.map(BigInt);
     const leases = await Promise.all(leaseIds.map((id) => leaseReport(handle, id)));
     const tokens = await labels(provider, [
       ...nodes.map((n) => n.paymentToken),
