@@ -304,7 +304,7 @@ try {
     try {
       const buyback = playBuyback(node.url, work);
       console.log(
-        `a buyback played: lease ${buyback.lease} on node ${buyback.node}, ${buyback.tftOut} wei of TFT bought (${seconds()})`,
+        `a buyback played: lease ${buyback.lease} on node ${buyback.node}, ${formatToken(BigInt(buyback.tftOut), "TFT", 18, 4)} bought (${seconds()})`,
       );
       const { emission, tft, gut } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
       const chain = createPublicClient({ transport: http(node.url) });
