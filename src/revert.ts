@@ -1,5 +1,8 @@
 import { ErrorDescription, ErrorFragment, id, Interface, type InterfaceAbi, isHexString, ZeroHash } from "ethers";
 
+import type { TokenInfo } from "./erc20.js";
+import { formatToken } from "./format.js";
+
 /**
  * A contract revert, decoded with the project's ABIs: the error's name, its arguments by name,
  * and one line in words for a person.
@@ -11,10 +14,16 @@ export interface DecodedRevert {
   message: string;
 }
 
-/** What a hint may use beyond the error itself. */
+/** What the words of a revert may use beyond the error itself. */
 export interface RevertContext {
   /** The chain's time (the latest block's timestamp): hints then name the moment to retry at. */
   now?: bigint;
+  /**
+   * The token the call moves (a lease's payment token, a node's stake, an airdrop's payout): the
+   * arguments that are amounts of it print in its units, `3.6 GUT`. Which arguments those are is
+   * listed per error in this module; an amount that may be of another token stays an integer.
+   */
+  token?: TokenInfo;
 }
 
 /** The statuses of `IProviderRegistry.Status`, by value, for messages. */
@@ -111,9 +120,10 @@ function describe(parsed: ErrorDescription, context: RevertContext): DecodedReve
   parsed.fragment.inputs.forEach((input, i) => {
     args[input.name || `arg${i}`] = parsed.args[i];
   });
-  const words = parsed.fragment.inputs.map(
-    (input, i) => `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name])}`,
-  );
+  const words = parsed.fragment.inputs.map((input, i) => {
+    const token = AMOUNTS[parsed.name]?.includes(input.name) ? context.token : undefined;
+    return `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name], token)}`;
+  });
   const hint = HINTS[parsed.name]?.(args, context);
   const message = `${parsed.name}${words.length ? `: ${words.join(", ")}` : ""}${hint ? ` (${hint})` : ""}`;
   return { name: parsed.name, args, message };
@@ -127,9 +137,44 @@ const STATUSES: Record<string, { arg: string; names: readonly string[] }> = {
   InvalidReservationStatus: { arg: "status", names: RESERVATION_STATUS },
 };
 
-/** An argument in words: statuses by name, timestamps as UTC dates, everything else plainly. */
-function show(name: string, value: unknown, status?: { arg: string; names: readonly string[] }): string {
+/**
+ * The arguments that are amounts of the token the call moves, by error and argument name, from
+ * every error of contracts/interfaces and OpenZeppelin's ERC20: printed in that token when the
+ * context names it. Printed raw, because their token need not be the call's:
+ * - the emission's TFT (`BelowTwapQuote`, `AboveTwapQuote`; TFT's `BurnBelowFloor` and
+ *   `InvalidAllocation`) and GUT's `CapExceeded`, raised by a mint, which no payment makes;
+ * - errors that name their own token (`ExceedsBucket`, `FeeNotReceived`, `TransferMismatch`);
+ * - the registry's `PriceOutOfRange`: a price is in the node's payment token, while registering
+ *   moves the stake; `ParameterOutOfRange`, whose value is an amount for one parameter only.
+ */
+const AMOUNTS: Record<string, readonly string[]> = {
+  // The escrow's deposits, fees and prices are in the lease's token, which is the node's payment token.
+  AmountTooLarge: ["amount", "max"],
+  DepositBelowFee: ["deposit", "fee"],
+  PriceAboveBound: ["pricePerTuHour", "maxPricePerTuHour"],
+  RateTooHigh: ["pricePerTuHour"],
+  // The registry's stake.
+  StakeNotReceived: ["expected", "received"],
+  // The distributor's payout.
+  InvalidProof: ["amount"],
+  Underfunded: ["balance", "total"],
+  // Raised by the token being moved.
+  ERC20InsufficientBalance: ["balance", "needed"],
+  ERC20InsufficientAllowance: ["allowance", "needed"],
+};
+
+/**
+ * An argument in words: an amount of `token` in its units, statuses by name, timestamps as UTC
+ * dates, everything else plainly.
+ */
+function show(
+  name: string,
+  value: unknown,
+  status?: { arg: string; names: readonly string[] },
+  token?: TokenInfo,
+): string {
   if (typeof value === "bigint") {
+    if (token) return formatToken(value, token.symbol, token.decimals);
     const n = Number(value);
     if (status?.arg === name && n < status.names.length) return status.names[n]!;
     if (

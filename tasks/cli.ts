@@ -2,7 +2,7 @@ import { HardhatError, HardhatPluginError } from "@nomicfoundation/hardhat-error
 import { Interface, type InterfaceAbi } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { ERC20_ABI } from "../src/erc20.js";
+import { ERC20_ABI, type TokenInfo } from "../src/erc20.js";
 import { GpufogError } from "../src/errors.js";
 import { decodeRevert, revertLine } from "../src/revert.js";
 import {
@@ -38,23 +38,31 @@ export interface CliOptions {
   hre?: HardhatRuntimeEnvironment;
 }
 
+/** What a task body tells {@link cli} once it has read it, for the words of a revert. */
+export interface RevertScope {
+  /** The token the task's call moves: a revert prints its amounts of it in its units. */
+  token?: TokenInfo;
+}
+
 /**
  * Runs a task body and turns every failure into Hardhat's plugin error, which the CLI prints as
  * one line without a stack trace: the library's expected failures (bad input, an endpoint that is
  * down, a snapshot that does not add up) as they are; a contract's revert decoded with the
- * project's ABIs into the error's name, its arguments in words and a hint; anything else as its
- * first line (`--show-stack-traces` still shows the cause).
+ * project's ABIs into the error's name, its arguments in words (amounts in the token the body set
+ * on its `revert` scope) and a hint; anything else as its first line (`--show-stack-traces` still
+ * shows the cause).
  */
-export async function cli<T>(body: () => Promise<T>, options: CliOptions = {}): Promise<T> {
+export async function cli<T>(body: (revert: RevertScope) => Promise<T>, options: CliOptions = {}): Promise<T> {
+  const revert: RevertScope = {};
   try {
-    return await body();
+    return await body(revert);
   } catch (error) {
     // Hardhat's own errors (an unknown network, a bad option type) print as one line already.
     if (HardhatError.isHardhatError(error) || HardhatPluginError.isHardhatPluginError(error)) throw error;
     if (error instanceof GpufogError) throw new HardhatPluginError("gpufog", error.message, error);
     interfaces ??= ABIS.map((abi) => new Interface(abi));
     const now = decodeRevert(error, interfaces) === undefined ? undefined : await chainTime(options.hre);
-    const line = revertLine(error, interfaces, { now });
+    const line = revertLine(error, interfaces, { now, token: revert.token });
     const cause = error instanceof Error ? error : undefined;
     throw new HardhatPluginError("gpufog", options.source ? `${options.source}: ${line}` : line, cause);
   }

@@ -11,7 +11,7 @@ import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../
 import type { ContractName } from "../src/deployments.js";
 import type { BuybackEmission, ProviderRegistry } from "../types/index.js";
 import { addressOption } from "./address-book.js";
-import { cli, optionsGiven, type OptionsAsGiven } from "./cli.js";
+import { cli, optionsGiven, type OptionsAsGiven, type RevertScope } from "./cli.js";
 
 /**
  * What every task that talks to the market works with: the signer named by `--account` (the
@@ -26,6 +26,8 @@ export interface TaskContext {
   account: string;
   /** The latest block's timestamp. */
   now(): Promise<bigint>;
+  /** Names the token the task's call moves, once read: a revert from then on prints its amounts in it. */
+  amountsIn(token: TokenInfo): void;
   /** The address given as `--<option>` (default `--<name>`), or the book's entry for `name`. */
   address(given: string, name: ContractName, option?: string): Promise<string>;
   registry(given: string): Promise<ProviderRegistry>;
@@ -34,7 +36,12 @@ export interface TaskContext {
 }
 
 /** Connects to the task's network and picks the `--account` signer. */
-async function taskContext(hre: HardhatRuntimeEnvironment, source: string, account = ""): Promise<TaskContext> {
+async function taskContext(
+  hre: HardhatRuntimeEnvironment,
+  source: string,
+  account: string,
+  revert: RevertScope,
+): Promise<TaskContext> {
   const connection = await hre.network.getOrCreate();
   const { ethers } = connection;
   const signer = await accountOption(await ethers.getSigners(), account, source);
@@ -45,6 +52,9 @@ async function taskContext(hre: HardhatRuntimeEnvironment, source: string, accou
     signer,
     account: signer.address,
     now: async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp),
+    amountsIn: (token) => {
+      revert.token = token;
+    },
     address,
     registry: async (given) => connectRegistry(await address(given, "registry"), signer, source),
     escrow: async (given) => connectEscrow(await address(given, "escrow"), signer, source),
@@ -63,9 +73,9 @@ export function contextAction<A extends object>(
 ): (args: OptionsAsGiven<A>, hre: HardhatRuntimeEnvironment) => Promise<void> {
   return optionsGiven((args: A, hre) =>
     cli(
-      async () => {
+      async (revert) => {
         const account = "account" in args && typeof args.account === "string" ? args.account : "";
-        await body(args, await taskContext(hre, source, account));
+        await body(args, await taskContext(hre, source, account, revert));
       },
       { source, hre },
     ),
@@ -140,7 +150,8 @@ function expectNode(node: NodeView, source: string, what: string, allowed: NodeS
 
 /**
  * The escrow of `--escrow` and its lease or reservation named by `--lease` or `--reservation`,
- * which must exist, with the token it is paid in and a formatter for its amounts.
+ * which must exist, with the token it is paid in (a revert's amounts then print in it) and a
+ * formatter for its amounts.
  */
 export async function escrowRecord(
   ctx: TaskContext,
@@ -153,5 +164,6 @@ export async function escrowRecord(
   const record = kind === "lease" ? await h.escrow.lease(id) : await h.escrow.reservation(id);
   if (record.status === 0n) throw new InputError(ctx.source, undefined, kind, `${kind} ${id} does not exist`);
   const token = await tokenInfo(record.token, ctx.signer);
+  ctx.amountsIn(token);
   return { h, id, token, fmt: (amount) => formatToken(amount, token.symbol, token.decimals) };
 }

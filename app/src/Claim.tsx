@@ -17,6 +17,7 @@ import {
   parseManifest,
   recoverLegacySigner,
   shardPath,
+  type TokenInfo,
   toHex,
   verifyProof,
 } from "gpufog";
@@ -48,7 +49,8 @@ function blocker(w: Window, claimed: boolean): string | undefined {
 }
 
 /** The distributor pays GUT (18 decimals). */
-const gut = (amount: bigint) => formatToken(amount, "GUT");
+const GUT: TokenInfo = { symbol: "GUT", decimals: 18 };
+const gut = (amount: bigint) => formatToken(amount, GUT.symbol, GUT.decimals);
 
 const date = (seconds: bigint) =>
   new Date(Number(seconds) * 1000).toISOString().replace(".000Z", " UTC").replace("T", " ");
@@ -189,7 +191,7 @@ function EvmClaim({ app, manifest, window }: Props) {
           abi: TokenSwapDistributor,
           functionName: "claim",
           args: [BigInt(c.index), c.holder as Address, BigInt(c.amount), c.proof as Hex[]],
-          money: gut,
+          token: GUT,
         },
       ],
       setTx,
@@ -311,7 +313,7 @@ function LegacyClaim({ app, manifest, window }: Props) {
             check.pubkey,
             check.signature,
           ],
-          money: gut,
+          token: GUT,
         },
       ],
       setTx,

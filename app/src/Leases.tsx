@@ -209,6 +209,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
   const [amount, setAmount] = useState("5");
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
+  const token = { symbol: row.symbol, decimals: row.decimals };
   const live = now < row.liveUntil;
   // A local node's latest block can be older than the wall clock (blocks are mined on demand), so
   // the estimate never shows less than the escrow's own figure at the last read.
@@ -231,7 +232,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
       abi: LeaseEscrow,
       functionName: "topUp",
       args: [row.id, value],
-      money,
+      token,
     });
     if (await send(config, address, calls, setTx)) onDone();
   };
@@ -244,7 +245,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
         abi: LeaseEscrow,
         functionName: "closeLease",
         args: [row.id],
-        money,
+        token,
       },
     ];
     if (await send(config, address, calls, setTx)) onDone();
@@ -303,9 +304,10 @@ function ReservationCard({
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
+  const token = { symbol: row.symbol, decimals: row.decimals };
   const act = async (functionName: "startReserved" | "cancelReservation", label: string) => {
     if (!address) return;
-    const call: Call = { label, address: app.contracts.escrow, abi: LeaseEscrow, functionName, args: [row.id], money };
+    const call: Call = { label, address: app.contracts.escrow, abi: LeaseEscrow, functionName, args: [row.id], token };
     if (await send(config, address, [call], setTx)) onDone();
   };
   const pending = row.status === "Pending";

@@ -225,7 +225,7 @@ function LeaseForm({ app, row, token, money, onDone }: FormProps) {
       abi: LeaseEscrow,
       functionName: "openLease",
       args: [row.id, amount, row.pricePerTuHour],
-      money: pay,
+      token,
     });
     if (await send(config, address, calls, setTx)) onDone();
   };
@@ -311,7 +311,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
           if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === "DepositBelowFee") {
             return { fee: reverted.data.args![1] as bigint };
           }
-          return { refused: explain(error, pay) };
+          return { refused: explain(error, token) };
         },
       );
     Promise.all([
@@ -320,12 +320,12 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
       c.readContract({ ...escrow, functionName: "reservationGrace" }),
     ]).then(
       ([q, feeBps, grace]) => current && setQuote("fee" in q ? { ...q, feeBps, grace: BigInt(grace) } : q),
-      (e: unknown) => current && setQuote({ refused: explain(e, pay) }),
+      (e: unknown) => current && setQuote({ refused: explain(e, token) }),
     );
     return () => {
       current = false;
     };
-    // `pay` is a new closure each render, over the row and its token, which these cover.
+    // `token` is the row's, which `row` covers.
   }, [config, app, row, address, startAt, duration]);
 
   const perHour = (row.pricePerTuHour * row.milliTu) / 1000n;
@@ -339,7 +339,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
       abi: LeaseEscrow,
       functionName: "reserve",
       args: [row.id, startAt, duration, amount, row.pricePerTuHour],
-      money: pay,
+      token,
     });
     if (await send(config, address, calls, setTx)) onDone();
   };

@@ -18,6 +18,7 @@ import {
   providerBuckets,
   providerLeases,
   statusName,
+  type TokenInfo,
 } from "gpufog";
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -33,7 +34,10 @@ import { TxStatus } from "./TxStatus.tsx";
 type WagmiConfig = ReturnType<typeof useConfig>;
 
 /** The stake token: GUT, 18 decimals. */
-const gut = (amount: bigint) => formatToken(amount, "GUT", 18, 4);
+const GUT: TokenInfo = { symbol: "GUT", decimals: 18 };
+const gut = (amount: bigint) => formatToken(amount, GUT.symbol, GUT.decimals, 4);
+/** What the emission's rewards pay. */
+const TFT: TokenInfo = { symbol: "TFT", decimals: 18 };
 
 interface Token {
   symbol: string;
@@ -218,7 +222,7 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
       abi: ProviderRegistry,
       functionName,
       args: [nodeId],
-      money: gut,
+      token: GUT,
     };
     if (!address) return;
     // Refreshed failed or not: a refused action usually means the page was behind the chain.
@@ -336,7 +340,7 @@ function Earnings({ app, provider, operator, data, onDone }: SectionProps) {
       abi: LeaseEscrow,
       functionName: operator ? "withdrawFor" : "withdraw",
       args: operator ? [provider, ids] : [ids],
-      money: (amount) => formatToken(amount, symbol, decimals, 4),
+      token: { symbol, decimals },
     };
     if (address && (await send(config, address, [call], setTx))) onDone();
   };
@@ -389,7 +393,7 @@ function Rewards({ app, operator, data, onDone }: Omit<SectionProps, "provider">
   const config = useConfig();
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  const tft = (amount: bigint) => formatToken(amount, "TFT", 18, 4);
+  const tft = (amount: bigint) => formatToken(amount, TFT.symbol, TFT.decimals, 4);
   const claimable = data.buckets.filter((b) => b.claimable > 0n);
   const total = claimable.reduce((sum, b) => sum + b.claimable, 0n);
   const pending = new Map<string, bigint>();
@@ -405,7 +409,7 @@ function Rewards({ app, operator, data, onDone }: Omit<SectionProps, "provider">
       abi: BuybackEmission,
       functionName: "claim",
       args: [claimable.map((b) => ({ epoch: b.epoch, token: b.token as Address }))],
-      money: tft,
+      token: TFT,
     };
     if (address && (await send(config, address, [call], setTx))) onDone();
   };
@@ -515,7 +519,7 @@ function Register({
         abi: erc20Abi,
         functionName: "approve",
         args: [app.contracts.registry, stake],
-        money: gut,
+        token: GUT,
       });
     }
     calls.push({
@@ -524,7 +528,7 @@ function Register({
       abi: ProviderRegistry,
       functionName: "register",
       args: [modelId(model, "model") as Hex, count, priceWei, app.contracts.gut, uri.trim()],
-      money: gut,
+      token: GUT,
     });
     if (await send(config, address, calls, setTx)) onDone();
   };

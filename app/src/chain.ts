@@ -2,7 +2,7 @@
 // needed), writes through the connected EIP-1193 wallet. A write is simulated first, so a revert
 // is caught before the wallet asks for a signature, and decoded with gpufog's `decodeRevert`
 // against every contract's ABI (a revert can bubble up from a callee), never shown as hex.
-import { decodeRevert } from "gpufog";
+import { decodeRevert, type TokenInfo } from "gpufog";
 import { BuybackEmission, GUT, LeaseEscrow, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
 import { type Abi, type Address, BaseError, ContractFunctionRevertedError, erc20Abi, type Hash } from "viem";
 import type { Config } from "wagmi";
@@ -23,18 +23,15 @@ export interface Call {
   abi: Abi;
   functionName: string;
   args: readonly unknown[];
-  /** Formats an amount of the token the call moves, for the amounts a revert names. */
-  money?: (amount: bigint) => string;
+  /** The token the call moves, for the amounts a revert names. */
+  token?: TokenInfo;
 }
 
-/** Revert arguments that are amounts of a token, by name. */
-const AMOUNT = /price|amount|deposit|balance|allowance|needed|stake|fee|total/i;
-
 /**
- * The words for a failed call: the decoded revert when there is one (its amounts in the token's
- * decimals when `money` is given), else the error's short message.
+ * The words for a failed call: the decoded revert when there is one (its amounts of `token` in
+ * its units), else the error's short message.
  */
-export function explain(error: unknown, money?: (amount: bigint) => string): string {
+export function explain(error: unknown, token?: TokenInfo): string {
   // viem keeps the raw revert bytes on ContractFunctionRevertedError.raw, where decodeRevert
   // (written for ethers and node errors) does not look; hand them over under `data`.
   let subject: unknown = error;
@@ -42,16 +39,8 @@ export function explain(error: unknown, money?: (amount: bigint) => string): str
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError && reverted.raw) subject = { data: reverted.raw };
   }
-  const decoded = decodeRevert(subject, ABIS as never);
-  if (decoded) {
-    let message = decoded.message;
-    for (const [name, value] of Object.entries(decoded.args)) {
-      if (money && typeof value === "bigint" && AMOUNT.test(name)) {
-        message = message.replace(`${name} ${value}`, `${name} ${money(value)}`);
-      }
-    }
-    return `the contract refused: ${message}`;
-  }
+  const decoded = decodeRevert(subject, ABIS as never, { token });
+  if (decoded) return `the contract refused: ${decoded.message}`;
   if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
@@ -69,7 +58,7 @@ export async function send(
   for (const call of calls) {
     try {
       report({ phase: "signing", label: call.label });
-      const { label: _, money: __, ...contractCall } = call;
+      const { label: _, token: __, ...contractCall } = call;
       const { request } = await simulateContract(config, { ...contractCall, account } as never);
       const hash = await writeContract(config, request as never);
       report({ phase: "pending", label: call.label, hash });
@@ -80,7 +69,7 @@ export async function send(
       }
       report({ phase: "mined", label: call.label, hash, block: receipt.blockNumber });
     } catch (error) {
-      report({ phase: "failed", label: call.label, reason: explain(error, call.money) });
+      report({ phase: "failed", label: call.label, reason: explain(error, call.token) });
       return false;
     }
   }
@@ -124,7 +113,7 @@ export async function withEscrowApproval(
     abi: erc20Abi,
     functionName: "approve",
     args: [escrow, amount],
-    money,
+    token: call.token,
   };
   return [approve, call];
 }

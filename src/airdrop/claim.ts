@@ -48,19 +48,22 @@ export async function distributorToken(
  * Claims every EVM leaf of `account` from an airdrop directory, sent by `signer` (anyone may
  * send it; the tokens go to `account`). Indices already claimed are skipped. An account with no
  * EVM leaf in the airdrop, or a `distributor` that is not one, is an `InputError` raised before
- * anything is sent.
+ * anything is sent. `onToken` hears the distributor's token once it is read, before anything is
+ * sent, so that a caller can word a refusal's amounts in it.
  */
 export async function claimAirdrop(
   dir: string,
   address: string,
   account: string,
   signer: Signer,
+  onToken?: (token: TokenInfo) => void,
 ): Promise<AirdropClaims> {
   const claims = (await findClaims(dir, account)).filter((c) => c.kind === LeafKind.Evm);
   if (claims.length === 0) {
     throw new InputError(dir, undefined, "account", `${account} has no EVM claim in this airdrop`);
   }
   const token = await distributorToken(address, signer, dir, "distributor");
+  onToken?.(token);
   const distributor = new Contract(address, DISTRIBUTOR_ABI, signer);
   const outcomes: ClaimOutcome[] = [];
   for (const claim of claims) {

@@ -2,7 +2,7 @@ import { Contract, getAddress, type ContractRunner, type Signer } from "ethers";
 
 import { DISTRIBUTOR_ABI } from "./abi.js";
 import { distributorToken } from "./claim.js";
-import type { TokenInfo } from "../erc20.js";
+import { ERC20_ABI, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims, readManifest } from "./directory.js";
 import { type HolderClaim } from "./format.js";
@@ -12,6 +12,7 @@ import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "../l
 import { parseLegacyHolder } from "./legacy-lookup.js";
 import { claimMessage } from "../legacy/message.js";
 import { parseCompactSignature, recoverLegacySigner, type CompactSignature } from "../legacy/sign.js";
+import { decodeRevert } from "../revert.js";
 
 /** What `airdrop:claim-legacy` is given. */
 export interface LegacyClaimRequest {
@@ -222,7 +223,8 @@ export interface LegacyClaimOutcome {
 /**
  * Submits every unclaimed kind 1 leaf of the holder to `claimLegacy`, sent by `signer` (anyone:
  * the tokens go to the signed recipient). Each is run by `eth_call` first, so a refusal is
- * reported with the contract's custom error before any gas is spent.
+ * reported with the contract's custom error, decoded in words with its amounts in the
+ * distributor's token, before any gas is spent.
  */
 export async function claimLegacyAirdrop(
   request: LegacyClaimRequest,
@@ -240,8 +242,8 @@ export async function claimLegacyAirdrop(
     try {
       await distributor.getFunction("claimLegacy").staticCall(...args);
     } catch (error) {
-      const decoded = (error as { revert?: { name: string; args: unknown[] } }).revert;
-      const reason = decoded ? `${decoded.name}(${decoded.args.map(String).join(", ")})` : (error as Error).message;
+      const abis = [distributor.interface, ERC20_ABI];
+      const reason = decodeRevert(error, abis, { token: plan.token })?.message ?? (error as Error).message;
       throw new InputError(
         request.source ?? "claim-legacy",
         undefined,

@@ -11,7 +11,7 @@ async function airdropClaim(
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(
-    async () => {
+    async (revert) => {
       const { airdrop, account } = args;
       let { distributor } = args;
       if (airdrop === "")
@@ -26,7 +26,9 @@ async function airdropClaim(
       const holder = account === "" ? signer!.address : account;
       if (!/^0x[0-9a-fA-F]{40}$/.test(holder))
         throw new InputError("airdrop:claim", undefined, "--account", `"${holder}" is not an address`);
-      const { token, outcomes } = await claimAirdrop(airdrop, distributor, holder, signer!);
+      const { token, outcomes } = await claimAirdrop(airdrop, distributor, holder, signer!, (paid) => {
+        revert.token = paid;
+      });
       for (const outcome of outcomes) {
         const { index, amount } = outcome.claim;
         console.log(

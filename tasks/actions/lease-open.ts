@@ -22,6 +22,7 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
   await checkLease(h, ctx.signer, nodeId);
   const quote = await nodeQuote(h, nodeId);
   const token = await tokenInfo(quote.paymentToken, ctx.signer);
+  ctx.amountsIn(token);
   const deposit = parseAmount(SOURCE, "deposit", required(SOURCE, "deposit", args.deposit), token.decimals, true);
   const maxPrice = args.maxPrice
     ? parseAmount(SOURCE, "max-price", args.maxPrice, token.decimals)

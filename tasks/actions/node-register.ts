@@ -1,6 +1,6 @@
 import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
-import { tokenLabel } from "../../src/erc20.js";
+import { tokenInfo, tokenLabel } from "../../src/erc20.js";
 import { registerNode } from "../../src/registry.js";
 import { parseAddress, parseAmount, parseInteger } from "../../src/parse.js";
 import { contextAction } from "../context.js";
@@ -20,6 +20,8 @@ export default contextAction(
     // GUT of the deployment in the address book when --token is not given.
     const paymentToken = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut", "token"));
     const registry = await ctx.registry(args.registry);
+    const stakeToken = await tokenInfo(await registry.gut(), ctx.signer);
+    ctx.amountsIn(stakeToken);
     const label = await tokenLabel(paymentToken, ctx.signer);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
     if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");
@@ -29,6 +31,8 @@ export default contextAction(
       { model: args.model, gpuCount, pricePerTuHour, paymentToken, uri: args.uri },
       SOURCE,
     );
-    console.log(`node ${nodeId} registered, ${formatToken(stake, "GUT")} staked (${hash})`);
+    console.log(
+      `node ${nodeId} registered, ${formatToken(stake, stakeToken.symbol, stakeToken.decimals)} staked (${hash})`,
+    );
   },
 );

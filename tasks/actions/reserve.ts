@@ -26,6 +26,7 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
   const start = parseStart(SOURCE, "start", args.start, now);
   const quote = await nodeQuote(h, nodeId);
   const token = await tokenInfo(quote.paymentToken, ctx.signer);
+  ctx.amountsIn(token);
   const deposit = parseAmount(SOURCE, "deposit", args.deposit, token.decimals);
   const maxPrice = args.maxPrice
     ? parseAmount(SOURCE, "max-price", args.maxPrice, token.decimals)

@@ -1,3 +1,4 @@
+import { HardhatPluginError } from "@nomicfoundation/hardhat-errors";
 import { expect } from "chai";
 import hre, { network } from "hardhat";
 
@@ -221,6 +222,24 @@ describe("airdrop tooling", function () {
       // The second holder's leaf: 2,000,000 wei of an 18-decimal GUT.
       expect(printed.join("\n")).to.match(
         new RegExp(`^index \\d+: 0\\.000000000002 GUT to ${holder.address} — claimed \\(tx 0x[0-9a-f]{64}\\)$`),
+      );
+    });
+
+    it("prints the amounts of a refusal in the distributor's token", async function () {
+      const shared = await hre.network.getOrCreate();
+      const { out, holders, config, admin } = await deployAirdrop(shared);
+      // The same airdrop on a distributor that was never funded: every claim reverts Underfunded.
+      const unfunded = await shared.ethers.deployContract("TokenSwapDistributor", [config, 0n, admin.address]);
+      await shared.networkHelpers.time.increaseTo(config.start);
+      let error: unknown;
+      await hre.tasks
+        .getTask("airdrop:claim")
+        .run({ airdrop: out, distributor: await unfunded.getAddress(), account: holders[1]!.address })
+        .catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(HardhatPluginError);
+      // The eight leaves add up to 36,000,000 wei.
+      expect((error as Error).message).to.equal(
+        "airdrop:claim: the contract refused: Underfunded: balance 0.0 GUT, total 0.000000000036 GUT",
       );
     });
   });

@@ -66,7 +66,18 @@ async function deployLegacyAirdrop() {
   await time.increaseTo(start);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const target = { recipient: recipient!.address, chainId, distributor: await distributor.getAddress() };
-  return { gut, distributor, out, holders, relayer: relayer!, recipient: recipient!, other: other!, target };
+  return {
+    gut,
+    distributor,
+    out,
+    holders,
+    relayer: relayer!,
+    recipient: recipient!,
+    other: other!,
+    target,
+    config,
+    admin: admin!,
+  };
 }
 
 type Fixture = Awaited<ReturnType<typeof deployLegacyAirdrop>>;
@@ -121,6 +132,24 @@ describe("legacy claim tooling", function () {
         f.relayer,
       );
       expect(outcomes[0]!.status).to.equal("claimed");
+    });
+
+    it("refuses a claim the distributor would revert before sending, in words and in the distributor's token", async function () {
+      const f = await loadFixture(deployLegacyAirdrop);
+      // The same airdrop on a distributor that was never funded: every claim reverts Underfunded.
+      const unfunded = await ethers.deployContract("TokenSwapDistributor", [f.config, 0n, f.admin.address]);
+      const target = { ...f.target, distributor: await unfunded.getAddress() };
+      const nonce = await ethers.provider.getTransactionCount(f.relayer.address);
+      const signature = signFor(f.holders[0]!, target);
+      expect(
+        await problem(() =>
+          claimLegacyAirdrop({ ...request(f, signature), distributor: target.distributor }, f.relayer),
+        ),
+      ).to.equal(
+        // The two keys' 25 and 50 GUT, and the EVM leaf's 5,000 wei.
+        "claim-legacy: the distributor refuses index 1: Underfunded: balance 0.0 GUT, total 75.000000000000005 GUT",
+      );
+      expect(await ethers.provider.getTransactionCount(f.relayer.address)).to.equal(nonce);
     });
   });
 

@@ -285,6 +285,35 @@ describe("registry library", function () {
       expect(await gut.allowance(alice.address, registry.target)).to.equal(0n);
     });
 
+    it("node:register prints the amounts of a refused stake in the stake token's units", async function () {
+      const { admin, alice } = await loadFixture(deployWithNodes);
+      // A stake token that burns 1 % of every transfer: the registry refuses a stake that arrives short.
+      const fee = await ethers.deployContract("MockFeeOnTransferERC20");
+      const staking = await ethers.deployContract("ProviderRegistry", [
+        0n,
+        admin.address,
+        fee.target,
+        100n * 10n ** 18n,
+        600n,
+        86_400n,
+        1_000n,
+      ]);
+      await fee.mint(alice.address, 1_000n * 10n ** 18n);
+      await expectRejection(
+        hre.tasks.getTask("node:register").run({
+          registry: staking.target,
+          account: alice.address,
+          model: "V100",
+          gpus: "1",
+          price: "0.25",
+          token: fee.target,
+          uri: "u",
+        }),
+        HardhatPluginError,
+        "node:register: the contract refused: StakeNotReceived: expected 185.0 FEE, received 183.15 FEE",
+      );
+    });
+
     it("node:heartbeat reconnects a Disconnect node", async function () {
       const { registry, bob } = await loadFixture(deployWithNodes);
       const out = await captureLog(() =>

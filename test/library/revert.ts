@@ -3,9 +3,17 @@ import { network } from "hardhat";
 
 import { id } from "ethers";
 
+import type { TokenInfo } from "../../src/erc20.js";
 import { decodeRevert, revertLine } from "../../src/revert.js";
-import { BuybackEmission__factory } from "../../types/index.js";
-import { ANY_PRICE, deployEscrowSystem, NodeStatus, UNIT } from "../contracts/LeaseEscrowFixture.js";
+import {
+  BuybackEmission__factory,
+  GUT__factory,
+  LeaseEscrow__factory,
+  ProviderRegistry__factory,
+  TFT__factory,
+  TokenSwapDistributor__factory,
+} from "../../types/index.js";
+import { ANY_PRICE, deployEscrowSystem, NodeStatus, PRICE, UNIT } from "../contracts/LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture } = networkHelpers;
@@ -88,5 +96,124 @@ describe("decodeRevert", function () {
   it("leaves an error that is no revert to its first line, without NUL bytes", function () {
     expect(decodeRevert(new Error("connect ECONNREFUSED"), [])).to.equal(undefined);
     expect(revertLine(new Error("socket hang up\n    at stack"), [])).to.equal("socket hang up");
+  });
+
+  describe("with the call's token in the context", function () {
+    const GUT: TokenInfo = { symbol: "GUT", decimals: 18 };
+    const escrow = LeaseEscrow__factory.createInterface();
+    const registry = ProviderRegistry__factory.createInterface();
+    const distributor = TokenSwapDistributor__factory.createInterface();
+    const emission = BuybackEmission__factory.createInterface();
+    const tft = TFT__factory.createInterface();
+    const gutToken = GUT__factory.createInterface();
+    const someone = "0x" + "33".repeat(20);
+    const message = (iface: typeof escrow, name: string, args: unknown[], token?: TokenInfo) =>
+      decodeRevert({ data: iface.encodeErrorResult(name, args) }, [iface], { token })?.message;
+
+    it("prints the amounts of that token in its units and keeps the arguments raw", async function () {
+      const { escrow: deployed, gut, other } = await loadFixture(system);
+      await gut.connect(other).approve(await deployed.getAddress(), 0n);
+      const error = await thrown(deployed.connect(other).openLease(1n, UNIT, ANY_PRICE));
+      const decoded = decodeRevert(error, [deployed.interface, gut.interface], { token: GUT });
+      expect(decoded?.message).to.match(
+        /^ERC20InsufficientAllowance: spender 0x[0-9a-fA-F]{40}, allowance 0\.0 GUT, needed 1\.0 GUT \(approve the contract first\)$/,
+      );
+      expect(decoded?.args.needed).to.equal(UNIT);
+      const bound = { data: escrow.encodeErrorResult("PriceAboveBound", [1n, PRICE, UNIT]) };
+      expect(revertLine(bound, [escrow], { token: GUT })).to.equal(
+        "the contract refused: PriceAboveBound: nodeId 1, pricePerTuHour 3.6 GUT, maxPricePerTuHour 1.0 GUT (the node's price rose after you were shown it: look at the node again and retry)",
+      );
+      expect(decodeRevert(bound, [escrow], { token: GUT })?.args).to.deep.equal({
+        nodeId: 1n,
+        pricePerTuHour: PRICE,
+        maxPricePerTuHour: UNIT,
+      });
+      expect(message(escrow, "DepositBelowFee", [0n, 1_500_000n], { symbol: "USDC", decimals: 6 })).to.equal(
+        "DepositBelowFee: deposit 0.0 USDC, fee 1.5 USDC (the deposit must be above the reservation fee)",
+      );
+    });
+
+    it("names every amount of the call's token by the contracts' own argument names", function () {
+      const cases: [typeof escrow, string, unknown[], string][] = [
+        [escrow, "AmountTooLarge", [2n * UNIT, UNIT], "AmountTooLarge: amount 2.0 GUT, max 1.0 GUT"],
+        [escrow, "RateTooHigh", [1n, UNIT, 1_000n], "RateTooHigh: nodeId 1, pricePerTuHour 1.0 GUT, milliTu 1000"],
+        [
+          registry,
+          "StakeNotReceived",
+          [UNIT, UNIT - 1n],
+          "StakeNotReceived: expected 1.0 GUT, received 0.999999999999999999 GUT",
+        ],
+        [
+          distributor,
+          "InvalidProof",
+          [7n, someone, 5n * UNIT],
+          `InvalidProof: index 7, holder ${someone}, amount 5.0 GUT`,
+        ],
+        [distributor, "Underfunded", [0n, 1_234_500n * UNIT], "Underfunded: balance 0.0 GUT, total 1,234,500.0 GUT"],
+        [
+          gutToken,
+          "ERC20InsufficientBalance",
+          [someone, UNIT, 2n * UNIT],
+          `ERC20InsufficientBalance: sender ${someone}, balance 1.0 GUT, needed 2.0 GUT (the sender's balance is too small)`,
+        ],
+      ];
+      for (const [iface, name, args, expected] of cases) expect(message(iface, name, args, GUT)).to.equal(expected);
+    });
+
+    it("prints them as integers without a token", function () {
+      expect(message(escrow, "PriceAboveBound", [1n, PRICE, UNIT])).to.match(
+        /^PriceAboveBound: nodeId 1, pricePerTuHour 3600000000000000000, maxPricePerTuHour 1000000000000000000 \(/,
+      );
+    });
+
+    it("leaves raw an amount that may be of another token: the emission's TFT, a token the error names, a node's price", function () {
+      const pair = "0x" + "11".repeat(20);
+      const cases: [typeof escrow, string, unknown[], string][] = [
+        [
+          emission,
+          "BelowTwapQuote",
+          [UNIT, 2n * UNIT],
+          "BelowTwapQuote: minTftOut 1000000000000000000, minAllowed 2000000000000000000 (the pool moved against the average price: retry, and the quote is read again)",
+        ],
+        [
+          emission,
+          "AboveTwapQuote",
+          [2n * UNIT, UNIT],
+          "AboveTwapQuote: tftOut 2000000000000000000, maxAllowed 1000000000000000000",
+        ],
+        [
+          tft,
+          "BurnBelowFloor",
+          [2n * UNIT, UNIT],
+          "BurnBelowFloor: amount 2000000000000000000, burnable 1000000000000000000",
+        ],
+        [
+          emission,
+          "ExceedsBucket",
+          [3n, pair, 2n * UNIT, UNIT],
+          `ExceedsBucket: epoch 3, token ${pair}, amount 2000000000000000000, unsold 1000000000000000000 (only 1000000000000000000 of the bucket is unsold)`,
+        ],
+        [
+          emission,
+          "FeeNotReceived",
+          [pair, UNIT, 0n],
+          `FeeNotReceived: token ${pair}, fee 1000000000000000000, unaccounted 0`,
+        ],
+        [
+          escrow,
+          "TransferMismatch",
+          [pair, UNIT, UNIT - 1n],
+          `TransferMismatch: token ${pair}, expected 1000000000000000000, received 999999999999999999`,
+        ],
+        [registry, "PriceOutOfRange", [0n], "PriceOutOfRange: pricePerTuHour 0"],
+        [
+          gutToken,
+          "CapExceeded",
+          [2n * UNIT, UNIT],
+          "CapExceeded: requested 2000000000000000000, mintable 1000000000000000000",
+        ],
+      ];
+      for (const [iface, name, args, expected] of cases) expect(message(iface, name, args, GUT)).to.equal(expected);
+    });
   });
 });
