@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { id } from "ethers";
+import { id, type Interface } from "ethers";
 
 import type { TokenInfo } from "../../src/erc20.js";
 import { decodeRevert, revertLine } from "../../src/revert.js";
@@ -107,7 +107,7 @@ describe("decodeRevert", function () {
     const tft = TFT__factory.createInterface();
     const gutToken = GUT__factory.createInterface();
     const someone = "0x" + "33".repeat(20);
-    const message = (iface: typeof escrow, name: string, args: unknown[], token?: TokenInfo) =>
+    const message = (iface: Interface, name: string, args: unknown[], token?: TokenInfo) =>
       decodeRevert({ data: iface.encodeErrorResult(name, args) }, [iface], { token })?.message;
 
     it("prints the amounts of that token in its units and keeps the arguments raw", async function () {
@@ -134,7 +134,7 @@ describe("decodeRevert", function () {
     });
 
     it("names every amount of the call's token by the contracts' own argument names", function () {
-      const cases: [typeof escrow, string, unknown[], string][] = [
+      const cases: [Interface, string, unknown[], string][] = [
         [escrow, "AmountTooLarge", [2n * UNIT, UNIT], "AmountTooLarge: amount 2.0 GUT, max 1.0 GUT"],
         [escrow, "RateTooHigh", [1n, UNIT, 1_000n], "RateTooHigh: nodeId 1, pricePerTuHour 1.0 GUT, milliTu 1000"],
         [
@@ -168,7 +168,7 @@ describe("decodeRevert", function () {
 
     it("leaves raw an amount that may be of another token: the emission's TFT, a token the error names, a node's price", function () {
       const pair = "0x" + "11".repeat(20);
-      const cases: [typeof escrow, string, unknown[], string][] = [
+      const cases: [Interface, string, unknown[], string][] = [
         [
           emission,
           "BelowTwapQuote",
