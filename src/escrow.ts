@@ -6,7 +6,7 @@ import { InputError } from "./errors.js";
 import { formatToken } from "./format.js";
 import type { Source } from "./parse.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
-import { statusName, type NodeStatus } from "./registry.js";
+import { listNodes, statusName, type NodeStatus } from "./registry.js";
 import { dryRun, revertLine } from "./revert.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
@@ -235,13 +235,7 @@ export async function providerLeases(
   opts: { fromBlock?: number } = {},
 ): Promise<bigint[]> {
   const fromBlock = opts.fromBlock ?? 0;
-  const nodeIds: bigint[] = [];
-  for (let total = 1n; BigInt(nodeIds.length) < total;) {
-    const [page, count] = await registry.nodesOf(provider, nodeIds.length, 500n);
-    total = count;
-    if (page.length === 0) break;
-    nodeIds.push(...page.map((n) => n.id));
-  }
+  const nodeIds = (await listNodes(registry, { provider })).map((n) => n.id);
   const ids = new Set<bigint>();
   const reservations: bigint[] = [];
   for (const nodes of slices(nodeIds)) {
