@@ -8,6 +8,7 @@ import type { Source } from "./parse.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { listNodes, statusName, type NodeStatus } from "./registry.js";
 import { dryRun, revertLine } from "./revert.js";
+import { refusesRange } from "./rpc/classify.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
@@ -223,11 +224,26 @@ function slices<T>(ids: readonly T[]): T[][] {
 }
 
 /**
+ * `query` over blocks `from`..`to`; a range the endpoint refuses as too wide (public endpoints cap
+ * `eth_getLogs`) is split in two until each part is served, down to single blocks.
+ */
+async function inRanges<T>(query: (from: number, to: number) => Promise<T[]>, from: number, to: number): Promise<T[]> {
+  try {
+    return await query(from, to);
+  } catch (error) {
+    if (from >= to || !refusesRange(error)) throw error;
+    const mid = from + Math.floor((to - from) / 2);
+    return [...(await inRanges(query, from, mid)), ...(await inRanges(query, mid + 1, to))];
+  }
+}
+
+/**
  * Every lease id of a provider, ascending: the leases of its nodes (`LeaseOpened` indexes the
  * node, and a node never changes provider) and the closed leases that book its reservation fees
  * (`feeLeaseId` of the `ReservationEnded` of its nodes' reservations). Reads only this provider's
  * events from `fromBlock` (the escrow's deployment block, from the address book), so the cost
- * grows with its own leases, not with the escrow's.
+ * grows with its own leases, not with the escrow's; an endpoint that caps a log query's range is
+ * asked again over smaller ranges.
  */
 export async function providerLeases(
   { escrow, registry }: EscrowHandle,
@@ -235,17 +251,24 @@ export async function providerLeases(
   opts: { fromBlock?: number } = {},
 ): Promise<bigint[]> {
   const fromBlock = opts.fromBlock ?? 0;
+  // One end for every query, so the three event kinds describe the same chain.
+  const toBlock = await escrow.runner!.provider!.getBlockNumber();
   const nodeIds = (await listNodes(registry, { provider })).map((n) => n.id);
   const ids = new Set<bigint>();
   const reservations: bigint[] = [];
   for (const nodes of slices(nodeIds)) {
-    const opened = await escrow.queryFilter(escrow.filters.LeaseOpened(undefined, anyOf(nodes)), fromBlock);
-    for (const log of opened) ids.add(log.args.leaseId);
-    const reserved = await escrow.queryFilter(escrow.filters.Reserved(undefined, anyOf(nodes)), fromBlock);
-    reservations.push(...reserved.map((log) => log.args.reservationId));
+    const opened = escrow.filters.LeaseOpened(undefined, anyOf(nodes));
+    for (const log of await inRanges((from, to) => escrow.queryFilter(opened, from, to), fromBlock, toBlock)) {
+      ids.add(log.args.leaseId);
+    }
+    const reserved = escrow.filters.Reserved(undefined, anyOf(nodes));
+    for (const log of await inRanges((from, to) => escrow.queryFilter(reserved, from, to), fromBlock, toBlock)) {
+      reservations.push(log.args.reservationId);
+    }
   }
   for (const some of slices(reservations)) {
-    for (const log of await escrow.queryFilter(escrow.filters.ReservationEnded(anyOf(some)), fromBlock)) {
+    const ended = escrow.filters.ReservationEnded(anyOf(some));
+    for (const log of await inRanges((from, to) => escrow.queryFilter(ended, from, to), fromBlock, toBlock)) {
       if (log.args.feeLeaseId !== 0n) ids.add(log.args.feeLeaseId);
     }
   }

@@ -88,6 +88,57 @@ describe("escrow library", function () {
       expect(calls).to.deep.equal([h.registry.interface.getFunction("nodesOf").selector]);
     });
 
+    it("asks an endpoint that caps a log query's range again over smaller ranges, and finds the same leases", async function () {
+      const { escrow, provider } = await loadFixture(twoProviders);
+      const h = await connectEscrow(await escrow.getAddress(), provider);
+      const everything = await providerLeases(h, provider.address);
+      const eip1193 = connection.provider;
+      const request = eip1193.request.bind(eip1193);
+      const spans: number[] = [];
+      let refused = 0;
+      // Like many public endpoints: eth_getLogs over more than 8 blocks is refused.
+      eip1193.request = async (args) => {
+        if (args.method === "eth_getLogs") {
+          const [filter] = args.params as [{ fromBlock: string; toBlock: string }];
+          const span = Number(BigInt(filter.toBlock) - BigInt(filter.fromBlock)) + 1;
+          if (span > 8) {
+            refused++;
+            throw new Error(`block range is too wide: ${span} blocks, at most 8`);
+          }
+          spans.push(span);
+        }
+        return request(args);
+      };
+      try {
+        expect(await providerLeases(h, provider.address)).to.deep.equal(everything);
+      } finally {
+        eip1193.request = request;
+      }
+      expect(refused).to.be.greaterThan(0);
+      expect(Math.max(...spans)).to.be.at.most(8);
+    });
+
+    it("gives up at once on an error that is not a range refusal", async function () {
+      const { escrow, provider } = await loadFixture(twoProviders);
+      const h = await connectEscrow(await escrow.getAddress(), provider);
+      const eip1193 = connection.provider;
+      const request = eip1193.request.bind(eip1193);
+      let logQueries = 0;
+      eip1193.request = async (args) => {
+        if (args.method !== "eth_getLogs") return request(args);
+        logQueries++;
+        throw new Error("invalid API key");
+      };
+      let error: unknown;
+      try {
+        await providerLeases(h, provider.address).catch((e: unknown) => (error = e));
+      } finally {
+        eip1193.request = request;
+      }
+      expect(String(error)).to.contain("invalid API key");
+      expect(logQueries).to.equal(1);
+    });
+
     it("starts at fromBlock: a block after every event finds nothing", async function () {
       const { escrow, provider } = await loadFixture(twoProviders);
       const h = await connectEscrow(await escrow.getAddress(), provider);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { RpcError } from "../../src/errors.js";
-import { classifyRpcError } from "../../src/rpc/classify.js";
+import { classifyRpcError, refusesRange } from "../../src/rpc/classify.js";
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "../../src/rpc/errors.js";
 import { HttpTransport } from "../../src/rpc/http.js";
@@ -126,6 +126,27 @@ describe("rpc", function () {
         expect(classifyRpcError(error, method, params)).to.equal(kind);
       });
     }
+  });
+
+  describe("refusesRange", function () {
+    it("finds a range refusal wherever a client library kept the endpoint's words", function () {
+      expect(refusesRange(new Error("query returned more than 10000 results"))).to.equal(true);
+      // ethers: a generic message, the endpoint's under info.error.
+      const wrapped = Object.assign(new Error("could not coalesce error"), {
+        info: { error: { code: -32602, message: "block range is too wide" } },
+      });
+      expect(refusesRange(wrapped)).to.equal(true);
+      expect(
+        refusesRange(new Error("outer", { cause: new Error("eth_getLogs is limited to a 10,000 range") })),
+      ).to.equal(true);
+    });
+
+    it("does not take a rate limit, a revert or a dropped connection for a range refusal", function () {
+      expect(refusesRange(new Error("daily request limit exceeded, rate limit reached"))).to.equal(false);
+      expect(refusesRange(new Error("execution reverted"))).to.equal(false);
+      expect(refusesRange(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).to.equal(false);
+      expect(refusesRange("block range is too wide")).to.equal(false);
+    });
   });
 
   describe("redactUrl", function () {
