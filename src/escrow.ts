@@ -8,7 +8,7 @@ import type { Source } from "./parse.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { listNodes, statusName, type NodeStatus } from "./registry.js";
 import { dryRun, revertLine } from "./revert.js";
-import { refusesRange } from "./rpc/classify.js";
+import { inRanges } from "./rpc/ranges.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
@@ -221,20 +221,6 @@ function slices<T>(ids: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_FILTER) out.push(ids.slice(i, i + IDS_PER_FILTER));
   return out;
-}
-
-/**
- * `query` over blocks `from`..`to`; a range the endpoint refuses as too wide (public endpoints cap
- * `eth_getLogs`) is split in two until each part is served, down to single blocks.
- */
-async function inRanges<T>(query: (from: number, to: number) => Promise<T[]>, from: number, to: number): Promise<T[]> {
-  try {
-    return await query(from, to);
-  } catch (error) {
-    if (from >= to || !refusesRange(error)) throw error;
-    const mid = from + Math.floor((to - from) / 2);
-    return [...(await inRanges(query, from, mid)), ...(await inRanges(query, mid + 1, to))];
-  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { InputError } from "../errors.js";
 import type { Source } from "../parse.js";
 import { mined, receiptEvent } from "../receipts.js";
 import { revertLine } from "../revert.js";
+import { inRanges } from "../rpc/ranges.js";
 import { minTftOut } from "../uniswap.js";
 
 /** A bucket of fees: those of `token` forwarded in `epoch`. */
@@ -69,8 +70,10 @@ export async function feeBuckets(
   opts: LogRange & { provider?: string; token?: string } = {},
 ): Promise<BucketRef[]> {
   const filter = emission.filters.FeeRecorded(opts.provider, opts.token);
+  const toBlock = await emission.runner!.provider!.getBlockNumber();
+  const logs = await inRanges((from, to) => emission.queryFilter(filter, from, to), opts.fromBlock ?? 0, toBlock);
   const found = new Map<string, BucketRef>();
-  for (const log of await emission.queryFilter(filter, opts.fromBlock ?? 0)) {
+  for (const log of logs) {
     const ref = { epoch: log.args.epoch, token: log.args.token };
     found.set(bucketKey(ref), ref);
   }

@@ -6,6 +6,7 @@ import { classifyRpcError, refusesRange } from "../../src/rpc/classify.js";
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "../../src/rpc/errors.js";
 import { HttpTransport } from "../../src/rpc/http.js";
+import { inRanges } from "../../src/rpc/ranges.js";
 import { RetryingTransport } from "../../src/rpc/retry.js";
 import { redactUrl, type RpcTransport } from "../../src/rpc/transport.js";
 import { expectRejection, serve } from "../helpers/rpc.js";
@@ -146,6 +147,33 @@ describe("rpc", function () {
       expect(refusesRange(new Error("execution reverted"))).to.equal(false);
       expect(refusesRange(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).to.equal(false);
       expect(refusesRange("block range is too wide")).to.equal(false);
+    });
+  });
+
+  describe("inRanges", function () {
+    it("halves a refused range until each part is served, and keeps the results in block order", async function () {
+      const asked: [number, number][] = [];
+      const query = async (from: number, to: number) => {
+        asked.push([from, to]);
+        if (to - from + 1 > 3) throw new Error("query returned more than 10000 results");
+        return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      };
+      expect(await inRanges(query, 10, 20)).to.deep.equal(Array.from({ length: 11 }, (_, i) => 10 + i));
+      expect(asked[0]).to.deep.equal([10, 20]);
+      expect(asked.filter(([from, to]) => to - from + 1 <= 3).length).to.be.greaterThan(1);
+    });
+
+    it("rethrows any other error, and a refusal of a single block", async function () {
+      await expectRejection(
+        inRanges(() => Promise.reject(new Error("invalid API key")), 0, 100),
+        Error,
+        "invalid API key",
+      );
+      await expectRejection(
+        inRanges(() => Promise.reject(new Error("block range is too wide")), 5, 5),
+        Error,
+        "block range is too wide",
+      );
     });
   });
 
