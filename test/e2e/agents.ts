@@ -236,6 +236,19 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       return line === undefined ? 0 : Number(line.split(" ").at(-1));
     };
     await delay(1000); // let the rounds in flight finish
+    // A transaction the agent sent but has not seen mined is on the chain before it is in the
+    // metrics: wait until every nonce sent has its outcome logged.
+    const settled = (agent: AgentProcess) => {
+      const open = new Set<unknown>();
+      for (const line of agent.lines) {
+        if (line.event === "tx_sent" || line.event === "tx_resume") open.add(line.nonce);
+        if (["tx_mined", "tx_reverted", "tx_replaced_elsewhere"].includes(String(line.event))) open.delete(line.nonce);
+      }
+      return open.size === 0;
+    };
+    await until("the agents' transactions in flight are mined", async () =>
+      [providerAgent, keeperAgent].every(settled),
+    );
     const providerMetrics = await metricsOf(providerAgent);
     const keeperMetrics = await metricsOf(keeperAgent);
     for (const a of [providerAgent, keeperAgent]) {
