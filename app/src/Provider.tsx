@@ -7,9 +7,9 @@
 // bucket's fees are unsold, claimable once bought back, claimed in one `claim(buckets)`; and the
 // registration form, with the stake the registry will lock shown before signing. An operator may
 // heartbeat, go offline and withdraw for its provider, and nothing else, as the registry says.
+import { Contract } from "ethers";
 import {
   connectEmission,
-  connectEscrow,
   formatToken,
   formatTu,
   modelId,
@@ -21,6 +21,7 @@ import {
   type TokenInfo,
 } from "gpufog";
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
+import type { LeaseEscrow as EscrowContract, ProviderRegistry as RegistryContract } from "gpufog/types";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, type Hex, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
@@ -101,9 +102,14 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
   };
   // Earnings, per payment token: the leases of this provider whose accrued amount is above what it
   // withdrew, found from its own nodes' events (the package's providerLeases), not by reading every lease.
-  const leaseIds = await providerLeases(await connectEscrow(app.contracts.escrow, ethersReader(config)), provider, {
-    fromBlock: app.book.blocks.escrow,
-  });
+  // Bound to the ABIs this page already loads: the typechain factories would bring the contracts'
+  // bytecode into the page, and the package's connectEscrow the whole escrow module into the first load.
+  const reader = ethersReader(config);
+  const handle = {
+    escrow: new Contract(app.contracts.escrow, LeaseEscrow, reader) as unknown as EscrowContract,
+    registry: new Contract(app.contracts.registry, ProviderRegistry, reader) as unknown as RegistryContract,
+  };
+  const leaseIds = await providerLeases(handle, provider, { fromBlock: app.book.blocks.escrow });
   const earnings = new Map<Address, { ids: bigint[]; amount: bigint }>();
   for (const id of leaseIds) {
     const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
