@@ -31,14 +31,22 @@ const SEED = 20_261_122;
 const DAY = 24n * 3600n;
 
 /**
- * The figures before the assembly claim path (commit b1c76f6), and before the 128-node kept level
- * (commit 51170c1, 8 nodes), same bench.
+ * The figures before the assembly claim path (commit b1c76f6), before the 128-node kept level
+ * (commit 51170c1, 8 nodes), and before the IR pipeline, the one-word `Claimed` event, the
+ * two-level proof loop and the lower-bound search (commit b4d0e53), same bench.
  */
 const BEFORE = { claim: 89_246, claimLegacyCompressed: 107_860, claimLegacyUncompressed: 104_122, uniswap: 90_084 };
 const BEFORE_KEPT_LEVEL = {
   claim: 87_376,
   claimLegacyCompressed: 98_860,
   claimLegacyUncompressed: 95_133,
+  uniswap: 90_084,
+};
+
+const BEFORE_IR = {
+  claim: 84_971,
+  claimLegacyCompressed: 96_504,
+  claimLegacyUncompressed: 92_766,
   uniswap: 90_084,
 };
 
@@ -505,6 +513,9 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
   console.log(
     `before (51170c1, 8 kept nodes): claim ${BEFORE_KEPT_LEVEL.claim}, claimLegacy ${BEFORE_KEPT_LEVEL.claimLegacyCompressed} / ${BEFORE_KEPT_LEVEL.claimLegacyUncompressed}`,
   );
+  console.log(
+    `before (b4d0e53, legacy pipeline, Claimed with account and amount): claim ${BEFORE_IR.claim}, claimLegacy ${BEFORE_IR.claimLegacyCompressed} / ${BEFORE_IR.claimLegacyUncompressed}`,
+  );
   console.log(`one-time activate() (funding check): ${activation} gas, not in the averages`);
   console.log(
     `claimLegacy over claim (short proofs): +${lc.average - a.average} gas with a compressed key (modexp decompression), +${lu.average - a.average} uncompressed`,
@@ -534,6 +545,7 @@ export default async function claim(hre: HardhatRuntimeEnvironment): Promise<voi
     floor: { ...floor, ratioToUniswap: Number((floor.claim / b.average).toFixed(4)), terms: FLOOR },
     before: { commit: "b1c76f6", ...BEFORE },
     beforeKeptLevel: { commit: "51170c1", ...BEFORE_KEPT_LEVEL },
+    beforeIr: { commit: "b4d0e53", ...BEFORE_IR },
   });
   console.log(`wrote ${path.relative(hre.config.paths.root, file)}`);
   if (ratio > 1) throw new Error("the average claim costs more gas than Uniswap's MerkleDistributor");

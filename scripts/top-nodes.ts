@@ -12,18 +12,19 @@ const FILE = new URL("../contracts/TokenSwapDistributor.sol", import.meta.url);
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** A balanced search tree over the sorted `_top{lo..hi-1}`, each node read once onto the stack. */
+/**
+ * A lower-bound search over the sorted `_top{lo..hi-1}` (a power of two of them): one `<` a level
+ * picks the half, and only the one candidate left is compared for equality. Most nodes a claim
+ * brings are found at the bottom, so an equality test at every level would be paid for nothing.
+ */
 function search(lo: number, hi: number, indent: string): string[] {
-  if (hi - lo === 0) return [`${indent}return false;`];
   if (hi - lo === 1) return [`${indent}return node == _top${lo};`];
   const mid = (lo + hi) >> 1;
   return [
-    `${indent}bytes32 t${mid} = _top${mid};`,
-    `${indent}if (node == t${mid}) return true;`,
-    `${indent}if (node < t${mid}) {`,
+    `${indent}if (node < _top${mid}) {`,
     ...search(lo, mid, `${indent}    `),
     `${indent}}`,
-    ...search(mid + 1, hi, indent),
+    ...search(mid, hi, indent),
   ];
 }
 

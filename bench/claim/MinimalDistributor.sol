@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {MerkleCalldata} from "contracts/libraries/MerkleCalldata.sol";
+
 /// @title The least a distributor with TokenSwapDistributor's tree can do per claim
 /// @notice A measuring stick for `npm run bench -- claim`, never deployed anywhere else: the
 /// "minimal distributor" of issue 16. The same double-hashed leaf `(index, kind 0, account,
-/// amount)`, the same assembly proof loop over calldata, the same bitmap, the same `Claimed` event
-/// and a plain `transfer` whose result is checked; the 8-node level three below the root, compared
-/// without branches. No pause, no activation, no window, no roles, no legacy path.
+/// amount)`, the same proof loop (`MerkleCalldata`), the same bitmap, the same `Claimed` event
+/// and a plain `transfer` whose result is checked, compiled the same way (the IR pipeline); the
+/// 8-node level three below the root, compared without branches. No pause, no activation, no
+/// window, no roles, no legacy path.
 contract MinimalDistributor {
-    event Claimed(uint256 indexed index, address indexed account, uint256 amount);
+    event Claimed(uint256 index);
 
     address private immutable _token;
     bytes32 private immutable _root;
@@ -38,7 +41,7 @@ contract MinimalDistributor {
         uint256 slot;
         uint256 bits;
         uint256 bit;
-        bytes32 node;
+        bytes32 leaf;
         // solhint-disable-next-line no-inline-assembly
         assembly {
             mstore(0x00, shr(8, index))
@@ -55,27 +58,15 @@ contract MinimalDistributor {
             mstore(add(m, 0x40), account)
             mstore(add(m, 0x60), amount)
             mstore(0x00, keccak256(m, 0x80))
-            node := keccak256(0x00, 0x20)
-            let end := add(proof.offset, shl(5, proof.length))
-            for {
-                let at := proof.offset
-            } lt(at, end) {
-                at := add(at, 0x20)
-            } {
-                let sibling := calldataload(at)
-                let high := shl(5, gt(node, sibling))
-                mstore(high, node)
-                mstore(xor(high, 0x20), sibling)
-                node := keccak256(0x00, 0x40)
-            }
+            leaf := keccak256(0x00, 0x20)
         }
-        if (!_isTop(node)) revert();
+        if (!_isTop(MerkleCalldata.processProof(proof, leaf))) revert();
         address token = _token;
         // solhint-disable-next-line no-inline-assembly
         assembly {
             sstore(slot, or(bits, bit))
-            mstore(0x00, amount)
-            log3(0x00, 0x20, 0x4ec90e965519d92681267467f775ada5bd214aa92c0dc93d90a5e880ce9ed026, index, account)
+            mstore(0x00, index)
+            log1(0x00, 0x20, 0x7a355715549cfe7c1cba26304350343fbddc4b4f72d3ce3e7c27117dd20b5cb8)
             let m := mload(0x40)
             mstore(m, 0xa9059cbb00000000000000000000000000000000000000000000000000000000)
             mstore(add(m, 0x04), account)

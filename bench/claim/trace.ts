@@ -88,18 +88,23 @@ export async function gasByOpcodeGroup(
   return out;
 }
 
-/** The bench's own distributor (`bench/claim/MinimalDistributor.sol`), compiled as hardhat.config.ts compiles the contracts. */
+/** The bench's own distributor (`bench/claim/MinimalDistributor.sol`), compiled as hardhat.config.ts compiles TokenSwapDistributor. */
 export function compileMinimalDistributor(): { abi: InterfaceAbi; bytecode: string } {
   const solc = createRequire(import.meta.url)("solc") as { compile(input: string): string };
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "MinimalDistributor.sol");
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const library = "contracts/libraries/MerkleCalldata.sol";
   const output = JSON.parse(
     solc.compile(
       JSON.stringify({
         language: "Solidity",
-        sources: { "MinimalDistributor.sol": { content: readFileSync(file, "utf8") } },
+        sources: {
+          "MinimalDistributor.sol": { content: readFileSync(path.join(here, "MinimalDistributor.sol"), "utf8") },
+          [library]: { content: readFileSync(path.join(here, "..", "..", library), "utf8") },
+        },
         settings: {
           optimizer: { enabled: true, runs: 10_000 },
           evmVersion: "cancun",
+          viaIR: true,
           outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
         },
       }),

@@ -203,13 +203,28 @@ describe("TokenSwapDistributor", function () {
   });
 
   describe("claim", function () {
+    it("logs Claimed right before the token's Transfer to the account, which carries the account and the amount", async function () {
+      const { distributor, gut, tree } = await loadFixture(deployTenHolders);
+      const [index, account, amount, proof] = args(tree, 5);
+      const receipt = await (await distributor.claim(index, account, amount, proof)).wait();
+      const logs = receipt!.logs;
+      const at = logs.findIndex(
+        (log) => log.address === distributor.target && distributor.interface.parseLog(log)?.name === "Claimed",
+      );
+      expect(distributor.interface.parseLog(logs[at]!)!.args.toArray()).to.deep.equal([BigInt(index)]);
+      const transfer = gut.interface.parseLog(logs[at + 1]!)!;
+      expect(logs[at + 1]!.address).to.equal(gut.target);
+      expect(transfer.name).to.equal("Transfer");
+      expect(transfer.args.toArray()).to.deep.equal([distributor.target, account, amount]);
+    });
+
     it("pays the leaf's account, marks the index and emits Claimed", async function () {
       const { distributor, gut, tree } = await loadFixture(deployTenHolders);
       const [index, account, amount, proof] = args(tree, 3);
       expect(await distributor.isClaimed(index)).to.equal(false);
       await expect(distributor.claim(index, account, amount, proof))
         .to.emit(distributor, "Claimed")
-        .withArgs(index, account, amount);
+        .withArgs(index);
       expect(await gut.balanceOf(account)).to.equal(amount);
       expect(await distributor.isClaimed(index)).to.equal(true);
       expect(await distributor.isClaimed(index + 1)).to.equal(false);
