@@ -12,8 +12,9 @@ import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { contractAddress } from "./connect.js";
-import { balanceOf, ensureAllowance, ERC20_ABI, type TokenInfo } from "./erc20.js";
+import { balanceOf, ensureAllowance, ERC20_ABI, tokenLabel, type TokenInfo } from "./erc20.js";
 import { InputError } from "./errors.js";
+import { formatToken } from "./format.js";
 import { type Source } from "./parse.js";
 import { mined, receiptEvent } from "./receipts.js";
 import { dryRun } from "./revert.js";
@@ -204,11 +205,12 @@ export async function registerNode(
   const gut = await registry.gut();
   const balance = await balanceOf(gut, owner, provider);
   if (balance < stake) {
+    const { symbol, decimals } = await tokenLabel(gut, provider);
     throw new InputError(
       source,
       undefined,
       "stake",
-      `the node needs ${formatUnits(stake)} GUT staked; ${owner} holds ${formatUnits(balance)}`,
+      `the node needs ${formatToken(stake, symbol, decimals)} staked; ${owner} holds ${formatToken(balance, symbol, decimals)}`,
     );
   }
   const args = [id, params.gpuCount, params.pricePerTuHour, params.paymentToken, params.uri] as const;

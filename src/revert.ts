@@ -268,7 +268,8 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   InvalidLeaseStatus: (a) => `lease ${String(a.leaseId)} is ${LEASE_STATUS[Number(a.status)] ?? String(a.status)}`,
   InvalidReservationStatus: (a) =>
     `reservation ${String(a.reservationId)} is ${RESERVATION_STATUS[Number(a.status)] ?? String(a.status)}`,
-  PriceAboveBound: () => "the node's price rose after you were shown it: look at the node again and retry",
+  PriceAboveBound: () =>
+    "the node's price is above the most you accepted: it may have risen since you looked; check the node, and retry with a higher bound if its price suits you",
   HeartbeatNotStale: () => "the node is not stale yet",
   EnforcedPause: () => "the contract is paused by governance",
   AccessControlUnauthorizedAccount: (a) =>

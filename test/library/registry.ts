@@ -173,7 +173,7 @@ describe("registry library", function () {
       await expectRejection(
         registerNode(registry, poor, params("V100", 1n), "t"),
         InputError,
-        `the node needs 185.0 GUT staked; ${poor.address} holds 0.0`,
+        `the node needs 185.0 GUT staked; ${poor.address} holds 0.0 GUT`,
       );
     });
   });

@@ -65,7 +65,7 @@ describe("decodeRevert", function () {
       info: { error: { code: 3, message: "execution reverted: custom error", data } },
     };
     expect(decodeRevert(fromRpc, [escrow.interface])?.message).to.match(
-      /^PriceAboveBound: nodeId 1, pricePerTuHour 5, maxPricePerTuHour 4 \(the node's price rose/,
+      /^PriceAboveBound: nodeId 1, pricePerTuHour 5, maxPricePerTuHour 4 \(the node's price is above the most you accepted/,
     );
     const selectorOnly = { message: `execution reverted: custom error ${data.slice(0, 10)}:\0\0\0\0` };
     expect(decodeRevert(selectorOnly, [escrow.interface])?.name).to.equal("PriceAboveBound");
@@ -121,7 +121,7 @@ describe("decodeRevert", function () {
       expect(decoded?.args.needed).to.equal(UNIT);
       const bound = { data: escrow.encodeErrorResult("PriceAboveBound", [1n, PRICE, UNIT]) };
       expect(revertLine(bound, [escrow], { token: GUT })).to.equal(
-        "the contract refused: PriceAboveBound: nodeId 1, pricePerTuHour 3.6 GUT, maxPricePerTuHour 1.0 GUT (the node's price rose after you were shown it: look at the node again and retry)",
+        "the contract refused: PriceAboveBound: nodeId 1, pricePerTuHour 3.6 GUT, maxPricePerTuHour 1.0 GUT (the node's price is above the most you accepted: it may have risen since you looked; check the node, and retry with a higher bound if its price suits you)",
       );
       expect(decodeRevert(bound, [escrow], { token: GUT })?.args).to.deep.equal({
         nodeId: 1n,
