@@ -233,4 +233,5 @@ export {
   verifyLegacyMessage,
 } from "./legacy/sign.js";
 export { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./rpc/errors.js";
+export { inRanges } from "./rpc/ranges.js";
 export { SnapshotError } from "./snapshot/errors.js";

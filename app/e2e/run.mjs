@@ -4,11 +4,13 @@
 // app loads, answering the accounts requests with one test account and forwarding everything
 // else, eth_sendTransaction included, to the node, whose unlocked accounts sign. Each test saves a
 // screenshot under e2e/screenshots/ (gitignored); with GPUFOG_DOCS_SHOTS=1 some tests also save
-// the page as README shows it, at 1200×800, into docs/images/.
+// the page as README shows it, at 1200×800, into docs/images/. The app reads through an endpoint
+// that refuses, as public ones do, an eth_getLogs over more than LOGS_SPAN blocks.
 //
 //   node app/e2e/run.mjs        (the app must be built: npm run build in app/, done by .ci/app)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +29,51 @@ const docShots = process.env.GPUFOG_DOCS_SHOTS === "1" ? path.join(appDir, "..",
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
+/** Blocks the app's endpoint serves in one eth_getLogs; the story spans several times more. */
+const LOGS_SPAN = 32;
+
+/**
+ * A JSON-RPC endpoint in front of `target` that answers an eth_getLogs over more than `maxSpan`
+ * blocks (an open or "latest" end counts to the latest block) with the error public endpoints
+ * give, and forwards everything else. It counts what it refused.
+ */
+async function rangeCappedEndpoint(target, maxSpan) {
+  const post = async (body) =>
+    (await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })).text();
+  const blockOf = async (tag) =>
+    typeof tag === "string" && tag.startsWith("0x")
+      ? BigInt(tag)
+      : BigInt(JSON.parse(await post('{"jsonrpc":"2.0","id":0,"method":"eth_blockNumber","params":[]}')).result);
+  const endpoint = { refused: 0, url: "", close: () => new Promise((done) => server.close(done)) };
+  const server = createServer(async (req, res) => {
+    const headers = {
+      "access-control-allow-origin": "*",
+      "access-control-allow-headers": "content-type",
+      "content-type": "application/json",
+    };
+    if (req.method === "OPTIONS") return res.writeHead(204, headers).end();
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks).toString();
+    const call = JSON.parse(body);
+    if (call.method === "eth_getLogs" && !call.params[0].blockHash) {
+      const { fromBlock = "earliest", toBlock = "latest" } = call.params[0];
+      const from = fromBlock === "earliest" ? 0n : await blockOf(fromBlock);
+      if ((await blockOf(toBlock)) - from + 1n > BigInt(maxSpan)) {
+        endpoint.refused++;
+        const error = { code: -32000, message: `block range is too wide: at most ${maxSpan} blocks` };
+        return res.writeHead(200, headers).end(JSON.stringify({ jsonrpc: "2.0", id: call.id, error }));
+      }
+    }
+    res.writeHead(200, headers).end(await post(body));
+  });
+  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
+  endpoint.url = `http://127.0.0.1:${server.address().port}`;
+  return endpoint;
+}
+
 const node = await startNode(await freePort());
+const capped = await rangeCappedEndpoint(node.url, LOGS_SPAN);
 const work = mkdtempSync(path.join(tmpdir(), "gpufog-app-e2e-"));
 const profile = mkdtempSync(path.join(tmpdir(), "gpufog-chromium-"));
 let browser;
@@ -35,7 +81,12 @@ let site;
 const results = [];
 try {
   const story = setup(node.url, work);
-  console.log(`node ${node.url}, system deployed with the story (${seconds()})`);
+  const configFile = path.join(work, "config.json");
+  const appConfig = JSON.parse(readFileSync(configFile, "utf8"));
+  writeFileSync(configFile, JSON.stringify({ ...appConfig, chain: { ...appConfig.chain, rpcUrl: capped.url } }));
+  console.log(
+    `node ${node.url}, system deployed with the story (${seconds()}); the app reads through ${capped.url}, which refuses eth_getLogs over ${LOGS_SPAN} blocks`,
+  );
   site = await serve(path.join(appDir, "dist"), work);
   // A persistent context is how playwright takes a fresh --user-data-dir of our own.
   browser = await chromium.launchPersistentContext(profile, {
@@ -598,9 +649,16 @@ try {
     });
   }
   // ---- end of reservations, My leases and README screenshots ----
+  await test("the app's log reads were split to the endpoint's range cap", async () => {
+    // Every page above read its events through the capped endpoint; the story spans more blocks
+    // than the cap, so a read that asked for the whole range at once was refused and split.
+    if (capped.refused === 0) throw new Error(`no eth_getLogs was refused: the story fits in ${LOGS_SPAN} blocks`);
+    console.log(`    ${capped.refused} wide eth_getLogs refused and asked again over halves`);
+  });
 } finally {
   await browser?.close();
   await site?.close();
+  await capped.close();
   await node.stop();
   rmSync(work, { recursive: true, force: true });
   rmSync(profile, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import { useEffect, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, zeroAddress } from "viem";
 import { useConfig } from "wagmi";
 
-import { client } from "./chain.ts";
+import { client, logsSince } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { ethersReader } from "./reader.ts";
 import { duration, useChainNow, when } from "./time.ts";
@@ -42,17 +42,26 @@ interface Point {
 /** The figures after each block with an emission event or a TFT burn, from the reserve's funding on, then now. */
 async function readHistory(app: AppConfig, config: WagmiConfig, stats: EmissionStats, now: bigint): Promise<Point[]> {
   const c = client(config);
-  const emission = { address: app.contracts.emission, fromBlock: BigInt(app.book.blocks.emission) } as const;
+  const address = app.contracts.emission;
+  const since = app.book.blocks.emission;
   const [funded, burnedLogs, releasedLogs, burns] = await Promise.all([
-    c.getLogs({ ...emission, event: getAbiItem({ abi: BuybackEmission, name: "ReserveFunded" }) }),
-    c.getLogs({ ...emission, event: getAbiItem({ abi: BuybackEmission, name: "Burned" }) }),
-    c.getLogs({ ...emission, event: getAbiItem({ abi: BuybackEmission, name: "Released" }) }),
-    c.getLogs({
-      address: app.contracts.tft,
-      event: getAbiItem({ abi: erc20Abi, name: "Transfer" }),
-      args: { to: zeroAddress },
-      fromBlock: BigInt(app.book.blocks.tft),
-    }),
+    logsSince(config, since, (range) =>
+      c.getLogs({ address, event: getAbiItem({ abi: BuybackEmission, name: "ReserveFunded" }), ...range }),
+    ),
+    logsSince(config, since, (range) =>
+      c.getLogs({ address, event: getAbiItem({ abi: BuybackEmission, name: "Burned" }), ...range }),
+    ),
+    logsSince(config, since, (range) =>
+      c.getLogs({ address, event: getAbiItem({ abi: BuybackEmission, name: "Released" }), ...range }),
+    ),
+    logsSince(config, app.book.blocks.tft, (range) =>
+      c.getLogs({
+        address: app.contracts.tft,
+        event: getAbiItem({ abi: erc20Abi, name: "Transfer" }),
+        args: { to: zeroAddress },
+        ...range,
+      }),
+    ),
   ]);
   const events = [
     ...funded.map((l) => ({ l, reserve: l.args.amount! })),

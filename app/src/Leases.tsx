@@ -10,7 +10,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { type Call, chainNow, client, formatTime, send, type TxState, withEscrowApproval } from "./chain.ts";
+import { type Call, chainNow, client, formatTime, logsSince, send, type TxState, withEscrowApproval } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { TxStatus } from "./TxStatus.tsx";
 
@@ -60,22 +60,32 @@ async function tokenOf(c: ReturnType<typeof client>, tokens: Tokens, token: Addr
   return tokens.get(token)!;
 }
 
-async function readReservations(app: AppConfig, c: ReturnType<typeof client>, customer: Address, tokens: Tokens) {
-  const fromBlock = BigInt(app.book.blocks.escrow);
-  const reserved = await c.getLogs({
-    address: app.contracts.escrow,
-    event: getAbiItem({ abi: LeaseEscrow, name: "Reserved" }),
-    args: { customer },
-    fromBlock,
-  });
+async function readReservations(
+  app: AppConfig,
+  config: ReturnType<typeof useConfig>,
+  customer: Address,
+  tokens: Tokens,
+) {
+  const c = client(config);
+  const since = app.book.blocks.escrow;
+  const reserved = await logsSince(config, since, (range) =>
+    c.getLogs({
+      address: app.contracts.escrow,
+      event: getAbiItem({ abi: LeaseEscrow, name: "Reserved" }),
+      args: { customer },
+      ...range,
+    }),
+  );
   if (reserved.length === 0) return [];
   const ids = reserved.map((l) => l.args.reservationId!);
-  const endedLogs = await c.getLogs({
-    address: app.contracts.escrow,
-    event: getAbiItem({ abi: LeaseEscrow, name: "ReservationEnded" }),
-    args: { reservationId: ids },
-    fromBlock,
-  });
+  const endedLogs = await logsSince(config, since, (range) =>
+    c.getLogs({
+      address: app.contracts.escrow,
+      event: getAbiItem({ abi: LeaseEscrow, name: "ReservationEnded" }),
+      args: { reservationId: ids },
+      ...range,
+    }),
+  );
   const ended = new Map(
     endedLogs.map((l) => [
       l.args.reservationId!,
@@ -109,20 +119,24 @@ async function readReservations(app: AppConfig, c: ReturnType<typeof client>, cu
 async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, customer: Address) {
   const c = client(config);
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
-  const fromBlock = BigInt(app.book.blocks.escrow);
+  const since = app.book.blocks.escrow;
   const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
   const [opened, closedLogs, readAt, timeout] = await Promise.all([
-    c.getLogs({
-      address: app.contracts.escrow,
-      event: getAbiItem({ abi: LeaseEscrow, name: "LeaseOpened" }),
-      args: { customer },
-      fromBlock,
-    }),
-    c.getLogs({
-      address: app.contracts.escrow,
-      event: getAbiItem({ abi: LeaseEscrow, name: "LeaseClosed" }),
-      fromBlock,
-    }),
+    logsSince(config, since, (range) =>
+      c.getLogs({
+        address: app.contracts.escrow,
+        event: getAbiItem({ abi: LeaseEscrow, name: "LeaseOpened" }),
+        args: { customer },
+        ...range,
+      }),
+    ),
+    logsSince(config, since, (range) =>
+      c.getLogs({
+        address: app.contracts.escrow,
+        event: getAbiItem({ abi: LeaseEscrow, name: "LeaseClosed" }),
+        ...range,
+      }),
+    ),
     chainNow(config),
     c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
   ]);
@@ -130,7 +144,7 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
     closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund!, slashed: l.args.slashed! }]),
   );
   const tokens: Tokens = new Map();
-  const reservations = await readReservations(app, c, customer, tokens);
+  const reservations = await readReservations(app, config, customer, tokens);
   const rows: LeaseRow[] = [];
   for (const log of opened.reverse()) {
     const id = log.args.leaseId!;

@@ -26,7 +26,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, type Hex, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { type Call, chainNow, client, send, type TxState } from "./chain.ts";
+import { type Call, chainNow, client, logsSince, send, type TxState } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { ethersReader } from "./reader.ts";
 import { duration, useChainNow, when } from "./time.ts";
@@ -50,12 +50,14 @@ const STATUS = { None: 0, Idle: 1, Sharing: 2, Reserved: 3, Disconnect: 4 } as c
 /** The accounts the connected one acts for: itself and each provider that names it operator now. */
 async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Promise<Address[]> {
   const c = client(config);
-  const logs = await c.getLogs({
-    address: app.contracts.registry,
-    event: getAbiItem({ abi: ProviderRegistry, name: "OperatorSet" }),
-    args: { operator: me },
-    fromBlock: BigInt(app.book.blocks.registry),
-  });
+  const logs = await logsSince(config, app.book.blocks.registry, (range) =>
+    c.getLogs({
+      address: app.contracts.registry,
+      event: getAbiItem({ abi: ProviderRegistry, name: "OperatorSet" }),
+      args: { operator: me },
+      ...range,
+    }),
+  );
   const named: Address[] = [];
   for (const provider of new Set(logs.map((l) => l.args.provider!))) {
     const current = await c.readContract({

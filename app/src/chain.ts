@@ -2,7 +2,7 @@
 // needed), writes through the connected EIP-1193 wallet. A write is simulated first, so a revert
 // is caught before the wallet asks for a signature, and decoded with gpufog's `decodeRevert`
 // against every contract's ABI (a revert can bubble up from a callee), never shown as hex.
-import { decodeRevert, type TokenInfo } from "gpufog";
+import { decodeRevert, inRanges, type TokenInfo } from "gpufog";
 import { BuybackEmission, GUT, LeaseEscrow, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
 import { type Abi, type Address, BaseError, ContractFunctionRevertedError, erc20Abi, type Hash } from "viem";
 import type { Config } from "wagmi";
@@ -80,6 +80,21 @@ export function client(config: Config) {
   const c = getPublicClient(config);
   if (!c) throw new Error("no client for the configured chain");
   return c;
+}
+
+/**
+ * A log query from `fromBlock` (a contract's creation block, from the address book) to the latest
+ * block, asked again over halved ranges while the endpoint refuses the range as too wide, as
+ * public endpoints do for `eth_getLogs`.
+ */
+export async function logsSince<T>(
+  config: Config,
+  fromBlock: number,
+  query: (range: { fromBlock: bigint; toBlock: bigint }) => Promise<T[]>,
+): Promise<T[]> {
+  // Not viem's cached block number: a read right after a transaction must reach its block.
+  const latest = Number(await client(config).getBlockNumber({ cacheTime: 0 }));
+  return inRanges((from, to) => query({ fromBlock: BigInt(from), toBlock: BigInt(to) }), fromBlock, latest);
 }
 
 /** The chain's time (the latest block's timestamp): claim windows and heartbeats are judged by it, not the browser's clock. */
