@@ -20,7 +20,7 @@ const solc = {
 };
 
 // The distributor goes through the IR pipeline: its claim is the one call paid by every holder,
-// and the IR optimizer inlines the argument decoding and the calls between its steps (about 350
+// and the IR optimizer inlines the argument decoding and the calls between its steps (about 300
 // gas a claim, and 2 kB less code; docs/airdrop.md, "Where a claim's gas goes"). The other
 // contracts keep the legacy pipeline, which compiles them several times faster.
 const viaIR = { ...solc, settings: { ...solc.settings, viaIR: true } };

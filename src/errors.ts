@@ -43,3 +43,25 @@ export class RpcError extends GpufogError {
     super(`${endpoint} did not answer after ${attempts} attempts: ${lastError}`);
   }
 }
+
+/**
+ * `error` and the errors it wraps, nearest first, depth-first: client libraries keep an
+ * endpoint's answer under `error`, `info` or `cause` (ethers nests them, viem chains `cause`).
+ * Bounded in depth, and safe against cycles.
+ */
+export function wrappedErrors(
+  error: unknown,
+  keys: readonly string[] = ["error", "info", "cause"],
+): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    out.push(record);
+    for (const key of keys) visit(record[key], depth + 1);
+  };
+  visit(error, 0);
+  return out;
+}

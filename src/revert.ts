@@ -1,6 +1,7 @@
 import { ErrorDescription, ErrorFragment, id, Interface, type InterfaceAbi, isHexString, ZeroHash } from "ethers";
 
 import type { TokenInfo } from "./erc20.js";
+import { wrappedErrors } from "./errors.js";
 import { formatToken } from "./format.js";
 
 /**
@@ -284,11 +285,7 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
 /** Candidate revert payloads, nearest first. */
 function revertData(error: unknown): string[] {
   const found: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number) => {
-    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
-    seen.add(value);
-    const record = value as Record<string, unknown>;
+  for (const record of wrappedErrors(error, ["error", "info", "cause", "payload"])) {
     for (const key of ["data", "revert", "returnData"]) {
       const v = record[key];
       if (typeof v === "string" && isHexString(v) && v.length >= 10) found.push(v);
@@ -297,9 +294,7 @@ function revertData(error: unknown): string[] {
         if (isHexString(inner) && inner.length >= 10) found.push(inner);
       }
     }
-    for (const key of ["error", "info", "cause", "payload"]) visit(record[key], depth + 1);
-  };
-  visit(error, 0);
+  }
   for (const m of messages(error)) {
     const match = /custom error (0x[0-9a-fA-F]{8})(?::\s*)?((?:0x)?[0-9a-fA-F]*)/.exec(m);
     if (match) found.push(match[1]! + (match[2] ?? "").replace(/^0x/, ""));
@@ -308,17 +303,7 @@ function revertData(error: unknown): string[] {
 }
 
 function messages(error: unknown): string[] {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number) => {
-    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
-    seen.add(value);
-    const record = value as Record<string, unknown>;
-    for (const key of ["shortMessage", "message", "reason"]) {
-      if (typeof record[key] === "string") out.push(record[key]);
-    }
-    for (const key of ["error", "info", "cause"]) visit(record[key], depth + 1);
-  };
-  visit(error, 0);
-  return out;
+  return wrappedErrors(error).flatMap((record) =>
+    ["shortMessage", "message", "reason"].flatMap((key) => (typeof record[key] === "string" ? [record[key]] : [])),
+  );
 }

@@ -1,3 +1,4 @@
+import { wrappedErrors } from "../errors.js";
 import { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./errors.js";
 
 /**
@@ -98,15 +99,8 @@ function networkCode(error: unknown): string | undefined {
  * too large a response. A narrower range may then pass; a rate limit or anything else may not.
  */
 export function refusesRange(error: unknown): boolean {
-  const texts: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number) => {
-    if (value === null || typeof value !== "object" || seen.has(value) || depth > 5) return;
-    seen.add(value);
-    const record = value as Record<string, unknown>;
-    for (const key of ["shortMessage", "message"]) if (typeof record[key] === "string") texts.push(record[key]);
-    for (const key of ["error", "info", "cause"]) visit(record[key], depth + 1);
-  };
-  visit(error, 0);
+  const texts = wrappedErrors(error).flatMap((record) =>
+    ["shortMessage", "message"].flatMap((key) => (typeof record[key] === "string" ? [record[key]] : [])),
+  );
   return texts.some((t) => RANGE_REFUSED.test(t)) && !texts.some((t) => RATE_LIMITED.test(t));
 }
