@@ -2,7 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LeaseEscrowSettings} from "./base/LeaseEscrowSettings.sol";
@@ -12,14 +17,24 @@ import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {LeaseMath} from "./libraries/LeaseMath.sol";
 
 /// @title Lease escrow
-/// @notice Pay-per-second GPU leases on registry nodes. See {ILeaseEscrow}.
-contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
+/// @notice GPU leases paid for the time the customer signed for. See {ILeaseEscrow}.
+contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_RESERVE_AHEAD = 7 days;
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_RESERVATION_DURATION = 30 days;
+    /// @inheritdoc ILeaseEscrow
+    bytes32 public constant QUOTE_TYPEHASH =
+        keccak256(
+            "Quote(uint256 nodeId,address customer,address token,uint256 pricePerTuHour,uint256 windowStart,uint256 windowDuration,uint256 expiry,uint256 nonce)"
+        );
+    /// @inheritdoc ILeaseEscrow
+    bytes32 public constant RECEIPT_TYPEHASH = keccak256("Receipt(uint256 leaseId,uint256 paidThrough)");
+
+    /// @dev A session key that is still current counts without an end.
+    uint40 private constant _CURRENT = type(uint40).max;
 
     /// @inheritdoc ILeaseEscrow
     uint256 public leaseCount;
@@ -30,10 +45,15 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
     /// @inheritdoc ILeaseEscrow
     mapping(address account => mapping(address token => uint256 amount)) public owed;
     /// @inheritdoc ILeaseEscrow
-    mapping(uint256 leaseId => uint256 fee) public forwardedFee;
+    mapping(address provider => mapping(address token => uint256 amount)) public earnings;
+    /// @inheritdoc ILeaseEscrow
+    mapping(address provider => mapping(address token => uint256 fee)) public feesDue;
 
     mapping(uint256 leaseId => Lease) internal _leases;
     mapping(uint256 reservationId => Reservation) internal _reservations;
+    mapping(uint256 leaseId => mapping(address key => uint40 until)) internal _sessionKeyUntil;
+    /// @dev Quote nonces, 256 to a word, so that a provider's agent may use them in any order.
+    mapping(address provider => mapping(uint256 word => uint256 bits)) internal _quoteNonces;
 
     /// @param adminDelay The delay of a default-admin transfer (see AccessControlDefaultAdminRules).
     /// @param admin The default admin: a multisig or timelock on real networks.
@@ -41,8 +61,9 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
     /// @param feeCollector_ Where protocol fees go.
     /// @param gut GUT, allowlisted from the start.
     /// @param gutFeeBps GUT's protocol fee.
-    /// @param reservationFeeBps_ The reservation fee, in bps of a window's cost.
+    /// @param reservationFeeBps_ The reservation fee, in bps of a hold's cost.
     /// @param reservationGrace_ How long after its start a reservation can still be started.
+    /// @param session The quote age and the collect and accept windows.
     constructor(
         uint48 adminDelay,
         address admin,
@@ -51,7 +72,8 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
         address gut,
         uint16 gutFeeBps,
         uint16 reservationFeeBps_,
-        uint40 reservationGrace_
+        uint40 reservationGrace_,
+        SessionTerms memory session
     )
         LeaseEscrowSettings(
             adminDelay,
@@ -61,146 +83,451 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
             gut,
             gutFeeBps,
             reservationFeeBps_,
-            reservationGrace_
+            reservationGrace_,
+            session
         )
+        EIP712("gpufog LeaseEscrow", "1")
     {}
 
     // ---------------------------------------------------------------- leases
 
     /// @inheritdoc ILeaseEscrow
     function openLease(
-        uint256 nodeId,
+        Quote calldata quote,
+        bytes calldata signature,
         uint256 deposit,
-        uint256 maxPricePerTuHour
-    ) external nonReentrant whenNotPaused returns (uint256) {
-        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
-        if (t.pricePerTuHour > maxPricePerTuHour) revert PriceAboveBound(nodeId, t.pricePerTuHour, maxPricePerTuHour);
-        if (t.status == IProviderRegistry.Status.Reserved) {
-            uint256 reservationId = reservationOf[nodeId];
-            if (_reservations[reservationId].customer != msg.sender) revert NodeReserved(nodeId, reservationId);
-            return _startReservedLease(reservationId, deposit);
+        address sessionKey
+    ) external nonReentrant whenNotPaused returns (uint256 leaseId) {
+        if (quote.windowStart != 0 || quote.windowDuration != 0) {
+            revert QuoteKindMismatch(quote.windowStart, quote.windowDuration);
         }
-        if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(nodeId, t.status);
-        TokenConfig memory config = _tokens[t.paymentToken];
-        if (!config.allowed) revert TokenNotAllowed(t.paymentToken);
+        (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) = _acceptQuote(quote, signature);
+        if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(quote.nodeId, t.status);
         if (deposit == 0) revert ZeroAmount();
-        uint256 leaseId = _createLease(
-            _nodeId64(nodeId),
-            msg.sender,
+        leaseId = _createLease(
+            uint64(quote.nodeId),
             t.provider,
-            t.paymentToken,
-            _rate(nodeId, t),
-            config.feeBps,
-            _amount(deposit)
+            quote.token,
+            rate,
+            feeBps,
+            _amount(deposit),
+            sessionKey,
+            0
         );
-        registry.startLease(nodeId);
-        _pull(t.paymentToken, deposit);
-        return leaseId;
+        registry.startLease(quote.nodeId);
+        _pull(quote.token, deposit);
     }
 
     /// @inheritdoc ILeaseEscrow
     function topUp(uint256 leaseId, uint256 amount) external nonReentrant {
-        Lease storage lease_ = _openLease(leaseId);
+        Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
         if (amount == 0) revert ZeroAmount();
-        uint96 deposit = lease_.deposit;
-        if (_settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId)) == deposit) revert LeaseDrained(leaseId);
-        lease_.deposit = _amount(uint256(deposit) + _amount(amount));
+        lease_.deposit = _amount(uint256(lease_.deposit) + amount);
         emit ToppedUp(leaseId, msg.sender, amount);
         _pull(lease_.token, amount);
     }
 
     /// @inheritdoc ILeaseEscrow
-    function settle(uint256 leaseId) external nonReentrant returns (uint256) {
-        Lease storage lease_ = _leases[leaseId];
-        if (lease_.status == LeaseStatus.Closed) return lease_.paid;
-        _openLease(leaseId);
-        return _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId));
+    function setSessionKey(uint256 leaseId, address sessionKey) external {
+        Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
+        if (msg.sender != lease_.customer) revert NotLeaseCustomer(leaseId, msg.sender);
+        address old = lease_.sessionKey;
+        if (old != address(0)) _sessionKeyUntil[leaseId][old] = uint40(block.timestamp);
+        if (sessionKey != address(0)) _sessionKeyUntil[leaseId][sessionKey] = _CURRENT;
+        lease_.sessionKey = sessionKey;
+        emit SessionKeySet(leaseId, sessionKey);
     }
 
     /// @inheritdoc ILeaseEscrow
-    function withdraw(uint256[] calldata leaseIds) external nonReentrant {
-        _withdraw(msg.sender, leaseIds);
+    function collect(
+        uint256 leaseId,
+        uint256 paidThrough,
+        bytes calldata signature
+    ) external nonReentrant returns (uint256) {
+        Lease storage lease_ = _leaseIn(leaseId, (1 << uint8(LeaseStatus.Open)) | (1 << uint8(LeaseStatus.Closing)));
+        _checkCollectWindow(leaseId, lease_);
+        return _collect(leaseId, lease_, paidThrough, signature);
     }
 
     /// @inheritdoc ILeaseEscrow
-    function withdrawFor(address provider, uint256[] calldata leaseIds) external nonReentrant {
-        if (msg.sender != registry.operatorOf(provider)) revert NotOperator(provider, msg.sender);
-        _withdraw(provider, leaseIds);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function forwardFees(uint256[] calldata leaseIds) external nonReentrant {
-        address provider;
-        address token;
-        uint256 fee;
-        for (uint256 i = 0; i < leaseIds.length; ++i) {
-            uint256 leaseId = leaseIds[i];
-            Lease storage lease_ = _leases[leaseId];
-            uint256 due = LeaseMath.share(lease_.withdrawn, lease_.feeBps);
-            uint256 forwarded = forwardedFee[leaseId];
-            if (due == forwarded) continue;
-            forwardedFee[leaseId] = due;
-            (address leaseProvider, address leaseToken) = (lease_.provider, lease_.token);
-            if (leaseProvider != provider || leaseToken != token) {
-                _forward(provider, token, fee);
-                (provider, token, fee) = (leaseProvider, leaseToken, 0);
-            }
-            fee += due - forwarded;
+    function closeLease(uint256 leaseId, uint256 paidThrough, bytes calldata signature) external nonReentrant {
+        Lease storage lease_ = _leaseIn(leaseId, (1 << uint8(LeaseStatus.Open)) | (1 << uint8(LeaseStatus.Closing)));
+        bool byProvider = _isProviderSide(lease_.provider);
+        if (lease_.status == LeaseStatus.Closing) {
+            // The customer has closed; only the provider's side may end its own collect window.
+            if (!byProvider) revert InvalidLeaseStatus(leaseId, LeaseStatus.Closing);
+            _checkCollectWindow(leaseId, lease_);
+            if (signature.length != 0) _collect(leaseId, lease_, paidThrough, signature);
+            _finalize(leaseId, lease_);
+            return;
         }
-        _forward(provider, token, fee);
+        if (msg.sender == lease_.customer && !byProvider) {
+            uint256 deadline = block.timestamp + collectWindow;
+            lease_.status = LeaseStatus.Closing;
+            lease_.closedAt = uint40(block.timestamp);
+            lease_.collectDeadline = uint40(deadline);
+            emit LeaseClosed(leaseId, msg.sender, deadline);
+            registry.release(lease_.nodeId);
+            return;
+        }
+        if (signature.length != 0) _collect(leaseId, lease_, paidThrough, signature);
+        if (!byProvider && lease_.paid != lease_.deposit) revert CloseNotAllowed(leaseId, msg.sender);
+        lease_.closedAt = uint40(block.timestamp);
+        emit LeaseClosed(leaseId, msg.sender, 0);
+        registry.release(lease_.nodeId);
+        _finalize(leaseId, lease_);
     }
 
     /// @inheritdoc ILeaseEscrow
-    function closeLease(uint256 leaseId) external nonReentrant {
-        Lease storage lease_ = _openLease(leaseId);
-        uint256 nodeId = lease_.nodeId;
-        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
-        uint96 paid = _settle(leaseId, lease_, t.lastHeartbeat);
-        uint96 refund = lease_.deposit - paid;
-        bool down = t.status == IProviderRegistry.Status.Disconnect;
-        address customer = lease_.customer;
-        if (msg.sender != customer && msg.sender != lease_.provider && refund != 0 && !down) {
-            revert CloseNotAllowed(leaseId, msg.sender);
-        }
-        lease_.status = LeaseStatus.Closed;
-        // Only a node that was alive during the lease failed it: one already silent when the
-        // lease opened costs the customer nothing (it accrued nothing) and must not be a way to
-        // farm slashes. A lease takes at most what it put at stake, its deposit, so dust leases
-        // cannot farm a stake either. The slash comes before the release, while the node is
-        // still engaged.
-        uint256 slashed =
-            down && !(t.lastHeartbeat < lease_.start) ? registry.slash(nodeId, customer, lease_.deposit) : 0;
-        emit LeaseClosed(leaseId, msg.sender, paid, refund, slashed);
-        registry.release(nodeId);
-        _push(lease_.token, customer, refund);
+    function finalize(uint256 leaseId) external nonReentrant {
+        Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Closing));
+        if (!(block.timestamp > lease_.collectDeadline)) revert CollectWindowOpen(leaseId, lease_.collectDeadline);
+        _finalize(leaseId, lease_);
     }
 
     // ---------------------------------------------------------------- reservations
 
     /// @inheritdoc ILeaseEscrow
     function reserve(
-        uint256 nodeId,
-        uint256 start,
-        uint256 duration,
-        uint256 deposit,
-        uint256 maxPricePerTuHour
+        Quote calldata quote,
+        bytes calldata signature,
+        uint256 deposit
     ) external nonReentrant whenNotPaused returns (uint256 reservationId) {
+        uint256 start = quote.windowStart;
+        uint256 duration = quote.windowDuration;
+        if (duration == 0) revert QuoteKindMismatch(start, duration);
         if (
             start < block.timestamp ||
             start > block.timestamp + MAX_RESERVE_AHEAD ||
-            duration == 0 ||
             duration > MAX_RESERVATION_DURATION
         ) revert InvalidWindow(start, duration);
-        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
-        if (t.pricePerTuHour > maxPricePerTuHour) revert PriceAboveBound(nodeId, t.pricePerTuHour, maxPricePerTuHour);
-        if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(nodeId, t.status);
-        TokenConfig memory config = _tokens[t.paymentToken];
-        if (!config.allowed) revert TokenNotAllowed(t.paymentToken);
-        uint96 rate = _rate(nodeId, t);
-        // The fee prices the whole hold, from now to the end of the window: a window far ahead
-        // keeps the node from other customers all that time, and must cost in proportion.
-        uint256 held = start + duration - block.timestamp;
-        uint256 fee = LeaseMath.share(LeaseMath.cost(rate, held), reservationFeeBps);
+        (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) = _acceptQuote(quote, signature);
+        if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(quote.nodeId, t.status);
+        reservationId = _createReservation(quote, t.provider, rate, feeBps, _amount(deposit));
+        registry.holdForReservation(quote.nodeId);
+        _pull(quote.token, deposit);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function startReserved(uint256 reservationId, uint256 added, address sessionKey) external nonReentrant {
+        Reservation storage r = _reservationIn(reservationId, 1 << uint8(ReservationStatus.Pending));
+        if (msg.sender != r.customer) revert NotReservationCustomer(reservationId, msg.sender);
+        if (block.timestamp < r.start || block.timestamp > r.deadline) {
+            revert OutsideWindow(reservationId, r.start, r.deadline);
+        }
+        uint256 acceptBy = block.timestamp + acceptWindow;
+        r.status = ReservationStatus.Starting;
+        r.acceptBy = uint40(acceptBy);
+        r.sessionKey = sessionKey;
+        if (added != 0) r.deposit = _amount(uint256(r.deposit) + added);
+        emit StartRequested(reservationId, sessionKey, added, acceptBy);
+        if (added != 0) _pull(r.token, added);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function acceptStart(uint256 reservationId) external nonReentrant returns (uint256 leaseId) {
+        Reservation storage r = _reservationIn(reservationId, 1 << uint8(ReservationStatus.Starting));
+        if (!_isProviderSide(r.provider)) revert NotReservationProvider(reservationId, msg.sender);
+        if (block.timestamp > r.acceptBy) revert AcceptWindowClosed(reservationId, r.acceptBy);
+        (uint64 nodeId, address provider, address token, uint96 fee) = (r.nodeId, r.provider, r.token, r.fee);
+        // The hold up to the window is done and the provider's now; the window's part waits for
+        // the lease's close, which earns it in proportion to the window the lease stayed open in.
+        uint96 holdFee = uint96((uint256(fee) * (r.start - r.reservedAt)) / (r.heldUntil - r.reservedAt));
+        r.status = ReservationStatus.Started;
+        delete reservationOf[nodeId];
+        leaseId = _createLease(nodeId, provider, token, r.rate, r.feeBps, r.deposit - fee, r.sessionKey, reservationId);
+        r.leaseId = uint64(leaseId);
+        _credit(provider, token, holdFee, LeaseMath.share(holdFee, r.feeBps));
+        emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, holdFee, 0, leaseId, 0);
+        registry.startLease(nodeId);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function failReservation(uint256 reservationId) external nonReentrant {
+        Reservation storage r = _reservationIn(
+            reservationId,
+            (1 << uint8(ReservationStatus.Pending)) | (1 << uint8(ReservationStatus.Starting))
+        );
+        bool unaccepted = r.status == ReservationStatus.Starting && block.timestamp > r.acceptBy;
+        if (!unaccepted && !_down(r)) revert ReservationNotFailed(reservationId, r.acceptBy);
+        _fail(reservationId, r);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function cancelReservation(uint256 reservationId) external nonReentrant {
+        Reservation storage r = _reservationIn(
+            reservationId,
+            (1 << uint8(ReservationStatus.Pending)) | (1 << uint8(ReservationStatus.Starting))
+        );
+        if (_isProviderSide(r.provider)) return _fail(reservationId, r);
+        if (msg.sender != r.customer) revert NotReservationParty(reservationId, msg.sender);
+        // A customer cancelling a reservation its provider already failed is owed the failure's
+        // terms, not a cancel's.
+        if (_down(r)) return _fail(reservationId, r);
+        _end(reservationId, r, ReservationStatus.Cancelled);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function expireReservation(uint256 reservationId) external nonReentrant {
+        Reservation storage r = _reservationIn(reservationId, 1 << uint8(ReservationStatus.Pending));
+        if (!(block.timestamp > r.deadline)) revert ReservationNotExpired(reservationId, r.deadline);
+        if (_down(r)) return _fail(reservationId, r);
+        _end(reservationId, r, ReservationStatus.Expired);
+    }
+
+    // ---------------------------------------------------------------- money out
+
+    /// @inheritdoc ILeaseEscrow
+    function withdraw(address token, address to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress("to");
+        _withdraw(msg.sender, token, to);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function withdrawFor(address provider, address token) external nonReentrant {
+        address operator = registry.operatorOf(provider);
+        if (operator == address(0) || msg.sender != operator) revert NotOperator(provider, msg.sender);
+        _withdraw(provider, token, provider);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function forwardFees(address token, address[] calldata providers) external nonReentrant {
+        address collector = feeCollector;
+        for (uint256 i; i < providers.length; ++i) {
+            address provider = providers[i];
+            uint256 fee = feesDue[provider][token];
+            if (fee == 0) continue;
+            feesDue[provider][token] = 0;
+            emit FeesForwarded(provider, token, collector, fee);
+            // Transfer first, report second, in this transaction, as IFeeCollector requires.
+            IERC20(token).safeTransfer(collector, fee);
+            IFeeCollector(collector).recordFee(provider, token, fee);
+        }
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function claimRefund(address token, address to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress("to");
+        uint256 amount = owed[msg.sender][token];
+        if (amount == 0) revert NothingToClaim(msg.sender, token);
+        owed[msg.sender][token] = 0;
+        emit RefundClaimed(msg.sender, token, to, amount);
+        IERC20(token).safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function selfPermit(address token, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
+        // A permit seen in the mempool can be sent by anyone first; the allowance it set is then
+        // in place, so its failure here must not fail the lease that follows.
+        try IERC20Permit(token).permit(msg.sender, address(this), value, deadline, v, r, s) {} catch {}
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ILeaseEscrow
+    function lease(uint256 leaseId) external view returns (Lease memory) {
+        return _leases[leaseId];
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function reservation(uint256 reservationId) external view returns (Reservation memory) {
+        return _reservations[reservationId];
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function sessionKeyUntil(uint256 leaseId, address key) external view returns (uint40) {
+        return _sessionKeyUntil[leaseId][key];
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function quoteNonceUsed(address provider, uint256 nonce) external view returns (bool) {
+        return _quoteNonces[provider][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function quoteDigest(Quote calldata quote) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(QUOTE_TYPEHASH, quote)));
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function receiptDigest(uint256 leaseId, uint256 paidThrough) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, paidThrough)));
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function collectable(uint256 leaseId, uint256 paidThrough) external view returns (uint256 paid, uint256 remaining) {
+        Lease storage lease_ = _leases[leaseId];
+        paid = lease_.paid;
+        uint256 owes = LeaseMath.owedAt(lease_.rate, lease_.start, _until(lease_, paidThrough), lease_.deposit);
+        if (owes > paid) paid = owes;
+        remaining = lease_.deposit - paid;
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function reservationFee(
+        uint256 nodeId,
+        uint256 pricePerTuHour,
+        uint256 start,
+        uint256 duration
+    ) external view returns (uint256 fee, uint256 heldUntil) {
+        if (start < block.timestamp || duration == 0) revert InvalidWindow(start, duration);
+        uint96 rate = _rate(nodeId, pricePerTuHour, registry.leaseTerms(nodeId).milliTu);
+        return _reservationFee(rate, start, duration);
+    }
+
+    // ---------------------------------------------------------------- internal: quotes and receipts
+
+    /// @dev Checks a quote for the caller and uses its nonce. Returns the node's terms, the
+    /// lease's rate and the token's protocol fee.
+    function _acceptQuote(
+        Quote calldata quote,
+        bytes calldata signature
+    ) private returns (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) {
+        if (quote.customer != msg.sender) revert QuoteNotForCaller(quote.customer, msg.sender);
+        if (block.timestamp > quote.expiry) revert QuoteExpired(quote.expiry, block.timestamp);
+        uint256 latest = block.timestamp + maxQuoteAge;
+        if (quote.expiry > latest) revert QuoteExpiryTooFar(quote.expiry, latest);
+        TokenConfig memory config = _tokens[quote.token];
+        if (!config.allowed) revert TokenNotAllowed(quote.token);
+        if (quote.nodeId > type(uint64).max) revert NodeIdTooLarge(quote.nodeId);
+        t = registry.leaseTerms(quote.nodeId);
+        bytes32 digest = quoteDigest(quote);
+        (address signer, , ) = ECDSA.tryRecover(digest, signature);
+        bool byKey = signer != address(0) && (signer == t.provider || signer == t.operator);
+        if (!byKey && !SignatureChecker.isValidERC1271SignatureNow(t.provider, digest, signature)) {
+            revert InvalidQuoteSigner(quote.nodeId, signer);
+        }
+        _useQuoteNonce(t.provider, quote.nonce);
+        rate = _rate(quote.nodeId, quote.pricePerTuHour, t.milliTu);
+        feeBps = config.feeBps;
+    }
+
+    function _useQuoteNonce(address provider, uint256 nonce) private {
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = _quoteNonces[provider][nonce >> 8];
+        if (bits & bit != 0) revert QuoteNonceUsed(provider, nonce);
+        _quoteNonces[provider][nonce >> 8] = bits | bit;
+    }
+
+    /// @dev Collects a receipt: the lease's pay up to what the receipt covers, capped by the
+    /// signing key's end, now, the close and the deposit. Never pays less than before.
+    function _collect(
+        uint256 leaseId,
+        Lease storage lease_,
+        uint256 paidThrough,
+        bytes calldata signature
+    ) private returns (uint256) {
+        uint256 keyEnd = _receiptKeyEnd(leaseId, lease_.customer, paidThrough, signature);
+        uint256 until = _until(lease_, paidThrough < keyEnd ? paidThrough : keyEnd);
+        uint96 before = lease_.paid;
+        uint96 paid = uint96(LeaseMath.owedAt(lease_.rate, lease_.start, until, lease_.deposit));
+        if (!(paid > before)) return before;
+        lease_.paid = paid;
+        uint16 feeBps = lease_.feeBps;
+        // The fee is computed on the cumulative pay, so a lease's total fee does not depend on
+        // how many collects it took.
+        uint256 fee = LeaseMath.share(paid, feeBps) - LeaseMath.share(before, feeBps);
+        _credit(lease_.provider, lease_.token, paid - before, fee);
+        emit Collected(leaseId, until, paid, fee);
+        return paid;
+    }
+
+    /// @dev Until when the receipt's signer may pay: without end for the customer, the key's end
+    /// for a session key. Reverts for any other signer.
+    function _receiptKeyEnd(
+        uint256 leaseId,
+        address customer,
+        uint256 paidThrough,
+        bytes calldata signature
+    ) private view returns (uint256) {
+        bytes32 digest = receiptDigest(leaseId, paidThrough);
+        (address signer, , ) = ECDSA.tryRecover(digest, signature);
+        if (signer != address(0)) {
+            if (signer == customer) return _CURRENT;
+            uint40 keyEnd = _sessionKeyUntil[leaseId][signer];
+            if (keyEnd != 0) return keyEnd;
+        }
+        if (SignatureChecker.isValidERC1271SignatureNow(customer, digest, signature)) return _CURRENT;
+        revert InvalidReceiptSigner(leaseId, signer);
+    }
+
+    /// @dev The end of paid time for a receipt up to `paidThrough`: never past now or the close.
+    function _until(Lease storage lease_, uint256 paidThrough) private view returns (uint256 until) {
+        until = paidThrough < block.timestamp ? paidThrough : block.timestamp;
+        uint256 closedAt = lease_.closedAt;
+        if (closedAt != 0 && closedAt < until) until = closedAt;
+    }
+
+    // ---------------------------------------------------------------- internal: leases
+
+    function _createLease(
+        uint64 nodeId,
+        address provider,
+        address token,
+        uint96 rate,
+        uint16 feeBps,
+        uint96 deposit,
+        address sessionKey,
+        uint256 reservationId
+    ) private returns (uint256 leaseId) {
+        leaseId = ++leaseCount;
+        _leases[leaseId] = Lease({
+            customer: msg.sender,
+            start: uint40(block.timestamp),
+            closedAt: 0,
+            status: LeaseStatus.Open,
+            provider: provider,
+            deposit: deposit,
+            token: token,
+            paid: 0,
+            sessionKey: sessionKey,
+            rate: rate,
+            nodeId: nodeId,
+            reservationId: uint64(reservationId),
+            feeBps: feeBps,
+            collectDeadline: 0
+        });
+        if (sessionKey != address(0)) _sessionKeyUntil[leaseId][sessionKey] = _CURRENT;
+        emit LeaseOpened(leaseId, nodeId, msg.sender, provider, token, rate, deposit, sessionKey);
+    }
+
+    /// @dev Settles a closed lease for good: the unpaid deposit back to the customer, and for a
+    /// lease started from a reservation the window's part of the fee, earned in proportion to the
+    /// part of the window the lease stayed open in.
+    function _finalize(uint256 leaseId, Lease storage lease_) private {
+        lease_.status = LeaseStatus.Closed;
+        (address token, uint96 paid) = (lease_.token, lease_.paid);
+        uint256 refund = lease_.deposit - paid;
+        uint96 windowEarned;
+        uint256 reservationId = lease_.reservationId;
+        if (reservationId != 0) {
+            Reservation storage r = _reservations[reservationId];
+            uint256 windowFee = r.fee - (uint256(r.fee) * (r.start - r.reservedAt)) / (r.heldUntil - r.reservedAt);
+            uint256 end = lease_.closedAt < r.heldUntil ? lease_.closedAt : r.heldUntil;
+            windowEarned = uint96((windowFee * (end - r.start)) / (r.heldUntil - r.start));
+            refund += windowFee - windowEarned;
+            _credit(lease_.provider, token, windowEarned, LeaseMath.share(windowEarned, lease_.feeBps));
+        }
+        emit LeaseFinalized(leaseId, paid, uint96(refund), windowEarned);
+        _push(token, lease_.customer, refund);
+    }
+
+    function _checkCollectWindow(uint256 leaseId, Lease storage lease_) private view {
+        uint256 deadline = lease_.collectDeadline;
+        if (deadline != 0 && block.timestamp > deadline) revert CollectWindowClosed(leaseId, deadline);
+    }
+
+    // ---------------------------------------------------------------- internal: reservations
+
+    function _createReservation(
+        Quote calldata quote,
+        address provider,
+        uint96 rate,
+        uint16 feeBps,
+        uint96 deposit
+    ) private returns (uint256 reservationId) {
+        uint256 start = quote.windowStart;
+        (uint256 fee, uint256 heldUntil) = _reservationFee(rate, start, quote.windowDuration);
         if (!(deposit > fee)) revert DepositBelowFee(deposit, fee);
         reservationId = ++reservationCount;
         uint40 deadline = uint40(start) + reservationGrace;
@@ -209,217 +536,95 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
             start: uint40(start),
             deadline: deadline,
             status: ReservationStatus.Pending,
-            provider: t.provider,
-            deposit: _amount(deposit),
-            token: t.paymentToken,
-            rate: rate,
-            nodeId: _nodeId64(nodeId),
-            fee: uint96(fee),
-            feeBps: config.feeBps
-        });
-        reservationOf[nodeId] = reservationId;
-        emit Reserved(reservationId, nodeId, msg.sender, uint40(start), deadline, uint96(deposit), uint96(fee));
-        registry.holdForReservation(nodeId);
-        _pull(t.paymentToken, deposit);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function startReserved(uint256 reservationId) external nonReentrant returns (uint256) {
-        Reservation storage r = _pendingReservation(reservationId);
-        if (r.customer != msg.sender) revert NotReservationParty(reservationId, msg.sender);
-        // A node that went stale while reserved has failed the reservation; it must not start a
-        // lease and earn the fee.
-        uint256 nodeId = r.nodeId;
-        IProviderRegistry.LeaseTerms memory t = registry.sync(nodeId);
-        if (t.status != IProviderRegistry.Status.Reserved) revert NodeNotAvailable(nodeId, t.status);
-        return _startReservedLease(reservationId, 0);
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function cancelReservation(uint256 reservationId) external nonReentrant {
-        Reservation storage r = _pendingReservation(reservationId);
-        bool byProvider = msg.sender == r.provider;
-        if (!byProvider && msg.sender != r.customer) revert NotReservationParty(reservationId, msg.sender);
-        IProviderRegistry.LeaseTerms memory t = registry.sync(r.nodeId);
-        _endReservation(reservationId, r, ReservationStatus.Cancelled, byProvider || _failed(r, t));
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function expireReservation(uint256 reservationId) external nonReentrant {
-        Reservation storage r = _pendingReservation(reservationId);
-        IProviderRegistry.LeaseTerms memory t = registry.sync(r.nodeId);
-        if (t.status != IProviderRegistry.Status.Disconnect && !(block.timestamp > r.deadline)) {
-            revert ReservationNotExpired(reservationId, r.deadline);
-        }
-        _endReservation(reservationId, r, ReservationStatus.Expired, _failed(r, t));
-    }
-
-    // ---------------------------------------------------------------- claims
-
-    /// @inheritdoc ILeaseEscrow
-    function claim(address token, address to) external nonReentrant {
-        if (to == address(0)) revert ZeroAddress("to");
-        uint256 amount = owed[msg.sender][token];
-        if (amount == 0) revert NothingToClaim(msg.sender, token);
-        owed[msg.sender][token] = 0;
-        emit Claimed(msg.sender, token, to, amount);
-        IERC20(token).safeTransfer(to, amount);
-    }
-
-    // ---------------------------------------------------------------- internal
-
-    /// @dev Settles `provider`'s leases and pays their new earnings, less the fee, to `provider`.
-    function _withdraw(address provider, uint256[] calldata leaseIds) private {
-        address token;
-        uint256 gross;
-        uint256 fee;
-        for (uint256 i = 0; i < leaseIds.length; ++i) {
-            uint256 leaseId = leaseIds[i];
-            Lease storage lease_ = _leases[leaseId];
-            if (lease_.provider != provider) revert NotProvider(leaseId, msg.sender);
-            uint96 paid =
-                lease_.status == LeaseStatus.Open
-                    ? _settle(leaseId, lease_, registry.syncHeartbeat(lease_.nodeId))
-                    : lease_.paid;
-            uint96 withdrawn = lease_.withdrawn;
-            if (paid == withdrawn) continue;
-            lease_.withdrawn = paid;
-            address leaseToken = lease_.token;
-            if (leaseToken != token) {
-                _payOut(provider, token, gross, fee);
-                (token, gross, fee) = (leaseToken, 0, 0);
-            }
-            gross += paid - withdrawn;
-            fee += LeaseMath.share(paid, lease_.feeBps) - LeaseMath.share(withdrawn, lease_.feeBps);
-        }
-        _payOut(provider, token, gross, fee);
-    }
-
-    /// @dev Opens a lease that starts now, paid from `deposit`, already held by the escrow.
-    function _createLease(
-        uint64 nodeId,
-        address customer,
-        address provider,
-        address token,
-        uint96 rate,
-        uint16 feeBps,
-        uint96 deposit
-    ) private returns (uint256 leaseId) {
-        leaseId = ++leaseCount;
-        _leases[leaseId] = Lease({
             provider: provider,
             deposit: deposit,
-            paid: 0,
-            withdrawn: 0,
-            start: uint40(block.timestamp),
-            feeBps: feeBps,
-            status: LeaseStatus.Open,
-            token: token,
+            token: quote.token,
             rate: rate,
-            customer: customer,
-            nodeId: nodeId
+            nodeId: uint64(quote.nodeId),
+            fee: uint96(fee),
+            feeBps: feeBps,
+            reservedAt: uint40(block.timestamp),
+            heldUntil: uint40(heldUntil),
+            acceptBy: 0,
+            sessionKey: address(0),
+            leaseId: 0
         });
-        emit LeaseOpened(leaseId, nodeId, customer, provider, token, rate, deposit);
+        reservationOf[quote.nodeId] = reservationId;
+        emit Reserved(
+            reservationId,
+            quote.nodeId,
+            msg.sender,
+            uint40(start),
+            deadline,
+            uint40(heldUntil),
+            deposit,
+            uint96(fee)
+        );
     }
 
-    /// @dev The caller has checked that `msg.sender` is the reservation's customer.
-    function _startReservedLease(uint256 reservationId, uint256 extra) private returns (uint256 leaseId) {
-        Reservation storage r = _pendingReservation(reservationId);
-        if (block.timestamp < r.start || block.timestamp > r.deadline) {
-            revert OutsideWindow(reservationId, r.start, r.deadline);
-        }
-        (uint64 nodeId, address token, address provider, uint96 fee) = (r.nodeId, r.token, r.provider, r.fee);
-        r.status = ReservationStatus.Started;
+    /// @dev The provider failed the reservation: everything back to the customer, and the fee
+    /// from the provider's stake to the treasury, taken while the node is still held.
+    function _fail(uint256 reservationId, Reservation storage r) private {
+        (uint64 nodeId, address customer, address token, uint96 deposit) = (r.nodeId, r.customer, r.token, r.deposit);
+        r.status = ReservationStatus.Failed;
         delete reservationOf[nodeId];
-        uint16 feeBps = r.feeBps;
-        uint96 deposit = _amount(uint256(r.deposit - fee) + _amount(extra));
-        leaseId = _createLease(nodeId, msg.sender, provider, token, r.rate, feeBps, deposit);
-        uint256 feeLeaseId = _bookFee(nodeId, msg.sender, provider, token, feeBps, fee);
-        emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, fee, 0, leaseId, feeLeaseId);
-        registry.startLease(nodeId);
-        if (extra != 0) _pull(token, extra);
+        uint256 penalty = registry.penalize(nodeId, r.fee);
+        emit ReservationEnded(reservationId, ReservationStatus.Failed, msg.sender, 0, deposit, 0, penalty);
+        registry.release(nodeId);
+        _push(token, customer, deposit);
     }
 
-    function _endReservation(
-        uint256 reservationId,
-        Reservation storage r,
-        ReservationStatus status,
-        bool forfeited
-    ) private {
-        uint96 fee = forfeited ? 0 : r.fee;
+    /// @dev A reservation ends without a lease and without fault: the fee is the provider's, the
+    /// rest goes back.
+    function _end(uint256 reservationId, Reservation storage r, ReservationStatus status) private {
+        (uint64 nodeId, address customer, address token, uint96 fee) = (r.nodeId, r.customer, r.token, r.fee);
         uint96 refund = r.deposit - fee;
-        (uint64 nodeId, address customer, address token) = (r.nodeId, r.customer, r.token);
         r.status = status;
         delete reservationOf[nodeId];
-        uint256 feeLeaseId = _bookFee(nodeId, customer, r.provider, token, r.feeBps, fee);
-        emit ReservationEnded(reservationId, status, msg.sender, fee, refund, 0, feeLeaseId);
+        _credit(r.provider, token, fee, LeaseMath.share(fee, r.feeBps));
+        emit ReservationEnded(reservationId, status, msg.sender, fee, refund, 0, 0);
         registry.release(nodeId);
         _push(token, customer, refund);
     }
 
-    /// @dev Books a reservation fee as a closed lease whose whole deposit is paid: the provider
-    /// withdraws it, and its protocol fee is forwarded, exactly like any lease's earnings.
-    function _bookFee(
-        uint64 nodeId,
-        address customer,
-        address provider,
-        address token,
-        uint16 feeBps,
-        uint96 fee
-    ) private returns (uint256 leaseId) {
-        if (fee == 0) return 0;
-        leaseId = ++leaseCount;
-        _leases[leaseId] = Lease({
-            provider: provider,
-            deposit: fee,
-            paid: fee,
-            withdrawn: 0,
-            start: uint40(block.timestamp),
-            feeBps: feeBps,
-            status: LeaseStatus.Closed,
-            token: token,
-            rate: 0,
-            customer: customer,
-            nodeId: nodeId
-        });
-    }
-
-    /// @dev A provider failed its reservation if its node went down (offline, or stale) before
-    /// the deadline, the end of what it had to hold. A node the escrow holds cannot reconnect,
-    /// so a node down at any moment since the reservation is still Disconnect now, and
-    /// `downSince` dates it: a node that went offline and came back in one block has failed too.
-    function _failed(Reservation storage r, IProviderRegistry.LeaseTerms memory t) private view returns (bool) {
+    /// @dev A provider failed its reservation if its node went down (offline, or a stale check-in)
+    /// before the deadline. A node the escrow holds cannot come back, so a node down at any moment
+    /// since the reservation is still Disconnect now, and `downSince` dates it.
+    function _down(Reservation storage r) private returns (bool) {
+        IProviderRegistry.LeaseTerms memory t = registry.sync(r.nodeId);
         return t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline;
     }
 
-    /// @dev Brings `paid` up to what the lease owes at `min(now, lastHeartbeat)`.
-    function _settle(uint256 leaseId, Lease storage lease_, uint40 lastHeartbeat) private returns (uint96 paid) {
-        paid = uint96(LeaseMath.owedAt(lease_.rate, lease_.start, _paidUntil(lastHeartbeat), lease_.deposit));
-        if (paid != lease_.paid) {
-            lease_.paid = paid;
-            emit LeaseSettled(leaseId, paid);
-        }
+    /// @dev The fee of a hold from now to `start + max(duration, grace)`.
+    function _reservationFee(
+        uint96 rate,
+        uint256 start,
+        uint256 duration
+    ) private view returns (uint256 fee, uint256 heldUntil) {
+        uint256 grace = reservationGrace;
+        heldUntil = start + (duration > grace ? duration : grace);
+        fee = LeaseMath.share(LeaseMath.cost(rate, heldUntil - block.timestamp), reservationFeeBps);
     }
 
-    /// @dev Sends one token's withdrawal; the protocol fee stays until `forwardFees`.
-    function _payOut(address provider, address token, uint256 gross, uint256 fee) private {
+    // ---------------------------------------------------------------- internal: money
+
+    /// @dev Books what a provider earned, `gross`, of which `fee` is the protocol's, due now.
+    function _credit(address provider, address token, uint256 gross, uint256 fee) private {
         if (gross == 0) return;
-        emit Withdrawn(provider, token, gross - fee, fee);
-        IERC20(token).safeTransfer(provider, gross - fee);
+        earnings[provider][token] += gross - fee;
+        if (fee != 0) feesDue[provider][token] += fee;
     }
 
-    /// @dev Sends one provider's fees in one token to the collector, then reports them, in the
-    /// same transaction as IFeeCollector requires.
-    function _forward(address provider, address token, uint256 fee) private {
-        if (fee == 0) return;
-        address collector = feeCollector;
-        emit FeesForwarded(provider, token, collector, fee);
-        IERC20(token).safeTransfer(collector, fee);
-        IFeeCollector(collector).recordFee(provider, token, fee);
+    function _withdraw(address provider, address token, address to) private {
+        uint256 amount = earnings[provider][token];
+        if (amount == 0) revert NothingToWithdraw(provider, token);
+        earnings[provider][token] = 0;
+        emit Withdrawn(provider, token, to, amount);
+        IERC20(token).safeTransfer(to, amount);
     }
 
-    /// @dev Pays a party other than the caller. A failed transfer (a blacklisted or reverting
-    /// receiver) must not block the caller, so the amount becomes claimable instead.
+    /// @dev Pays a customer. A failed transfer (a blocklisted or reverting receiver) must not
+    /// block the caller, so the amount becomes claimable instead.
     function _push(address token, address to, uint256 amount) private {
         if (amount == 0) return;
         if (!IERC20(token).trySafeTransfer(to, amount)) {
@@ -436,56 +641,33 @@ contract LeaseEscrow is LeaseEscrowSettings, ReentrancyGuardTransient {
         if (received != amount) revert TransferMismatch(token, amount, received);
     }
 
-    function _openLease(uint256 leaseId) private view returns (Lease storage lease_) {
+    // ---------------------------------------------------------------- internal: checks
+
+    /// @dev Whether the caller is `provider` or the operator it named.
+    function _isProviderSide(address provider) private view returns (bool) {
+        if (msg.sender == provider) return true;
+        address operator = registry.operatorOf(provider);
+        return operator != address(0) && msg.sender == operator;
+    }
+
+    function _leaseIn(uint256 leaseId, uint256 allowed) private view returns (Lease storage lease_) {
         lease_ = _leases[leaseId];
-        if (lease_.status != LeaseStatus.Open) revert InvalidLeaseStatus(leaseId, lease_.status);
+        if (allowed & (1 << uint8(lease_.status)) == 0) revert InvalidLeaseStatus(leaseId, lease_.status);
     }
 
-    function _pendingReservation(uint256 reservationId) private view returns (Reservation storage r) {
+    function _reservationIn(uint256 reservationId, uint256 allowed) private view returns (Reservation storage r) {
         r = _reservations[reservationId];
-        if (r.status != ReservationStatus.Pending) revert InvalidReservationStatus(reservationId, r.status);
+        if (allowed & (1 << uint8(r.status)) == 0) revert InvalidReservationStatus(reservationId, r.status);
     }
 
-    function _paidUntil(uint40 lastHeartbeat) private view returns (uint256) {
-        return block.timestamp < lastHeartbeat ? block.timestamp : lastHeartbeat;
-    }
-
-    function _rate(uint256 nodeId, IProviderRegistry.LeaseTerms memory t) private pure returns (uint96) {
-        uint256 rate = t.pricePerTuHour > type(uint96).max ? type(uint256).max : t.pricePerTuHour * t.milliTu;
-        if (rate > type(uint96).max) revert RateTooHigh(nodeId, t.pricePerTuHour, t.milliTu);
+    function _rate(uint256 nodeId, uint256 pricePerTuHour, uint32 milliTu) private pure returns (uint96) {
+        uint256 rate = pricePerTuHour > type(uint96).max ? type(uint256).max : pricePerTuHour * milliTu;
+        if (rate == 0 || rate > type(uint96).max) revert RateOutOfRange(nodeId, pricePerTuHour, milliTu);
         return uint96(rate);
     }
 
     function _amount(uint256 amount) private pure returns (uint96) {
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         return uint96(amount);
-    }
-
-    function _nodeId64(uint256 nodeId) private pure returns (uint64) {
-        if (nodeId > type(uint64).max) revert NodeIdTooLarge(nodeId);
-        return uint64(nodeId);
-    }
-
-    // ---------------------------------------------------------------- views
-
-    /// @inheritdoc ILeaseEscrow
-    function lease(uint256 leaseId) external view returns (Lease memory) {
-        return _leases[leaseId];
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function reservation(uint256 reservationId) external view returns (Reservation memory) {
-        return _reservations[reservationId];
-    }
-
-    /// @inheritdoc ILeaseEscrow
-    function accrued(uint256 leaseId) external view returns (uint256 paid, uint256 remaining) {
-        Lease storage lease_ = _leases[leaseId];
-        paid = lease_.paid;
-        if (lease_.status == LeaseStatus.Open) {
-            uint256 until = _paidUntil(registry.leaseTerms(lease_.nodeId).lastHeartbeat);
-            paid = LeaseMath.owedAt(lease_.rate, lease_.start, until, lease_.deposit);
-        }
-        remaining = lease_.status == LeaseStatus.Open ? lease_.deposit - paid : 0;
     }
 }

@@ -18,14 +18,14 @@ contract ProviderRegistry is ProviderRegistrySettings {
     /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_URI_LENGTH = 512;
 
-    /// @dev The first slot holds everything `heartbeat` reads and writes, so a heartbeat is one
+    /// @dev The first slot holds everything a check-in reads and writes, so a check-in is one
     /// SSTORE: 20 + 1 + 1 + 1 + 5 + 4 = 32 bytes.
     struct Node {
         address provider;
         Status status;
         bool engaged;
         bool verified;
-        uint40 lastHeartbeat;
+        uint40 lastCheckIn;
         uint32 milliTu;
         address paymentToken;
         uint96 stake;
@@ -33,13 +33,20 @@ contract ProviderRegistry is ProviderRegistrySettings {
         uint40 unbondingEnds;
         uint16 gpuCount;
         uint40 downSince;
+        uint96 requiredStake;
         bytes32 model;
         string uri;
     }
 
-    /// @dev The statuses of a node that is up: it must keep sending heartbeats.
-    uint256 internal constant _LIVE =
-        (1 << uint8(Status.Idle)) | (1 << uint8(Status.Sharing)) | (1 << uint8(Status.Reserved));
+    /// @dev The statuses that must check in: a Sharing node's receipts prove it is serving.
+    uint256 internal constant _CHECKED = (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved));
+
+    /// @dev The statuses of a registered node.
+    uint256 internal constant _REGISTERED =
+        (1 << uint8(Status.Idle)) |
+            (1 << uint8(Status.Sharing)) |
+            (1 << uint8(Status.Reserved)) |
+            (1 << uint8(Status.Disconnect));
 
     /// @inheritdoc IProviderRegistry
     IERC20 public immutable gut;
@@ -61,18 +68,18 @@ contract ProviderRegistry is ProviderRegistrySettings {
     /// @param admin The default admin, who sets the parameters and grants the other roles.
     /// @param gut_ The stake token (GUT).
     /// @param minStakePerTu_ See `minStakePerTu`.
-    /// @param heartbeatTimeout_ See `heartbeatTimeout`.
+    /// @param checkInPeriod_ See `checkInPeriod`.
     /// @param unbondingPeriod_ See `unbondingPeriod`.
-    /// @param slashBps_ See `slashBps`.
+    /// @param treasury_ See `treasury`.
     constructor(
         uint48 adminDelay,
         address admin,
         IERC20 gut_,
         uint256 minStakePerTu_,
-        uint256 heartbeatTimeout_,
+        uint256 checkInPeriod_,
         uint256 unbondingPeriod_,
-        uint256 slashBps_
-    ) ProviderRegistrySettings(adminDelay, admin, minStakePerTu_, heartbeatTimeout_, unbondingPeriod_, slashBps_) {
+        address treasury_
+    ) ProviderRegistrySettings(adminDelay, admin, minStakePerTu_, checkInPeriod_, unbondingPeriod_, treasury_) {
         if (address(gut_) == address(0)) revert ZeroAddress("gut");
         gut = gut_;
     }
@@ -94,10 +101,11 @@ contract ProviderRegistry is ProviderRegistrySettings {
         Node storage n = _nodes[nodeId];
         n.provider = msg.sender;
         n.status = Status.Idle;
-        n.lastHeartbeat = uint40(block.timestamp);
+        n.lastCheckIn = uint40(block.timestamp);
         n.milliTu = milliTu;
         n.paymentToken = paymentToken;
         n.stake = SafeCast.toUint96(stake);
+        n.requiredStake = uint96(stake);
         n.pricePerTuHour = uint128(pricePerTuHour);
         n.gpuCount = uint16(gpuCount);
         n.model = model;
@@ -116,15 +124,12 @@ contract ProviderRegistry is ProviderRegistrySettings {
             uri
         );
         emit StatusChanged(nodeId, Status.None, Status.Idle);
-        uint256 before = gut.balanceOf(address(this));
-        gut.safeTransferFrom(msg.sender, address(this), stake);
-        uint256 received = gut.balanceOf(address(this)) - before;
-        if (received != stake) revert StakeNotReceived(stake, received);
+        _pullStake(stake);
     }
 
     /// @inheritdoc IProviderRegistry
     function update(uint256 nodeId, uint256 pricePerTuHour, string calldata uri) external {
-        Node storage n = _provided(nodeId, 1 << uint8(Status.Idle));
+        Node storage n = _provided(nodeId, _REGISTERED);
         _checkTerms(pricePerTuHour, uri);
         n.pricePerTuHour = uint128(pricePerTuHour);
         n.uri = uri;
@@ -132,27 +137,22 @@ contract ProviderRegistry is ProviderRegistrySettings {
     }
 
     /// @inheritdoc IProviderRegistry
-    function heartbeat(uint256 nodeId) external {
-        Node storage n = _operated(nodeId, _LIVE | (1 << uint8(Status.Disconnect)));
-        if (!_beat(nodeId, n, heartbeatTimeout)) revert NodeEngaged(nodeId);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function heartbeatBatch(uint256[] calldata nodeIds) external {
-        uint256 timeout = heartbeatTimeout;
+    function checkIn(uint256[] calldata nodeIds) external {
+        uint256 period = checkInPeriod;
         address provider;
         for (uint256 i; i < nodeIds.length; ++i) {
             uint256 nodeId = nodeIds[i];
             Node storage n = _nodes[nodeId];
-            _checkStatus(nodeId, n.status, _LIVE | (1 << uint8(Status.Disconnect)));
+            _checkStatus(nodeId, n.status, _REGISTERED);
             // The caller is checked once per provider: a batch is normally one provider's nodes.
             if (n.provider != provider) {
                 provider = n.provider;
                 if (msg.sender != provider && msg.sender != operatorOf[provider])
-                    revert NotProvider(nodeId, msg.sender);
+                    revert NotNodeOperator(nodeId, msg.sender);
             }
-            if (!_beat(nodeId, n, timeout)) emit HeartbeatSkipped(nodeId);
+            if (!_checkIn(nodeId, n, period)) emit CheckInSkipped(nodeId);
         }
+        emit CheckedIn(provider, nodeIds);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -162,36 +162,36 @@ contract ProviderRegistry is ProviderRegistrySettings {
     }
 
     /// @inheritdoc IProviderRegistry
-    function reconnect(uint256 nodeId) external {
-        _reconnect(nodeId, _provided(nodeId, 1 << uint8(Status.Disconnect)));
-    }
-
-    /// @inheritdoc IProviderRegistry
     function goOffline(uint256 nodeId) external {
-        Node storage n = _operated(nodeId, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
+        Node storage n = _operated(nodeId, _CHECKED);
         _markDown(nodeId, n, n.status);
     }
 
     /// @inheritdoc IProviderRegistry
     function markDisconnected(uint256 nodeId) external {
         Node storage n = _nodes[nodeId];
-        Status from = _checkStatus(nodeId, n.status, _LIVE);
-        if (!_stale(n)) revert HeartbeatNotStale(nodeId, uint256(n.lastHeartbeat) + heartbeatTimeout);
+        Status from = _checkStatus(nodeId, n.status, _CHECKED);
+        if (!_stale(n)) revert CheckInNotStale(nodeId, uint256(n.lastCheckIn) + checkInPeriod);
         _markDown(nodeId, n, from);
     }
 
     /// @inheritdoc IProviderRegistry
     function sync(uint256 nodeId) external returns (LeaseTerms memory) {
         Node storage n = _nodes[nodeId];
-        _syncStatus(nodeId, n);
+        Status status = n.status;
+        if ((_CHECKED & (1 << uint8(status))) != 0 && _stale(n)) _markDown(nodeId, n, status);
         return _terms(n);
     }
 
     /// @inheritdoc IProviderRegistry
-    function syncHeartbeat(uint256 nodeId) external returns (uint40) {
-        Node storage n = _nodes[nodeId];
-        _syncStatus(nodeId, n);
-        return n.lastHeartbeat;
+    function addStake(uint256 nodeId, uint256 amount) external {
+        Node storage n = _provided(nodeId, _REGISTERED);
+        if (amount == 0) revert ZeroAmount();
+        uint96 stake = SafeCast.toUint96(uint256(n.stake) + amount);
+        n.stake = stake;
+        totalStaked += uint128(amount);
+        emit StakeAdded(nodeId, amount, stake);
+        _pullStake(amount);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -209,15 +209,16 @@ contract ProviderRegistry is ProviderRegistrySettings {
     }
 
     /// @inheritdoc IProviderRegistry
-    function withdrawStake(uint256 nodeId) external {
+    function withdrawStake(uint256 nodeId, address to) external {
         Node storage n = _provided(nodeId, 1 << uint8(Status.None));
+        if (to == address(0)) revert ZeroAddress("to");
         uint96 stake = n.stake;
         if (stake == 0) revert NothingToWithdraw(nodeId);
         if (block.timestamp < n.unbondingEnds) revert StillUnbonding(nodeId, n.unbondingEnds);
         n.stake = 0;
         totalUnbonding -= stake;
-        emit StakeWithdrawn(nodeId, msg.sender, stake);
-        gut.safeTransfer(msg.sender, stake);
+        emit StakeWithdrawn(nodeId, msg.sender, to, stake);
+        gut.safeTransfer(to, stake);
     }
 
     // ---------------------------------------------------------------- auditor
@@ -225,7 +226,7 @@ contract ProviderRegistry is ProviderRegistrySettings {
     /// @inheritdoc IProviderRegistry
     function setVerified(uint256 nodeId, bool verified) external onlyRole(AUDITOR_ROLE) {
         Node storage n = _nodes[nodeId];
-        _checkStatus(nodeId, n.status, _LIVE | (1 << uint8(Status.Disconnect)));
+        _checkStatus(nodeId, n.status, _REGISTERED);
         n.verified = verified;
         emit NodeVerified(nodeId, msg.sender, verified);
     }
@@ -236,8 +237,10 @@ contract ProviderRegistry is ProviderRegistrySettings {
     function holdForReservation(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
         Node storage n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, 1 << uint8(Status.Idle));
+        _checkStake(nodeId, n);
         n.status = Status.Reserved;
         n.engaged = true;
+        n.lastCheckIn = uint40(block.timestamp);
         emit StatusChanged(nodeId, Status.Idle, Status.Reserved);
     }
 
@@ -245,8 +248,11 @@ contract ProviderRegistry is ProviderRegistrySettings {
     function startLease(uint256 nodeId) external onlyRole(ESCROW_ROLE) {
         Node storage n = _nodes[nodeId];
         Status from = _checkStatus(nodeId, n.status, (1 << uint8(Status.Idle)) | (1 << uint8(Status.Reserved)));
+        // A reservation was taken with the full stake; only a new engagement needs it again.
+        if (from == Status.Idle) _checkStake(nodeId, n);
         n.status = Status.Sharing;
         n.engaged = true;
+        n.lastCheckIn = uint40(block.timestamp);
         emit StatusChanged(nodeId, from, Status.Sharing);
     }
 
@@ -257,27 +263,25 @@ contract ProviderRegistry is ProviderRegistrySettings {
         Status from = n.status;
         n.engaged = false;
         if (from == Status.Disconnect) return;
+        // A leased node needed no check-in; the check-in clock restarts when it leaves Sharing.
+        if (from == Status.Sharing) n.lastCheckIn = uint40(block.timestamp);
         n.status = Status.Idle;
         emit StatusChanged(nodeId, from, Status.Idle);
     }
 
     /// @inheritdoc IProviderRegistry
-    function slash(
-        uint256 nodeId,
-        address recipient,
-        uint256 maxAmount
-    ) external onlyRole(ESCROW_ROLE) returns (uint256 amount) {
-        if (recipient == address(0)) revert ZeroAddress("recipient");
+    function penalize(uint256 nodeId, uint256 amount) external onlyRole(ESCROW_ROLE) returns (uint256 taken) {
         Node storage n = _nodes[nodeId];
-        // Engaged means the escrow holds a lease or reservation on the node, which also means it
-        // cannot have been deregistered: the stake is still active.
+        // Engaged means the escrow holds a reservation on the node, which also means it cannot
+        // have been deregistered: the stake is still active.
         if (!n.engaged) revert NotEngaged(nodeId);
-        amount = Math.min((uint256(n.stake) * slashBps) / _BPS, maxAmount);
-        if (amount == 0) return 0;
-        n.stake -= uint96(amount);
-        totalStaked -= uint128(amount);
-        emit Slashed(nodeId, recipient, amount);
-        gut.safeTransfer(recipient, amount);
+        taken = Math.min(n.stake, amount);
+        if (taken == 0) return 0;
+        n.stake -= uint96(taken);
+        totalStaked -= uint128(taken);
+        address to = treasury;
+        emit Penalized(nodeId, to, taken);
+        gut.safeTransfer(to, taken);
     }
 
     // ---------------------------------------------------------------- views
@@ -295,7 +299,7 @@ contract ProviderRegistry is ProviderRegistrySettings {
     /// @inheritdoc IProviderRegistry
     function isStale(uint256 nodeId) external view returns (bool) {
         Node storage n = _nodes[nodeId];
-        return (_LIVE & (1 << uint8(n.status))) != 0 && _stale(n);
+        return (_CHECKED & (1 << uint8(n.status))) != 0 && _stale(n);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -353,43 +357,7 @@ contract ProviderRegistry is ProviderRegistrySettings {
     function _provided(uint256 nodeId, uint256 allowed) private view returns (Node storage n) {
         n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, allowed);
-        if (n.provider != msg.sender) revert NotProvider(nodeId, msg.sender);
-    }
-
-    /// @dev Marks a live node whose heartbeat is stale Disconnect.
-    function _syncStatus(uint256 nodeId, Node storage n) private {
-        Status status = n.status;
-        if ((_LIVE & (1 << uint8(status))) != 0 && _stale(n)) _markDown(nodeId, n, status);
-    }
-
-    /// @dev Live → Disconnect. `downSince` is when the node stopped holding its engagements: now,
-    /// or the moment it went stale if that was earlier, so an outage is dated by the timestamps
-    /// and not by whoever noticed it first.
-    function _markDown(uint256 nodeId, Node storage n, Status from) private {
-        uint256 staleAt = uint256(n.lastHeartbeat) + heartbeatTimeout;
-        n.status = Status.Disconnect;
-        n.downSince = uint40(Math.min(staleAt, block.timestamp));
-        emit StatusChanged(nodeId, from, Status.Disconnect);
-    }
-
-    /// @dev One heartbeat, for `heartbeat` and `heartbeatBatch`. A node on time refreshes
-    /// `lastHeartbeat` (one SSTORE). A late heartbeat must not erase the outage before it: the
-    /// node goes Disconnect as of the moment it went stale, and a lease or reservation on it stays
-    /// frozen there until the escrow closes it. A node the escrow does not hold reconnects. Returns
-    /// false for a node that stays Disconnect because the escrow holds it.
-    function _beat(uint256 nodeId, Node storage n, uint256 timeout) private returns (bool) {
-        Status from = n.status;
-        if (from != Status.Disconnect) {
-            uint256 lastHeartbeat = n.lastHeartbeat;
-            if (!(block.timestamp > lastHeartbeat + timeout)) {
-                n.lastHeartbeat = uint40(block.timestamp);
-                return true;
-            }
-            _markDown(nodeId, n, from);
-        }
-        if (n.engaged) return from != Status.Disconnect;
-        _reconnect(nodeId, n);
-        return true;
+        if (n.provider != msg.sender) revert NotNodeProvider(nodeId, msg.sender);
     }
 
     /// @dev The node, after checking its status and that the caller is its provider or the
@@ -398,14 +366,50 @@ contract ProviderRegistry is ProviderRegistrySettings {
         n = _nodes[nodeId];
         _checkStatus(nodeId, n.status, allowed);
         address provider = n.provider;
-        if (msg.sender != provider && msg.sender != operatorOf[provider]) revert NotProvider(nodeId, msg.sender);
+        if (msg.sender != provider && msg.sender != operatorOf[provider]) revert NotNodeOperator(nodeId, msg.sender);
     }
 
-    function _reconnect(uint256 nodeId, Node storage n) private {
-        if (n.engaged) revert NodeEngaged(nodeId);
+    /// @dev Idle or Reserved → Disconnect. `downSince` is when the node stopped holding its
+    /// engagements: now, or the moment it went stale if that was earlier, so an outage is dated
+    /// by the timestamps and not by whoever noticed it first.
+    function _markDown(uint256 nodeId, Node storage n, Status from) private {
+        uint256 staleAt = uint256(n.lastCheckIn) + checkInPeriod;
+        n.status = Status.Disconnect;
+        n.downSince = uint40(Math.min(staleAt, block.timestamp));
+        emit StatusChanged(nodeId, from, Status.Disconnect);
+    }
+
+    /// @dev One node's check-in. A node on time refreshes `lastCheckIn` (one SSTORE). A late
+    /// check-in must not erase the outage before it: the node goes Disconnect as of the moment it
+    /// went stale, and a reservation on it stays failed. A Disconnect node the escrow does not
+    /// hold comes back. Returns false for a node that stays Disconnect because the escrow holds it.
+    function _checkIn(uint256 nodeId, Node storage n, uint256 period) private returns (bool) {
+        Status from = n.status;
+        if (from != Status.Disconnect) {
+            if (from == Status.Sharing || !(block.timestamp > uint256(n.lastCheckIn) + period)) {
+                n.lastCheckIn = uint40(block.timestamp);
+                return true;
+            }
+            _markDown(nodeId, n, from);
+        }
+        if (n.engaged) return false;
         n.status = Status.Idle;
-        n.lastHeartbeat = uint40(block.timestamp);
+        n.lastCheckIn = uint40(block.timestamp);
         emit StatusChanged(nodeId, Status.Disconnect, Status.Idle);
+        return true;
+    }
+
+    /// @dev A new lease or reservation needs the node's full stake: a penalty must be made good.
+    function _checkStake(uint256 nodeId, Node storage n) private view {
+        if (n.stake < n.requiredStake) revert StakeBelowRequired(nodeId, n.stake, n.requiredStake);
+    }
+
+    /// @dev Takes `amount` of GUT from the caller and refuses a token that delivers anything else.
+    function _pullStake(uint256 amount) private {
+        uint256 before = gut.balanceOf(address(this));
+        gut.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = gut.balanceOf(address(this)) - before;
+        if (received != amount) revert TransferMismatch(address(gut), amount, received);
     }
 
     function _checkTerms(uint256 pricePerTuHour, string calldata uri) private pure {
@@ -414,21 +418,13 @@ contract ProviderRegistry is ProviderRegistrySettings {
     }
 
     function _terms(Node storage n) private view returns (LeaseTerms memory) {
+        address provider = n.provider;
         return
-            LeaseTerms(
-                n.provider,
-                n.status,
-                n.engaged,
-                n.lastHeartbeat,
-                n.milliTu,
-                n.paymentToken,
-                n.pricePerTuHour,
-                n.downSince
-            );
+            LeaseTerms(provider, operatorOf[provider], n.status, n.engaged, n.milliTu, n.lastCheckIn, n.downSince);
     }
 
     function _stale(Node storage n) private view returns (bool) {
-        return block.timestamp > uint256(n.lastHeartbeat) + heartbeatTimeout;
+        return block.timestamp > uint256(n.lastCheckIn) + checkInPeriod;
     }
 
     /// @dev The end (exclusive) of the page `[offset, offset + limit)` of `total` items, without
@@ -447,13 +443,14 @@ contract ProviderRegistry is ProviderRegistrySettings {
                 status: n.status,
                 engaged: n.engaged,
                 verified: n.verified,
-                lastHeartbeat: n.lastHeartbeat,
+                lastCheckIn: n.lastCheckIn,
                 milliTu: n.milliTu,
                 gpuCount: n.gpuCount,
                 model: n.model,
                 paymentToken: n.paymentToken,
                 pricePerTuHour: n.pricePerTuHour,
                 stake: n.stake,
+                requiredStake: n.requiredStake,
                 unbondingEnds: n.unbondingEnds,
                 downSince: n.downSince,
                 uri: n.uri

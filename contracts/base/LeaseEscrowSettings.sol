@@ -9,8 +9,8 @@ import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 
 /// @title LeaseEscrowSettings
 /// @notice The escrow's admin side: the registry it leases from, the payment tokens it accepts
-/// with their protocol fees, the fee collector, the reservation terms and
-/// the pause switch. See {LeaseEscrow}.
+/// with their protocol fees, the fee collector, the reservation terms, the session terms (quote
+/// age, collect and accept windows) and the pause switch. See {LeaseEscrow}.
 abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable {
     /// @inheritdoc ILeaseEscrow
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -20,6 +20,18 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     uint16 public constant MAX_RESERVATION_FEE_BPS = 5_000;
     /// @inheritdoc ILeaseEscrow
     uint40 public constant MAX_GRACE = 1 days;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MIN_QUOTE_AGE = 1 minutes;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MAX_QUOTE_AGE = 1 hours;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MIN_COLLECT_WINDOW = 10 minutes;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MAX_COLLECT_WINDOW = 1 days;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MIN_ACCEPT_WINDOW = 1 minutes;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public constant MAX_ACCEPT_WINDOW = 1 hours;
 
     /// @inheritdoc ILeaseEscrow
     IProviderRegistry public immutable registry;
@@ -29,6 +41,12 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     uint16 public reservationFeeBps;
     /// @inheritdoc ILeaseEscrow
     uint40 public reservationGrace;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public maxQuoteAge;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public collectWindow;
+    /// @inheritdoc ILeaseEscrow
+    uint40 public acceptWindow;
 
     mapping(address token => TokenConfig) internal _tokens;
 
@@ -42,13 +60,15 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
         address gut,
         uint16 gutFeeBps,
         uint16 reservationFeeBps_,
-        uint40 reservationGrace_
+        uint40 reservationGrace_,
+        SessionTerms memory session
     ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (address(registry_) == address(0)) revert ZeroAddress("registry");
         registry = registry_;
         _setFeeCollector(feeCollector_);
         _setPaymentToken(gut, true, gutFeeBps);
         _setReservationTerms(reservationFeeBps_, reservationGrace_);
+        _setSessionTerms(session.maxQuoteAge, session.collectWindow, session.acceptWindow);
     }
 
     // ---------------------------------------------------------------- admin
@@ -66,6 +86,15 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     /// @inheritdoc ILeaseEscrow
     function setReservationTerms(uint16 feeBps, uint40 grace) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setReservationTerms(feeBps, grace);
+    }
+
+    /// @inheritdoc ILeaseEscrow
+    function setSessionTerms(
+        uint40 maxQuoteAge_,
+        uint40 collectWindow_,
+        uint40 acceptWindow_
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setSessionTerms(maxQuoteAge_, collectWindow_, acceptWindow_);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -106,5 +135,21 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
         reservationFeeBps = feeBps;
         reservationGrace = grace;
         emit ReservationTermsSet(feeBps, grace);
+    }
+
+    function _setSessionTerms(uint40 maxQuoteAge_, uint40 collectWindow_, uint40 acceptWindow_) private {
+        if (maxQuoteAge_ < MIN_QUOTE_AGE || maxQuoteAge_ > MAX_QUOTE_AGE) {
+            revert ParameterOutOfRange("maxQuoteAge", maxQuoteAge_, MIN_QUOTE_AGE, MAX_QUOTE_AGE);
+        }
+        if (collectWindow_ < MIN_COLLECT_WINDOW || collectWindow_ > MAX_COLLECT_WINDOW) {
+            revert ParameterOutOfRange("collectWindow", collectWindow_, MIN_COLLECT_WINDOW, MAX_COLLECT_WINDOW);
+        }
+        if (acceptWindow_ < MIN_ACCEPT_WINDOW || acceptWindow_ > MAX_ACCEPT_WINDOW) {
+            revert ParameterOutOfRange("acceptWindow", acceptWindow_, MIN_ACCEPT_WINDOW, MAX_ACCEPT_WINDOW);
+        }
+        maxQuoteAge = maxQuoteAge_;
+        collectWindow = collectWindow_;
+        acceptWindow = acceptWindow_;
+        emit SessionTermsSet(maxQuoteAge_, collectWindow_, acceptWindow_);
     }
 }

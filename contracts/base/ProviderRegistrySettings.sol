@@ -7,8 +7,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 
 /// @title ProviderRegistrySettings
-/// @notice The registry's roles, its admin-set parameters (stake per TU, heartbeat timeout,
-/// unbonding period, slash share) and the GPU model catalogue with its Turing Unit ratings: what
+/// @notice The registry's roles, its admin-set parameters (stake per TU, check-in period,
+/// unbonding period, treasury) and the GPU model catalogue with its Turing Unit ratings: what
 /// nodes are measured against, apart from the nodes themselves. See {ProviderRegistry}.
 abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
@@ -25,27 +25,23 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
     /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_MIN_STAKE_PER_TU = 1_000_000e18;
     /// @inheritdoc IProviderRegistry
-    uint256 public constant MIN_HEARTBEAT_TIMEOUT = 5 minutes;
+    uint256 public constant MIN_CHECK_IN_PERIOD = 1 hours;
     /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_HEARTBEAT_TIMEOUT = 7 days;
+    uint256 public constant MAX_CHECK_IN_PERIOD = 7 days;
     /// @inheritdoc IProviderRegistry
     uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
     /// @inheritdoc IProviderRegistry
     uint256 public constant MAX_UNBONDING_PERIOD = 365 days;
-    /// @inheritdoc IProviderRegistry
-    uint256 public constant MAX_SLASH_BPS = 5_000;
-
-    uint256 internal constant _BPS = 10_000;
     uint256 private constant _MILLI = 1_000;
 
     /// @inheritdoc IProviderRegistry
     uint128 public minStakePerTu;
     /// @inheritdoc IProviderRegistry
-    uint40 public heartbeatTimeout;
+    uint40 public checkInPeriod;
     /// @inheritdoc IProviderRegistry
     uint40 public unbondingPeriod;
     /// @inheritdoc IProviderRegistry
-    uint16 public slashBps;
+    address public treasury;
 
     mapping(bytes32 model => GpuModel) private _models;
     bytes32[] private _modelIds;
@@ -55,14 +51,14 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
         uint48 adminDelay,
         address admin,
         uint256 minStakePerTu_,
-        uint256 heartbeatTimeout_,
+        uint256 checkInPeriod_,
         uint256 unbondingPeriod_,
-        uint256 slashBps_
+        address treasury_
     ) AccessControlDefaultAdminRules(adminDelay, admin) {
         _setMinStakePerTu(minStakePerTu_);
-        _setHeartbeatTimeout(heartbeatTimeout_);
+        _setCheckInPeriod(checkInPeriod_);
         _setUnbondingPeriod(unbondingPeriod_);
-        _setSlashBps(slashBps_);
+        _setTreasury(treasury_);
         _setModel("GTX 1080 Ti", 1000);
         _setModel("Titan XP", 1110);
         _setModel("V100", 1850);
@@ -80,8 +76,8 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
     }
 
     /// @inheritdoc IProviderRegistry
-    function setHeartbeatTimeout(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setHeartbeatTimeout(value);
+    function setCheckInPeriod(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setCheckInPeriod(value);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -90,8 +86,8 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
     }
 
     /// @inheritdoc IProviderRegistry
-    function setSlashBps(uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setSlashBps(value);
+    function setTreasury(address value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTreasury(value);
     }
 
     // ---------------------------------------------------------------- catalogue
@@ -154,11 +150,11 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
         emit MinStakePerTuSet(value);
     }
 
-    function _setHeartbeatTimeout(uint256 value) private {
-        if (value < MIN_HEARTBEAT_TIMEOUT || value > MAX_HEARTBEAT_TIMEOUT)
-            revert ParameterOutOfRange("heartbeatTimeout", value, MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT);
-        heartbeatTimeout = uint40(value);
-        emit HeartbeatTimeoutSet(value);
+    function _setCheckInPeriod(uint256 value) private {
+        if (value < MIN_CHECK_IN_PERIOD || value > MAX_CHECK_IN_PERIOD)
+            revert ParameterOutOfRange("checkInPeriod", value, MIN_CHECK_IN_PERIOD, MAX_CHECK_IN_PERIOD);
+        checkInPeriod = uint40(value);
+        emit CheckInPeriodSet(value);
     }
 
     function _setUnbondingPeriod(uint256 value) private {
@@ -168,9 +164,9 @@ abstract contract ProviderRegistrySettings is AccessControlDefaultAdminRules, IP
         emit UnbondingPeriodSet(value);
     }
 
-    function _setSlashBps(uint256 value) private {
-        if (value > MAX_SLASH_BPS) revert ParameterOutOfRange("slashBps", value, 0, MAX_SLASH_BPS);
-        slashBps = uint16(value);
-        emit SlashBpsSet(value);
+    function _setTreasury(address value) private {
+        if (value == address(0)) revert ZeroAddress("treasury");
+        treasury = value;
+        emit TreasurySet(value);
     }
 }

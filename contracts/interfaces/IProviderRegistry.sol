@@ -3,16 +3,20 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IMarketErrors} from "./IMarketErrors.sol";
+
 /// @title Provider registry
 /// @notice GPU nodes rated in Turing Units (1 TU = 24 h of a GTX 1080 Ti), staked in GUT, moving
 /// through Idle / Sharing / Reserved / Disconnect. See DESIGN.md (ProviderRegistry) for the
 /// transition table.
-/// @dev The escrow-facing part below is the contract between the registry and the lease escrow.
-/// A node the escrow has taken (a lease or a reservation) stays "engaged" until the escrow
-/// releases it. While engaged, a Disconnect node cannot reconnect or deregister, so its
-/// `lastHeartbeat` stays frozen at the moment the provider stopped sending heartbeats, and the
-/// escrow can settle the lease up to it at any later time.
-interface IProviderRegistry {
+/// @dev Liveness is proved by work, not by the clock: a Sharing node needs no check-in (its
+/// lease's receipts are the proof), and Idle and Reserved nodes check in once per
+/// `checkInPeriod`, many nodes of one provider in one transaction. Leaving Sharing counts as a
+/// check-in. The escrow-facing part below is the contract between the registry and the lease
+/// escrow: a node the escrow has taken (a lease or a reservation) stays "engaged" until the escrow
+/// releases it. While engaged, a Disconnect node cannot check in or deregister, so `downSince`
+/// keeps dating the outage that failed the reservation.
+interface IProviderRegistry is IMarketErrors {
     /// @notice A node's status. `None` means the node does not exist (never registered, or
     /// deregistered).
     enum Status {
@@ -23,24 +27,22 @@ interface IProviderRegistry {
         Disconnect
     }
 
-    /// @notice What the escrow needs to price and settle a lease on a node.
-    /// @param provider The node's owner, who earns from its leases.
+    /// @notice What the escrow needs to check a quote and price and hold a node.
+    /// @param provider The node's owner: the cold key that staked and receives every payment.
+    /// @param operator The provider's operator (its hot key), or zero.
     /// @param status The node's current status.
     /// @param engaged Whether the escrow holds a lease or a reservation on the node.
-    /// @param lastHeartbeat The timestamp of the node's last heartbeat.
     /// @param milliTu The node's rating: the model's milli-TU times the GPU count.
-    /// @param paymentToken The token the provider prices in.
-    /// @param pricePerTuHour The price of one TU for one hour, in `paymentToken` units.
+    /// @param lastCheckIn The timestamp of the node's last check-in.
     /// @param downSince When the node last went Disconnect: the moment it went offline, or the
-    /// moment its heartbeat went stale if that came first. Meaningful only while Disconnect.
+    /// moment its check-in went stale if that came first. Meaningful only while Disconnect.
     struct LeaseTerms {
         address provider;
+        address operator;
         Status status;
         bool engaged;
-        uint40 lastHeartbeat;
         uint32 milliTu;
-        address paymentToken;
-        uint256 pricePerTuHour;
+        uint40 lastCheckIn;
         uint40 downSince;
     }
 
@@ -58,23 +60,26 @@ interface IProviderRegistry {
     /// @param status The node's status; `None` once deregistered.
     /// @param engaged Whether the escrow holds a lease or a reservation on the node.
     /// @param verified Whether an auditor has verified the node's hardware.
-    /// @param lastHeartbeat The timestamp of the node's last heartbeat.
+    /// @param lastCheckIn The timestamp of the node's last check-in.
     /// @param milliTu The node's rating, fixed at registration: the model's milli-TU times `gpuCount`.
-    /// @param paymentToken The token the provider prices in.
+    /// @param paymentToken The token the listed price is in.
     /// @param gpuCount The number of GPUs of the model in the node.
     /// @param unbondingEnds When an unbonding stake becomes withdrawable; 0 while the node is registered.
     /// @param downSince When the node last went Disconnect (see `LeaseTerms.downSince`).
     /// @param model The catalogue id of the node's GPU model.
-    /// @param pricePerTuHour The price of one TU for one hour, in `paymentToken` units.
+    /// @param pricePerTuHour The listed price of one TU for one hour, in `paymentToken` units. A
+    /// lease runs at the price of the provider's quote; this is what the market shows.
     /// @param stake The GUT stake locked for the node (active, or unbonding after deregistration).
-    /// @param uri The provider's endpoint or metadata URI.
+    /// @param requiredStake The stake the node needs to take a new lease or reservation: what it
+    /// locked at registration. A penalty takes the stake below it until the provider adds stake.
+    /// @param uri The provider's endpoint (the agent's API) or metadata URI.
     struct NodeInfo {
         uint256 id;
         address provider;
         Status status;
         bool engaged;
         bool verified;
-        uint40 lastHeartbeat;
+        uint40 lastCheckIn;
         uint32 milliTu;
         address paymentToken;
         uint16 gpuCount;
@@ -83,6 +88,7 @@ interface IProviderRegistry {
         bytes32 model;
         uint256 pricePerTuHour;
         uint256 stake;
+        uint256 requiredStake;
         string uri;
     }
 
@@ -91,24 +97,37 @@ interface IProviderRegistry {
     /// @param current The node's status at the call (`None` if the node does not exist).
     error InvalidStatus(uint256 nodeId, Status current);
 
-    /// @notice `release` was called for a node the escrow does not hold.
+    /// @notice `release` or `penalize` was called for a node the escrow does not hold.
     /// @param nodeId The node.
     error NotEngaged(uint256 nodeId);
 
-    /// @notice A Disconnect node that the escrow still holds cannot reconnect or deregister until
-    /// the escrow releases it, so that its `lastHeartbeat` stays what the escrow settles up to.
+    /// @notice A Disconnect node that the escrow still holds cannot check in or deregister until
+    /// the escrow releases it, so that its `downSince` keeps dating the outage.
     /// @param nodeId The node.
     error NodeEngaged(uint256 nodeId);
 
-    /// @notice Only the node's provider may do this.
+    /// @notice Only the node's provider may do this (moving stake, changing the listing,
+    /// deregistering).
     /// @param nodeId The node.
     /// @param caller The account that called.
-    error NotProvider(uint256 nodeId, address caller);
+    error NotNodeProvider(uint256 nodeId, address caller);
 
-    /// @notice `markDisconnected` was called before the node's heartbeat went stale.
+    /// @notice Only the node's provider or the provider's operator may do this.
+    /// @param nodeId The node.
+    /// @param caller The account that called.
+    error NotNodeOperator(uint256 nodeId, address caller);
+
+    /// @notice `markDisconnected` was called before the node's check-in went stale.
     /// @param nodeId The node.
     /// @param staleAfter The node may be marked Disconnect at any time after this timestamp.
-    error HeartbeatNotStale(uint256 nodeId, uint256 staleAfter);
+    error CheckInNotStale(uint256 nodeId, uint256 staleAfter);
+
+    /// @notice The node's stake is below what it needs to take a new lease or reservation (a
+    /// penalty took part of it): the provider adds stake first.
+    /// @param nodeId The node.
+    /// @param stake The stake it has.
+    /// @param requiredStake The stake it needs.
+    error StakeBelowRequired(uint256 nodeId, uint256 stake, uint256 requiredStake);
 
     /// @notice The stake of a deregistered node is still unbonding.
     /// @param nodeId The node.
@@ -140,8 +159,7 @@ interface IProviderRegistry {
     /// @param max The largest count accepted.
     error GpuCountOutOfRange(uint256 gpuCount, uint256 max);
 
-    /// @notice A price outside `[1, type(uint128).max]`. The bound keeps the escrow's
-    /// `price × TU × seconds` arithmetic far from overflow.
+    /// @notice A price outside `[1, type(uint128).max]`.
     /// @param pricePerTuHour The price given.
     error PriceOutOfRange(uint256 pricePerTuHour);
 
@@ -149,23 +167,6 @@ interface IProviderRegistry {
     /// @param length The URI's length in bytes.
     /// @param max The longest URI accepted.
     error UriTooLong(uint256 length, uint256 max);
-
-    /// @notice An argument that must be a real address was zero.
-    /// @param field The name of the argument.
-    error ZeroAddress(string field);
-
-    /// @notice A parameter outside its bounds.
-    /// @param name The parameter: "minStakePerTu", "heartbeatTimeout", "unbondingPeriod" or "slashBps".
-    /// @param value The value given.
-    /// @param min The smallest value accepted.
-    /// @param max The largest value accepted.
-    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
-
-    /// @notice The stake transfer delivered a different amount than was asked for (a token that
-    /// takes a fee on transfer would break the stake accounting).
-    /// @param expected The amount asked for.
-    /// @param received The amount the registry's balance grew by.
-    error StakeNotReceived(uint256 expected, uint256 received);
 
     /// @notice Emitted when a model is added to the catalogue or its rating changes. Nodes already
     /// registered keep the rating they were registered with.
@@ -184,9 +185,9 @@ interface IProviderRegistry {
     /// @param model The catalogue id of the GPU model.
     /// @param gpuCount The number of GPUs.
     /// @param milliTu The node's rating.
-    /// @param paymentToken The token the provider prices in.
-    /// @param pricePerTuHour The price of one TU-hour.
-    /// @param stake The GUT stake locked.
+    /// @param paymentToken The token the listed price is in.
+    /// @param pricePerTuHour The listed price of one TU-hour.
+    /// @param stake The GUT stake locked, which is also the node's required stake.
     /// @param uri The endpoint or metadata URI.
     event NodeRegistered(
         uint256 indexed nodeId,
@@ -200,9 +201,9 @@ interface IProviderRegistry {
         string uri
     );
 
-    /// @notice Emitted when a provider changes an Idle node's price or URI.
+    /// @notice Emitted when a provider changes a node's listed price or URI.
     /// @param nodeId The node.
-    /// @param pricePerTuHour The new price.
+    /// @param pricePerTuHour The new listed price.
     /// @param uri The new URI.
     event NodeUpdated(uint256 indexed nodeId, uint256 pricePerTuHour, string uri);
 
@@ -212,11 +213,28 @@ interface IProviderRegistry {
     /// @param to The status after.
     event StatusChanged(uint256 indexed nodeId, Status from, Status to);
 
+    /// @notice Emitted once per check-in transaction: every node named was checked in at the
+    /// block's timestamp, except those reported by `CheckInSkipped`.
+    /// @param provider The nodes' provider.
+    /// @param nodeIds The nodes named.
+    event CheckedIn(address indexed provider, uint256[] nodeIds);
+
+    /// @notice Emitted for each node a check-in passed over: Disconnect and still held by the
+    /// escrow, so only ending its reservation lets it come back.
+    /// @param nodeId The node.
+    event CheckInSkipped(uint256 indexed nodeId);
+
     /// @notice Emitted when an auditor marks a node's hardware verified, or withdraws the mark.
     /// @param nodeId The node.
     /// @param auditor The `AUDITOR_ROLE` holder.
     /// @param verified The new mark.
     event NodeVerified(uint256 indexed nodeId, address indexed auditor, bool verified);
+
+    /// @notice Emitted when a provider adds stake to a node.
+    /// @param nodeId The node.
+    /// @param amount The amount added.
+    /// @param stake The node's stake after it.
+    event StakeAdded(uint256 indexed nodeId, uint256 amount, uint256 stake);
 
     /// @notice Emitted when a deregistered node's stake starts unbonding.
     /// @param nodeId The node.
@@ -227,84 +245,81 @@ interface IProviderRegistry {
 
     /// @notice Emitted when a provider withdraws an unbonded stake.
     /// @param nodeId The node.
-    /// @param provider The node's owner, who received the stake.
+    /// @param provider The node's owner.
+    /// @param to Where the stake went.
     /// @param amount The amount withdrawn.
-    event StakeWithdrawn(uint256 indexed nodeId, address indexed provider, uint256 amount);
+    event StakeWithdrawn(uint256 indexed nodeId, address indexed provider, address to, uint256 amount);
 
     /// @notice Emitted when a provider names its operator, or revokes it (`operator` zero).
     /// @param provider The provider.
     /// @param operator The operator, or zero.
     event OperatorSet(address indexed provider, address indexed operator);
 
-    /// @notice Emitted for each node a heartbeat batch passed over: Disconnect and still held by
-    /// the escrow, so only closing its lease or reservation lets it reconnect.
+    /// @notice Emitted when the escrow takes a failed reservation's penalty from a node's stake.
     /// @param nodeId The node.
-    event HeartbeatSkipped(uint256 indexed nodeId);
-
-    /// @notice Emitted when the escrow slashes a node's stake.
-    /// @param nodeId The node.
-    /// @param recipient Who received the slash.
+    /// @param treasury Who received the penalty: always the treasury, never a party to the lease.
     /// @param amount The amount taken from the stake.
-    event Slashed(uint256 indexed nodeId, address indexed recipient, uint256 amount);
+    event Penalized(uint256 indexed nodeId, address indexed treasury, uint256 amount);
 
     /// @notice Emitted when the admin sets the stake per TU (also at deployment).
     /// @param minStakePerTu GUT (wei) locked per TU of a new node.
     event MinStakePerTuSet(uint256 minStakePerTu);
 
-    /// @notice Emitted when the admin sets the heartbeat timeout (also at deployment).
-    /// @param heartbeatTimeout Seconds without a heartbeat after which anyone may mark a node Disconnect.
-    event HeartbeatTimeoutSet(uint256 heartbeatTimeout);
+    /// @notice Emitted when the admin sets the check-in period (also at deployment).
+    /// @param checkInPeriod Seconds after its last check-in at which anyone may mark an Idle or
+    /// Reserved node Disconnect.
+    event CheckInPeriodSet(uint256 checkInPeriod);
 
     /// @notice Emitted when the admin sets the unbonding period (also at deployment).
     /// @param unbondingPeriod Seconds between deregistration and the stake becoming withdrawable.
     event UnbondingPeriodSet(uint256 unbondingPeriod);
 
-    /// @notice Emitted when the admin sets the slash share (also at deployment).
-    /// @param slashBps The share of a stake a slash takes, in basis points.
-    event SlashBpsSet(uint256 slashBps);
+    /// @notice Emitted when the admin sets where penalties go (also at deployment).
+    /// @param treasury The treasury.
+    event TreasurySet(address indexed treasury);
 
     /// @notice The role of the lease escrow, the only caller of the escrow-facing functions.
     function ESCROW_ROLE() external view returns (bytes32);
 
-    /// @notice The terms of a node, for pricing and settling leases.
+    /// @notice The terms of a node, for checking quotes and holding the node.
     /// @param nodeId The node.
     function leaseTerms(uint256 nodeId) external view returns (LeaseTerms memory);
 
-    /// @notice Marks the node Disconnect if its heartbeat is stale (as `markDisconnected` would),
-    /// then returns its terms. Anyone may call it; the escrow calls it before every move of
-    /// money, so a stale node is treated as down whoever touches it first.
+    /// @notice Marks an Idle or Reserved node Disconnect if its check-in is stale (as
+    /// `markDisconnected` would), then returns its terms. Anyone may call it; the escrow calls it
+    /// before judging a reservation, so a stale node is treated as down whoever touches it first.
     /// @param nodeId The node.
     function sync(uint256 nodeId) external returns (LeaseTerms memory);
 
-    /// @notice `sync` for the escrow's settlements, which need only the last heartbeat: marks the
-    /// node Disconnect if its heartbeat is stale, then returns `lastHeartbeat`.
-    /// @param nodeId The node.
-    function syncHeartbeat(uint256 nodeId) external returns (uint40 lastHeartbeat);
-
-    /// @notice Idle → Reserved: holds the node for a customer's future window. Marks the node
-    /// engaged.
-    /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus(nodeId, current)` unless Idle.
+    /// @notice Idle → Reserved: holds the node for a customer's future window, and counts as a
+    /// check-in (the provider's fresh quote proves its agent is live). Marks the node engaged.
+    /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus` unless Idle, and with
+    /// `StakeBelowRequired` when a penalty left the stake short.
     function holdForReservation(uint256 nodeId) external;
 
-    /// @notice Idle → Sharing, or Reserved → Sharing, when a lease opens. Marks the node engaged.
-    /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus(nodeId, current)` from any other
-    /// status. The escrow checks that a Reserved node is opened by its reserving customer.
+    /// @notice Idle → Sharing, or Reserved → Sharing, when a lease opens; counts as a check-in.
+    /// Marks the node engaged.
+    /// @dev Only `ESCROW_ROLE`. Reverts with `InvalidStatus` from any other status, and from Idle
+    /// with `StakeBelowRequired` when a penalty left the stake short. The escrow checks that a
+    /// Reserved node is opened by its reserving customer.
     function startLease(uint256 nodeId) external;
 
-    /// @notice Ends the escrow's hold on a node: Sharing → Idle (lease closed) or Reserved → Idle
-    /// (reservation cancelled, expired or started elsewhere). A node that went Disconnect in the
-    /// meantime stays Disconnect. Either way the node is no longer engaged.
+    /// @notice Ends the escrow's hold on a node: Sharing → Idle (lease closed; counts as a
+    /// check-in, since a leased node needs none) or Reserved → Idle (reservation ended). A node
+    /// that went Disconnect while reserved stays Disconnect. Either way the node is no longer
+    /// engaged.
     /// @dev Only `ESCROW_ROLE`. Reverts with `NotEngaged(nodeId)` if the node is not engaged.
     function release(uint256 nodeId) external;
 
-    /// @notice Pays `slashBps` of the node's stake, at most `maxAmount`, to `recipient`, for a node
-    /// that dropped into Disconnect during a lease. Only a node the escrow holds can be slashed.
-    /// @dev Only `ESCROW_ROLE`. Reverts with `NotEngaged(nodeId)` for a node the escrow does not
-    /// hold. Returns the amount paid.
-    /// @param nodeId The node whose stake is slashed.
-    /// @param recipient Who receives the slash (the customer of the failed lease).
-    /// @param maxAmount The most the failed lease may take: what it put at stake (its deposit).
-    function slash(uint256 nodeId, address recipient, uint256 maxAmount) external returns (uint256 amount);
+    /// @notice Takes a failed reservation's penalty, at most `amount` and at most the stake, from
+    /// the node's stake and pays it to the `treasury`: never to a party who could cause the
+    /// failure. The node keeps running but cannot take a new lease or reservation until the
+    /// provider restores its stake with `addStake`.
+    /// @dev Only `ESCROW_ROLE`, on a node the escrow holds (`NotEngaged` otherwise). Returns the
+    /// amount taken.
+    /// @param nodeId The node whose stake pays.
+    /// @param amount The penalty: the reservation's fee.
+    function penalize(uint256 nodeId, uint256 amount) external returns (uint256 taken);
 
     // ---------------------------------------------------------------- roles, constants, parameters
 
@@ -326,20 +341,17 @@ interface IProviderRegistry {
     /// @notice The largest `minStakePerTu`: 1,000,000 GUT per TU.
     function MAX_MIN_STAKE_PER_TU() external view returns (uint256);
 
-    /// @notice The bounds of `heartbeatTimeout`: 5 minutes to 7 days.
-    function MIN_HEARTBEAT_TIMEOUT() external view returns (uint256);
+    /// @notice The bounds of `checkInPeriod`: 1 hour to 7 days.
+    function MIN_CHECK_IN_PERIOD() external view returns (uint256);
 
-    /// @notice See `MIN_HEARTBEAT_TIMEOUT`.
-    function MAX_HEARTBEAT_TIMEOUT() external view returns (uint256);
+    /// @notice See `MIN_CHECK_IN_PERIOD`.
+    function MAX_CHECK_IN_PERIOD() external view returns (uint256);
 
     /// @notice The bounds of `unbondingPeriod`: 1 day to 365 days.
     function MIN_UNBONDING_PERIOD() external view returns (uint256);
 
     /// @notice See `MIN_UNBONDING_PERIOD`.
     function MAX_UNBONDING_PERIOD() external view returns (uint256);
-
-    /// @notice The hard maximum of `slashBps`: 50 %.
-    function MAX_SLASH_BPS() external view returns (uint256);
 
     /// @notice The stake token (GUT).
     function gut() external view returns (IERC20);
@@ -348,29 +360,30 @@ interface IProviderRegistry {
     /// stakes.
     function minStakePerTu() external view returns (uint128);
 
-    /// @notice Seconds without a heartbeat after which anyone may mark a node Disconnect.
-    function heartbeatTimeout() external view returns (uint40);
+    /// @notice Seconds after its last check-in at which anyone may mark an Idle or Reserved node
+    /// Disconnect. Sharing nodes need no check-in.
+    function checkInPeriod() external view returns (uint40);
 
     /// @notice Seconds between deregistration and the stake becoming withdrawable. Applies to
     /// deregistrations after a change; stakes already unbonding keep their end.
     function unbondingPeriod() external view returns (uint40);
 
-    /// @notice The share of a stake one slash takes, in basis points.
-    function slashBps() external view returns (uint16);
+    /// @notice Where failed reservations' penalties go.
+    function treasury() external view returns (address);
 
     /// @notice Sets `minStakePerTu`. Only the default admin. Bounded by `[1, MAX_MIN_STAKE_PER_TU]`.
     function setMinStakePerTu(uint256 value) external;
 
-    /// @notice Sets `heartbeatTimeout`. Only the default admin. Bounded by
-    /// `[MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT]`.
-    function setHeartbeatTimeout(uint256 value) external;
+    /// @notice Sets `checkInPeriod`. Only the default admin. Bounded by
+    /// `[MIN_CHECK_IN_PERIOD, MAX_CHECK_IN_PERIOD]`.
+    function setCheckInPeriod(uint256 value) external;
 
     /// @notice Sets `unbondingPeriod`. Only the default admin. Bounded by
     /// `[MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD]`.
     function setUnbondingPeriod(uint256 value) external;
 
-    /// @notice Sets `slashBps`. Only the default admin. Bounded by `[0, MAX_SLASH_BPS]`.
-    function setSlashBps(uint256 value) external;
+    /// @notice Sets `treasury`. Only the default admin. Reverts with `ZeroAddress` for zero.
+    function setTreasury(address value) external;
 
     // ---------------------------------------------------------------- catalogue
 
@@ -399,13 +412,13 @@ interface IProviderRegistry {
     // ---------------------------------------------------------------- provider
 
     /// @notice Registers a node (None → Idle) and locks its GUT stake, taken from the caller with
-    /// `transferFrom` (approve `requiredStake(model, gpuCount)` first). The heartbeat clock starts now.
+    /// `transferFrom` (approve `requiredStake(model, gpuCount)` first). The node is checked in now.
     /// @param model A catalogue id that is not retired.
     /// @param gpuCount The number of GPUs, in `[1, MAX_GPU_COUNT]`.
-    /// @param pricePerTuHour The price of one TU-hour in `paymentToken` units, in `[1, 2^128 - 1]`.
-    /// @param paymentToken The token the provider prices in. The escrow checks its allowlist when a
-    /// lease opens.
-    /// @param uri An endpoint or metadata URI of at most `MAX_URI_LENGTH` bytes.
+    /// @param pricePerTuHour The listed price of one TU-hour in `paymentToken` units, in
+    /// `[1, 2^128 - 1]`. Leases run at the price of the provider's quote.
+    /// @param paymentToken The token the listed price is in.
+    /// @param uri The agent's endpoint or a metadata URI, of at most `MAX_URI_LENGTH` bytes.
     /// @return nodeId The new node's id.
     function register(
         bytes32 model,
@@ -415,58 +428,53 @@ interface IProviderRegistry {
         string calldata uri
     ) external returns (uint256 nodeId);
 
-    /// @notice Changes an Idle node's price and URI. Only the provider.
+    /// @notice Changes a registered node's listed price and URI. Only the provider. The listing
+    /// binds nothing: leases run at their quotes' prices.
     function update(uint256 nodeId, uint256 pricePerTuHour, string calldata uri) external;
 
-    /// @notice Records that the node is alive. Only the provider or its operator. Idle, Sharing and Reserved
-    /// nodes refresh `lastHeartbeat`; a Disconnect node reconnects (→ Idle), as the table says
-    /// ("provider reconnects (a heartbeat)"), unless the escrow still holds it (`NodeEngaged`).
-    /// A heartbeat that finds its node stale takes the Disconnect path first: the node goes
-    /// Disconnect as of the moment it went stale, without moving `lastHeartbeat`; a node the
-    /// escrow does not hold then reconnects, and one it holds stays Disconnect (no revert) until
-    /// its lease or reservation is closed, so a late heartbeat never erases an outage.
-    /// @dev One storage write on time: the provider, status, flags and `lastHeartbeat` share a slot.
-    function heartbeat(uint256 nodeId) external;
+    /// @notice Checks in nodes of one provider in one transaction: Idle, Reserved and Sharing
+    /// nodes refresh `lastCheckIn` (one storage write each); a Disconnect node the escrow does not
+    /// hold comes back (→ Idle). A node that is Disconnect and still held by the escrow is passed
+    /// over (`CheckInSkipped`), as is one that went stale before this check-in (it goes
+    /// Disconnect as of the moment it went stale, so a late check-in never erases an outage
+    /// during a reservation; one the escrow does not hold then comes back at once).
+    /// @dev The caller is the provider of every node or its operator (`NotNodeOperator`
+    /// otherwise); a node that does not exist reverts with `InvalidStatus`.
+    /// @param nodeIds The nodes, all of one provider.
+    function checkIn(uint256[] calldata nodeIds) external;
 
-    /// @notice Heartbeats many nodes of one provider in one transaction, each exactly as
-    /// `heartbeat` would, except that a node that is Disconnect and still held by the escrow is
-    /// passed over (`HeartbeatSkipped`) instead of reverting the batch. The caller is the
-    /// provider of every node or its operator.
-    /// @dev Reverts with `NotProvider` on the first node the caller may not act for, and with
-    /// `InvalidStatus` on a node that does not exist.
-    /// @param nodeIds The nodes.
-    function heartbeatBatch(uint256[] calldata nodeIds) external;
-
-    /// @notice Names `operator` as the caller's operator: a hot key that may `heartbeat`,
-    /// `heartbeatBatch` and `goOffline` for every node of the caller, and trigger the escrow's
-    /// withdrawals paid to the caller, and nothing else. Zero revokes it, at once.
+    /// @notice Names `operator` as the caller's operator: a hot key that may check in, go offline,
+    /// sign quotes, accept reservation starts, collect and withdraw to the provider, and nothing
+    /// else: it can never move stake or send a payment elsewhere. Zero revokes it, at once.
     /// @param operator The operator, or zero.
     function setOperator(address operator) external;
 
     /// @notice The operator `provider` named, or zero.
     function operatorOf(address provider) external view returns (address);
 
-    /// @notice Disconnect → Idle, counting as a heartbeat. Only the provider. Unlike `heartbeat`,
-    /// reverts with `InvalidStatus` unless the node is Disconnect, and `NodeEngaged` while the
-    /// escrow holds it.
-    function reconnect(uint256 nodeId) external;
-
-    /// @notice Idle or Reserved → Disconnect. Only the provider or its operator. Not while Sharing: a running
-    /// lease ends through the escrow.
+    /// @notice Idle or Reserved → Disconnect. Only the provider or its operator. Not while
+    /// Sharing: a running lease ends through the escrow.
     function goOffline(uint256 nodeId) external;
 
-    /// @notice Idle, Reserved or Sharing → Disconnect, by anyone, once
-    /// `block.timestamp > lastHeartbeat + heartbeatTimeout`.
+    /// @notice Idle or Reserved → Disconnect, by anyone, once
+    /// `block.timestamp > lastCheckIn + checkInPeriod`.
     function markDisconnected(uint256 nodeId) external;
 
+    /// @notice Adds GUT to a registered node's stake, taken from the caller (the provider) with
+    /// `transferFrom`: after a penalty, the node takes new leases again once its stake is back to
+    /// `requiredStake`.
+    /// @param nodeId The node.
+    /// @param amount The amount to add.
+    function addStake(uint256 nodeId, uint256 amount) external;
+
     /// @notice Disconnect → None. Only the provider, not while the escrow holds the node. The
-    /// stake starts unbonding and can be withdrawn after `unbondingPeriod`. A lease the node
-    /// failed was closed (and its slash taken) before the escrow let the node go, so an unbonding
-    /// stake is never slashed.
+    /// stake starts unbonding and can be withdrawn after `unbondingPeriod`.
     function deregister(uint256 nodeId) external;
 
-    /// @notice Sends a deregistered node's unbonded stake to its provider. Only the provider.
-    function withdrawStake(uint256 nodeId) external;
+    /// @notice Sends a deregistered node's unbonded stake to `to`. Only the provider.
+    /// @param nodeId The node.
+    /// @param to The receiver (any address: a provider blocklisted by GUT is paid elsewhere).
+    function withdrawStake(uint256 nodeId, address to) external;
 
     /// @notice Marks a node's hardware verified, or withdraws the mark. Only `AUDITOR_ROLE`.
     function setVerified(uint256 nodeId, bool verified) external;
@@ -485,7 +493,8 @@ interface IProviderRegistry {
     /// @notice Everything about a node. A node that never existed has `provider == address(0)`.
     function node(uint256 nodeId) external view returns (NodeInfo memory);
 
-    /// @notice Whether anyone may mark the node Disconnect now.
+    /// @notice Whether anyone may mark the node Disconnect now: Idle or Reserved with a stale
+    /// check-in.
     function isStale(uint256 nodeId) external view returns (bool);
 
     /// @notice Nodes by id: `nodes(0, 50)` is ids 1 to 50. Returns fewer past the end.
