@@ -106,6 +106,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
         if (deposit == 0) revert ZeroAmount();
         leaseId = _createLease(
             uint64(quote.nodeId),
+            msg.sender,
             t.provider,
             quote.token,
             rate,
@@ -235,7 +236,17 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
         uint96 holdFee = uint96((uint256(fee) * (r.start - r.reservedAt)) / (r.heldUntil - r.reservedAt));
         r.status = ReservationStatus.Started;
         delete reservationOf[nodeId];
-        leaseId = _createLease(nodeId, provider, token, r.rate, r.feeBps, r.deposit - fee, r.sessionKey, reservationId);
+        leaseId = _createLease(
+            nodeId,
+            r.customer,
+            provider,
+            token,
+            r.rate,
+            r.feeBps,
+            r.deposit - fee,
+            r.sessionKey,
+            reservationId
+        );
         r.leaseId = uint64(leaseId);
         _credit(provider, token, holdFee, LeaseMath.share(holdFee, r.feeBps));
         emit ReservationEnded(reservationId, ReservationStatus.Started, msg.sender, holdFee, 0, leaseId, 0);
@@ -462,6 +473,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
 
     function _createLease(
         uint64 nodeId,
+        address customer,
         address provider,
         address token,
         uint96 rate,
@@ -472,7 +484,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
     ) private returns (uint256 leaseId) {
         leaseId = ++leaseCount;
         _leases[leaseId] = Lease({
-            customer: msg.sender,
+            customer: customer,
             start: uint40(block.timestamp),
             closedAt: 0,
             status: LeaseStatus.Open,
@@ -488,7 +500,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
             collectDeadline: 0
         });
         if (sessionKey != address(0)) _sessionKeyUntil[leaseId][sessionKey] = _CURRENT;
-        emit LeaseOpened(leaseId, nodeId, msg.sender, provider, token, rate, deposit, sessionKey);
+        emit LeaseOpened(leaseId, nodeId, customer, provider, token, rate, deposit, sessionKey);
     }
 
     /// @dev Settles a closed lease for good: the unpaid deposit back to the customer, and for a
