@@ -419,8 +419,7 @@ contract ProviderRegistry is ProviderRegistrySettings {
 
     function _terms(Node storage n) private view returns (LeaseTerms memory) {
         address provider = n.provider;
-        return
-            LeaseTerms(provider, operatorOf[provider], n.status, n.engaged, n.milliTu, n.lastCheckIn, n.downSince);
+        return LeaseTerms(provider, operatorOf[provider], n.status, n.engaged, n.milliTu, n.lastCheckIn, n.downSince);
     }
 
     function _stale(Node storage n) private view returns (bool) {
