@@ -570,6 +570,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
             reservationId,
             quote.nodeId,
             msg.sender,
+            quote.token,
             uint40(start),
             deadline,
             uint40(heldUntil),

@@ -434,6 +434,7 @@ interface ILeaseEscrow is IMarketErrors {
     /// @param reservationId The new reservation.
     /// @param nodeId The node.
     /// @param customer The customer.
+    /// @param token The payment token, from the quote.
     /// @param start When the window starts.
     /// @param deadline The last moment to start the lease.
     /// @param heldUntil The hold's end, which the fee prices.
@@ -443,6 +444,7 @@ interface ILeaseEscrow is IMarketErrors {
         uint256 indexed reservationId,
         uint256 indexed nodeId,
         address indexed customer,
+        address token,
         uint40 start,
         uint40 deadline,
         uint40 heldUntil,

@@ -41,7 +41,7 @@ const TIMEOUT_CODES = new Set([
 const RATE_LIMITED =
   /rate.?limit|too many requests|request rate|requests? per|throughput|capacity|compute units|quota|try again|retry after|backoff/i;
 const RANGE_REFUSED =
-  /more than \d+ (results|logs)|too many (results|logs|blocks)|block range|range (is )?too (wide|large|big|long)|range limit|limit exceeded|response size|response (is )?too (large|big)|size exceed|exceeds? (the )?(max|limit)|query timeout|timed out|too large|too wide|max(imum)? (block )?range|limited to|ranges? over/i;
+  /more than \d+ (results|logs)|too many (results|logs|blocks)|block range|range (is )?too (wide|large|big|long)|range limit|limit exceeded|response size|response (is )?too (large|big)|size exceed|exceeded the size limit|exceeds? (the )?(max|limit)|query timeout|timed out|too large|too wide|max(imum)? (block )?range|limited to|ranges? over/i;
 const TRANSIENT_SERVER =
   /header not found|internal error|timeout|timed out|temporarily|unavailable|busy|overloaded|try again|connection/i;
 

@@ -142,6 +142,20 @@ describe("rpc", function () {
       ).to.equal(true);
     });
 
+    it("takes viem's own refusal of a response over its body size limit for a range refusal", function () {
+      // viem refuses a JSON-RPC response over 10 MiB itself, in its own words, before the endpoint
+      // could say anything: HttpRequestError over ResponseBodyTooLargeError.
+      const tooLarge = Object.assign(new Error("HTTP response body exceeded the size limit."), {
+        name: "ResponseBodyTooLargeError",
+        shortMessage: "HTTP response body exceeded the size limit.",
+      });
+      const viemError = Object.assign(new Error("HTTP request failed.", { cause: tooLarge }), {
+        name: "HttpRequestError",
+        shortMessage: "HTTP request failed.",
+      });
+      expect(refusesRange(viemError)).to.equal(true);
+    });
+
     it("does not take a rate limit, a revert or a dropped connection for a range refusal", function () {
       expect(refusesRange(new Error("daily request limit exceeded, rate limit reached"))).to.equal(false);
       expect(refusesRange(new Error("execution reverted"))).to.equal(false);

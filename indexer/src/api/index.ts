@@ -1,0 +1,144 @@
+// The indexer's HTTP API: lists paged, filtered and sorted in the database, so a page costs what
+// it shows. `/sql/*` serves @ponder/client's typed SQL queries over the same tables (read-only).
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import type { SQL } from "drizzle-orm";
+import { and, asc, client, desc, eq, graphql, gte, lte, or } from "ponder";
+import { db } from "ponder:api";
+import schema, { activity, bucket, earning, lease, node, reservation } from "ponder:schema";
+
+const app = new Hono();
+app.use("*", cors());
+app.use("/sql/*", client({ db, schema }));
+app.use("/graphql", graphql({ db, schema }));
+
+const MAX_LIMIT = 100;
+
+/** One clear line for a bad query parameter, as a 400 answer. */
+class BadQuery extends Error {}
+
+function int(value: string | undefined, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > max) throw new BadQuery(`${name}: a whole number up to ${max}`);
+  return Number(value);
+}
+
+function address(value: string | undefined, name: string): `0x${string}` | undefined {
+  if (value === undefined) return undefined;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new BadQuery(`${name}: a 0x-prefixed 20-byte address`);
+  return value.toLowerCase() as `0x${string}`;
+}
+
+function page(query: Record<string, string>) {
+  return { limit: int(query.limit, "limit", 50, MAX_LIMIT), offset: int(query.offset, "offset", 0) };
+}
+
+app.onError((error, c) => {
+  if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
+  throw error;
+});
+
+/** bigint → decimal string, so any client reads amounts without losing digits. */
+function json<T>(rows: T) {
+  return JSON.parse(JSON.stringify(rows, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+// The market: nodes by status, cheapest first (an index covers status and price).
+app.get("/nodes", async (c) => {
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  const where: SQL[] = [];
+  if (q.status !== undefined) where.push(eq(node.status, int(q.status, "status", 0, 4)));
+  const provider = address(q.provider, "provider");
+  if (provider) where.push(eq(node.provider, provider));
+  const rows = await db
+    .select()
+    .from(node)
+    .where(and(...where))
+    .orderBy(q.sort === "id" ? asc(node.id) : asc(node.pricePerTuHour), asc(node.id))
+    .limit(limit)
+    .offset(offset);
+  return c.json(json(rows));
+});
+
+// A customer's or a provider's leases, newest first.
+app.get("/leases", async (c) => {
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  const where: SQL[] = [];
+  const customer = address(q.customer, "customer");
+  const provider = address(q.provider, "provider");
+  if (customer) where.push(eq(lease.customer, customer));
+  if (provider) where.push(eq(lease.provider, provider));
+  if (q.status !== undefined) where.push(eq(lease.status, int(q.status, "status", 0, 3)));
+  if (q.node !== undefined) where.push(eq(lease.nodeId, BigInt(int(q.node, "node", 0))));
+  const rows = await db
+    .select()
+    .from(lease)
+    .where(and(...where))
+    .orderBy(desc(lease.id))
+    .limit(limit)
+    .offset(offset);
+  return c.json(json(rows));
+});
+
+// What a keeper or an agent has to do now: closing leases whose collect window ended by `at`.
+app.get("/due/finalize", async (c) => {
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  const at = BigInt(int(q.at, "at", Math.floor(Date.now() / 1000)));
+  const rows = await db
+    .select({ id: lease.id, collectDeadline: lease.collectDeadline })
+    .from(lease)
+    .where(and(eq(lease.status, 2), lte(lease.collectDeadline, at)))
+    .orderBy(asc(lease.collectDeadline))
+    .limit(limit)
+    .offset(offset);
+  return c.json(json(rows));
+});
+
+app.get("/reservations", async (c) => {
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  const where: SQL[] = [];
+  const customer = address(q.customer, "customer");
+  const provider = address(q.provider, "provider");
+  if (customer) where.push(eq(reservation.customer, customer));
+  if (provider) where.push(eq(reservation.provider, provider));
+  if (q.status !== undefined) where.push(eq(reservation.status, int(q.status, "status", 0, 6)));
+  const rows = await db
+    .select()
+    .from(reservation)
+    .where(and(...where))
+    .orderBy(desc(reservation.id))
+    .limit(limit)
+    .offset(offset);
+  return c.json(json(rows));
+});
+
+app.get("/earnings/:provider", async (c) => {
+  const provider = address(c.req.param("provider"), "provider")!;
+  const rows = await db.select().from(earning).where(eq(earning.provider, provider));
+  return c.json(json(rows));
+});
+
+// Token economics: the buckets of recent epochs and the latest buybacks and burns.
+app.get("/economics", async (c) => {
+  const q = c.req.query();
+  const since = BigInt(int(q.since, "since", 0));
+  const buckets = await db
+    .select()
+    .from(bucket)
+    .where(gte(bucket.epoch, since))
+    .orderBy(desc(bucket.epoch))
+    .limit(MAX_LIMIT);
+  const recent = await db
+    .select()
+    .from(activity)
+    .where(or(eq(activity.kind, "buyback"), eq(activity.kind, "burn")))
+    .orderBy(desc(activity.timestamp))
+    .limit(int(q.limit, "limit", 20, MAX_LIMIT));
+  return c.json(json({ buckets, recent }));
+});
+
+export default app;
