@@ -6,6 +6,7 @@
 //   DATABASE_URL         PostgreSQL; without it Ponder uses embedded PGlite, in GPUFOG_PGLITE_DIR
 //                        (default .ponder/pglite)
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { createConfig } from "ponder";
@@ -22,7 +23,8 @@ interface Book {
   blocks: Record<"registry" | "escrow" | "emission", number>;
 }
 
-const bookPath = required("GPUFOG_ADDRESS_BOOK");
+// Relative to where the command was typed: `npm run indexer` at the root runs Ponder in indexer/.
+const bookPath = path.resolve(process.env.INIT_CWD ?? process.cwd(), required("GPUFOG_ADDRESS_BOOK"));
 const book = JSON.parse(readFileSync(bookPath, "utf8")) as Book;
 const rpc = required("PONDER_RPC_URL");
 // A local node (anvil, hardhat node) is restarted with the same chain id and other blocks; the

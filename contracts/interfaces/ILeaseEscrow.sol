@@ -645,7 +645,9 @@ interface ILeaseEscrow is IMarketErrors {
     /// empty signature for none), and the lease is final at once. The customer closes at any
     /// time: the node is free at once and the provider may collect until the collect window
     /// ends. Anyone may close a lease whose deposit is spent. On a lease the customer closed, the
-    /// provider's close collects its last receipt and finalizes at once.
+    /// provider's close collects its last receipt and finalizes at once. The customer's close
+    /// takes no receipt (the arguments are ignored): a customer who wants to pay for the time it
+    /// used sends `multicall([collect, closeLease])`.
     /// @param leaseId The lease.
     /// @param paidThrough The last receipt's time (ignored with an empty signature).
     /// @param signature The last receipt's signature, or empty.
