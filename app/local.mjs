@@ -1,6 +1,7 @@
 // `npm run app`: a local node, the system deployed with the story's state, the app built and
-// served beside its generated config.json, and the story's nodes kept heartbeating while it runs.
-// The pieces are exported for the browser tests.
+// served beside its generated config.json and the local quote service. Nodes check in once a day,
+// so the story's stay fresh while it runs with nothing sent. The pieces are exported for the
+// browser tests.
 //
 // Runs under the Node 24 of the root's devDependencies (npm scripts put node_modules/.bin first),
 // as Hardhat needs it.
@@ -89,8 +90,8 @@ export function setup(url, out) {
 }
 
 /**
- * Plays a finished buyback after the story (scripts/app/buyback.ts); with `story`, the story's
- * nodes heartbeat through it and Cleo's reservation is renewed. Returns what it printed.
+ * Plays a finished buyback after the story (scripts/app/buyback.ts); with `story`, Cleo's
+ * reservation is made again for a window that opens then. Returns what it printed.
  */
 export function playBuyback(url, out, { story = false } = {}) {
   const result = spawnSync(
@@ -126,10 +127,13 @@ const TYPES = {
 /**
  * Serves the built app from `dist`, with `overlay` (config.json and airdrop/ of this deployment)
  * over it: the build stays the same for every deployment, its configuration sits beside it.
+ * `routes` maps a path to a handler of its own (the local quote service).
  */
-export async function serve(dist, overlay, port = 0) {
+export async function serve(dist, overlay, port = 0, routes = {}) {
   const server = createServer((req, res) => {
-    let rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const url = new URL(req.url, "http://x");
+    let rel = decodeURIComponent(url.pathname);
+    if (routes[rel]) return routes[rel](url, res);
     if (rel.endsWith("/")) rel += "index.html";
     for (const root of [overlay, dist]) {
       const file = path.join(root, rel);
@@ -146,49 +150,77 @@ export async function serve(dist, overlay, port = 0) {
 }
 
 /**
- * Keeps the story's nodes alive while the app runs: nothing else heartbeats them, and past the
- * registry's heartbeat timeout (10 minutes here) they would be stale and their leases would stop
- * accruing. One agent per provider, the package's `runHeartbeatAgent`, sends a `heartbeatBatch` of
- * the provider's live nodes (Idle, Sharing, Reserved) from the node's unlocked account every
- * quarter of the timeout, the provider agent's default margin. A node its provider took offline
- * (Cleo's in the story, or one on the Provider page) is left offline. Returns the stop function.
+ * The local stand-in for the provider agent's quote API (the next issue's): a handler for
+ * `GET ?node=<id>&customer=<address>[&start=<unix s>&duration=<s>]` that answers a quote of the
+ * node at its listed price and token, valid for the escrow's `maxQuoteAge` from the chain's time,
+ * signed with the key of the node's provider among the story's `keys` (name → private key), in the
+ * package's quote file format. A node of another provider, or a bad parameter, gets a 400 with
+ * one line saying why.
  *
  * Imported late: gpufog and viem are the app's dependencies, installed by main() when missing.
  */
-export async function keepAlive(url, registry, providers, log) {
-  const { runHeartbeatAgent, statusName } = await import("gpufog");
-  const { ProviderRegistry } = await import("gpufog/abi");
-  const { createPublicClient, createWalletClient, http } = await import("viem");
-  const transport = http(url);
-  const reader = createPublicClient({ transport });
-  const contract = { address: registry, abi: ProviderRegistry };
-  const timeout = await reader.readContract({ ...contract, functionName: "heartbeatTimeout" });
-  const intervalMs = Number(timeout) * 250;
-  const controller = new AbortController();
-  const agents = Object.entries(providers).map(([name, provider]) => {
-    const wallet = createWalletClient({ account: provider, transport });
-    const send = async () => {
-      const [nodes] = await reader.readContract({ ...contract, functionName: "nodesOf", args: [provider, 0n, 200n] });
-      const live = nodes.filter((n) => ["Idle", "Sharing", "Reserved"].includes(statusName(n.status))).map((n) => n.id);
-      if (live.length === 0) return undefined;
-      const hash = await wallet.writeContract({
-        ...contract,
-        functionName: "heartbeatBatch",
-        args: [live],
-        chain: null,
+export async function localQuotes(rpcUrl, contracts, keys) {
+  const { escrowDomain, quoteToJson, QUOTE_TYPES, randomNonce } = await import("gpufog");
+  const { LeaseEscrow, ProviderRegistry } = await import("gpufog/abi");
+  const { createPublicClient, getAddress, http, isAddress } = await import("viem");
+  const { privateKeyToAccount } = await import("viem/accounts");
+  const reader = createPublicClient({ transport: http(rpcUrl) });
+  const signers = new Map(
+    Object.values(keys).map((key) => {
+      const account = privateKeyToAccount(key);
+      return [account.address, account];
+    }),
+  );
+  const chainId = BigInt(await reader.getChainId());
+  const domain = escrowDomain(chainId, contracts.escrow);
+  const answer = (res, status, body) =>
+    res
+      .writeHead(status, { "content-type": "application/json", "access-control-allow-origin": "*" })
+      .end(JSON.stringify(body));
+  const uint = (url, name, fallback) => {
+    const v = url.searchParams.get(name);
+    if (v === null && fallback !== undefined) return fallback;
+    if (v === null || !/^[0-9]{1,30}$/.test(v))
+      throw new Error(`${name}: expected a whole number, got ${JSON.stringify(v)}`);
+    return BigInt(v);
+  };
+  return async (url, res) => {
+    try {
+      const nodeId = uint(url, "node");
+      const customer = url.searchParams.get("customer") ?? "";
+      if (!isAddress(customer)) throw new Error(`customer: expected an address, got ${JSON.stringify(customer)}`);
+      const [node, maxQuoteAge, block] = await Promise.all([
+        reader.readContract({
+          address: contracts.registry,
+          abi: ProviderRegistry,
+          functionName: "node",
+          args: [nodeId],
+        }),
+        reader.readContract({ address: contracts.escrow, abi: LeaseEscrow, functionName: "maxQuoteAge" }),
+        reader.getBlock(),
+      ]);
+      const signer = signers.get(getAddress(node.provider));
+      if (!signer) throw new Error(`node ${nodeId}: its provider ${node.provider} is not one of the story's`);
+      const quote = {
+        nodeId,
+        customer: getAddress(customer),
+        token: node.paymentToken,
+        pricePerTuHour: node.pricePerTuHour,
+        windowStart: uint(url, "start", 0n),
+        windowDuration: uint(url, "duration", 0n),
+        expiry: block.timestamp + BigInt(maxQuoteAge),
+        nonce: randomNonce(),
+      };
+      const signature = await signer.signTypedData({
+        domain,
+        types: QUOTE_TYPES,
+        primaryType: "Quote",
+        message: quote,
       });
-      const receipt = await reader.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`heartbeatBatch reverted in block ${receipt.blockNumber}`);
-      return `nodes ${live.join(", ")}: ${hash}`;
-    };
-    return runHeartbeatAgent({ send, intervalMs, signal: controller.signal, log: (line) => log(`${name} ${line}`) });
-  });
-  return {
-    intervalMs,
-    stop: async () => {
-      controller.abort();
-      await Promise.all(agents);
-    },
+      answer(res, 200, quoteToJson({ chainId, escrow: contracts.escrow, quote, signature }));
+    } catch (error) {
+      answer(res, 400, { error: String(error.shortMessage ?? error.message ?? error) });
+    }
   };
 }
 
@@ -216,9 +248,7 @@ async function main() {
   }
   // 8545 and 5173 when free (another port otherwise); GPUFOG_NODE_PORT and GPUFOG_APP_PORT ask for others.
   const node = await startNode(await freePort(Number(process.env.GPUFOG_NODE_PORT ?? 8545)));
-  let heartbeats;
   const stopAll = async () => {
-    await heartbeats?.stop();
     await node.stop();
     process.exit(0);
   };
@@ -235,10 +265,13 @@ async function main() {
       `  lease ${bought.lease} on node ${bought.node}: its fee bought ${formatToken(BigInt(bought.tftOut), "TFT", 18, 4)}, burned`,
     );
     build();
+    const { ada, ben, cleo } = TEST_KEYS;
+    const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
     const site = await serve(
       path.join(appDir, "dist"),
       out,
       await freePort(Number(process.env.GPUFOG_APP_PORT ?? 5173)),
+      { "/local-quote": quotes },
     );
     console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
@@ -250,17 +283,12 @@ async function main() {
     );
     console.log("  cleo has reserved node 3 (startable for an hour) and took her node 5 offline");
     console.log(`  old-chain holder ${story.legacy.address}, WIF ${story.legacy.wif} (unclaimed)`);
-    const time = () => new Date().toISOString().slice(11, 19);
-    const { ada, ben, cleo } = story.accounts;
-    heartbeats = await keepAlive(node.url, story.contracts.registry, { ada, ben, cleo }, (line) =>
-      console.log(`${time()} heartbeat agent of ${line}`),
-    );
     console.log(
-      `\nThe story's live nodes heartbeat every ${heartbeats.intervalMs / 1000} s. Ctrl-C stops them, the node and the server.\n`,
+      `\nQuotes come from ${site.url}local-quote, signed with the story providers' keys (the local stand-in for the provider agent's API).`,
     );
+    console.log("Nodes check in once a day: nothing is sent while it runs. Ctrl-C stops the node and the server.\n");
   } catch (error) {
     console.error(error.message);
-    await heartbeats?.stop();
     await node.stop();
     process.exit(1);
   }

@@ -18,9 +18,17 @@ import { fileURLToPath } from "node:url";
 import { decodeWif, formatToken, signLegacyMessage } from "gpufog";
 import { chromium } from "playwright-core";
 import { createPublicClient, encodeFunctionData, http, parseUnits } from "viem";
-import { BuybackEmission, GUT, GovernanceTimelock, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
+import {
+  BuybackEmission,
+  GUT,
+  GovernanceTimelock,
+  LeaseEscrow,
+  ProviderRegistry,
+  TFT,
+  TokenSwapDistributor,
+} from "gpufog/abi";
 
-import { freePort, keepAlive, playBuyback, serve, setup, startNode } from "../local.mjs";
+import { freePort, localQuotes, playBuyback, serve, setup, startNode, TEST_KEYS } from "../local.mjs";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
@@ -87,7 +95,9 @@ try {
   console.log(
     `node ${node.url}, system deployed with the story (${seconds()}); the app reads through ${capped.url}, which refuses eth_getLogs over ${LOGS_SPAN} blocks`,
   );
-  site = await serve(path.join(appDir, "dist"), work);
+  const { ada, ben, cleo } = TEST_KEYS;
+  const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
+  site = await serve(path.join(appDir, "dist"), work, 0, { "/local-quote": quotes });
   // A persistent context is how playwright takes a fresh --user-data-dir of our own.
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -105,19 +115,30 @@ try {
     ],
   });
 
-  /** A page of the app with `account` as its wallet (or none: read-only). */
-  async function open(hash, account) {
+  /**
+   * A page of the app with `account` as its wallet (or none: read-only); `chainId` is the chain
+   * the wallet says it is on until the page asks it to switch (the node's by default).
+   */
+  async function open(hash, account, chainId) {
     const page = await browser.newPage();
     page.setDefaultTimeout(20_000);
     const problems = [];
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     if (account) {
       await page.addInitScript(
-        ({ rpc, account }) => {
+        ({ rpc, account, chainId }) => {
           let id = 0;
+          let chain = chainId;
+          const listeners = {};
           window.ethereum = {
             request: async ({ method, params }) => {
               if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+              if (method === "eth_chainId" && chain) return chain;
+              if (method === "wallet_switchEthereumChain") {
+                chain = undefined;
+                for (const listener of listeners.chainChanged ?? []) listener(params[0].chainId);
+                return null;
+              }
               const response = await fetch(rpc, {
                 method: "POST",
                 headers: { "content-type": "application/json" },
@@ -128,11 +149,15 @@ try {
               if (body.error) throw Object.assign(new Error(body.error.message), body.error);
               return body.result;
             },
-            on() {},
-            removeListener() {},
+            on(event, listener) {
+              (listeners[event] ??= []).push(listener);
+            },
+            removeListener(event, listener) {
+              listeners[event] = (listeners[event] ?? []).filter((l) => l !== listener);
+            },
           };
         },
-        { rpc: node.url, account },
+        { rpc: node.url, account, chainId },
       );
     }
     await page.goto(`${site.url}#${hash}`);
@@ -143,7 +168,7 @@ try {
     const t0 = Date.now();
     let opened;
     try {
-      await body(async (hash, account) => (opened = await open(hash, account)).page);
+      await body(async (hash, account, chainId) => (opened = await open(hash, account, chainId)).page);
       if (opened?.problems.length) throw new Error(opened.problems.join("\n"));
       results.push([name, true]);
       console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
@@ -243,52 +268,136 @@ try {
     await legacy.locator('[data-state="claimed"]').waitFor(wait);
   });
 
-  await test("a customer leases from the market", async (openPage) => {
-    const page = await openPage("market", story.accounts.cleo);
-    await connect(page, story.accounts.cleo);
+  /** The first amount in `text` ("… 1.2345 GUT …"), as a number. */
+  const amountIn = (text) => Number(/([0-9][0-9,]*(?:\.[0-9]+)?) GUT/.exec(text)?.[1].replace(/,/g, "") ?? NaN);
+  const chainRead = createPublicClient({ transport: http(node.url) });
+  const { escrow, gut: gutToken } = appConfig.addressBook.contracts;
+  /** The transactions an account has sent: a test that must send nothing compares it. */
+  const sentBy = (account) => chainRead.getTransactionCount({ address: account });
+  /** Moves the node's clock by `seconds` and mines a block. */
+  async function elapse(seconds) {
+    for (const [method, params] of [
+      ["evm_increaseTime", [seconds]],
+      ["evm_mine", []],
+    ]) {
+      await fetch(node.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+    }
+  }
+
+  await test("a customer leases with the provider's quote in one transaction, with a permit and no approval", async (openPage) => {
+    const cleo = story.accounts.cleo;
+    const page = await openPage("market", cleo);
+    await connect(page, cleo);
     await page.getByRole("button", { name: "lease node 1" }).click();
     const form = page.getByTestId("lease-form");
+    // Node 1 (8 × V100, 14.8 TU) is quoted at its listed 2 GUT per TU-hour.
+    await form.getByTestId("quote").getByText("Quoted price 2.0 GUT per TU-hour").waitFor(wait);
+    await form
+      .getByTestId("balance")
+      .getByText(/Balance [0-9,.]+ GUT/)
+      .waitFor(wait);
     await form.getByLabel("deposit").fill("25");
+    const before = await sentBy(cleo);
     await form.getByRole("button", { name: "Open the lease" }).click();
     await form.locator('[data-phase="mined"]').filter({ hasText: "Lease of node 1" }).waitFor(wait);
     await page.locator('tr[data-node="1"] td.status-Sharing').waitFor(wait);
+    const sent = (await sentBy(cleo)) - before;
+    if (sent !== 1) throw new Error(`the lease took ${sent} transactions, not one`);
+    const allowance = await chainRead.readContract({
+      address: gutToken,
+      abi: GUT,
+      functionName: "allowance",
+      args: [cleo, escrow],
+    });
+    if (allowance !== 0n) throw new Error(`the permit left an allowance of ${allowance}`);
+    const count = await chainRead.readContract({ address: escrow, abi: LeaseEscrow, functionName: "leaseCount" });
+    const lease = await chainRead.readContract({
+      address: escrow,
+      abi: LeaseEscrow,
+      functionName: "lease",
+      args: [count],
+    });
+    if (
+      lease.customer !== cleo ||
+      lease.deposit !== parseUnits("25", 18) ||
+      lease.sessionKey === `0x${"0".repeat(40)}`
+    ) {
+      throw new Error(`lease ${count}: ${JSON.stringify(lease, (_, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    }
   });
 
-  await test("a customer sees the lease tick, tops up, closes and sees the refund", async (openPage) => {
-    // Ben's lease on node 2 was opened by the story with 30 GUT.
+  await test("a wallet on the wrong chain sees the banner, sends nothing and switches", async (openPage) => {
+    const cleo = story.accounts.cleo;
+    const page = await openPage("market", cleo, "0x1");
+    await connect(page, cleo);
+    const banner = page.getByTestId("wrong-network");
+    await banner.getByText("The wallet is on chain 1").waitFor(wait);
+    await page.getByRole("button", { name: "lease node 4" }).click();
+    const form = page.getByTestId("lease-form");
+    await form.getByTestId("quote").waitFor(wait);
+    await form.getByLabel("deposit").fill("5");
+    const before = await sentBy(cleo);
+    await form.getByRole("button", { name: "Open the lease" }).click();
+    const failed = await form.locator('[data-phase="failed"]').textContent(wait);
+    if (!failed.includes("the wallet is on chain 1")) throw new Error(`the failure shown: ${failed}`);
+    if ((await sentBy(cleo)) !== before) throw new Error("a transaction was sent from the wrong chain");
+    await banner.getByRole("button", { name: /Switch to/ }).click();
+    await banner.waitFor({ state: "detached", ...wait });
+  });
+
+  await test("a customer with too little GUT sees Insufficient GUT and sends nothing", async (openPage) => {
+    // Gus holds no GUT.
+    const gus = story.accounts.gus;
+    const page = await openPage("market", gus);
+    await connect(page, gus);
+    await page.getByRole("button", { name: "lease node 4" }).click();
+    const form = page.getByTestId("lease-form");
+    await form.getByTestId("balance").getByText("Balance 0.0 GUT").waitFor(wait);
+    await form.getByLabel("deposit").fill("25");
+    const button = form.getByRole("button", { name: "Insufficient GUT" });
+    await button.waitFor(wait);
+    if (!(await button.isDisabled())) throw new Error("Insufficient GUT can be clicked");
+    if ((await sentBy(gus)) !== 0) throw new Error("Gus sent a transaction");
+  });
+
+  await test("a customer sees the lease's time used, tops up and closes with a receipt", async (openPage) => {
+    // Ben's lease on node 2 was opened by the story with 30 GUT, and Ada collected a receipt.
     const page = await openPage("leases", story.accounts.ben);
     await connect(page, story.accounts.ben);
     const card = page.locator('[data-lease="1"]');
-    const accrued = card.getByTestId("accrued");
-    const before = await accrued.textContent(wait);
-    await page.waitForFunction(([el, text]) => el.textContent !== text, [await accrued.elementHandle(), before], {
+    const used = card.getByTestId("used");
+    const before = await used.textContent(wait);
+    await page.waitForFunction(([el, text]) => el.textContent !== text, [await used.elementHandle(), before], {
       timeout: 5_000,
     });
+    const collectedBefore = amountIn(await card.getByTestId("collected").textContent(wait));
+    if (!(collectedBefore > 0)) throw new Error(`collected shown: ${collectedBefore}`);
     await card.getByLabel("top-up amount").fill("5");
     await card.getByRole("button", { name: "Top up" }).click();
     await card.locator('[data-phase="mined"]').filter({ hasText: "Top-up of lease 1" }).waitFor(wait);
     await card.getByText("Deposit 35.0 GUT").waitFor(wait);
-    // The escrow pays up to the node's last heartbeat: Ada's agent heartbeats, then Ben closes.
-    await registryTx(story.accounts.ada, "heartbeat", [2n]);
+    // The story's session key is not in this browser: the wallet signs the receipt.
     await card.getByRole("button", { name: "Close the lease" }).click();
-    const refund = await card.getByTestId("refund").textContent(wait);
-    if (!/^3[0-4]\.\d+ GUT$/.test(refund))
-      throw new Error(`refund shown: ${refund} (35 GUT deposited, some time paid)`);
-  });
-
-  await test("a lease above the price bound shows the decoded revert", async (openPage) => {
-    const page = await openPage("market", story.accounts.cleo);
-    await connect(page, story.accounts.cleo);
-    await page.getByRole("button", { name: "lease node 4" }).click();
-    // Ben raises node 4's price after the page showed it, before Cleo sends.
-    await registryTx(story.accounts.ben, "update", [4n, parseUnits("5", 18), "https://node.example/raised"]);
-    const form = page.getByTestId("lease-form");
-    await form.getByLabel("deposit").fill("5");
-    await form.getByRole("button", { name: "Open the lease" }).click();
-    const failed = await form.locator('[data-phase="failed"]').textContent(wait);
-    // In words: the error's name, the prices in GUT, no hex.
-    if (!failed.includes("PriceAboveBound") || !failed.includes("5.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
-      throw new Error(`the failure shown: ${failed}`);
+    await card.getByTestId("lease-status").getByText("closing").waitFor(wait);
+    const lease = await chainRead.readContract({
+      address: escrow,
+      abi: LeaseEscrow,
+      functionName: "lease",
+      args: [1n],
+    });
+    if (lease.status !== 2 || !(lease.paid > parseUnits(String(collectedBefore), 18))) {
+      throw new Error(`on chain: status ${lease.status}, paid ${lease.paid}`);
+    }
+    const deadline = await card.getByTestId("collect-deadline").textContent(wait);
+    if (!deadline.includes(String(new Date(Number(lease.collectDeadline) * 1000).getUTCFullYear()))) {
+      throw new Error(`collect deadline shown: ${deadline}`);
+    }
+    if (!(await card.getByRole("button", { name: "Finalize the refund" }).isDisabled())) {
+      throw new Error("Finalize is offered inside the collect window");
     }
   });
 
@@ -409,7 +518,7 @@ try {
         await docShot(page, "economics");
       });
 
-      await test("an operator heartbeats its provider's node and takes it offline; a stale page's revert is decoded", async (openPage) => {
+      await test("an operator checks in its provider's node and takes it offline; a stale page's revert is decoded", async (openPage) => {
         const operator = story.accounts.gus;
         await registryTx(story.accounts.ada, "setOperator", [operator]);
         const idle = (await adaNodes()).find((n) => n.status === 1);
@@ -420,13 +529,16 @@ try {
         const actingFor = await page.getByLabel("acting for").inputValue(wait);
         if (actingFor !== story.accounts.ada) throw new Error(`the page acts for ${actingFor}, not Ada`);
         const row = page.locator(`#nodes tr[data-node="${idle.id}"]`);
-        await row.getByRole("button", { name: "Heartbeat" }).click();
+        const checkedBefore = idle.lastCheckIn;
+        await row.getByRole("button", { name: "Check in", exact: true }).click();
         const nodes = page.locator("#nodes");
         await nodes
           .locator('[data-phase="mined"]')
-          .filter({ hasText: `Heartbeat of node ${idle.id}` })
+          .filter({ hasText: `Check-in of node ${idle.id}` })
           .waitFor(wait);
-        await row.locator('[data-stale="no"]').waitFor(wait);
+        await row.locator('[data-due="no"]').waitFor(wait);
+        const checked = (await read(registry, ProviderRegistry, "node", [idle.id])).lastCheckIn;
+        if (!(checked > checkedBefore)) throw new Error(`node ${idle.id}'s check-in did not move (${checked})`);
         await row.getByRole("button", { name: "Go offline" }).click();
         await nodes
           .locator('[data-phase="mined"]')
@@ -518,10 +630,8 @@ try {
     // Lossless and about a quarter smaller; skipped where Debian's optipng is not installed.
     spawnSync("optipng", ["-quiet", "-o2", "-strip", "all", file]);
   }
-  /** The first amount in `text` ("… 1.2345 GUT …"), as a number. */
-  const amountIn = (text) => Number(/([0-9][0-9,]*(?:\.[0-9]+)?) GUT/.exec(text)?.[1].replace(/,/g, "") ?? NaN);
 
-  await test("a customer reserves a node, seeing the fee and the price bound before signing", async (openPage) => {
+  await test("a customer reserves a node with a quote, seeing the fee before signing", async (openPage) => {
     const page = await openPage("market", story.accounts.ada);
     await connect(page, story.accounts.ada);
     const perHour = amountIn(await page.locator('tr[data-node="4"] td').nth(5).textContent(wait));
@@ -529,12 +639,12 @@ try {
     const form = page.getByTestId("reserve-form");
     await form.getByLabel("hours").fill("2");
     await form.getByLabel("reservation deposit").fill("20");
-    // The window starts an hour ahead by default: the fee is 10 % of three hours' cost (and up to a minute more).
+    // The window starts an hour ahead by default: the fee is 10 % of the hold's three hours (and up to a minute more).
     const feeLine = await form.getByTestId("reserve-fee").textContent(wait);
-    const fee = amountIn(feeLine);
+    const fee = amountIn(feeLine.split("Reservation fee")[1]);
     const ratio = fee / (0.1 * 3 * perHour);
     if (!(ratio > 0.99 && ratio < 1.01)) throw new Error(`fee shown: ${feeLine} (${perHour} GUT per hour)`);
-    await form.getByText("refuses a higher price than this one").waitFor(wait);
+    await form.getByText("Quoted price 0.8 GUT per TU-hour").waitFor(wait);
     await docShot(page, "market");
     await form.getByRole("button", { name: "Reserve", exact: true }).click();
     await form.locator('[data-phase="mined"]').filter({ hasText: "Reservation of node 4" }).waitFor(wait);
@@ -556,87 +666,67 @@ try {
     }
   });
 
-  await test("a customer starts a reservation in its window and the lease runs", async (openPage) => {
-    // Cleo's reservation of node 3 opened seconds after the story's setup; she leased node 1 above.
+  await test("a customer starts a reservation in its window and the story's provider accepts it", async (openPage) => {
+    // Cleo's reservation of node 3 (Ben's) opened seconds after the story's setup.
     const page = await openPage("leases", story.accounts.cleo);
     await connect(page, story.accounts.cleo);
     const card = page.locator('[data-reservation="1"]');
-    const fee = amountIn(await card.getByTestId("reservation-fee").textContent(wait));
     await card.getByText("the window is open").waitFor(wait);
     await docShot(page, "leases");
     await card.getByRole("button", { name: "Start the lease" }).click();
     await card.locator('[data-phase="mined"]').filter({ hasText: "Start of reservation 1" }).waitFor(wait);
-    const ended = await card.getByTestId("reservation-ended").textContent(wait);
-    const leaseId = /Became lease (\d+)/.exec(ended)?.[1];
-    if (!leaseId) throw new Error(`shown: ${ended}`);
-    const lease = page.locator(`[data-lease="${leaseId}"]`);
-    await lease.getByText(`Lease ${leaseId} on node 3 — open`).waitFor(wait);
-    const deposit = amountIn(await lease.getByText(/^Deposit/).textContent(wait));
-    if (Math.abs(deposit - (20 - fee)) > 0.0002) throw new Error(`lease deposit ${deposit} GUT, fee ${fee} GUT`);
-  });
+    await card.getByTestId("reservation-status").getByText("starting").waitFor(wait);
+    await card.getByTestId("starting").getByText("waiting for the provider to accept").waitFor(wait);
 
-  await test("a reservation above the price bound shows the decoded revert", async (openPage) => {
-    const page = await openPage("market", story.accounts.ben);
-    await connect(page, story.accounts.ben);
-    await page.getByRole("button", { name: "reserve node 2" }).click();
-    const form = page.getByTestId("reserve-form");
-    await form.getByTestId("reserve-fee").waitFor(wait);
-    // Ada raises node 2's price after the page quoted it, before Ben signs.
-    await registryTx(story.accounts.ada, "update", [2n, parseUnits("7", 18), "https://node.example/raised"]);
-    await form.getByRole("button", { name: "Reserve", exact: true }).click();
-    const failed = await form.locator('[data-phase="failed"]').textContent(wait);
-    if (!failed.includes("PriceAboveBound") || !failed.includes("7.0 GUT") || /0x[0-9a-f]{16,}/i.test(failed)) {
-      throw new Error(`the failure shown: ${failed}`);
-    }
-  });
+    const provider = await openPage("provider", story.accounts.ben);
+    await connect(provider, story.accounts.ben);
+    const row = provider.locator('#leases tr[data-reservation="1"]');
+    await row.getByRole("button", { name: "Accept the start" }).click();
+    await provider.locator("#leases [data-phase=mined]").filter({ hasText: "Accept of reservation 1" }).waitFor(wait);
+    const reservation = await chainRead.readContract({
+      address: escrow,
+      abi: LeaseEscrow,
+      functionName: "reservation",
+      args: [1n],
+    });
+    if (reservation.status !== 3 || reservation.leaseId === 0n)
+      throw new Error(`reservation 1 is ${reservation.status}`);
+    const leaseRow = provider.locator(`#leases tr[data-lease="${reservation.leaseId}"]`);
+    await leaseRow.getByTestId("lease-status").getByText("open").waitFor(wait);
 
-  await test("npm run app's heartbeat agents keep the live nodes alive and leave an offline one offline", async () => {
-    const reader = createPublicClient({ transport: http(node.url) });
-    const nodes = () =>
-      reader
-        .readContract({ address: registry, abi: ProviderRegistry, functionName: "nodes", args: [0n, 100n] })
-        .then((all) => all.filter((n) => n.status !== 0));
-    const before = await nodes();
-    const lines = [];
-    const { ada, ben, cleo } = story.accounts;
-    const agents = await keepAlive(node.url, registry, { ada, ben, cleo }, (line) => lines.push(line));
-    // Each agent's first heartbeat goes at once; the next one would be minutes away.
-    for (let i = 0; i < 100 && lines.length < 3; i++) await new Promise((r) => setTimeout(r, 200));
-    await agents.stop();
-    if (lines.length < 3 || lines.some((l) => l.includes("failed"))) throw new Error(lines.join("\n"));
-    const after = await nodes();
-    for (const [i, n] of before.entries()) {
-      const moved = after[i].lastHeartbeat > n.lastHeartbeat;
-      // Registry statuses: 1 Idle, 2 Sharing, 3 Reserved, 4 Disconnect.
-      if (moved !== (n.status !== 4) || after[i].status !== n.status) {
-        throw new Error(`node ${n.id}: status ${n.status} → ${after[i].status}, heartbeat moved: ${moved}`);
-      }
-    }
-    if (!before.some((n) => n.status === 4)) throw new Error("the story has no offline node to leave alone");
-  });
-
-  await test("a lease whose node went stale closes with the refund and the provider's slashed stake", async (openPage) => {
-    // Cleo's lease on Ada's node 1 (from the market test): Ada heartbeats once, then goes silent past
-    // the registry's timeout. Last of the tests: it moves the chain's clock.
-    await registryTx(story.accounts.ada, "heartbeat", [1n]);
-    for (const [method, params] of [
-      ["evm_increaseTime", [601]],
-      ["evm_mine", []],
-    ]) {
-      await fetch(node.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-      });
-    }
-    const page = await openPage("leases", story.accounts.cleo);
+    await page.reload();
     await connect(page, story.accounts.cleo);
-    const card = page.locator('[data-lease="2"]');
-    await card.getByText("the node's heartbeat is stale").waitFor(wait);
-    await card.getByRole("button", { name: "Close the lease" }).click();
-    const closed = await card.getByTestId("closed").textContent(wait);
-    if (!/of the provider's stake for the outage/.test(closed) || !(amountIn(closed.split("refund")[1]) > 24)) {
-      throw new Error(`shown: ${closed} (25 GUT deposited, paid up to the heartbeat seconds after the start)`);
+    const ended = await card.getByTestId("reservation-ended").textContent(wait);
+    if (!ended.includes(`Became lease ${reservation.leaseId}`)) throw new Error(`shown: ${ended}`);
+    const lease = page.locator(`[data-lease="${reservation.leaseId}"]`);
+    await lease.getByText(`Lease ${reservation.leaseId} on node 3 — open`).waitFor(wait);
+  });
+
+  await test("a customer's closed lease is finalized after the collect window with the refund shown", async (openPage) => {
+    // Ben closed lease 1 above; the provider's collect window (an hour) passes. Last of the
+    // tests that read the story's leases: it moves the chain's clock.
+    const closing = await chainRead.readContract({
+      address: escrow,
+      abi: LeaseEscrow,
+      functionName: "lease",
+      args: [1n],
+    });
+    await elapse(Number(closing.collectDeadline) - Number((await chainRead.getBlock()).timestamp) + 1);
+    const page = await openPage("leases", story.accounts.ben);
+    await connect(page, story.accounts.ben);
+    const card = page.locator('[data-lease="1"]');
+    await card.getByRole("button", { name: "Finalize the refund" }).click();
+    await card.locator('[data-phase="mined"]').filter({ hasText: "Finalize of lease 1" }).waitFor(wait);
+    const refund = amountIn(await card.getByTestId("refund").textContent(wait));
+    const lease = await chainRead.readContract({
+      address: escrow,
+      abi: LeaseEscrow,
+      functionName: "lease",
+      args: [1n],
+    });
+    const expected = Number(lease.deposit - lease.paid) / 1e18;
+    if (lease.status !== 3 || Math.abs(refund - expected) > 0.0001) {
+      throw new Error(`refund shown ${refund} GUT; the chain: status ${lease.status}, deposit − paid ${expected} GUT`);
     }
   });
 

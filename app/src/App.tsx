@@ -1,5 +1,5 @@
 import { lazy, Suspense, useState } from "react";
-import { useConnect, useConnection, useConnectors, useDisconnect } from "wagmi";
+import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
 
 import { Claim } from "./Claim.tsx";
 import type { AppConfig } from "./config.ts";
@@ -38,6 +38,7 @@ export function App({ app }: { app: AppConfig }) {
         </nav>
         <Wallet chainName={app.chain.name} />
       </header>
+      <WrongNetwork chainId={app.chain.id} chainName={app.chain.name} />
       <main>
         {page === "claim" && <Claim app={app} />}
         {page === "market" && <Market app={app} />}
@@ -48,6 +49,22 @@ export function App({ app }: { app: AppConfig }) {
         </Suspense>
       </main>
     </>
+  );
+}
+
+/** A banner while the wallet is on another chain than the app's, with a switch; nothing is sent meanwhile (see `send`). */
+function WrongNetwork({ chainId, chainName }: { chainId: number; chainName: string }) {
+  const { chainId: walletChain, status } = useConnection();
+  const { mutate: switchChain, error, isPending } = useSwitchChain();
+  if (status !== "connected" || walletChain === undefined || walletChain === chainId) return null;
+  return (
+    <div className="banner error" role="alert" data-testid="wrong-network">
+      The wallet is on chain {walletChain}, not on {chainName} (chain {chainId}): nothing can be sent until it switches.{" "}
+      <button disabled={isPending} onClick={() => switchChain({ chainId })}>
+        Switch to {chainName}
+      </button>
+      {error && <span> {error.message}</span>}
+    </div>
   );
 }
 

@@ -1,50 +1,71 @@
 // The connected customer's reservations and leases, found by the escrow's Reserved and LeaseOpened
-// events (customer indexed), from the escrow's creation block in the address book. The escrow pays a lease up to its node's
-// last heartbeat, so while the node is live (its heartbeat not stale) the lease's accrued and
-// remaining amounts tick every second by the escrow's own formula (`owedAt`) from the chain's time
-// at the last read: what the provider is paid once it heartbeats. Once the heartbeat is stale the
-// figures stop at the escrow's `accrued`, paid up to the last heartbeat only.
-import { formatToken, owedAt, RATE_DIVISOR, RESERVATION_STATUS, runsOutAt } from "gpufog";
-import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
+// events (customer indexed), from the escrow's creation block in the address book. The provider is
+// paid only for the time the customer's receipts cover: the card shows what was collected so far
+// (the escrow's `paid`) beside the time used by the chain's clock, which the next receipt pays.
+// Closing signs a receipt for the time used (with the lease's session key when this browser keeps
+// it, else with the wallet) and sends it with the close in one transaction; the provider then has
+// the collect window to collect any later receipt, and anyone finalizes the refund after it.
+import {
+  escrowDomain,
+  formatToken,
+  LEASE_STATUS,
+  owedAt,
+  RATE_DIVISOR,
+  RECEIPT_TYPES,
+  RESERVATION_STATUS,
+  runsOutAt,
+} from "gpufog";
+import { LeaseEscrow } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type Address, erc20Abi, getAbiItem, parseUnits } from "viem";
+import { type Address, encodeFunctionData, erc20Abi, getAbiItem, type Hex, parseUnits, zeroAddress } from "viem";
 import { useConfig, useConnection } from "wagmi";
+import { signTypedData } from "wagmi/actions";
 
-import { type Call, chainNow, client, formatTime, logsSince, send, type TxState, withEscrowApproval } from "./chain.ts";
+import { type Call, chainNow, client, formatTime, logsSince, send, type TxState, withPermit } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { newSessionKey, sessionAccount } from "./session.ts";
+import { duration } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
+
+type WagmiConfig = ReturnType<typeof useConfig>;
 
 interface LeaseRow {
   id: bigint;
   nodeId: bigint;
-  open: boolean;
+  status: (typeof LEASE_STATUS)[number];
   token: Address;
   symbol: string;
   decimals: number;
   rate: bigint;
   start: bigint;
+  closedAt: bigint;
   deposit: bigint;
-  /** `accrued` at `readAt`: the escrow's figure, paid up to the node's last heartbeat. */
+  /** What the provider has collected so far. */
   paid: bigint;
-  /** Until when the node's heartbeat is fresh: the lease accrues by time until then. */
-  liveUntil: bigint;
-  closed?: { paid: bigint; refund: bigint; slashed: bigint };
+  sessionKey: Address;
+  /** For a lease the customer closed, the end of the provider's collect window. */
+  collectDeadline: bigint;
+  /** From LeaseFinalized, once final. */
+  final?: { paid: bigint; refund: bigint };
 }
 
 interface ReservationRow {
   id: bigint;
   nodeId: bigint;
   status: (typeof RESERVATION_STATUS)[number];
+  token: Address;
   symbol: string;
   decimals: number;
   rate: bigint;
   start: bigint;
   /** The end of the grace: the last moment the lease can start. */
   deadline: bigint;
+  /** Once started, the last moment the provider may accept. */
+  acceptBy: bigint;
   deposit: bigint;
   fee: bigint;
   /** From ReservationEnded, once it has ended. */
-  ended?: { feePaid: bigint; refund: bigint; leaseId: bigint };
+  ended?: { feeEarned: bigint; refund: bigint; leaseId: bigint; penalty: bigint };
 }
 
 type Tokens = Map<Address, { symbol: string; decimals: number }>;
@@ -60,12 +81,7 @@ async function tokenOf(c: ReturnType<typeof client>, tokens: Tokens, token: Addr
   return tokens.get(token)!;
 }
 
-async function readReservations(
-  app: AppConfig,
-  config: ReturnType<typeof useConfig>,
-  customer: Address,
-  tokens: Tokens,
-) {
+async function readReservations(app: AppConfig, config: WagmiConfig, customer: Address, tokens: Tokens) {
   const c = client(config);
   const since = app.book.blocks.escrow;
   const reserved = await logsSince(config, since, (range) =>
@@ -89,7 +105,7 @@ async function readReservations(
   const ended = new Map(
     endedLogs.map((l) => [
       l.args.reservationId!,
-      { feePaid: l.args.feePaid!, refund: l.args.refund!, leaseId: l.args.leaseId! },
+      { feeEarned: l.args.feeEarned!, refund: l.args.refund!, leaseId: l.args.leaseId!, penalty: l.args.penalty! },
     ]),
   );
   const rows: ReservationRow[] = [];
@@ -104,10 +120,12 @@ async function readReservations(
       id,
       nodeId: r.nodeId,
       status: RESERVATION_STATUS[r.status]!,
+      token: r.token,
       ...(await tokenOf(c, tokens, r.token)),
       rate: r.rate,
       start: BigInt(r.start),
       deadline: BigInt(r.deadline),
+      acceptBy: BigInt(r.acceptBy),
       deposit: r.deposit,
       fee: r.fee,
       ended: ended.get(id),
@@ -116,12 +134,11 @@ async function readReservations(
   return rows;
 }
 
-async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, customer: Address) {
+async function readLeases(app: AppConfig, config: WagmiConfig, customer: Address) {
   const c = client(config);
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
   const since = app.book.blocks.escrow;
-  const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
-  const [opened, closedLogs, readAt, timeout] = await Promise.all([
+  const [opened, readAt] = await Promise.all([
     logsSince(config, since, (range) =>
       c.getLogs({
         address: app.contracts.escrow,
@@ -130,43 +147,40 @@ async function readLeases(app: AppConfig, config: ReturnType<typeof useConfig>, 
         ...range,
       }),
     ),
-    logsSince(config, since, (range) =>
-      c.getLogs({
-        address: app.contracts.escrow,
-        event: getAbiItem({ abi: LeaseEscrow, name: "LeaseClosed" }),
-        ...range,
-      }),
-    ),
     chainNow(config),
-    c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
   ]);
-  const closed = new Map(
-    closedLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund!, slashed: l.args.slashed! }]),
-  );
+  const ids = opened.map((l) => l.args.leaseId!);
+  const finalLogs =
+    ids.length === 0
+      ? []
+      : await logsSince(config, since, (range) =>
+          c.getLogs({
+            address: app.contracts.escrow,
+            event: getAbiItem({ abi: LeaseEscrow, name: "LeaseFinalized" }),
+            args: { leaseId: ids },
+            ...range,
+          }),
+        );
+  const final = new Map(finalLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund! }]));
   const tokens: Tokens = new Map();
   const reservations = await readReservations(app, config, customer, tokens);
   const rows: LeaseRow[] = [];
-  for (const log of opened.reverse()) {
-    const id = log.args.leaseId!;
-    const [lease, [paid]] = await Promise.all([
-      c.readContract({ ...escrow, functionName: "lease", args: [id] }),
-      c.readContract({ ...escrow, functionName: "accrued", args: [id] }),
-    ]);
-    const node = await c.readContract({ ...registry, functionName: "node", args: [lease.nodeId] });
-    const token = await tokenOf(c, tokens, lease.token);
-    const open = lease.status === 1;
+  for (const id of ids.reverse()) {
+    const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
     rows.push({
       id,
       nodeId: lease.nodeId,
-      open,
+      status: LEASE_STATUS[lease.status]!,
       token: lease.token,
-      ...token,
+      ...(await tokenOf(c, tokens, lease.token)),
       rate: lease.rate,
       start: BigInt(lease.start),
+      closedAt: BigInt(lease.closedAt),
       deposit: lease.deposit,
-      paid,
-      liveUntil: open ? BigInt(node.lastHeartbeat) + BigInt(timeout) : 0n,
-      closed: closed.get(id),
+      paid: lease.paid,
+      sessionKey: lease.sessionKey,
+      collectDeadline: BigInt(lease.collectDeadline),
+      final: final.get(id),
     });
   }
   return { rows, reservations, readAt, readAtMs: Date.now() };
@@ -217,6 +231,25 @@ export function Leases({ app }: { app: AppConfig }) {
   );
 }
 
+/** A time ahead or behind in words: "in 5 min 3 s" or "4 s ago". */
+const relative = (at: bigint, now: bigint) => (at >= now ? `in ${duration(at - now)}` : `${duration(now - at)} ago`);
+
+/**
+ * The customer's receipt for the lease up to `paidThrough`: signed by the lease's session key when
+ * this browser keeps it (no wallet prompt), else by the wallet, whose signature always counts.
+ */
+async function signReceipt(app: AppConfig, config: WagmiConfig, account: Address, row: LeaseRow, paidThrough: bigint) {
+  const typed = {
+    domain: { ...escrowDomain(BigInt(app.chain.id), app.contracts.escrow), verifyingContract: app.contracts.escrow },
+    types: RECEIPT_TYPES,
+    primaryType: "Receipt" as const,
+    message: { leaseId: row.id, paidThrough },
+  };
+  const session = row.sessionKey === zeroAddress ? undefined : sessionAccount(row.sessionKey);
+  if (session) return session.signTypedData(typed);
+  return signTypedData(config, { account, ...typed });
+}
+
 function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; now: bigint; onDone: () => void }) {
   const config = useConfig();
   const { address } = useConnection();
@@ -224,12 +257,13 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
   const token = { symbol: row.symbol, decimals: row.decimals };
-  const live = now < row.liveUntil;
+  const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
   // A local node's latest block can be older than the wall clock (blocks are mined on demand), so
-  // the estimate never shows less than the escrow's own figure at the last read.
-  const ticking = owedAt(row.rate, row.start, now, row.deposit);
-  const paid = live && ticking > row.paid ? ticking : row.paid;
+  // the time used never shows less than what was collected.
+  const used = owedAt(row.rate, row.start, now, row.deposit);
+  const shownUsed = used > row.paid ? used : row.paid;
   const runsOut = runsOutAt(row.rate, row.start, row.deposit);
+  const keptHere = row.sessionKey !== zeroAddress && sessionAccount(row.sessionKey) !== undefined;
 
   const topUp = async () => {
     if (!address) return;
@@ -240,45 +274,72 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
       setTx({ phase: "failed", label: "Top-up", reason: `"${amount}" is not an amount of ${row.symbol}` });
       return;
     }
-    const calls = await withEscrowApproval(config, address, app.contracts.escrow, row.token, value, money, {
-      label: `Top-up of lease ${row.id}`,
-      address: app.contracts.escrow,
-      abi: LeaseEscrow,
-      functionName: "topUp",
-      args: [row.id, value],
-      token,
-    });
-    if (await send(config, address, calls, setTx)) onDone();
+    const label = `Top-up of lease ${row.id}`;
+    try {
+      const calls = await withPermit(
+        config,
+        address,
+        app.contracts.escrow,
+        row.token,
+        value,
+        money,
+        label,
+        [{ functionName: "topUp", args: [row.id, value] }],
+        token,
+      );
+      if (await send(config, address, calls, setTx)) onDone();
+    } catch (error) {
+      setTx({ phase: "failed", label, reason: String((error as Error).message ?? error) });
+    }
   };
   const close = async () => {
     if (!address) return;
-    const calls: Call[] = [
-      {
-        label: `Close of lease ${row.id}`,
-        address: app.contracts.escrow,
-        abi: LeaseEscrow,
-        functionName: "closeLease",
-        args: [row.id],
-        token,
-      },
-    ];
-    if (await send(config, address, calls, setTx)) onDone();
+    const label = `Close of lease ${row.id}`;
+    try {
+      // The receipt covers the time used up to now; the escrow counts it up to the close.
+      const paidThrough = await chainNow(config);
+      const signature = await signReceipt(app, config, address, row, paidThrough);
+      const data = [
+        encodeFunctionData({ ...escrow, functionName: "collect", args: [row.id, paidThrough, signature] }),
+        encodeFunctionData({ ...escrow, functionName: "closeLease", args: [row.id, 0n, "0x"] }),
+      ] as Hex[];
+      const call: Call = { label, ...escrow, functionName: "multicall", args: [data], token };
+      if (await send(config, address, [call], setTx)) onDone();
+    } catch (error) {
+      setTx({ phase: "failed", label, reason: String((error as Error).message ?? error) });
+    }
+  };
+  const finalize = async () => {
+    if (!address) return;
+    const call: Call = {
+      label: `Finalize of lease ${row.id}`,
+      ...escrow,
+      functionName: "finalize",
+      args: [row.id],
+      token,
+    };
+    if (await send(config, address, [call], setTx)) onDone();
   };
 
   return (
     <section className="card" data-lease={String(row.id)}>
       <h3>
-        Lease {String(row.id)} on node {String(row.nodeId)} — {row.open ? "open" : "closed"}
+        Lease {String(row.id)} on node {String(row.nodeId)} —{" "}
+        <span data-testid="lease-status">{row.status.toLowerCase()}</span>
       </h3>
-      {row.open ? (
+      {row.status === "Open" && (
         <>
           <p>
-            Deposit {money(row.deposit)}; accrued <strong data-testid="accrued">{money(paid)}</strong>, remaining{" "}
-            <strong data-testid="remaining">{money(row.deposit - paid)}</strong>
-            {live
-              ? runsOut !== undefined && `; runs out ${formatTime(runsOut)}`
-              : "; the node's heartbeat is stale: paid only up to its last heartbeat"}
-            .
+            Deposit {money(row.deposit)}; collected by the provider{" "}
+            <strong data-testid="collected">{money(row.paid)}</strong>; time used{" "}
+            <strong data-testid="used">{money(shownUsed)}</strong>, remaining{" "}
+            <strong data-testid="remaining">{money(row.deposit - shownUsed)}</strong>
+            {runsOut !== undefined && `; runs out ${formatTime(runsOut)} (${relative(runsOut, now)})`}.
+          </p>
+          <p className="muted">
+            {keptHere
+              ? "This browser keeps the lease's session key: closing signs the receipt for the time used with it."
+              : "The lease's session key is not in this browser: closing asks the wallet to sign the receipt for the time used."}
           </p>
           <div className="row">
             <input aria-label="top-up amount" value={amount} onChange={(e) => setAmount(e.target.value)} />
@@ -286,17 +347,25 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
             <button onClick={() => void close()}>Close the lease</button>
           </div>
         </>
-      ) : (
-        row.closed && (
-          <p data-testid="closed">
-            Paid {money(row.closed.paid)} to the provider; refund received{" "}
-            <strong data-testid="refund">{money(row.closed.refund)}</strong>
-            {/* The registry pays a slash from the provider's stake, in GUT whatever the lease's token. */}
-            {row.closed.slashed > 0n &&
-              `, and ${formatToken(row.closed.slashed, "GUT", 18, 4)} of the provider's stake for the outage`}
-            .
+      )}
+      {row.status === "Closing" && (
+        <>
+          <p data-testid="closing">
+            Closed {formatTime(row.closedAt)}; the provider collected {money(row.paid)} and may collect a later receipt
+            until <span data-testid="collect-deadline">{formatTime(row.collectDeadline)}</span> (
+            {relative(row.collectDeadline, now)}). Then the rest of the deposit, at most {money(row.deposit - row.paid)}
+            , comes back to you.
           </p>
-        )
+          <button disabled={now <= row.collectDeadline} onClick={() => void finalize()}>
+            Finalize the refund
+          </button>
+        </>
+      )}
+      {row.status === "Closed" && row.final && (
+        <p data-testid="closed">
+          Paid {money(row.final.paid)} to the provider; refund received{" "}
+          <strong data-testid="refund">{money(row.final.refund)}</strong>.
+        </p>
       )}
       <TxStatus state={tx} />
     </section>
@@ -319,13 +388,17 @@ function ReservationCard({
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
   const token = { symbol: row.symbol, decimals: row.decimals };
-  const act = async (functionName: "startReserved" | "cancelReservation", label: string) => {
+  const act = async (functionName: string, args: readonly unknown[], label: string) => {
     if (!address) return;
-    const call: Call = { label, address: app.contracts.escrow, abi: LeaseEscrow, functionName, args: [row.id], token };
+    const call: Call = { label, address: app.contracts.escrow, abi: LeaseEscrow, functionName, args, token };
     if (await send(config, address, [call], setTx)) onDone();
   };
-  const pending = row.status === "Pending";
-  const phase = now < row.start ? "opens" : now <= row.deadline ? "is open" : "has passed: the fee is the provider's";
+  const phase =
+    now < row.start
+      ? `opens ${relative(row.start, now)}`
+      : now <= row.deadline
+        ? "is open"
+        : "has passed: the fee is the provider's";
   return (
     <section className="card" data-reservation={String(row.id)}>
       <h3>
@@ -334,33 +407,57 @@ function ReservationCard({
       </h3>
       <p>
         Start the lease between {formatTime(row.start)} and {formatTime(row.deadline)}
-        {pending && ` (the window ${phase})`}. Deposit {money(row.deposit)}, of which the reservation fee is{" "}
-        <strong data-testid="reservation-fee">{money(row.fee)}</strong>.
+        {row.status === "Pending" && ` (the window ${phase})`}. Deposit {money(row.deposit)}, of which the reservation
+        fee is <strong data-testid="reservation-fee">{money(row.fee)}</strong>.
       </p>
-      {pending && (
+      {row.status === "Pending" && (
         <>
           <p className="muted">
-            Starting makes the other {money(row.deposit - row.fee)} a lease at{" "}
-            {money((row.rate * 3600n) / RATE_DIVISOR)} per hour. Cancelling refunds {money(row.deposit - row.fee)} (all
-            of it if the node failed the reservation).
+            Starting asks the provider to accept within minutes; the lease then runs at{" "}
+            {money((row.rate * 3600n) / RATE_DIVISOR)} per hour on the other {money(row.deposit - row.fee)}. Cancelling
+            leaves the fee to the provider and refunds {money(row.deposit - row.fee)}.
           </p>
           <div className="row">
-            <button onClick={() => void act("startReserved", `Start of reservation ${row.id}`)}>Start the lease</button>
-            <button onClick={() => void act("cancelReservation", `Cancel of reservation ${row.id}`)}>
+            <button
+              disabled={now < row.start}
+              onClick={() => void act("startReserved", [row.id, 0n, newSessionKey()], `Start of reservation ${row.id}`)}
+            >
+              Start the lease
+            </button>
+            <button onClick={() => void act("cancelReservation", [row.id], `Cancel of reservation ${row.id}`)}>
               Cancel the reservation
             </button>
           </div>
         </>
       )}
+      {row.status === "Starting" && (
+        <>
+          <p data-testid="starting">
+            Started: waiting for the provider to accept until {formatTime(row.acceptBy)} ({relative(row.acceptBy, now)}
+            ). If it does not, fail the reservation: the whole deposit comes back and the fee is taken from the
+            provider&apos;s stake.
+          </p>
+          <button
+            disabled={now <= row.acceptBy}
+            onClick={() => void act("failReservation", [row.id], `Failing of reservation ${row.id}`)}
+          >
+            Fail the reservation
+          </button>
+        </>
+      )}
       {row.ended &&
         (row.status === "Started" ? (
           <p data-testid="reservation-ended">
-            Became lease {String(row.ended.leaseId)}; the provider earned the fee of {money(row.ended.feePaid)}.
+            Became lease {String(row.ended.leaseId)}; the provider earned {money(row.ended.feeEarned)} of the fee so
+            far.
           </p>
         ) : (
           <p data-testid="reservation-ended">
-            The provider earned {money(row.ended.feePaid)}; refund received{" "}
-            <strong data-testid="reservation-refund">{money(row.ended.refund)}</strong>.
+            The provider earned {money(row.ended.feeEarned)}; refund received{" "}
+            <strong data-testid="reservation-refund">{money(row.ended.refund)}</strong>
+            {row.ended.penalty > 0n &&
+              `; the provider's stake paid a penalty of ${formatToken(row.ended.penalty, "GUT", 18, 4)}`}
+            .
           </p>
         ))}
       <TxStatus state={tx} />

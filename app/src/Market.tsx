@@ -1,14 +1,29 @@
-// The node market: every registered node with its rating, price and liveness, a lease form and a
-// reservation form. Both pass the price the table shows as `maxPricePerTuHour`, so a price raised
-// while the transaction is pending is refused by the escrow instead of charged.
-import { formatToken, formatTu, modelName, statusName } from "gpufog";
+// The node market: every registered node with its rating, listed price and last check-in, a lease
+// form and a reservation form. A lease or a reservation opens with the provider's signed quote,
+// whose price binds the lease (the listed price binds nothing); the deposit is paid with a permit
+// in the same transaction (`multicall([selfPermit, openLease])`), so there is no approval to mine
+// first, and the balance is checked before the wallet is asked for anything.
+import { formatToken, formatTu, modelName, type SignedQuote, statusName } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useState } from "react";
-import { type Address, BaseError, ContractFunctionRevertedError, erc20Abi, parseUnits } from "viem";
+import { type Address, erc20Abi, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { chainNow, client, explain, formatTime, send, type TxState, withEscrowApproval } from "./chain.ts";
+import {
+  balanceOf,
+  chainNow,
+  client,
+  explain,
+  formatTime,
+  send,
+  type TxState,
+  withPermit,
+  wrongChain,
+} from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { fetchQuote, quoteArg } from "./quotes.ts";
+import { newSessionKey } from "./session.ts";
+import { duration as span } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
 
 interface Token {
@@ -26,7 +41,7 @@ interface Row {
   token: Address;
   status: string;
   verified: boolean;
-  heartbeatAge: bigint;
+  checkInAge: bigint;
 }
 
 type SortKey = "id" | "price" | "tu";
@@ -60,12 +75,10 @@ async function readMarket(app: AppConfig, config: ReturnType<typeof useConfig>) 
       token: n.paymentToken,
       status: statusName(n.status),
       verified: n.verified,
-      heartbeatAge: now - BigInt(n.lastHeartbeat),
+      checkInAge: now - BigInt(n.lastCheckIn),
     }));
   return { rows, tokens };
 }
-
-const age = (s: bigint) => (s < 120n ? `${s} s` : s < 7200n ? `${s / 60n} min` : `${s / 3600n} h`);
 
 export function Market({ app }: { app: AppConfig }) {
   const config = useConfig();
@@ -130,7 +143,7 @@ export function Market({ app }: { app: AppConfig }) {
             <th>price / TU-hour</th>
             <th>price / hour</th>
             <th>status</th>
-            <th>heartbeat</th>
+            <th>checked in</th>
             <th>verified</th>
             <th />
           </tr>
@@ -145,7 +158,7 @@ export function Market({ app }: { app: AppConfig }) {
               <td>{money(r.pricePerTuHour, r.token)}</td>
               <td>{money(perHour(r), r.token)}</td>
               <td className={`status-${r.status}`}>{r.status}</td>
-              <td>{age(r.heartbeatAge)} ago</td>
+              <td>{r.status === "Sharing" ? "leased" : `${span(r.checkInAge)} ago`}</td>
               <td>{r.verified ? "yes" : "no"}</td>
               <td>
                 {r.status === "Idle" && (
@@ -209,44 +222,100 @@ function amountOf(text: string, decimals: number): bigint | undefined {
   }
 }
 
+/** The connected account's balance of the row's token, read again after each send. */
+function useBalance(token: Address, version: number) {
+  const config = useConfig();
+  const { address } = useConnection();
+  const [balance, setBalance] = useState<bigint>();
+  useEffect(() => {
+    setBalance(undefined);
+    if (address) balanceOf(config, token, address).then(setBalance, () => setBalance(undefined));
+  }, [config, token, address, version]);
+  return balance;
+}
+
+/** The pay button's words: what is missing first, so nothing is sent that the chain would refuse. */
+function payLabel(action: string, symbol: string, amount: bigint | undefined, balance: bigint | undefined) {
+  return amount !== undefined && balance !== undefined && amount > balance ? `Insufficient ${symbol}` : action;
+}
+
 function LeaseForm({ app, row, token, money, onDone }: FormProps) {
   const config = useConfig();
   const { address } = useConnection();
   const [deposit, setDeposit] = useState("10");
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const [quote, setQuote] = useState<SignedQuote | { refused: string }>();
+  const [sent, setSent] = useState(0);
+  const balance = useBalance(row.token, sent);
   const amount = amountOf(deposit, token.decimals);
-  const perHour = (row.pricePerTuHour * row.milliTu) / 1000n;
   const pay = (a: bigint) => money(a, row.token);
+  useEffect(() => {
+    setQuote(undefined);
+    if (!address) return;
+    fetchQuote(app, row.id, address).then(setQuote, (e: unknown) => setQuote({ refused: explain(e, token) }));
+    // `token` is the row's, which `row` covers.
+  }, [app, row, address]);
+  const price = quote && "quote" in quote ? quote.quote.pricePerTuHour : undefined;
+  const perHour = price === undefined ? undefined : (price * row.milliTu) / 1000n;
+  const short = amount !== undefined && balance !== undefined && amount > balance;
   const lease = async () => {
     if (!address || amount === undefined) return;
-    const calls = await withEscrowApproval(config, address, app.contracts.escrow, row.token, amount, pay, {
-      label: `Lease of node ${row.id}`,
-      address: app.contracts.escrow,
-      abi: LeaseEscrow,
-      functionName: "openLease",
-      args: [row.id, amount, row.pricePerTuHour],
-      token,
-    });
-    if (await send(config, address, calls, setTx)) onDone();
+    const label = `Lease of node ${row.id}`;
+    const wrong = wrongChain(config);
+    if (wrong) return setTx({ phase: "failed", label, reason: wrong });
+    try {
+      // A fresh quote: one fetched when the form opened may have expired since.
+      const fresh = await fetchQuote(app, row.id, address);
+      setQuote(fresh);
+      const sessionKey = newSessionKey();
+      const calls = await withPermit(
+        config,
+        address,
+        app.contracts.escrow,
+        row.token,
+        amount,
+        pay,
+        label,
+        [{ functionName: "openLease", args: [quoteArg(fresh), fresh.signature, amount, sessionKey] }],
+        token,
+      );
+      if (await send(config, address, calls, setTx)) onDone();
+    } catch (error) {
+      setTx({ phase: "failed", label, reason: explain(error, token) });
+    }
+    setSent((n) => n + 1);
   };
   return (
     <div className="card lease-form" data-testid="lease-form">
       <h3>
         Lease node {String(row.id)}: {row.gpus} × {row.model}
       </h3>
-      <p>
-        Price {money(row.pricePerTuHour, row.token)} per TU-hour, {money(perHour, row.token)} per hour; the lease
-        refuses a higher price than this one. The deposit buys{" "}
-        {amount !== undefined && perHour > 0n ? `${((Number(amount) / Number(perHour)) * 60).toFixed(0)} min` : "—"} of
-        time; what is unused comes back when the lease closes.
-      </p>
+      {quote === undefined && address && <p>Asking the provider for a quote…</p>}
+      {quote && "refused" in quote && (
+        <p className="error" data-testid="quote-refused">
+          No quote: {quote.refused}
+        </p>
+      )}
+      {price !== undefined && perHour !== undefined && (
+        <p data-testid="quote">
+          Quoted price <strong>{pay(price)}</strong> per TU-hour, {pay(perHour)} per hour: the lease runs at this price.
+          The deposit buys {amount !== undefined && perHour > 0n ? span((amount * 3600n) / perHour) : "—"} of time; you
+          pay only for the time your receipts cover, and what is unused comes back when the lease closes.
+        </p>
+      )}
       <div className="row">
         <label>
           Deposit ({token.symbol})
           <input aria-label="deposit" value={deposit} onChange={(e) => setDeposit(e.target.value)} />
         </label>
-        <button disabled={!address || amount === undefined || amount === 0n} onClick={() => void lease()}>
-          Open the lease
+        <span className="muted" data-testid="balance">
+          {balance === undefined ? "" : `Balance ${pay(balance)}`}
+        </span>
+        <button
+          disabled={!address || amount === undefined || amount === 0n || short || price === undefined}
+          onClick={() => void lease()}
+        >
+          {payLabel("Open the lease", token.symbol, amount, balance)}
         </button>
         {!address && <span className="muted">Connect a wallet to lease.</span>}
         {amount === undefined && (
@@ -255,6 +324,10 @@ function LeaseForm({ app, row, token, money, onDone }: FormProps) {
           </span>
         )}
       </div>
+      <p className="muted">
+        The wallet signs a permit for the deposit and then sends one transaction; this browser keeps the lease&apos;s
+        session key, which signs its receipts.
+      </p>
       <TxStatus state={tx} />
     </div>
   );
@@ -266,7 +339,7 @@ function localInput(seconds: bigint): string {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-type ReserveQuote = { fee: bigint; feeBps: number; grace: bigint } | { refused: string };
+type Fee = { fee: bigint; heldUntil: bigint; feeBps: number; grace: bigint; price: bigint } | { refused: string };
 
 function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   const config = useConfig();
@@ -274,8 +347,10 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   const [start, setStart] = useState("");
   const [hours, setHours] = useState("2");
   const [deposit, setDeposit] = useState("20");
-  const [quote, setQuote] = useState<ReserveQuote>();
+  const [fee, setFee] = useState<Fee>();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const [sent, setSent] = useState(0);
+  const balance = useBalance(row.token, sent);
   const pay = (a: bigint) => money(a, row.token);
 
   // The window opens an hour from the chain's time by default, on a whole minute.
@@ -288,39 +363,26 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   const duration = hours.trim() !== "" && hoursNumber > 0 ? BigInt(Math.round(hoursNumber * 3600)) : undefined;
   const amount = amountOf(deposit, token.decimals);
 
-  // The fee is the escrow's own figure: a reservation with no deposit passes every other check
-  // and reverts DepositBelowFee(0, fee), as the library's `reserve` asks it; any other refusal
-  // (a window out of range, a node no longer Idle, a price above the bound) is shown before signing.
+  // The provider's quote for the window gives the price; the escrow's `reservationFee` view gives
+  // the fee for holding the node from now to the window's end (or its grace, if longer).
   useEffect(() => {
-    if (startAt === undefined || duration === undefined) return;
+    setFee(undefined);
+    if (startAt === undefined || duration === undefined || !address) return;
     let current = true;
     const c = client(config);
     const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
-    const asked = c
-      .simulateContract({
-        ...escrow,
-        functionName: "reserve",
-        args: [row.id, startAt, duration, 0n, row.pricePerTuHour],
-        account: address,
-      })
-      .then(
-        () => ({ refused: "the escrow accepts a reservation with no deposit: it cannot quote a fee" }),
-        (error: unknown) => {
-          const reverted =
-            error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-          if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === "DepositBelowFee") {
-            return { fee: reverted.data.args![1] as bigint };
-          }
-          return { refused: explain(error, token) };
-        },
-      );
-    Promise.all([
-      asked,
-      c.readContract({ ...escrow, functionName: "reservationFeeBps" }),
-      c.readContract({ ...escrow, functionName: "reservationGrace" }),
-    ]).then(
-      ([q, feeBps, grace]) => current && setQuote("fee" in q ? { ...q, feeBps, grace: BigInt(grace) } : q),
-      (e: unknown) => current && setQuote({ refused: explain(e, token) }),
+    (async () => {
+      const signed = await fetchQuote(app, row.id, address, { start: startAt, duration });
+      const price = signed.quote.pricePerTuHour;
+      const [[fee, heldUntil], feeBps, grace] = await Promise.all([
+        c.readContract({ ...escrow, functionName: "reservationFee", args: [row.id, price, startAt, duration] }),
+        c.readContract({ ...escrow, functionName: "reservationFeeBps" }),
+        c.readContract({ ...escrow, functionName: "reservationGrace" }),
+      ]);
+      return { fee, heldUntil, feeBps, grace: BigInt(grace), price };
+    })().then(
+      (f) => current && setFee(f),
+      (e: unknown) => current && setFee({ refused: explain(e, token) }),
     );
     return () => {
       current = false;
@@ -328,20 +390,33 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
     // `token` is the row's, which `row` covers.
   }, [config, app, row, address, startAt, duration]);
 
-  const perHour = (row.pricePerTuHour * row.milliTu) / 1000n;
-  const fee = quote && "fee" in quote ? quote.fee : undefined;
-  const covers = amount !== undefined && fee !== undefined && amount > fee;
+  const quoted = fee && "fee" in fee ? fee : undefined;
+  const perHour = quoted ? (quoted.price * row.milliTu) / 1000n : undefined;
+  const covers = amount !== undefined && quoted !== undefined && amount > quoted.fee;
+  const short = amount !== undefined && balance !== undefined && amount > balance;
   const reserve = async () => {
     if (!address || amount === undefined || startAt === undefined || duration === undefined) return;
-    const calls = await withEscrowApproval(config, address, app.contracts.escrow, row.token, amount, pay, {
-      label: `Reservation of node ${row.id}`,
-      address: app.contracts.escrow,
-      abi: LeaseEscrow,
-      functionName: "reserve",
-      args: [row.id, startAt, duration, amount, row.pricePerTuHour],
-      token,
-    });
-    if (await send(config, address, calls, setTx)) onDone();
+    const label = `Reservation of node ${row.id}`;
+    const wrong = wrongChain(config);
+    if (wrong) return setTx({ phase: "failed", label, reason: wrong });
+    try {
+      const fresh = await fetchQuote(app, row.id, address, { start: startAt, duration });
+      const calls = await withPermit(
+        config,
+        address,
+        app.contracts.escrow,
+        row.token,
+        amount,
+        pay,
+        label,
+        [{ functionName: "reserve", args: [quoteArg(fresh), fresh.signature, amount] }],
+        token,
+      );
+      if (await send(config, address, calls, setTx)) onDone();
+    } catch (error) {
+      setTx({ phase: "failed", label, reason: explain(error, token) });
+    }
+    setSent((n) => n + 1);
   };
   return (
     <div className="card lease-form" data-testid="reserve-form">
@@ -361,6 +436,9 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
           Deposit ({token.symbol})
           <input aria-label="reservation deposit" value={deposit} onChange={(e) => setDeposit(e.target.value)} />
         </label>
+        <span className="muted" data-testid="balance">
+          {balance === undefined ? "" : `Balance ${pay(balance)}`}
+        </span>
       </div>
       {startAt === undefined && <p className="error">Pick the moment the window starts.</p>}
       {duration === undefined && <p className="error">"{hours}" is not a number of hours above 0.</p>}
@@ -369,37 +447,34 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
           "{deposit}" is not an amount of {token.symbol}
         </p>
       )}
-      {startAt !== undefined && duration !== undefined && (
-        <p>
-          Price {pay(row.pricePerTuHour)} per TU-hour, {pay(perHour)} per hour: the reservation refuses a higher price
-          than this one, and the lease it becomes keeps it. The window starts {formatTime(startAt)}
-          {quote && "grace" in quote && `; you can start the lease until ${formatTime(startAt + quote.grace)}`}.
-        </p>
-      )}
-      {quote && "refused" in quote && (
+      {fee && "refused" in fee && (
         <p className="error" data-testid="reserve-refused">
-          Not possible now: {quote.refused}
+          Not possible now: {fee.refused}
         </p>
       )}
-      {quote && "fee" in quote && (
+      {quoted && perHour !== undefined && startAt !== undefined && (
         <p data-testid="reserve-fee">
-          Reservation fee <strong>{pay(quote.fee)}</strong> ({quote.feeBps / 100} % of holding the node from now to the
-          end of the window; a little less once mined, as the hold is shorter). It is the provider's when you start,
-          cancel or let the window pass, and comes back to you if the provider cancels or the node fails.{" "}
-          {covers && (
+          Quoted price {pay(quoted.price)} per TU-hour, {pay(perHour)} per hour: the lease the reservation becomes runs
+          at this price. The window starts {formatTime(startAt)}; you can start the lease until{" "}
+          {formatTime(startAt + quoted.grace)}, and the provider then has a few minutes to accept. Reservation fee{" "}
+          <strong>{pay(quoted.fee)}</strong> ({quoted.feeBps / 100} % of holding the node from now until{" "}
+          {formatTime(quoted.heldUntil)}; a little less once mined). Its part before the window is the provider&apos;s
+          once it accepts the start, the window&apos;s part is earned while the lease stays open in it; all of it comes
+          back to you if the provider does not accept or the node goes down.{" "}
+          {covers && perHour > 0n && (
             <>
-              Starting turns the other {pay(amount! - quote.fee)} into the lease's deposit:{" "}
-              {perHour > 0n ? `${((Number(amount! - quote.fee) / Number(perHour)) * 60).toFixed(0)} min` : "—"} of time.
+              Starting turns the other {pay(amount! - quoted.fee)} into the lease&apos;s deposit:{" "}
+              {span(((amount! - quoted.fee) * 3600n) / perHour)} of time.
             </>
           )}
         </p>
       )}
-      {fee !== undefined && amount !== undefined && !covers && (
-        <p className="error">The deposit must be above the reservation fee of {pay(fee)}.</p>
+      {quoted && amount !== undefined && !covers && (
+        <p className="error">The deposit must be above the reservation fee of {pay(quoted.fee)}.</p>
       )}
       <div className="row">
-        <button disabled={!address || !covers} onClick={() => void reserve()}>
-          Reserve
+        <button disabled={!address || !covers || short} onClick={() => void reserve()}>
+          {payLabel("Reserve", token.symbol, amount, balance)}
         </button>
         {!address && <span className="muted">Connect a wallet to reserve.</span>}
       </div>

@@ -1,32 +1,34 @@
 // The provider's dashboard, for the connected provider or for a provider that named the connected
 // account its operator (found by `OperatorSet` events, checked against `operatorOf`). Its nodes
-// with their heartbeat state by the chain's clock (age, stale or not, status), go offline,
-// reconnect, deregister and the unbonding countdown, then the stake's withdrawal; its earnings per
-// payment token, withdrawn in one `withdraw(leaseIds)` (an operator's `withdrawFor` pays the
-// provider); its mining rewards by bucket (the package's `providerBuckets`): pending while the
-// bucket's fees are unsold, claimable once bought back, claimed in one `claim(buckets)`; and the
-// registration form, with the stake the registry will lock shown before signing. An operator may
-// heartbeat, go offline and withdraw for its provider, and nothing else, as the registry says.
-import { Contract } from "ethers";
+// with their check-in state by the chain's clock (Idle and Reserved nodes check in once per the
+// registry's `checkInPeriod`, many in one transaction; a leased node needs none), go offline,
+// deregister, the unbonding countdown, the stake's withdrawal and a top-up of a stake a penalty
+// left short; its leases with what was collected, a collect with the customer's receipt and the
+// close; its reservations waiting for the start to be accepted; its earnings per payment token
+// (the escrow's `earnings`), withdrawn to any address (an operator's `withdrawFor` pays the
+// provider); its mining rewards by bucket (the package's `providerBuckets`); and the registration
+// form, with the stake the registry will lock shown before signing. An operator may check in, go
+// offline, accept starts, collect, close and withdraw for its provider, and nothing else.
 import {
   connectEmission,
   formatToken,
   formatTu,
+  LEASE_STATUS,
   modelId,
   modelName,
+  parseSignedReceipt,
   type ProviderBucket,
   providerBuckets,
-  providerLeases,
+  RESERVATION_STATUS,
   statusName,
   type TokenInfo,
 } from "gpufog";
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
-import type { LeaseEscrow as EscrowContract, ProviderRegistry as RegistryContract } from "gpufog/types";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type Address, erc20Abi, getAbiItem, type Hex, isAddressEqual, parseUnits } from "viem";
+import { type Address, erc20Abi, getAbiItem, type Hex, isAddress, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { type Call, chainNow, client, logsSince, send, type TxState } from "./chain.ts";
+import { type Call, chainNow, client, explain, logsSince, send, type TxState, withEscrowApproval } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { ethersReader } from "./reader.ts";
 import { duration, useChainNow, when } from "./time.ts";
@@ -82,10 +84,10 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
   const c = client(config);
   const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
-  const [[mine], [models, entries], timeout, readAt] = await Promise.all([
+  const [[mine], [models, entries], period, readAt] = await Promise.all([
     c.readContract({ ...registry, functionName: "nodesOf", args: [provider, 0n, 1000n] }),
     c.readContract({ ...registry, functionName: "catalog" }),
-    c.readContract({ ...registry, functionName: "heartbeatTimeout" }),
+    c.readContract({ ...registry, functionName: "checkInPeriod" }),
     chainNow(config),
   ]);
   const readAtMs = Date.now();
@@ -102,24 +104,46 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
     }
     return tokens.get(address)!;
   };
-  // Earnings, per payment token: the leases of this provider whose accrued amount is above what it
-  // withdrew, found from its own nodes' events (the package's providerLeases), not by reading every lease.
-  // Bound to the ABIs this page already loads: the typechain factories would bring the contracts'
-  // bytecode into the page, and the package's connectEscrow the whole escrow module into the first load.
-  const reader = ethersReader(config);
-  const handle = {
-    escrow: new Contract(app.contracts.escrow, LeaseEscrow, reader) as unknown as EscrowContract,
-    registry: new Contract(app.contracts.registry, ProviderRegistry, reader) as unknown as RegistryContract,
-  };
-  const leaseIds = await providerLeases(handle, provider, { fromBlock: app.book.blocks.escrow });
-  const earnings = new Map<Address, { ids: bigint[]; amount: bigint }>();
-  for (const id of leaseIds) {
+  // The leases of its nodes still open or closing, found by LeaseOpened (node indexed).
+  const ids = mine.map((n) => n.id);
+  const opened =
+    ids.length === 0
+      ? []
+      : await logsSince(config, app.book.blocks.escrow, (range) =>
+          c.getLogs({
+            address: app.contracts.escrow,
+            event: getAbiItem({ abi: LeaseEscrow, name: "LeaseOpened" }),
+            args: { nodeId: ids },
+            ...range,
+          }),
+        );
+  const leases = [];
+  for (const log of opened) {
+    const id = log.args.leaseId!;
     const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
+    const status = LEASE_STATUS[lease.status]!;
+    if (status !== "Open" && status !== "Closing") continue;
     await token(lease.token);
-    const [accrued] = await c.readContract({ ...escrow, functionName: "accrued", args: [id] });
-    const row = earnings.get(lease.token) ?? { ids: [], amount: 0n };
-    if (accrued > lease.withdrawn) (row.ids.push(id), (row.amount += accrued - lease.withdrawn));
-    earnings.set(lease.token, row);
+    leases.push({ id, ...lease, status });
+  }
+  // A reservation holds one node at a time: each node's, started and waiting for the accept.
+  const reservations = [];
+  for (const n of nodes.filter((n) => n.status === STATUS.Reserved)) {
+    const id = await c.readContract({ ...escrow, functionName: "reservationOf", args: [n.id] });
+    if (id === 0n) continue;
+    const r = await c.readContract({ ...escrow, functionName: "reservation", args: [id] });
+    await token(r.token);
+    reservations.push({ id, ...r, status: RESERVATION_STATUS[r.status]! });
+  }
+  // Earnings and the fee due, per payment token of its nodes (and GUT, the default).
+  const earnings = new Map<Address, { earned: bigint; feesDue: bigint }>();
+  for (const address of new Set<Address>([app.contracts.gut, ...mine.map((n) => n.paymentToken)])) {
+    await token(address);
+    const [earned, feesDue] = await Promise.all([
+      c.readContract({ ...escrow, functionName: "earnings", args: [provider, address] }),
+      c.readContract({ ...escrow, functionName: "feesDue", args: [provider, address] }),
+    ]);
+    earnings.set(address, { earned, feesDue });
   }
   const emission = await connectEmission(app.contracts.emission, ethersReader(config));
   const buckets = await providerBuckets(emission, provider, { fromBlock: Number(app.book.blocks.emission) });
@@ -127,7 +151,7 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
   const catalog = models
     .map((m, i) => ({ model: modelName(m), milliTu: BigInt(entries[i]!.milliTu), retired: entries[i]!.retired }))
     .filter((m) => !m.retired);
-  return { nodes, earnings, buckets, tokens, catalog, timeout: BigInt(timeout), readAt, readAtMs };
+  return { nodes, leases, reservations, earnings, buckets, tokens, catalog, period: BigInt(period), readAt, readAtMs };
 }
 type ProviderData = Awaited<ReturnType<typeof readProvider>>;
 
@@ -196,13 +220,14 @@ export function Provider({ app }: { app: AppConfig }) {
           </label>
           {operator && (
             <p className="muted" data-testid="operator-note">
-              As the operator you may heartbeat, take nodes offline and withdraw earnings, which are paid to the
-              provider; deregistering, the stake and rewards are the provider&apos;s.
+              As the operator you may check in, take nodes offline, accept starts, collect, close and withdraw earnings,
+              which are paid to the provider; deregistering, the stake and rewards are the provider&apos;s.
             </p>
           )}
         </section>
       )}
       <Nodes app={app} provider={provider} operator={operator} data={data} onDone={refresh} />
+      <ProviderLeases app={app} provider={provider} operator={operator} data={data} onDone={refresh} />
       <Earnings app={app} provider={provider} operator={operator} data={data} onDone={refresh} />
       <Rewards app={app} operator={operator} data={data} onDone={refresh} />
       {!operator && <Register app={app} catalog={data.catalog} onDone={refresh} />}
@@ -223,19 +248,32 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const now = useChainNow(data);
-  const act = async (label: string, functionName: string, nodeId: bigint) => {
-    const call: Call = {
-      label: `${label} of node ${nodeId}`,
-      address: app.contracts.registry,
-      abi: ProviderRegistry,
-      functionName,
-      args: [nodeId],
-      token: GUT,
-    };
+  const registryCall = (label: string, functionName: string, args: readonly unknown[]): Call => ({
+    label,
+    address: app.contracts.registry,
+    abi: ProviderRegistry,
+    functionName,
+    args,
+    token: GUT,
+  });
+  const run = async (calls: Call[]) => {
     if (!address) return;
     // Refreshed failed or not: a refused action usually means the page was behind the chain.
-    await send(config, address, [call], setTx);
+    await send(config, address, calls, setTx);
     onDone();
+  };
+  const act = (label: string, functionName: string, nodeId: bigint) =>
+    run([registryCall(`${label} of node ${nodeId}`, functionName, [nodeId])]);
+  // Idle and Reserved nodes check in; a Disconnect node free of the escrow comes back Idle by one.
+  const checkable = data.nodes.filter(
+    (n) => n.status === STATUS.Idle || n.status === STATUS.Reserved || (n.status === STATUS.Disconnect && !n.engaged),
+  );
+  const checkIn = (ids: bigint[]) =>
+    run([registryCall(`Check-in of node${ids.length > 1 ? "s" : ""} ${ids.join(", ")}`, "checkIn", [ids])]);
+  const addStake = async (nodeId: bigint, amount: bigint) => {
+    if (!address) return;
+    const call = registryCall(`Stake top-up of node ${nodeId}`, "addStake", [nodeId, amount]);
+    await run(await withEscrowApproval(config, address, app.contracts.registry, app.contracts.gut, amount, gut, call));
   };
   return (
     <section className="card" id="nodes">
@@ -251,7 +289,7 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
               <th>GPUs</th>
               <th>TU</th>
               <th>status</th>
-              <th>heartbeat</th>
+              <th>check-in</th>
               <th>stake</th>
               <th />
             </tr>
@@ -259,9 +297,9 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
           <tbody>
             {data.nodes.map((n) => {
               const status = statusName(n.status);
-              const staleAt = BigInt(n.lastHeartbeat) + data.timeout;
-              const stale = now > staleAt;
+              const dueAt = BigInt(n.lastCheckIn) + data.period;
               const unbondingEnds = BigInt(n.unbondingEnds);
+              const short = n.status !== STATUS.None && n.stake < n.requiredStake;
               return (
                 <tr key={String(n.id)} data-node={String(n.id)}>
                   <td>{String(n.id)}</td>
@@ -271,42 +309,49 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
                   <td className={`status-${status}`} data-testid="status">
                     {n.status === STATUS.None ? "Deregistered" : status}
                   </td>
-                  <td data-testid="heartbeat">
+                  <td data-testid="check-in">
                     {n.status === STATUS.None ? (
                       "–"
+                    ) : n.status === STATUS.Sharing ? (
+                      <span data-due="leased">leased: no check-in needed</span>
+                    ) : n.status === STATUS.Disconnect ? (
+                      <span data-due="offline">offline{n.engaged ? "" : ": a check-in brings it back"}</span>
+                    ) : now > dueAt ? (
+                      <span className="error" data-due="overdue">
+                        overdue by {duration(now - dueAt)}: anyone may mark it Disconnect
+                      </span>
                     ) : (
-                      <>
-                        {duration(now - BigInt(n.lastHeartbeat))} ago,{" "}
-                        {n.status === STATUS.Disconnect ? (
-                          <span data-stale="offline">offline</span>
-                        ) : stale ? (
-                          <span className="error" data-stale="yes">
-                            stale
-                          </span>
-                        ) : (
-                          <span data-stale="no">stale in {duration(staleAt - now)}</span>
-                        )}
-                      </>
+                      <span data-due="no">
+                        {duration(now - BigInt(n.lastCheckIn))} ago, due in {duration(dueAt - now)}
+                      </span>
                     )}
                   </td>
-                  <td>{gut(n.stake)}</td>
                   <td>
+                    {gut(n.stake)}
+                    {short && (
+                      <span className="error" data-testid="stake-short">
+                        {" "}
+                        (required {gut(n.requiredStake)}: no new lease until it is topped up)
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    {checkable.includes(n) && <button onClick={() => void checkIn([n.id])}>Check in</button>}
                     {(n.status === STATUS.Idle || n.status === STATUS.Reserved) && (
                       <button onClick={() => void act("Going offline", "goOffline", n.id)}>Go offline</button>
                     )}
-                    {n.status !== STATUS.None && n.status !== STATUS.Disconnect && (
-                      <button onClick={() => void act("Heartbeat", "heartbeat", n.id)}>Heartbeat</button>
+                    {short && !operator && (
+                      <button onClick={() => void addStake(n.id, n.requiredStake - n.stake)}>
+                        Add {gut(n.requiredStake - n.stake)}
+                      </button>
                     )}
                     {n.status === STATUS.Disconnect &&
                       (n.engaged ? (
                         <span className="muted">held by the escrow until its lease or reservation ends</span>
                       ) : (
-                        <>
-                          <button onClick={() => void act("Reconnection", "heartbeat", n.id)}>Reconnect</button>
-                          {!operator && (
-                            <button onClick={() => void act("Deregistration", "deregister", n.id)}>Deregister</button>
-                          )}
-                        </>
+                        !operator && (
+                          <button onClick={() => void act("Deregistration", "deregister", n.id)}>Deregister</button>
+                        )
                       ))}
                     {n.status === STATUS.None &&
                       (now < unbondingEnds ? (
@@ -316,7 +361,13 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
                       ) : operator ? (
                         <span className="muted">unbonded: the provider may withdraw it</span>
                       ) : (
-                        <button onClick={() => void act("Stake withdrawal", "withdrawStake", n.id)}>
+                        <button
+                          onClick={() =>
+                            void run([
+                              registryCall(`Stake withdrawal of node ${n.id}`, "withdrawStake", [n.id, address]),
+                            ])
+                          }
+                        >
                           Withdraw stake
                         </button>
                       ))}
@@ -327,9 +378,169 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
           </tbody>
         </table>
       )}
+      {checkable.length > 1 && (
+        <p>
+          <button onClick={() => void checkIn(checkable.map((n) => n.id))}>
+            Check in all {checkable.length} nodes in one transaction
+          </button>
+        </p>
+      )}
       <p className="muted">
-        A node is stale once its last heartbeat is {duration(data.timeout)} old: anyone may then mark it Disconnect, and
-        a lease on it is paid up to the last heartbeat only.
+        Idle and Reserved nodes check in at least every {duration(data.period)}; past that anyone may mark the node
+        Disconnect, and a reservation it holds fails with a penalty from the stake. A leased node needs no check-in.
+      </p>
+      <TxStatus state={tx} />
+    </section>
+  );
+}
+
+/** The provider's open and closing leases, its reservations waiting for an accept, and their actions. */
+function ProviderLeases({ app, data, onDone }: SectionProps) {
+  const config = useConfig();
+  const { address } = useConnection();
+  const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const [receipt, setReceipt] = useState("");
+  const now = useChainNow(data);
+  const money = (amount: bigint, token: Address) => {
+    const t = data.tokens.get(token)!;
+    return formatToken(amount, t.symbol, t.decimals, 4);
+  };
+  const escrowCall = (label: string, functionName: string, args: readonly unknown[]): Call => ({
+    label,
+    address: app.contracts.escrow,
+    abi: LeaseEscrow,
+    functionName,
+    args,
+  });
+  const run = async (call: Call) => {
+    if (!address) return;
+    await send(config, address, [call], setTx);
+    onDone();
+  };
+  /** The pasted receipt (the package's receipt file format), or why it is not one. */
+  const parsed = (() => {
+    if (receipt.trim() === "") return undefined;
+    try {
+      return parseSignedReceipt(receipt, "the receipt");
+    } catch (error) {
+      return { error: explain(error) };
+    }
+  })();
+  const signed = parsed && "receipt" in parsed ? parsed : undefined;
+  return (
+    <section className="card" id="leases">
+      <h2>Leases and reservations</h2>
+      {data.reservations.filter((r) => r.status === "Starting").length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>reservation</th>
+              <th>node</th>
+              <th>started, accept by</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.reservations
+              .filter((r) => r.status === "Starting")
+              .map((r) => (
+                <tr key={String(r.id)} data-reservation={String(r.id)}>
+                  <td>{String(r.id)}</td>
+                  <td>{String(r.nodeId)}</td>
+                  <td>
+                    {when(BigInt(r.acceptBy))} (
+                    {BigInt(r.acceptBy) >= now ? `in ${duration(BigInt(r.acceptBy) - now)}` : "passed"})
+                  </td>
+                  <td>
+                    <button
+                      onClick={() => void run(escrowCall(`Accept of reservation ${r.id}`, "acceptStart", [r.id]))}
+                    >
+                      Accept the start
+                    </button>
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      )}
+      {data.leases.length === 0 ? (
+        <p className="muted">No open or closing leases.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>lease</th>
+              <th>node</th>
+              <th>status</th>
+              <th>deposit</th>
+              <th>collected</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.leases.map((l) => (
+              <tr key={String(l.id)} data-lease={String(l.id)}>
+                <td>{String(l.id)}</td>
+                <td>{String(l.nodeId)}</td>
+                <td data-testid="lease-status">
+                  {l.status === "Closing"
+                    ? `closed by the customer: collect until ${when(BigInt(l.collectDeadline))}`
+                    : "open"}
+                </td>
+                <td>{money(l.deposit, l.token)}</td>
+                <td data-testid="collected">{money(l.paid, l.token)}</td>
+                <td>
+                  <button
+                    onClick={() =>
+                      void run(
+                        signed && signed.receipt.leaseId === l.id
+                          ? escrowCall(`Close of lease ${l.id}`, "closeLease", [
+                              l.id,
+                              signed.receipt.paidThrough,
+                              signed.signature,
+                            ])
+                          : escrowCall(`Close of lease ${l.id}`, "closeLease", [l.id, 0n, "0x"]),
+                      )
+                    }
+                  >
+                    {signed && signed.receipt.leaseId === l.id ? "Close with the receipt" : "Close"}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="row">
+        <textarea
+          aria-label="receipt"
+          rows={3}
+          cols={60}
+          placeholder='a receipt from the customer ({"format": "gpufog-receipt-v1", …})'
+          value={receipt}
+          onChange={(e) => setReceipt(e.target.value)}
+        />
+        <button
+          disabled={!signed}
+          onClick={() =>
+            signed &&
+            void run(
+              escrowCall(`Collect of lease ${signed.receipt.leaseId}`, "collect", [
+                signed.receipt.leaseId,
+                signed.receipt.paidThrough,
+                signed.signature,
+              ]),
+            )
+          }
+        >
+          Collect
+        </button>
+        {parsed && "error" in parsed && <span className="error">{parsed.error}</span>}
+      </div>
+      <p className="muted">
+        A lease pays for the time the customer&apos;s receipts cover: collect the latest one (anyone may send it, the
+        pay is the provider&apos;s), and close with it. A lease the customer closed can still be collected until its
+        collect window ends.
       </p>
       <TxStatus state={tx} />
     </section>
@@ -340,14 +551,19 @@ function Earnings({ app, provider, operator, data, onDone }: SectionProps) {
   const config = useConfig();
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  const withdraw = async (token: Address, ids: bigint[]) => {
+  const [to, setTo] = useState<string>(provider);
+  const withdraw = async (token: Address) => {
     const { symbol, decimals } = data.tokens.get(token)!;
+    if (!operator && !isAddress(to.trim())) {
+      setTx({ phase: "failed", label: `Withdrawal of ${symbol}`, reason: `"${to}" is not an address` });
+      return;
+    }
     const call: Call = {
       label: `Withdrawal of ${symbol}`,
       address: app.contracts.escrow,
       abi: LeaseEscrow,
       functionName: operator ? "withdrawFor" : "withdraw",
-      args: operator ? [provider, ids] : [ids],
+      args: operator ? [provider, token] : [token, to.trim()],
       token: { symbol, decimals },
     };
     if (address && (await send(config, address, [call], setTx))) onDone();
@@ -355,39 +571,43 @@ function Earnings({ app, provider, operator, data, onDone }: SectionProps) {
   return (
     <section className="card" id="earnings">
       <h2>Earnings</h2>
-      {data.earnings.size === 0 ? (
-        <p className="muted">No leases yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>token</th>
-              <th>accrued, not withdrawn</th>
-              <th>leases</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {[...data.earnings].map(([token, e]) => {
-              const { symbol, decimals } = data.tokens.get(token)!;
-              return (
-                <tr key={token} data-token={symbol}>
-                  <td>{symbol}</td>
-                  <td data-testid="earned">{formatToken(e.amount, symbol, decimals, 4)}</td>
-                  <td>{e.ids.map(String).join(", ") || "–"}</td>
-                  <td>
-                    <button disabled={e.amount === 0n} onClick={() => void withdraw(token, e.ids)}>
-                      Withdraw {symbol}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      {!operator && (
+        <div className="row">
+          <label>
+            Pay to <input aria-label="withdraw to" value={to} size={44} onChange={(e) => setTo(e.target.value)} />
+          </label>
+        </div>
       )}
+      <table>
+        <thead>
+          <tr>
+            <th>token</th>
+            <th>earned, not withdrawn</th>
+            <th>protocol fee due</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {[...data.earnings].map(([token, e]) => {
+            const { symbol, decimals } = data.tokens.get(token)!;
+            return (
+              <tr key={token} data-token={symbol}>
+                <td>{symbol}</td>
+                <td data-testid="earned">{formatToken(e.earned, symbol, decimals, 4)}</td>
+                <td>{formatToken(e.feesDue, symbol, decimals, 4)}</td>
+                <td>
+                  <button disabled={e.earned === 0n} onClick={() => void withdraw(token)}>
+                    Withdraw {symbol}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
       <p className="muted">
-        The escrow keeps its protocol fee on withdrawal{operator ? "; the provider is paid, not the operator" : ""}.
+        Earnings are net of the protocol fee, booked when a receipt is collected and forwarded to the buyback by anyone
+        {operator ? "; the operator's withdrawal pays the provider, never elsewhere" : ""}.
       </p>
       <TxStatus state={tx} />
     </section>

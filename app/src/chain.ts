@@ -4,9 +4,26 @@
 // against every contract's ABI (a revert can bubble up from a callee), never shown as hex.
 import { decodeRevert, inRanges, type TokenInfo } from "gpufog";
 import { BuybackEmission, GUT, LeaseEscrow, ProviderRegistry, TFT, TokenSwapDistributor } from "gpufog/abi";
-import { type Abi, type Address, BaseError, ContractFunctionRevertedError, erc20Abi, type Hash } from "viem";
+import {
+  type Abi,
+  type Address,
+  BaseError,
+  ContractFunctionRevertedError,
+  encodeFunctionData,
+  erc20Abi,
+  type Hash,
+  type Hex,
+  parseSignature,
+} from "viem";
 import type { Config } from "wagmi";
-import { getPublicClient, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import {
+  getConnection,
+  getPublicClient,
+  signTypedData,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "wagmi/actions";
 
 const ABIS = [TokenSwapDistributor, LeaseEscrow, ProviderRegistry, GUT, TFT, BuybackEmission] as const;
 
@@ -55,11 +72,17 @@ export async function send(
   calls: readonly Call[],
   report: (state: TxState) => void,
 ): Promise<boolean> {
+  const wrong = wrongChain(config);
+  if (wrong && calls[0]) {
+    report({ phase: "failed", label: calls[0].label, reason: wrong });
+    return false;
+  }
   for (const call of calls) {
     try {
       report({ phase: "signing", label: call.label });
       const { label: _, token: __, ...contractCall } = call;
-      const { request } = await simulateContract(config, { ...contractCall, account } as never);
+      const chainId = config.chains[0].id;
+      const { request } = await simulateContract(config, { ...contractCall, account, chainId } as never);
       const hash = await writeContract(config, request as never);
       report({ phase: "pending", label: call.label, hash });
       const receipt = await waitForTransactionReceipt(config, { hash });
@@ -74,6 +97,17 @@ export async function send(
     }
   }
   return true;
+}
+
+/**
+ * Why nothing may be sent now, when the wallet is on another chain than the app's: the words for
+ * the banner and for a refused send. `undefined` when the chains agree (or no wallet is connected).
+ */
+export function wrongChain(config: Config): string | undefined {
+  const { chainId, status } = getConnection(config);
+  const chain = config.chains[0];
+  if (status !== "connected" || chainId === undefined || chainId === chain.id) return undefined;
+  return `the wallet is on chain ${chainId}, not on ${chain.name} (chain ${chain.id}): switch the wallet's network first`;
 }
 
 export function client(config: Config) {
@@ -131,6 +165,114 @@ export async function withEscrowApproval(
     token: call.token,
   };
   return [approve, call];
+}
+
+/** An account's balance of a token. */
+export function balanceOf(config: Config, token: Address, owner: Address): Promise<bigint> {
+  return client(config).readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [owner] });
+}
+
+const PERMIT_ABI = [
+  {
+    type: "function",
+    name: "nonces",
+    stateMutability: "view",
+    inputs: [{ name: "owner", type: "address" }],
+    outputs: [{ type: "uint256" }],
+  },
+  {
+    type: "function",
+    name: "eip712Domain",
+    stateMutability: "view",
+    inputs: [],
+    outputs: [
+      { name: "fields", type: "bytes1" },
+      { name: "name", type: "string" },
+      { name: "version", type: "string" },
+      { name: "chainId", type: "uint256" },
+      { name: "verifyingContract", type: "address" },
+      { name: "salt", type: "bytes32" },
+      { name: "extensions", type: "uint256[]" },
+    ],
+  },
+] as const;
+
+/** How long a permit signed for a payment stays usable: the transaction follows at once. */
+const PERMIT_TTL = 1_800n;
+
+/**
+ * The escrow calls `inner` as one transaction that pays `amount` of `token` without a separate
+ * approval: when the token has ERC-2612 permit (GUT has), the wallet signs a permit (no
+ * transaction) and the escrow's `multicall([selfPermit, ...inner])` spends it; a token without
+ * permit, or an allowance that already covers the amount, takes the approval path of
+ * `withEscrowApproval`. `label` names the one transaction.
+ */
+export async function withPermit(
+  config: Config,
+  owner: Address,
+  escrow: Address,
+  token: Address,
+  amount: bigint,
+  money: (amount: bigint) => string,
+  label: string,
+  inner: { functionName: string; args: readonly unknown[] }[],
+  info?: TokenInfo,
+): Promise<Call[]> {
+  const c = client(config);
+  const data = inner.map((call) => encodeFunctionData({ abi: LeaseEscrow, ...call } as never) as Hex);
+  const multicall = (calls: Hex[]): Call => ({
+    label,
+    address: escrow,
+    abi: LeaseEscrow,
+    functionName: "multicall",
+    args: [calls],
+    token: info,
+  });
+  const allowance = await c.readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [owner, escrow],
+  });
+  let permit: { domain: readonly unknown[]; nonce: bigint } | undefined;
+  if (allowance < amount) {
+    try {
+      const [domain, nonce] = await Promise.all([
+        c.readContract({ address: token, abi: PERMIT_ABI, functionName: "eip712Domain" }),
+        c.readContract({ address: token, abi: PERMIT_ABI, functionName: "nonces", args: [owner] }),
+      ]);
+      permit = { domain, nonce };
+    } catch {
+      // No ERC-2612 with ERC-5267 here: the approval path below.
+    }
+  }
+  if (allowance >= amount || !permit) {
+    return withEscrowApproval(config, owner, escrow, token, amount, money, multicall(data));
+  }
+  const [, name, version, chainId, verifyingContract] = permit.domain as [Hex, string, string, bigint, Address];
+  const deadline = (await chainNow(config)) + PERMIT_TTL;
+  const signature = await signTypedData(config, {
+    account: owner,
+    domain: { name, version, chainId, verifyingContract },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner, spender: escrow, value: amount, nonce: permit.nonce, deadline },
+  });
+  const { v, r, s } = parseSignature(signature);
+  const selfPermit = encodeFunctionData({
+    abi: LeaseEscrow,
+    functionName: "selfPermit",
+    args: [token, amount, deadline, Number(v ?? 27n), r, s],
+  });
+  return [multicall([selfPermit, ...data])];
 }
 
 /** A chain timestamp as a date and time in the browser's time zone, which it names. */

@@ -10,6 +10,11 @@ export interface AppConfig {
   contracts: Record<"gut" | "registry" | "escrow" | "distributor" | "emission" | "tft", Address>;
   /** The airdrop directory's URL, ending in "/". */
   airdrop: string;
+  /**
+   * The local quote service of `npm run app` (app/local.mjs), which signs quotes with the story
+   * providers' keys: the stand-in for the provider agent's quote API at each node's endpoint.
+   */
+  localQuotes?: string;
 }
 
 export const CONFIG_FORMAT = "gpufog-app-config-v1";
@@ -25,6 +30,7 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     throw bad("chain", "needs a numeric id and an rpcUrl");
   }
   if (typeof raw.airdrop !== "string") throw bad("airdrop", "is not a URL");
+  if (raw.localQuotes !== undefined && typeof raw.localQuotes !== "string") throw bad("localQuotes", "is not a URL");
   const book = parseAddressBook(raw.addressBook as object, "config.json addressBook");
   if (BigInt(book.chainId) !== BigInt(chain.id as number)) {
     throw bad("addressBook.chainId", `is ${book.chainId}, but chain.id is ${String(chain.id)}`);
@@ -39,5 +45,8 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     book,
     contracts: book.contracts as AppConfig["contracts"],
     airdrop: new URL(raw.airdrop.endsWith("/") ? raw.airdrop : `${raw.airdrop}/`, new URL(url, location.href)).href,
+    ...(raw.localQuotes === undefined
+      ? {}
+      : { localQuotes: new URL(raw.localQuotes, new URL(url, location.href)).href }),
   };
 }

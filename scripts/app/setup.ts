@@ -1,7 +1,9 @@
 // The web app's local world: on a fresh `hardhat node` (or anvil), an airdrop of both kinds, the
 // System module deployed through Ignition, and the demo's story up to a live market — some holders
-// claimed, some not (an EVM one and an old-chain one), providers with nodes in every status, a
-// lease running, a reservation whose window is open. Then
+// claimed, some not (an EVM one and an old-chain one), providers with nodes in every status: a
+// lease running on a quote of its provider, with receipts of the customer's session key collected,
+// a reservation whose window is just ahead, an Idle node, a node taken offline. Nodes check in once
+// a day (the registry's `checkInPeriod`), so the story's stay fresh without a loop. Then
 // the app's configuration (`config.json`) and the airdrop directory are written into $GPUFOG_APP_OUT,
 // which the app serves beside its build. Run by `npm run app` and the app's browser tests:
 //
@@ -11,19 +13,18 @@ import path from "node:path";
 
 import { network } from "hardhat";
 
-import { getBytes, id, parseUnits } from "ethers";
+import { encodeBytes32String, getBytes, id, parseUnits } from "ethers";
 
 import { deployLocalSystem } from "../../deploy/local.js";
 import { claimAirdrop } from "../../src/airdrop/claim.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
 import { legacyEntries, parseLegacyCsv } from "../../src/airdrop/legacy-csv.js";
-import { nodeQuote, openLease, reserve } from "../../src/escrow.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
 import { encodeWif, publicKeyOf } from "../../src/legacy/keys.js";
 import { LeafKind } from "../../src/merkle/proof.js";
 import { buildTree } from "../../src/merkle/tree.js";
 import { mined } from "../../src/receipts.js";
-import { registerNode } from "../../src/registry.js";
+import { leaseWithQuote, receiptOf, reserveWithQuote, sessionKeyOf, storyOf } from "./story.js";
 
 const out = path.resolve(process.env.GPUFOG_APP_OUT ?? "app/.local");
 const rpcUrl = process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545";
@@ -79,47 +80,42 @@ const plan = [
   { provider: ben!, model: "GTX 1080 Ti", gpus: 1n, price: "0.8" },
   { provider: cleo!, model: "Titan V", gpus: 4n, price: "1.6" },
 ];
+const registryAddress = await registry.getAddress();
 const nodes: bigint[] = [];
 for (const p of plan) {
-  const { nodeId } = await registerNode(
-    registry,
-    p.provider,
-    {
-      model: p.model,
-      gpuCount: p.gpus,
-      pricePerTuHour: parseUnits(p.price, 18),
-      paymentToken: gutAddress,
-      uri: `https://node.example/${p.model.replace(/ /g, "-").toLowerCase()}`,
-    },
-    "app setup",
-  );
-  nodes.push(nodeId);
+  const model = encodeBytes32String(p.model);
+  const stake = await registry.requiredStake(model, p.gpus);
+  await mined(gut.connect(p.provider).approve(registryAddress, stake));
+  const uri = `https://node.example/${p.model.replace(/ /g, "-").toLowerCase()}`;
+  await mined(registry.connect(p.provider).register(model, p.gpus, parseUnits(p.price, 18), gutAddress, uri));
+  nodes.push(await registry.nodeCount());
 }
-// Ben leases Ada's RTX 2080 Ti node, so the market shows a Sharing node and Ben has a lease.
-const h = { escrow, registry };
+const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+const story = await storyOf({ escrow, registry, gut }, now);
+// Ben leases Ada's RTX 2080 Ti node with Ada's quote, naming his session key: the market shows a
+// Sharing node and Ben has a lease. His client's receipts run a minute ahead (his prepay horizon).
 const leased = nodes[1]!;
-await openLease(h, ben!, leased, 30n * UNIT, (await nodeQuote(h, leased)).pricePerTuHour);
-// Cleo reserves Ben's Titan RTX node for a window that opens a few seconds from now (startable for
-// the escrow's grace, an hour), so My leases has a reservation to start; her own Titan V node goes
-// offline: the market shows Idle, Sharing, Reserved and Disconnect.
+const session = sessionKeyOf("ben");
+const leaseId = await leaseWithQuote(story, ada!, ben!, leased, 30n * UNIT, session.address);
+// Cleo reserves Ben's Titan RTX node with Ben's quote, for a window that opens a few seconds from
+// now (startable for the escrow's grace, an hour), so My leases has a reservation to start; her own
+// Titan V node goes offline: the market shows Idle, Sharing, Reserved and Disconnect.
 const reservedNode = nodes[2]!;
-const chainTime = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-await reserve(
-  h,
-  cleo!,
-  reservedNode,
-  chainTime + 10n,
-  7_200n,
-  20n * UNIT,
-  (await nodeQuote(h, reservedNode)).pricePerTuHour,
-);
+await reserveWithQuote(story, ben!, cleo!, reservedNode, { start: (await now()) + 10n, duration: 7_200n }, 20n * UNIT);
 await mined(registry.connect(cleo!).goOffline(nodes[4]!));
+// Ada collects Ben's latest receipt (anyone may send it; the pay is Ada's): the seconds the story
+// took are paid, the minute ahead is not until it has passed.
+const paidThrough = (await now()) + 60n;
+await mined(escrow.connect(ada!).collect(leaseId, paidThrough, await receiptOf(story, session, leaseId, paidThrough)));
 
 const config = {
   format: "gpufog-app-config-v1",
   chain: { id: Number(book.chainId), name: "Local (hardhat node)", rpcUrl },
   addressBook: book,
   airdrop: "./airdrop/",
+  // The local stand-in for the provider agent's quote API (the next issue's): app/local.mjs signs
+  // quotes there with the story providers' keys.
+  localQuotes: "./local-quote",
 };
 writeFileSync(
   path.join(out, "config.json"),
@@ -132,6 +128,8 @@ console.log(
     accounts: Object.fromEntries(Object.entries(people).map(([name, s]) => [name, s!.address])),
     legacy: { address: oldAddress(oldKeys[0]!), wif },
     nodes: nodes.map(String),
+    lease: String(leaseId),
+    sessionKey: session.address,
     contracts: book.contracts,
   }),
 );
