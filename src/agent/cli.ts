@@ -9,17 +9,21 @@ import { GpufogError } from "../errors.js";
 import { readAnyConfig, readKeeperConfig, readProviderConfig } from "./config.js";
 import { runKeeper } from "./keeper.js";
 import { createKeystore } from "./keystore.js";
-import { runProviderAgent } from "./provider.js";
+import { requestClose, runProviderAgent } from "./provider.js";
 import { keeperStatus, providerStatus } from "./status.js";
 
 const HELP: Record<string, string> = {
   main: `gpufog — run a gpufog provider or keeper for months without a person
 
 Usage:
-  gpufog provider run --config provider.json   heartbeat, free, withdraw and claim for one provider
-  gpufog keeper run --config keeper.json       mark, close, expire, forward, observe and buy back
-  gpufog status --config <file>                a provider's nodes, leases, earnings and rewards,
-                                               or the keeper's queue
+  gpufog provider run --config provider.json   check in, accept starts, collect receipts, withdraw
+                                               and claim for one provider
+  gpufog provider close --config provider.json --lease <id>
+                                               ask the running agent to close a lease
+  gpufog keeper run --config keeper.json       mark, finalize, fail, expire, forward, observe and
+                                               buy back
+  gpufog status --config <file>                a provider's nodes, leases, receipts, earnings and
+                                               rewards, or the keeper's queue
   gpufog keystore new --out <file> --password-file <file>
                                                a new key (an operator's hot key) in a keystore
 
@@ -30,22 +34,31 @@ Options:
 Keys live in encrypted JSON keystores opened with a password file, never on the command line.
 Configuration, metrics and a systemd unit: docs/operators.md in the package.`,
   provider: `gpufog provider run --config provider.json [--once]
+gpufog provider close --config provider.json --lease <id>
 
-Runs the provider agent until SIGTERM or SIGINT: heartbeats every node of the provider in
-heartbeatBatch transactions before the heartbeat timeout (less a margin), closes the lease or
-expires the reservation that holds a node after an outage so that it can reconnect, logs its
-nodes' leases and reservations, withdraws earnings above each token's threshold (to the
-provider), and claims mining rewards worth more than the gas (with the provider's own key).
+run: runs the provider agent until SIGTERM or SIGINT. It checks in the provider's Idle and
+Reserved nodes in checkIn batches before checkInPeriod runs out (nothing while every node is
+Sharing), accepts reservation starts within the accept window, takes the receipts dropped in its
+inbox folder (receipt:sign's files) and collects each lease's best receipt on a schedule and
+before a closing lease's collect window ends, closes a lease whose deposit is spent, withdraws
+earnings above each token's threshold (to the provider), and claims mining rewards worth more than
+the gas (with the provider's own key).
+
+close: leaves a request that the running agent closes the lease with its best receipt at its next
+round (the agent alone sends from its key).
 
 Options:
   --config <file>   the provider agent's JSON config (see docs/operators.md)
-  --once            run one round and exit
+  --lease <id>      (close) the lease to close
+  --once            (run) run one round and exit
   -h, --help        this help`,
   keeper: `gpufog keeper run --config keeper.json [--dry-run] [--once]
 
-Runs the keeper until SIGTERM or SIGINT: marks stale nodes Disconnect, closes drained leases and
-those of Disconnect nodes, expires reservations, forwards fees, keeps the TWAP observations fresh
-and buys back ended buckets in slices the pool can take. Jobs whose gas exceeds their value, or
+Runs the keeper until SIGTERM or SIGINT: marks stale Idle and Reserved nodes Disconnect,
+finalizes leases past their collect window, closes leases whose deposit is spent, fails
+reservations whose start was not accepted in time or whose node went down, expires those past
+their deadline, forwards protocol fees, keeps the TWAP observations fresh and buys back ended
+buckets in slices the pool can take. Jobs whose gas exceeds their value, or
 whose gas price is above the cap, are skipped.
 
 Options:
@@ -55,8 +68,9 @@ Options:
   -h, --help        this help`,
   status: `gpufog status --config <file>
 
-Prints, for a provider config, the provider's operator, nodes, leases, unwithdrawn earnings,
-mining rewards and the agent's transaction in flight; for a keeper config, the jobs its next
+Prints, for a provider config, the provider's operator, nodes and when their check-in is due,
+open and closing leases with their best receipts and collect deadlines, reservations starting,
+earnings and protocol fees due by token, mining rewards and the agent's transaction in flight; for a keeper config, the jobs its next
 round would run. Reads the chain and the state file; needs no password.
 
 Options:
@@ -97,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: "string" },
       "dry-run": { type: "boolean" },
       once: { type: "boolean" },
+      lease: { type: "string" },
       out: { type: "string" },
       "password-file": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -125,11 +140,19 @@ async function main(argv: string[]): Promise<number> {
     if (sub !== want) throw new UsageError(`"gpufog ${command}" takes "${want}" (gpufog ${command} ${want} --help)`);
   };
   switch (command) {
-    case "provider":
-      expectSub("run");
+    case "provider": {
       if (values["dry-run"]) throw new UsageError("--dry-run is a keeper option");
+      if (sub === "close") {
+        if (values.lease === undefined || !/^[1-9]\d*$/.test(values.lease)) {
+          throw new UsageError("provider close needs --lease <id>, a lease id such as 7");
+        }
+        console.log(requestClose(await readProviderConfig(config()), BigInt(values.lease)));
+        return 0;
+      }
+      expectSub("run");
       await runProviderAgent(await readProviderConfig(config()), { once: values.once });
       return 0;
+    }
     case "keeper":
       expectSub("run");
       await runKeeper(await readKeeperConfig(config()), { dryRun: values["dry-run"], once: values.once });

@@ -40,11 +40,20 @@ export interface ProviderConfig extends CommonConfig {
   provider: string | undefined;
   /** The node ids to run; every node of the provider if omitted. */
   nodes: bigint[] | undefined;
-  /** Heartbeat when a node is within this many seconds of going stale (default: a quarter of the timeout). */
-  heartbeatMarginSeconds: bigint | undefined;
+  /** Check in when a node is within this many seconds of going stale (default: half of `checkInPeriod`). */
+  checkInMarginSeconds: bigint | undefined;
+  /** Nodes per `checkIn` transaction. */
   batchSize: number;
-  /** Reconnect Disconnect nodes (after closing what holds them). */
+  /** Check in Disconnect nodes the escrow does not hold, which brings them back to Idle. */
   reconnect: boolean;
+  /** The folder where receipts arrive as JSON files (`receipt:sign`'s output). */
+  inbox: string;
+  /** The folder where `gpufog provider close` leaves requests to close a lease. */
+  closeRequests: string;
+  /** Collect a lease's best receipt at most this often while it is open. */
+  collectEverySeconds: number;
+  /** Collect (or close) a closing lease at the latest this long before its collect window ends. */
+  collectMarginSeconds: number;
   /** Withdraw a token's earnings once they reach this many whole tokens, by token address. */
   withdrawThreshold: Map<string, string>;
   /** Claim mining rewards (only when the key is the provider's own: claims pay the caller). */
@@ -53,9 +62,7 @@ export interface ProviderConfig extends CommonConfig {
 
 export interface KeeperConfig extends CommonConfig {
   kind: "keeper";
-  /** Node ids scanned per `nodesByStatus` call. */
-  pageSize: bigint;
-  /** Leases per `forwardFees` transaction. */
+  /** Providers per `forwardFees` transaction. */
   forwardBatch: number;
   /** Fee tokens to observe and buy back; those with fees recorded if omitted. */
   tokens: string[] | undefined;
@@ -170,13 +177,16 @@ const COMMON = [
 const PROVIDER = [
   "provider",
   "nodes",
-  "heartbeatMarginSeconds",
+  "checkInMarginSeconds",
   "batchSize",
   "reconnect",
+  "inbox",
+  "collectEverySeconds",
+  "collectMarginSeconds",
   "withdrawThreshold",
   "claimRewards",
 ];
-const KEEPER = ["pageSize", "forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
+const KEEPER = ["forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
 
 function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
   const known = new Set([...COMMON, ...(kind === "provider" ? PROVIDER : KEEPER)]);
@@ -239,11 +249,15 @@ export async function readProviderConfig(file: string): Promise<ProviderConfig> 
     kind: "provider",
     provider: f.has("provider") ? f.address("provider") : undefined,
     nodes,
-    heartbeatMarginSeconds: f.has("heartbeatMarginSeconds")
-      ? BigInt(f.number("heartbeatMarginSeconds", 0, 1, 7 * 86_400))
+    checkInMarginSeconds: f.has("checkInMarginSeconds")
+      ? BigInt(f.number("checkInMarginSeconds", 0, 1, 7 * 86_400))
       : undefined,
     batchSize: f.number("batchSize", 64, 1, 500),
     reconnect: f.boolean("reconnect", true),
+    inbox: f.path("inbox", path.join(path.dirname(base.stateFile), "receipts")),
+    closeRequests: path.join(path.dirname(base.stateFile), "close"),
+    collectEverySeconds: f.number("collectEverySeconds", 6 * 3600, 60, 7 * 86_400),
+    collectMarginSeconds: f.number("collectMarginSeconds", 600, 30, 86_400),
     withdrawThreshold,
     claimRewards: f.boolean("claimRewards", true),
   };
@@ -262,7 +276,6 @@ export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
   return {
     ...base,
     kind: "keeper",
-    pageSize: BigInt(f.number("pageSize", 200, 1, 10_000)),
     forwardBatch: f.number("forwardBatch", 50, 1, 500),
     tokens,
     maxImpactBps: BigInt(f.number("maxImpactBps", 50, 1, 2000)),

@@ -1,15 +1,15 @@
 // The keeper bot: the market's permissionless chores, each round in an order where one feeds the
-// next: mark stale nodes Disconnect (paged over `nodesByStatus`), close drained leases and those of
-// Disconnect nodes (the customer's refund), expire reservations past their deadline or on a
-// Disconnect node, forward withdrawn fees to the emission contract, keep the TWAP observations of
-// every fee token's route fresh, and buy back ended buckets in slices the pool can take, inside
-// the TWAP band. Chores that keep the market honest run whatever they cost (below the gas cap);
+// next: mark stale Idle and Reserved nodes Disconnect, finalize leases past their collect window
+// (the customer's refund) and close those whose deposit is spent, fail reservations whose start
+// was not accepted in time or whose node went down, expire those past their deadline, forward
+// the protocol fees due to the emission contract, keep the TWAP observations of every fee token's
+// route fresh, and buy back ended buckets in slices the pool can take, inside the TWAP band. What
+// is due comes from the work list (the events since the last block read, ./worklist.ts), so a
+// round reads what is due, not the market's history. Chores that keep the market honest run whatever they cost (below the gas cap);
 // those that move value (forwarding, buybacks) are skipped when their gas costs more than they move.
 import { Contract, formatUnits } from "ethers";
 
 import { prepareBuyback, readBuckets } from "../emission/client.js";
-import { feeOf } from "../escrow.js";
-import { NODE_STATUSES } from "../registry.js";
 import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
 import { reasonOf } from "./log.js";
@@ -17,7 +17,6 @@ import {
   bucketKey,
   decimalsOf,
   nativeValue,
-  readNewLogs,
   runJob,
   runLoop,
   startRuntime,
@@ -25,6 +24,7 @@ import {
   type Runtime,
 } from "./runtime.js";
 import { jobOf } from "./sender.js";
+import { CLOSING, IDLE, OPEN, PENDING, RESERVED, STARTING, WorkList } from "./worklist.js";
 
 /** One transaction the keeper would send. */
 export interface KeeperJob {
@@ -72,8 +72,21 @@ export async function runKeeper(
   return last;
 }
 
+/** The keeper's jobs, in the order of its phases. */
+export const KEEPER_JOBS = [
+  "markDisconnected",
+  "finalize",
+  "closeLease",
+  "failReservation",
+  "expireReservation",
+  "forwardFees",
+  "observe",
+  "buyback",
+];
+
 export class Keeper {
   private readonly decimals = new Map<string, number>();
+  private readonly work: WorkList;
 
   constructor(
     private readonly rt: Pick<
@@ -81,7 +94,9 @@ export class Keeper {
       "contracts" | "provider" | "state" | "metrics" | "log" | "book" | "signal" | "config"
     >,
     private readonly config: KeeperConfig,
-  ) {}
+  ) {
+    this.work = new WorkList(rt);
+  }
 
   /**
    * The round's phases, in the order to run them; each plans its jobs from the chain as it is when
@@ -90,8 +105,9 @@ export class Keeper {
   phases(): ((now: bigint) => Promise<KeeperJob[]>)[] {
     return [
       (now) => this.staleNodes(now),
-      (now) => this.leasesAndFees(now),
+      (now) => this.leases(now),
       (now) => this.reservations(now),
+      () => this.fees(),
       (now) => this.observations(now),
       (now) => this.buybacks(now),
     ];
@@ -100,7 +116,7 @@ export class Keeper {
   /** Runs each phase's jobs through `run` (or only lists them); returns every job planned. */
   async round(run?: (job: KeeperJob) => Promise<void>, stopped: () => boolean = () => false): Promise<KeeperJob[]> {
     const jobs: KeeperJob[] = [];
-    await this.trackBuckets();
+    await this.work.read(await this.rt.provider.getBlockNumber());
     for (const phase of this.phases()) {
       if (stopped()) break;
       const now = BigInt((await this.rt.provider.getBlock("latest"))!.timestamp);
@@ -113,135 +129,147 @@ export class Keeper {
     }
     const counts = new Map<string, number>();
     for (const j of jobs) counts.set(jobOf(j.label), (counts.get(jobOf(j.label)) ?? 0) + 1);
-    for (const job of ["markDisconnected", "closeLease", "expireReservation", "forwardFees", "observe", "buyback"]) {
+    for (const job of KEEPER_JOBS) {
       this.rt.metrics.set("gpufog_keeper_queue", counts.get(job) ?? 0, { job });
     }
     return jobs;
   }
 
-  /** Live nodes whose heartbeat is older than the timeout, found page by page. */
+  /**
+   * Idle and Reserved nodes past `checkInPeriod`, from the work list's check-in times; each
+   * candidate is read once to confirm it (a node checked in since is put back on the list with its
+   * real time).
+   */
   private async staleNodes(now: bigint): Promise<KeeperJob[]> {
     const { registry } = this.rt.contracts;
-    const timeout = await registry.heartbeatTimeout();
+    const period = await registry.checkInPeriod();
     const to = await registry.getAddress();
     const jobs: KeeperJob[] = [];
-    for (const status of ["Idle", "Sharing", "Reserved"] as const) {
-      let cursor = 0n;
-      do {
-        const [page, next] = await registry.nodesByStatus(NODE_STATUSES.indexOf(status), cursor, this.config.pageSize);
-        for (const n of page) {
-          if (now > n.lastHeartbeat + timeout) {
-            jobs.push({
-              label: `markDisconnected ${n.id}`,
-              to,
-              data: registry.interface.encodeFunctionData("markDisconnected", [n.id]),
-            });
-          }
-        }
-        cursor = next;
-      } while (cursor !== 0n);
+    for (const [id, at] of Object.entries(this.rt.state.checkIns)) {
+      if (!(now > BigInt(at) + period)) continue;
+      const terms = await registry.leaseTerms(id);
+      if (terms.status !== IDLE && terms.status !== RESERVED) {
+        delete this.rt.state.checkIns[id];
+      } else if (now > terms.lastCheckIn + period) {
+        jobs.push({
+          label: `markDisconnected ${id}`,
+          to,
+          data: registry.interface.encodeFunctionData("markDisconnected", [id]),
+        });
+      } else {
+        this.rt.state.checkIns[id] = Number(terms.lastCheckIn);
+      }
     }
     return jobs;
   }
 
   /**
-   * Open leases that are drained or whose node is down (Disconnect, or stale: `closeLease` marks
-   * it first), and the fees of withdrawn leases not yet forwarded. Leases below the state's floor
-   * are done (closed, all withdrawn, fees forwarded) and not read again.
+   * Closing leases past their collect window (`finalize`: the customer's refund) and open leases
+   * whose deposit a collect spent (`closeLease`, which anyone may send: it frees the node). Only
+   * the work list's candidates are read.
    */
-  private async leasesAndFees(now: bigint): Promise<KeeperJob[]> {
-    const { escrow, registry } = this.rt.contracts;
+  private async leases(now: bigint): Promise<KeeperJob[]> {
+    const { escrow } = this.rt.contracts;
     const to = await escrow.getAddress();
-    const timeout = await registry.heartbeatTimeout();
-    const count = await escrow.leaseCount();
     const jobs: KeeperJob[] = [];
-    const forward = new Map<string, { ids: bigint[]; fees: bigint }>();
-    let floor = BigInt(this.rt.state.leaseFloor);
-    let contiguous = true;
-    for (let id = floor; id <= count; id++) {
+    for (const [id, tracked] of Object.entries(this.rt.state.leases)) {
+      const closing = tracked.collectDeadline !== 0;
+      if (closing ? !(now > BigInt(tracked.collectDeadline)) : BigInt(tracked.paid) < BigInt(tracked.deposit)) continue;
       const lease = await escrow.lease(id);
-      const [paid, remaining] = await escrow.accrued(id);
-      const unforwarded = feeOf(lease.withdrawn, lease.feeBps) - (await escrow.forwardedFee(id));
-      if (lease.status === 1n) {
-        const terms = await registry.leaseTerms(lease.nodeId);
-        const down = terms.status === 4n || now > terms.lastHeartbeat + timeout;
-        if (remaining === 0n || down) {
-          const why = remaining === 0n ? "drained" : "node down";
-          jobs.push({
-            label: `closeLease ${id} (${why})`,
-            to,
-            data: escrow.interface.encodeFunctionData("closeLease", [id]),
-          });
-        }
-      }
-      if (unforwarded > 0n) {
-        const entry = forward.get(lease.token) ?? { ids: [], fees: 0n };
-        entry.ids.push(id);
-        entry.fees += unforwarded;
-        forward.set(lease.token, entry);
-      }
-      const done = lease.status === 2n && paid === lease.withdrawn && unforwarded === 0n;
-      if (contiguous && done) floor = id + 1n;
-      else contiguous = false;
-    }
-    this.rt.state.leaseFloor = floor.toString();
-    for (const [token, { ids, fees }] of forward) {
-      for (let i = 0; i < ids.length; i += this.config.forwardBatch) {
-        const chunk = ids.slice(i, i + this.config.forwardBatch);
+      tracked.deposit = lease.deposit.toString();
+      tracked.paid = lease.paid.toString();
+      if (lease.status === CLOSING && now > lease.collectDeadline) {
+        jobs.push({ label: `finalize ${id}`, to, data: escrow.interface.encodeFunctionData("finalize", [id]) });
+      } else if (lease.status === OPEN && lease.paid === lease.deposit) {
         jobs.push({
-          label: `forwardFees ${chunk.join(",")} (${fees} of ${token})`,
+          label: `closeLease ${id} (deposit spent)`,
           to,
-          data: escrow.interface.encodeFunctionData("forwardFees", [chunk]),
-          valueWei: nativeValue(this.config, token, fees, await decimalsOf(this.decimals, token, this.rt.provider)),
+          data: escrow.interface.encodeFunctionData("closeLease", [id, 0n, "0x"]),
         });
+      } else if (lease.status !== OPEN && lease.status !== CLOSING) {
+        delete this.rt.state.leases[id];
       }
     }
     return jobs;
   }
 
-  /** Pending reservations past their deadline or on a down node. */
+  /**
+   * Reservations whose provider did not hold them (`failReservation`: a start not accepted within
+   * the accept window, or a node gone Disconnect) and pending ones past their deadline
+   * (`expireReservation`). Only the work list's candidates are read.
+   */
   private async reservations(now: bigint): Promise<KeeperJob[]> {
-    const { escrow, registry } = this.rt.contracts;
+    const { escrow } = this.rt.contracts;
     const to = await escrow.getAddress();
-    const timeout = await registry.heartbeatTimeout();
-    const count = await escrow.reservationCount();
     const jobs: KeeperJob[] = [];
-    let floor = BigInt(this.rt.state.reservationFloor);
-    let contiguous = true;
-    for (let id = floor; id <= count; id++) {
+    for (const [id, tracked] of Object.entries(this.rt.state.reservations)) {
+      const unaccepted = tracked.acceptBy !== 0 && now > BigInt(tracked.acceptBy);
+      const expired = tracked.acceptBy === 0 && now > BigInt(tracked.deadline);
+      if (!unaccepted && !expired && tracked.down !== true) continue;
       const r = await escrow.reservation(id);
-      if (r.status !== 1n) {
-        if (contiguous) floor = id + 1n;
+      if (r.status !== PENDING && r.status !== STARTING) {
+        delete this.rt.state.reservations[id];
         continue;
       }
-      contiguous = false;
-      const terms = await registry.leaseTerms(r.nodeId);
-      const down = terms.status === 4n || now > terms.lastHeartbeat + timeout;
-      if (now >= r.deadline || down) {
+      const why =
+        r.status === STARTING && now > r.acceptBy
+          ? "start not accepted"
+          : tracked.down === true
+            ? "node down"
+            : undefined;
+      if (why !== undefined) {
         jobs.push({
-          label: `expireReservation ${id} (${now >= r.deadline ? "past its deadline" : "node down"})`,
+          label: `failReservation ${id} (${why})`,
+          to,
+          data: escrow.interface.encodeFunctionData("failReservation", [id]),
+        });
+      } else if (r.status === PENDING && now > r.deadline) {
+        jobs.push({
+          label: `expireReservation ${id} (past its deadline)`,
           to,
           data: escrow.interface.encodeFunctionData("expireReservation", [id]),
         });
       }
     }
-    this.rt.state.reservationFloor = floor.toString();
     return jobs;
   }
 
-  /** Adds the buckets of new `FeeRecorded` events to the state (read once, a chunk at a time). */
-  private async trackBuckets(): Promise<void> {
-    const { emission } = this.rt.contracts;
-    const latest = await this.rt.provider.getBlockNumber();
-    const filter = {
-      address: [await emission.getAddress()],
-      topics: [[emission.interface.getEvent("FeeRecorded").topicHash]],
-    };
-    await readNewLogs(this.rt, filter, latest, (log) => {
-      const a = emission.interface.parseLog(log)!.args;
-      const key = bucketKey(a.epoch as bigint, a.token as string);
-      if (!this.rt.state.buckets.includes(key)) this.rt.state.buckets.push(key);
-    });
+  /**
+   * The protocol fees due from the providers the work list saw earn, forwarded per token in
+   * `forwardFees(token, providers)` batches of `forwardBatch`; a provider with nothing due leaves
+   * the list.
+   */
+  private async fees(): Promise<KeeperJob[]> {
+    const { escrow } = this.rt.contracts;
+    const to = await escrow.getAddress();
+    const byToken = new Map<string, { providers: string[]; fees: bigint[] }>();
+    const keep: string[] = [];
+    for (const key of this.rt.state.feesDue) {
+      const [token, provider] = key.split(":") as [string, string];
+      const due = await escrow.feesDue(provider, token);
+      if (due === 0n) continue;
+      keep.push(key);
+      const entry = byToken.get(token) ?? { providers: [], fees: [] };
+      entry.providers.push(provider);
+      entry.fees.push(due);
+      byToken.set(token, entry);
+    }
+    this.rt.state.feesDue = keep;
+    const jobs: KeeperJob[] = [];
+    for (const [token, { providers, fees }] of byToken) {
+      const decimals = await decimalsOf(this.decimals, token, this.rt.provider);
+      for (let i = 0; i < providers.length; i += this.config.forwardBatch) {
+        const chunk = providers.slice(i, i + this.config.forwardBatch);
+        const sum = fees.slice(i, i + this.config.forwardBatch).reduce((s, f) => s + f, 0n);
+        jobs.push({
+          label: `forwardFees ${token} for ${chunk.length} provider(s) (${formatUnits(sum, decimals)})`,
+          to,
+          data: escrow.interface.encodeFunctionData("forwardFees", [token, chunk]),
+          valueWei: nativeValue(this.config, token, sum, decimals),
+        });
+      }
+    }
+    return jobs;
   }
 
   /** The fee tokens to observe and buy back: the config's, or those with fees recorded. */

@@ -1,39 +1,57 @@
-// The provider agent: keeps every node of one provider heartbeating in batches with the operator
-// (hot) key, frees a node the escrow holds after an outage so it can reconnect, logs what happens
-// to its nodes' leases and reservations, withdraws earnings above a threshold (paid to the
+// The provider agent, with the operator (hot) key or the provider's own: checks in the provider's
+// Idle and Reserved nodes in batches once per `checkInPeriod` (nothing while every node is
+// Sharing), accepts reservation starts within the accept window, takes the customers' receipts
+// from its inbox folder and collects the best one of each lease on a schedule (every
+// `collectEverySeconds`, and always before a closing lease's collect window ends), closes a lease
+// when told or when its deposit is spent, withdraws earnings above a threshold (paid to the
 // provider, never to the operator) and claims mining rewards when they are worth the gas.
-import { formatUnits, parseUnits, type Log } from "ethers";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+
+import { formatUnits, parseUnits, verifyTypedData } from "ethers";
 
 import { readBuckets, type BucketRef } from "../emission/client.js";
+import { InputError } from "../errors.js";
+import { writeFileAtomic } from "../io.js";
+import { owedAt } from "../market/lease-math.js";
+import { checkDomain, parseJsonText, parseSignedReceipt, type SignedReceipt } from "../market/quote.js";
+import { escrowDomain, RECEIPT_TYPES, type EscrowDomain } from "../market/typed-data.js";
 import { listNodes, type NodeView } from "../registry.js";
 import type { ProviderConfig } from "./config.js";
+import { reasonOf } from "./log.js";
 import {
   bucketKey,
   decimalsOf,
   nativeValue,
-  readNewLogs,
   runJob,
   runLoop,
   startRuntime,
   stateBuckets,
   type Runtime,
 } from "./runtime.js";
+import { saveState, type TrackedLease } from "./state.js";
+import { CLOSING, OPEN, PENDING, STARTING, WorkList, type MarketEvent, type Scope } from "./worklist.js";
 
 export const PROVIDER_SERIES: [string, "counter" | "gauge", string][] = [
-  ["gpufog_heartbeats_sent_total", "counter", "Node heartbeats in mined heartbeatBatch transactions."],
-  ["gpufog_heartbeat_batches_total", "counter", "heartbeatBatch transactions mined."],
+  ["gpufog_check_ins_sent_total", "counter", "Node check-ins in mined checkIn transactions."],
+  ["gpufog_check_in_batches_total", "counter", "checkIn transactions mined."],
   [
-    "gpufog_heartbeats_failed_total",
+    "gpufog_check_ins_failed_total",
     "counter",
-    "Node heartbeats not recorded: batches that failed or were skipped, nodes passed over.",
+    "Node check-ins not recorded: batches that failed or were skipped, nodes passed over.",
   ],
-  ["gpufog_heartbeat_age_seconds", "gauge", "Seconds since each node's last heartbeat, by node, at the latest block."],
+  ["gpufog_check_in_age_seconds", "gauge", "Seconds since each node's last check-in, by node, at the latest block."],
   ["gpufog_node_up", "gauge", "1 while a node is Idle, Sharing or Reserved and not stale, else 0, by node."],
+  ["gpufog_receipts_total", "counter", "Receipt files taken from the inbox, by result (stored, superseded, rejected)."],
+  ["gpufog_uncollected", "gauge", "What the best receipts pay beyond what was collected, by token, in base units."],
   ["gpufog_earnings_unwithdrawn", "gauge", "Earnings not yet withdrawn, by token, in the token's base units."],
   ["gpufog_rewards_claimable", "gauge", "TFT mining rewards the provider can claim, in base units."],
 ];
 
 const LIVE = new Set(["Idle", "Sharing", "Reserved"]);
+const CHECKED = new Set(["Idle", "Reserved"]);
+/** `sessionKeyUntil` of the lease's current session key: its receipts count without an end. */
+const CURRENT_KEY = 2 ** 40 - 1;
 
 /** Runs the provider agent until SIGTERM (or for one round with `once`). */
 export async function runProviderAgent(config: ProviderConfig, options: { once?: boolean } = {}): Promise<void> {
@@ -47,43 +65,69 @@ export async function runProviderAgent(config: ProviderConfig, options: { once?:
   }
 }
 
+/**
+ * Leaves a request for the running agent to close `leaseId` with its best receipt (the agent
+ * alone sends from its key, so that its nonces and journal stay its own). Returns the file.
+ */
+export function requestClose(config: Pick<ProviderConfig, "closeRequests">, leaseId: bigint): string {
+  const file = path.join(config.closeRequests, leaseId.toString());
+  writeFileAtomic(file, `${JSON.stringify({ leaseId: leaseId.toString(), at: new Date().toISOString() })}\n`);
+  return file;
+}
+
+/** A receipt file the agent will never collect: malformed, for another lease, escrow or chain, or wrongly signed. */
+class RefusedReceipt extends Error {
+  override readonly name = "RefusedReceipt";
+}
+
+/** The pay a lease owes up to `until`, by the escrow's rule. */
+function owedUntil(lease: TrackedLease, until: number): bigint {
+  return owedAt(BigInt(lease.rate), BigInt(lease.start), BigInt(until), BigInt(lease.deposit));
+}
+
 export class ProviderAgent {
   /** Each node's health at the last round, to report a change once. */
   private readonly health = new Map<bigint, string>();
   private readonly decimals = new Map<string, number>();
+  private readonly scope: Scope;
+  private readonly work: WorkList;
+  private domain: EscrowDomain | undefined;
   private setupProblem: string | undefined;
 
   constructor(
     private readonly rt: Runtime,
     private readonly config: ProviderConfig,
-  ) {}
+  ) {
+    this.scope = { provider: this.provider, nodes: new Set() };
+    this.work = new WorkList(rt, this.scope, (e) => this.onEvent(e));
+  }
 
   get provider(): string {
     return this.config.provider ?? this.rt.wallet.address;
   }
 
+  private get own(): boolean {
+    return this.provider.toLowerCase() === this.rt.wallet.address.toLowerCase();
+  }
+
   async round(): Promise<void> {
-    const { registry } = this.rt.contracts;
+    const { registry, escrow } = this.rt.contracts;
     const latest = (await this.rt.provider.getBlock("latest"))!;
-    const now = BigInt(latest.timestamp);
-    const timeout = await registry.heartbeatTimeout();
-    const margin = this.config.heartbeatMarginSeconds ?? timeout / 4n;
+    const now = latest.timestamp;
+    const period = await registry.checkInPeriod();
     const nodes = (await listNodes(registry, { provider: this.provider })).filter(
       (n) => n.status !== "None" && (this.config.nodes === undefined || this.config.nodes.includes(n.id)),
     );
+    this.domain ??= escrowDomain(BigInt(this.rt.book.chainId), await escrow.getAddress());
     await this.checkSetup(nodes.length);
-    await this.scanEvents(latest.number, new Set(nodes.map((n) => n.id)));
-    for (const n of nodes) this.report(n, now, timeout);
+    this.scope.nodes = new Set(nodes.map((n) => n.id));
+    await this.work.read(latest.number);
+    for (const n of nodes) this.report(n, BigInt(now), period);
 
-    const freed = new Set<bigint>();
-    for (const n of nodes.filter((n) => n.status === "Disconnect" && n.engaged)) {
-      if (this.config.reconnect && (await this.free(n))) freed.add(n.id);
-    }
-    const batch = nodes.filter((n) =>
-      n.status === "Disconnect" ? this.config.reconnect && (!n.engaged || freed.has(n.id)) : true,
-    );
-    const due = batch.some((n) => n.status === "Disconnect" || now + margin >= n.lastHeartbeat + timeout);
-    if (due) await this.heartbeat(batch.map((n) => n.id));
+    await this.acceptStarts(now);
+    await this.takeReceipts();
+    await this.collect(now);
+    await this.checkIn(nodes, BigInt(now), period);
     await this.withdraw();
     await this.claim();
   }
@@ -93,8 +137,7 @@ export class ProviderAgent {
     const problem =
       nodes === 0
         ? `${this.provider} has no registered nodes${this.config.nodes === undefined ? "" : " among those configured"}${this.config.provider === undefined ? ' (set "provider" to the cold address when the key is an operator\'s)' : ""}`
-        : this.provider !== this.rt.wallet.address &&
-            (await this.rt.contracts.registry.operatorOf(this.provider)) !== this.rt.wallet.address
+        : !this.own && (await this.rt.contracts.registry.operatorOf(this.provider)) !== this.rt.wallet.address
           ? `${this.rt.wallet.address} is not the operator of ${this.provider}: the provider must call setOperator(${this.rt.wallet.address})`
           : undefined;
     if (problem !== this.setupProblem && problem !== undefined) this.rt.log("error", "setup", { problem });
@@ -102,68 +145,282 @@ export class ProviderAgent {
   }
 
   /** Logs a node's change of health (up, stale, Disconnect) and sets its gauges. */
-  private report(n: NodeView, now: bigint, timeout: bigint): void {
-    const age = now - n.lastHeartbeat;
-    const health =
-      n.status === "Disconnect" ? "disconnect" : age > timeout ? "stale" : LIVE.has(n.status) ? "up" : n.status;
+  private report(n: NodeView, now: bigint, period: bigint): void {
+    const age = now - n.lastCheckIn;
+    const stale = CHECKED.has(n.status) && age > period;
+    const health = n.status === "Disconnect" ? "disconnect" : stale ? "stale" : LIVE.has(n.status) ? "up" : n.status;
     const node = n.id.toString();
-    this.rt.metrics.set("gpufog_heartbeat_age_seconds", Number(age), { node });
+    this.rt.metrics.set("gpufog_check_in_age_seconds", Number(age), { node });
     this.rt.metrics.set("gpufog_node_up", health === "up" ? 1 : 0, { node });
     const before = this.health.get(n.id);
     if (before !== health) {
       if (health !== "up")
-        this.rt.log("warn", "node_down", {
-          node: n.id,
-          status: n.status,
-          health,
-          engaged: n.engaged,
-          heartbeatAge: age,
-        });
+        this.rt.log("warn", "node_down", { node: n.id, status: n.status, health, engaged: n.engaged, checkInAge: age });
       else if (before !== undefined) this.rt.log("info", "node_up", { node: n.id, status: n.status });
       this.health.set(n.id, health);
     }
   }
 
-  /**
-   * Ends what holds a Disconnect node so that it can reconnect: its open lease (anyone may close
-   * the lease of a Disconnect node; the escrow settles it up to the last heartbeat) or its
-   * pending reservation (anyone may expire it). True when the node is free.
-   */
-  private async free(n: NodeView): Promise<boolean> {
-    const { escrow } = this.rt.contracts;
-    const to = await escrow.getAddress();
-    for (const id of this.rt.state.leases.map(BigInt)) {
-      const lease = await escrow.lease(id);
-      if (lease.status !== 1n || lease.nodeId !== n.id) continue;
-      const data = escrow.interface.encodeFunctionData("closeLease", [id]);
-      return (await runJob(this.rt, `closeLease ${id}`, { to, data })) !== null;
+  /** Logs the events of the provider's leases, reservations and nodes as the work list reads them. */
+  private onEvent(e: MarketEvent): void {
+    const a = e.args;
+    const at = { block: e.block, tx: e.tx };
+    switch (e.name) {
+      case "LeaseOpened":
+        return this.rt.log("info", "lease_opened", {
+          lease: a.leaseId,
+          node: a.nodeId,
+          customer: a.customer,
+          deposit: a.deposit,
+          rate: a.rate,
+          sessionKey: a.sessionKey,
+          ...at,
+        });
+      case "Collected":
+        return this.rt.log("info", "collected", { lease: a.leaseId, paidThrough: a.paidThrough, paid: a.paid, ...at });
+      case "LeaseClosed":
+        return this.rt.log("info", "lease_closed", {
+          lease: a.leaseId,
+          by: a.closedBy,
+          collectDeadline: a.collectDeadline,
+          ...at,
+        });
+      case "LeaseFinalized":
+        delete this.rt.state.receipts[String(a.leaseId)];
+        return this.rt.log("info", "lease_finalized", { lease: a.leaseId, paid: a.paid, refund: a.refund, ...at });
+      case "Reserved":
+        return this.rt.log("info", "reserved", {
+          reservation: a.reservationId,
+          node: a.nodeId,
+          customer: a.customer,
+          start: a.start,
+          deadline: a.deadline,
+          fee: a.fee,
+          ...at,
+        });
+      case "StartRequested":
+        return this.rt.log("info", "start_requested", { reservation: a.reservationId, acceptBy: a.acceptBy, ...at });
+      case "ReservationEnded":
+        return this.rt.log(Number(a.status) === 6 ? "warn" : "info", "reservation_ended", {
+          reservation: a.reservationId,
+          status: Number(a.status),
+          by: a.by,
+          feeEarned: a.feeEarned,
+          lease: a.leaseId,
+          penalty: a.penalty,
+          ...at,
+        });
+      case "Withdrawn":
+        return this.rt.log("info", "withdrawn", { token: a.token, to: a.to, amount: a.amount, ...at });
+      case "StatusChanged":
+        return this.rt.log("info", "status_changed", { node: a.nodeId, from: Number(a.from), to: Number(a.to), ...at });
     }
-    const reservationId = await escrow.reservationOf(n.id);
-    if (reservationId !== 0n && (await escrow.reservation(reservationId)).status === 1n) {
-      const data = escrow.interface.encodeFunctionData("expireReservation", [reservationId]);
-      return (await runJob(this.rt, `expireReservation ${reservationId}`, { to, data })) !== null;
-    }
-    return false;
   }
 
-  /** One `heartbeatBatch` per `batchSize` nodes. */
-  private async heartbeat(ids: bigint[]): Promise<void> {
+  /** Accepts every start the customer requested whose accept window is still open. */
+  private async acceptStarts(now: number): Promise<void> {
+    const { escrow } = this.rt.contracts;
+    for (const [id, r] of Object.entries(this.rt.state.reservations)) {
+      if (r.acceptBy === 0 || now > r.acceptBy) continue;
+      const status = (await escrow.reservation(id)).status;
+      if (status !== STARTING) {
+        if (status !== PENDING) delete this.rt.state.reservations[id];
+        continue;
+      }
+      const data = escrow.interface.encodeFunctionData("acceptStart", [id]);
+      await runJob(this.rt, `acceptStart ${id} (node ${r.nodeId})`, { to: await escrow.getAddress(), data });
+    }
+  }
+
+  /**
+   * Takes the receipt files of the inbox: each is checked (format, chain and escrow, a lease of
+   * the provider, signed by its customer or one of its session keys) and kept when it pays more
+   * than the lease's best receipt so far. The state is saved before any file is removed, so a
+   * receipt is never lost; a refused file moves to `rejected/` with its reason logged.
+   */
+  private async takeReceipts(): Promise<void> {
+    const inbox = this.config.inbox;
+    mkdirSync(inbox, { recursive: true });
+    const files = readdirSync(inbox, { withFileTypes: true })
+      .filter((f) => f.isFile() && f.name.endsWith(".json"))
+      .map((f) => f.name)
+      .sort();
+    if (files.length === 0) return;
+    const done: string[] = [];
+    const rejected: [string, string][] = [];
+    for (const name of files) {
+      const file = path.join(inbox, name);
+      try {
+        const stored = await this.takeReceipt(file);
+        this.rt.metrics.inc("gpufog_receipts_total", { result: stored ? "stored" : "superseded" });
+        done.push(file);
+      } catch (error) {
+        // Anything else (an endpoint down) leaves the file for the next round.
+        if (!(error instanceof RefusedReceipt)) throw error;
+        this.rt.metrics.inc("gpufog_receipts_total", { result: "rejected" });
+        rejected.push([file, reasonOf(error)]);
+      }
+    }
+    saveState(this.rt.config.stateFile, this.rt.state);
+    for (const file of done) rmSync(file, { force: true });
+    for (const [file, reason] of rejected) {
+      mkdirSync(path.join(inbox, "rejected"), { recursive: true });
+      renameSync(file, path.join(inbox, "rejected", path.basename(file)));
+      this.rt.log("warn", "receipt_rejected", { file, reason });
+    }
+  }
+
+  /** Checks one receipt file; true when it became its lease's best receipt. */
+  private async takeReceipt(file: string): Promise<boolean> {
+    let signed: SignedReceipt;
+    let signer: string;
+    try {
+      signed = parseSignedReceipt(parseJsonText(readFileSync(file, "utf8"), file), file);
+      checkDomain(signed, this.domain!, file);
+      signer = verifyTypedData(
+        this.domain!,
+        { Receipt: [...RECEIPT_TYPES.Receipt] },
+        { ...signed.receipt },
+        signed.signature,
+      );
+    } catch (error) {
+      throw new RefusedReceipt(error instanceof InputError ? error.message : `${file}: ${reasonOf(error)}`);
+    }
+    const { leaseId, paidThrough } = signed.receipt;
+    const id = leaseId.toString();
+    const lease = this.rt.state.leases[id];
+    if (lease === undefined) {
+      throw new RefusedReceipt(`${file}: lease ${id} is not an open or closing lease of ${this.provider}`);
+    }
+    const keyEnd =
+      signer.toLowerCase() === lease.customer.toLowerCase()
+        ? CURRENT_KEY
+        : Number(await this.rt.contracts.escrow.sessionKeyUntil(leaseId, signer));
+    if (keyEnd === 0) {
+      throw new RefusedReceipt(`${file}: signed by ${signer}, neither the customer nor a session key of lease ${id}`);
+    }
+    const until = Math.min(Number(paidThrough), keyEnd);
+    const best = this.rt.state.receipts[id];
+    if (best !== undefined && best.until >= until) return false;
+    this.rt.state.receipts[id] = { paidThrough: paidThrough.toString(), signature: signed.signature, until };
+    this.rt.log("info", "receipt_stored", { lease: id, paidThrough, until, signer });
+    return true;
+  }
+
+  /**
+   * Collects or closes each lease whose time has come, with its best receipt:
+   * - a close the operator asked for (`gpufog provider close`): `closeLease` with the receipt;
+   * - a lease the customer closed: `closeLease` (collect and finalize at once) as soon as the
+   *   receipt covers the close, or at the latest `collectMarginSeconds` before the window ends;
+   * - an open lease whose deposit the receipt spends: `closeLease`, which frees the node;
+   * - an open lease last collected `collectEverySeconds` ago: `collect`.
+   * Nothing is sent for a receipt that pays nothing more.
+   */
+  private async collect(now: number): Promise<void> {
+    const { escrow } = this.rt.contracts;
+    const to = await escrow.getAddress();
+    const asked = new Set(this.closeRequests());
+    const uncollected = new Map<string, bigint>();
+    for (const [id, lease] of Object.entries(this.rt.state.leases)) {
+      const best = this.rt.state.receipts[id];
+      const gain = best === undefined ? 0n : owedUntil(lease, Math.min(best.until, now)) - BigInt(lease.paid);
+      if (gain > 0n) uncollected.set(lease.token, (uncollected.get(lease.token) ?? 0n) + gain);
+      const closing = lease.collectDeadline !== 0;
+      const close = (why: string) =>
+        runJob(this.rt, `closeLease ${id} (${why})`, {
+          to,
+          data: escrow.interface.encodeFunctionData("closeLease", [
+            id,
+            best?.paidThrough ?? 0n,
+            best?.signature ?? "0x",
+          ]),
+        });
+      if (asked.has(id)) {
+        if (closing && now > lease.collectDeadline) continue;
+        if (await this.live(id)) await close("asked");
+        continue;
+      }
+      if (best === undefined || gain <= 0n) continue;
+      if (closing) {
+        if (now > lease.collectDeadline) continue;
+        const closedAt = Number((await escrow.lease(id)).closedAt);
+        if (best.until >= closedAt || now >= lease.collectDeadline - this.config.collectMarginSeconds) {
+          if (await this.live(id)) await close("customer closed");
+        }
+        continue;
+      }
+      const spent = owedUntil(lease, Math.min(best.until, now)) >= BigInt(lease.deposit);
+      const due = now - lease.collectedAt >= this.config.collectEverySeconds;
+      if (!spent && !due) continue;
+      const [paid, remaining] = await escrow.collectable(id, best.until);
+      const onChain = await escrow.lease(id);
+      lease.deposit = onChain.deposit.toString();
+      lease.paid = onChain.paid.toString();
+      if (onChain.status !== OPEN) continue;
+      // `collectable` pays no further than now: nothing remaining means the deposit is spent.
+      if (remaining === 0n) {
+        await close("deposit spent");
+      } else if (due && paid > onChain.paid) {
+        const data = escrow.interface.encodeFunctionData("collect", [id, best.paidThrough, best.signature]);
+        if ((await runJob(this.rt, `collect ${id} through ${best.until}`, { to, data })) !== null) {
+          lease.collectedAt = now;
+        }
+      }
+    }
+    for (const [token, amount] of uncollected) this.rt.metrics.set("gpufog_uncollected", Number(amount), { token });
+    // A request is done once its lease is no longer followed (finalized, or never the provider's).
+    for (const id of asked) {
+      if (this.rt.state.leases[id] === undefined) {
+        rmSync(path.join(this.config.closeRequests, id), { force: true });
+        this.rt.log("info", "close_request_done", { lease: id });
+      }
+    }
+  }
+
+  /** Whether a lease can still be closed by the provider (open, or closing in its window). */
+  private async live(id: string): Promise<boolean> {
+    const status = (await this.rt.contracts.escrow.lease(id)).status;
+    return status === OPEN || status === CLOSING;
+  }
+
+  /** The lease ids of the close requests left by `gpufog provider close`. */
+  private closeRequests(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.config.closeRequests);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^\d+$/.test(n));
+  }
+
+  /**
+   * One `checkIn` per `batchSize` of the provider's Idle and Reserved nodes (and its Disconnect
+   * nodes the escrow does not hold, with `reconnect`) when any of them is within the margin of
+   * going stale. Sharing nodes need none: a provider whose nodes are all leased sends nothing.
+   */
+  private async checkIn(nodes: NodeView[], now: bigint, period: bigint): Promise<void> {
+    const margin = this.config.checkInMarginSeconds ?? period / 2n;
+    const back = (n: NodeView) => this.config.reconnect && n.status === "Disconnect" && !n.engaged;
+    const batch = nodes.filter((n) => CHECKED.has(n.status) || back(n));
+    if (!batch.some((n) => back(n) || now + margin >= n.lastCheckIn + period)) return;
     const { registry } = this.rt.contracts;
     const to = await registry.getAddress();
-    const skippedTopic = registry.interface.getEvent("HeartbeatSkipped").topicHash;
+    const skippedTopic = registry.interface.getEvent("CheckInSkipped").topicHash;
+    const ids = batch.map((n) => n.id);
     for (let i = 0; i < ids.length; i += this.config.batchSize) {
       const chunk = ids.slice(i, i + this.config.batchSize);
-      const data = registry.interface.encodeFunctionData("heartbeatBatch", [chunk]);
-      const receipt = await runJob(this.rt, `heartbeatBatch ${chunk.join(",")}`, { to, data });
+      const data = registry.interface.encodeFunctionData("checkIn", [chunk]);
+      const receipt = await runJob(this.rt, `checkIn ${chunk.join(",")}`, { to, data });
       if (receipt === null) {
-        if (!this.rt.signal.aborted) this.rt.metrics.inc("gpufog_heartbeats_failed_total", {}, chunk.length);
+        if (!this.rt.signal.aborted) this.rt.metrics.inc("gpufog_check_ins_failed_total", {}, chunk.length);
         continue;
       }
       const skipped = receipt.logs.filter((l) => l.topics[0] === skippedTopic).length;
-      this.rt.metrics.inc("gpufog_heartbeat_batches_total");
-      this.rt.metrics.inc("gpufog_heartbeats_sent_total", {}, chunk.length - skipped);
-      if (skipped > 0) this.rt.metrics.inc("gpufog_heartbeats_failed_total", {}, skipped);
-      this.rt.log("info", "heartbeats", {
+      this.rt.metrics.inc("gpufog_check_in_batches_total");
+      this.rt.metrics.inc("gpufog_check_ins_sent_total", {}, chunk.length - skipped);
+      if (skipped > 0) this.rt.metrics.inc("gpufog_check_ins_failed_total", {}, skipped);
+      this.rt.log("info", "checked_in", {
         nodes: chunk.length - skipped,
         skipped,
         block: receipt.blockNumber,
@@ -173,132 +430,26 @@ export class ProviderAgent {
   }
 
   /**
-   * Reads the escrow's and the registry's events since the last block read, logs those of the
-   * provider's nodes, and remembers their leases and reservations. The range is halved when an
-   * endpoint refuses it as too wide.
+   * Withdraws each token whose earnings reach its `withdrawThreshold`: `withdrawFor` with the
+   * operator key (paid to the provider), `withdraw(token, provider)` with the provider's own.
    */
-  private async scanEvents(latest: number, mine: Set<bigint>): Promise<void> {
-    const { escrow, registry, emission } = this.rt.contracts;
-    const address = [await escrow.getAddress(), await registry.getAddress(), await emission.getAddress()];
-    const topics = [
-      [
-        ...(["LeaseOpened", "LeaseClosed", "Reserved", "ReservationEnded", "Withdrawn"] as const).map(
-          (e) => escrow.interface.getEvent(e).topicHash,
-        ),
-        registry.interface.getEvent("StatusChanged").topicHash,
-        emission.interface.getEvent("FeeRecorded").topicHash,
-      ],
-    ];
-    await readNewLogs(this.rt, { address, topics }, latest, (log) => this.onLog(log, mine));
-  }
-
-  private onLog(log: Log, mine: Set<bigint>): void {
-    const { escrow, registry } = this.rt.contracts;
-    const state = this.rt.state;
-    const { emission } = this.rt.contracts;
-    const parsed =
-      escrow.interface.parseLog(log) ?? registry.interface.parseLog(log) ?? emission.interface.parseLog(log);
-    if (parsed === null) return;
-    const a = parsed.args;
-    const at = { block: log.blockNumber, tx: log.transactionHash };
-    switch (parsed.name) {
-      case "LeaseOpened":
-        if (!mine.has(a.nodeId as bigint)) return;
-        if (!state.leases.includes(String(a.leaseId))) state.leases.push(String(a.leaseId));
-        this.rt.log("info", "lease_opened", {
-          lease: a.leaseId,
-          node: a.nodeId,
-          customer: a.customer,
-          deposit: a.deposit,
-          rate: a.rate,
-          ...at,
-        });
-        return;
-      case "LeaseClosed":
-        if (!state.leases.includes(String(a.leaseId))) return;
-        this.rt.log("info", "lease_closed", {
-          lease: a.leaseId,
-          by: a.closedBy,
-          paid: a.paid,
-          refund: a.refund,
-          slashed: a.slashed,
-          ...at,
-        });
-        return;
-      case "Reserved":
-        if (!mine.has(a.nodeId as bigint)) return;
-        if (!state.reservations.includes(String(a.reservationId))) state.reservations.push(String(a.reservationId));
-        this.rt.log("info", "reserved", {
-          reservation: a.reservationId,
-          node: a.nodeId,
-          customer: a.customer,
-          start: a.start,
-          deadline: a.deadline,
-          ...at,
-        });
-        return;
-      case "ReservationEnded":
-        if (!state.reservations.includes(String(a.reservationId))) return;
-        // A reservation's fee is paid through a lease of its own: one more lease to withdraw from.
-        if ((a.feeLeaseId as bigint) !== 0n && !state.leases.includes(String(a.feeLeaseId)))
-          state.leases.push(String(a.feeLeaseId));
-        state.reservations = state.reservations.filter((r) => r !== String(a.reservationId));
-        this.rt.log("info", "reservation_ended", {
-          reservation: a.reservationId,
-          status: Number(a.status),
-          by: a.by,
-          feePaid: a.feePaid,
-          refund: a.refund,
-          lease: a.leaseId,
-          ...at,
-        });
-        return;
-      case "Withdrawn":
-        if ((a.provider as string).toLowerCase() !== this.provider.toLowerCase()) return;
-        this.rt.log("info", "withdrawn", { token: a.token, amount: a.amount, fee: a.fee, ...at });
-        return;
-      case "FeeRecorded": {
-        if ((a.provider as string).toLowerCase() !== this.provider.toLowerCase()) return;
-        const key = bucketKey(a.epoch as bigint, a.token as string);
-        if (!state.buckets.includes(key)) state.buckets.push(key);
-        return;
-      }
-      case "StatusChanged":
-        if (!mine.has(a.nodeId as bigint)) return;
-        this.rt.log("info", "status_changed", { node: a.nodeId, from: Number(a.from), to: Number(a.to), ...at });
-        return;
-    }
-  }
-
-  /** Withdraws each token whose unwithdrawn earnings reach its `withdrawThreshold`. */
   private async withdraw(): Promise<void> {
     const { escrow } = this.rt.contracts;
-    const byToken = new Map<string, { ids: bigint[]; amount: bigint }>();
-    const keep: string[] = [];
-    for (const id of this.rt.state.leases.map(BigInt)) {
-      const [lease, [paid]] = await Promise.all([escrow.lease(id), escrow.accrued(id)]);
-      const unwithdrawn = paid - lease.withdrawn;
-      // A closed lease with nothing left to withdraw is done: forget it.
-      if (lease.status === 2n && unwithdrawn === 0n) continue;
-      keep.push(id.toString());
-      if (unwithdrawn === 0n) continue;
-      const entry = byToken.get(lease.token) ?? { ids: [], amount: 0n };
-      entry.ids.push(id);
-      entry.amount += unwithdrawn;
-      byToken.set(lease.token, entry);
-    }
-    this.rt.state.leases = keep;
-    for (const [token, { ids, amount }] of byToken) {
+    const tokens = new Set([
+      ...this.config.withdrawThreshold.keys(),
+      ...Object.values(this.rt.state.leases).map((l) => l.token),
+    ]);
+    for (const token of tokens) {
+      const amount = await escrow.earnings(this.provider, token);
       this.rt.metrics.set("gpufog_earnings_unwithdrawn", Number(amount), { token });
       const threshold = this.config.withdrawThreshold.get(token);
-      if (threshold === undefined) continue;
+      if (threshold === undefined || amount === 0n) continue;
       const decimals = await decimalsOf(this.decimals, token, this.rt.provider);
       if (amount < parseUnits(threshold, decimals)) continue;
-      const own = this.provider.toLowerCase() === this.rt.wallet.address.toLowerCase();
-      const data = own
-        ? escrow.interface.encodeFunctionData("withdraw", [ids])
-        : escrow.interface.encodeFunctionData("withdrawFor", [this.provider, ids]);
-      const label = `withdraw ${formatUnits(amount, decimals)} of ${token} from leases ${ids.join(",")}`;
+      const data = this.own
+        ? escrow.interface.encodeFunctionData("withdraw", [token, this.provider])
+        : escrow.interface.encodeFunctionData("withdrawFor", [this.provider, token]);
+      const label = `${this.own ? "withdraw" : "withdrawFor"} ${formatUnits(amount, decimals)} of ${token}`;
       if (
         (await runJob(this.rt, label, {
           to: await escrow.getAddress(),
@@ -331,8 +482,7 @@ export class ProviderAgent {
     this.rt.state.buckets = keep;
     const amount = buckets.reduce((sum, b) => sum + b.claimable, 0n);
     this.rt.metrics.set("gpufog_rewards_claimable", Number(amount));
-    const own = this.provider.toLowerCase() === this.rt.wallet.address.toLowerCase();
-    if (amount === 0n || !own || !this.config.claimRewards) return;
+    if (amount === 0n || !this.own || !this.config.claimRewards) return;
     const data = emission.interface.encodeFunctionData("claim", [
       buckets.map((b) => ({ epoch: b.epoch, token: b.token })),
     ]);

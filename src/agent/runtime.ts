@@ -212,13 +212,14 @@ export function nativeValue(
 /**
  * Reads the logs of `address` with `topics` from the block after the state's `lastBlock` to
  * `latest`, `logRange` blocks a call, halving the range when an endpoint refuses it, and moves
- * `lastBlock` on after each chunk is handled: each block's logs are read once across restarts.
+ * `lastBlock` on after each chunk is handled: each block's logs are read once across restarts (a
+ * chunk cut short by a stop or a failed read is read again, so `onLog` must be idempotent).
  */
 export async function readNewLogs(
   rt: Pick<Runtime, "provider" | "state" | "signal" | "config">,
   filter: { address: string[]; topics: string[][] },
   latest: number,
-  onLog: (log: Log) => void,
+  onLog: (log: Log) => void | Promise<void>,
 ): Promise<void> {
   let span = rt.config.logRange;
   while (rt.state.lastBlock < latest && !rt.signal.aborted) {
@@ -232,7 +233,7 @@ export async function readNewLogs(
       span = Math.max(1, Math.floor(span / 2));
       continue;
     }
-    for (const log of logs) onLog(log);
+    for (const log of logs) await onLog(log);
     rt.state.lastBlock = toBlock;
   }
 }

@@ -1,6 +1,7 @@
 // The agent's state file: what a restart must not forget (the transaction in flight and the next
-// nonce, the last block whose events were read, the leases seen). Written atomically after every
-// change, so a kill at any moment leaves the old state or the new one.
+// nonce, the last block whose events were read, the work list those events built, the provider's
+// best receipts). Written atomically after every change, so a kill at any moment leaves the old
+// state or the new one.
 import { existsSync, readFileSync } from "node:fs";
 
 import { InputError } from "../errors.js";
@@ -22,27 +23,69 @@ export interface PendingTx {
   sentAt: number;
 }
 
+/** An open or closing lease, from its events (amounts as decimal strings). */
+export interface TrackedLease {
+  nodeId: string;
+  customer: string;
+  provider: string;
+  token: string;
+  /** The deposit at opening: a floor, since top-ups are not followed (a read refreshes it). */
+  deposit: string;
+  /** Token units per second. */
+  rate: string;
+  /** When the lease started (unix seconds). */
+  start: number;
+  /** The lease's cumulative pay, from its last `Collected`. */
+  paid: string;
+  /** When the customer's close lets the provider collect until; 0 while the lease is open. */
+  collectDeadline: number;
+  /** When the provider agent last collected this lease (unix seconds; 0 for never). */
+  collectedAt: number;
+}
+
+/** A pending or starting reservation, from its events. */
+export interface TrackedReservation {
+  nodeId: string;
+  deadline: number;
+  /** Until when the provider may accept the start; 0 until the customer starts it. */
+  acceptBy: number;
+  /** The node went Disconnect while the reservation held it: anyone may fail it (keeper). */
+  down?: boolean;
+}
+
+/** The best receipt a provider holds for a lease: the one that pays the most. */
+export interface BestReceipt {
+  paidThrough: string;
+  signature: string;
+  /** The time it pays up to: `paidThrough`, or the end of its session key if earlier. */
+  until: number;
+}
+
 export interface AgentState {
-  format: "gpufog-agent-state-v1";
+  format: "gpufog-agent-state-v2";
   kind: "provider" | "keeper";
   chainId: number;
   account: string;
   /** The next nonce this agent will use. */
   nonce: number;
   pending: PendingTx | null;
-  /** The last block whose logs were read (provider agent). */
+  /** The last block whose logs were read. */
   lastBlock: number;
-  /** Lease ids of the provider's nodes, seen in `LeaseOpened` (provider agent). */
-  leases: string[];
-  /** Reservation ids of the provider's nodes, seen in `Reserved` (provider agent). */
-  reservations: string[];
+  /** Open and closing leases by id: the provider's own (provider agent), every one (keeper). */
+  leases: Record<string, TrackedLease>;
+  /** Pending and starting reservations by id: of the provider's nodes, or every one (keeper). */
+  reservations: Record<string, TrackedReservation>;
+  /** The best receipt of each lease, stored before its inbox file is removed (provider agent). */
+  receipts: Record<string, BestReceipt>;
   /** Fee buckets ("epoch:token") seen in `FeeRecorded`: the provider's, or every one (keeper). */
   buckets: string[];
-  /** Leases below this id are closed with their fees forwarded (keeper). */
-  leaseFloor: string;
-  /** Reservations below this id are no longer pending (keeper). */
-  reservationFloor: string;
+  /** "token:provider" pairs that may have protocol fees due (keeper). */
+  feesDue: string[];
+  /** The last check-in (unix seconds) of every Idle or Reserved node (keeper). */
+  checkIns: Record<string, number>;
 }
+
+export const STATE_FORMAT = "gpufog-agent-state-v2";
 
 /** The state of `file`, or a fresh one; refuses a file written for another chain, account or agent. */
 export function loadState(
@@ -53,18 +96,19 @@ export function loadState(
   startBlock: number,
 ): AgentState {
   const fresh: AgentState = {
-    format: "gpufog-agent-state-v1",
+    format: STATE_FORMAT,
     kind,
     chainId,
     account,
     nonce: 0,
     pending: null,
     lastBlock: startBlock,
-    leases: [],
-    reservations: [],
+    leases: {},
+    reservations: {},
+    receipts: {},
     buckets: [],
-    leaseFloor: "1",
-    reservationFloor: "1",
+    feesDue: [],
+    checkIns: {},
   };
   if (!existsSync(file)) return fresh;
   let state: AgentState;
@@ -73,7 +117,14 @@ export function loadState(
   } catch (error) {
     throw new InputError(file, undefined, undefined, `is not an agent state file: ${(error as Error).message}`);
   }
-  if (state.format !== fresh.format) throw new InputError(file, undefined, "format", `is not ${fresh.format}`);
+  if (state.format !== fresh.format) {
+    throw new InputError(
+      file,
+      undefined,
+      "format",
+      `is ${JSON.stringify(state.format)}, not ${fresh.format}: a state file of the heartbeat contracts; once its transaction in flight (if any) is mined, move it away and start afresh`,
+    );
+  }
   for (const [field, want] of [
     ["kind", kind],
     ["chainId", chainId],

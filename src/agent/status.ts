@@ -1,13 +1,13 @@
-// `gpufog status`: what an operator checks first. For a provider: its operator, nodes, leases,
-// earnings and rewards, and the agent's transaction in flight; for a keeper: the queue of jobs
-// its next round would run. Read-only, and without the keystore's password.
+// `gpufog status`: what an operator checks first. For a provider: its operator, nodes and when
+// their check-in is due, open and closing leases with their best receipts and collect deadlines,
+// reservations starting, earnings and fees due by token, rewards, and the agent's transaction in
+// flight; for a keeper: the queue of jobs its next round would run. Read-only, and without the keystore's password.
 import { existsSync, readFileSync } from "node:fs";
 
 import { formatUnits, getAddress, type Provider } from "ethers";
 
 import { getContracts } from "../deployments.js";
 import { providerBuckets } from "../emission/client.js";
-import { leaseReport, providerLeases } from "../escrow.js";
 import { InputError } from "../errors.js";
 import { tokenLabel, type TokenInfo } from "../erc20.js";
 import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows } from "../registry.js";
@@ -16,6 +16,7 @@ import { Keeper } from "./keeper.js";
 import { Metrics } from "./metrics.js";
 import { connect, readBook } from "./runtime.js";
 import { loadState, type AgentState } from "./state.js";
+import { WorkList } from "./worklist.js";
 
 /** The address in a keystore file, which the format keeps in clear. */
 export function keystoreAddress(config: Pick<ProviderConfig, "file" | "keystore">): string {
@@ -45,72 +46,96 @@ async function labels(provider: Provider, tokens: Iterable<string>): Promise<Map
 /** The provider's status as text. */
 export async function providerStatus(config: ProviderConfig): Promise<string> {
   const book = readBook(config);
-  const provider = connect(config, book, new Metrics());
+  const metrics = new Metrics();
+  const provider = connect(config, book, metrics);
   try {
     const key = keystoreAddress(config);
     const owner = config.provider ?? key;
-    const { registry, escrow, emission } = getContracts(book, provider);
-    const handle = { registry, escrow };
+    const contracts = getContracts(book, provider);
+    const { registry, escrow, emission } = contracts;
     const latest = (await provider.getBlock("latest"))!;
     const now = BigInt(latest.timestamp);
-    const state = stateOf(config, book.chainId, key, book.block - 1);
+    const saved = stateOf(config, book.chainId, key, book.block - 1);
+    // Without a state file, the work list is built from the deployment on (read-only).
+    const state = saved ?? loadState("", "provider", book.chainId, key, book.block - 1);
     const nodes = (await listNodes(registry, { provider: owner })).filter(
       (n) => n.status !== "None" && (config.nodes === undefined || config.nodes.includes(n.id)),
     );
-    const leaseIds =
-      state === undefined
-        ? await providerLeases(handle, owner, { fromBlock: book.blocks.escrow })
-        : state.leases.map(BigInt);
-    const leases = await Promise.all(leaseIds.map((id) => leaseReport(handle, id)));
-    const tokens = await labels(provider, [
-      ...nodes.map((n) => n.paymentToken),
-      ...leases.map((l) => l.token),
-      await emission.tft(),
-    ]);
+    await new WorkList(
+      { contracts, provider, state, config, signal: new AbortController().signal },
+      { provider: owner, nodes: new Set(nodes.map((n) => n.id)) },
+    ).read(latest.number);
+    const leases = Object.entries(state.leases);
+    const tokenSet = new Set([...nodes.map((n) => n.paymentToken), ...leases.map(([, l]) => l.token)]);
+    const tokens = await labels(provider, [...tokenSet, await emission.tft()]);
     const fmt = (amount: bigint, token: string) => {
       const t = tokens.get(token)!;
       return `${formatUnits(amount, t.decimals)} ${t.symbol}`;
     };
     const operator = await registry.operatorOf(owner);
+    const period = await registry.checkInPeriod();
+    const margin = config.checkInMarginSeconds ?? period / 2n;
+    const checked = nodes.filter((n) => n.status === "Idle" || n.status === "Reserved");
+    const nextCheckIn = checked.reduce<bigint | undefined>((min, n) => {
+      const due = n.lastCheckIn + period - margin;
+      return min === undefined || due < min ? due : min;
+    }, undefined);
     const lines = [
       `provider ${owner} on chain ${book.chainId}, block ${latest.number}`,
       `agent key ${key}${key === owner ? " (the provider's own key)" : operator === key ? " (the provider's operator)" : ` — NOT the provider's operator (${operator})`}, balance ${formatUnits(await provider.getBalance(key))} native`,
-      `heartbeat timeout ${await registry.heartbeatTimeout()} s`,
+      `check-in period ${period} s; ${nextCheckIn === undefined ? "no check-in needed (no Idle or Reserved node)" : nextCheckIn <= now ? "check-in due now" : `check-in due in ${nextCheckIn - now} s`}`,
       "",
       nodes.length === 0 ? "no nodes" : formatTable(NODE_TABLE_HEADER, nodeRows(nodes, now, tokens)),
       "",
     ];
-    const open = leases.filter((l) => l.status === "Open");
-    lines.push(`${open.length} open lease(s) of ${leases.length} followed`);
+    const closing = leases.filter(([, l]) => l.collectDeadline !== 0);
+    lines.push(`${leases.length - closing.length} open lease(s), ${closing.length} closing`);
     if (leases.length > 0) {
       lines.push(
         formatTable(
-          ["lease", "node", "status", "customer", "deposit", "accrued", "unwithdrawn", "runs out"],
-          leases.map((l) => [
-            l.leaseId.toString(),
-            l.nodeId.toString(),
-            l.status,
-            l.customer,
-            fmt(l.deposit, l.token),
-            fmt(l.accrued, l.token),
-            fmt(l.unwithdrawn, l.token),
-            l.runsOutAt === undefined ? "-" : `in ${l.runsOutAt - now} s`,
-          ]),
+          ["lease", "node", "status", "customer", "deposit", "collected", "best receipt to", "collect by"],
+          leases.map(([id, l]) => {
+            const best = state.receipts[id];
+            return [
+              id,
+              l.nodeId,
+              l.collectDeadline === 0 ? "Open" : "Closing",
+              l.customer,
+              fmt(BigInt(l.deposit), l.token),
+              fmt(BigInt(l.paid), l.token),
+              best === undefined ? "-" : `${best.until} (${BigInt(best.until) - now} s from now)`,
+              l.collectDeadline === 0
+                ? "-"
+                : BigInt(l.collectDeadline) < now
+                  ? "window ended"
+                  : `in ${BigInt(l.collectDeadline) - now} s`,
+            ];
+          }),
         ),
       );
     }
-    const earnings = new Map<string, bigint>();
-    for (const l of leases) earnings.set(l.token, (earnings.get(l.token) ?? 0n) + l.unwithdrawn);
-    lines.push("", `earnings not withdrawn: ${[...earnings].map(([t, a]) => fmt(a, t)).join(", ") || "none"}`);
+    const reservations = Object.entries(state.reservations);
+    lines.push("", `${reservations.length} reservation(s) pending or starting`);
+    for (const [id, r] of reservations) {
+      lines.push(
+        `  reservation ${id} on node ${r.nodeId}: ${r.acceptBy === 0 ? `not started, deadline in ${BigInt(r.deadline) - now} s` : BigInt(r.acceptBy) >= now ? `STARTING: accept within ${BigInt(r.acceptBy) - now} s` : "start not accepted in time: it can be failed (the fee is taken from the stake)"}`,
+      );
+    }
+    const money: string[] = [];
+    for (const token of tokenSet) {
+      const [earned, due] = await Promise.all([escrow.earnings(owner, token), escrow.feesDue(owner, token)]);
+      money.push(`${fmt(earned, token)} (protocol fee due ${fmt(due, token)})`);
+    }
+    lines.push("", `earnings not withdrawn: ${money.join(", ") || "none"}`);
     const buckets = await providerBuckets(emission, owner, { fromBlock: book.blocks.emission });
     const claimable = buckets.reduce((s, b) => s + b.claimable, 0n);
     const claimed = buckets.reduce((s, b) => s + b.claimed, 0n);
     lines.push(
       `mining rewards: ${formatUnits(claimable)} TFT claimable in ${buckets.filter((b) => b.claimable > 0n).length} bucket(s), ${formatUnits(claimed)} TFT claimed`,
     );
-    if (state !== undefined) {
+    if (saved !== undefined) {
       lines.push(
-        `agent state ${config.stateFile}: next nonce ${state.nonce}, events read to block ${state.lastBlock}, ${state.pending === null ? "nothing in flight" : `in flight: ${state.pending.label} (nonce ${state.pending.nonce}, ${state.pending.hashes.length} version(s))`}`,
+        `agent state ${config.stateFile}: next nonce ${saved.nonce}, events read to block ${saved.lastBlock}, ${saved.pending === null ? "nothing in flight" : `in flight: ${saved.pending.label} (nonce ${saved.pending.nonce}, ${saved.pending.hashes.length} version(s))`}`,
       );
     }
     return lines.join("\n");

@@ -1,16 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { HDNodeWallet, Mnemonic, parseEther, Wallet, type TransactionResponse } from "ethers";
+import { HDNodeWallet, Mnemonic, parseEther, Wallet, type Signer, type TransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import { deployLocalSystem } from "../../deploy/local.js";
 import { writeAddressBook } from "../../src/deployments-fs.js";
-import { openLease, reserve, type EscrowHandle } from "../../src/escrow.js";
+import { buildQuote, receiptToJson } from "../../src/market/quote.js";
+import { escrowDomain, signQuote, signReceipt, type EscrowDomain } from "../../src/market/typed-data.js";
 import { buildTree } from "../../src/merkle/tree.js";
 import { LeafKind } from "../../src/merkle/proof.js";
+import { mined, receiptEvent } from "../../src/receipts.js";
 import { registerNode } from "../../src/registry.js";
 import { addLiquidity, connectUniswapV2 } from "../../harness/uniswap.js";
 import { startFaultProxy, stopChild, type FaultProxy } from "../helpers/faultProxy.js";
@@ -33,10 +35,13 @@ const account = (i: number) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'
 /**
  * The operators' agents against anvil, deployed over JSON-RPC, each agent a child process
  * reaching the node through the fault-injecting proxy (dropped connections, HTTP 429 and
- * JSON-RPC -32005, delays) with a dead endpoint listed first. Time moves with `evm_increaseTime`.
- * Provider P runs nodes 1–3 through the agent with an operator key; provider Q's node 4 has no
- * agent. A customer leases nodes 1 (long), 2 (drains in 15 minutes) and 4, and reserves node 3
- * without ever starting it. The provider agent is killed outright once and restarted.
+ * JSON-RPC -32005, delays) with a dead endpoint listed first. Time moves with `evm_increaseTime`;
+ * the check-in period is its minimum, one hour. Provider P runs nodes 1–3 through the agent with
+ * an operator key; provider Q's nodes 4 and 5 have no agent. With quotes from P's operator and Q,
+ * a customer leases nodes 1 (long, receipts from its session key every step), 2 (one receipt far
+ * ahead: its deposit is spent in 15 minutes) and 4 (closed by the customer: a collect window), and
+ * reserves nodes 3 and 5 and starts both: P's agent accepts, Q never does. The provider agent is
+ * killed outright once and restarted.
  */
 describe("Operators: gpufog provider and keeper agents on anvil, through faults", function () {
   this.timeout(300_000);
@@ -50,7 +55,10 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
   const operator = Wallet.createRandom();
   const keeper = account(2);
   const leases: Record<string, bigint> = {};
-  let reservationId = 0n;
+  const reservations: Record<string, bigint> = {};
+  const sessionKey = Wallet.createRandom();
+  let customer: Signer;
+  let domain: EscrowDomain;
 
   const chainNow = async () => BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp);
   const later = async (seconds: number) => {
@@ -88,8 +96,9 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     connection = await network.create({ network: "localhost", override: { url: anvil.url } });
     const { ethers } = connection;
     const signers = await ethers.getSigners();
-    const [deployer, , , p, customer, q] = signers as [(typeof signers)[0], ...(typeof signers)[0][]];
-    const tree = await buildTree([{ kind: LeafKind.Evm, holder: customer!.address, amount: 1_000n * UNIT }]);
+    const [deployer, , , p, c, q] = signers as [(typeof signers)[0], ...(typeof signers)[0][]];
+    customer = c!;
+    const tree = await buildTree([{ kind: LeafKind.Evm, holder: c!.address, amount: 1_000n * UNIT }]);
     const id = `agents-test-${path.basename(dir)}`;
     system = await deployLocalSystem(
       connection,
@@ -102,7 +111,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     rmSync(path.join("deploy", "deployments", id), { recursive: true, force: true });
     writeAddressBook(system.book, path.join(dir, "book"));
     const { gut, tft, registry, escrow } = system.contracts;
-    for (const s of [p!, q!, customer!]) await (await gut.connect(deployer).transfer(s.address, 10_000n * UNIT)).wait();
+    for (const s of [p!, q!, c!]) await (await gut.connect(deployer).transfer(s.address, 10_000n * UNIT)).wait();
     const node = {
       model: "GTX 1080 Ti",
       gpuCount: 1n,
@@ -111,7 +120,9 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       uri: "https://n.example",
     };
     for (let i = 0; i < 3; i++) await registerNode(registry.connect(p!), p!, node, "test");
-    await registerNode(registry.connect(q!), q!, node, "test");
+    for (let i = 0; i < 2; i++) await registerNode(registry.connect(q!), q!, node, "test");
+    // The deployer is still the registry's admin: the timelock has not accepted the transfer.
+    await (await registry.connect(deployer!).setCheckInPeriod(3600n)).wait();
     await (await registry.connect(p!).setOperator(operator.address)).wait();
     await (await deployer!.sendTransaction({ to: operator.address, value: parseEther("10") })).wait();
     await addLiquidity(
@@ -122,12 +133,40 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       tft,
       100_000n * UNIT,
     );
-    const h: EscrowHandle = { escrow: escrow.connect(customer!), registry };
+    domain = escrowDomain(31337n, await escrow.getAddress());
+    await (await gut.connect(c!).approve(await escrow.getAddress(), 1_000n * UNIT)).wait();
+    const quote = async (nodeId: bigint, signer: Signer, window?: [bigint, bigint]) => {
+      const q = buildQuote(
+        {
+          nodeId,
+          customer: c!.address,
+          token: await gut.getAddress(),
+          pricePerTuHour: UNIT,
+          windowStart: window?.[0],
+          windowDuration: window?.[1],
+        },
+        await chainNow(),
+      );
+      return { q, signature: await signQuote(signer, domain, q) };
+    };
+    const open = async (nodeId: bigint, signer: Signer, deposit: bigint) => {
+      const { q, signature } = await quote(nodeId, signer);
+      const tx = escrow.connect(c!).openLease(q, signature, deposit, sessionKey.address);
+      return receiptEvent(escrow, await mined(tx), "LeaseOpened").args.leaseId as bigint;
+    };
+    const reserveNode = async (nodeId: bigint, signer: Signer) => {
+      const window: [bigint, bigint] = [(await chainNow()) + 120n, 600n];
+      const { q, signature } = await quote(nodeId, signer, window);
+      const [fee] = await escrow.reservationFee(nodeId, UNIT, window[0], window[1]);
+      const tx = escrow.connect(c!).reserve(q, signature, fee + UNIT);
+      return receiptEvent(escrow, await mined(tx), "Reserved").args.reservationId as bigint;
+    };
     // 1 GUT per TU-hour on a 1-TU node: 1 GUT an hour.
-    leases.long = await openLease(h, customer!, 1n, 10n * UNIT, UNIT);
-    leases.drained = await openLease(h, customer!, 2n, UNIT / 4n, UNIT);
-    leases.orphan = await openLease(h, customer!, 4n, 10n * UNIT, UNIT);
-    reservationId = await reserve(h, customer!, 3n, (await chainNow()) + 120n, 600n, UNIT, UNIT);
+    leases.long = await open(1n, operator, 10n * UNIT);
+    leases.drained = await open(2n, operator, UNIT / 4n);
+    leases.closed = await open(4n, q!, 10n * UNIT);
+    reservations.accepted = await reserveNode(3n, operator);
+    reservations.failed = await reserveNode(5n, q!);
 
     await writeKeystore(dir, "provider", operator.address, operator.privateKey);
     await writeKeystore(dir, "keeper", keeper.address, keeper.privateKey);
@@ -157,10 +196,10 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
   });
 
   it("refuses a bad config with one line naming the file and the field", async function () {
-    const file = await config("keeper", { pageSize: -3 });
+    const file = await config("keeper", { forwardBatch: -3 });
     const run = await runCli(["keeper", "run", "--config", file]);
     expect(run.code).to.equal(1);
-    expect(run.stderr.trim()).to.equal(`gpufog: ${file}, field "pageSize": must be between 1 and 10000, not -3`);
+    expect(run.stderr.trim()).to.equal(`gpufog: ${file}, field "forwardBatch": must be between 1 and 500, not -3`);
   });
 
   it("keeper --dry-run prints the round it would run and sends nothing", async function () {
@@ -178,36 +217,73 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     expect(await connection.ethers.provider.getTransactionCount(keeper.address)).to.equal(before);
   });
 
-  it("runs both agents for hours of chain time: batches, a stale node refunded, drained lease, expiry, fees bought back, no double sends", async function () {
+  /** Drops a receipt of the customer's session key in the provider agent's inbox, as `receipt:sign` writes it. */
+  async function dropReceipt(
+    leaseId: bigint,
+    paidThrough: bigint,
+    signer: Signer = sessionKey,
+    name = "",
+  ): Promise<void> {
+    const receipt = { leaseId, paidThrough };
+    const signature = await signReceipt(signer, domain, receipt);
+    mkdirSync(path.join(dir, "receipts"), { recursive: true });
+    writeFileSync(
+      path.join(dir, "receipts", name || `${leaseId}-${paidThrough}.json`),
+      JSON.stringify(receiptToJson({ chainId: domain.chainId, escrow: domain.verifyingContract, receipt, signature })),
+    );
+  }
+
+  it("runs both agents for hours of chain time: check-ins only when due, receipts collected, a start accepted, a failed reservation, a collect window, fees bought back, no double sends", async function () {
     const { registry, escrow, emission, gut } = system.contracts;
     const gutAddress = await gut.getAddress();
     const providerFile = await config("provider", {
       provider: account(3).address,
-      heartbeatMarginSeconds: 300,
       withdrawThreshold: { [gutAddress]: "0.2" },
+      collectEverySeconds: 900,
     });
     const keeperFile = await config("keeper", { tokens: [gutAddress] });
     const started = await connection.ethers.provider.getBlockNumber();
     let providerAgent = startAgent(["provider", "run", "--config", providerFile]);
     const keeperAgent = startAgent(["keeper", "run", "--config", keeperFile]);
     agents.push(providerAgent, keeperAgent);
-
-    const ages = async () => {
-      const now = await chainNow();
-      const nodes = await Promise.all([1n, 2n, 3n].map((id) => registry.node(id)));
-      return nodes.map((n) => now - n.lastHeartbeat);
-    };
     await until("both agents started", async () =>
       [providerAgent, keeperAgent].every((a) => a.lines.some((l) => l.event === "started")),
     );
 
+    // Receipts: the drained lease's runs an hour ahead (its 0.25 GUT last 15 minutes); a receipt
+    // signed by a stranger is refused; the long lease gets one every step.
+    await dropReceipt(leases.drained!, (await chainNow()) + 3600n);
+    await dropReceipt(leases.long!, (await chainNow()) + 60n, Wallet.createRandom(), "stranger.json");
+    // The customer closes Q's lease at once: Q has no agent, so the keeper finalizes it after
+    // the collect window.
+    await (await escrow.connect(customer).closeLease(leases.closed!, 0n, "0x")).wait();
+
+    // Nothing is due while a P node is Idle or Reserved and checked in less than half a period ago.
+    const checkInsDue = async () => {
+      const now = await chainNow();
+      const nodes = await Promise.all([1n, 2n, 3n].map((id) => registry.node(id)));
+      return nodes.filter((n) => (n.status === 1n || n.status === 3n) && now + 1800n >= n.lastCheckIn + 3600n);
+    };
     let restartedAt = 0;
     let boughtBack = false;
-    let expired = false;
-    for (let step = 1; step <= 40 && !(boughtBack && expired); step++) {
+    let finalized = false;
+    let failed = false;
+    let closeAsked = false;
+    for (let step = 1; step <= 48 && !(boughtBack && finalized && failed && closeAsked); step++) {
       await later(250);
+      await dropReceipt(leases.long!, (await chainNow()) + 120n);
+      if (step === 1) {
+        // The window opened: the customer starts both reservations.
+        for (const id of [reservations.accepted!, reservations.failed!]) {
+          await (await escrow.connect(customer).startReserved(id, 0n, sessionKey.address)).wait();
+        }
+        await until(
+          "P's agent accepts the start",
+          async () => (await escrow.reservation(reservations.accepted!)).status === 3n,
+        );
+      }
       if (step === 4) {
-        // Kill the provider agent outright while its heartbeat is due, then start it again.
+        // Kill the provider agent outright mid-run, then start it again.
         await delay(150);
         providerAgent.child.kill("SIGKILL");
         await providerAgent.exited;
@@ -215,16 +291,32 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
         providerAgent = startAgent(["provider", "run", "--config", providerFile]);
         agents.push(providerAgent);
       }
+      if (step === 20) {
+        const asked = await runCli(["provider", "close", "--config", providerFile, "--lease", String(leases.long)]);
+        expect(asked.code, asked.stderr).to.equal(0);
+        closeAsked = true;
+      }
+      // One round of the provider agent per step at least: it takes the step's receipt.
       await until(
-        `P's nodes are heartbeated (step ${step})`,
-        async () => (await ages()).every((a) => a < 300n),
+        `P's agent takes the receipt (step ${step})`,
+        async () => readdirSync(path.join(dir, "receipts")).every((f) => !f.endsWith(".json")),
         60_000,
       );
-      const bought = await emission.queryFilter(emission.filters.BoughtBack(), started);
-      boughtBack = bought.length > 0;
-      expired = (await escrow.queryFilter(escrow.filters.ReservationEnded(reservationId), started)).length > 0;
+      await until(
+        `P's Idle and Reserved nodes are checked in (step ${step})`,
+        async () => (await checkInsDue()).length === 0,
+        60_000,
+      );
+      boughtBack = (await emission.queryFilter(emission.filters.BoughtBack(), started)).length > 0;
+      finalized = (await escrow.lease(leases.closed!)).status === 3n;
+      failed = (await escrow.reservation(reservations.failed!)).status === 6n;
     }
-    expect(boughtBack, "a buyback within 40 steps").to.equal(true);
+    await until(
+      "the long lease is closed as asked",
+      async () => (await escrow.lease(leases.long!)).status === 3n,
+      60_000,
+    );
+    expect(boughtBack, "a buyback within 48 steps").to.equal(true);
 
     // Metrics, then a clean stop.
     const metricsOf = async (agent: AgentProcess) => {
@@ -295,87 +387,109 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     expect(state.pending).to.equal(null);
     expect(state.nonce).to.equal(await connection.ethers.provider.getTransactionCount(operator.address));
     const once = (name: string) => calls.filter((c) => c.name === name).map((c) => String(c.args[0]));
-    for (const name of ["closeLease", "expireReservation", "markDisconnected"]) {
+    for (const name of ["closeLease", "finalize", "acceptStart", "failReservation", "markDisconnected"]) {
       expect(new Set(once(name)).size, `${name} sent once per id`).to.equal(once(name).length);
     }
 
-    // Heartbeats land in batches of P's three nodes, from the operator key.
-    const batches = calls.filter((c) => c.name === "heartbeatBatch");
-    expect(batches.length).to.be.greaterThan(5);
-    for (const b of batches) {
-      expect(b.from).to.equal(operator.address);
-      expect((b.args[0] as bigint[]).map(Number)).to.deep.equal([1, 2, 3]);
+    // Check-ins come in one batch of P's Idle and Reserved nodes, from the operator key, never
+    // naming a node that was Sharing.
+    const checkIns = calls.filter((c) => c.name === "checkIn");
+    expect(checkIns).to.not.have.length(0);
+    for (const c of checkIns) {
+      expect(c.from).to.equal(operator.address);
+      for (const id of c.args[0] as bigint[]) {
+        expect([1n, 2n, 3n]).to.include(id);
+        const before = await registry.node(id, { blockTag: c.block - 1 });
+        expect(before.status, `node ${id} in the check-in of block ${c.block}`).to.not.equal(2n);
+      }
     }
-    expect(calls.filter((c) => c.name === "heartbeat")).to.have.length(0);
 
-    // Node 4 (no agent) was marked Disconnect by the keeper and its lease closed with a refund.
+    // P's agent accepted the start; the keeper failed Q's unaccepted one, finalized the lease the
+    // customer closed, and marked Q's idle nodes Disconnect once stale.
+    expect(once("acceptStart")).to.deep.equal([String(reservations.accepted)]);
+    const ended = await escrow.queryFilter(escrow.filters.ReservationEnded(reservations.failed), started);
+    expect(ended.map((e) => [Number(e.args.status), e.args.by])).to.deep.equal([[6, keeper.address]]);
+    expect(ended[0]!.args.penalty).to.be.greaterThan(0n);
+    expect(calls.some((c) => c.name === "finalize" && c.from === keeper.address)).to.equal(true);
     expect((await registry.node(4n)).status).to.equal(4n);
-    const closes = await escrow.queryFilter(escrow.filters.LeaseClosed(), started);
-    const orphan = closes.find((e) => e.args.leaseId === leases.orphan)!;
-    expect(orphan.args.closedBy).to.equal(keeper.address);
-    expect(orphan.args.refund).to.be.greaterThan(0n);
-    // The drained lease was closed by the keeper.
-    const drained = closes.find((e) => e.args.leaseId === leases.drained)!;
-    expect(drained.args.closedBy).to.equal(keeper.address);
-    // The reservation nobody started expired.
-    const ended = await escrow.queryFilter(escrow.filters.ReservationEnded(reservationId), started);
-    expect(ended.map((e) => Number(e.args.status))).to.deep.equal([4]);
+
+    // Receipts: the stranger's was refused, the drained lease closed by P's agent with the whole
+    // deposit paid, the long lease collected on schedule and closed as asked with its best receipt.
+    expect(readFileSync(path.join(dir, "receipts", "rejected", "stranger.json"), "utf8")).to.include(
+      String(leases.long),
+    );
+    const drained = await escrow.lease(leases.drained!);
+    expect(drained.paid).to.equal(drained.deposit);
+    expect(
+      calls.filter((c) => c.name === "collect" && String(c.args[0]) === String(leases.long)).length,
+    ).to.be.greaterThan(1);
+    const long = await escrow.lease(leases.long!);
+    expect(long.paid).to.be.greaterThan(0n);
+    const closedBy = calls
+      .filter((c) => c.name === "closeLease" && c.from === operator.address)
+      .map((c) => String(c.args[0]));
+    expect(closedBy.sort()).to.deep.equal([String(leases.long), String(leases.drained)].sort());
+
     // Earnings withdrawn to P by the operator, fees forwarded, a bucket bought back.
     expect(calls.some((c) => c.name === "withdrawFor" && c.from === operator.address)).to.equal(true);
     expect(await escrow.queryFilter(escrow.filters.FeesForwarded(), started)).to.not.have.length(0);
     expect(calls.some((c) => c.name === "observe")).to.equal(true);
 
-    // The metrics count what the chain shows: batches since the restart, three nodes each.
-    const sinceRestart = batches.filter((b) => b.block > restartedAt).length;
-    expect(sample(providerMetrics, "gpufog_heartbeat_batches_total")).to.equal(sinceRestart);
-    expect(sample(providerMetrics, "gpufog_heartbeats_sent_total")).to.equal(3 * sinceRestart);
-    expect(sample(providerMetrics, "gpufog_heartbeats_failed_total")).to.equal(0);
-    expect(providerMetrics).to.match(/gpufog_heartbeat_age_seconds\{node="1"\} \d+/);
-    expect(sample(keeperMetrics, 'gpufog_jobs_total{job="closeLease",result="done"}')).to.equal(
-      calls.filter((c) => c.name === "closeLease" && c.from === keeper.address).length,
+    // The metrics count what the chain shows: check-ins since the restart.
+    const sinceRestart = checkIns.filter((b) => b.block > restartedAt);
+    expect(sample(providerMetrics, "gpufog_check_in_batches_total")).to.equal(sinceRestart.length);
+    expect(sample(providerMetrics, "gpufog_check_ins_sent_total")).to.equal(
+      sinceRestart.reduce((n, c) => n + (c.args[0] as bigint[]).length, 0),
+    );
+    expect(sample(providerMetrics, "gpufog_check_ins_failed_total")).to.equal(0);
+    expect(providerMetrics).to.match(/gpufog_check_in_age_seconds\{node="1"\} \d+/);
+    expect(providerMetrics).to.not.match(/heartbeat/);
+    expect(sample(keeperMetrics, 'gpufog_jobs_total{job="finalize",result="done"}')).to.equal(
+      calls.filter((c) => c.name === "finalize" && c.from === keeper.address).length,
     );
     expect(sample(keeperMetrics, "gpufog_rpc_errors_total")).to.be.greaterThan(0);
     console.log(
-      `      ${batches.length} batches, ${calls.length} transactions; proxy: ${JSON.stringify(proxy!.injected)}`,
+      `      ${checkIns.length} check-ins, ${calls.length} transactions; proxy: ${JSON.stringify(proxy!.injected)}`,
     );
   });
 
-  it("replaces a stuck heartbeat with bumped fees, and after a kill resumes it instead of sending it again", async function () {
+  it("replaces a stuck check-in with bumped fees, and after a kill resumes it instead of sending it again", async function () {
     const { registry } = system.contracts;
     const providerFile = await config("provider", {
       provider: account(3).address,
-      heartbeatMarginSeconds: 590,
+      checkInMarginSeconds: 3590,
       stuckAfterSeconds: 1,
     });
     const nonceBefore = await connection.ethers.provider.getTransactionCount(operator.address);
     const from = await connection.ethers.provider.getBlockNumber();
     await rpc(anvil!.url, "evm_setAutomine", [false]);
     try {
-      // A margin of 590 s of the 600 s timeout: the heartbeat is due 100 s on, and no node goes stale.
-      await later(100);
+      // A margin of 3590 s of the 3600 s period: the check-in of the Idle nodes is due at once.
       let agent = startAgent(["provider", "run", "--config", providerFile]);
       agents.push(agent);
-      await until("the heartbeat is replaced", async () => agent.lines.some((l) => l.event === "tx_replaced"));
+      await until("the check-in is replaced", async () => agent.lines.some((l) => l.event === "tx_replaced"));
       agent.child.kill("SIGKILL");
       await agent.exited;
       const state = JSON.parse(readFileSync(path.join(dir, "provider-state.json"), "utf8")) as {
-        pending: { nonce: number; hashes: string[]; maxFeePerGas: string };
+        pending: { nonce: number; hashes: string[]; label: string };
       };
       expect(state.pending.nonce).to.equal(nonceBefore);
+      expect(state.pending.label).to.match(/^checkIn /);
       expect(state.pending.hashes.length).to.be.greaterThan(1);
       agent = startAgent(["provider", "run", "--config", providerFile]);
       agents.push(agent);
-      await until("the restarted agent resumes the pending heartbeat", async () =>
+      await until("the restarted agent resumes the pending check-in", async () =>
         agent.lines.some((l) => l.event === "tx_resume"),
       );
       await rpc(anvil!.url, "evm_setAutomine", [true]);
       await rpc(anvil!.url, "evm_mine");
-      await until("the heartbeat is mined", async () => agent.lines.some((l) => l.event === "tx_mined"));
+      await until("the check-in is mined", async () => agent.lines.some((l) => l.event === "tx_mined"));
       agent.child.kill("SIGTERM");
       expect(await agent.exited, agent.stderr).to.equal(0);
       const mined = agent.lines.find((l) => l.event === "tx_mined")!;
       expect(mined.nonce).to.equal(nonceBefore);
-      // One heartbeat batch reached the chain for that nonce, in a version with bumped fees.
+      // One check-in reached the chain for that nonce, in a version with bumped fees, and
+      // nothing after it: the restarted agent found nothing more due.
       const latest = await connection.ethers.provider.getBlockNumber();
       const txs = [];
       for (let b = from + 1; b <= latest; b++) {
@@ -387,20 +501,22 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       expect(state.pending.hashes).to.include(txs[0]!.hash);
       expect(txs.filter((t) => t.nonce > nonceBefore)).to.have.length(0);
       const now = await chainNow();
-      for (const id of [1n, 2n, 3n]) expect(now - (await registry.node(id)).lastHeartbeat).to.be.lessThan(300n);
+      for (const id of [1n, 2n]) expect(now - (await registry.node(id)).lastCheckIn).to.be.lessThan(300n);
     } finally {
       await rpc(anvil!.url, "evm_setAutomine", [true]);
     }
   });
 
-  it("gpufog status prints the provider's nodes, leases, earnings and rewards, and the keeper's queue", async function () {
+  it("gpufog status prints the provider's nodes, check-in, leases, earnings and rewards, and the keeper's queue", async function () {
     const providerFile = await config("provider", { provider: account(3).address });
     const p = await runCli(["status", "--config", providerFile]);
     expect(p.code, p.stderr).to.equal(0);
     expect(p.stdout).to.include(`provider ${account(3).address}`);
     expect(p.stdout).to.include("(the provider's operator)");
-    expect(p.stdout).to.match(/\n1 +Sharing +GTX 1080 Ti/);
-    expect(p.stdout).to.match(/earnings not withdrawn: [\d.]+ GUT/);
+    expect(p.stdout).to.match(/check-in period 3600 s; check-in due in \d+ s/);
+    expect(p.stdout).to.match(/\n3 +Sharing +GTX 1080 Ti/);
+    expect(p.stdout).to.match(/1 open lease\(s\), 0 closing/);
+    expect(p.stdout).to.match(/earnings not withdrawn: [\d.]+ GUT \(protocol fee due [\d.]+ GUT\)/);
     expect(p.stdout).to.match(/mining rewards: [\d.]+ TFT claimable/);
     const k = await runCli(["status", "--config", await config("keeper", {})]);
     expect(k.code, k.stderr).to.equal(0);
