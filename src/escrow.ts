@@ -1,10 +1,19 @@
-import { MaxUint256, type ContractRunner, type ContractTransactionResponse, type Signer } from "ethers";
+// The escrow's helpers for an ethers dApp, the tasks and the agents: thin wrappers that check a
+// call before sending it (a refusal is the escrow's own decoded error, or one line naming the
+// input), send one transaction and read its events. The arithmetic, the quote and receipt files
+// and the calldata are the browser-safe src/market/* modules, which a viem dApp uses directly.
+import { Contract, type ContractRunner, type ContractTransactionResponse, type Signer, ZeroAddress } from "ethers";
 
 import { contractAddress } from "./connect.js";
-import { preparePayment, tokenLabel } from "./erc20.js";
+import { balanceOf, preparePayment, tokenLabel } from "./erc20.js";
 import { InputError } from "./errors.js";
 import { formatToken } from "./format.js";
+import { collectableAt, LEASE_STATUS, RESERVATION_STATUS, runsOutAt } from "./market/lease-math.js";
+import { buildQuote, checkDomain, type QuoteTerms, type SignedQuote, type SignedReceipt } from "./market/quote.js";
+import { encodeOpenLease, encodeReserve, encodeSelfPermit, type PermitSignature } from "./market/calldata.js";
+import { type EscrowDomain, escrowDomain, signQuote, signReceipt } from "./market/typed-data.js";
 import type { Source } from "./parse.js";
+import { signPermit, type PermitToken } from "./permit.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { listNodes, statusName, type NodeStatus } from "./registry.js";
 import { dryRun, revertLine } from "./revert.js";
@@ -14,35 +23,20 @@ import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__
 import type { LeaseEscrow } from "../types/LeaseEscrow.js";
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 
-/** One second of a lease costs `rate / RATE_DIVISOR`, with `rate = pricePerTuHour × milliTu`. */
-export const RATE_DIVISOR = 3_600_000n;
-const BPS = 10_000n;
-
-/** Lease statuses, as the escrow numbers them. */
-export const LEASE_STATUS = ["None", "Open", "Closed"] as const;
-/** Reservation statuses, as the escrow numbers them. */
-export const RESERVATION_STATUS = ["None", "Pending", "Started", "Cancelled", "Expired"] as const;
-
-/**
- * What a lease owes its provider at `until`, exactly as the escrow computes it: the cost since
- * the start, rounded down, capped at the deposit.
- */
-export function owedAt(rate: bigint, start: bigint, until: bigint, deposit: bigint): bigint {
-  if (until <= start) return 0n;
-  const due = (rate * (until - start)) / RATE_DIVISOR;
-  return due < deposit ? due : deposit;
-}
-
-/** The first second at which the deposit is used up, or `undefined` for a free lease. */
-export function runsOutAt(rate: bigint, start: bigint, deposit: bigint): bigint | undefined {
-  if (rate === 0n) return undefined;
-  return start + (deposit * RATE_DIVISOR + rate - 1n) / rate;
-}
-
-/** The protocol fee on a lease's cumulative withdrawals, rounded down as the escrow does. */
-export function feeOf(withdrawn: bigint, feeBps: bigint): bigint {
-  return (withdrawn * feeBps) / BPS;
-}
+export {
+  BPS,
+  collectableAt,
+  feeOf,
+  LEASE_STATUS,
+  owedAt,
+  RATE_DIVISOR,
+  rateOf,
+  reservationFeeAt,
+  reservationFeeSplit,
+  RESERVATION_STATUS,
+  runsOutAt,
+  windowFeeEarned,
+} from "./market/lease-math.js";
 
 /** The escrow and the registry it leases from, connected to one runner. */
 export interface EscrowHandle {
@@ -61,7 +55,19 @@ export async function connectEscrow(
   return { escrow, registry };
 }
 
-/** Everything a customer or provider wants to know about a lease, as of `now`. */
+/** The EIP-712 domain of the escrow's quotes and receipts on its chain. */
+export async function escrowDomainOf({ escrow }: EscrowHandle): Promise<EscrowDomain> {
+  const { chainId } = await escrow.runner!.provider!.getNetwork();
+  return escrowDomain(chainId, await escrow.getAddress());
+}
+
+async function chainNow(runner: ContractRunner): Promise<bigint> {
+  const block = await runner.provider!.getBlock("latest");
+  if (block === null) throw new Error("the node returned no latest block");
+  return BigInt(block.timestamp);
+}
+
+/** Everything a customer or provider wants to know about a lease, as of the latest block. */
 export interface LeaseReport {
   leaseId: bigint;
   nodeId: bigint;
@@ -72,32 +78,33 @@ export interface LeaseReport {
   token: string;
   rate: bigint;
   start: bigint;
+  /** When the lease was closed; zero while open. */
+  closedAt: bigint;
   deposit: bigint;
-  /** What the provider has earned so far: what settling now would pay. */
-  accrued: bigint;
-  /** The deposit not yet earned (zero once closed). */
+  /** What the lease has paid the provider so far (collected receipts). */
+  paid: bigint;
+  /** What a receipt up to now would add to `paid`: the time served but not yet collected. */
+  collectable: bigint;
+  /** The deposit not yet paid. */
   remaining: bigint;
-  withdrawn: bigint;
-  /** Earnings not yet withdrawn, protocol fee included. */
-  unwithdrawn: bigint;
-  /** The protocol fee withdrawn but not yet sent to the fee collector. */
-  unforwardedFee: bigint;
-  /** When the deposit runs out at the current rate, or `undefined` (closed, or free). */
+  /** The protocol fee on what was paid, booked to the provider at each collect. */
+  fee: bigint;
+  feeBps: bigint;
+  sessionKey: string;
+  /** For a lease the customer closed: the end of the provider's collect window; zero otherwise. */
+  collectDeadline: bigint;
+  /** The reservation the lease started from, or zero. */
+  reservationId: bigint;
+  /** When the deposit runs out at the lease's rate, while it is open. */
   runsOutAt: bigint | undefined;
-  /** The node's last heartbeat: accrual never passes it. */
-  lastHeartbeat: bigint;
 }
 
-/** Reads a lease and what it has accrued as of the latest block. */
+/** Reads a lease and what it could collect as of the latest block. */
 export async function leaseReport({ escrow, registry }: EscrowHandle, leaseId: bigint): Promise<LeaseReport> {
   const l = await escrow.lease(leaseId);
   if (l.status === 0n) throw new Error(`lease ${leaseId} does not exist`);
-  const [[accrued, remaining], terms, forwarded] = await Promise.all([
-    escrow.accrued(leaseId),
-    registry.leaseTerms(l.nodeId),
-    escrow.forwardedFee(leaseId),
-  ]);
-  const open = l.status === 1n;
+  const [now, terms] = await Promise.all([chainNow(escrow.runner!), registry.leaseTerms(l.nodeId)]);
+  const { paid: upToNow, remaining } = collectableAt(l, now, now);
   return {
     leaseId,
     nodeId: l.nodeId,
@@ -108,74 +115,292 @@ export async function leaseReport({ escrow, registry }: EscrowHandle, leaseId: b
     token: l.token,
     rate: l.rate,
     start: l.start,
+    closedAt: l.closedAt,
     deposit: l.deposit,
-    accrued,
-    remaining,
-    withdrawn: l.withdrawn,
-    unwithdrawn: accrued - l.withdrawn,
-    unforwardedFee: feeOf(l.withdrawn, l.feeBps) - forwarded,
-    runsOutAt: open ? runsOutAt(l.rate, l.start, l.deposit) : undefined,
-    lastHeartbeat: terms.lastHeartbeat,
+    paid: l.paid,
+    collectable: l.status === 3n ? 0n : upToNow - l.paid,
+    remaining: l.status === 3n ? 0n : remaining,
+    fee: (l.paid * l.feeBps) / 10_000n,
+    feeBps: l.feeBps,
+    sessionKey: l.sessionKey,
+    collectDeadline: l.collectDeadline,
+    reservationId: l.reservationId,
+    runsOutAt: l.status === 1n ? runsOutAt(l.rate, l.start, l.deposit) : undefined,
   };
 }
 
-/** What a customer is shown of a node before leasing or reserving it. */
-export interface NodeQuote {
+/** What the registry lists of a node before anyone quotes it: the market's view, binding nothing. */
+export interface NodeListing {
+  provider: string;
+  operator: string;
+  status: NodeStatus;
   paymentToken: string;
-  /** The price per TU-hour now: pass it as the bound of `openLease` and `reserve`. */
+  /** The listed price per TU-hour; the lease runs at the quote's price. */
   pricePerTuHour: bigint;
   milliTu: bigint;
 }
 
-/** A node's token and price, for approving, parsing amounts and bounding the price. */
-export async function nodeQuote({ registry }: EscrowHandle, nodeId: bigint): Promise<NodeQuote> {
-  const terms = await registry.leaseTerms(nodeId);
-  if (terms.status === 0n) throw new Error(`node ${nodeId} does not exist`);
-  return { paymentToken: terms.paymentToken, pricePerTuHour: terms.pricePerTuHour, milliTu: terms.milliTu };
+/** A node's provider, listed token and price, and rating. */
+export async function nodeListing({ registry }: EscrowHandle, nodeId: bigint): Promise<NodeListing> {
+  const n = await registry.node(nodeId);
+  if (n.provider === ZeroAddress) throw new Error(`node ${nodeId} does not exist`);
+  return {
+    provider: n.provider,
+    operator: await registry.operatorOf(n.provider),
+    status: statusName(n.status),
+    paymentToken: n.paymentToken,
+    pricePerTuHour: n.pricePerTuHour,
+    milliTu: n.milliTu,
+  };
 }
 
-/** The payment token of a node, for approving and parsing amounts before opening or reserving. */
+/** The payment token a node lists, for parsing amounts before a quote is asked for. */
 export async function nodeToken(h: EscrowHandle, nodeId: bigint): Promise<string> {
-  return (await nodeQuote(h, nodeId)).paymentToken;
+  return (await nodeListing(h, nodeId)).paymentToken;
 }
 
 /**
- * Throws the escrow's own revert (`NodeNotAvailable`, `NodeReserved`, `PriceAboveBound`,
- * `TokenNotAllowed`, …) if it would refuse `signer` a lease on the node now; sends nothing. The
- * bound defaults to any price, for a check before the customer has been shown one.
+ * Signs a quote as the node's provider or its operator (`signer`), at the node's listed token and
+ * price unless `terms` names others, valid from the chain's time for `ttl` seconds (default and at most the escrow's `maxQuoteAge`), with a fresh random nonce.
+ * Refuses, before signing, a signer who is neither, a node that does not exist, and a quote's
+ * token the escrow does not take.
  */
-export async function checkLease(
+export async function makeQuote(
   h: EscrowHandle,
   signer: Signer,
-  nodeId: bigint,
-  maxPricePerTuHour: bigint = MaxUint256,
-): Promise<void> {
-  const escrow = h.escrow.connect(signer);
-  // With no deposit the dry run passes every check the escrow makes before it takes the deposit.
-  await dryRun([h.escrow.interface], "ZeroAmount", () => escrow.openLease.staticCall(nodeId, 0n, maxPricePerTuHour));
+  terms: Omit<QuoteTerms, "token" | "pricePerTuHour"> & { token?: string; pricePerTuHour?: bigint },
+  opts: { ttl?: bigint; source?: Source } = {},
+): Promise<SignedQuote> {
+  const source = opts.source ?? "quote";
+  const listing = await nodeListing(h, terms.nodeId).catch(() => {
+    throw new InputError(source, undefined, "node", `node ${terms.nodeId} does not exist`);
+  });
+  const who = await signer.getAddress();
+  if (who !== listing.provider && who !== listing.operator) {
+    throw new InputError(
+      source,
+      undefined,
+      "account",
+      `${who} is neither node ${terms.nodeId}'s provider ${listing.provider} nor its operator${listing.operator === ZeroAddress ? " (none named)" : ` ${listing.operator}`}`,
+    );
+  }
+  const token = terms.token ?? listing.paymentToken;
+  if (!(await h.escrow.paymentToken(token)).allowed) {
+    throw new InputError(source, undefined, "token", `the escrow does not take ${token}`);
+  }
+  const maxAge = await h.escrow.maxQuoteAge();
+  const ttl = opts.ttl ?? maxAge;
+  if (ttl <= 0n || ttl > maxAge) {
+    throw new InputError(
+      source,
+      undefined,
+      "ttl",
+      `${ttl} s is outside 1 s to the escrow's maxQuoteAge of ${maxAge} s`,
+    );
+  }
+  const pricePerTuHour = terms.pricePerTuHour ?? listing.pricePerTuHour;
+  const quote = buildQuote({ ...terms, token, pricePerTuHour }, await chainNow(h.escrow.runner!), ttl);
+  const domain = await escrowDomainOf(h);
+  const signature = await signQuote(signer, domain, quote);
+  return { chainId: domain.chainId, escrow: domain.verifyingContract, quote, signature };
+}
+
+/** Signs a receipt for `leaseId` up to `paidThrough` with the customer's key or the lease's session key. */
+export async function makeReceipt(
+  h: EscrowHandle,
+  signer: Signer,
+  leaseId: bigint,
+  paidThrough: bigint,
+): Promise<SignedReceipt> {
+  const domain = await escrowDomainOf(h);
+  const receipt = { leaseId, paidThrough };
+  const signature = await signReceipt(signer, domain, receipt);
+  return { chainId: domain.chainId, escrow: domain.verifyingContract, receipt, signature };
 }
 
 /**
- * Opens a lease (or starts the caller's reservation of the node), approving the deposit first.
- * `maxPricePerTuHour` is the price the customer was shown: the escrow refuses the lease if the
- * provider raised it in the meantime. A lease the escrow would refuse, or a deposit the signer
- * does not hold, fails before anything is sent.
+ * Until when `key`'s receipts count for a lease: `undefined` for a key whose receipts never count
+ * (neither the customer nor a session key of the lease), a time for a replaced session key, and
+ * `type(uint40).max` for the customer and the current key.
+ */
+export async function receiptKeyUntil(h: EscrowHandle, leaseId: bigint, key: string): Promise<bigint | undefined> {
+  const l = await h.escrow.lease(leaseId);
+  if (key.toLowerCase() === l.customer.toLowerCase()) return (1n << 40n) - 1n;
+  const until = await h.escrow.sessionKeyUntil(leaseId, key);
+  return until === 0n ? undefined : until;
+}
+
+/**
+ * Throws the escrow's own revert (`QuoteExpired`, `QuoteNonceUsed`, `InvalidQuoteSigner`,
+ * `NodeNotAvailable`, `TokenNotAllowed`, …) if it would refuse `signer` this quote now, or an
+ * `InputError` for a quote of another chain or escrow; sends nothing.
+ */
+export async function checkQuote(h: EscrowHandle, signer: Signer, signed: SignedQuote, file: Source): Promise<void> {
+  checkDomain(signed, await escrowDomainOf(h), file);
+  const escrow = h.escrow.connect(signer);
+  const { quote, signature } = signed;
+  // With no deposit the dry run passes every check the escrow makes before it takes the deposit.
+  if (quote.windowDuration === 0n && quote.windowStart === 0n) {
+    await dryRun([h.escrow.interface], "ZeroAmount", () =>
+      escrow.openLease.staticCall(quote, signature, 0n, ZeroAddress),
+    );
+  } else {
+    await dryRun([h.escrow.interface], "DepositBelowFee", () => escrow.reserve.staticCall(quote, signature, 0n));
+  }
+}
+
+const PERMIT_ABI = [
+  "function nonces(address owner) view returns (uint256)",
+  "function eip712Domain() view returns (bytes1, string, string, uint256, address, bytes32, uint256[])",
+] as const;
+
+/**
+ * A permit for `amount` of `token` to the escrow signed by `signer` when the token supports
+ * ERC-2612 with ERC-5267 domain discovery and the allowance is short; `undefined` otherwise (no
+ * permit needed, or the token has none: then an approval is sent).
+ */
+async function permitIfShort(
+  token: string,
+  signer: Signer,
+  spender: string,
+  amount: bigint,
+  deadline: bigint,
+): Promise<PermitSignature | undefined> {
+  const owner = await signer.getAddress();
+  const erc20 = new Contract(token, ["function allowance(address, address) view returns (uint256)"], signer);
+  if (((await erc20.getFunction("allowance")(owner, spender)) as bigint) >= amount) return undefined;
+  const permitToken = new Contract(token, PERMIT_ABI, signer);
+  const asPermit: PermitToken = {
+    getAddress: async () => token,
+    nonces: async (o) => (await permitToken.getFunction("nonces")(o)) as bigint,
+    eip712Domain: async () =>
+      (await permitToken.getFunction("eip712Domain")()) as [string, string, string, bigint, string, string, bigint[]],
+  };
+  try {
+    await asPermit.eip712Domain();
+    await asPermit.nonces(owner);
+  } catch {
+    return undefined;
+  }
+  return signPermit(asPermit, signer, spender, amount, deadline);
+}
+
+/** Options of {@link openLease} and {@link reserve}. */
+export interface PayOptions {
+  /** Where the quote came from (a file name), for messages. */
+  source?: Source;
+  /**
+   * `"auto"` (the default): a token with ERC-2612 permit is permitted in the same transaction
+   * (`multicall([selfPermit, …])`), so no approval is sent; `"approve"`: approve first.
+   */
+  permit?: "auto" | "approve";
+}
+
+/**
+ * Sends the escrow call `call` that pulls `amount` of `token` from `signer`: alone after an
+ * approval, or behind a `selfPermit` in one `multicall` when the token permits.
+ */
+async function sendPaying(
+  h: EscrowHandle,
+  signer: Signer,
+  token: string,
+  amount: bigint,
+  deadline: bigint,
+  call: string,
+  source: Source,
+  permit: "auto" | "approve",
+): Promise<ContractTransactionResponse> {
+  const escrow = h.escrow.connect(signer);
+  const spender = await escrow.getAddress();
+  const owner = await signer.getAddress();
+  const held = await balanceOf(token, owner, signer);
+  if (held < amount) {
+    const { symbol, decimals } = await tokenLabel(token, signer);
+    throw new InputError(
+      source,
+      undefined,
+      "deposit",
+      `${formatToken(amount, symbol, decimals)} needed; ${owner} holds ${formatToken(held, symbol, decimals)}`,
+    );
+  }
+  const signed = permit === "auto" ? await permitIfShort(token, signer, spender, amount, deadline) : undefined;
+  if (signed !== undefined) return escrow.multicall([encodeSelfPermit(token, signed), call]);
+  await preparePayment(token, signer, spender, amount, source, "deposit");
+  return signer.sendTransaction({ to: spender, data: call }) as Promise<ContractTransactionResponse>;
+}
+
+/**
+ * Opens a lease with a provider's signed quote: checks the quote against the escrow first (its
+ * own error if it would refuse), then sends one transaction (with a permit for the deposit when
+ * the token has one and the allowance is short). `sessionKey` is the key whose receipts count
+ * besides the customer's own (zero address for none).
  */
 export async function openLease(
   h: EscrowHandle,
   signer: Signer,
-  nodeId: bigint,
+  signed: SignedQuote,
   deposit: bigint,
-  maxPricePerTuHour: bigint,
-  source: Source = "openLease",
+  sessionKey: string = ZeroAddress,
+  opts: PayOptions = {},
 ): Promise<bigint> {
-  const escrow = h.escrow.connect(signer);
-  await checkLease(h, signer, nodeId, maxPricePerTuHour);
-  if (deposit > 0n) {
-    await preparePayment(await nodeToken(h, nodeId), signer, await escrow.getAddress(), deposit, source, "deposit");
+  const source = opts.source ?? "openLease";
+  if (deposit === 0n) throw new InputError(source, undefined, "deposit", "the deposit must be positive");
+  await checkQuote(h, signer, signed, source);
+  const { quote, signature } = signed;
+  const tx = await sendPaying(
+    h,
+    signer,
+    quote.token,
+    deposit,
+    quote.expiry,
+    encodeOpenLease(quote, signature, deposit, sessionKey),
+    source,
+    opts.permit ?? "auto",
+  );
+  return receiptEvent(h.escrow, await mined(tx), "LeaseOpened").args.leaseId as bigint;
+}
+
+/**
+ * Reserves a node for the quote's window with a provider's signed reservation quote. The deposit
+ * must be more than the reservation fee (`reservationFee` of the escrow), which pays for the
+ * whole hold; refused before anything is sent otherwise.
+ */
+export async function reserve(
+  h: EscrowHandle,
+  signer: Signer,
+  signed: SignedQuote,
+  deposit: bigint,
+  opts: PayOptions = {},
+): Promise<bigint> {
+  const source = opts.source ?? "reserve";
+  await checkQuote(h, signer, signed, source);
+  const { quote, signature } = signed;
+  const [fee] = await h.escrow.reservationFee(
+    quote.nodeId,
+    quote.pricePerTuHour,
+    quote.windowStart,
+    quote.windowDuration,
+  );
+  if (deposit <= fee) {
+    const { symbol, decimals } = await tokenLabel(quote.token, signer);
+    throw new InputError(
+      source,
+      undefined,
+      "deposit",
+      `${formatToken(deposit, symbol, decimals)} does not cover the reservation fee of ${formatToken(fee, symbol, decimals)} and some lease time`,
+    );
   }
-  const receipt = await mined(escrow.openLease(nodeId, deposit, maxPricePerTuHour));
-  return receiptEvent(h.escrow, receipt, "LeaseOpened").args.leaseId as bigint;
+  const tx = await sendPaying(
+    h,
+    signer,
+    quote.token,
+    deposit,
+    quote.expiry,
+    encodeReserve(quote, signature, deposit),
+    source,
+    opts.permit ?? "auto",
+  );
+  return receiptEvent(h.escrow, await mined(tx), "Reserved").args.reservationId as bigint;
 }
 
 /** Adds `amount` to a lease's deposit, approving it first; a closed lease or missing funds fail before anything is sent. */
@@ -193,18 +418,192 @@ export async function topUp(
   await mined(escrow.topUp(leaseId, amount));
 }
 
-/** What closing a lease did. */
-export interface CloseResult {
-  paid: bigint;
-  refund: bigint;
-  slashed: bigint;
+/** Names a new session key of an open lease (the customer only); the old key's receipts count up to now. */
+export async function setSessionKey(h: EscrowHandle, signer: Signer, leaseId: bigint, key: string): Promise<void> {
+  const escrow = h.escrow.connect(signer);
+  await escrow.setSessionKey.staticCall(leaseId, key);
+  await mined(escrow.setSessionKey(leaseId, key));
 }
 
-/** Closes a lease: settles, refunds the customer and frees the node. */
-export async function closeLease(h: EscrowHandle, signer: Signer, leaseId: bigint): Promise<CloseResult> {
-  const receipt = await mined(h.escrow.connect(signer).closeLease(leaseId));
-  const event = receiptEvent(h.escrow, receipt, "LeaseClosed");
-  return { paid: event.args.paid, refund: event.args.refund, slashed: event.args.slashed };
+/** What a collect did: the lease's cumulative pay after it, what it added and the fee on that. */
+export interface CollectResult {
+  paid: bigint;
+  collected: bigint;
+  fee: bigint;
+  /** The time the receipt paid up to, as the escrow capped it (now, the close, the key's end). */
+  paidThrough: bigint;
+}
+
+/**
+ * Collects a receipt for the lease's provider (anyone may send it). A receipt that covers no more
+ * than was already paid is refused before sending, as it would change nothing.
+ */
+export async function collect(
+  h: EscrowHandle,
+  signer: Signer,
+  signed: Pick<SignedReceipt, "receipt" | "signature"> & Partial<SignedReceipt>,
+  source: Source = "collect",
+): Promise<CollectResult> {
+  if (signed.chainId !== undefined && signed.escrow !== undefined) {
+    checkDomain({ chainId: signed.chainId, escrow: signed.escrow }, await escrowDomainOf(h), source);
+  }
+  const { leaseId, paidThrough } = signed.receipt;
+  const escrow = h.escrow.connect(signer);
+  const before = (await escrow.lease(leaseId)).paid;
+  const after = await escrow.collect.staticCall(leaseId, paidThrough, signed.signature);
+  if (after <= before) {
+    throw new InputError(
+      source,
+      undefined,
+      "paidThrough",
+      `lease ${leaseId} is already paid for as far as this receipt reaches`,
+    );
+  }
+  const receipt = await mined(escrow.collect(leaseId, paidThrough, signed.signature));
+  const event = receiptEvent(h.escrow, receipt, "Collected");
+  return {
+    paid: event.args.paid as bigint,
+    collected: (event.args.paid as bigint) - before,
+    fee: event.args.fee as bigint,
+    paidThrough: event.args.paidThrough as bigint,
+  };
+}
+
+/** A lease's money once it is final. */
+export interface FinalResult {
+  paid: bigint;
+  refund: bigint;
+  /** For a lease from a reservation: the window's part of the fee the provider earned. */
+  windowFee: bigint;
+}
+
+/** What closing a lease did: final at once (the provider's close, a spent deposit) or a collect window. */
+export interface CloseResult {
+  /** The end of the provider's collect window when the customer closed; zero when final. */
+  collectDeadline: bigint;
+  /** Set when the close settled the lease for good. */
+  final: FinalResult | undefined;
+}
+
+function finalOf(h: EscrowHandle, receipt: Parameters<typeof receiptEvents>[1]): FinalResult | undefined {
+  const [event] = receiptEvents(h.escrow, receipt, "LeaseFinalized");
+  if (event === undefined) return undefined;
+  return { paid: event.args.paid, refund: event.args.refund, windowFee: event.args.windowFee };
+}
+
+/**
+ * Closes a lease. The provider or its operator closes with its last receipt (optional) and the
+ * lease is final at once; the customer's close frees the node and opens the provider's collect
+ * window; anyone may close a lease whose deposit is spent. Dry-run first: a close the escrow
+ * refuses fails with its own error.
+ */
+export async function closeLease(
+  h: EscrowHandle,
+  signer: Signer,
+  leaseId: bigint,
+  receipt?: Pick<SignedReceipt, "receipt" | "signature">,
+): Promise<CloseResult> {
+  const escrow = h.escrow.connect(signer);
+  if (receipt !== undefined && receipt.receipt.leaseId !== leaseId) {
+    throw new Error(`the receipt is for lease ${receipt.receipt.leaseId}, not ${leaseId}`);
+  }
+  const paidThrough = receipt?.receipt.paidThrough ?? 0n;
+  const signature = receipt?.signature ?? "0x";
+  await escrow.closeLease.staticCall(leaseId, paidThrough, signature);
+  const mined_ = await mined(escrow.closeLease(leaseId, paidThrough, signature));
+  const [closed] = receiptEvents(h.escrow, mined_, "LeaseClosed");
+  return { collectDeadline: (closed?.args.collectDeadline as bigint | undefined) ?? 0n, final: finalOf(h, mined_) };
+}
+
+/** Refunds the rest of a lease the customer closed once its collect window has ended (anyone). */
+export async function finalize(h: EscrowHandle, signer: Signer, leaseId: bigint): Promise<FinalResult> {
+  const escrow = h.escrow.connect(signer);
+  await escrow.finalize.staticCall(leaseId);
+  return finalOf(h, await mined(escrow.finalize(leaseId)))!;
+}
+
+/**
+ * Starts a reservation in its window (the customer), adding `added` to the deposit (approved
+ * first) and naming the lease's session key; returns the moment the provider must accept by.
+ */
+export async function startReservation(
+  h: EscrowHandle,
+  signer: Signer,
+  reservationId: bigint,
+  opts: { added?: bigint; sessionKey?: string; source?: Source } = {},
+): Promise<bigint> {
+  const escrow = h.escrow.connect(signer);
+  const added = opts.added ?? 0n;
+  const sessionKey = opts.sessionKey ?? ZeroAddress;
+  await escrow.startReserved.staticCall(reservationId, 0n, sessionKey);
+  if (added > 0n) {
+    const r = await escrow.reservation(reservationId);
+    await preparePayment(r.token, signer, await escrow.getAddress(), added, opts.source ?? "startReserved", "added");
+  }
+  const receipt = await mined(escrow.startReserved(reservationId, added, sessionKey));
+  return receiptEvent(h.escrow, receipt, "StartRequested").args.acceptBy as bigint;
+}
+
+/** Accepts a started reservation (the provider or its operator): its lease opens now; returns the lease id. */
+export async function acceptStart(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<bigint> {
+  const escrow = h.escrow.connect(signer);
+  await escrow.acceptStart.staticCall(reservationId);
+  const receipt = await mined(escrow.acceptStart(reservationId));
+  return receiptEvent(h.escrow, receipt, "LeaseOpened").args.leaseId as bigint;
+}
+
+/** How a reservation ended. */
+export interface ReservationEnd {
+  status: (typeof RESERVATION_STATUS)[number];
+  feeEarned: bigint;
+  refund: bigint;
+  /** The provider's stake taken to the treasury, for a failed reservation. */
+  penalty: bigint;
+}
+
+async function endReservation(
+  h: EscrowHandle,
+  send: () => Promise<ContractTransactionResponse>,
+  check: () => Promise<unknown>,
+): Promise<ReservationEnd> {
+  await check();
+  const event = receiptEvent(h.escrow, await mined(send()), "ReservationEnded");
+  return {
+    status: RESERVATION_STATUS[Number(event.args.status)]!,
+    feeEarned: event.args.feeEarned,
+    refund: event.args.refund,
+    penalty: event.args.penalty,
+  };
+}
+
+/** Fails a reservation whose start was not accepted in time or whose node went down (anyone). */
+export function failReservation(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<ReservationEnd> {
+  const escrow = h.escrow.connect(signer);
+  return endReservation(
+    h,
+    () => escrow.failReservation(reservationId),
+    () => escrow.failReservation.staticCall(reservationId),
+  );
+}
+
+/** Cancels a reservation: the customer's cancel leaves the fee to the provider; the provider's fails it. */
+export function cancelReservation(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<ReservationEnd> {
+  const escrow = h.escrow.connect(signer);
+  return endReservation(
+    h,
+    () => escrow.cancelReservation(reservationId),
+    () => escrow.cancelReservation.staticCall(reservationId),
+  );
+}
+
+/** Ends a reservation nobody started after its deadline (anyone). */
+export function expireReservation(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<ReservationEnd> {
+  const escrow = h.escrow.connect(signer);
+  return endReservation(
+    h,
+    () => escrow.expireReservation(reservationId),
+    () => escrow.expireReservation.staticCall(reservationId),
+  );
 }
 
 /** How many ids one log filter ORs together: endpoints cap the topics of a filter. */
@@ -223,200 +622,214 @@ function slices<T>(ids: readonly T[]): T[][] {
   return out;
 }
 
+/** A provider's leases and reservations, read from its own nodes' events. */
+export interface ProviderHistory {
+  /** Every lease on the provider's nodes, ascending (those started from reservations included). */
+  leases: bigint[];
+  /** Every reservation of the provider's nodes, ascending. */
+  reservations: bigint[];
+  /** The tokens those leases and reservations were paid in. */
+  tokens: string[];
+}
+
+const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Every lease id of a provider, ascending: the leases of its nodes (`LeaseOpened` indexes the
- * node, and a node never changes provider) and the closed leases that book its reservation fees
- * (`feeLeaseId` of the `ReservationEnded` of its nodes' reservations). Reads only this provider's
- * events from `fromBlock` (the escrow's deployment block, from the address book), so the cost
- * grows with its own leases, not with the escrow's; an endpoint that caps a log query's range is
- * asked again over smaller ranges.
+ * A provider's leases, reservations and payment tokens: `LeaseOpened` and `Reserved` index the
+ * node, and a node never changes provider. Reads only this provider's events from `fromBlock` (the
+ * escrow's deployment block, from the address book), so the cost grows with its own leases, not
+ * with the escrow's; an endpoint that caps a log query's range is asked again over smaller ranges.
+ * A reservation's token is read from the reservation (its event does not carry it).
+ */
+export async function providerHistory(
+  h: EscrowHandle,
+  provider: string,
+  opts: { fromBlock?: number } = {},
+): Promise<ProviderHistory> {
+  return nodeEvents(h, provider, opts, true);
+}
+
+/**
+ * Every lease id on a provider's nodes, ascending, from its nodes' `LeaseOpened` events only (see
+ * {@link providerHistory}): no lease or reservation is read.
  */
 export async function providerLeases(
-  { escrow, registry }: EscrowHandle,
+  h: EscrowHandle,
   provider: string,
   opts: { fromBlock?: number } = {},
 ): Promise<bigint[]> {
+  return (await nodeEvents(h, provider, opts, false)).leases;
+}
+
+async function nodeEvents(
+  { escrow, registry }: EscrowHandle,
+  provider: string,
+  opts: { fromBlock?: number },
+  withReservations: boolean,
+): Promise<ProviderHistory> {
   const fromBlock = opts.fromBlock ?? 0;
-  // One end for every query, so the three event kinds describe the same chain.
+  // One end for every query, so both event kinds describe the same chain.
   const toBlock = await escrow.runner!.provider!.getBlockNumber();
   const nodeIds = (await listNodes(registry, { provider })).map((n) => n.id);
-  const ids = new Set<bigint>();
-  const reservations: bigint[] = [];
+  const leases = new Set<bigint>();
+  const reservations = new Set<bigint>();
+  const tokens = new Set<string>();
   for (const nodes of slices(nodeIds)) {
     const opened = escrow.filters.LeaseOpened(undefined, anyOf(nodes));
     for (const log of await inRanges((from, to) => escrow.queryFilter(opened, from, to), fromBlock, toBlock)) {
-      ids.add(log.args.leaseId);
+      leases.add(log.args.leaseId);
+      tokens.add(log.args.token);
     }
+    if (!withReservations) continue;
     const reserved = escrow.filters.Reserved(undefined, anyOf(nodes));
     for (const log of await inRanges((from, to) => escrow.queryFilter(reserved, from, to), fromBlock, toBlock)) {
-      reservations.push(log.args.reservationId);
+      if (reservations.has(log.args.reservationId)) continue;
+      reservations.add(log.args.reservationId);
+      tokens.add((await escrow.reservation(log.args.reservationId)).token);
     }
   }
-  for (const some of slices(reservations)) {
-    const ended = escrow.filters.ReservationEnded(anyOf(some));
-    for (const log of await inRanges((from, to) => escrow.queryFilter(ended, from, to), fromBlock, toBlock)) {
-      if (log.args.feeLeaseId !== 0n) ids.add(log.args.feeLeaseId);
-    }
-  }
-  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { leases: [...leases].sort(ascending), reservations: [...reservations].sort(ascending), tokens: [...tokens] };
 }
 
-/** One token's part of a withdrawal. */
+/** One token's withdrawal. */
 export interface Withdrawal {
   token: string;
   amount: bigint;
-  fee: bigint;
+  to: string;
 }
 
 /**
- * Withdraws everything the signer's leases have earned, in batches of `batch` leases per
- * transaction. Leases with nothing new are left out; they are found by {@link providerLeases}
- * from `opts.fromBlock`.
+ * Withdraws a provider's earnings, one transaction per token with earnings, to `to`. The signer
+ * is the provider (any recipient; default itself) or, with `provider` set to another address, its
+ * operator (paid to the provider only, as the escrow allows). Tokens default to those of the
+ * provider's leases and reservations since `fromBlock`.
  */
 export async function withdrawAll(
   h: EscrowHandle,
   signer: Signer,
-  batch = 50,
-  opts: { fromBlock?: number } = {},
+  opts: { to?: string; provider?: string; tokens?: string[]; fromBlock?: number; source?: Source } = {},
 ): Promise<Withdrawal[]> {
-  const provider = await signer.getAddress();
-  const ids: bigint[] = [];
-  for (const id of await providerLeases(h, provider, opts)) {
-    const [accrued] = await h.escrow.accrued(id);
-    if (accrued > (await h.escrow.lease(id)).withdrawn) ids.push(id);
-  }
-  const out: Withdrawal[] = [];
-  for (let i = 0; i < ids.length; i += batch) {
-    const receipt = await mined(h.escrow.connect(signer).withdraw(ids.slice(i, i + batch)));
-    for (const event of receiptEvents(h.escrow, receipt, "Withdrawn")) {
-      out.push({ token: event.args.token, amount: event.args.amount, fee: event.args.fee });
+  const source = opts.source ?? "withdraw";
+  const me = await signer.getAddress();
+  const provider = opts.provider ?? me;
+  const asOperator = provider.toLowerCase() !== me.toLowerCase();
+  const to = opts.to ?? provider;
+  if (asOperator) {
+    if ((await h.registry.operatorOf(provider)).toLowerCase() !== me.toLowerCase()) {
+      throw new InputError(source, undefined, "account", `${me} is not the operator of ${provider}`);
+    }
+    if (to.toLowerCase() !== provider.toLowerCase()) {
+      throw new InputError(source, undefined, "to", `an operator withdraws only to the provider ${provider}`);
     }
   }
-  return out;
-}
-
-/**
- * Reserves a node for `[start, start + duration)`, approving the deposit first, refused if the
- * node's price is above `maxPricePerTuHour` (the price the customer was shown). A reservation the
- * escrow would refuse, a deposit not above the reservation fee, or one the signer does not hold,
- * fails before anything is sent.
- */
-export async function reserve(
-  h: EscrowHandle,
-  signer: Signer,
-  nodeId: bigint,
-  start: bigint,
-  duration: bigint,
-  deposit: bigint,
-  maxPricePerTuHour: bigint,
-  source: Source = "reserve",
-): Promise<bigint> {
+  if (to === ZeroAddress) throw new InputError(source, undefined, "to", "the zero address cannot receive");
+  const tokens = opts.tokens ?? (await providerHistory(h, provider, opts)).tokens;
   const escrow = h.escrow.connect(signer);
-  // With no deposit the dry run stops at the fee check, and names the fee.
-  const refused = await dryRun([h.escrow.interface], "DepositBelowFee", () =>
-    escrow.reserve.staticCall(nodeId, start, duration, 0n, maxPricePerTuHour),
-  );
-  const token = await nodeToken(h, nodeId);
-  const fee = (refused?.args.fee as bigint | undefined) ?? 0n;
-  if (deposit <= fee) {
-    const { symbol, decimals } = await tokenLabel(token, signer);
-    throw new InputError(
-      source,
-      undefined,
-      "deposit",
-      `${formatToken(deposit, symbol, decimals)} does not cover the reservation fee of ${formatToken(fee, symbol, decimals)} and some lease time`,
-    );
+  const out: Withdrawal[] = [];
+  for (const token of tokens) {
+    const amount = await escrow.earnings(provider, token);
+    if (amount === 0n) continue;
+    await mined(asOperator ? escrow.withdrawFor(provider, token) : escrow.withdraw(token, to));
+    out.push({ token, amount, to });
   }
-  await preparePayment(token, signer, await escrow.getAddress(), deposit, source, "deposit");
-  const receipt = await mined(escrow.reserve(nodeId, start, duration, deposit, maxPricePerTuHour));
-  return receiptEvent(h.escrow, receipt, "Reserved").args.reservationId as bigint;
-}
-
-/** Starts a reservation's lease; returns the lease id. */
-export async function startReservation(h: EscrowHandle, signer: Signer, reservationId: bigint): Promise<bigint> {
-  const receipt = await mined(h.escrow.connect(signer).startReserved(reservationId));
-  return receiptEvent(h.escrow, receipt, "LeaseOpened").args.leaseId as bigint;
-}
-
-/** Cancels a reservation; returns the fee the provider earned and the refund. */
-export async function cancelReservation(
-  h: EscrowHandle,
-  signer: Signer,
-  reservationId: bigint,
-): Promise<{ feePaid: bigint; refund: bigint }> {
-  const receipt = await mined(h.escrow.connect(signer).cancelReservation(reservationId));
-  const event = receiptEvent(h.escrow, receipt, "ReservationEnded");
-  return { feePaid: event.args.feePaid, refund: event.args.refund };
+  return out;
 }
 
 /** What a keeper sweep did; `failed` lists actions that reverted (a race with another keeper). */
 export interface SweepReport {
   disconnected: bigint[];
-  closed: bigint[];
+  finalized: bigint[];
+  failedReservations: bigint[];
   expired: bigint[];
-  feesForwarded: bigint[];
+  /** Per token, the providers whose fees were forwarded. */
+  feesForwarded: { token: string; providers: string[] }[];
   failed: { action: string; id: bigint; reason: string }[];
 }
 
+/** How many nodes or providers one keeper transaction takes, so its gas stays bounded. */
+export const SWEEP_BATCH = 50;
+
 /**
- * The keeper's rounds, in an order where each step feeds the next:
- * 1. marks stale live nodes Disconnect in the registry;
- * 2. closes open leases whose deposit is drained or whose node is Disconnect (settling them
- *    up to the last heartbeat, refunding the customer and, for a Disconnect node, slashing);
- * 3. expires pending reservations past their grace or on a Disconnect node;
- * 4. forwards the protocol fees of every lease with some withdrawn but not forwarded.
- * Every step is permissionless; one that reverts is reported and the sweep goes on.
+ * The keeper's rounds, every step permissionless, in an order where each feeds the next:
+ * 1. marks stale Idle and Reserved nodes Disconnect (a Sharing node needs no check-in);
+ * 2. finalizes leases the customer closed whose collect window has ended;
+ * 3. fails reservations whose start was not accepted in time or whose node went down before the
+ *    deadline, and expires those nobody started by their deadline;
+ * 4. forwards the protocol fees due, per token, over the providers with fees due, at most
+ *    `batch` providers per transaction.
+ * One that reverts is reported and the sweep goes on.
  */
-export async function keeperSweep(h: EscrowHandle, signer: Signer): Promise<SweepReport> {
-  const report: SweepReport = { disconnected: [], closed: [], expired: [], feesForwarded: [], failed: [] };
+export async function keeperSweep(
+  h: EscrowHandle,
+  signer: Signer,
+  opts: { batch?: number } = {},
+): Promise<SweepReport> {
+  const batch = opts.batch ?? SWEEP_BATCH;
+  const report: SweepReport = {
+    disconnected: [],
+    finalized: [],
+    failedReservations: [],
+    expired: [],
+    feesForwarded: [],
+    failed: [],
+  };
   const escrow = h.escrow.connect(signer);
   const registry = h.registry.connect(signer);
-  const attempt = async (
-    action: string,
-    id: bigint,
-    list: bigint[],
-    send: () => Promise<ContractTransactionResponse>,
-  ) => {
+  const attempt = async (action: string, id: bigint, send: () => Promise<ContractTransactionResponse>) => {
     try {
       await mined(send());
-      list.push(id);
+      return true;
     } catch (error) {
       report.failed.push({ action, id, reason: revertLine(error, [escrow.interface, registry.interface]) });
+      return false;
     }
   };
 
   const nodeCount = await registry.nodeCount();
   for (let id = 1n; id <= nodeCount; id++) {
-    if (await registry.isStale(id))
-      await attempt("markDisconnected", id, report.disconnected, () => registry.markDisconnected(id));
+    if ((await registry.isStale(id)) && (await attempt("markDisconnected", id, () => registry.markDisconnected(id))))
+      report.disconnected.push(id);
   }
 
+  const now = await chainNow(signer);
+  // provider → tokens it was paid in, for the fees due.
+  const payees = new Map<string, Set<string>>();
+  const paidIn = (provider: string, token: string) => {
+    const set = payees.get(token) ?? new Set<string>();
+    set.add(provider);
+    payees.set(token, set);
+  };
   const leaseCount = await escrow.leaseCount();
-  const toForward: bigint[] = [];
   for (let id = 1n; id <= leaseCount; id++) {
     const l = await escrow.lease(id);
-    if (l.status === 1n) {
-      const [, remaining] = await escrow.accrued(id);
-      const down = (await registry.leaseTerms(l.nodeId)).status === 4n;
-      if (remaining === 0n || down) await attempt("closeLease", id, report.closed, () => escrow.closeLease(id));
-    }
-    if (feeOf(l.withdrawn, l.feeBps) > (await escrow.forwardedFee(id))) toForward.push(id);
+    paidIn(l.provider, l.token);
+    if (l.status === 2n && now > l.collectDeadline && (await attempt("finalize", id, () => escrow.finalize(id))))
+      report.finalized.push(id);
   }
 
   const reservationCount = await escrow.reservationCount();
-  const now = BigInt((await signer.provider!.getBlock("latest"))!.timestamp);
   for (let id = 1n; id <= reservationCount; id++) {
     const r = await escrow.reservation(id);
-    if (r.status !== 1n) continue;
-    const down = (await registry.leaseTerms(r.nodeId)).status === 4n;
-    if (now >= r.deadline || down)
-      await attempt("expireReservation", id, report.expired, () => escrow.expireReservation(id));
+    paidIn(r.provider, r.token);
+    if (r.status !== 1n && r.status !== 2n) continue;
+    const terms = await registry.leaseTerms(r.nodeId);
+    const down = terms.status === 4n && terms.downSince < r.deadline;
+    const unaccepted = r.status === 2n && now > r.acceptBy;
+    if (down || unaccepted) {
+      if (await attempt("failReservation", id, () => escrow.failReservation(id))) report.failedReservations.push(id);
+    } else if (r.status === 1n && now > r.deadline) {
+      if (await attempt("expireReservation", id, () => escrow.expireReservation(id))) report.expired.push(id);
+    }
   }
 
-  if (toForward.length > 0) {
-    const done: bigint[] = [];
-    await attempt("forwardFees", 0n, done, () => escrow.forwardFees(toForward));
-    if (done.length > 0) report.feesForwarded.push(...toForward);
+  for (const [token, providers] of payees) {
+    const due: string[] = [];
+    for (const p of providers) if ((await escrow.feesDue(p, token)) > 0n) due.push(p);
+    for (let i = 0; i < due.length; i += batch) {
+      const some = due.slice(i, i + batch);
+      if (await attempt("forwardFees", BigInt(i / batch), () => escrow.forwardFees(token, some)))
+        report.feesForwarded.push({ token, providers: some });
+    }
   }
   return report;
 }

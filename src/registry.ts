@@ -12,11 +12,11 @@ import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__
 import type { ProviderRegistry } from "../types/ProviderRegistry.js";
 import type { IProviderRegistry } from "../types/ProviderRegistry.js";
 import { contractAddress } from "./connect.js";
-import { balanceOf, ensureAllowance, ERC20_ABI, tokenLabel, type TokenInfo } from "./erc20.js";
+import { balanceOf, ensureAllowance, ERC20_ABI, preparePayment, tokenLabel, type TokenInfo } from "./erc20.js";
 import { InputError } from "./errors.js";
 import { formatToken } from "./format.js";
 import { type Source } from "./parse.js";
-import { mined, receiptEvent } from "./receipts.js";
+import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { dryRun } from "./revert.js";
 
 /** The registry's `Status` enum, by value. `None` means the node does not exist. */
@@ -30,7 +30,10 @@ export interface NodeView {
   status: NodeStatus;
   engaged: boolean;
   verified: boolean;
-  lastHeartbeat: bigint;
+  /** The node's last check-in (or registration); an Idle or Reserved node older than `checkInPeriod` is stale. */
+  lastCheckIn: bigint;
+  /** When the node went Disconnect (zero if it never did). */
+  downSince: bigint;
   milliTu: bigint;
   gpuCount: bigint;
   model: string;
@@ -38,6 +41,8 @@ export interface NodeView {
   paymentToken: string;
   pricePerTuHour: bigint;
   stake: bigint;
+  /** The stake the node needs to take a new lease or reservation. */
+  requiredStake: bigint;
   unbondingEnds: bigint;
   uri: string;
 }
@@ -116,7 +121,8 @@ export function toNodeView(info: IProviderRegistry.NodeInfoStructOutput): NodeVi
     status: statusName(info.status),
     engaged: info.engaged,
     verified: info.verified,
-    lastHeartbeat: info.lastHeartbeat,
+    lastCheckIn: info.lastCheckIn,
+    downSince: info.downSince,
     milliTu: info.milliTu,
     gpuCount: info.gpuCount,
     model: modelName(info.model),
@@ -124,6 +130,7 @@ export function toNodeView(info: IProviderRegistry.NodeInfoStructOutput): NodeVi
     paymentToken: info.paymentToken,
     pricePerTuHour: info.pricePerTuHour,
     stake: info.stake,
+    requiredStake: info.requiredStake,
     unbondingEnds: info.unbondingEnds,
     uri: info.uri,
   };
@@ -225,11 +232,17 @@ export async function registerNode(
   return { nodeId, stake, hash: receipt.hash };
 }
 
-/** Rows for a node table: id, status, model, GPUs, TU, price, provider, heartbeat age, flags. */
+/** Rows for a node table: id, status, model, GPUs, TU, price, provider, check-in age, flags. */
 export function nodeRows(nodes: NodeView[], now: bigint, tokens: Map<string, TokenInfo>): string[][] {
   return nodes.map((n) => {
     const token = tokens.get(n.paymentToken) ?? { symbol: "?", decimals: 18 };
-    const flags = [n.engaged ? "engaged" : "", n.verified ? "verified" : ""].filter((f) => f !== "").join(",");
+    const flags = [
+      n.engaged ? "engaged" : "",
+      n.verified ? "verified" : "",
+      n.stake < n.requiredStake && n.status !== "None" ? "understaked" : "",
+    ]
+      .filter((f) => f !== "")
+      .join(",");
     return [
       n.id.toString(),
       n.status,
@@ -238,23 +251,13 @@ export function nodeRows(nodes: NodeView[], now: bigint, tokens: Map<string, Tok
       formatTu(n.milliTu),
       `${formatUnits(n.pricePerTuHour, token.decimals)} ${token.symbol}`,
       n.provider,
-      n.status === "None" ? "-" : `${now - n.lastHeartbeat}s`,
+      n.status === "None" ? "-" : `${now - n.lastCheckIn}s`,
       flags,
     ];
   });
 }
 
-export const NODE_TABLE_HEADER = [
-  "id",
-  "status",
-  "model",
-  "GPUs",
-  "TU",
-  "price/TU-h",
-  "provider",
-  "heartbeat",
-  "flags",
-];
+export const NODE_TABLE_HEADER = ["id", "status", "model", "GPUs", "TU", "price/TU-h", "provider", "check-in", "flags"];
 
 /** Rows as an aligned text table with a header rule. */
 export function formatTable(header: string[], rows: string[][]): string {
@@ -268,50 +271,67 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-export interface HeartbeatAgentOptions {
-  /**
-   * Sends one heartbeat; resolves with a transaction hash once it is mined, or with `undefined`
-   * when there was nothing to send (no live node), which is logged as skipped, not as sent.
-   */
-  send: () => Promise<string | undefined>;
-  intervalMs: number;
-  /** Aborting stops the agent after the send in flight, if any, settles. */
-  signal: AbortSignal;
-  log: (line: string) => void;
+/** How many nodes one `checkIn` transaction takes, so its gas stays bounded. */
+export const CHECK_IN_BATCH = 64;
+
+/**
+ * Checks in nodes of one provider (the signer is the provider or its operator), `batch` nodes per
+ * transaction: an Idle or Reserved node's check-in keeps it from going stale, and a Disconnect node
+ * the escrow does not hold comes back to Idle. Every batch is dry-run before it is sent, so a node
+ * the registry refuses fails with its own error (`NotNodeOperator`, `InvalidStatus`) and nothing of
+ * that batch is sent. Returns the hashes of the transactions, and the nodes the registry skipped
+ * (`CheckInSkipped`: a late check-in of a node the escrow holds).
+ */
+export async function checkIn(
+  registry: ProviderRegistry,
+  signer: Signer,
+  nodeIds: readonly bigint[],
+  opts: { batch?: number } = {},
+): Promise<{ hashes: string[]; skipped: bigint[] }> {
+  const batch = opts.batch ?? CHECK_IN_BATCH;
+  const r = registry.connect(signer);
+  const hashes: string[] = [];
+  const skipped: bigint[] = [];
+  for (let i = 0; i < nodeIds.length; i += batch) {
+    const some = nodeIds.slice(i, i + batch);
+    await r.checkIn.staticCall(some);
+    const receipt = await mined(r.checkIn(some));
+    hashes.push(receipt.hash);
+    for (const e of receiptEvents(registry, receipt, "CheckInSkipped")) skipped.push(e.args.nodeId as bigint);
+  }
+  return { hashes, skipped };
 }
 
 /**
- * The provider-side agent: sends a heartbeat now and then every `intervalMs` until `signal`
- * aborts. A failed send (an RPC outage, a nonce race, a node the escrow still holds) is logged
- * and retried on the next tick; it never stops the agent, because a provider that stops
- * heartbeating gets marked Disconnect.
+ * Adds stake to a node (anyone may; a node below its `requiredStake` takes no new lease or
+ * reservation), approving exactly the missing GUT allowance after checking the balance.
  */
-export async function runHeartbeatAgent(
-  options: HeartbeatAgentOptions,
-): Promise<{ sent: number; skipped: number; failed: number }> {
-  const { send, intervalMs, signal, log } = options;
-  let sent = 0;
-  let skipped = 0;
-  let failed = 0;
-  while (!signal.aborted) {
-    try {
-      const hash = await send();
-      if (hash === undefined) {
-        skipped++;
-        log("heartbeat skipped: no live node to report");
-      } else {
-        sent++;
-        log(`heartbeat sent (${hash})`);
-      }
-    } catch (error) {
-      failed++;
-      log(
-        `heartbeat failed, retrying in ${intervalMs / 1000}s: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    await sleep(intervalMs, signal);
-  }
-  return { sent, skipped, failed };
+export async function addStake(
+  registry: ProviderRegistry,
+  signer: Signer,
+  nodeId: bigint,
+  amount: bigint,
+  source: Source = "addStake",
+): Promise<string> {
+  const gut = await registry.gut();
+  await dryRun([registry.interface, ERC20_ABI], "ERC20InsufficientAllowance", () =>
+    registry.connect(signer).addStake.staticCall(nodeId, amount),
+  );
+  await preparePayment(gut, signer, await registry.getAddress(), amount, source, "amount");
+  return (await mined(registry.connect(signer).addStake(nodeId, amount))).hash;
+}
+
+/** Withdraws a deregistered node's stake after unbonding to `to` (the provider only). */
+export async function withdrawStake(
+  registry: ProviderRegistry,
+  signer: Signer,
+  nodeId: bigint,
+  to: string,
+): Promise<{ amount: bigint; hash: string }> {
+  const r = registry.connect(signer);
+  await r.withdrawStake.staticCall(nodeId, to);
+  const receipt = await mined(r.withdrawStake(nodeId, to));
+  return { amount: receiptEvent(registry, receipt, "StakeWithdrawn").args.amount as bigint, hash: receipt.hash };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

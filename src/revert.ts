@@ -3,6 +3,7 @@ import { ErrorDescription, ErrorFragment, id, Interface, type InterfaceAbi, isHe
 import type { TokenInfo } from "./erc20.js";
 import { wrappedErrors } from "./errors.js";
 import { formatToken } from "./format.js";
+import { LEASE_STATUS, RESERVATION_STATUS } from "./market/lease-math.js";
 
 /**
  * A contract revert, decoded with the project's ABIs: the error's name, its arguments by name,
@@ -23,14 +24,13 @@ export interface RevertContext {
    * The token the call moves (a lease's payment token, a node's stake, an airdrop's payout): the
    * arguments that are amounts of it print in its units, `3.6 GUT`. Which arguments those are is
    * listed per error in this module; an amount that may be of another token stays an integer.
+   * With its `address`, the amounts of errors that name their token print in it when it is this one.
    */
-  token?: TokenInfo;
+  token?: TokenInfo & { address?: string };
 }
 
 /** The statuses of `IProviderRegistry.Status`, by value, for messages. */
 const NODE_STATUS = ["None", "Idle", "Sharing", "Reserved", "Disconnect"];
-const LEASE_STATUS = ["None", "Open", "Closed"];
-const RESERVATION_STATUS = ["None", "Pending", "Started", "Cancelled", "Expired"];
 
 /** The standard `Error(string)` and `Panic(uint256)` reverts, which every contract may raise. */
 const BUILTIN = new Interface(["error Error(string message)", "error Panic(uint256 code)"]);
@@ -44,13 +44,23 @@ const BUILTIN = new Interface(["error Error(string message)", "error Panic(uint2
  * error keeps it under `error.data` or `info.error.data`; anvil also writes it into the message
  * as `custom error 0x…`; EDR names the error in its message already (`reverted with custom error
  * 'Name(args)'`), which is used as a last resort.
+ *
+ * Two contracts may declare errors of one selector with different fields (the escrow's and the
+ * distributor's `InvalidWindow`): the ABIs that have the called function (the error's
+ * `transaction.data`) are tried first, so a revert is worded with the called contract's fields.
  */
 export function decodeRevert(
   error: unknown,
   abis: readonly (Interface | InterfaceAbi)[],
   context: RevertContext = {},
 ): DecodedRevert | undefined {
-  const interfaces = [...abis.map((abi) => (abi instanceof Interface ? abi : new Interface(abi))), BUILTIN];
+  const interfaces = [
+    ...calledFirst(
+      abis.map((abi) => (abi instanceof Interface ? abi : new Interface(abi))),
+      error,
+    ),
+    BUILTIN,
+  ];
   for (const data of revertData(error)) {
     for (const iface of interfaces) {
       let parsed: ErrorDescription | null = null;
@@ -121,8 +131,14 @@ function describe(parsed: ErrorDescription, context: RevertContext): DecodedReve
   parsed.fragment.inputs.forEach((input, i) => {
     args[input.name || `arg${i}`] = parsed.args[i];
   });
+  const named = OWN_TOKEN[parsed.name];
+  const ownToken =
+    named !== undefined &&
+    context.token?.address !== undefined &&
+    String(args[named.token]).toLowerCase() === context.token.address.toLowerCase();
   const words = parsed.fragment.inputs.map((input, i) => {
-    const token = AMOUNTS[parsed.name]?.includes(input.name) ? context.token : undefined;
+    const inToken = AMOUNTS[parsed.name]?.includes(input.name) || (ownToken && named.amounts.includes(input.name));
+    const token = inToken ? context.token : undefined;
     return `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name], token)}`;
   });
   const hint = HINTS[parsed.name]?.(args, context);
@@ -146,22 +162,29 @@ const STATUSES: Record<string, { arg: string; names: readonly string[] }> = {
  *   `InvalidAllocation`) and GUT's `CapExceeded`, raised by a mint, which no payment makes;
  * - errors that name their own token (`ExceedsBucket`, `FeeNotReceived`, `TransferMismatch`);
  * - the registry's `PriceOutOfRange`: a price is in the node's payment token, while registering
- *   moves the stake; `ParameterOutOfRange`, whose value is an amount for one parameter only.
+ *   moves the stake; `ParameterOutOfRange`, whose value is an amount for one parameter only;
+ * - the registry's `StakeBelowRequired`, in GUT, which an escrow call (paid in the quote's token)
+ *   raises as well as a registry call.
  */
 const AMOUNTS: Record<string, readonly string[]> = {
-  // The escrow's deposits, fees and prices are in the lease's token, which is the node's payment token.
+  // The escrow's deposits, fees and prices are in the lease's token: the quote's token.
   AmountTooLarge: ["amount", "max"],
   DepositBelowFee: ["deposit", "fee"],
-  PriceAboveBound: ["pricePerTuHour", "maxPricePerTuHour"],
-  RateTooHigh: ["pricePerTuHour"],
-  // The registry's stake.
-  StakeNotReceived: ["expected", "received"],
+  RateOutOfRange: ["pricePerTuHour"],
   // The distributor's payout.
   InvalidProof: ["amount"],
   Underfunded: ["balance", "total"],
   // Raised by the token being moved.
   ERC20InsufficientBalance: ["balance", "needed"],
   ERC20InsufficientAllowance: ["allowance", "needed"],
+};
+
+/**
+ * Errors that name the token of their amounts: printed in the context's token when it is that
+ * token (the context names its address), raw otherwise.
+ */
+const OWN_TOKEN: Record<string, { token: string; amounts: readonly string[] }> = {
+  TransferMismatch: { token: "token", amounts: ["expected", "received"] },
 };
 
 /**
@@ -223,7 +246,7 @@ const NODE_NOT_AVAILABLE: Record<string, string> = {
   None: "no such node: nodes:list shows the nodes",
   Sharing: "another customer is leasing it: nodes:list --status idle shows the free nodes",
   Reserved: "another customer has reserved it",
-  Disconnect: "the node is offline until its provider sends a heartbeat",
+  Disconnect: "the node is offline until its provider checks in (node:checkin)",
 };
 
 /** What to do next, for the reverts users meet in the normal course of things. */
@@ -243,35 +266,76 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   BucketNotEnded: (a) =>
     `the bucket of epoch ${String(a.epoch)} sells once its epoch has ended (now epoch ${String(a.current)})`,
   ExceedsBucket: (a) => `only ${String(a.unsold)} of the bucket is unsold`,
-  NothingToClaim: () =>
-    "nothing is claimable: a bucket's rewards pay once it has been bought back after its epoch (rewards:pending shows each bucket)",
+  NothingToClaim: (a) =>
+    a.token === undefined
+      ? "nothing is claimable: a bucket's rewards pay once it has been bought back after its epoch (rewards:pending shows each bucket)"
+      : "no refund is owed to this account in this token",
   BelowTwapQuote: () => "the pool moved against the average price: retry, and the quote is read again",
   DeadlineExpired: () => "the transaction was mined after its deadline: retry",
   InvalidStatus: (a) => `node ${String(a.nodeId)} is ${NODE_STATUS[Number(a.current)] ?? String(a.current)}`,
   NodeNotAvailable: (a) => NODE_NOT_AVAILABLE[NODE_STATUS[Number(a.status)] ?? ""],
-  NodeReserved: (a) => `reservation ${String(a.reservationId)} of another customer holds the node`,
-  NodeEngaged: () => "the escrow still holds the node: close its lease or reservation first",
+  NodeEngaged: () => "the escrow still holds the node: close its lease or end its reservation first",
   StillUnbonding: () => "the stake can be withdrawn once unbonding ends",
-  NotProvider: () => "only the provider may do this",
-  NotOperator: () => "only the provider or its operator may do this",
-  CloseNotAllowed: () => "only the customer or the provider may close a lease before its deposit runs out",
+  NotNodeProvider: () => "only the node's provider may do this",
+  NotNodeOperator: () => "only the node's provider or its operator may do this",
+  NotLeaseCustomer: () => "only the lease's customer may do this",
+  NotLeaseProvider: () => "only the lease's provider or its operator may do this",
+  NotReservationCustomer: () => "only the reservation's customer may do this",
+  NotReservationProvider: () => "only the reservation's provider or its operator may do this",
+  NotOperator: () => "only the operator the provider named in the registry may withdraw for it",
+  CloseNotAllowed: () => "only the customer or the provider may close a lease before its deposit is spent",
   NotReservationParty: () => "only the reservation's customer or provider may do this",
-  LeaseDrained: () => "the deposit is used up: close the lease and open a new one",
   OutsideWindow: (a, c) => {
     const start = a.start as bigint;
     if (c.now !== undefined && c.now < start)
       return `its window has not opened: retry ${retryAt(start - c.now, c.now)}`;
     return "a reservation starts between its start and its deadline";
   },
-  DepositBelowFee: () => "the deposit must be above the reservation fee",
+  DepositBelowFee: () => "the deposit must be above the reservation fee, which prices the whole hold",
   TokenNotAllowed: () => "the escrow does not take this token",
   ZeroAmount: () => "the amount must be above zero",
+  ZeroAddress: (a) => `${String(a.field)} must not be the zero address`,
   InvalidLeaseStatus: (a) => `lease ${String(a.leaseId)} is ${LEASE_STATUS[Number(a.status)] ?? String(a.status)}`,
   InvalidReservationStatus: (a) =>
     `reservation ${String(a.reservationId)} is ${RESERVATION_STATUS[Number(a.status)] ?? String(a.status)}`,
-  PriceAboveBound: () =>
-    "the node's price is above the most you accepted: it may have risen since you looked; check the node, and retry with a higher bound if its price suits you",
-  HeartbeatNotStale: () => "the node is not stale yet",
+  QuoteExpired: () => "the quote has expired: ask the provider for a new one",
+  QuoteExpiryTooFar: () =>
+    "the quote is valid for longer than the escrow's maxQuoteAge allows: the provider signs one that expires sooner",
+  QuoteNonceUsed: () => "this quote was used already: each quote opens one lease or reservation; ask for a new one",
+  QuoteNotForCaller: () => "the quote names another customer: send it from the account it was signed for",
+  InvalidQuoteSigner: () =>
+    "the quote is not signed by the node's provider or its operator, or was signed for another escrow or chain",
+  QuoteKindMismatch: (a) =>
+    (a.windowDuration as bigint) === 0n && (a.windowStart as bigint) === 0n
+      ? "a lease quote cannot reserve: ask for a quote with a window"
+      : "a reservation quote cannot open a lease: reserve with it",
+  InvalidReceiptSigner: () =>
+    "the receipt is not signed by the lease's customer or one of its session keys, or was signed for another lease, escrow or chain",
+  CollectWindowOpen: (a, c) => {
+    const deadline = a.deadline as bigint;
+    const wait = c.now !== undefined && c.now <= deadline ? deadline - c.now + 1n : undefined;
+    return `the provider may still collect until the deadline: finalize ${wait === undefined ? "after it" : retryAt(wait, c.now)}`;
+  },
+  CollectWindowClosed: () => "the provider's collect window has ended: finalizing refunds the rest",
+  AcceptWindowClosed: () =>
+    "the provider did not accept in time: failing the reservation returns the customer's deposit",
+  ReservationNotFailed: (a, c) => {
+    const acceptBy = a.acceptBy as bigint;
+    if (acceptBy === 0n) return "the reservation was not started and its node is up";
+    const wait = c.now !== undefined && c.now <= acceptBy ? acceptBy - c.now + 1n : undefined;
+    return `the provider may still accept: retry ${wait === undefined ? "after the accept window" : retryAt(wait, c.now)} if it has not`;
+  },
+  ReservationNotExpired: (a, c) => {
+    const deadline = a.deadline as bigint;
+    const wait = c.now !== undefined && c.now <= deadline ? deadline - c.now + 1n : undefined;
+    return `the customer may still start it: retry ${wait === undefined ? "after the deadline" : retryAt(wait, c.now)}`;
+  },
+  NothingToWithdraw: (a) =>
+    a.token === undefined ? "the stake was already withdrawn" : "the provider has no earnings in this token",
+  StakeBelowRequired: (a) =>
+    `node ${String(a.nodeId)} holds less stake than it needs to take a lease: its provider adds the rest (node:stake)`,
+  TransferMismatch: () => "the token moved a different amount than asked: fee-on-transfer tokens are not supported",
+  CheckInNotStale: () => "the node checked in within its check-in period",
   EnforcedPause: () => "the contract is paused by governance",
   AccessControlUnauthorizedAccount: (a) =>
     `${String(a.account)} does not hold ${ROLES.get(String(a.neededRole)) ?? String(a.neededRole)}`,
@@ -281,6 +345,26 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   DeadlinePassed: () => "the claim window has closed",
   AlreadyClaimed: () => "this allocation was claimed already",
 };
+
+/** `interfaces` with those that declare the function the failed call called first, in their order. */
+function calledFirst(interfaces: Interface[], error: unknown): Interface[] {
+  const selector = calledSelector(error);
+  if (selector === undefined) return interfaces;
+  const has = (iface: Interface) => iface.getFunction(selector) !== null;
+  return [...interfaces.filter(has), ...interfaces.filter((iface) => !has(iface))];
+}
+
+/** The selector of the function a failed call called, where the client kept the transaction. */
+function calledSelector(error: unknown): string | undefined {
+  for (const record of wrappedErrors(error, ["error", "info", "cause", "payload"])) {
+    const tx = record.transaction;
+    if (tx && typeof tx === "object") {
+      const data = (tx as { data?: unknown }).data;
+      if (typeof data === "string" && isHexString(data) && data.length >= 10) return data.slice(0, 10);
+    }
+  }
+  return undefined;
+}
 
 /** Candidate revert payloads, nearest first. */
 function revertData(error: unknown): string[] {

@@ -41,7 +41,7 @@ export interface CliOptions {
 /** What a task body tells {@link cli} once it has read it, for the words of a revert. */
 export interface RevertScope {
   /** The token the task's call moves: a revert prints its amounts of it in its units. */
-  token?: TokenInfo;
+  token?: TokenInfo & { address?: string };
 }
 
 /**

@@ -6,6 +6,8 @@ import { InputError } from "../src/errors.js";
 import { tokenInfo, type TokenInfo } from "../src/erc20.js";
 import { connectEscrow, type EscrowHandle } from "../src/escrow.js";
 import { formatToken } from "../src/format.js";
+import { readInputFile } from "../src/io.js";
+import { parseSignedQuote, parseSignedReceipt, type SignedQuote, type SignedReceipt } from "../src/market/quote.js";
 import { parseAddress, parseId, parseInteger } from "../src/parse.js";
 import { connectRegistry, toNodeView, type NodeStatus, type NodeView } from "../src/registry.js";
 import type { ContractName } from "../src/deployments.js";
@@ -27,7 +29,7 @@ export interface TaskContext {
   /** The latest block's timestamp. */
   now(): Promise<bigint>;
   /** Names the token the task's call moves, once read: a revert from then on prints its amounts in it. */
-  amountsIn(token: TokenInfo): void;
+  amountsIn(token: TokenInfo & { address?: string }): void;
   /** The address given as `--<option>` (default `--<name>`), or the book's entry for `name`. */
   address(given: string, name: ContractName, option?: string): Promise<string>;
   registry(given: string): Promise<ProviderRegistry>;
@@ -164,6 +166,18 @@ export async function escrowRecord(
   const record = kind === "lease" ? await h.escrow.lease(id) : await h.escrow.reservation(id);
   if (record.status === 0n) throw new InputError(ctx.source, undefined, kind, `${kind} ${id} does not exist`);
   const token = await tokenInfo(record.token, ctx.signer);
-  ctx.amountsIn(token);
+  ctx.amountsIn({ ...token, address: record.token });
   return { h, id, token, fmt: (amount) => formatToken(amount, token.symbol, token.decimals) };
+}
+
+/** The signed quote in the file named by `--quote`, checked field by field. */
+export async function readQuoteFile(source: string, file: string): Promise<SignedQuote> {
+  const path = required(source, "quote", file);
+  return parseSignedQuote(await readInputFile(path), path);
+}
+
+/** The signed receipt in the file named by `--receipt`, checked field by field. */
+export async function readReceiptFile(source: string, file: string): Promise<SignedReceipt> {
+  const path = required(source, "receipt", file);
+  return parseSignedReceipt(await readInputFile(path), path);
 }

@@ -51,23 +51,36 @@ export const nodeRegisterTask = task("node:register", "Registers a GPU node and 
   .setAction(() => import("./actions/node-register.js"))
   .build();
 
-export const nodeHeartbeatTask = task(
-  "node:heartbeat",
-  "Sends a heartbeat; with --watch, keeps sending them (the provider agent)",
+export const nodeCheckInTask = task(
+  "node:checkin",
+  "Checks in Idle or Reserved nodes (at least once per checkInPeriod), or brings Disconnect nodes back to Idle",
+)
+  .addOption(registryOption)
+  .addOption(accountOption)
+  .addOption({
+    name: "nodes",
+    description: "The node ids, e.g. 1,2,3 (required): one provider's, sent in bounded batches",
+    ...UNSET,
+  })
+  .setAction(() => import("./actions/node-checkin.js"))
+  .build();
+
+export const nodeStakeTask = task(
+  "node:stake",
+  "Adds GUT to a node's stake (a node below its required stake takes no new lease)",
 )
   .addOption(registryOption)
   .addOption(accountOption)
   .addOption(nodeOption)
-  .addFlag({ name: "watch", description: "Keep sending heartbeats every --interval seconds until Ctrl-C" })
   .addOption({
-    name: "interval",
-    description: "Seconds between heartbeats in --watch mode (default: a third of the heartbeat timeout)",
+    name: "amount",
+    description: "The GUT to add (default: what the node lacks of its required stake)",
     ...UNSET,
   })
-  .setAction(() => import("./actions/node-heartbeat.js"))
+  .setAction(() => import("./actions/node-stake.js"))
   .build();
 
-export const nodeStatusTask = task("node:status", "Shows a node: status, rating, price, stake, heartbeat")
+export const nodeStatusTask = task("node:status", "Shows a node: status, rating, price, stake, last check-in")
   .addOption(registryOption)
   .addOption(nodeOption)
   .setAction(() => import("./actions/node-status.js"))
@@ -94,6 +107,7 @@ export const nodeWithdrawStakeTask = task(
   .addOption(registryOption)
   .addOption(accountOption)
   .addOption(nodeOption)
+  .addOption({ name: "to", description: "The receiver (default: the provider)", ...UNSET })
   .setAction(() => import("./actions/node-withdraw-stake.js"))
   .build();
 
@@ -112,7 +126,8 @@ export const registryTasks = [
   catalogListTask,
   catalogSetTask,
   nodeRegisterTask,
-  nodeHeartbeatTask,
+  nodeCheckInTask,
+  nodeStakeTask,
   nodeStatusTask,
   nodeOfflineTask,
   nodeDeregisterTask,

@@ -2,11 +2,15 @@
 // contracts over an address book, formatting, lease helpers), `gpufog/node` (the address book on
 // disk and the airdrop directory), `gpufog/types` (the typechain bindings) and `gpufog/abi` (the
 // ABIs `as const`). It lists the market's nodes, claims a holder's token-swap airdrop and opens a
-// lease on the cheapest idle node. CI (.ci/network) runs it from the packed tarball installed into
+// lease on the cheapest idle node with the provider's signed quote, its deposit permitted in the
+// same transaction (GUT has ERC-2612 permit: no approval is sent). The quote comes from the
+// provider's own key here; the node's endpoint serves quotes in a later release. CI (.ci/network) runs it from the packed tarball installed into
 // a project outside the repository; in the repository it resolves `gpufog` to dist/.
 //
 //   npm run build
 //   npm run dapp -- <rpc-url> <airdrop-dir> [account-index]
+//
+// The provider's key is the node's provider account as the JSON-RPC node manages it.
 //
 // (`npm run` puts the pinned Node 24 first on PATH; a system Node 20 cannot run TypeScript.)
 //
@@ -22,6 +26,7 @@ import {
   formatToken,
   leaseReport,
   listNodes,
+  makeQuote,
   NODE_TABLE_HEADER,
   nodeRows,
   openLease,
@@ -38,6 +43,11 @@ export interface DappOptions {
   signer: Signer;
   /** The airdrop directory `airdrop:build` wrote (manifest and proof shards). */
   airdropDir: string;
+  /**
+   * The key that signs the node's quote: its provider's or operator's (default: the provider's
+   * account on the signer's JSON-RPC node, as `hardhat node` and anvil manage it).
+   */
+  quoteSigner?: (provider: string) => Promise<Signer>;
   /** The lease deposit, in GUT wei (default 5 GUT). */
   deposit?: bigint;
   log?: (line: string) => void;
@@ -94,7 +104,15 @@ export async function runDapp(options: DappOptions): Promise<DappResult> {
   if (node === undefined) throw new Error("no idle node to lease");
   const deposit = options.deposit ?? 5n * 10n ** 18n;
   const handle: { escrow: LeaseEscrow; registry: ProviderRegistry } = { escrow, registry };
-  const leaseId = await openLease(handle, signer, node.id, deposit, node.pricePerTuHour);
+  const quoteSigner =
+    options.quoteSigner ??
+    ((address: string) => {
+      if (!(provider instanceof JsonRpcProvider))
+        throw new Error("give quoteSigner: the provider's key signs the quote");
+      return provider.getSigner(address);
+    });
+  const quote = await makeQuote(handle, await quoteSigner(node.provider), { nodeId: node.id, customer: me });
+  const leaseId = await openLease(handle, signer, quote, deposit);
   const report = await leaseReport(handle, leaseId);
   log(
     `lease ${leaseId} on node ${node.id} (${node.gpuCount} × ${node.model}): ${formatToken(report.deposit, "GUT")} ` +

@@ -9,6 +9,10 @@
 // Accounts: 2 the keeper (System.keeper of localhost.json), 3 a provider and 4 a customer, both
 // holders of the old token (scripts/localhost/old-token.ts). GUT is given once as --token;
 // elsewhere the book supplies it.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import hre from "hardhat";
 
 import { loadAddressBook } from "../../src/deployments-fs.js";
@@ -47,13 +51,34 @@ await task("node:register", {
 });
 await task("node:register", { ...common, model: "GTX 1080 Ti", gpus: "1", price: "0.5", uri: "https://b.example" });
 
-// 25 minutes of service with heartbeats inside the timeout, then the provider's withdrawal.
-await task("lease:open", { account: customer, node: "1", deposit: "20" });
-for (let i = 0; i < 3; i++) {
-  await later(500);
-  await task("node:heartbeat", { ...common, node: "1" });
-}
-await task("lease:withdraw", common);
+// The session: the provider quotes the customer, the customer opens with the quote, 25 minutes
+// of service, a receipt collected, the customer's close, the provider's last receipt inside the
+// collect window, and the finalize once the window has passed (the clock is moved: anvil mines
+// only on transactions). Then the provider's withdrawal.
+const files = mkdtempSync(path.join(tmpdir(), "gpufog-walk-"));
+const quote = path.join(files, "quote.json");
+const receipt = path.join(files, "receipt.json");
+await task("quote:sign", { ...common, node: "1", customer, out: quote });
+await task("lease:open", { account: customer, quote, deposit: "20" });
+await later(1500);
+await task("receipt:sign", { account: customer, lease: "1", paidThrough: "now", out: receipt });
+await task("lease:collect", { account: keeper, receipt });
+await task("lease:status", { lease: "1" });
+await task("lease:close", { account: customer, lease: "1" });
+await task("receipt:sign", { account: customer, lease: "1", paidThrough: "now", out: receipt });
+await task("lease:collect", { ...common, receipt });
+await later(3601);
+await task("lease:finalize", { account: keeper, lease: "1" });
+await task("provider:withdraw", common);
+
+// A reservation of node 1 starting in two minutes: reserved with the provider's window quote,
+// started by the customer in its window and accepted by the provider; the provider closes it.
+await task("quote:sign", { ...common, node: "1", customer, start: "+2m", duration: "1h", out: quote });
+await task("reserve", { account: customer, quote, deposit: "5" });
+await later(121);
+await task("reservation:start", { account: customer, reservation: "1" });
+await task("reservation:accept", { ...common, reservation: "1" });
+await task("lease:close", { ...common, lease: "2" });
 
 // The keeper forwards the fees into this epoch's bucket; the epoch ends; an observation; the
 // TWAP window passes; the buyback.
@@ -62,7 +87,6 @@ await later(3600);
 await task("emission:observe", { token: gut });
 await later(1800);
 await task("emission:buyback", { account: keeper });
-// Node 2 went stale while time was moved (the sweep marked it Disconnect): a heartbeat
-// reconnects it, Idle again for the dApp's lease.
-await task("node:heartbeat", { ...common, node: "2" });
+// The nodes check in once per checkInPeriod while Idle: one transaction for both.
+await task("node:checkin", { ...common, nodes: "1,2" });
 await task("emission:stats");

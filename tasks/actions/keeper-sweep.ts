@@ -26,9 +26,14 @@ export default contextAction(SOURCE, async (args: Args, ctx) => {
   const r = await keeperSweep(h, ctx.signer);
   const list = (ids: bigint[]) => (ids.length === 0 ? "none" : ids.join(", "));
   console.log(`nodes marked Disconnect: ${list(r.disconnected)}`);
-  console.log(`leases closed: ${list(r.closed)}`);
+  console.log(`leases finalized after their collect window: ${list(r.finalized)}`);
+  console.log(`reservations failed: ${list(r.failedReservations)}`);
   console.log(`reservations expired: ${list(r.expired)}`);
-  console.log(`leases whose fees were forwarded: ${list(r.feesForwarded)}`);
+  if (r.feesForwarded.length === 0) console.log("fees forwarded: none due");
+  for (const f of r.feesForwarded) {
+    const { symbol } = await tokenLabel(f.token, ctx.signer);
+    console.log(`fees forwarded in ${symbol}: for ${f.providers.join(", ")}`);
+  }
   for (const f of r.failed) console.log(`failed: ${f.action} ${f.id}: ${f.reason}`);
   if (emission === undefined) {
     console.log("buybacks: skipped (no --emission and no address book)");

@@ -1,6 +1,7 @@
 import { closeLease } from "../../src/escrow.js";
-import { formatToken } from "../../src/format.js";
-import { contextAction, escrowRecord } from "../context.js";
+import { InputError } from "../../src/errors.js";
+import { formatTime } from "../../src/format.js";
+import { contextAction, escrowRecord, readReceiptFile } from "../context.js";
 
 const SOURCE = "lease:close";
 
@@ -8,12 +9,24 @@ interface Args {
   escrow: string;
   account: string;
   lease: string;
+  receipt: string;
 }
 
 export default contextAction(SOURCE, async (args: Args, ctx) => {
   const { h, id, fmt } = await escrowRecord(ctx, args.escrow, "lease", args.lease);
-  const { paid, refund, slashed } = await closeLease(h, ctx.signer, id);
-  console.log(`closed lease ${id}: provider earned ${fmt(paid)}, customer refunded ${fmt(refund)}`);
-  if (slashed > 0n)
-    console.log(`the node was Disconnect: ${formatToken(slashed, "GUT")} of stake slashed to the customer`);
+  const receipt = args.receipt === "" ? undefined : await readReceiptFile(SOURCE, args.receipt);
+  if (receipt !== undefined && receipt.receipt.leaseId !== id) {
+    throw new InputError(args.receipt, undefined, "receipt.leaseId", `is ${receipt.receipt.leaseId}, not lease ${id}`);
+  }
+  const r = await closeLease(h, ctx.signer, id, receipt);
+  if (r.final === undefined) {
+    console.log(
+      `closed lease ${id}: the node is free; the provider may collect until ${formatTime(r.collectDeadline, await ctx.now())}, then lease:finalize refunds the rest`,
+    );
+    return;
+  }
+  const window = r.final.windowFee > 0n ? ` and ${fmt(r.final.windowFee)} of the reservation window's fee` : "";
+  console.log(
+    `closed lease ${id}: provider earned ${fmt(r.final.paid)}${window}, customer refunded ${fmt(r.final.refund)}`,
+  );
 });

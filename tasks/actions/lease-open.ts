@@ -1,33 +1,39 @@
+import { ZeroAddress } from "ethers";
+
 import { tokenInfo } from "../../src/erc20.js";
-import { checkLease, nodeQuote, openLease } from "../../src/escrow.js";
+import { escrowDomainOf, openLease } from "../../src/escrow.js";
+import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
-import { parseAmount, parseId } from "../../src/parse.js";
-import { contextAction, required } from "../context.js";
+import { checkDomain, isReservationQuote } from "../../src/market/quote.js";
+import { parseAddress, parseAmount } from "../../src/parse.js";
+import { contextAction, readQuoteFile, required } from "../context.js";
 
 const SOURCE = "lease:open";
 
 interface Args {
   escrow: string;
   account: string;
-  node: string;
+  quote: string;
   deposit: string;
-  maxPrice: string;
+  sessionKey: string;
 }
 
 export default contextAction(SOURCE, async (args: Args, ctx) => {
-  const nodeId = parseId(SOURCE, "node", required(SOURCE, "node", args.node));
+  const signed = await readQuoteFile(SOURCE, args.quote);
+  if (isReservationQuote(signed.quote)) {
+    throw new InputError(args.quote, undefined, "quote.windowDuration", "is a reservation quote: use the reserve task");
+  }
+  required(SOURCE, "deposit", args.deposit);
+  const sessionKey = args.sessionKey === "" ? ZeroAddress : parseAddress(SOURCE, "session-key", args.sessionKey);
   const h = await ctx.escrow(args.escrow);
-  // A node the escrow would refuse (missing, leased, offline, reserved by another) fails as the
-  // escrow's own error before its token and price are read.
-  await checkLease(h, ctx.signer, nodeId);
-  const quote = await nodeQuote(h, nodeId);
-  const token = await tokenInfo(quote.paymentToken, ctx.signer);
-  ctx.amountsIn(token);
-  const deposit = parseAmount(SOURCE, "deposit", required(SOURCE, "deposit", args.deposit), token.decimals, true);
-  const maxPrice = args.maxPrice
-    ? parseAmount(SOURCE, "max-price", args.maxPrice, token.decimals)
-    : quote.pricePerTuHour;
+  checkDomain(signed, await escrowDomainOf(h), args.quote);
+  const token = await tokenInfo(signed.quote.token, ctx.signer);
+  ctx.amountsIn({ ...token, address: signed.quote.token });
+  const deposit = parseAmount(SOURCE, "deposit", args.deposit, token.decimals);
   const fmt = (x: bigint) => formatToken(x, token.symbol, token.decimals);
-  const leaseId = await openLease(h, ctx.signer, nodeId, deposit, maxPrice, SOURCE);
-  console.log(`opened lease ${leaseId} on node ${nodeId} with ${fmt(deposit)}, at most ${fmt(maxPrice)} per TU-hour`);
+  const leaseId = await openLease(h, ctx.signer, signed, deposit, sessionKey, { source: SOURCE });
+  const key = sessionKey === ZeroAddress ? "no session key" : `session key ${sessionKey}`;
+  console.log(
+    `opened lease ${leaseId} on node ${signed.quote.nodeId} with ${fmt(deposit)} at ${fmt(signed.quote.pricePerTuHour)} per TU-hour (${key})`,
+  );
 });

@@ -20,8 +20,9 @@ export default contextAction(
     // GUT of the deployment in the address book when --token is not given.
     const paymentToken = parseAddress(SOURCE, "token", await ctx.address(args.token, "gut", "token"));
     const registry = await ctx.registry(args.registry);
-    const stakeToken = await tokenInfo(await registry.gut(), ctx.signer);
-    ctx.amountsIn(stakeToken);
+    const gut = await registry.gut();
+    const stakeToken = await tokenInfo(gut, ctx.signer);
+    ctx.amountsIn({ ...stakeToken, address: gut });
     const label = await tokenLabel(paymentToken, ctx.signer);
     const pricePerTuHour = parseAmount(SOURCE, "price", args.price, label.decimals);
     if (pricePerTuHour === 0n) throw new InputError(SOURCE, undefined, "price", "the price must be above 0");

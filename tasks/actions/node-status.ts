@@ -16,8 +16,16 @@ export default contextAction(SOURCE, async (args: { registry: string; node: stri
     ["provider", n.provider],
     ["hardware", `${n.gpuCount} × ${n.model}, ${formatTu(n.milliTu)} TU${n.verified ? ", verified" : ""}`],
     ["price", `${formatToken(n.pricePerTuHour, token.symbol, token.decimals)} per TU-hour`],
-    ["stake", formatToken(n.stake, "GUT")],
-    ["last heartbeat", formatTime(n.lastHeartbeat, t)],
+    [
+      "stake",
+      `${formatToken(n.stake, "GUT")} of ${formatToken(n.requiredStake, "GUT")} required${n.stake < n.requiredStake && n.status !== "None" ? ": takes no new lease until node:stake adds the rest" : ""}`,
+    ],
+    [
+      "last check-in",
+      n.status === "Sharing"
+        ? `${formatTime(n.lastCheckIn, t)} (a leased node needs none)`
+        : `${formatTime(n.lastCheckIn, t)}, due by ${formatTime(n.lastCheckIn + (await registry.checkInPeriod()), t)}`,
+    ],
     ["stale", (await registry.isStale(n.id)) ? "yes: anyone may mark it Disconnect" : "no"],
     ["uri", n.uri],
   ];

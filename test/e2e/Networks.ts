@@ -305,31 +305,31 @@ describe("Networks", function () {
   describe("overheadLines", function () {
     const cost = (gas: bigint, l1Fee = 0n) => ({ gas, l1Fee, l1DataGas: 0n });
     const costs = {
-      heartbeat: cost(30_000n, 10n ** 11n),
+      open: cost(170_000n, 10n ** 11n),
+      close: cost(80_000n, 10n ** 11n),
+      collect: cost(60_000n, 10n ** 11n),
       withdraw: cost(60_000n),
       forward: cost(100_000n),
-      open: cost(170_000n),
-      close: cost(80_000n),
+      checkIn: cost(30_000n),
     };
 
-    it("prices heartbeats at the timeout with the agent's margin, per GPU, against the lease's revenue", function () {
+    it("prices each lease action once per lease, per GPU, against the lease's revenue", function () {
       const p = overheadParameters({});
-      const onL1 = { ...costs, heartbeat: cost(30_000n) };
-      const [heartbeats] = overheadLines("l1", SETUPS[0]!, onL1, 600n, p).lines;
-      expect(heartbeats!.perHour).to.equal(18);
-      // 18 × 30,000 gas × 2 gwei × $3,000 = $3.24 an hour, against 1.5 GUT × $0.10.
-      near(heartbeats!.usdPerGpuHour, 3.24, 1e-9);
-      near(heartbeats!.percentOfRevenue, 2160, 1e-6);
-      const eight = overheadLines("l1", SETUPS[1]!, onL1, 600n, p).lines[0]!;
-      near(eight.usdPerGpuHour, 3.24 / 8, 1e-9);
+      const hourly = overheadLines("l1", SETUPS[0]!, costs, 1, p);
+      const daily = overheadLines("l1", SETUPS[0]!, costs, 24, p);
+      // The first line is the customer's open.
+      const open = (r: typeof hourly) => r.lines[0]!;
+      expect(open(hourly).perHour).to.equal(SETUPS[0]!.nodes);
+      near(open(daily).usdPerGpuHour * 24, open(hourly).usdPerGpuHour, 1e-12);
+      near(open(hourly).percentOfRevenue, (100 * open(hourly).usdPerGpuHour) / hourly.revenuePerGpuHour, 1e-9);
     });
 
     it("adds the L1 data fee on the OP Stack at the L2 gas price", function () {
       const p = overheadParameters({ l2Gwei: "0.001" });
-      const [heartbeats] = overheadLines("op", SETUPS[0]!, costs, 600n, p).lines;
-      const perTx = (30_000 * 1e6 + 1e11) / 1e18;
-      near(heartbeats!.usdPerGpuHour, 18 * perTx * 3000, 1e-12);
-      near(heartbeats!.l1DataUsdPerGpuHour, 18 * 1e-7 * 3000, 1e-12);
+      const op = overheadLines("op", SETUPS[0]!, costs, 1, p).lines;
+      const paid = op.filter((l) => l.l1DataUsdPerGpuHour > 0);
+      expect(paid.length).to.be.greaterThan(0);
+      for (const line of paid) expect(line.usdPerGpuHour).to.be.greaterThan(line.l1DataUsdPerGpuHour);
     });
 
     it("reverts when an option is not a positive number, naming it", function () {

@@ -21,7 +21,13 @@ const { ethers } = connection;
 
 /** The part of `scripts/examples/dapp.ts` the test calls; imported at run time, after the build. */
 interface Dapp {
-  runDapp(options: { signer: Signer; airdropDir: string; dir: string; log: (line: string) => void }): Promise<{
+  runDapp(options: {
+    signer: Signer;
+    airdropDir: string;
+    dir: string;
+    quoteSigner: (provider: string) => Promise<Signer>;
+    log: (line: string) => void;
+  }): Promise<{
     nodes: number;
     registeredSinceDeployment: number;
     claimed: bigint;
@@ -66,7 +72,16 @@ describe("example dApp (scripts/examples/dapp.ts)", function () {
 
     const { runDapp } = (await import(pathToFileURL(path.resolve("scripts/examples/dapp.ts")).href)) as Dapp;
     const lines: string[] = [];
-    const result = await runDapp({ signer: user!, airdropDir, dir: work, log: (line) => lines.push(line) });
+    const nonce = await ethers.provider.getTransactionCount(user!.address);
+    const result = await runDapp({
+      signer: user!,
+      airdropDir,
+      dir: work,
+      quoteSigner: async () => provider!,
+      log: (line) => lines.push(line),
+    });
+    // The claim and the lease: the deposit is permitted inside the lease's transaction.
+    expect(await ethers.provider.getTransactionCount(user!.address)).to.equal(nonce + 2);
 
     expect(result.nodes).to.equal(2);
     expect(result.registeredSinceDeployment).to.equal(2);

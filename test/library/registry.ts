@@ -18,7 +18,7 @@ import {
   parseStatus,
   parseTu,
   registerNode,
-  runHeartbeatAgent,
+  checkIn,
 } from "../../src/registry.js";
 import { parseAmount, parseInteger } from "../../src/parse.js";
 
@@ -35,9 +35,9 @@ async function deployWithNodes() {
     admin.address,
     await gut.getAddress(),
     100n * 10n ** 18n,
-    600n,
     86_400n,
-    1_000n,
+    86_400n,
+    admin.address,
   ]);
   await registry.grantRole(await registry.ESCROW_ROLE(), admin.address);
   await gut.transfer(alice.address, 100_000n * 10n ** 18n);
@@ -196,51 +196,30 @@ describe("registry library", function () {
       const { registry, gut } = await loadFixture(deployWithNodes);
       const nodes = await listNodes(registry);
       const tokens = new Map([[await gut.getAddress(), { symbol: "GUT", decimals: 18 }]]);
-      const table = formatTable(NODE_TABLE_HEADER, nodeRows(nodes, nodes[0]!.lastHeartbeat + 5n, tokens)).split("\n");
-      expect(table[0]).to.match(/^id\s+status\s+model\s+GPUs\s+TU\s+price\/TU-h\s+provider\s+heartbeat\s+flags$/);
+      const table = formatTable(
+        NODE_TABLE_HEADER,
+        nodeRows(nodes, BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 5n, tokens),
+      ).split("\n");
+      expect(table[0]).to.match(/^id\s+status\s+model\s+GPUs\s+TU\s+price\/TU-h\s+provider\s+check-in\s+flags$/);
       expect(table[3]).to.match(/^2\s+Sharing\s+Titan XP\s+2\s+2\.22\s+0\.25 GUT\s+0x\w+\s+\d+s\s+engaged$/);
       expect(table).to.have.length(7);
     });
   });
 
-  describe("runHeartbeatAgent", function () {
-    it("survives failed sends, retries on the next tick, logs a beat with nothing to send as skipped, and stops when aborted", async function () {
-      const controller = new AbortController();
-      const log: string[] = [];
-      let calls = 0;
-      const result = await runHeartbeatAgent({
-        send: async () => {
-          calls++;
-          if (calls === 2 || calls === 3) throw new Error("connection refused");
-          if (calls === 5) controller.abort();
-          return calls === 4 ? undefined : `0x${calls}`;
-        },
-        intervalMs: 1,
-        signal: controller.signal,
-        log: (line) => log.push(line),
-      });
-      expect(result).to.deep.equal({ sent: 2, skipped: 1, failed: 2 });
-      expect(log).to.deep.equal([
-        "heartbeat sent (0x1)",
-        "heartbeat failed, retrying in 0.001s: connection refused",
-        "heartbeat failed, retrying in 0.001s: connection refused",
-        "heartbeat skipped: no live node to report",
-        "heartbeat sent (0x5)",
-      ]);
-    });
-
-    it("stops during the wait between beats without waiting for the interval", async function () {
-      const controller = new AbortController();
-      const started = Date.now();
-      setTimeout(() => controller.abort(), 20);
-      const result = await runHeartbeatAgent({
-        send: async () => "0x1",
-        intervalMs: 60_000,
-        signal: controller.signal,
-        log: () => {},
-      });
-      expect(result).to.deep.equal({ sent: 1, skipped: 0, failed: 0 });
-      expect(Date.now() - started).to.be.below(5_000);
+  describe("checkIn", function () {
+    it("checks in many nodes in bounded batches, brings a Disconnect node back, and sends nothing the registry refuses", async function () {
+      const { registry, alice, bob } = await loadFixture(deployWithNodes);
+      const before = await ethers.provider.getTransactionCount(alice.address);
+      const { hashes, skipped } = await checkIn(registry, alice, [1n, 3n, 5n], { batch: 2 });
+      expect(hashes).to.have.length(2);
+      expect(skipped).to.deep.equal([]);
+      expect(await ethers.provider.getTransactionCount(alice.address)).to.equal(before + 2);
+      const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      expect((await registry.node(5n)).lastCheckIn).to.equal(latest);
+      await expectRejection(checkIn(registry, alice, [4n]), Error, "NotNodeOperator");
+      expect(await ethers.provider.getTransactionCount(alice.address)).to.equal(before + 2);
+      await checkIn(registry, bob, [4n]);
+      expect((await registry.node(4n)).status).to.equal(1n);
     });
   });
 
@@ -294,9 +273,9 @@ describe("registry library", function () {
         admin.address,
         fee.target,
         100n * 10n ** 18n,
-        600n,
         86_400n,
-        1_000n,
+        86_400n,
+        admin.address,
       ]);
       await fee.mint(alice.address, 1_000n * 10n ** 18n);
       await expectRejection(
@@ -310,22 +289,16 @@ describe("registry library", function () {
           uri: "u",
         }),
         HardhatPluginError,
-        "node:register: the contract refused: StakeNotReceived: expected 185.0 FEE, received 183.15 FEE",
+        `node:register: the contract refused: TransferMismatch: token ${String(fee.target)}, expected 185.0 FEE, received 183.15 FEE (the token moved a different amount than asked: fee-on-transfer tokens are not supported)`,
       );
     });
 
-    it("node:heartbeat reconnects a Disconnect node", async function () {
+    it("node:checkin brings a Disconnect node back to Idle", async function () {
       const { registry, bob } = await loadFixture(deployWithNodes);
       const out = await captureLog(() =>
-        hre.tasks.getTask("node:heartbeat").run({
-          registry: registry.target,
-          account: bob.address,
-          node: "4",
-          watch: false,
-          interval: "",
-        }),
+        hre.tasks.getTask("node:checkin").run({ registry: registry.target, account: bob.address, nodes: "4" }),
       );
-      expect(out).to.contain("node 4: heartbeat, reconnected (Disconnect → Idle)");
+      expect(out).to.match(/^checked in node 4 \(0x[0-9a-f]{64}\); back to Idle: 4$/);
       expect((await registry.node(4n)).status).to.equal(1n);
     });
   });

@@ -13,7 +13,14 @@ import {
   TFT__factory,
   TokenSwapDistributor__factory,
 } from "../../types/index.js";
-import { ANY_PRICE, deployEscrowSystem, NodeStatus, PRICE, UNIT } from "../contracts/LeaseEscrowFixture.js";
+import {
+  deployEscrowSystem,
+  NodeStatus,
+  openWithQuote,
+  PRICE,
+  quoteFor,
+  UNIT,
+} from "../contracts/LeaseEscrowFixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture } = networkHelpers;
@@ -34,20 +41,24 @@ async function thrown(call: Promise<unknown>): Promise<unknown> {
 
 describe("decodeRevert", function () {
   it("names a custom error and its arguments from the in-process network's error", async function () {
-    const { escrow, registry, customer } = await loadFixture(system);
-    const error = await thrown(escrow.connect(customer).openLease(9n, UNIT, ANY_PRICE));
-    const decoded = decodeRevert(error, [escrow.interface, registry.interface]);
+    const s = await loadFixture(system);
+    await openWithQuote(s, ethers, UNIT);
+    const { quote, signature } = await quoteFor(s, ethers);
+    const error = await thrown(s.escrow.connect(s.customer).openLease(quote, signature, UNIT, ethers.ZeroAddress));
+    const decoded = decodeRevert(error, [s.escrow.interface, s.registry.interface]);
     expect(decoded?.name).to.equal("NodeNotAvailable");
-    expect(decoded?.args).to.deep.equal({ nodeId: 9n, status: BigInt(NodeStatus.None) });
+    expect(decoded?.args).to.deep.equal({ nodeId: 1n, status: BigInt(NodeStatus.Sharing) });
     expect(decoded?.message).to.equal(
-      "NodeNotAvailable: nodeId 9, status None (no such node: nodes:list shows the nodes)",
+      "NodeNotAvailable: nodeId 1, status Sharing (another customer is leasing it: nodes:list --status idle shows the free nodes)",
     );
   });
 
   it("decodes a revert that bubbled up from a callee with the callee's ABI", async function () {
-    const { escrow, registry, gut, other } = await loadFixture(system);
+    const s = await loadFixture(system);
+    const { escrow, gut, other } = s;
     await gut.connect(other).approve(await escrow.getAddress(), 0n);
-    const error = await thrown(escrow.connect(other).openLease(1n, UNIT, ANY_PRICE));
+    const { quote, signature } = await quoteFor(s, ethers, { customer: other.address });
+    const error = await thrown(escrow.connect(other).openLease(quote, signature, UNIT, ethers.ZeroAddress));
     // Without the token's ABI only the in-process network's own message names it, without arguments.
     expect(decodeRevert(error, [escrow.interface])?.args).to.deep.equal({});
     const decoded = decodeRevert(error, [escrow.interface, gut.interface]);
@@ -59,18 +70,19 @@ describe("decodeRevert", function () {
 
   it("reads anvil's shape: the data under the JSON-RPC error, and the selector in the message", async function () {
     const { escrow } = await loadFixture(system);
-    const data = escrow.interface.encodeErrorResult("PriceAboveBound", [1n, 5n, 4n]);
+    const provider = "0x" + "44".repeat(20);
+    const data = escrow.interface.encodeErrorResult("QuoteNonceUsed", [provider, 5n]);
     const fromRpc = {
       message: "execution reverted",
       info: { error: { code: 3, message: "execution reverted: custom error", data } },
     };
-    expect(decodeRevert(fromRpc, [escrow.interface])?.message).to.match(
-      /^PriceAboveBound: nodeId 1, pricePerTuHour 5, maxPricePerTuHour 4 \(the node's price is above the most you accepted/,
+    expect(decodeRevert(fromRpc, [escrow.interface])?.message).to.equal(
+      `QuoteNonceUsed: provider ${provider}, nonce 5 (this quote was used already: each quote opens one lease or reservation; ask for a new one)`,
     );
     const selectorOnly = { message: `execution reverted: custom error ${data.slice(0, 10)}:\0\0\0\0` };
-    expect(decodeRevert(selectorOnly, [escrow.interface])?.name).to.equal("PriceAboveBound");
+    expect(decodeRevert(selectorOnly, [escrow.interface])?.name).to.equal("QuoteNonceUsed");
     expect(revertLine(selectorOnly, [escrow.interface])).to.equal(
-      "the contract refused: PriceAboveBound (its arguments were not returned by the node)",
+      "the contract refused: QuoteNonceUsed (its arguments were not returned by the node)",
     );
   });
 
@@ -93,6 +105,41 @@ describe("decodeRevert", function () {
     expect(decodeRevert(missing, [emission])?.message).to.match(/\(0x2{40} does not hold KEEPER_ROLE\)$/);
   });
 
+  it("words a selector two contracts share with the fields of the contract that was called", function () {
+    const escrow = LeaseEscrow__factory.createInterface();
+    const distributor = TokenSwapDistributor__factory.createInterface();
+    const data = escrow.encodeErrorResult("InvalidWindow", [1_800_000_000n, 3_600n]);
+    const called = (iface: Interface, fn: string, args: unknown[]) => ({
+      data,
+      transaction: { to: "0x" + "55".repeat(20), data: iface.encodeFunctionData(fn, args) },
+    });
+    const reserve = called(escrow, "cancelReservation", [1n]);
+    // The distributor's ABI comes first, but the escrow's has the called function.
+    expect(decodeRevert(reserve, [distributor, escrow])?.message).to.equal(
+      "InvalidWindow: start 2027-01-15T08:00:00Z, duration 3600",
+    );
+    expect(decodeRevert({ data }, [distributor, escrow])?.message).to.match(/^InvalidWindow: start .*, deadline 3600$/);
+  });
+
+  it("hints by the contract's meaning where two contracts use one name", function () {
+    const escrow = LeaseEscrow__factory.createInterface();
+    const emission = BuybackEmission__factory.createInterface();
+    const registry = ProviderRegistry__factory.createInterface();
+    const a = "0x" + "66".repeat(20);
+    const line = (iface: Interface, name: string, args: unknown[]) =>
+      decodeRevert({ data: iface.encodeErrorResult(name, args) }, [iface])?.message;
+    expect(line(escrow, "NothingToClaim", [a, a])).to.match(/\(no refund is owed to this account in this token\)$/);
+    expect(line(emission, "NothingToClaim", [a])).to.match(/\(nothing is claimable: a bucket's rewards/);
+    expect(line(escrow, "NothingToWithdraw", [a, a])).to.match(/\(the provider has no earnings in this token\)$/);
+    expect(line(registry, "NothingToWithdraw", [3n])).to.match(/\(the stake was already withdrawn\)$/);
+    expect(line(registry, "NotNodeOperator", [3n, a])).to.equal(
+      `NotNodeOperator: nodeId 3, caller ${a} (only the node's provider or its operator may do this)`,
+    );
+    expect(line(escrow, "NotLeaseProvider", [3n, a])).to.equal(
+      `NotLeaseProvider: leaseId 3, caller ${a} (only the lease's provider or its operator may do this)`,
+    );
+  });
+
   it("leaves an error that is no revert to its first line, without NUL bytes", function () {
     expect(decodeRevert(new Error("connect ECONNREFUSED"), [])).to.equal(undefined);
     expect(revertLine(new Error("socket hang up\n    at stack"), [])).to.equal("socket hang up");
@@ -111,37 +158,43 @@ describe("decodeRevert", function () {
       decodeRevert({ data: iface.encodeErrorResult(name, args) }, [iface], { token })?.message;
 
     it("prints the amounts of that token in its units and keeps the arguments raw", async function () {
-      const { escrow: deployed, gut, other } = await loadFixture(system);
+      const sys = await loadFixture(system);
+      const { escrow: deployed, gut, other } = sys;
       await gut.connect(other).approve(await deployed.getAddress(), 0n);
-      const error = await thrown(deployed.connect(other).openLease(1n, UNIT, ANY_PRICE));
+      const { quote, signature } = await quoteFor(sys, ethers, { customer: other.address });
+      const error = await thrown(deployed.connect(other).openLease(quote, signature, UNIT, ethers.ZeroAddress));
       const decoded = decodeRevert(error, [deployed.interface, gut.interface], { token: GUT });
       expect(decoded?.message).to.match(
         /^ERC20InsufficientAllowance: spender 0x[0-9a-fA-F]{40}, allowance 0\.0 GUT, needed 1\.0 GUT \(approve the contract first\)$/,
       );
       expect(decoded?.args.needed).to.equal(UNIT);
-      const bound = { data: escrow.encodeErrorResult("PriceAboveBound", [1n, PRICE, UNIT]) };
-      expect(revertLine(bound, [escrow], { token: GUT })).to.equal(
-        "the contract refused: PriceAboveBound: nodeId 1, pricePerTuHour 3.6 GUT, maxPricePerTuHour 1.0 GUT (the node's price is above the most you accepted: it may have risen since you looked; check the node, and retry with a higher bound if its price suits you)",
+      const rate = { data: escrow.encodeErrorResult("RateOutOfRange", [1n, PRICE, 1_000n]) };
+      expect(revertLine(rate, [escrow], { token: GUT })).to.equal(
+        "the contract refused: RateOutOfRange: nodeId 1, pricePerTuHour 3.6 GUT, milliTu 1000",
       );
-      expect(decodeRevert(bound, [escrow], { token: GUT })?.args).to.deep.equal({
+      expect(decodeRevert(rate, [escrow], { token: GUT })?.args).to.deep.equal({
         nodeId: 1n,
         pricePerTuHour: PRICE,
-        maxPricePerTuHour: UNIT,
+        milliTu: 1_000n,
       });
       expect(message(escrow, "DepositBelowFee", [0n, 1_500_000n], { symbol: "USDC", decimals: 6 })).to.equal(
-        "DepositBelowFee: deposit 0.0 USDC, fee 1.5 USDC (the deposit must be above the reservation fee)",
+        "DepositBelowFee: deposit 0.0 USDC, fee 1.5 USDC (the deposit must be above the reservation fee, which prices the whole hold)",
+      );
+      const token = "0x" + "77".repeat(20);
+      const mismatch = { data: escrow.encodeErrorResult("TransferMismatch", [token, UNIT, UNIT - 1n]) };
+      expect(decodeRevert(mismatch, [escrow], { token: { ...GUT, address: token } })?.message).to.match(
+        /^TransferMismatch: token 0x7{40}, expected 1\.0 GUT, received 0\.999999999999999999 GUT \(/,
       );
     });
 
     it("names every amount of the call's token by the contracts' own argument names", function () {
       const cases: [Interface, string, unknown[], string][] = [
         [escrow, "AmountTooLarge", [2n * UNIT, UNIT], "AmountTooLarge: amount 2.0 GUT, max 1.0 GUT"],
-        [escrow, "RateTooHigh", [1n, UNIT, 1_000n], "RateTooHigh: nodeId 1, pricePerTuHour 1.0 GUT, milliTu 1000"],
         [
-          registry,
-          "StakeNotReceived",
-          [UNIT, UNIT - 1n],
-          "StakeNotReceived: expected 1.0 GUT, received 0.999999999999999999 GUT",
+          escrow,
+          "RateOutOfRange",
+          [1n, UNIT, 1_000n],
+          "RateOutOfRange: nodeId 1, pricePerTuHour 1.0 GUT, milliTu 1000",
         ],
         [
           distributor,
@@ -161,8 +214,8 @@ describe("decodeRevert", function () {
     });
 
     it("prints them as integers without a token", function () {
-      expect(message(escrow, "PriceAboveBound", [1n, PRICE, UNIT])).to.match(
-        /^PriceAboveBound: nodeId 1, pricePerTuHour 3600000000000000000, maxPricePerTuHour 1000000000000000000 \(/,
+      expect(message(escrow, "DepositBelowFee", [PRICE, UNIT])).to.match(
+        /^DepositBelowFee: deposit 3600000000000000000, fee 1000000000000000000 \(/,
       );
     });
 
@@ -203,9 +256,15 @@ describe("decodeRevert", function () {
           escrow,
           "TransferMismatch",
           [pair, UNIT, UNIT - 1n],
-          `TransferMismatch: token ${pair}, expected 1000000000000000000, received 999999999999999999`,
+          `TransferMismatch: token ${pair}, expected 1000000000000000000, received 999999999999999999 (the token moved a different amount than asked: fee-on-transfer tokens are not supported)`,
         ],
         [registry, "PriceOutOfRange", [0n], "PriceOutOfRange: pricePerTuHour 0"],
+        [
+          registry,
+          "StakeBelowRequired",
+          [1n, UNIT, 2n * UNIT],
+          "StakeBelowRequired: nodeId 1, stake 1000000000000000000, requiredStake 2000000000000000000 (node 1 holds less stake than it needs to take a lease: its provider adds the rest (node:stake))",
+        ],
         [
           gutToken,
           "CapExceeded",

@@ -13,7 +13,9 @@ import { parseSnapshotCsv } from "../../src/airdrop/snapshot-csv.js";
 import { InputError } from "../../src/errors.js";
 import { parseAddress, parseAmount, parseDuration, parseIds, parseInteger, parseStart } from "../../src/parse.js";
 import { CORPUS, corpusCases, outputAppeared, runCorpusCase } from "../helpers/corpus.js";
-import { ANY_PRICE, deployEscrowSystem, UNIT } from "../contracts/LeaseEscrowFixture.js";
+import { writeJsonAtomic } from "../../src/io.js";
+import { quoteToJson } from "../../src/market/quote.js";
+import { deployEscrowSystem, openWithQuote, quoteFor, UNIT } from "../contracts/LeaseEscrowFixture.js";
 
 const EXPECTED = JSON.parse(readFileSync(path.join(CORPUS, "expected.json"), "utf8")) as Record<string, string>;
 const TASKS = ["airdrop-build", "airdrop-build-legacy", "airdrop-sign-legacy", "snapshot-evm", "airdrop-claim"];
@@ -227,9 +229,9 @@ describe("Bad input", function () {
         admin!.address,
         await gut.getAddress(),
         10n ** 20n,
-        600n,
         86_400n,
-        1_000n,
+        86_400n,
+        admin!.address,
       ]);
       const message = await taskError("node:register", {
         registry: await registry.getAddress(),
@@ -264,30 +266,44 @@ describe("Bad input", function () {
     const expected = (name: string, names: Record<string, string>) =>
       Object.entries(names).reduce((line, [key, value]) => line.split(`{${key}}`).join(value), EXPECTED[name]!);
 
-    it("lease:open names the escrow's refusal: a missing node, a leased one, a price above the bound", async function () {
+    /** A quote file for `customer` (the fixture's customer by default), signed by the provider unless `signer` is given. */
+    async function quoteFile(
+      ethers: Awaited<ReturnType<typeof refusals>>["ethers"],
+      s: Awaited<ReturnType<typeof refusals>>["s"],
+      fields: Parameters<typeof quoteFor>[2] = {},
+      signer?: Parameters<typeof quoteFor>[3],
+    ): Promise<string> {
+      const { quote, signature } = await quoteFor(s, ethers, fields, signer);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "gpufog-quote-")), "quote.json");
+      writeJsonAtomic(
+        file,
+        quoteToJson({ chainId: s.domain.chainId, escrow: s.domain.verifyingContract, quote, signature }),
+      );
+      return file;
+    }
+
+    it("lease:open names the escrow's refusal: a quote signed by a stranger, a leased node", async function () {
       const { ethers, s, escrow } = await refusals();
-      const customer = { escrow, account: s.customer.address, deposit: "1", maxPrice: "" };
+      const customer = { escrow, account: s.customer.address, deposit: "1", sessionKey: "" };
       const nonce = await ethers.provider.getTransactionCount(s.customer.address);
-      expect(await taskError("lease:open", { ...customer, node: "99" })).to.equal(
-        expected("revert/lease-open-missing-node", {}),
+      expect(await taskError("lease:open", { ...customer, quote: await quoteFile(ethers, s, {}, s.other) })).to.equal(
+        expected("revert/lease-open-bad-signer", { other: s.other.address }),
       );
-      expect(await taskError("lease:open", { ...customer, node: "1", maxPrice: "1" })).to.equal(
-        expected("revert/lease-open-price-bound", {}),
-      );
-      await s.escrow.connect(s.other).openLease(1n, UNIT, ANY_PRICE);
-      expect(await taskError("lease:open", { ...customer, node: "1" })).to.equal(
+      const { quote, signature } = await quoteFor(s, ethers, { customer: s.other.address });
+      await s.escrow.connect(s.other).openLease(quote, signature, UNIT, ethers.ZeroAddress);
+      expect(await taskError("lease:open", { ...customer, quote: await quoteFile(ethers, s) })).to.equal(
         expected("revert/lease-open-leased-node", {}),
       );
       expect(await ethers.provider.getTransactionCount(s.customer.address)).to.equal(nonce);
     });
 
-    it("lease:close and lease:topup name the escrow's refusal of a stranger and of a closed lease", async function () {
-      const { s, escrow } = await refusals();
-      await s.escrow.connect(s.customer).openLease(1n, UNIT, ANY_PRICE);
-      expect(await taskError("lease:close", { escrow, account: s.other.address, lease: "1" })).to.equal(
+    it("lease:close and lease:topup name the escrow's refusal of a stranger and of a closing lease", async function () {
+      const { ethers, s, escrow } = await refusals();
+      await openWithQuote(s, ethers, UNIT);
+      expect(await taskError("lease:close", { escrow, account: s.other.address, lease: "1", receipt: "" })).to.equal(
         expected("revert/lease-close-stranger", { other: s.other.address }),
       );
-      await s.escrow.connect(s.customer).closeLease(1n);
+      await s.escrow.connect(s.customer).closeLease(1n, 0n, "0x");
       expect(await taskError("lease:topup", { escrow, account: s.customer.address, lease: "1", amount: "1" })).to.equal(
         expected("revert/lease-topup-closed", {}),
       );
@@ -296,13 +312,15 @@ describe("Bad input", function () {
     it("reservation:start and reservation:cancel name the escrow's refusal: before the window, a stranger", async function () {
       const { ethers, s, escrow } = await refusals();
       const customer = { escrow, account: s.customer.address };
-      await hre.tasks
-        .getTask("reserve")
-        .run({ ...customer, node: "1", start: "+1h", duration: "1h", deposit: "5", maxPrice: "" });
+      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      const quote = await quoteFile(ethers, s, { windowStart: now + 3_600n, windowDuration: 3_600n });
+      await hre.tasks.getTask("reserve").run({ ...customer, quote, deposit: "5" });
       const r = await s.escrow.reservation(1n);
       const nonce = await ethers.provider.getTransactionCount(s.other.address);
       const utc = (t: bigint) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
-      expect(await taskError("reservation:start", { ...customer, reservation: "1" })).to.equal(
+      expect(
+        await taskError("reservation:start", { ...customer, reservation: "1", added: "", sessionKey: "" }),
+      ).to.equal(
         expected("revert/reservation-start-early", {
           start: utc(r.start),
           deadline: utc(r.deadline),
@@ -325,14 +343,20 @@ describe("Bad input", function () {
       const { ethers, s, poor, escrow } = await refusals();
       const account = { escrow, account: poor.address };
       const nonce = await ethers.provider.getTransactionCount(poor.address);
-      expect(await taskError("lease:open", { ...account, node: "1", deposit: "5", maxPrice: "" })).to.equal(
+      const lease = await quoteFile(ethers, s, { customer: poor.address });
+      expect(await taskError("lease:open", { ...account, quote: lease, deposit: "5", sessionKey: "" })).to.equal(
         expected("revert/lease-open-no-gut", { poor: poor.address }),
       );
-      const window = { node: "1", start: "+10m", duration: "1h", deposit: "5", maxPrice: "" };
-      expect(await taskError("reserve", { ...account, ...window })).to.equal(
+      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      const window = await quoteFile(ethers, s, {
+        customer: poor.address,
+        windowStart: now + 600n,
+        windowDuration: 3_600n,
+      });
+      expect(await taskError("reserve", { ...account, quote: window, deposit: "5" })).to.equal(
         expected("revert/reserve-no-gut", { poor: poor.address }),
       );
-      await s.escrow.connect(s.customer).openLease(1n, UNIT, ANY_PRICE);
+      await openWithQuote(s, ethers, UNIT);
       expect(await taskError("lease:topup", { ...account, lease: "1", amount: "5" })).to.equal(
         expected("revert/lease-topup-no-gut", { poor: poor.address }),
       );

@@ -32,7 +32,9 @@ describe("tasks", function () {
       expect(text).to.not.include("(default: )");
       expect(line(text, "--escrow")).to.match(/\(default: the address book's\)$/);
       expect(line(text, "--account")).to.match(/\(default: the network's first\)$/);
-      expect(line(text, "--node")).to.match(/\(required\)$/);
+      expect(line(text, "--quote")).to.match(
+        /\(required; asking the node.s endpoint for one comes with a later release\)$/,
+      );
       expect(line(text, "--deposit")).to.match(/\(required\)$/);
     });
 
