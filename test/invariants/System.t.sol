@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {BuybackEmission} from "../../contracts/BuybackEmission.sol";
 import {GUT} from "../../contracts/GUT.sol";
-import {LeaseEscrow} from "../../contracts/LeaseEscrow.sol";
 import {ProviderRegistry} from "../../contracts/ProviderRegistry.sol";
 import {TFT} from "../../contracts/TFT.sol";
 import {TokenSwapDistributor} from "../../contracts/TokenSwapDistributor.sol";
@@ -15,8 +14,10 @@ import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.so
 import {ITokenSwapDistributor} from "../../contracts/interfaces/ITokenSwapDistributor.sol";
 import {IUniswapV2Pair} from "../../contracts/interfaces/uniswap/IUniswapV2Pair.sol";
 import {IUniswapV2Router02} from "../../contracts/interfaces/uniswap/IUniswapV2Router02.sol";
+import {EscrowDeployer} from "./system/EscrowDeployer.sol";
 import {FlowHandler} from "./system/FlowHandler.sol";
 import {MarketHandler} from "./system/MarketHandler.sol";
+import {ReservationHandler} from "./system/ReservationHandler.sol";
 import {SystemActors} from "./system/SystemActors.sol";
 import {SystemTree} from "./system/SystemTree.sol";
 import {UniswapV2Deployer} from "./system/UniswapV2Deployer.sol";
@@ -30,11 +31,13 @@ interface IUniswapV2PairMint {
     function mint(address to) external returns (uint256 liquidity);
 }
 
-/// @dev Every contract of the system, deployed together and driven at random by two handlers:
+/// @dev Every contract of the system, deployed together and driven at random by three handlers:
 /// GUT, TFT, the swap distributor, the registry, the escrow, the emission contract and Uniswap's
-/// own V2 factory, router and pair (from the npm bytecode). One campaign checks every DESIGN.md
-/// invariant at once, and that no token is created or lost anywhere: the balances of every
-/// account that can hold one add up to what was minted less what was burned.
+/// own V2 factory, router and pair (from the npm bytecode). The market's handlers sign quotes and
+/// receipts with the providers', operators', customers' and session keys (and forge or replay
+/// them on purpose). One campaign checks every DESIGN.md invariant at once, and that no token is
+/// created or lost anywhere: the balances of every account that can hold one add up to what was
+/// minted less what was burned.
 contract SystemInvariantTest is Test {
     uint256 internal constant _RESERVE = 60e18;
     uint256 internal constant _POOL = 1_000_000e18;
@@ -42,13 +45,14 @@ contract SystemInvariantTest is Test {
     GUT internal gut;
     TFT internal tft;
     ProviderRegistry internal registry;
-    LeaseEscrow internal escrow;
+    ILeaseEscrow internal escrow;
     BuybackEmission internal emission;
     TokenSwapDistributor internal distributor;
     SystemTree internal tree;
     IUniswapV2Pair internal pair;
     UniswapV2Deployer.Uniswap internal uni;
     MarketHandler internal market;
+    ReservationHandler internal reservations;
     FlowHandler internal flow;
     address[] internal _accounts;
 
@@ -61,8 +65,21 @@ contract SystemInvariantTest is Test {
         emission = new BuybackEmission(0, address(this), address(tft), uni.router, SystemActors.OPS_TREASURY, 1 hours);
         tft.approve(address(emission), _RESERVE);
         emission.fundReserve();
-        registry = new ProviderRegistry(0, address(this), gut, 100e18, 600, 1 days, 1_000);
-        escrow = new LeaseEscrow(0, address(this), registry, address(emission), address(gut), 500, 1_000, 1 hours);
+        // A check-in period of 6 h: the handlers' warps (up to 3 h, or a day and more) make nodes
+        // stale both before and after their reservations' deadlines.
+        registry = new ProviderRegistry(0, address(this), gut, 100e18, 6 hours, 1 days, SystemActors.PENALTY_TREASURY);
+        escrow = EscrowDeployer.deploy(
+            EscrowDeployer.Args({
+                admin: address(this),
+                registry: registry,
+                feeCollector: address(emission),
+                gut: address(gut),
+                gutFeeBps: 500,
+                reservationFeeBps: 1_000,
+                reservationGrace: 1 hours,
+                session: ILeaseEscrow.SessionTerms({maxQuoteAge: 600, collectWindow: 1 hours, acceptWindow: 600})
+            })
+        );
         escrow.setPaymentToken(address(tft), true, 300);
         registry.grantRole(registry.ESCROW_ROLE(), address(escrow));
         emission.grantRole(emission.ESCROW_ROLE(), address(escrow));
@@ -70,6 +87,8 @@ contract SystemInvariantTest is Test {
         _deployDistributor();
 
         market = new MarketHandler(gut, tft, registry, escrow);
+        reservations = new ReservationHandler(tft, registry, escrow, market);
+        market.bindReservations(address(reservations));
         flow = new FlowHandler(
             FlowHandler.System({
                 gut: gut,
@@ -86,6 +105,7 @@ contract SystemInvariantTest is Test {
         emission.grantRole(emission.KEEPER_ROLE(), address(flow));
         _fundActors();
         targetContract(address(market));
+        targetContract(address(reservations));
         targetContract(address(flow));
     }
 
@@ -111,18 +131,13 @@ contract SystemInvariantTest is Test {
         flow.claimLegacy(0, 1);
         flow.claimLegacy(0, 2);
         flow.claimLegacy(0, 0);
-        market.register(0, 0, 1, 1e18, false);
-        market.register(1, 1, 2, 2e18, true);
-        market.openLease(0, 0, 40e18);
-        market.openLease(1, 1, 40e18);
-        market.warp(500); // inside the heartbeat timeout: the nodes stay up
-        market.heartbeat(0);
-        market.heartbeat(1);
-        market.closeLease(0, 0);
-        market.withdraw(0);
-        market.withdraw(1);
+        _walkLeases();
+        _walkReservations();
+        market.withdraw(0, false, 1);
+        market.withdraw(1, true, 2);
+        market.withdraw(2, false, 0);
         flow.forwardFees();
-        // The fees are in the buckets of epoch 2, which cannot be sold before epoch 3.
+        // The fees are in the current epoch's buckets, which cannot be sold before it ends.
         flow.buybackOpenBucket(true, 1e18);
         flow.buybackOpenBucket(false, 1e18);
         flow.observe(30 minutes);
@@ -133,14 +148,72 @@ contract SystemInvariantTest is Test {
         flow.buybackTft(0, 1e18);
         flow.claimRewards(0, 0, 1);
         flow.privilegedCall(7, 0);
+        flow.privilegedCall(2, 1);
+        flow.privilegedCall(3, 1);
         assertEq(flow.timesPaid(0), 1, "airdrop claimed");
         assertEq(flow.timesPaid(tree.LEGACY_INDEX()), 1, "legacy leaf claimed with its key's signature");
-        assertEq(market.nodeCount(), 2, "nodes registered");
-        assertEq(market.leaseCount(), 2, "leases opened");
+        assertEq(market.nodeCount(), 3, "nodes registered");
+        assertEq(market.leasesOpened(), 2, "leases opened with valid quotes, and only those");
+        assertEq(market.leaseCount(), 3, "leases, one of them from a reservation");
+        assertEq(reservations.reservationsStarted(), 1, "a reservation started and accepted");
+        assertEq(reservations.reservationsFailed(), 1, "a reservation failed");
+        assertTrue(market.penaltiesPaid() > 0, "a penalty to the treasury");
+        assertTrue(market.receiptsCollected() > 3, "receipts collected");
+        assertTrue(market.checkIns() > 0, "a check-in");
+        assertTrue(flow.forwarded(address(gut)) > 0 && flow.forwarded(address(tft)) > 0, "fees forwarded");
         assertEq(flow.buybacks(), 3, "buybacks through the pool and by burning");
         assertTrue(flow.gutSpent() > 0, "GUT fees swapped");
         assertTrue(flow.rewardsClaimed() > 0, "rewards claimed");
         invariant_System();
+    }
+
+    /// @dev Two leases with valid quotes (by a provider and by an operator); every kind of bad
+    /// quote refused on the third node; receipts by the customer, the session key and forgeries;
+    /// a customer's close with its collect window, and a provider's close with its receipt.
+    function _walkLeases() internal {
+        market.register(0, 0, 1, 1e18, false);
+        market.register(1, 1, 2, 2e18, true);
+        market.register(2, 2, 1, 3e18, false);
+        market.setOperator(1, false);
+        market.openLease(0, 0, 40e18, 1e18, 0, 0);
+        market.openLease(1, 1, 40e18, 2e18, 1, 1);
+        for (uint256 how = 4; how < 11; ++how) if (how != 6) market.openLease(2, 2, 40e18, 1e18, how, 0);
+        market.warp(1_800);
+        market.collect(0, block.timestamp, 0, 2, 1);
+        market.collect(1, block.timestamp + 60, 1, 0, 2);
+        for (uint256 how = 3; how < 7; ++how) market.collect(0, block.timestamp + 60, how, 2, 1);
+        market.setSessionKey(1, 2, false);
+        market.setSessionKey(1, 3, true);
+        market.warp(600);
+        market.collect(1, block.timestamp, 0, 1, 1);
+        market.checkIn(0, 0);
+        market.checkIn(1, 1);
+        market.checkIn(2, 2);
+        market.closeLease(0, 0, 0, false);
+        market.collect(0, block.timestamp, 0, 1, 1);
+        market.finalize(0, true);
+        // The quote nonce of the first lease, again on its node, now Idle: refused.
+        market.openLease(0, 0, 40e18, 1e18, 6, 0);
+        market.closeLease(1, 2, block.timestamp, true);
+    }
+
+    /// @dev A reservation started and accepted, its lease closed by the provider; another one
+    /// started, not accepted in time, and failed: the penalty goes to the treasury and the node
+    /// takes nothing new until its stake is restored.
+    function _walkReservations() internal {
+        reservations.reserve(2, 0, 1 hours, 2 hours, 30e18, 0);
+        reservations.startReserved(0, 1e18, 0, false);
+        reservations.acceptStart(0, 0, false);
+        market.warp(1_800);
+        market.closeLease(2, 1, block.timestamp, true);
+        reservations.reserve(0, 1, 0, 60, 30e18, 0);
+        reservations.startReserved(1, 0, 1, false);
+        reservations.failReservation(1);
+        reservations.acceptStart(1, 0, true);
+        reservations.failReservation(1);
+        market.openLease(0, 1, 10e18, 1e18, 0, 0);
+        market.addStake(0);
+        market.checkIn(0, 0);
     }
 
     // ------------------------------------------------------------ the checks
@@ -163,7 +236,7 @@ contract SystemInvariantTest is Test {
     function _checkTokens() internal view {
         assertLe(gut.totalSupply(), gut.CAP(), "GUT supply > cap");
         assertGe(tft.totalSupply(), tft.SUPPLY_FLOOR(), "TFT supply < floor");
-        assertEq(market.tftSupplyGrew() + flow.tftSupplyGrew(), 0, "TFT supply grew");
+        assertEq(flow.tftSupplyGrew(), 0, "TFT supply grew");
     }
 
     function _checkDistributor() internal view {
@@ -186,6 +259,13 @@ contract SystemInvariantTest is Test {
         assertEq(market.illegalTransitions(), 0, "status change outside the table");
         assertEq(market.earlyStakeUnlocks(), 0, "stake unlocked before unbonding");
         assertEq(market.wrongStakeRefunds(), 0, "stake refund != stake");
+        assertEq(market.underStakedEngagements() + reservations.underStakedEngagements(), 0, "a short stake engaged");
+        assertEq(reservations.wrongPenalties(), 0, "penalty != min(stake, fee), or not from the stake");
+        assertEq(
+            gut.balanceOf(SystemActors.PENALTY_TREASURY),
+            market.penaltiesPaid(),
+            "treasury != penalties: a penalty went elsewhere"
+        );
         assertEq(
             gut.balanceOf(address(registry)),
             uint256(registry.totalStaked()) + registry.totalUnbonding(),
@@ -193,30 +273,50 @@ contract SystemInvariantTest is Test {
         );
     }
 
-    /// @dev For each token: open deposits + unwithdrawn earnings + fees not yet forwarded +
-    /// pending reservations + deferred payments.
+    /// @dev For each token: open and closing deposits not yet paid + pending reservation
+    /// deposits + window fees of started reservations whose lease is not final + earnings + fees
+    /// due + owed refunds.
     function _checkEscrowBalances() internal view {
         address[2] memory tokens = [address(gut), address(tft)];
         for (uint256 k = 0; k < 2; ++k) {
-            uint256 owedTotal;
-            uint256 count = escrow.leaseCount();
-            for (uint256 id = 1; id < count + 1; ++id) {
-                ILeaseEscrow.Lease memory lease_ = escrow.lease(id);
-                if (lease_.token != tokens[k]) continue;
-                if (lease_.status == ILeaseEscrow.LeaseStatus.Open) owedTotal += lease_.deposit - lease_.paid;
-                owedTotal += lease_.paid - lease_.withdrawn;
-                owedTotal += (uint256(lease_.withdrawn) * lease_.feeBps) / 10_000 - escrow.forwardedFee(id);
-            }
-            uint256 reservationCount = escrow.reservationCount();
-            for (uint256 id = 1; id < reservationCount + 1; ++id) {
-                ILeaseEscrow.Reservation memory r = escrow.reservation(id);
-                if (r.token == tokens[k] && r.status == ILeaseEscrow.ReservationStatus.Pending) owedTotal += r.deposit;
+            uint256 owedTotal = _leaseObligations(tokens[k]) + _reservationObligations(tokens[k]);
+            for (uint256 i = 0; i < SystemActors.PROVIDERS; ++i) {
+                address p = SystemActors.provider(i);
+                owedTotal += escrow.earnings(p, tokens[k]) + escrow.feesDue(p, tokens[k]);
             }
             for (uint256 i = 0; i < _accounts.length; ++i) owedTotal += escrow.owed(_accounts[i], tokens[k]);
             assertEq(IERC20(tokens[k]).balanceOf(address(escrow)), owedTotal, "escrow balance != obligations");
         }
     }
 
+    function _leaseObligations(address token) internal view returns (uint256 total) {
+        uint256 count = escrow.leaseCount();
+        for (uint256 id = 1; id < count + 1; ++id) {
+            ILeaseEscrow.Lease memory lease_ = escrow.lease(id);
+            if (lease_.token != token || lease_.status == ILeaseEscrow.LeaseStatus.Closed) continue;
+            total += lease_.deposit - lease_.paid;
+            if (lease_.reservationId != 0) {
+                ILeaseEscrow.Reservation memory r = escrow.reservation(lease_.reservationId);
+                total += r.fee - market.holdFee(r);
+            }
+        }
+    }
+
+    function _reservationObligations(address token) internal view returns (uint256 total) {
+        uint256 count = escrow.reservationCount();
+        for (uint256 id = 1; id < count + 1; ++id) {
+            ILeaseEscrow.Reservation memory r = escrow.reservation(id);
+            if (r.token != token) continue;
+            if (
+                r.status == ILeaseEscrow.ReservationStatus.Pending ||
+                r.status == ILeaseEscrow.ReservationStatus.Starting
+            ) total += r.deposit;
+        }
+    }
+
+    /// @dev Refunds within deposits; each lease paid no more than its best collected receipt
+    /// covers, capped at its close (`covered` is the handler's ghost of the receipts it saw
+    /// accepted); every collect paid exactly what one collect of the best receipt would.
     function _checkCustomersAndProviders() internal view {
         for (uint256 i = 0; i < SystemActors.CUSTOMERS; ++i) {
             address c = SystemActors.customer(i);
@@ -227,12 +327,12 @@ contract SystemInvariantTest is Test {
         for (uint256 i = 0; i < n; ++i) {
             uint256 id = market.leases(i);
             ILeaseEscrow.Lease memory lease_ = escrow.lease(id);
-            bool open = lease_.status == ILeaseEscrow.LeaseStatus.Open;
-            uint256 heartbeat = open ? registry.leaseTerms(lease_.nodeId).lastHeartbeat : market.heartbeatAtClose(id);
-            uint256 until = open ? block.timestamp : market.closedAt(id);
-            assertLe(lease_.paid, market.oneShot(lease_, heartbeat, until), "paid past the last heartbeat");
+            assertLe(lease_.paid, market.oneShot(lease_, market.covered(id)), "paid past the receipts or the close");
         }
-        assertEq(market.settleMismatches(), 0, "settling N times != settling once");
+        assertEq(market.collectMismatches(), 0, "collecting N times != collecting the best receipt once");
+        assertEq(market.wrongRefunds() + reservations.wrongRefunds(), 0, "refund != deposit - paid + unearned fee");
+        assertEq(reservations.wrongFees(), 0, "reservation fee != the fee rule's price of the hold");
+        assertEq(market.misdirectedPayments(), 0, "pay or withdrawal landed elsewhere than the provider said");
     }
 
     function _checkEngagement() internal view {
@@ -242,15 +342,15 @@ contract SystemInvariantTest is Test {
             if (lease_.status != ILeaseEscrow.LeaseStatus.Open) continue;
             IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
             assertTrue(t.engaged, "leased node not engaged");
-            assertTrue(
-                t.status == IProviderRegistry.Status.Sharing || t.status == IProviderRegistry.Status.Disconnect,
-                "leased node neither Sharing nor Disconnect"
-            );
+            assertTrue(t.status == IProviderRegistry.Status.Sharing, "leased node not Sharing");
         }
-        uint256 m = market.reservationCount();
-        for (uint256 i = 0; i < m; ++i) {
-            ILeaseEscrow.Reservation memory r = escrow.reservation(market.reservations(i));
-            if (r.status != ILeaseEscrow.ReservationStatus.Pending) continue;
+        uint256 m = escrow.reservationCount();
+        for (uint256 id = 1; id < m + 1; ++id) {
+            ILeaseEscrow.Reservation memory r = escrow.reservation(id);
+            if (
+                r.status != ILeaseEscrow.ReservationStatus.Pending &&
+                r.status != ILeaseEscrow.ReservationStatus.Starting
+            ) continue;
             IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
             assertTrue(t.engaged, "reserved node not engaged");
             assertTrue(
@@ -278,11 +378,7 @@ contract SystemInvariantTest is Test {
             emission.reserveLeft() + emission.minerRewardsUnclaimed() + emission.pendingFees(address(tft)),
             "emission TFT != what it accounts"
         );
-        uint256 gutForwarded;
-        uint256 count = escrow.leaseCount();
-        for (uint256 id = 1; id < count + 1; ++id) {
-            if (escrow.lease(id).token == address(gut)) gutForwarded += escrow.forwardedFee(id);
-        }
+        uint256 gutForwarded = flow.forwarded(address(gut));
         assertEq(gut.balanceOf(address(emission)), gutForwarded - flow.gutSpent(), "emission GUT != fees - swapped");
         assertEq(emission.pendingFees(address(gut)), gutForwarded - flow.gutSpent(), "pending GUT != fees - swapped");
     }
@@ -310,9 +406,17 @@ contract SystemInvariantTest is Test {
 
     function _checkHandlers() internal view {
         assertEq(market.unexpectedReverts(), 0, "market: unexpected revert");
-        assertEq(market.priceBoundBreaches(), 0, "a lease or reservation above the customer's price bound");
-        assertEq(market.staleLeasesOpened(), 0, "a lease or reservation opened on a stale node");
-        assertEq(market.failedReservationsCharged(), 0, "a failed reservation kept its fee");
+        assertEq(reservations.unexpectedReverts(), 0, "reservations: unexpected revert");
+        assertEq(
+            market.badQuotesAccepted() + reservations.badQuotesAccepted(),
+            0,
+            "a quote accepted expired, too long, twice, elsewhere, by a stranger or for another customer"
+        );
+        assertEq(market.badReceiptsAccepted(), 0, "a receipt or close accepted that must be refused");
+        assertEq(reservations.badCallsAccepted(), 0, "a reservation call accepted that must be refused");
+        assertEq(reservations.failedReservationsCharged(), 0, "a failed reservation kept part of the deposit");
+        assertEq(market.operatorOverreach(), 0, "an operator moved stake or pay, or a stranger checked in");
+        assertEq(market.tftSupplyGrew() + reservations.tftSupplyGrew(), 0, "TFT supply grew");
         assertEq(flow.unexpectedReverts(), 0, "flow: unexpected revert");
         assertEq(flow.guardBypassed(), 0, "a buyback outside the TWAP band went through");
         assertEq(flow.wrongSplits(), 0, "buyback or reward moved != previewed");
@@ -379,9 +483,11 @@ contract SystemInvariantTest is Test {
         gut.approve(uni.router, type(uint256).max);
         vm.prank(SystemActors.TRADER);
         tft.approve(uni.router, type(uint256).max);
-        address[14] memory others = [
+        address[16] memory others = [
             address(this),
             address(market),
+            address(reservations),
+            SystemActors.PENALTY_TREASURY,
             address(flow),
             SystemActors.TRADER,
             SystemActors.OPS_TREASURY,

@@ -16,7 +16,15 @@ import { writeAirdrop } from "../../src/airdrop/directory.js";
 import { deployEmissionSystem } from "../../harness/emission-system.js";
 import { buybackEndedBuckets, claimRewards, providerBuckets } from "../../src/emission/client.js";
 import { InputError } from "../../src/errors.js";
-import { closeLease, keeperSweep, openLease, withdrawAll, type EscrowHandle } from "../../src/escrow.js";
+import {
+  closeLease,
+  collect,
+  keeperSweep,
+  makeQuote,
+  makeReceipt,
+  openLease,
+  type EscrowHandle,
+} from "../../src/escrow.js";
 import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../../src/governance.js";
 import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
 import { evmAddressOfKey, hash160, publicKeyOf } from "../../src/legacy/keys.js";
@@ -28,15 +36,13 @@ import { registerNode } from "../../src/registry.js";
 import { minTftOut } from "../../src/uniswap.js";
 import { deployDelayedSystem } from "../helpers/governance.js";
 import {
-  ANY_PRICE,
   deployEscrowSystem,
   GTX_1080_TI,
-  MIN_STAKE_PER_TU,
   NodeStatus,
+  openWithQuote,
   PRICE,
-  RESERVATION_FEE_BPS,
-  ReservationStatus,
-  SLASH_BPS,
+  quoteFor,
+  receiptFor,
   UNIT,
 } from "../contracts/LeaseEscrowFixture.js";
 
@@ -75,9 +81,11 @@ async function reentrantTokenLease() {
   await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
   await re.mint(s.customer.address, 1_000n * UNIT);
   await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, 100n * UNIT, ANY_PRICE);
+  const { quote, signature } = await quoteFor(s, ethers, { nodeId: 2n, token: await re.getAddress() });
+  await s.escrow.connect(s.customer).openLease(quote, signature, 100n * UNIT, s.session.address);
   await time.increase(100n);
-  await s.registry.connect(s.provider).heartbeat(2n);
+  const t = BigInt(await time.latest());
+  await s.escrow.collect(1n, t, await receiptFor(s, 1n, t));
   return { ...s, re };
 }
 
@@ -264,11 +272,19 @@ async function nodeOf(m: Market, provider: Market["honest"], pricePerTuHour: big
   return nodeId;
 }
 
-/** Moves time forward by `seconds`, the live nodes heartbeating every 5 minutes. */
-async function advance(m: Market, seconds: bigint, nodes: [Market["honest"], bigint][]) {
+/** A running lease and the key that signs its receipts (its customer). */
+type Running = [Market["customer"], bigint];
+
+/** Moves time forward by `seconds`, each running lease's customer signing a receipt every 5 minutes that anyone collects. */
+async function advance(m: Market, seconds: bigint, leases: Running[]) {
   for (let left = seconds; left > 0n; left -= 300n) {
     await time.increase(left < 300n ? left : 300n);
-    for (const [owner, node] of nodes) await m.registry.connect(owner).heartbeat(node);
+    const t = BigInt(await time.latest());
+    for (const [customer, leaseId] of leases) {
+      const l = await m.escrow.lease(leaseId);
+      if (l.status !== 1n || l.paid === l.deposit) continue;
+      await collect(m.h, m.keeper, await makeReceipt(m.h, customer, leaseId, t));
+    }
   }
 }
 
@@ -280,23 +296,27 @@ async function epochStart(m: Market, epoch: bigint): Promise<bigint> {
 /**
  * The wash-leasing scene at the start of epoch 1: an honest node (priced in GUT) leased by a
  * customer for 20,000 GUT, and the attacker's node (priced in `token`) leased by its own puppet
- * for `deposit`; both heartbeating, 1,500 s in.
+ * with the attacker's own quote for `deposit`; both served and receipted, 1,500 s in.
  */
 async function washMarket(m: Market, wash: { token: string; price: bigint; deposit: bigint }) {
   const honestNode = await nodeOf(m, m.honest, 21_200n * UNIT, await m.gut.getAddress());
   const washNode = await nodeOf(m, m.attacker, wash.price, wash.token);
-  const live: [Market["honest"], bigint][] = [
-    [m.honest, honestNode],
-    [m.attacker, washNode],
-  ];
   await time.increaseTo((await epochStart(m, 1n)) + 60n);
-  // The providers' agents are up: a node that went silent cannot be leased.
-  await m.registry.connect(m.honest).heartbeat(honestNode);
-  await m.registry.connect(m.attacker).heartbeat(washNode);
-  await openLease(m.h, m.customer, honestNode, 20_000n * UNIT, ANY_PRICE);
-  const washLease = await openLease(m.h, m.puppet, washNode, wash.deposit, ANY_PRICE);
+  const honestQuote = await makeQuote(m.h, m.honest, { nodeId: honestNode, customer: m.customer.address });
+  const honestLease = await openLease(m.h, m.customer, honestQuote, 20_000n * UNIT);
+  const washQuote = await makeQuote(m.h, m.attacker, { nodeId: washNode, customer: m.puppet.address });
+  const washLease = await openLease(m.h, m.puppet, washQuote, wash.deposit);
+  const live: Running[] = [
+    [m.customer, honestLease],
+    [m.puppet, washLease],
+  ];
   await advance(m, 1_500n, live);
   return { live, washLease };
+}
+
+/** The protocol fee due from `provider` in `token`: what its earnings so far paid. */
+function feeDue(m: Market, provider: Market["honest"], token: string): Promise<bigint> {
+  return m.escrow.feesDue(provider.address, token);
 }
 
 /** The keeper's round as the README prescribes it: forward every fee, then buy back all it may. */
@@ -353,23 +373,33 @@ describe("Attacks", function () {
   describe("reentrancy", function () {
     it("a malicious ERC-20 re-entering the escrow from its transfer hook is refused", async function () {
       const { escrow, re, provider } = await loadFixture(reentrantTokenLease);
-      await re.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("withdraw", [[1n]]));
-      await expect(escrow.connect(provider).withdraw([1n])).to.be.revertedWithCustomError(
+      const token = await re.getAddress();
+      await re.arm(
+        await escrow.getAddress(),
+        escrow.interface.encodeFunctionData("withdraw", [token, provider.address]),
+      );
+      await expect(escrow.connect(provider).withdraw(token, provider.address)).to.be.revertedWithCustomError(
         escrow,
         "ReentrancyGuardReentrantCall",
       );
     });
 
     it("a malicious receiver (fee collector) re-entering the escrow while fees are recorded is refused", async function () {
-      const { escrow, registry, provider, customer, nodeId } = await loadFixture(escrowSystem);
-      await escrow.connect(customer).openLease(nodeId, 100n * UNIT, ANY_PRICE);
+      const s = await loadFixture(escrowSystem);
+      const { escrow, gut, provider } = s;
+      const leaseId = await openWithQuote(s, ethers, 100n * UNIT);
       await time.increase(100n);
+      const t = BigInt(await time.latest());
+      await escrow.collect(leaseId, t, await receiptFor(s, leaseId, t));
+      const token = await gut.getAddress();
       const hostile = await ethers.deployContract("ReentrantFeeCollector");
-      await hostile.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("forwardFees", [[1n]]));
+      const forward = escrow.interface.encodeFunctionData("forwardFees", [token, [provider.address]]);
+      await hostile.arm(await escrow.getAddress(), forward);
       await escrow.setFeeCollector(await hostile.getAddress());
-      await registry.connect(provider).heartbeat(nodeId);
-      await escrow.connect(provider).withdraw([1n]);
-      await expect(escrow.forwardFees([1n])).to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall");
+      await expect(escrow.forwardFees(token, [provider.address])).to.be.revertedWithCustomError(
+        escrow,
+        "ReentrancyGuardReentrantCall",
+      );
     });
   });
 
@@ -565,11 +595,11 @@ describe("Attacks", function () {
       const { live, washLease } = await washMarket(m, { token: gut, price: 2_400n * UNIT, deposit: 2_100n * UNIT });
       await m.emission.connect(m.keeper).observe(gut);
       await advance(m, 1_500n, live);
-      // The honest provider withdraws; its large fee waits in the escrow for anyone to forward.
-      const honestFee = (await withdrawAll(m.h, m.honest)).reduce((a, w) => a + w.fee, 0n);
-      // The attacker sees it, withdraws from its own wash lease and forwards its own fee at once.
-      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
-      await m.escrow.forwardFees([washLease]);
+      // The honest provider's large fee is due in the escrow, for anyone to forward.
+      const honestFee = await feeDue(m, m.honest, gut);
+      // The attacker sees it and forwards its own wash lease's fee at once.
+      const paid = await feeDue(m, m.attacker, gut);
+      await m.escrow.forwardFees(gut, [m.attacker.address]);
       await closeLease(m.h, m.puppet, washLease);
       // The next epoch's keeper round forwards everything, then buys back what it may.
       await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
@@ -599,8 +629,7 @@ describe("Attacks", function () {
       const { live, washLease } = await washMarket(m, { token: tft, price: 4_800n * UNIT, deposit: 4_200n * UNIT });
       await m.emission.connect(m.keeper).observe(gut);
       await advance(m, 1_500n, live);
-      await withdrawAll(m.h, m.honest);
-      const paid = (await withdrawAll(m.h, m.attacker)).reduce((a, w) => a + w.fee, 0n);
+      const paid = await feeDue(m, m.attacker, tft);
       await closeLease(m.h, m.puppet, washLease);
       await keeperSweep(m.h, m.keeper);
       await advance(m, (await epochStart(m, 2n)) + 60n - BigInt(await time.latest()), live);
@@ -620,30 +649,36 @@ describe("Attacks", function () {
   });
 
   describe("griefing", function () {
-    it("a dust lease drains at once and anyone can close it, returning the node to Idle", async function () {
-      const { escrow, registry, provider, other, keeper, nodeId } = await loadFixture(escrowSystem);
-      await escrow.connect(other).openLease(nodeId, 1n, ANY_PRICE);
+    it("a dust lease is spent by its first receipt and anyone can close it, returning the node to Idle", async function () {
+      const s = await loadFixture(escrowSystem);
+      const { escrow, registry, keeper, nodeId } = s;
+      const leaseId = await openWithQuote(s, ethers, 1n);
       expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Sharing);
-      await registry.connect(provider).heartbeat(nodeId);
-      await expect(escrow.connect(keeper).closeLease(1n)).to.emit(escrow, "LeaseClosed");
+      await time.increase(1n);
+      const t = BigInt(await time.latest());
+      await expect(escrow.connect(keeper).closeLease(leaseId, t, await receiptFor(s, leaseId, t))).to.emit(
+        escrow,
+        "LeaseClosed",
+      );
       expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
     });
   });
 
   describe("access", function () {
     it("a status-machine bypass through direct calls to the registry is refused", async function () {
-      const { registry, escrow, provider, customer, other, nodeId } = await loadFixture(escrowSystem);
+      const s = await loadFixture(escrowSystem);
+      const { registry, escrow, provider, customer, other, nodeId } = s;
       const role = await registry.ESCROW_ROLE();
       for (const call of [
         registry.connect(other).startLease(nodeId),
         registry.connect(other).holdForReservation(nodeId),
         registry.connect(provider).startLease(nodeId),
         registry.connect(provider).release(nodeId),
-        registry.connect(customer).slash(nodeId, customer.address, ethers.MaxUint256),
+        registry.connect(customer).penalize(nodeId, ethers.MaxUint256),
       ]) {
         await expect(call).to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount");
       }
-      await escrow.connect(customer).openLease(nodeId, 100n * UNIT, ANY_PRICE);
+      await openWithQuote(s, ethers, 100n * UNIT);
       // A provider cannot step out of a lease, or unbond, behind the escrow's back.
       await expect(registry.connect(provider).goOffline(nodeId))
         .to.be.revertedWithCustomError(registry, "InvalidStatus")
@@ -653,7 +688,7 @@ describe("Attacks", function () {
         .withArgs(nodeId, NodeStatus.Sharing);
       await expect(registry.connect(other).markDisconnected(nodeId)).to.be.revertedWithCustomError(
         registry,
-        "HeartbeatNotStale",
+        "InvalidStatus",
       );
       expect(await registry.hasRole(role, await escrow.getAddress())).to.equal(true);
     });
@@ -686,135 +721,6 @@ describe("Attacks", function () {
         gut,
         "AccessControlUnauthorizedAccount",
       );
-    });
-  });
-
-  /**
-   * The wave-2 review's findings (issue "Hardening"): each test replays the attack as measured on
-   * the old contracts and asserts that it no longer pays. SECURITY.md gives the figures.
-   */
-  describe("hardening", function () {
-    const HOUR = 3_600n;
-
-    /** A 1,000-GUT lease on node 1 with one heartbeat inside it, then five silent hours. */
-    async function silentLease() {
-      const s = await deployEscrowSystem(ethers);
-      await s.escrow.connect(s.customer).openLease(s.nodeId, 1_000n * UNIT, PRICE);
-      await time.increase(60n);
-      await s.registry.connect(s.provider).heartbeat(s.nodeId);
-      const lastHeartbeat = (await s.registry.node(s.nodeId)).lastHeartbeat;
-      const lease = await s.escrow.lease(1n);
-      await time.increase(5n * HOUR);
-      return { ...s, lastHeartbeat, paidToHeartbeat: (lease.rate * (lastHeartbeat - lease.start)) / 3_600_000n };
-    }
-
-    it("a late heartbeat does not erase an outage: the customer pays to the last heartbeat and the stake is slashed", async function () {
-      const { escrow, registry, gut, provider, customer, nodeId, lastHeartbeat, paidToHeartbeat } =
-        await loadFixture(silentLease);
-      const before = await gut.balanceOf(customer.address);
-      // The provider wakes up and heartbeats before anyone marks the node: the outage stays.
-      await registry.connect(provider).heartbeat(nodeId);
-      const n = await registry.node(nodeId);
-      expect([n.status, n.lastHeartbeat]).to.deep.equal([BigInt(NodeStatus.Disconnect), lastHeartbeat]);
-      await expect(escrow.connect(provider).closeLease(1n)).to.emit(registry, "Slashed");
-      const lease = await escrow.lease(1n);
-      expect(lease.paid).to.equal(paidToHeartbeat);
-      const slash = (MIN_STAKE_PER_TU * SLASH_BPS) / 10_000n;
-      expect((await gut.balanceOf(customer.address)) - before).to.equal(1_000n * UNIT - paidToHeartbeat + slash);
-      // And the node reconnects with the provider's next heartbeat, once the lease is closed.
-      await expect(registry.connect(provider).heartbeat(nodeId))
-        .to.emit(registry, "StatusChanged")
-        .withArgs(nodeId, NodeStatus.Disconnect, NodeStatus.Idle);
-    });
-
-    it("a provider closing its own stale, unmarked lease is slashed and paid only to its last heartbeat", async function () {
-      const { escrow, registry, provider, customer, nodeId, paidToHeartbeat } = await loadFixture(silentLease);
-      const slash = (MIN_STAKE_PER_TU * SLASH_BPS) / 10_000n;
-      await expect(escrow.connect(provider).closeLease(1n))
-        .to.emit(escrow, "LeaseClosed")
-        .withArgs(1n, provider.address, paidToHeartbeat, 1_000n * UNIT - paidToHeartbeat, slash);
-      expect((await registry.node(nodeId)).status).to.equal(NodeStatus.Disconnect);
-      expect((await escrow.lease(1n)).customer).to.equal(customer.address);
-    });
-
-    it("a price raised under a customer's pending openLease or reserve is refused by the customer's bound", async function () {
-      const { escrow, registry, gut, provider, customer, nodeId } = await loadFixture(escrowSystem);
-      const shown = (await registry.node(nodeId)).pricePerTuHour;
-      // The provider sees the pending transaction and raises its price first.
-      const huge = 10_000n * 3_600n * UNIT;
-      await registry.connect(provider).update(nodeId, huge, "");
-      const before = await gut.balanceOf(customer.address);
-      await expect(escrow.connect(customer).openLease(nodeId, 1_000n * UNIT, shown))
-        .to.be.revertedWithCustomError(escrow, "PriceAboveBound")
-        .withArgs(nodeId, huge, shown);
-      const start = BigInt(await time.latest()) + HOUR;
-      await expect(escrow.connect(customer).reserve(nodeId, start, HOUR, 1_000n * UNIT, shown))
-        .to.be.revertedWithCustomError(escrow, "PriceAboveBound")
-        .withArgs(nodeId, huge, shown);
-      expect(await gut.balanceOf(customer.address)).to.equal(before);
-    });
-
-    it("a provider going offline and back in one block has failed the reservation: the customer gets it all back", async function () {
-      const { escrow, registry, gut, provider, customer, other, nodeId } = await loadFixture(escrowSystem);
-      const start = BigInt(await time.latest()) + 2n * HOUR;
-      const deposit = 100n * UNIT;
-      await escrow.connect(customer).reserve(nodeId, start, 2n * HOUR, deposit, PRICE);
-      const before = await gut.balanceOf(customer.address);
-      // heartbeat, goOffline and expireReservation bundled in one block.
-      await ethers.provider.send("evm_setAutomine", [false]);
-      try {
-        await registry.connect(provider).heartbeat(nodeId);
-        await registry.connect(provider).goOffline(nodeId);
-        await escrow.connect(other).expireReservation(1n);
-        await ethers.provider.send("evm_mine", []);
-      } finally {
-        await ethers.provider.send("evm_setAutomine", [true]);
-      }
-      const r = await escrow.reservation(1n);
-      expect(r.status).to.equal(ReservationStatus.Expired);
-      expect((await gut.balanceOf(customer.address)) - before).to.equal(deposit);
-      expect(await escrow.leaseCount()).to.equal(0n);
-    });
-
-    it("a dust lease cannot farm a stake: the slash is bounded by the lease's deposit", async function () {
-      const { escrow, registry, gut, provider, other, nodeId } = await loadFixture(escrowSystem);
-      await escrow.connect(other).openLease(nodeId, 1n, PRICE);
-      await time.increase(1n);
-      await registry.connect(provider).heartbeat(nodeId);
-      await time.increase(15n * 60n);
-      const before = await gut.balanceOf(other.address);
-      await escrow.connect(other).closeLease(1n);
-      // The whole 1-wei deposit was paid for the second the node was up; the slash is capped at it.
-      expect((await gut.balanceOf(other.address)) - before).to.be.lessThanOrEqual(1n);
-      expect((await registry.node(nodeId)).stake).to.be.greaterThanOrEqual(MIN_STAKE_PER_TU - 1n);
-    });
-
-    it("a one-second reservation a week ahead costs the reservation fee of the whole week it holds the node", async function () {
-      const { escrow, registry, other, nodeId } = await loadFixture(escrowSystem);
-      const now = BigInt(await time.latest());
-      const start = now + 7n * DAY - 10n;
-      const rate = PRICE * 1_000n;
-      // The fee prices the hold, from the reservation to the end of the window.
-      const weekFee = (((rate * (7n * DAY - 10n)) / 3_600_000n) * RESERVATION_FEE_BPS) / 10_000n;
-      await expect(
-        escrow.connect(other).reserve(nodeId, start, 1n, 10n ** 14n + 1n, PRICE),
-      ).to.be.revertedWithCustomError(escrow, "DepositBelowFee");
-      await escrow.connect(other).reserve(nodeId, start, 1n, weekFee + UNIT, PRICE);
-      const fee = (await escrow.reservation(1n)).fee;
-      // A few seconds pass between reading the clock and mining the reservation.
-      const lessAMinute = (((rate * (7n * DAY - 70n)) / 3_600_000n) * RESERVATION_FEE_BPS) / 10_000n;
-      expect(fee).to.be.greaterThanOrEqual(lessAMinute);
-      expect(fee).to.be.greaterThan(50n * UNIT);
-      expect((await registry.node(nodeId)).status).to.equal(NodeStatus.Reserved);
-    });
-
-    it("the slash entry point refuses a node with no open lease, even for an ESCROW_ROLE holder", async function () {
-      const { registry, admin, other, nodeId } = await loadFixture(escrowSystem);
-      // Governance grants itself the escrow's role (on real networks only through the timelock).
-      await registry.connect(admin).grantRole(await registry.ESCROW_ROLE(), admin.address);
-      await expect(registry.connect(admin).slash(nodeId, other.address, ethers.MaxUint256))
-        .to.be.revertedWithCustomError(registry, "NotEngaged")
-        .withArgs(nodeId);
     });
   });
 
@@ -855,14 +761,16 @@ describe("Attacks", function () {
 
   describe("tokens", function () {
     it("a fee-on-transfer token is refused by the escrow and as a registry stake", async function () {
-      const { escrow, registry, provider, customer, admin } = await loadFixture(escrowSystem);
+      const s = await loadFixture(escrowSystem);
+      const { escrow, registry, provider, customer, admin, treasury } = s;
       const fot = await ethers.deployContract("MockFeeOnTransferERC20");
       const fotAddress = await fot.getAddress();
       await escrow.setPaymentToken(fotAddress, true, 500);
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, "");
       await fot.mint(customer.address, 1_000n * UNIT);
       await fot.connect(customer).approve(await escrow.getAddress(), ethers.MaxUint256);
-      await expect(escrow.connect(customer).openLease(2n, 100n * UNIT, ANY_PRICE))
+      const { quote, signature } = await quoteFor(s, ethers, { nodeId: 2n, token: fotAddress });
+      await expect(escrow.connect(customer).openLease(quote, signature, 100n * UNIT, ethers.ZeroAddress))
         .to.be.revertedWithCustomError(escrow, "TransferMismatch")
         .withArgs(fotAddress, 100n * UNIT, 99n * UNIT);
       const staking = await ethers.deployContract("ProviderRegistry", [
@@ -870,15 +778,15 @@ describe("Attacks", function () {
         admin.address,
         fotAddress,
         UNIT,
-        600n,
         DAY,
-        0n,
+        DAY,
+        treasury.address,
       ]);
       await fot.mint(provider.address, 10n * UNIT);
       await fot.connect(provider).approve(await staking.getAddress(), ethers.MaxUint256);
       await expect(staking.connect(provider).register(GTX_1080_TI, 1n, PRICE, fotAddress, ""))
-        .to.be.revertedWithCustomError(staking, "StakeNotReceived")
-        .withArgs(UNIT, (UNIT * 99n) / 100n);
+        .to.be.revertedWithCustomError(staking, "TransferMismatch")
+        .withArgs(fotAddress, UNIT, (UNIT * 99n) / 100n);
     });
   });
 });

@@ -5,11 +5,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {BuybackEmission} from "../../../contracts/BuybackEmission.sol";
 import {GUT} from "../../../contracts/GUT.sol";
-import {LeaseEscrow} from "../../../contracts/LeaseEscrow.sol";
 import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
 import {TFT} from "../../../contracts/TFT.sol";
 import {TokenSwapDistributor} from "../../../contracts/TokenSwapDistributor.sol";
 import {IBuybackEmission} from "../../../contracts/interfaces/IBuybackEmission.sol";
+import {ILeaseEscrow} from "../../../contracts/interfaces/ILeaseEscrow.sol";
 import {ITokenSwapDistributor} from "../../../contracts/interfaces/ITokenSwapDistributor.sol";
 import {IUniswapV2Pair} from "../../../contracts/interfaces/uniswap/IUniswapV2Pair.sol";
 import {IUniswapV2Router02} from "../../../contracts/interfaces/uniswap/IUniswapV2Router02.sol";
@@ -29,7 +29,7 @@ contract FlowHandler is Test {
         GUT gut;
         TFT tft;
         ProviderRegistry registry;
-        LeaseEscrow escrow;
+        ILeaseEscrow escrow;
         BuybackEmission emission;
         TokenSwapDistributor distributor;
         SystemTree tree;
@@ -43,6 +43,8 @@ contract FlowHandler is Test {
     uint256 public airdropPaid;
     uint256 public invalidClaimsPaid;
     uint256 public gutSpent;
+    /// @dev The protocol fees forwarded from the escrow, per token.
+    mapping(address token => uint256) public forwarded;
     uint256 public phaseOneBurned;
     uint256 public toMiners;
     uint256 public rewardsClaimed;
@@ -131,13 +133,20 @@ contract FlowHandler is Test {
 
     // ------------------------------------------------------------ fees, pool and buybacks
 
+    /// @dev Anyone forwards every provider's fees due in both tokens; the ghosts add up what went.
     function forwardFees() external step {
-        uint256 count = _s.escrow.leaseCount();
-        uint256[] memory ids = new uint256[](count);
-        for (uint256 i = 0; i < count; ++i) ids[i] = i + 1;
-        vm.prank(SystemActors.STRANGER);
-        try _s.escrow.forwardFees(ids) {} catch {
-            ++unexpectedReverts;
+        address[] memory providers = new address[](SystemActors.PROVIDERS);
+        for (uint256 i = 0; i < providers.length; ++i) providers[i] = SystemActors.provider(i);
+        address[2] memory tokens = [address(_s.gut), address(_s.tft)];
+        for (uint256 k = 0; k < 2; ++k) {
+            uint256 due;
+            for (uint256 i = 0; i < providers.length; ++i) due += _s.escrow.feesDue(providers[i], tokens[k]);
+            vm.prank(SystemActors.STRANGER);
+            try _s.escrow.forwardFees(tokens[k], providers) {
+                forwarded[tokens[k]] += due;
+            } catch {
+                ++unexpectedReverts;
+            }
         }
         uint256 epoch = _s.emission.currentEpoch();
         uint256 n = feeEpochs.length;
@@ -257,11 +266,9 @@ contract FlowHandler is Test {
         if (which == 0) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.startLease, (nodeId)));
         else if (which == 1) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.release, (nodeId)));
         else if (which == 2)
-            (target, data) = (
-                address(_s.registry),
-                abi.encodeCall(_s.registry.slash, (nodeId, stranger, type(uint256).max))
-            );
-        else if (which == 3) (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.heartbeat, (nodeId)));
+            (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.penalize, (nodeId, type(uint256).max)));
+        else if (which == 3)
+            (target, data) = (address(_s.registry), abi.encodeCall(_s.registry.checkIn, (_one(nodeId))));
         else if (which == 4)
             (target, data) = (address(_s.escrow), abi.encodeCall(_s.escrow.setFeeCollector, (stranger)));
         else if (which == 5)
@@ -378,6 +385,11 @@ contract FlowHandler is Test {
         (uint256 rIn, uint256 rOut) = _s.pair.token0() == address(_s.gut) ? (r0, r1) : (r1, r0);
         uint256 withFee = amountIn * 997;
         return (withFee * rOut) / (rIn * 1000 + withFee);
+    }
+
+    function _one(uint256 nodeId) private pure returns (uint256[] memory ids) {
+        ids = new uint256[](1);
+        ids[0] = nodeId;
     }
 
     function _is(bytes memory a, bytes memory b) private pure returns (bool) {

@@ -3,55 +3,78 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
-import {LeaseEscrow} from "../../../contracts/LeaseEscrow.sol";
 import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
 import {TFT} from "../../../contracts/TFT.sol";
 import {ILeaseEscrow} from "../../../contracts/interfaces/ILeaseEscrow.sol";
 import {IProviderRegistry} from "../../../contracts/interfaces/IProviderRegistry.sol";
-import {Test} from "../../utils/Test.sol";
+import {MarketSigner} from "./MarketSigner.sol";
 import {SystemActors} from "./SystemActors.sol";
 
-/// @dev The market half of the system campaign: providers register nodes (paid in GUT or TFT),
-/// heartbeat, go offline, get marked stale, deregister and withdraw their stake; customers lease,
-/// top up, close, reserve, start and end reservations; providers withdraw earnings. Each action
-/// first works out from the views whether it must succeed and only then calls; a refusal of an
-/// action that should pass is counted in `unexpectedReverts`, and an action that should be refused
-/// but passes in its own ghost. After every action it compares each node's status with the one it
-/// saw before and counts any change outside DESIGN.md's table in `illegalTransitions`.
-contract MarketHandler is Test {
-    uint256 internal constant _RATE_DIVISOR = 3_600_000;
+/// @dev The node and lease half of the market campaign: providers register nodes (paid in GUT or
+/// TFT), name and revoke operators, check in (by themselves or their operator), go offline, get
+/// marked stale, deregister, withdraw their stake and restore it after a penalty; customers open
+/// leases with quotes (valid ones, and expired, too long, reused, foreign-domain, wrongly signed
+/// or someone else's), top up, change session keys, and everyone collects receipts (by the
+/// customer, current or revoked session keys, strangers, or signed for another lease or domain);
+/// leases close by the customer (collect window), the provider or its operator (final), or anyone
+/// once spent, and are finalized; providers withdraw to any address, operators only to the
+/// provider. Each action first works out from the views and its ghosts whether it must succeed
+/// and only then calls; a refusal of an action that should pass is counted in
+/// `unexpectedReverts`, and an action that should be refused but passes in its own ghost.
+contract MarketHandler is MarketSigner {
     uint256 internal constant _MAX_NODES = 8;
 
     IERC20 public immutable gut;
     TFT public immutable tft;
     ProviderRegistry public immutable registry;
-    LeaseEscrow public immutable escrow;
 
     uint256[] public nodes;
     uint256[] public leases;
-    uint256[] public reservations;
     mapping(uint256 nodeId => IProviderRegistry.Status) public lastStatus;
-    mapping(uint256 leaseId => uint40) public heartbeatAtClose;
-    mapping(uint256 leaseId => uint256) public closedAt;
     mapping(address customer => mapping(address token => uint256)) public funded;
     mapping(address customer => mapping(address token => uint256)) public refunded;
+    /// @dev The latest moment an accepted receipt covered, per lease: `min(paidThrough, now, the
+    /// key's end)` of the best receipt collected. A provider is never paid past it.
+    mapping(uint256 leaseId => uint256) public covered;
+    /// @dev Until when a key's receipts count for a lease, kept by the handler from its own calls.
+    mapping(uint256 leaseId => mapping(address key => uint256)) public keyUntil;
+    mapping(address provider => uint256) public lastNonce;
+    mapping(address provider => bool) public operatorSet;
+    uint256 public penaltiesPaid;
+    address public reservationHandler;
 
     uint256 public calls;
     uint256 public unexpectedReverts;
     uint256 public illegalTransitions;
     uint256 public earlyStakeUnlocks;
     uint256 public wrongStakeRefunds;
-    uint256 public settleMismatches;
+    uint256 public collectMismatches;
     uint256 public tftSupplyGrew;
-    uint256 public priceBoundBreaches;
-    uint256 public staleLeasesOpened;
-    uint256 public failedReservationsCharged;
+    uint256 public badQuotesAccepted;
+    uint256 public badReceiptsAccepted;
+    uint256 public underStakedEngagements;
+    uint256 public wrongRefunds;
+    uint256 public misdirectedPayments;
+    uint256 public operatorOverreach;
+    /// @dev How many of each kind of action went through, so that a campaign that tests nothing
+    /// shows up in the scripted walk.
+    uint256 public leasesOpened;
+    uint256 public receiptsCollected;
+    uint256 public checkIns;
 
-    constructor(IERC20 gut_, TFT tft_, ProviderRegistry registry_, LeaseEscrow escrow_) {
+    struct Call {
+        uint256 leaseId;
+        address caller;
+        uint256 paidThrough;
+        bytes signature;
+        bool valid;
+        uint256 keyEnd;
+    }
+
+    constructor(IERC20 gut_, TFT tft_, ProviderRegistry registry_, ILeaseEscrow escrow_) MarketSigner(escrow_) {
         gut = gut_;
         tft = tft_;
         registry = registry_;
-        escrow = escrow_;
     }
 
     modifier step() {
@@ -75,7 +98,6 @@ contract MarketHandler is Test {
         address provider = SystemActors.provider(providerSeed);
         bytes32 model = [bytes32("GTX 1080 Ti"), bytes32("V100"), bytes32("RTX 2080")][modelSeed % 3];
         gpus = bound(gpus, 1, 4);
-        // Odd prices so that per-second costs are fractions and rounding is exercised.
         price = bound(price, 1e15, 5e18);
         if (gut.balanceOf(provider) < registry.requiredStake(model, gpus)) return;
         address token = payInTft ? address(tft) : address(gut);
@@ -88,15 +110,34 @@ contract MarketHandler is Test {
         }
     }
 
-    function heartbeat(uint256 nodeSeed) external step {
-        if (nodes.length == 0) return;
-        uint256 nodeId = nodes[nodeSeed % nodes.length];
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.None) return;
-        if (t.status == IProviderRegistry.Status.Disconnect && t.engaged) return;
-        vm.prank(t.provider);
-        try registry.heartbeat(nodeId) {} catch {
-            ++unexpectedReverts;
+    function setOperator(uint256 providerSeed, bool revoke) external step {
+        address provider = SystemActors.provider(providerSeed);
+        address operator = revoke ? address(0) : SystemActors.operator(providerSeed);
+        vm.prank(provider);
+        registry.setOperator(operator);
+        operatorSet[provider] = !revoke;
+    }
+
+    /// @dev Checks in every registered node of one provider in one batch, by the provider, its
+    /// operator, or the operator after it was revoked (refused).
+    function checkIn(uint256 providerSeed, uint256 callerSeed) external step {
+        address provider = SystemActors.provider(providerSeed);
+        uint256[] memory ids = _registeredOf(provider);
+        if (ids.length == 0) return;
+        uint256 who = callerSeed % 3;
+        address caller =
+            who == 0
+                ? provider
+                : who == 1
+                    ? SystemActors.operator(providerSeed)
+                    : SystemActors.STRANGER;
+        bool allowed = who == 0 || (who == 1 && operatorSet[provider]);
+        vm.prank(caller);
+        try registry.checkIn(ids) {
+            if (!allowed) ++operatorOverreach;
+            ++checkIns;
+        } catch {
+            if (allowed) ++unexpectedReverts;
         }
     }
 
@@ -104,12 +145,18 @@ contract MarketHandler is Test {
         vm.warp(block.timestamp + bound(seconds_, 1, 3 hours));
     }
 
-    function goOffline(uint256 nodeSeed) external step {
+    /// @dev A long silence: a day and a half, past the check-in period.
+    function warpLong(uint256 seconds_) external step {
+        vm.warp(block.timestamp + bound(seconds_, 1 days, 2 days));
+    }
+
+    function goOffline(uint256 nodeSeed, bool byOperator) external step {
         if (nodes.length == 0) return;
         uint256 nodeId = nodes[nodeSeed % nodes.length];
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
         if (t.status != IProviderRegistry.Status.Idle && t.status != IProviderRegistry.Status.Reserved) return;
-        vm.prank(t.provider);
+        if (byOperator && t.operator == address(0)) return;
+        vm.prank(byOperator ? t.operator : t.provider);
         try registry.goOffline(nodeId) {} catch {
             ++unexpectedReverts;
         }
@@ -119,8 +166,8 @@ contract MarketHandler is Test {
         if (nodes.length == 0) return;
         uint256 nodeId = nodes[nodeSeed % nodes.length];
         IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.None || t.status == IProviderRegistry.Status.Disconnect) return;
-        uint256 staleAt = uint256(t.lastHeartbeat) + registry.heartbeatTimeout() + 1;
+        if (t.status != IProviderRegistry.Status.Idle && t.status != IProviderRegistry.Status.Reserved) return;
+        uint256 staleAt = uint256(t.lastCheckIn) + registry.checkInPeriod() + 1;
         if (block.timestamp < staleAt) vm.warp(staleAt);
         vm.prank(SystemActors.STRANGER);
         try registry.markDisconnected(nodeId) {} catch {
@@ -139,50 +186,109 @@ contract MarketHandler is Test {
         }
     }
 
-    function withdrawStake(uint256 nodeSeed, bool wait) external step {
+    /// @dev The provider withdraws an unbonded stake to itself or to another of its addresses
+    /// (the stranger stands for it); before the unbonding ends it must be refused.
+    function withdrawStake(uint256 nodeSeed, bool wait, bool elsewhere) external step {
         if (nodes.length == 0) return;
         uint256 nodeId = nodes[nodeSeed % nodes.length];
         IProviderRegistry.NodeInfo memory n = registry.node(nodeId);
         if (n.status != IProviderRegistry.Status.None || n.stake == 0) return;
         if (wait && block.timestamp < n.unbondingEnds) vm.warp(n.unbondingEnds);
-        uint256 before = gut.balanceOf(n.provider);
+        address to = elsewhere ? SystemActors.STRANGER : n.provider;
+        uint256 before = gut.balanceOf(to);
         vm.prank(n.provider);
-        try registry.withdrawStake(nodeId) {
+        try registry.withdrawStake(nodeId, to) {
             if (block.timestamp < n.unbondingEnds) ++earlyStakeUnlocks;
-            if (gut.balanceOf(n.provider) - before != n.stake) ++wrongStakeRefunds;
+            if (gut.balanceOf(to) - before != n.stake) ++wrongStakeRefunds;
         } catch {
             if (!(block.timestamp < n.unbondingEnds)) ++unexpectedReverts;
         }
     }
 
-    // ------------------------------------------------------------ leases
-
-    function openLease(uint256 nodeSeed, uint256 customerSeed, uint256 amount) external step {
+    /// @dev Restores a penalized node's stake to what it requires.
+    function addStake(uint256 nodeSeed) external step {
         if (nodes.length == 0) return;
         uint256 nodeId = nodes[nodeSeed % nodes.length];
-        address customer = SystemActors.customer(customerSeed);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.Reserved) {
-            ILeaseEscrow.Reservation memory r = escrow.reservation(escrow.reservationOf(nodeId));
-            if (r.customer != customer || block.timestamp < r.start || block.timestamp > r.deadline) return;
-        } else if (t.status != IProviderRegistry.Status.Idle) {
-            return;
+        IProviderRegistry.NodeInfo memory n = registry.node(nodeId);
+        if (n.status == IProviderRegistry.Status.None || !(n.stake < n.requiredStake)) return;
+        uint256 amount = n.requiredStake - n.stake;
+        if (gut.balanceOf(n.provider) < amount) return;
+        vm.prank(n.provider);
+        try registry.addStake(nodeId, amount) {} catch {
+            ++unexpectedReverts;
         }
-        amount = bound(amount, 1, 50e18);
-        if (IERC20(t.paymentToken).balanceOf(customer) < amount) return;
-        bool stale = registry.isStale(nodeId);
-        // Every seventh customer was shown a lower price than the node asks now.
-        bool priceMoved = amount % 7 == 0;
+    }
+
+    /// @dev An operator tries what only the provider may: move stake, withdraw the provider's
+    /// earnings to itself, deregister. Every attempt must be refused.
+    function operatorOverreaches(uint256 nodeSeed, uint256 which) external step {
+        if (nodes.length == 0) return;
+        uint256 nodeId = nodes[nodeSeed % nodes.length];
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
+        if (t.operator == address(0)) return;
+        bytes memory data;
+        address target = address(registry);
+        which %= 4;
+        if (which == 0) data = abi.encodeCall(registry.withdrawStake, (nodeId, t.operator));
+        else if (which == 1) data = abi.encodeCall(registry.deregister, (nodeId));
+        else if (which == 2) data = abi.encodeCall(registry.update, (nodeId, 1, "ipfs://op"));
+        else (target, data) = (address(escrow), abi.encodeCall(escrow.withdraw, (address(gut), t.operator)));
+        uint256 before = gut.balanceOf(t.operator);
+        vm.prank(t.operator);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, ) = target.call(data);
+        if (ok || gut.balanceOf(t.operator) != before) ++operatorOverreach;
+    }
+
+    // ------------------------------------------------------------ leases
+
+    /// @dev `how` 0–3: a valid quote (by the provider, or by its operator when `how` is odd);
+    /// 4: expired; 5: expiry past `maxQuoteAge`; 6: the provider's last nonce again; 7: signed
+    /// for another escrow; 8: another chain; 9: by a stranger's key; 10: someone else's quote.
+    function openLease(
+        uint256 nodeSeed,
+        uint256 customerSeed,
+        uint256 amount,
+        uint256 price,
+        uint256 how,
+        uint256 sessionSeed
+    ) external step {
+        if (nodes.length == 0) return;
+        IProviderRegistry.NodeInfo memory n = registry.node(nodes[nodeSeed % nodes.length]);
+        if (n.status == IProviderRegistry.Status.None) return;
+        how %= 11;
+        if (how == 6 && lastNonce[n.provider] == 0) how = 0;
+        Signed memory q = _leaseQuote(
+            n,
+            SystemActors.customer(customerSeed),
+            bound(price, 1e12, 5e18),
+            how,
+            customerSeed
+        );
+        address sessionKey = sessionSeed % 5 == 4 ? address(0) : vm.addr(SystemActors.sessionKey(sessionSeed));
+        _openLease(n, q, SystemActors.customer(customerSeed), bound(amount, 1, 50e18), sessionKey);
+    }
+
+    function _openLease(
+        IProviderRegistry.NodeInfo memory n,
+        Signed memory q,
+        address customer,
+        uint256 amount,
+        address sessionKey
+    ) internal {
+        if (IERC20(n.paymentToken).balanceOf(customer) < amount) return;
+        bool ok = q.valid && n.status == IProviderRegistry.Status.Idle && !(n.stake < n.requiredStake);
         vm.prank(customer);
-        try escrow.openLease(nodeId, amount, priceMoved ? t.pricePerTuHour - 1 : t.pricePerTuHour) returns (
-            uint256 leaseId
-        ) {
-            if (priceMoved) ++priceBoundBreaches;
-            if (stale) ++staleLeasesOpened;
+        try escrow.openLease(q.quote, q.signature, amount, sessionKey) returns (uint256 leaseId) {
+            if (!q.valid) ++badQuotesAccepted;
+            if (n.stake < n.requiredStake) ++underStakedEngagements;
             leases.push(leaseId);
-            funded[customer][t.paymentToken] += amount;
+            ++leasesOpened;
+            lastNonce[n.provider] = q.quote.nonce;
+            funded[customer][n.paymentToken] += amount;
+            if (sessionKey != address(0)) keyUntil[leaseId][sessionKey] = type(uint256).max;
         } catch {
-            if (!priceMoved && !stale) ++unexpectedReverts;
+            if (ok) ++unexpectedReverts;
         }
     }
 
@@ -190,8 +296,7 @@ contract MarketHandler is Test {
         if (leases.length == 0) return;
         uint256 leaseId = leases[leaseSeed % leases.length];
         ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        (, uint256 remaining) = escrow.accrued(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open || remaining == 0) return;
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
         address from = SystemActors.customer(fromSeed);
         amount = bound(amount, 1, 20e18);
         if (IERC20(lease_.token).balanceOf(from) < amount) return;
@@ -203,141 +308,156 @@ contract MarketHandler is Test {
         }
     }
 
-    function settle(uint256 leaseSeed, uint256 times) external step {
+    /// @dev The customer names a new session key (or none): the old key's receipts count up to
+    /// now. A stranger's try must be refused.
+    function setSessionKey(uint256 leaseSeed, uint256 keySeed, bool byStranger) external step {
         if (leases.length == 0) return;
         uint256 leaseId = leases[leaseSeed % leases.length];
-        times = bound(times, 1, 3);
-        for (uint256 i = 0; i < times; ++i) {
-            try escrow.settle(leaseId) {} catch {
-                ++unexpectedReverts;
+        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
+        address key = keySeed % 5 == 4 ? address(0) : vm.addr(SystemActors.sessionKey(keySeed));
+        vm.prank(byStranger ? SystemActors.STRANGER : lease_.customer);
+        try escrow.setSessionKey(leaseId, key) {
+            if (byStranger) ++badReceiptsAccepted;
+            if (lease_.sessionKey != address(0)) keyUntil[leaseId][lease_.sessionKey] = block.timestamp;
+            if (key != address(0)) keyUntil[leaseId][key] = type(uint256).max;
+        } catch {
+            if (!byStranger) ++unexpectedReverts;
+        }
+    }
+
+    /// @dev Anyone collects a receipt, once or several times. `how` 0: signed by the customer;
+    /// 1: by the current session key; 2: by any session key (current, revoked or never named);
+    /// 3: by a stranger; 4: the customer's receipt for another lease; 5: for another escrow; 6:
+    /// for another chain.
+    function collect(
+        uint256 leaseSeed,
+        uint256 paidThrough,
+        uint256 how,
+        uint256 senderSeed,
+        uint256 times
+    ) external step {
+        if (leases.length == 0) return;
+        Call memory c = _receiptCall(leases[leaseSeed % leases.length], paidThrough, how);
+        ILeaseEscrow.Lease memory lease_ = escrow.lease(c.leaseId);
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Open && lease_.status != ILeaseEscrow.LeaseStatus.Closing) return;
+        bool windowOpen = lease_.collectDeadline == 0 || !(block.timestamp > lease_.collectDeadline);
+        address sender = [lease_.customer, lease_.provider, SystemActors.STRANGER][senderSeed % 3];
+        times = bound(times, 1, 2);
+        for (uint256 i; i < times; ++i) {
+            lease_ = escrow.lease(c.leaseId);
+            uint256 earned = escrow.earnings(lease_.provider, lease_.token);
+            vm.prank(sender);
+            try escrow.collect(c.leaseId, c.paidThrough, c.signature) returns (uint256 paid) {
+                if (!c.valid || !windowOpen) ++badReceiptsAccepted;
+                _afterCollect(c, lease_, paid, earned);
+            } catch {
+                if (c.valid && windowOpen) ++unexpectedReverts;
             }
         }
-        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
-        if (lease_.paid != oneShot(lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat, block.timestamp))
-            ++settleMismatches;
     }
 
-    function closeLease(uint256 leaseSeed, uint256 callerSeed) external step {
+    /// @dev `who` 0: the customer (a collect window opens); 1: the provider with a receipt; 2: the
+    /// operator with a receipt; 3: a stranger with a receipt (only once the deposit is spent).
+    function closeLease(uint256 leaseSeed, uint256 who, uint256 paidThrough, bool withReceipt) external step {
+        if (leases.length == 0) return;
+        Call memory c = _receiptCall(leases[leaseSeed % leases.length], paidThrough, 0);
+        ILeaseEscrow.Lease memory lease_ = escrow.lease(c.leaseId);
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Open && lease_.status != ILeaseEscrow.LeaseStatus.Closing) return;
+        who %= 4;
+        if (who == 2 && !operatorSet[lease_.provider]) who = 1;
+        c.caller = [lease_.customer, lease_.provider, registry.operatorOf(lease_.provider), SystemActors.STRANGER][who];
+        if (!withReceipt) (c.signature, c.paidThrough) = ("", 0);
+        bool ok = _closeAllowed(c, lease_, who);
+        uint256 before = _holdings(lease_.customer, lease_.token);
+        uint256 earned = escrow.earnings(lease_.provider, lease_.token);
+        vm.prank(c.caller);
+        try escrow.closeLease(c.leaseId, c.paidThrough, c.signature) {
+            if (!ok) ++badReceiptsAccepted;
+            ILeaseEscrow.Lease memory after_ = escrow.lease(c.leaseId);
+            // A final close also credits a reservation's window fee, booked apart from the pay.
+            if (after_.status == ILeaseEscrow.LeaseStatus.Closed) earned += _windowCredit(after_);
+            if (withReceipt && after_.paid > lease_.paid) _afterCollect(c, lease_, after_.paid, earned);
+            _afterClose(c.leaseId, _holdings(lease_.customer, lease_.token) - before);
+        } catch {
+            if (ok) ++unexpectedReverts;
+        }
+    }
+
+    function finalize(uint256 leaseSeed, bool wait) external step {
         if (leases.length == 0) return;
         uint256 leaseId = leases[leaseSeed % leases.length];
         ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
-        (, uint256 remaining) = escrow.accrued(leaseId);
-        address caller = [lease_.customer, lease_.provider, SystemActors.STRANGER][callerSeed % 3];
-        bool down = t.status == IProviderRegistry.Status.Disconnect || registry.isStale(lease_.nodeId);
-        if (caller == SystemActors.STRANGER && remaining != 0 && !down) return;
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Closing) return;
+        if (wait && !(block.timestamp > lease_.collectDeadline)) vm.warp(uint256(lease_.collectDeadline) + 1);
+        bool ok = block.timestamp > lease_.collectDeadline;
         uint256 before = _holdings(lease_.customer, lease_.token);
-        uint256 staked = registry.totalStaked();
-        vm.prank(caller);
-        try escrow.closeLease(leaseId) {
-            uint256 slashed = lease_.token == address(gut) ? staked - registry.totalStaked() : 0;
-            refunded[lease_.customer][lease_.token] += _holdings(lease_.customer, lease_.token) - before - slashed;
-            heartbeatAtClose[leaseId] = t.lastHeartbeat;
-            closedAt[leaseId] = block.timestamp;
+        vm.prank(SystemActors.STRANGER);
+        try escrow.finalize(leaseId) {
+            if (!ok) ++badReceiptsAccepted;
+            _afterClose(leaseId, _holdings(lease_.customer, lease_.token) - before);
         } catch {
-            ++unexpectedReverts;
+            if (ok) ++unexpectedReverts;
         }
     }
 
-    function withdraw(uint256 providerSeed) external step {
+    /// @dev The provider withdraws to itself or elsewhere (the stranger stands for its other
+    /// address), or its operator withdraws for it: the earnings land where the provider said,
+    /// never with the operator.
+    function withdraw(uint256 providerSeed, bool inTft, uint256 how) external step {
         address provider = SystemActors.provider(providerSeed);
-        uint256[] memory ids = _leasesOf(provider);
-        vm.prank(provider);
-        try escrow.withdraw(ids) {} catch {
-            ++unexpectedReverts;
-        }
-    }
-
-    // ------------------------------------------------------------ reservations
-
-    function reserve(
-        uint256 nodeSeed,
-        uint256 customerSeed,
-        uint256 ahead,
-        uint256 duration,
-        uint256 amount
-    ) external step {
-        if (nodes.length == 0) return;
-        uint256 nodeId = nodes[nodeSeed % nodes.length];
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status != IProviderRegistry.Status.Idle) return;
-        address customer = SystemActors.customer(customerSeed);
-        uint256 start = block.timestamp + bound(ahead, 0, 3 hours);
-        duration = bound(duration, 1, 1 days);
-        uint256 rate = t.pricePerTuHour * t.milliTu;
-        uint256 held = start + duration - block.timestamp;
-        uint256 fee = (((rate * held) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
-        amount = bound(amount, fee + 1, fee + 50e18);
-        if (IERC20(t.paymentToken).balanceOf(customer) < amount) return;
-        bool stale = registry.isStale(nodeId);
-        bool priceMoved = amount % 7 == 0;
-        vm.prank(customer);
-        try
-            escrow.reserve(nodeId, start, duration, amount, priceMoved ? t.pricePerTuHour - 1 : t.pricePerTuHour)
-        returns (uint256 reservationId) {
-            if (priceMoved) ++priceBoundBreaches;
-            if (stale) ++staleLeasesOpened;
-            reservations.push(reservationId);
-            funded[customer][t.paymentToken] += amount;
-        } catch {
-            if (!priceMoved && !stale) ++unexpectedReverts;
-        }
-    }
-
-    function startReserved(uint256 reservationSeed) external step {
-        if (reservations.length == 0) return;
-        uint256 reservationId = reservations[reservationSeed % reservations.length];
-        ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
-        if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        if (registry.leaseTerms(r.nodeId).status != IProviderRegistry.Status.Reserved) return;
-        if (block.timestamp < r.start) vm.warp(r.start);
-        if (block.timestamp > r.deadline) return;
-        bool stale = registry.isStale(r.nodeId);
-        vm.prank(r.customer);
-        try escrow.startReserved(reservationId) returns (uint256 leaseId) {
-            if (stale) ++staleLeasesOpened;
-            leases.push(leaseId);
-        } catch {
-            if (!stale) ++unexpectedReverts;
-        }
-    }
-
-    function endReservation(uint256 reservationSeed, uint256 how) external step {
-        if (reservations.length == 0) return;
-        uint256 reservationId = reservations[reservationSeed % reservations.length];
-        ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
-        if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
-        uint256 staleAt = uint256(t.lastHeartbeat) + registry.heartbeatTimeout();
-        bool stale = block.timestamp > staleAt;
-        bool down = t.status == IProviderRegistry.Status.Disconnect || stale;
-        // Failed: offline or stale at any moment before the deadline, whoever noticed it first.
-        bool failed =
-            (t.status == IProviderRegistry.Status.Disconnect && t.downSince < r.deadline) ||
-                (t.status != IProviderRegistry.Status.Disconnect && stale && staleAt < r.deadline);
-        uint256 before = _holdings(r.customer, r.token);
-        bool ok;
-        if (how % 3 == 2) {
-            if (!down && !(block.timestamp > r.deadline)) return;
-            vm.prank(SystemActors.STRANGER);
-            try escrow.expireReservation(reservationId) {
-                ok = true;
-            } catch {}
+        address token = inTft ? address(tft) : address(gut);
+        uint256 amount = escrow.earnings(provider, token);
+        how %= 3;
+        if (how == 2 && !operatorSet[provider]) how = 0;
+        address to = how == 1 ? SystemActors.STRANGER : provider;
+        uint256 before = IERC20(token).balanceOf(to);
+        vm.prank(how == 2 ? SystemActors.operator(providerSeed) : provider);
+        if (how == 2) {
+            try escrow.withdrawFor(provider, token) {} catch {
+                if (amount != 0) ++unexpectedReverts;
+            }
         } else {
-            vm.prank(how % 3 == 0 ? r.customer : r.provider);
-            try escrow.cancelReservation(reservationId) {
-                ok = true;
-            } catch {}
+            try escrow.withdraw(token, to) {} catch {
+                if (amount != 0) ++unexpectedReverts;
+            }
         }
-        if (!ok) {
-            ++unexpectedReverts;
-            return;
-        }
-        uint256 refund = _holdings(r.customer, r.token) - before;
-        if (failed && refund != r.deposit) ++failedReservationsCharged;
-        refunded[r.customer][r.token] += refund;
+        if (IERC20(token).balanceOf(to) - before != amount) ++misdirectedPayments;
+    }
+
+    // ------------------------------------------------------------ hooks for the reservation handler
+
+    /// @dev Names the reservation handler, once, in the campaign's setUp: the only caller whose
+    /// bookings count (the fuzzer calls these hooks too, and its calls must change nothing).
+    function bindReservations(address handler) external {
+        if (reservationHandler == address(0)) reservationHandler = handler;
+    }
+
+    /// @dev A lease the reservation handler's accepted start opened, with its session key.
+    function recordLease(uint256 leaseId, address sessionKey) external {
+        if (msg.sender != reservationHandler) return;
+        leases.push(leaseId);
+        if (sessionKey != address(0)) keyUntil[leaseId][sessionKey] = type(uint256).max;
+    }
+
+    function recordFunding(address customer, address token, uint256 amount) external {
+        if (msg.sender != reservationHandler) return;
+        funded[customer][token] += amount;
+    }
+
+    function recordRefund(address customer, address token, uint256 amount) external {
+        if (msg.sender != reservationHandler) return;
+        refunded[customer][token] += amount;
+    }
+
+    function recordPenalty(uint256 amount) external {
+        if (msg.sender != reservationHandler) return;
+        penaltiesPaid += amount;
+    }
+
+    function recordTransitions() external {
+        if (msg.sender != reservationHandler) return;
+        _checkTransitions();
     }
 
     // ------------------------------------------------------------ views for the invariants
@@ -350,29 +470,165 @@ contract MarketHandler is Test {
         return leases.length;
     }
 
-    function reservationCount() external view returns (uint256) {
-        return reservations.length;
-    }
-
-    /// @dev What one settlement at `min(now_, lastHeartbeat)` pays: the formula, not the contract.
-    function oneShot(
-        ILeaseEscrow.Lease memory lease_,
-        uint256 lastHeartbeat,
-        uint256 now_
-    ) public pure returns (uint256) {
-        uint256 until = now_ < lastHeartbeat ? now_ : lastHeartbeat;
+    /// @dev What one collect of a receipt covering up to `until` pays: the formula, not the
+    /// contract.
+    function oneShot(ILeaseEscrow.Lease memory lease_, uint256 until) public pure returns (uint256) {
+        if (lease_.closedAt != 0 && lease_.closedAt < until) until = lease_.closedAt;
         if (!(until > lease_.start)) return 0;
-        uint256 due = (uint256(lease_.rate) * (until - lease_.start)) / _RATE_DIVISOR;
+        uint256 due = (uint256(lease_.rate) * (until - lease_.start)) / RATE_DIVISOR;
         return due < lease_.deposit ? due : lease_.deposit;
     }
 
     // ------------------------------------------------------------ internals
 
+    function _leaseQuote(
+        IProviderRegistry.NodeInfo memory n,
+        address customer,
+        uint256 price,
+        uint256 how,
+        uint256 customerSeed
+    ) internal returns (Signed memory q) {
+        ILeaseEscrow.Quote memory quote = ILeaseEscrow.Quote({
+            nodeId: n.id,
+            customer: customer,
+            token: n.paymentToken,
+            pricePerTuHour: price,
+            windowStart: 0,
+            windowDuration: 0,
+            expiry: block.timestamp + escrow.maxQuoteAge(),
+            nonce: _freshNonce()
+        });
+        return _signQuoteAs(quote, n.provider, operatorSet[n.provider], how, lastNonce[n.provider], customerSeed);
+    }
+
+    /// @dev A receipt for `leaseId` up to a time around now, signed as `how` says, with whether
+    /// the escrow must take it and until when its key counts.
+    function _receiptCall(uint256 leaseId, uint256 seed, uint256 how) internal view returns (Call memory c) {
+        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
+        c.leaseId = leaseId;
+        c.paidThrough = bound(
+            seed,
+            uint256(lease_.start) > 1 hours ? lease_.start - 1 hours : 0,
+            block.timestamp + 2 hours
+        );
+        how %= 7;
+        uint256 key = SystemActors.customerKey(_customerSeed(lease_.customer));
+        address signer = lease_.customer;
+        if (how == 1 || how == 2) {
+            if (how == 1 && lease_.sessionKey == address(0)) how = 0;
+            else {
+                key = how == 1 ? _sessionKeyOf(lease_.sessionKey) : SystemActors.sessionKey(seed);
+                signer = vm.addr(key);
+            }
+        } else if (how == 3) {
+            key = SystemActors.STRANGER_KEY;
+        }
+        uint256 target = how == 4 ? (leaseId == 1 ? 2 : leaseId - 1) : leaseId;
+        bytes32 digest =
+            how == 5
+                ? _receiptDigestIn(block.chainid, FOREIGN_ESCROW, target, c.paidThrough)
+                : _receiptDigestIn(
+                    how == 6 ? block.chainid + 1 : block.chainid,
+                    address(escrow),
+                    target,
+                    c.paidThrough
+                );
+        c.signature = _sign(key, digest);
+        c.keyEnd = signer == lease_.customer ? type(uint256).max : keyUntil[leaseId][signer];
+        c.valid = how < 3 && c.keyEnd != 0;
+    }
+
+    function _afterCollect(
+        Call memory c,
+        ILeaseEscrow.Lease memory lease_,
+        uint256 paid,
+        uint256 earnedBefore
+    ) internal {
+        ++receiptsCollected;
+        uint256 until = c.paidThrough < block.timestamp ? c.paidThrough : block.timestamp;
+        if (c.keyEnd < until) until = c.keyEnd;
+        if (until > covered[c.leaseId]) covered[c.leaseId] = until;
+        ILeaseEscrow.Lease memory now_ = escrow.lease(c.leaseId);
+        uint256 expected = oneShot(now_, until);
+        if (expected < lease_.paid) expected = lease_.paid;
+        if (paid != expected || now_.paid != expected) ++collectMismatches;
+        // Whoever sent it, the pay (less the fee on the cumulative pay) is the provider's.
+        uint256 fee = (paid * lease_.feeBps) / 10_000 - (uint256(lease_.paid) * lease_.feeBps) / 10_000;
+        uint256 gained = escrow.earnings(lease_.provider, lease_.token) - earnedBefore;
+        if (gained != paid - lease_.paid - fee) ++misdirectedPayments;
+    }
+
+    /// @dev What the provider's earnings gain from a reservation's window fee when `lease_`, now
+    /// closed, is finalized: the window's part pro rata to the time the lease stayed open in it,
+    /// less the protocol fee.
+    function _windowCredit(ILeaseEscrow.Lease memory lease_) internal view returns (uint256) {
+        if (lease_.reservationId == 0) return 0;
+        uint256 earned = _windowEarned(lease_);
+        return earned - (earned * lease_.feeBps) / 10_000;
+    }
+
+    function _windowEarned(ILeaseEscrow.Lease memory lease_) internal view returns (uint256) {
+        ILeaseEscrow.Reservation memory r = escrow.reservation(lease_.reservationId);
+        uint256 windowFee = r.fee - holdFee(r);
+        uint256 end = lease_.closedAt < r.heldUntil ? lease_.closedAt : r.heldUntil;
+        return (windowFee * (end - r.start)) / (r.heldUntil - r.start);
+    }
+
+    /// @dev Books a refund and checks it: what was deposited less what was paid, plus the part of
+    /// a reservation's window fee the lease did not stay open for.
+    function _afterClose(uint256 leaseId, uint256 refund) internal {
+        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
+        refunded[lease_.customer][lease_.token] += refund;
+        if (lease_.status != ILeaseEscrow.LeaseStatus.Closed) {
+            if (refund != 0) ++wrongRefunds;
+            return;
+        }
+        uint256 expected = lease_.deposit - lease_.paid;
+        if (lease_.reservationId != 0) {
+            ILeaseEscrow.Reservation memory r = escrow.reservation(lease_.reservationId);
+            expected += r.fee - holdFee(r) - _windowEarned(lease_);
+        }
+        if (refund != expected) ++wrongRefunds;
+    }
+
+    function _closeAllowed(Call memory c, ILeaseEscrow.Lease memory lease_, uint256 who) internal view returns (bool) {
+        bool providerSide = who == 1 || who == 2;
+        if (lease_.status == ILeaseEscrow.LeaseStatus.Closing) {
+            return providerSide && !(block.timestamp > lease_.collectDeadline) && _receiptOk(c);
+        }
+        if (who == 0) return true;
+        if (!_receiptOk(c)) return false;
+        if (providerSide) return true;
+        uint256 paid = c.signature.length == 0 ? lease_.paid : oneShot(lease_, _capped(c));
+        return paid == lease_.deposit;
+    }
+
+    function _receiptOk(Call memory c) internal pure returns (bool) {
+        return c.signature.length == 0 || c.valid;
+    }
+
+    function _capped(Call memory c) internal view returns (uint256 until) {
+        until = c.paidThrough < block.timestamp ? c.paidThrough : block.timestamp;
+        if (c.keyEnd < until) until = c.keyEnd;
+    }
+
+    function _sessionKeyOf(address key) internal pure returns (uint256) {
+        for (uint256 i; i < SystemActors.SESSION_KEYS; ++i) {
+            if (vm.addr(SystemActors.sessionKey(i)) == key) return SystemActors.sessionKey(i);
+        }
+        return SystemActors.STRANGER_KEY;
+    }
+
+    function _customerSeed(address customer) internal pure returns (uint256) {
+        for (uint256 i; i < SystemActors.CUSTOMERS; ++i) if (SystemActors.customer(i) == customer) return i;
+        return 0;
+    }
+
     /// @dev DESIGN.md's status table as a bit mask of the statuses each status may move to.
     function _allowedFrom(IProviderRegistry.Status from) internal pure returns (uint256) {
         if (from == IProviderRegistry.Status.Idle) return _bits(2, 3, 4);
         if (from == IProviderRegistry.Status.Reserved) return _bits(2, 1, 4);
-        if (from == IProviderRegistry.Status.Sharing) return _bits(1, 4, 4);
+        if (from == IProviderRegistry.Status.Sharing) return _bits(1, 1, 1);
         if (from == IProviderRegistry.Status.Disconnect) return _bits(1, 0, 0);
         return 0;
     }
@@ -392,13 +648,17 @@ contract MarketHandler is Test {
         }
     }
 
-    function _leasesOf(address provider) internal view returns (uint256[] memory ids) {
-        uint256 count = escrow.leaseCount();
+    function _registeredOf(address provider) internal view returns (uint256[] memory ids) {
         uint256 n;
-        for (uint256 id = 1; id < count + 1; ++id) if (escrow.lease(id).provider == provider) ++n;
-        ids = new uint256[](n);
-        n = 0;
-        for (uint256 id = 1; id < count + 1; ++id) if (escrow.lease(id).provider == provider) ids[n++] = id;
+        ids = new uint256[](nodes.length);
+        for (uint256 i; i < nodes.length; ++i) {
+            IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodes[i]);
+            if (t.provider == provider && t.status != IProviderRegistry.Status.None) ids[n++] = nodes[i];
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(ids, n)
+        }
     }
 
     function _holdings(address account, address token) internal view returns (uint256) {
