@@ -43,7 +43,7 @@ async function governedSystem() {
   return s;
 }
 
-/** A proposal to give the multisig the registry's ESCROW_ROLE (the power to slash any stake). */
+/** A proposal to give the multisig the registry's ESCROW_ROLE (the power to penalize any stake). */
 async function selfGrant(s: Awaited<ReturnType<typeof governedSystem>>) {
   return timelockOperation([
     {
@@ -174,6 +174,65 @@ describe("Governance", function () {
       await time.increase(2n * DAY);
       await (await s.admin.sendTransaction({ to, data: execute })).wait();
       expect(await s.registry.hasRole(ESCROW_ROLE, s.admin.address)).to.equal(true);
+    });
+  });
+
+  describe("the market's parameters (setCheckInPeriod, setTreasury, setSessionTerms)", function () {
+    /** One operation that changes the check-in period, the treasury and the escrow's session terms. */
+    async function parameters(s: Awaited<ReturnType<typeof governedSystem>>) {
+      return timelockOperation([
+        {
+          target: await s.registry.getAddress(),
+          data: s.registry.interface.encodeFunctionData("setCheckInPeriod", [2n * DAY]),
+        },
+        {
+          target: await s.registry.getAddress(),
+          data: s.registry.interface.encodeFunctionData("setTreasury", [s.admin.address]),
+        },
+        {
+          target: await s.escrow.getAddress(),
+          data: s.escrow.interface.encodeFunctionData("setSessionTerms", [300n, 7_200n, 900n]),
+        },
+      ]);
+    }
+
+    it("reverts when the multisig sets them directly", async function () {
+      const s = await loadFixture(governedSystem);
+      await expect(s.registry.connect(s.admin).setCheckInPeriod(2n * DAY)).to.be.revertedWithCustomError(
+        s.registry,
+        "AccessControlUnauthorizedAccount",
+      );
+      await expect(s.registry.connect(s.admin).setTreasury(s.admin.address)).to.be.revertedWithCustomError(
+        s.registry,
+        "AccessControlUnauthorizedAccount",
+      );
+      await expect(s.escrow.connect(s.admin).setSessionTerms(300n, 7_200n, 900n)).to.be.revertedWithCustomError(
+        s.escrow,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("sets them through the timelock once the delay has passed", async function () {
+      const s = await loadFixture(governedSystem);
+      const timelock = s.timelock.connect(s.admin);
+      const op = await parameters(s);
+      await scheduleOperation(timelock, op);
+      await time.increase(2n * DAY);
+      const tx = executeOperation(timelock, op);
+      await expect(tx)
+        .to.emit(s.registry, "CheckInPeriodSet")
+        .withArgs(2n * DAY);
+      await expect(tx).to.emit(s.registry, "TreasurySet").withArgs(s.admin.address);
+      await expect(tx).to.emit(s.escrow, "SessionTermsSet").withArgs(300n, 7_200n, 900n);
+      expect([await s.registry.checkInPeriod(), await s.registry.treasury()]).to.deep.equal([
+        2n * DAY,
+        s.admin.address,
+      ]);
+      expect([
+        await s.escrow.maxQuoteAge(),
+        await s.escrow.collectWindow(),
+        await s.escrow.acceptWindow(),
+      ]).to.deep.equal([300n, 7_200n, 900n]);
     });
   });
 

@@ -2,456 +2,379 @@
 pragma solidity ^0.8.28;
 
 import {GUT} from "../../contracts/GUT.sol";
-import {LeaseEscrow} from "../../contracts/LeaseEscrow.sol";
 import {ProviderRegistry} from "../../contracts/ProviderRegistry.sol";
 import {ILeaseEscrow} from "../../contracts/interfaces/ILeaseEscrow.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
+import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockFeeCollector} from "../../contracts/mocks/MockFeeCollector.sol";
 import {Test} from "../utils/Test.sol";
 
-/// @dev Drives the escrow and the real registry at random: leases opened, topped up, settled,
-/// withdrawn, closed; heartbeats, time warps, stale nodes marked Disconnect; reservations made,
-/// started, cancelled and expired; fees forwarded. Every action first checks, from the views,
-/// whether it should succeed, and only then calls; a revert there is counted in
-/// `unexpectedReverts`. Ghost variables record what each customer put in and got back, the
-/// heartbeat at each close, and any settlement that differed from the one-shot formula.
-contract EscrowHandler is Test {
-    uint256 internal constant _RATE_DIVISOR = 3_600_000;
-
-    GUT public immutable gut;
-    ProviderRegistry public immutable registry;
-    LeaseEscrow public immutable escrow;
-
-    address[3] internal _customers = [address(0xC1), address(0xC2), address(0xC3)];
-    address[2] internal _providers;
-    uint256[] internal _nodes;
-
-    uint256[] public leases;
-    uint256[] public reservations;
-    mapping(uint256 leaseId => uint40) public heartbeatAtClose;
-    mapping(uint256 leaseId => uint256) public closedAt;
-    mapping(address customer => uint256) public funded;
-    mapping(address customer => uint256) public received;
-
-    uint256 public unexpectedReverts;
-    uint256 public settleMismatches;
-    uint256 public calls;
-
-    constructor(
-        GUT gut_,
-        ProviderRegistry registry_,
-        LeaseEscrow escrow_,
-        address[2] memory providers,
-        uint256[] memory nodeIds_
-    ) {
-        gut = gut_;
-        registry = registry_;
-        escrow = escrow_;
-        _providers = providers;
-        _nodes = nodeIds_;
-    }
-
-    // ------------------------------------------------------------ leases
-
-    function open(uint256 nodeSeed, uint256 customerSeed, uint256 amount) external {
-        calls++;
-        uint256 nodeId = _nodes[nodeSeed % _nodes.length];
-        address customer = _customers[customerSeed % 3];
-        amount = bound(amount, 1, 50e18);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.Reserved) {
-            ILeaseEscrow.Reservation memory r = escrow.reservation(escrow.reservationOf(nodeId));
-            if (r.customer != customer || block.timestamp < r.start || block.timestamp > r.deadline) return;
-        } else if (t.status != IProviderRegistry.Status.Idle) {
-            return;
-        }
-        bool stale = registry.isStale(nodeId);
-        vm.prank(customer);
-        try escrow.openLease(nodeId, amount, t.pricePerTuHour) returns (uint256 leaseId) {
-            leases.push(leaseId);
-            funded[customer] += amount;
-        } catch {
-            if (!stale) unexpectedReverts++;
-        }
-    }
-
-    function topUp(uint256 leaseSeed, uint256 fromSeed, uint256 amount) external {
-        calls++;
-        if (leases.length == 0) return;
-        uint256 leaseId = leases[leaseSeed % leases.length];
-        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        (, uint256 remaining) = escrow.accrued(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open || remaining == 0) return;
-        amount = bound(amount, 1, 20e18);
-        vm.prank(_customers[fromSeed % 3]);
-        try escrow.topUp(leaseId, amount) {
-            funded[lease_.customer] += amount;
-        } catch {
-            unexpectedReverts++;
-        }
-    }
-
-    function settleMany(uint256 leaseSeed, uint256 times) external {
-        calls++;
-        if (leases.length == 0) return;
-        uint256 leaseId = leases[leaseSeed % leases.length];
-        times = bound(times, 1, 4);
-        for (uint256 i = 0; i < times; ++i) {
-            try escrow.settle(leaseId) {} catch {
-                unexpectedReverts++;
-            }
-        }
-        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
-        if (lease_.paid != _oneShot(lease_, registry.leaseTerms(lease_.nodeId).lastHeartbeat, block.timestamp))
-            settleMismatches++;
-    }
-
-    function withdraw(uint256 providerSeed) external {
-        calls++;
-        address provider = _providers[providerSeed % 2];
-        uint256[] memory ids = _leasesOf(provider);
-        vm.prank(provider);
-        try escrow.withdraw(ids) {} catch {
-            unexpectedReverts++;
-        }
-    }
-
-    function forwardFees() external {
-        calls++;
-        uint256 count = escrow.leaseCount();
-        uint256[] memory ids = new uint256[](count);
-        for (uint256 i = 0; i < count; ++i) ids[i] = i + 1;
-        try escrow.forwardFees(ids) {} catch {
-            unexpectedReverts++;
-        }
-    }
-
-    function close(uint256 leaseSeed, uint256 callerSeed) external {
-        calls++;
-        if (leases.length == 0) return;
-        uint256 leaseId = leases[leaseSeed % leases.length];
-        ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
-        if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
-        (, uint256 remaining) = escrow.accrued(leaseId);
-        address caller = [lease_.customer, lease_.provider, address(0xBEEF)][callerSeed % 3];
-        bool down = t.status == IProviderRegistry.Status.Disconnect || registry.isStale(lease_.nodeId);
-        if (caller == address(0xBEEF) && remaining != 0 && !down) return;
-        uint256 before = _holdings(lease_.customer);
-        uint256 staked = registry.totalStaked();
-        vm.prank(caller);
-        try escrow.closeLease(leaseId) {
-            uint256 slashed = staked - registry.totalStaked();
-            received[lease_.customer] += _holdings(lease_.customer) - before - slashed;
-            heartbeatAtClose[leaseId] = t.lastHeartbeat;
-            closedAt[leaseId] = block.timestamp;
-        } catch {
-            unexpectedReverts++;
-        }
-    }
-
-    // ------------------------------------------------------------ time and nodes
-
-    function warp(uint256 seconds_) external {
-        calls++;
-        vm.warp(block.timestamp + bound(seconds_, 1, 2 hours));
-    }
-
-    function heartbeat(uint256 nodeSeed) external {
-        calls++;
-        uint256 nodeId = _nodes[nodeSeed % _nodes.length];
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.Disconnect && t.engaged) return;
-        vm.prank(t.provider);
-        try registry.heartbeat(nodeId) {} catch {
-            unexpectedReverts++;
-        }
-    }
-
-    function disconnect(uint256 nodeSeed) external {
-        calls++;
-        uint256 nodeId = _nodes[nodeSeed % _nodes.length];
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status == IProviderRegistry.Status.Disconnect) return;
-        uint256 staleAt = uint256(t.lastHeartbeat) + registry.heartbeatTimeout() + 1;
-        if (block.timestamp < staleAt) vm.warp(staleAt);
-        try registry.markDisconnected(nodeId) {} catch {
-            unexpectedReverts++;
-        }
-    }
-
-    // ------------------------------------------------------------ reservations
-
-    function reserve(uint256 nodeSeed, uint256 customerSeed, uint256 ahead, uint256 duration, uint256 amount) external {
-        calls++;
-        uint256 nodeId = _nodes[nodeSeed % _nodes.length];
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(nodeId);
-        if (t.status != IProviderRegistry.Status.Idle) return;
-        address customer = _customers[customerSeed % 3];
-        uint256 start = block.timestamp + bound(ahead, 0, 3 hours);
-        duration = bound(duration, 1, 1 days);
-        uint256 rate = t.pricePerTuHour * t.milliTu;
-        uint256 held = start + duration - block.timestamp;
-        uint256 fee = (((rate * held) / _RATE_DIVISOR) * escrow.reservationFeeBps()) / 10_000;
-        amount = bound(amount, fee + 1, fee + 50e18);
-        bool stale = registry.isStale(nodeId);
-        vm.prank(customer);
-        try escrow.reserve(nodeId, start, duration, amount, t.pricePerTuHour) returns (uint256 reservationId) {
-            reservations.push(reservationId);
-            funded[customer] += amount;
-        } catch {
-            if (!stale) unexpectedReverts++;
-        }
-    }
-
-    function startReserved(uint256 reservationSeed) external {
-        calls++;
-        if (reservations.length == 0) return;
-        uint256 reservationId = reservations[reservationSeed % reservations.length];
-        ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
-        if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        if (registry.leaseTerms(r.nodeId).status != IProviderRegistry.Status.Reserved) return;
-        if (block.timestamp < r.start) vm.warp(r.start);
-        if (block.timestamp > r.deadline) return;
-        bool stale = registry.isStale(r.nodeId);
-        vm.prank(r.customer);
-        try escrow.startReserved(reservationId) returns (uint256 leaseId) {
-            leases.push(leaseId);
-        } catch {
-            if (!stale) unexpectedReverts++;
-        }
-    }
-
-    function endReservation(uint256 reservationSeed, uint256 how) external {
-        calls++;
-        if (reservations.length == 0) return;
-        uint256 reservationId = reservations[reservationSeed % reservations.length];
-        ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
-        if (r.status != ILeaseEscrow.ReservationStatus.Pending) return;
-        bool down =
-            registry.leaseTerms(r.nodeId).status == IProviderRegistry.Status.Disconnect || registry.isStale(r.nodeId);
-        uint256 before = _holdings(r.customer);
-        bool ok;
-        if (how % 3 == 2) {
-            if (!down && !(block.timestamp > r.deadline)) return;
-            try escrow.expireReservation(reservationId) {
-                ok = true;
-            } catch {}
-        } else {
-            vm.prank(how % 3 == 0 ? r.customer : r.provider);
-            try escrow.cancelReservation(reservationId) {
-                ok = true;
-            } catch {}
-        }
-        if (!ok) {
-            unexpectedReverts++;
-            return;
-        }
-        received[r.customer] += _holdings(r.customer) - before;
-    }
-
-    // ------------------------------------------------------------ views for the invariants
-
-    function leaseCount() external view returns (uint256) {
-        return leases.length;
-    }
-
-    function reservationCount() external view returns (uint256) {
-        return reservations.length;
-    }
-
-    function nodeIds() external view returns (uint256[] memory) {
-        return _nodes;
-    }
-
-    function customerAt(uint256 i) external view returns (address) {
-        return _customers[i];
-    }
-
-    /// @dev What one settlement at `until` would pay: the formula, independent of the contract.
-    function oneShot(
-        ILeaseEscrow.Lease calldata lease_,
-        uint256 lastHeartbeat,
-        uint256 now_
-    ) external pure returns (uint256) {
-        return _oneShot(lease_, lastHeartbeat, now_);
-    }
-
-    function _oneShot(
-        ILeaseEscrow.Lease memory lease_,
-        uint256 lastHeartbeat,
-        uint256 now_
-    ) internal pure returns (uint256) {
-        uint256 until = now_ < lastHeartbeat ? now_ : lastHeartbeat;
-        if (!(until > lease_.start)) return 0;
-        uint256 due = (uint256(lease_.rate) * (until - lease_.start)) / _RATE_DIVISOR;
-        return due < lease_.deposit ? due : lease_.deposit;
-    }
-
-    function _leasesOf(address provider) internal view returns (uint256[] memory ids) {
-        uint256 count = escrow.leaseCount();
-        uint256 n;
-        for (uint256 id = 1; id < count + 1; ++id) {
-            if (escrow.lease(id).provider == provider) ++n;
-        }
-        ids = new uint256[](n);
-        n = 0;
-        for (uint256 id = 1; id < count + 1; ++id) {
-            if (escrow.lease(id).provider == provider) ids[n++] = id;
-        }
-    }
-
-    function _holdings(address account) internal view returns (uint256) {
-        return gut.balanceOf(account) + escrow.owed(account, address(gut));
-    }
+/// @dev The cheatcode that deploys a compiled artifact. The escrow is deployed from its own
+/// artifact, built with its own settings (the IR pipeline it needs to compile): a test that
+/// imported its source would compile it again with the test's settings.
+interface VmDeploy {
+    function getCode(string calldata artifactPath) external view returns (bytes memory);
 }
 
+/// @dev Fuzzes the escrow's money rules against the formulas of DESIGN.md ("Paying for what was
+/// served"), recomputed here independently of the contract: a collect pays
+/// `min(deposit, rate × (min(paidThrough, now, closedAt, key's end) − start) / 3_600_000)`, never
+/// less than before; the protocol fee is exact on the cumulative pay; a reservation's fee splits
+/// into the hold's part and the window's part, of which the lease earns only what it stayed open
+/// in.
 contract LeaseEscrowTest is Test {
-    uint256 internal constant _PRICE = 3.6e18;
+    uint256 internal constant _RATE_DIVISOR = 3_600_000;
+    uint256 internal constant _FEE_BPS = 500;
+    uint256 internal constant _RESERVATION_FEE_BPS = 1_000;
+    uint256 internal constant _GRACE = 1 hours;
+    uint256 internal constant _PROVIDER_PK = 0xB0B;
+    uint256 internal constant _OPERATOR_PK = 0x0BE7;
+    uint256 internal constant _CUSTOMER_PK = 0xC057;
+    uint256 internal constant _SESSION_PK = 0x5E55;
+    uint256 internal constant _NEXT_SESSION_PK = 0x5E56;
+    /// @dev Four GTX 1080 Ti: 4,000 milli-TU, so per-second costs are fractions and rounding shows.
+    uint256 internal constant _MILLI_TU = 4_000;
 
     GUT internal gut;
+    MockERC20 internal usd;
     ProviderRegistry internal registry;
-    LeaseEscrow internal escrow;
+    ILeaseEscrow internal escrow;
     MockFeeCollector internal collector;
-    EscrowHandler internal handler;
+    address internal provider;
+    address internal operator;
+    address internal customer;
+    address internal session;
+    uint256 internal nodeId;
+    uint256 internal _nonce;
 
     function setUp() public {
         vm.warp(1_700_000_000);
+        provider = vm.addr(_PROVIDER_PK);
+        operator = vm.addr(_OPERATOR_PK);
+        customer = vm.addr(_CUSTOMER_PK);
+        session = vm.addr(_SESSION_PK);
         gut = new GUT(0, address(this), address(this));
-        registry = new ProviderRegistry(0, address(this), gut, 100e18, 600, 1 days, 1_000);
+        usd = new MockERC20("USD", "USD", 6);
+        registry = new ProviderRegistry(0, address(this), gut, 100e18, 1 days, 1 days, address(0x7EA5));
         collector = new MockFeeCollector();
-        escrow = new LeaseEscrow(0, address(this), registry, address(collector), address(gut), 500, 1_000, 1 hours);
+        bytes memory code = abi.encodePacked(
+            VmDeploy(address(vm)).getCode("LeaseEscrow.sol:LeaseEscrow"),
+            abi.encode(
+                0,
+                address(this),
+                registry,
+                address(collector),
+                address(gut),
+                uint16(_FEE_BPS),
+                uint16(_RESERVATION_FEE_BPS),
+                uint40(_GRACE),
+                ILeaseEscrow.SessionTerms({maxQuoteAge: 600, collectWindow: 1 hours, acceptWindow: 10 minutes})
+            )
+        );
+        address deployed;
+        assembly ("memory-safe") {
+            deployed := create(0, add(code, 0x20), mload(code))
+        }
+        assertTrue(deployed != address(0), "escrow deployment");
+        escrow = ILeaseEscrow(deployed);
+        escrow.setPaymentToken(address(usd), true, uint16(_FEE_BPS));
         registry.grantRole(registry.ESCROW_ROLE(), address(escrow));
+        gut.transfer(provider, 10_000e18);
+        vm.startPrank(provider);
+        gut.approve(address(registry), type(uint256).max);
+        nodeId = registry.register("GTX 1080 Ti", 4, 1e18, address(usd), "");
+        registry.setOperator(operator);
+        vm.stopPrank();
+        vm.prank(customer);
+        usd.approve(address(escrow), type(uint256).max);
+    }
 
-        address[2] memory providers = [address(0xB1), address(0xB2)];
-        uint256[] memory nodes = new uint256[](4);
-        for (uint256 i = 0; i < 4; ++i) nodes[i] = i + 1;
-        handler = new EscrowHandler(gut, registry, escrow, providers, nodes);
-        bytes32[2] memory models = [bytes32("GTX 1080 Ti"), bytes32("V100")];
-        for (uint256 i = 0; i < 4; ++i) {
-            address provider = providers[i % 2];
-            gut.transfer(provider, 1_000e18);
+    // ---------------------------------------------------------------- collect
+
+    /// @dev One receipt: the pay is the formula, never more than the deposit, never for time past
+    /// now, and the fee is exactly the fee bps of it.
+    function testFuzz_Collect_PaysTheSignedTimeUpToTheDeposit(
+        uint256 price,
+        uint256 deposit,
+        uint256 elapsed,
+        uint256 paidThrough
+    ) public {
+        price = bound(price, 1, 1e20);
+        deposit = bound(deposit, 1, 1e27);
+        (uint256 leaseId, uint256 start) = _open(price, deposit);
+        elapsed = bound(elapsed, 0, 60 days);
+        vm.warp(start + elapsed);
+        paidThrough = bound(paidThrough, 0, start + 90 days);
+        uint256 paid = escrow.collect(leaseId, paidThrough, _receipt(_SESSION_PK, leaseId, paidThrough));
+        uint256 until = paidThrough < block.timestamp ? paidThrough : block.timestamp;
+        uint256 expected = _owed(price * _MILLI_TU, start, until, deposit);
+        assertEq(paid, expected, "paid");
+        assertLe(paid, deposit, "paid <= deposit");
+        assertEq(escrow.lease(leaseId).paid, expected, "lease.paid");
+        uint256 fee = (expected * _FEE_BPS) / 10_000;
+        assertEq(escrow.feesDue(provider, address(usd)), fee, "fee");
+        assertEq(escrow.earnings(provider, address(usd)), expected - fee, "earnings");
+        (uint256 viewPaid, uint256 remaining) = escrow.collectable(leaseId, paidThrough);
+        assertEq(viewPaid, expected, "collectable paid");
+        assertEq(remaining, deposit - expected, "collectable remaining");
+    }
+
+    /// @dev Receipts collected in any order, any number of times, pay exactly what the best of
+    /// them covers, and the fee is exact on that cumulative pay whatever the number of collects.
+    function testFuzz_Collect_AnyOrderPaysAsTheBestReceipt(uint256 price, uint256[4] memory offsets) public {
+        price = bound(price, 1, 1e20);
+        uint256 deposit = 1e28;
+        (uint256 leaseId, uint256 start) = _open(price, deposit);
+        vm.warp(start + 10 days);
+        uint256 best;
+        for (uint256 i; i < offsets.length; ++i) {
+            uint256 paidThrough = start + bound(offsets[i], 0, 12 days);
+            if (paidThrough > best) best = paidThrough;
+            uint256 before = escrow.lease(leaseId).paid;
+            uint256 paid = escrow.collect(leaseId, paidThrough, _receipt(_SESSION_PK, leaseId, paidThrough));
+            assertGe(paid, before, "pay went down");
+            // Collecting the same receipt again changes nothing.
+            assertEq(escrow.collect(leaseId, paidThrough, _receipt(_SESSION_PK, leaseId, paidThrough)), paid, "again");
+        }
+        uint256 until = best < block.timestamp ? best : block.timestamp;
+        uint256 expected = _owed(price * _MILLI_TU, start, until, deposit);
+        assertEq(escrow.lease(leaseId).paid, expected, "paid as the best receipt");
+        assertEq(escrow.feesDue(provider, address(usd)), (expected * _FEE_BPS) / 10_000, "fee on cumulative pay");
+        assertEq(
+            escrow.earnings(provider, address(usd)) + escrow.feesDue(provider, address(usd)),
+            expected,
+            "earnings + fee = paid"
+        );
+    }
+
+    /// @dev After the customer's close, no receipt pays past the close, however far ahead it was
+    /// signed, and nothing is collectable past the collect window.
+    function testFuzz_Collect_NeverPastTheClose(uint256 closeAfter, uint256 signedAhead, uint256 collectAfter) public {
+        uint256 deposit = 1e28;
+        (uint256 leaseId, uint256 start) = _open(1e18, deposit);
+        closeAfter = bound(closeAfter, 0, 10 days);
+        vm.warp(start + closeAfter);
+        vm.prank(customer);
+        escrow.closeLease(leaseId, 0, "");
+        uint256 closedAt = block.timestamp;
+        uint256 paidThrough = closedAt + bound(signedAhead, 0, 10 days);
+        // The customer keeps signing after its close: those receipts count only up to the close.
+        bytes memory signature = _receipt(_CUSTOMER_PK, leaseId, paidThrough);
+        collectAfter = bound(collectAfter, 0, 2 hours);
+        vm.warp(closedAt + collectAfter);
+        uint256 deadline = closedAt + 1 hours;
+        if (collectAfter > 1 hours) {
+            vm.expectRevert(abi.encodeWithSelector(ILeaseEscrow.CollectWindowClosed.selector, leaseId, deadline));
+            escrow.collect(leaseId, paidThrough, signature);
+            escrow.finalize(leaseId);
+            assertEq(escrow.lease(leaseId).paid, 0, "paid after the window");
+            assertEq(usd.balanceOf(customer), deposit, "whole deposit back");
+            return;
+        }
+        uint256 paid = escrow.collect(leaseId, paidThrough, signature);
+        assertEq(paid, _owed(1e18 * _MILLI_TU, start, closedAt, deposit), "paid up to the close");
+    }
+
+    /// @dev A replaced session key's receipts count up to its replacement, never later; the new
+    /// key's count from then on.
+    function testFuzz_Collect_ReplacedKeyCountsUpToTheReplacement(uint256 replaceAfter, uint256 signedAt) public {
+        uint256 deposit = 1e28;
+        (uint256 leaseId, uint256 start) = _open(1e18, deposit);
+        replaceAfter = bound(replaceAfter, 0, 5 days);
+        vm.warp(start + replaceAfter);
+        vm.prank(customer);
+        escrow.setSessionKey(leaseId, vm.addr(_NEXT_SESSION_PK));
+        uint256 replacedAt = block.timestamp;
+        assertEq(escrow.sessionKeyUntil(leaseId, session), replacedAt, "old key's end");
+        vm.warp(replacedAt + 5 days);
+        uint256 paidThrough = start + bound(signedAt, 0, 10 days);
+        uint256 paid = escrow.collect(leaseId, paidThrough, _receipt(_SESSION_PK, leaseId, paidThrough));
+        uint256 until = paidThrough < replacedAt ? paidThrough : replacedAt;
+        assertEq(paid, _owed(1e18 * _MILLI_TU, start, until, deposit), "old key capped at its replacement");
+        paid = escrow.collect(leaseId, paidThrough, _receipt(_NEXT_SESSION_PK, leaseId, paidThrough));
+        until = paidThrough < block.timestamp ? paidThrough : block.timestamp;
+        assertEq(paid, _owed(1e18 * _MILLI_TU, start, until, deposit), "new key counts");
+    }
+
+    /// @dev Whatever the close and the receipts, the deposit is split exactly: the provider's
+    /// earnings, the protocol fee and the customer's refund add up to it.
+    function testFuzz_CloseLease_ProviderCloseSplitsTheDepositExactly(
+        uint256 price,
+        uint256 deposit,
+        uint256 elapsed,
+        uint256 paidThrough
+    ) public {
+        price = bound(price, 1, 1e20);
+        deposit = bound(deposit, 1, 1e27);
+        (uint256 leaseId, uint256 start) = _open(price, deposit);
+        vm.warp(start + bound(elapsed, 0, 30 days));
+        paidThrough = bound(paidThrough, start, start + 60 days);
+        bytes memory signature = _receipt(_SESSION_PK, leaseId, paidThrough);
+        vm.prank(operator);
+        escrow.closeLease(leaseId, paidThrough, signature);
+        uint256 paid = escrow.lease(leaseId).paid;
+        assertEq(
+            escrow.earnings(provider, address(usd)) + escrow.feesDue(provider, address(usd)) + usd.balanceOf(customer),
+            deposit,
+            "earnings + fee + refund = deposit"
+        );
+        assertEq(usd.balanceOf(address(escrow)), paid, "escrow holds only the provider's pay");
+        assertEq(uint256(escrow.lease(leaseId).status), uint256(ILeaseEscrow.LeaseStatus.Closed), "closed");
+    }
+
+    // ---------------------------------------------------------------- reservations
+
+    /// @dev The view prices the whole hold, from now to `start + max(duration, grace)`.
+    function testFuzz_ReservationFee_PricesTheWholeHold(uint256 price, uint256 ahead, uint256 duration) public view {
+        price = bound(price, 1, 1e20);
+        uint256 start = block.timestamp + bound(ahead, 0, 7 days);
+        duration = bound(duration, 1, 30 days);
+        (uint256 fee, uint256 heldUntil) = escrow.reservationFee(nodeId, price, start, duration);
+        uint256 expectedEnd = start + (duration > _GRACE ? duration : _GRACE);
+        assertEq(heldUntil, expectedEnd, "heldUntil");
+        uint256 cost = (price * _MILLI_TU * (expectedEnd - block.timestamp)) / _RATE_DIVISOR;
+        assertEq(fee, (cost * _RESERVATION_FEE_BPS) / 10_000, "fee");
+    }
+
+    /// @dev An accepted reservation: the hold part (paid at the accept) and the window part (paid
+    /// at the close, pro rata of the window the lease stayed open in) add up to at most the fee;
+    /// what is not earned goes back; nothing is created or lost.
+    function testFuzz_AcceptStart_FeeSplitsIntoHoldAndEarnedWindow(
+        uint256 ahead,
+        uint256 duration,
+        uint256 startDelay,
+        uint256 closeAfter,
+        bool customerCloses
+    ) public {
+        uint256 price = 1e18;
+        uint256 start = block.timestamp + bound(ahead, 0, 7 days);
+        duration = bound(duration, 1, 30 days);
+        (uint256 fee, uint256 heldUntil) = escrow.reservationFee(nodeId, price, start, duration);
+        uint256 deposit = fee + 1e24;
+        uint256 reservedAt = block.timestamp;
+        uint256 reservationId = _reserve(price, start, duration, deposit);
+        _liveUntil(start + bound(startDelay, 0, _GRACE));
+        vm.prank(customer);
+        escrow.startReserved(reservationId, 0, session);
+        vm.prank(operator);
+        uint256 leaseId = escrow.acceptStart(reservationId);
+        uint256 holdPart = (fee * (start - reservedAt)) / (heldUntil - reservedAt);
+        uint256 windowPart = fee - holdPart;
+        assertEq(_gross(), holdPart, "hold part at the accept");
+
+        vm.warp(block.timestamp + bound(closeAfter, 0, 40 days));
+        uint256 closedAt = block.timestamp;
+        if (customerCloses) {
+            vm.prank(customer);
+            escrow.closeLease(leaseId, 0, "");
+            vm.warp(block.timestamp + 1 hours + 1);
+            escrow.finalize(leaseId);
+        } else {
             vm.prank(provider);
-            gut.approve(address(registry), type(uint256).max);
-            vm.prank(provider);
-            // Odd prices so that per-second costs are fractions and rounding is exercised.
-            uint256 nodeId = registry.register(models[i / 2], 1 + i, _PRICE + i * 7_777_777, address(gut), "");
-            assertEq(nodeId, nodes[i], "node id");
+            escrow.closeLease(leaseId, 0, "");
         }
-        for (uint256 i = 0; i < 3; ++i) {
-            address c = handler.customerAt(i);
-            gut.transfer(c, 1_000_000e18);
-            vm.prank(c);
-            gut.approve(address(escrow), type(uint256).max);
-        }
-        targetContract(address(handler));
+        uint256 end = closedAt < heldUntil ? closedAt : heldUntil;
+        uint256 earned = (windowPart * (end - start)) / (heldUntil - start);
+        assertLe(earned, windowPart, "earned window part <= window part");
+        assertEq(_gross(), holdPart + earned, "provider's share of the fee");
+        assertEq(usd.balanceOf(customer), deposit - holdPart - earned, "the rest back to the customer");
+        assertEq(usd.balanceOf(address(escrow)), _gross(), "escrow holds only the provider's part");
     }
 
-    /// @dev Each `invariant_` function runs its own campaign of 256 × 50 calls, so the
-    /// properties are grouped in three campaigns to keep the suite fast; each assertion names
-    /// its property.
-    function invariant_Accounting() public view {
-        _checkBalanceEqualsObligations();
-        _checkCustomersNeverGetBackMoreThanTheyPutIn();
-        _checkNoUnexpectedReverts();
-    }
-
-    function invariant_PaymentBounds() public view {
-        _checkProvidersNeverPaidPastLastHeartbeat();
-        _checkSettlingManyTimesPaysAsOnce();
-        _checkNoUnexpectedReverts();
-    }
-
-    function invariant_NodeStates() public view {
-        _checkEngagedNodesMatchOpenLeasesAndReservations();
-        _checkNoUnexpectedReverts();
-    }
-
-    function _checkBalanceEqualsObligations() internal view {
-        uint256 owedTotal;
-        uint256 count = escrow.leaseCount();
-        for (uint256 id = 1; id < count + 1; ++id) {
-            ILeaseEscrow.Lease memory lease_ = escrow.lease(id);
-            if (lease_.status == ILeaseEscrow.LeaseStatus.Open) owedTotal += lease_.deposit - lease_.paid;
-            owedTotal += lease_.paid - lease_.withdrawn;
-            owedTotal += (uint256(lease_.withdrawn) * lease_.feeBps) / 10_000 - escrow.forwardedFee(id);
-        }
-        uint256 reservationCount = escrow.reservationCount();
-        for (uint256 id = 1; id < reservationCount + 1; ++id) {
-            ILeaseEscrow.Reservation memory r = escrow.reservation(id);
-            if (r.status == ILeaseEscrow.ReservationStatus.Pending) owedTotal += r.deposit;
-        }
-        for (uint256 i = 0; i < 3; ++i) owedTotal += escrow.owed(handler.customerAt(i), address(gut));
-        assertEq(gut.balanceOf(address(escrow)), owedTotal, "balance != obligations");
-    }
-
-    function _checkCustomersNeverGetBackMoreThanTheyPutIn() internal view {
-        for (uint256 i = 0; i < 3; ++i) {
-            address c = handler.customerAt(i);
-            assertLe(handler.received(c), handler.funded(c), "refunds > deposits");
-        }
-    }
-
-    function _checkProvidersNeverPaidPastLastHeartbeat() internal view {
-        uint256 n = handler.leaseCount();
-        for (uint256 i = 0; i < n; ++i) {
-            uint256 id = handler.leases(i);
-            ILeaseEscrow.Lease memory lease_ = escrow.lease(id);
-            uint256 heartbeat =
-                lease_.status == ILeaseEscrow.LeaseStatus.Open
-                    ? registry.leaseTerms(lease_.nodeId).lastHeartbeat
-                    : handler.heartbeatAtClose(id);
-            uint256 until = lease_.status == ILeaseEscrow.LeaseStatus.Open ? block.timestamp : handler.closedAt(id);
-            assertLe(lease_.paid, handler.oneShot(lease_, heartbeat, until), "paid past last heartbeat");
-        }
-    }
-
-    function _checkEngagedNodesMatchOpenLeasesAndReservations() internal view {
-        uint256 n = handler.leaseCount();
-        for (uint256 i = 0; i < n; ++i) {
-            ILeaseEscrow.Lease memory lease_ = escrow.lease(handler.leases(i));
-            if (lease_.status != ILeaseEscrow.LeaseStatus.Open) continue;
-            IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(lease_.nodeId);
-            assertTrue(t.engaged, "leased node not engaged");
-            assertTrue(
-                t.status == IProviderRegistry.Status.Sharing || t.status == IProviderRegistry.Status.Disconnect,
-                "leased node not Sharing/Disc."
+    /// @dev A start never accepted fails: the whole deposit back, the fee from the stake to the
+    /// treasury, and nothing to the provider.
+    function testFuzz_FailReservation_UnacceptedStartRefundsAllAndPenalizes(uint256 duration, uint256 late) public {
+        uint256 start = block.timestamp + 1 days;
+        duration = bound(duration, 1, 30 days);
+        (uint256 fee, ) = escrow.reservationFee(nodeId, 1e18, start, duration);
+        uint256 deposit = fee + 1e20;
+        uint256 reservationId = _reserve(1e18, start, duration, deposit);
+        _liveUntil(start);
+        vm.prank(customer);
+        escrow.startReserved(reservationId, 0, session);
+        uint256 acceptBy = block.timestamp + 10 minutes;
+        late = bound(late, 0, 2 hours);
+        vm.warp(block.timestamp + late);
+        if (!(block.timestamp > acceptBy)) {
+            vm.expectRevert(
+                abi.encodeWithSelector(ILeaseEscrow.ReservationNotFailed.selector, reservationId, acceptBy)
             );
+            escrow.failReservation(reservationId);
+            return;
         }
-        uint256[] memory nodes = handler.nodeIds();
-        for (uint256 i = 0; i < nodes.length; ++i) {
-            if (!registry.leaseTerms(nodes[i]).engaged) continue;
-            assertTrue(_hasOpenLease(nodes[i]) || escrow.reservationOf(nodes[i]) != 0, "engaged node without hold");
-        }
-        uint256 m = handler.reservationCount();
-        for (uint256 i = 0; i < m; ++i) {
-            ILeaseEscrow.Reservation memory r = escrow.reservation(handler.reservations(i));
-            if (r.status != ILeaseEscrow.ReservationStatus.Pending) continue;
-            IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(r.nodeId);
-            assertTrue(t.engaged, "reserved node not engaged");
-            assertTrue(
-                t.status == IProviderRegistry.Status.Reserved || t.status == IProviderRegistry.Status.Disconnect,
-                "reserved node not Reserved/Disc."
-            );
-            assertEq(escrow.reservationOf(r.nodeId), handler.reservations(i), "reservationOf mismatch");
+        uint256 stake = registry.node(nodeId).stake;
+        escrow.failReservation(reservationId);
+        uint256 penalty = fee < stake ? fee : stake;
+        assertEq(usd.balanceOf(customer), deposit, "whole deposit back");
+        assertEq(gut.balanceOf(address(0x7EA5)), penalty, "penalty to the treasury");
+        assertEq(_gross(), 0, "provider earns nothing");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    function _open(uint256 price, uint256 deposit) internal returns (uint256 leaseId, uint256 start) {
+        usd.mint(customer, deposit);
+        (ILeaseEscrow.Quote memory quote, bytes memory signature) = _quote(price, 0, 0);
+        vm.prank(customer);
+        leaseId = escrow.openLease(quote, signature, deposit, session);
+        start = block.timestamp;
+    }
+
+    function _reserve(uint256 price, uint256 start, uint256 duration, uint256 deposit) internal returns (uint256) {
+        usd.mint(customer, deposit);
+        (ILeaseEscrow.Quote memory quote, bytes memory signature) = _quote(price, start, duration);
+        vm.prank(customer);
+        return escrow.reserve(quote, signature, deposit);
+    }
+
+    function _quote(
+        uint256 price,
+        uint256 start,
+        uint256 duration
+    ) internal returns (ILeaseEscrow.Quote memory quote, bytes memory signature) {
+        quote = ILeaseEscrow.Quote({
+            nodeId: nodeId,
+            customer: customer,
+            token: address(usd),
+            pricePerTuHour: price,
+            windowStart: start,
+            windowDuration: duration,
+            expiry: block.timestamp + 600,
+            nonce: ++_nonce
+        });
+        signature = _sign(_OPERATOR_PK, escrow.quoteDigest(quote));
+    }
+
+    /// @dev Moves time to `until` with the operator checking the node in every 23 hours, as a
+    /// Reserved node must to stay up.
+    function _liveUntil(uint256 until) internal {
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = nodeId;
+        while (block.timestamp < until) {
+            uint256 next = block.timestamp + 23 hours;
+            vm.warp(next < until ? next : until);
+            vm.prank(operator);
+            registry.checkIn(ids);
         }
     }
 
-    function _hasOpenLease(uint256 nodeId) internal view returns (bool) {
-        uint256 n = handler.leaseCount();
-        for (uint256 i = 0; i < n; ++i) {
-            ILeaseEscrow.Lease memory lease_ = escrow.lease(handler.leases(i));
-            if (lease_.nodeId == nodeId && lease_.status == ILeaseEscrow.LeaseStatus.Open) return true;
-        }
-        return false;
+    function _receipt(uint256 pk, uint256 leaseId, uint256 paidThrough) internal view returns (bytes memory) {
+        return _sign(pk, escrow.receiptDigest(leaseId, paidThrough));
     }
 
-    function _checkSettlingManyTimesPaysAsOnce() internal view {
-        assertEq(handler.settleMismatches(), 0, "N settles != one settle");
+    function _sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
+        return abi.encodePacked(r, s, v);
     }
 
-    function _checkNoUnexpectedReverts() internal view {
-        assertEq(handler.unexpectedReverts(), 0, "unexpected revert");
+    function _owed(uint256 rate, uint256 start, uint256 until, uint256 deposit) internal pure returns (uint256) {
+        if (!(until > start)) return 0;
+        uint256 due = (rate * (until - start)) / _RATE_DIVISOR;
+        return due < deposit ? due : deposit;
+    }
+
+    /// @dev What the provider earned in the test's token, before the protocol fee.
+    function _gross() internal view returns (uint256) {
+        return escrow.earnings(provider, address(usd)) + escrow.feesDue(provider, address(usd));
     }
 }

@@ -2,56 +2,45 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import {
-  ANY_PRICE,
+  ACCEPT_WINDOW,
+  COLLECT_WINDOW,
   deployEscrowSystem,
   GRACE,
   GTX_1080_TI,
   GUT_FEE_BPS,
-  HEARTBEAT_TIMEOUT,
   LeaseStatus,
+  MAX_QUOTE_AGE,
   NodeStatus,
+  openWithQuote,
   PER_SECOND,
   PRICE,
+  quoteFor,
+  receiptFor,
   RESERVATION_FEE_BPS,
   UNIT,
-  V100,
 } from "./LeaseEscrowFixture.js";
+import { QUOTE_TYPES, RECEIPT_TYPES } from "../../src/market/typed-data.js";
 
 const { ethers, networkHelpers } = await network.create();
+
+// ethers takes mutable field lists; the shared definitions are read-only.
+const quoteTypes = { Quote: [...QUOTE_TYPES.Quote] };
+const receiptTypes = { Receipt: [...RECEIPT_TYPES.Receipt] };
 const { loadFixture, time } = networkHelpers;
 
 const DEPOSIT = 100n * UNIT;
-
-/**
- * The heartbeat timeout of the money tests: longer than any wait below, so that one heartbeat
- * after a long lease is on time. The staleness tests set `HEARTBEAT_TIMEOUT` back.
- */
-const TIMEOUT = 2n * 86_400n;
+const SESSION = { maxQuoteAge: MAX_QUOTE_AGE, collectWindow: COLLECT_WINDOW, acceptWindow: ACCEPT_WINDOW };
 
 async function system() {
-  const s = await deployEscrowSystem(ethers);
-  await s.registry.setHeartbeatTimeout(TIMEOUT);
-  return s;
+  return deployEscrowSystem(ethers);
 }
 
-/** The system with lease 1 open on node 1 for 100 GUT, opened at `start`. */
+/** The system with lease 1 open on node 1 for 100 GUT, with the session key, opened at `start`. */
 async function openedLease() {
   const s = await system();
-  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT, ANY_PRICE);
+  const leaseId = await openWithQuote(s, ethers, DEPOSIT);
   const start = BigInt(await time.latest());
-  return { ...s, leaseId: 1n, start };
-}
-
-/** A second payment token (6 decimals, no fee) and a node priced in it. */
-async function twoTokens() {
-  const s = await openedLease();
-  const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
-  await s.escrow.setPaymentToken(await usd.getAddress(), true, 0);
-  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
-  await usd.mint(s.customer.address, 1_000_000_000n);
-  await usd.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, 1_000_000n, ANY_PRICE);
-  return { ...s, usd, usdStart: BigInt(await time.latest()) };
+  return { ...s, leaseId, start };
 }
 
 /** Runs `tx` in a block with timestamp `t`. */
@@ -60,9 +49,14 @@ async function at<T>(t: bigint, tx: () => Promise<T>): Promise<T> {
   return tx();
 }
 
+/** The fee of a gross amount at GUT's fee bps, rounded down as the contract does. */
+function feeOf(gross: bigint): bigint {
+  return (gross * GUT_FEE_BPS) / 10_000n;
+}
+
 describe("LeaseEscrow", function () {
   describe("constructor", function () {
-    it("wires the registry and collector and allowlists GUT", async function () {
+    it("wires the registry and collector, allowlists GUT and sets the session terms", async function () {
       const { escrow, registry, collector, gut } = await loadFixture(system);
       expect(await escrow.registry()).to.equal(await registry.getAddress());
       expect(await escrow.feeCollector()).to.equal(await collector.getAddress());
@@ -70,569 +64,714 @@ describe("LeaseEscrow", function () {
       expect([config.allowed, config.feeBps]).to.deep.equal([true, GUT_FEE_BPS]);
       expect(await escrow.reservationFeeBps()).to.equal(RESERVATION_FEE_BPS);
       expect(await escrow.reservationGrace()).to.equal(GRACE);
-      expect(await escrow.MAX_FEE_BPS()).to.equal(2_000n);
+      expect([await escrow.maxQuoteAge(), await escrow.collectWindow(), await escrow.acceptWindow()]).to.deep.equal([
+        MAX_QUOTE_AGE,
+        COLLECT_WINDOW,
+        ACCEPT_WINDOW,
+      ]);
     });
 
-    it("reverts when an address is zero or a fee is over its maximum", async function () {
+    it("reverts when an address is zero, a fee is over its maximum or a session term is out of its bounds", async function () {
       const { registry, collector, gut, admin } = await loadFixture(system);
       const factory = await ethers.getContractFactory("LeaseEscrow");
       const [r, c, g] = [await registry.getAddress(), await collector.getAddress(), await gut.getAddress()];
       const zero = ethers.ZeroAddress;
-      const args = (over: Partial<Record<string, unknown>>) =>
-        [0n, admin.address, r, c, g, 500, 1000, 3600].map((v, i) => (i in over ? over[i] : v)) as Parameters<
-          typeof factory.deploy
-        >;
-      await expect(factory.deploy(...args({ 2: zero })))
+      const args = (over: Partial<Record<"r" | "c" | "g" | "fee" | "resFee" | "grace", unknown>>, session = SESSION) =>
+        [
+          0n,
+          admin.address,
+          over.r ?? r,
+          over.c ?? c,
+          over.g ?? g,
+          over.fee ?? GUT_FEE_BPS,
+          over.resFee ?? RESERVATION_FEE_BPS,
+          over.grace ?? GRACE,
+          session,
+        ] as const;
+      const deploy = (a: ReturnType<typeof args>) =>
+        factory.deploy(...(a as unknown as Parameters<typeof factory.deploy>));
+      await expect(deploy(args({ r: zero })))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("registry");
-      await expect(factory.deploy(...args({ 3: zero })))
+      await expect(deploy(args({ c: zero })))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("feeCollector");
-      await expect(factory.deploy(...args({ 4: zero })))
+      await expect(deploy(args({ g: zero })))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("token");
-      await expect(factory.deploy(...args({ 5: 2_001 })))
+      await expect(deploy(args({ fee: 2_001n })))
         .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
-        .withArgs("feeBps", 2_001, 0, 2_000);
-      await expect(factory.deploy(...args({ 6: 5_001 })))
+        .withArgs("feeBps", 2_001n, 0n, 2_000n);
+      await expect(deploy(args({ resFee: 5_001n })))
         .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
-        .withArgs("reservationFeeBps", 5_001, 0, 5_000);
-      await expect(factory.deploy(...args({ 7: 86_401 })))
+        .withArgs("reservationFeeBps", 5_001n, 0n, 5_000n);
+      await expect(deploy(args({ grace: 86_401n })))
         .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
-        .withArgs("reservationGrace", 86_401, 0, 86_400);
+        .withArgs("reservationGrace", 86_401n, 0n, 86_400n);
+      await expect(deploy(args({}, { ...SESSION, maxQuoteAge: 59n })))
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("maxQuoteAge", 59n, 60n, 3_600n);
+      await expect(deploy(args({}, { ...SESSION, collectWindow: 86_401n })))
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("collectWindow", 86_401n, 600n, 86_400n);
+      await expect(deploy(args({}, { ...SESSION, acceptWindow: 3_601n })))
+        .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
+        .withArgs("acceptWindow", 3_601n, 60n, 3_600n);
     });
   });
 
-  describe("admin", function () {
-    it("sets a payment token and emits PaymentTokenSet", async function () {
+  describe("admin setters", function () {
+    it("setPaymentToken adds a token with its fee, only for the admin, within the fee bound", async function () {
       const { escrow, other } = await loadFixture(system);
-      await expect(escrow.setPaymentToken(other.address, true, 2_000))
+      const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
+      const token = await usd.getAddress();
+      await expect(escrow.setPaymentToken(token, true, 300n))
         .to.emit(escrow, "PaymentTokenSet")
-        .withArgs(other.address, true, 2_000);
-      const config = await escrow.paymentToken(other.address);
-      expect([config.allowed, config.feeBps]).to.deep.equal([true, 2_000n]);
-    });
-
-    it("reverts setPaymentToken over the fee maximum, for the zero token, or for a non-admin", async function () {
-      const { escrow, other } = await loadFixture(system);
-      await expect(escrow.setPaymentToken(other.address, true, 2_001))
+        .withArgs(token, true, 300n);
+      expect((await escrow.paymentToken(token)).feeBps).to.equal(300n);
+      await expect(escrow.setPaymentToken(token, true, 2_001n))
         .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
-        .withArgs("feeBps", 2_001, 0, 2_000);
-      await expect(escrow.setPaymentToken(ethers.ZeroAddress, true, 0))
+        .withArgs("feeBps", 2_001n, 0n, 2_000n);
+      await expect(escrow.setPaymentToken(ethers.ZeroAddress, true, 0n))
         .to.be.revertedWithCustomError(escrow, "ZeroAddress")
         .withArgs("token");
-      await expect(escrow.connect(other).setPaymentToken(other.address, true, 0))
-        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
-        .withArgs(other.address, ethers.ZeroHash);
+      await expect(escrow.connect(other).setPaymentToken(token, true, 0n)).to.be.revertedWithCustomError(
+        escrow,
+        "AccessControlUnauthorizedAccount",
+      );
     });
 
-    it("sets the fee collector, refusing zero and non-admins", async function () {
+    it("setFeeCollector, setReservationTerms and setSessionTerms set and announce their values", async function () {
       const { escrow, other } = await loadFixture(system);
       await expect(escrow.setFeeCollector(other.address)).to.emit(escrow, "FeeCollectorSet").withArgs(other.address);
-      expect(await escrow.feeCollector()).to.equal(other.address);
       await expect(escrow.setFeeCollector(ethers.ZeroAddress))
         .to.be.revertedWithCustomError(escrow, "ZeroAddress")
         .withArgs("feeCollector");
-      await expect(escrow.connect(other).setFeeCollector(other.address)).to.be.revertedWithCustomError(
-        escrow,
-        "AccessControlUnauthorizedAccount",
-      );
-    });
-
-    it("sets the reservation terms within their bounds", async function () {
-      const { escrow, other } = await loadFixture(system);
-      await expect(escrow.setReservationTerms(5_000, 86_400))
+      await expect(escrow.setReservationTerms(2_000n, 7_200n))
         .to.emit(escrow, "ReservationTermsSet")
-        .withArgs(5_000, 86_400);
-      expect(await escrow.reservationFeeBps()).to.equal(5_000n);
-      await expect(escrow.setReservationTerms(5_001, 0))
+        .withArgs(2_000n, 7_200n);
+      await expect(escrow.setSessionTerms(120n, 7_200n, 300n))
+        .to.emit(escrow, "SessionTermsSet")
+        .withArgs(120n, 7_200n, 300n);
+      expect([await escrow.maxQuoteAge(), await escrow.collectWindow(), await escrow.acceptWindow()]).to.deep.equal([
+        120n,
+        7_200n,
+        300n,
+      ]);
+      await expect(escrow.setSessionTerms(3_601n, 7_200n, 300n))
         .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
-        .withArgs("reservationFeeBps", 5_001, 0, 5_000);
-      await expect(escrow.setReservationTerms(0, 86_401))
+        .withArgs("maxQuoteAge", 3_601n, 60n, 3_600n);
+      await expect(escrow.setSessionTerms(120n, 599n, 300n))
         .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
-        .withArgs("reservationGrace", 86_401, 0, 86_400);
-      await expect(escrow.connect(other).setReservationTerms(0, 0)).to.be.revertedWithCustomError(
-        escrow,
-        "AccessControlUnauthorizedAccount",
-      );
-    });
-
-    it("lets only the pauser pause and unpause", async function () {
-      const { escrow, other } = await loadFixture(system);
-      const role = await escrow.PAUSER_ROLE();
-      await expect(escrow.connect(other).pause())
-        .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
-        .withArgs(other.address, role);
-      await escrow.pause();
-      expect(await escrow.paused()).to.equal(true);
-      await expect(escrow.connect(other).unpause()).to.be.revertedWithCustomError(
-        escrow,
-        "AccessControlUnauthorizedAccount",
-      );
-      await escrow.unpause();
-      expect(await escrow.paused()).to.equal(false);
+        .withArgs("collectWindow", 599n, 600n, 86_400n);
+      await expect(escrow.setSessionTerms(120n, 7_200n, 59n))
+        .to.be.revertedWithCustomError(escrow, "ParameterOutOfRange")
+        .withArgs("acceptWindow", 59n, 60n, 3_600n);
+      for (const call of [
+        () => escrow.connect(other).setFeeCollector(other.address),
+        () => escrow.connect(other).setReservationTerms(0n, 0n),
+        () => escrow.connect(other).setSessionTerms(120n, 7_200n, 300n),
+        () => escrow.connect(other).pause(),
+      ]) {
+        await expect(call()).to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount");
+      }
     });
   });
 
   describe("openLease", function () {
-    it("takes the deposit, snapshots the terms, puts the node in Sharing and emits LeaseOpened", async function () {
-      const { escrow, registry, gut, customer, provider, nodeId } = await loadFixture(system);
-      const rate = PRICE * 1000n;
-      const tx = escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
+    it("opens at the quoted price, takes the deposit, names the session key and takes the node Sharing", async function () {
+      const s = await loadFixture(system);
+      const { escrow, registry, gut, customer, provider, session, nodeId } = s;
+      // The quote binds the price: twice the listed price here, and the lease runs at it.
+      const { quote, signature } = await quoteFor(s, ethers, { pricePerTuHour: 2n * PRICE });
+      const tx = escrow.connect(customer).openLease(quote, signature, DEPOSIT, session.address);
       await expect(tx)
         .to.emit(escrow, "LeaseOpened")
-        .withArgs(1n, nodeId, customer.address, provider.address, await gut.getAddress(), rate, DEPOSIT);
+        .withArgs(
+          1n,
+          nodeId,
+          customer.address,
+          provider.address,
+          await gut.getAddress(),
+          2n * PRICE * 1_000n,
+          DEPOSIT,
+          session.address,
+        );
       await expect(tx).to.changeTokenBalances(ethers, gut, [customer, escrow], [-DEPOSIT, DEPOSIT]);
-      const l = await escrow.lease(1n);
-      expect(l.customer).to.equal(customer.address);
-      expect(l.provider).to.equal(provider.address);
-      expect(l.token).to.equal(await gut.getAddress());
-      expect(l.rate).to.equal(rate);
-      expect(l.deposit).to.equal(DEPOSIT);
-      expect(l.feeBps).to.equal(GUT_FEE_BPS);
-      expect(l.status).to.equal(LeaseStatus.Open);
-      expect(l.nodeId).to.equal(nodeId);
-      expect(l.start).to.equal(await time.latest());
+      const lease = await escrow.lease(1n);
+      expect([lease.status, lease.customer, lease.provider, lease.sessionKey, lease.paid, lease.deposit]).to.deep.equal(
+        [BigInt(LeaseStatus.Open), customer.address, provider.address, session.address, 0n, DEPOSIT],
+      );
+      expect(lease.start).to.equal(await time.latest());
+      expect(await escrow.sessionKeyUntil(1n, session.address)).to.equal(2n ** 40n - 1n);
+      expect(await escrow.quoteNonceUsed(provider.address, quote.nonce)).to.equal(true);
+      expect((await registry.node(nodeId)).status).to.equal(BigInt(NodeStatus.Sharing));
       expect(await escrow.leaseCount()).to.equal(1n);
-      const terms = await registry.leaseTerms(nodeId);
-      expect(terms.status).to.equal(NodeStatus.Sharing);
-      expect(terms.engaged).to.equal(true);
     });
 
-    it("reverts when paused", async function () {
-      const { escrow, customer, nodeId } = await loadFixture(system);
-      await escrow.pause();
-      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE)).to.be.revertedWithCustomError(
-        escrow,
-        "EnforcedPause",
+    it("accepts a quote signed by the provider's operator", async function () {
+      const s = await loadFixture(system);
+      const { quote, signature } = await quoteFor(s, ethers, {}, s.operator);
+      await expect(s.escrow.connect(s.customer).openLease(quote, signature, DEPOSIT, ethers.ZeroAddress)).to.emit(
+        s.escrow,
+        "LeaseOpened",
       );
     });
 
-    it("reverts when the node is not Idle or does not exist", async function () {
-      const { escrow, customer, other, nodeId } = await loadFixture(openedLease);
-      await expect(escrow.connect(other).openLease(nodeId, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
-        .withArgs(nodeId, NodeStatus.Sharing);
-      await expect(escrow.connect(customer).openLease(9n, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
-        .withArgs(9n, NodeStatus.None);
-    });
-
-    it("reverts when the node's token is not allowed", async function () {
-      const { escrow, gut, customer, nodeId } = await loadFixture(system);
-      await escrow.setPaymentToken(await gut.getAddress(), false, 0);
-      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
-        .withArgs(await gut.getAddress());
+    it("reverts when paused, and opens again once unpaused", async function () {
+      const s = await loadFixture(system);
+      await s.escrow.pause();
+      const { quote, signature } = await quoteFor(s, ethers);
+      await expect(
+        s.escrow.connect(s.customer).openLease(quote, signature, DEPOSIT, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(s.escrow, "EnforcedPause");
+      await s.escrow.unpause();
+      await expect(s.escrow.connect(s.customer).openLease(quote, signature, DEPOSIT, ethers.ZeroAddress)).to.emit(
+        s.escrow,
+        "LeaseOpened",
+      );
     });
 
     it("reverts when the deposit is zero or does not fit 96 bits", async function () {
-      const { escrow, customer, nodeId } = await loadFixture(system);
-      await expect(escrow.connect(customer).openLease(nodeId, 0n, ANY_PRICE)).to.be.revertedWithCustomError(
-        escrow,
-        "ZeroAmount",
-      );
-      const max = 2n ** 96n - 1n;
-      await expect(escrow.connect(customer).openLease(nodeId, max + 1n, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
-        .withArgs(max + 1n, max);
+      const s = await loadFixture(system);
+      const { quote, signature } = await quoteFor(s, ethers);
+      await expect(
+        s.escrow.connect(s.customer).openLease(quote, signature, 0n, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(s.escrow, "ZeroAmount");
+      await expect(s.escrow.connect(s.customer).openLease(quote, signature, 2n ** 96n, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "AmountTooLarge")
+        .withArgs(2n ** 96n, 2n ** 96n - 1n);
     });
 
-    it("reverts when price × rating does not fit 96 bits", async function () {
-      const { escrow, registry, gut, provider, customer } = await loadFixture(system);
-      const price = 2n ** 96n / 1850n + 1n;
-      await registry.connect(provider).register(V100, 1n, price, await gut.getAddress(), "");
-      await expect(escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "RateTooHigh")
-        .withArgs(2n, price, 1850);
-      const huge = 2n ** 128n - 1n;
-      await registry.connect(provider).register(V100, 1n, huge, await gut.getAddress(), "");
-      await expect(escrow.connect(customer).openLease(3n, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "RateTooHigh")
-        .withArgs(3n, huge, 1850);
+    it("reverts when the token is not allowed, the node id does not fit or the rate is out of range", async function () {
+      const s = await loadFixture(system);
+      const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
+      let q = await quoteFor(s, ethers, { token: await usd.getAddress() });
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "TokenNotAllowed")
+        .withArgs(await usd.getAddress());
+      q = await quoteFor(s, ethers, { nodeId: 2n ** 64n });
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "NodeIdTooLarge")
+        .withArgs(2n ** 64n);
+      q = await quoteFor(s, ethers, { pricePerTuHour: 0n });
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "RateOutOfRange")
+        .withArgs(s.nodeId, 0n, 1_000n);
+      q = await quoteFor(s, ethers, { pricePerTuHour: 2n ** 96n });
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "RateOutOfRange")
+        .withArgs(s.nodeId, 2n ** 96n, 1_000n);
     });
 
-    it("refuses a fee-on-transfer token", async function () {
-      const { escrow, registry, provider, customer } = await loadFixture(system);
-      const fot = await ethers.deployContract("MockFeeOnTransferERC20");
-      await escrow.setPaymentToken(await fot.getAddress(), true, 0);
-      await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await fot.getAddress(), "");
-      await fot.mint(customer.address, DEPOSIT);
-      await fot.connect(customer).approve(await escrow.getAddress(), DEPOSIT);
-      await expect(escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "TransferMismatch")
-        .withArgs(await fot.getAddress(), DEPOSIT, DEPOSIT - DEPOSIT / 100n);
-    });
-  });
-
-  describe("settle", function () {
-    it("pays exactly the time up to the last heartbeat, never later", async function () {
-      const { escrow, registry, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 300n, () => registry.connect(provider).heartbeat(nodeId));
-      await at(start + 500n, () => escrow.settle(leaseId));
-      expect((await escrow.lease(leaseId)).paid).to.equal(300n * PER_SECOND);
-      await at(start + 550n, () => registry.connect(provider).heartbeat(nodeId));
-      await expect(at(start + 551n, () => escrow.settle(leaseId)))
-        .to.emit(escrow, "LeaseSettled")
-        .withArgs(leaseId, 550n * PER_SECOND);
+    it("reverts when the node is not Idle (Sharing, or Disconnect)", async function () {
+      const s = await loadFixture(openedLease);
+      let q = await quoteFor(s, ethers);
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "NodeNotAvailable")
+        .withArgs(s.nodeId, NodeStatus.Sharing);
+      await s.escrow.connect(s.provider).closeLease(s.leaseId, 0n, "0x");
+      await s.registry.connect(s.operator).goOffline(s.nodeId);
+      q = await quoteFor(s, ethers);
+      await expect(s.escrow.connect(s.customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "NodeNotAvailable")
+        .withArgs(s.nodeId, NodeStatus.Disconnect);
     });
 
-    it("is idempotent: settling again at the same time changes nothing and emits nothing", async function () {
-      const { escrow, registry, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 100n, () => registry.connect(provider).heartbeat(nodeId));
-      await escrow.settle(leaseId);
-      const paid = (await escrow.lease(leaseId)).paid;
-      await expect(escrow.settle(leaseId)).not.to.emit(escrow, "LeaseSettled");
-      expect((await escrow.lease(leaseId)).paid).to.equal(paid);
-    });
-
-    it("rounds each settlement from the lease start, so many settlements pay what one would", async function () {
-      const { escrow, registry, gut, provider, customer } = await loadFixture(system);
-      // 7 wei per TU-hour on a V100 (1.85 TU): 12,950 / 3,600,000 wei per second.
-      await registry.connect(provider).register(V100, 1n, 7n, await gut.getAddress(), "");
-      await escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE);
-      const start = BigInt(await time.latest());
-      for (let i = 1n; i <= 5n; i++) {
-        await at(start + i * 100n, () => registry.connect(provider).heartbeat(2n));
-        await escrow.settle(1n);
-      }
-      await at(start + 2_000n, () => registry.connect(provider).heartbeat(2n));
-      await escrow.settle(1n);
-      expect((await escrow.lease(1n)).paid).to.equal((12_950n * 2_000n) / 3_600_000n);
-    });
-
-    it("caps at the deposit", async function () {
-      const { escrow, registry, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 150_000n, () => registry.connect(provider).heartbeat(nodeId));
-      await escrow.settle(leaseId);
-      expect((await escrow.lease(leaseId)).paid).to.equal(DEPOSIT);
-      expect(await escrow.accrued(leaseId)).to.deep.equal([DEPOSIT, 0n]);
-    });
-
-    it("pays nothing for a node whose last heartbeat is older than the lease", async function () {
-      const { escrow, registry, customer, nodeId } = await loadFixture(system);
-      await time.increase(300n);
-      await escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
-      await time.increase(200n);
-      await escrow.settle(1n);
-      expect((await escrow.lease(1n)).paid).to.equal(0n);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Sharing);
-    });
-
-    it("returns the final paid amount of a closed lease and reverts for an unknown one", async function () {
-      const { escrow, registry, provider, customer, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 10n, () => registry.connect(provider).heartbeat(nodeId));
-      await escrow.connect(customer).closeLease(leaseId);
-      expect(await escrow.settle.staticCall(leaseId)).to.equal(10n * PER_SECOND);
-      await expect(escrow.settle(7n))
-        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
-        .withArgs(7n, LeaseStatus.None);
-    });
-  });
-
-  describe("accrued", function () {
-    it("reports what settling now would pay and what is left, without writing", async function () {
-      const { escrow, registry, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 40n, () => registry.connect(provider).heartbeat(nodeId));
-      await time.increase(10n);
-      expect(await escrow.accrued(leaseId)).to.deep.equal([40n * PER_SECOND, DEPOSIT - 40n * PER_SECOND]);
-      expect((await escrow.lease(leaseId)).paid).to.equal(0n);
-      expect(await escrow.accrued(99n)).to.deep.equal([0n, 0n]);
+    it("reverts when a penalty left the node's stake below what it requires", async function () {
+      const s = await loadFixture(system);
+      // A failed reservation is the only way to a penalty: reserve, start, let the accept lapse.
+      const start = BigInt(await time.latest()) + 100n;
+      const q = await quoteFor(s, ethers, { windowStart: start, windowDuration: 3_600n });
+      await s.escrow.connect(s.customer).reserve(q.quote, q.signature, DEPOSIT);
+      await at(start, () => s.escrow.connect(s.customer).startReserved(1n, 0n, ethers.ZeroAddress));
+      await time.increase(ACCEPT_WINDOW + 1n);
+      await s.escrow.failReservation(1n);
+      const n = await s.registry.node(s.nodeId);
+      expect(n.stake).to.be.lessThan(n.requiredStake);
+      const open = await quoteFor(s, ethers);
+      await expect(s.escrow.connect(s.customer).openLease(open.quote, open.signature, DEPOSIT, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.registry, "StakeBelowRequired")
+        .withArgs(s.nodeId, n.stake, n.requiredStake);
+      await s.registry.connect(s.provider).addStake(s.nodeId, n.requiredStake - n.stake);
+      const again = await quoteFor(s, ethers);
+      await expect(
+        s.escrow.connect(s.customer).openLease(again.quote, again.signature, DEPOSIT, ethers.ZeroAddress),
+      ).to.emit(s.escrow, "LeaseOpened");
     });
   });
 
   describe("topUp", function () {
-    it("lets anyone add to the deposit and emits ToppedUp", async function () {
+    it("lets anyone add to an open lease's deposit", async function () {
       const { escrow, gut, other, leaseId } = await loadFixture(openedLease);
-      const tx = escrow.connect(other).topUp(leaseId, 5n * UNIT);
-      await expect(tx)
-        .to.emit(escrow, "ToppedUp")
-        .withArgs(leaseId, other.address, 5n * UNIT);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [other, escrow], [-5n * UNIT, 5n * UNIT]);
-      expect((await escrow.lease(leaseId)).deposit).to.equal(DEPOSIT + 5n * UNIT);
+      const tx = escrow.connect(other).topUp(leaseId, UNIT);
+      await expect(tx).to.emit(escrow, "ToppedUp").withArgs(leaseId, other.address, UNIT);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [other, escrow], [-UNIT, UNIT]);
+      expect((await escrow.lease(leaseId)).deposit).to.equal(DEPOSIT + UNIT);
     });
 
-    it("reverts on a zero amount, a closed or unknown lease, or past 96 bits", async function () {
+    it("reverts for a zero amount, an amount over 96 bits, or a lease that is not open", async function () {
       const { escrow, customer, leaseId } = await loadFixture(openedLease);
-      await expect(escrow.topUp(leaseId, 0n)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
-      const max = 2n ** 96n - 1n;
-      await expect(escrow.topUp(leaseId, max))
+      await expect(escrow.connect(customer).topUp(leaseId, 0n)).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(customer).topUp(leaseId, 2n ** 96n))
         .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
-        .withArgs(max + DEPOSIT, max);
-      await expect(escrow.topUp(leaseId, max + 1n))
-        .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
-        .withArgs(max + 1n, max);
-      await escrow.connect(customer).closeLease(leaseId);
-      await expect(escrow.topUp(leaseId, 1n))
+        .withArgs(2n ** 96n + DEPOSIT, 2n ** 96n - 1n);
+      await expect(escrow.connect(customer).topUp(9n, UNIT))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(9n, LeaseStatus.None);
+      await escrow.connect(customer).closeLease(leaseId, 0n, "0x");
+      await expect(escrow.connect(customer).topUp(leaseId, UNIT))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(leaseId, LeaseStatus.Closing);
+    });
+  });
+
+  describe("setSessionKey", function () {
+    it("names a new key; the old one counts up to now", async function () {
+      const { escrow, customer, session, leaseId } = await loadFixture(openedLease);
+      const next = ethers.Wallet.createRandom();
+      await expect(escrow.connect(customer).setSessionKey(leaseId, next.address))
+        .to.emit(escrow, "SessionKeySet")
+        .withArgs(leaseId, next.address);
+      expect(await escrow.sessionKeyUntil(leaseId, session.address)).to.equal(await time.latest());
+      expect(await escrow.sessionKeyUntil(leaseId, next.address)).to.equal(2n ** 40n - 1n);
+      expect((await escrow.lease(leaseId)).sessionKey).to.equal(next.address);
+      await escrow.connect(customer).setSessionKey(leaseId, ethers.ZeroAddress);
+      expect(await escrow.sessionKeyUntil(leaseId, next.address)).to.equal(await time.latest());
+      expect(await escrow.sessionKeyUntil(leaseId, ethers.ZeroAddress)).to.equal(0n);
+    });
+
+    it("reverts for anyone but the customer and once the lease is not open", async function () {
+      const { escrow, customer, provider, leaseId } = await loadFixture(openedLease);
+      await expect(escrow.connect(provider).setSessionKey(leaseId, provider.address))
+        .to.be.revertedWithCustomError(escrow, "NotLeaseCustomer")
+        .withArgs(leaseId, provider.address);
+      await escrow.connect(customer).closeLease(leaseId, 0n, "0x");
+      await expect(escrow.connect(customer).setSessionKey(leaseId, customer.address))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(leaseId, LeaseStatus.Closing);
+    });
+  });
+
+  describe("collect", function () {
+    it("lets anyone pay the provider for the time a session-key receipt covers, booking the fee", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, gut, keeper, provider, leaseId, start } = s;
+      const paidThrough = start + 600n;
+      const signature = await receiptFor(s, leaseId, paidThrough);
+      const gross = 600n * PER_SECOND;
+      await time.setNextBlockTimestamp(start + 1_000n);
+      await expect(escrow.connect(keeper).collect(leaseId, paidThrough, signature))
+        .to.emit(escrow, "Collected")
+        .withArgs(leaseId, paidThrough, gross, feeOf(gross));
+      const token = await gut.getAddress();
+      expect(await escrow.earnings(provider.address, token)).to.equal(gross - feeOf(gross));
+      expect(await escrow.feesDue(provider.address, token)).to.equal(feeOf(gross));
+      expect((await escrow.lease(leaseId)).paid).to.equal(gross);
+      expect(await escrow.earnings(keeper.address, token)).to.equal(0n);
+    });
+
+    it("pays up to now for a receipt signed ahead (the customer's prepay horizon), and the rest later", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, leaseId, start } = s;
+      const signature = await receiptFor(s, leaseId, start + 3_600n);
+      await at(start + 100n, () => escrow.collect(leaseId, start + 3_600n, signature));
+      expect((await escrow.lease(leaseId)).paid).to.equal(100n * PER_SECOND);
+      await at(start + 4_000n, () => escrow.collect(leaseId, start + 3_600n, signature));
+      expect((await escrow.lease(leaseId)).paid).to.equal(3_600n * PER_SECOND);
+    });
+
+    it("never pays more than the deposit", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, leaseId, start } = s;
+      const far = start + 10n * 86_400n;
+      const signature = await receiptFor(s, leaseId, far);
+      await at(far, () => escrow.collect(leaseId, far, signature));
+      expect((await escrow.lease(leaseId)).paid).to.equal(DEPOSIT);
+      const [paid, remaining] = await escrow.collectable(leaseId, far);
+      expect([paid, remaining]).to.deep.equal([DEPOSIT, 0n]);
+    });
+
+    it("accepts the customer's own signature and returns the cumulative pay", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, customer, leaseId, start } = s;
+      const signature = await receiptFor(s, leaseId, start + 10n, customer);
+      await time.setNextBlockTimestamp(start + 20n);
+      expect(await escrow.collect.staticCall(leaseId, start + 10n, signature)).to.equal(0n);
+      await time.setNextBlockTimestamp(start + 20n);
+      await escrow.collect(leaseId, start + 10n, signature);
+      expect(await escrow.collect.staticCall(leaseId, start + 10n, signature)).to.equal(10n * PER_SECOND);
+    });
+
+    it("changes nothing for a receipt that covers no more than was paid", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, leaseId, start } = s;
+      const best = await receiptFor(s, leaseId, start + 500n);
+      const older = await receiptFor(s, leaseId, start + 200n);
+      await at(start + 600n, () => escrow.collect(leaseId, start + 500n, best));
+      await expect(escrow.collect(leaseId, start + 200n, older)).not.to.emit(escrow, "Collected");
+      expect((await escrow.lease(leaseId)).paid).to.equal(500n * PER_SECOND);
+    });
+
+    it("reverts for a signer who is neither the customer nor a session key, and for a malformed signature", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, other, leaseId, start } = s;
+      const signature = await receiptFor(s, leaseId, start + 10n, other);
+      await expect(escrow.collect(leaseId, start + 10n, signature))
+        .to.be.revertedWithCustomError(escrow, "InvalidReceiptSigner")
+        .withArgs(leaseId, other.address);
+      await expect(escrow.collect(leaseId, start + 10n, "0x1234"))
+        .to.be.revertedWithCustomError(escrow, "InvalidReceiptSigner")
+        .withArgs(leaseId, ethers.ZeroAddress);
+    });
+
+    it("reverts for a lease that does not exist or is closed", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, provider, leaseId, start } = s;
+      const signature = await receiptFor(s, leaseId, start + 10n);
+      await expect(escrow.collect(7n, start + 10n, signature))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(7n, LeaseStatus.None);
+      await escrow.connect(provider).closeLease(leaseId, 0n, "0x");
+      await expect(escrow.collect(leaseId, start + 10n, signature))
         .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
         .withArgs(leaseId, LeaseStatus.Closed);
-      await expect(escrow.topUp(5n, 1n))
-        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
-        .withArgs(5n, LeaseStatus.None);
-    });
-
-    it("reverts once the deposit is drained, so a late top-up never pays for unfunded time", async function () {
-      const { escrow, registry, provider, customer, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 100_000n, () => registry.connect(provider).heartbeat(nodeId));
-      await expect(escrow.connect(customer).topUp(leaseId, UNIT))
-        .to.be.revertedWithCustomError(escrow, "LeaseDrained")
-        .withArgs(leaseId);
-    });
-  });
-
-  describe("withdraw", function () {
-    it("settles and pays the provider its earnings less the fee, which stays booked to the lease", async function () {
-      const { escrow, registry, gut, provider, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 1_000n, () => registry.connect(provider).heartbeat(nodeId));
-      const gross = 1_000n * PER_SECOND;
-      const fee = (gross * GUT_FEE_BPS) / 10_000n;
-      const tx = escrow.connect(provider).withdraw([leaseId]);
-      await expect(tx)
-        .to.emit(escrow, "Withdrawn")
-        .withArgs(provider.address, await gut.getAddress(), gross - fee, fee);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [provider, escrow], [gross - fee, -(gross - fee)]);
-      const l = await escrow.lease(leaseId);
-      expect([l.paid, l.withdrawn]).to.deep.equal([gross, gross]);
-      expect(await escrow.forwardedFee(leaseId)).to.equal(0n);
-    });
-
-    it("charges exactly the fee of the total however the withdrawals are split", async function () {
-      const { escrow, registry, gut, provider, customer } = await loadFixture(system);
-      await registry.connect(provider).register(V100, 1n, 7_777_777n, await gut.getAddress(), "");
-      await escrow.connect(customer).openLease(2n, DEPOSIT, ANY_PRICE);
-      const start = BigInt(await time.latest());
-      const before = await gut.balanceOf(provider.address);
-      for (let i = 1n; i <= 7n; i++) {
-        await at(start + i * 13n, () => registry.connect(provider).heartbeat(2n));
-        await escrow.connect(provider).withdraw([1n]);
-      }
-      const total = (await escrow.lease(1n)).withdrawn;
-      expect(total).to.equal((7_777_777n * 1850n * 91n) / 3_600_000n);
-      expect((await gut.balanceOf(provider.address)) - before).to.equal(total - (total * GUT_FEE_BPS) / 10_000n);
-    });
-
-    it("pays a batch in one transfer per run of the same token and skips leases with nothing new", async function () {
-      const { escrow, registry, gut, usd, provider, customer, start } = await loadFixture(twoTokens);
-      await at(start + 50n, () => registry.connect(provider).heartbeat(2n));
-      await escrow.connect(customer).closeLease(2n);
-      await at(start + 100n, () => registry.connect(provider).heartbeat(1n));
-      const usdPaid = (await escrow.lease(2n)).paid;
-      expect(usdPaid).to.be.greaterThan(0n);
-      const gutPaid = 100n * PER_SECOND;
-      const tx = escrow.connect(provider).withdraw([1n, 2n, 2n]);
-      await expect(tx)
-        .to.emit(escrow, "Withdrawn")
-        .withArgs(provider.address, await gut.getAddress(), gutPaid - (gutPaid * GUT_FEE_BPS) / 10_000n, anyFee());
-      await expect(tx).to.changeTokenBalance(ethers, usd, provider, usdPaid);
-      await expect(escrow.connect(provider).withdraw([1n, 2n])).not.to.emit(escrow, "Withdrawn");
-    });
-
-    it("reverts when a lease is not the caller's", async function () {
-      const { escrow, customer, leaseId } = await loadFixture(openedLease);
-      await expect(escrow.connect(customer).withdraw([leaseId]))
-        .to.be.revertedWithCustomError(escrow, "NotProvider")
-        .withArgs(leaseId, customer.address);
-      await expect(escrow.connect(customer).withdraw([3n]))
-        .to.be.revertedWithCustomError(escrow, "NotProvider")
-        .withArgs(3n, customer.address);
-    });
-  });
-
-  describe("withdrawFor", function () {
-    it("lets the provider's operator withdraw, paying the provider", async function () {
-      const { escrow, registry, gut, provider, keeper, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await registry.connect(provider).setOperator(keeper.address);
-      await at(start + 1_000n, () => registry.connect(keeper).heartbeat(nodeId));
-      const gross = 1_000n * PER_SECOND;
-      const fee = (gross * GUT_FEE_BPS) / 10_000n;
-      const tx = escrow.connect(keeper).withdrawFor(provider.address, [leaseId]);
-      await expect(tx)
-        .to.emit(escrow, "Withdrawn")
-        .withArgs(provider.address, await gut.getAddress(), gross - fee, fee);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [provider, keeper], [gross - fee, 0n]);
-    });
-
-    it("reverts when the caller is not the provider's operator, or a lease is another provider's", async function () {
-      const { escrow, registry, provider, customer, keeper, leaseId } = await loadFixture(openedLease);
-      await expect(escrow.connect(keeper).withdrawFor(provider.address, [leaseId]))
-        .to.be.revertedWithCustomError(escrow, "NotOperator")
-        .withArgs(provider.address, keeper.address);
-      await registry.connect(customer).setOperator(keeper.address);
-      await expect(escrow.connect(keeper).withdrawFor(customer.address, [leaseId]))
-        .to.be.revertedWithCustomError(escrow, "NotProvider")
-        .withArgs(leaseId, keeper.address);
-    });
-  });
-
-  describe("forwardFees", function () {
-    it("sends the withdrawn leases' fees to the collector and reports them with their provider", async function () {
-      const { escrow, registry, gut, collector, provider, keeper, leaseId, start, nodeId } =
-        await loadFixture(openedLease);
-      await at(start + 1_000n, () => registry.connect(provider).heartbeat(nodeId));
-      await escrow.connect(provider).withdraw([leaseId]);
-      const fee = (1_000n * PER_SECOND * GUT_FEE_BPS) / 10_000n;
-      const tx = escrow.connect(keeper).forwardFees([leaseId]);
-      await expect(tx)
-        .to.emit(escrow, "FeesForwarded")
-        .withArgs(provider.address, await gut.getAddress(), await collector.getAddress(), fee)
-        .and.to.emit(collector, "FeeRecorded")
-        .withArgs(provider.address, await gut.getAddress(), fee);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [escrow, collector], [-fee, fee]);
-      expect(await escrow.forwardedFee(leaseId)).to.equal(fee);
-      await expect(escrow.forwardFees([leaseId])).not.to.emit(escrow, "FeesForwarded");
-      expect(await collector.calls()).to.equal(1n);
-    });
-
-    it("reports each token's fees unweighted, one call per provider and token", async function () {
-      const { escrow, registry, usd, gut, collector, provider, customer, usdStart } = await loadFixture(twoTokens);
-      await escrow.setPaymentToken(await usd.getAddress(), true, 1_000);
-      await registry.connect(provider).register(GTX_1080_TI, 1n, 3_600_000n, await usd.getAddress(), "");
-      await escrow.connect(customer).openLease(3n, 1_000_000n, ANY_PRICE);
-      await at(usdStart + 500n, () => registry.connect(provider).heartbeat(3n));
-      await registry.connect(provider).heartbeat(1n);
-      await registry.connect(provider).heartbeat(2n);
-      await escrow.connect(provider).withdraw([1n, 2n, 3n]);
-      const lease3 = await escrow.lease(3n);
-      const fee3 = (lease3.withdrawn * 1_000n) / 10_000n;
-      await expect(escrow.forwardFees([1n, 2n, 3n]))
-        .to.emit(collector, "FeeRecorded")
-        .withArgs(provider.address, await usd.getAddress(), fee3);
-      expect(await collector.calls()).to.equal(2n);
-      expect(await collector.feesBy(provider.address, await usd.getAddress())).to.equal(fee3);
-      expect(await collector.feesOf(await gut.getAddress())).to.equal(await escrow.forwardedFee(1n));
     });
   });
 
   describe("closeLease", function () {
-    it("settles, refunds the rest, returns the node to Idle and emits LeaseClosed", async function () {
-      const { escrow, registry, gut, provider, customer, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 60n, () => registry.connect(provider).heartbeat(nodeId));
-      const paid = 60n * PER_SECOND;
-      const tx = at(start + 90n, () => escrow.connect(customer).closeLease(leaseId));
+    it("by the provider with its last receipt: collects, refunds the rest and frees the node at once", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, registry, gut, customer, provider, leaseId, start, nodeId } = s;
+      const signature = await receiptFor(s, leaseId, start + 1_000n);
+      const gross = 1_000n * PER_SECOND;
+      await time.setNextBlockTimestamp(start + 1_200n);
+      const tx = escrow.connect(provider).closeLease(leaseId, start + 1_000n, signature);
+      await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(leaseId, provider.address, 0n);
+      await expect(tx)
+        .to.emit(escrow, "LeaseFinalized")
+        .withArgs(leaseId, gross, DEPOSIT - gross, 0n);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, escrow], [DEPOSIT - gross, gross - DEPOSIT]);
+      const lease = await escrow.lease(leaseId);
+      expect([lease.status, lease.closedAt, lease.collectDeadline]).to.deep.equal([
+        BigInt(LeaseStatus.Closed),
+        start + 1_200n,
+        0n,
+      ]);
+      const n = await registry.node(nodeId);
+      expect([n.status, n.engaged, n.lastCheckIn]).to.deep.equal([BigInt(NodeStatus.Idle), false, start + 1_200n]);
+    });
+
+    it("by the operator without a receipt: refunds the whole deposit", async function () {
+      const { escrow, gut, customer, operator, leaseId } = await loadFixture(openedLease);
+      await expect(escrow.connect(operator).closeLease(leaseId, 0n, "0x")).to.changeTokenBalance(
+        ethers,
+        gut,
+        customer,
+        DEPOSIT,
+      );
+    });
+
+    it("by the customer: the node is Idle at once and the provider may collect until the collect window ends", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, registry, customer, leaseId, start, nodeId } = s;
+      const tx = at(start + 500n, () => escrow.connect(customer).closeLease(leaseId, 0n, "0x"));
       await expect(tx)
         .to.emit(escrow, "LeaseClosed")
-        .withArgs(leaseId, customer.address, paid, DEPOSIT - paid, 0n);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, escrow], [DEPOSIT - paid, -(DEPOSIT - paid)]);
-      const l = await escrow.lease(leaseId);
-      expect([l.status, l.paid]).to.deep.equal([BigInt(LeaseStatus.Closed), paid]);
-      const terms = await registry.leaseTerms(nodeId);
-      expect([terms.status, terms.engaged]).to.deep.equal([BigInt(NodeStatus.Idle), false]);
-      await expect(escrow.connect(provider).withdraw([leaseId])).to.emit(escrow, "Withdrawn");
+        .withArgs(leaseId, customer.address, start + 500n + COLLECT_WINDOW);
+      const lease = await escrow.lease(leaseId);
+      expect([lease.status, lease.closedAt, lease.collectDeadline]).to.deep.equal([
+        BigInt(LeaseStatus.Closing),
+        start + 500n,
+        start + 500n + COLLECT_WINDOW,
+      ]);
+      expect((await registry.node(nodeId)).status).to.equal(BigInt(NodeStatus.Idle));
+      const signature = await receiptFor(s, leaseId, start + 400n);
+      await at(start + 500n + COLLECT_WINDOW, () => escrow.collect(leaseId, start + 400n, signature));
+      expect((await escrow.lease(leaseId)).paid).to.equal(400n * PER_SECOND);
     });
 
-    it("lets the provider close at any time", async function () {
-      const { escrow, provider, leaseId } = await loadFixture(openedLease);
-      await expect(escrow.connect(provider).closeLease(leaseId)).to.emit(escrow, "LeaseClosed");
+    it("by the provider after the customer's close: collects its last receipt and finalizes at once", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, gut, customer, provider, leaseId, start } = s;
+      await at(start + 500n, () => escrow.connect(customer).closeLease(leaseId, 0n, "0x"));
+      const signature = await receiptFor(s, leaseId, start + 400n);
+      const gross = 400n * PER_SECOND;
+      const tx = escrow.connect(provider).closeLease(leaseId, start + 400n, signature);
+      await expect(tx)
+        .to.emit(escrow, "LeaseFinalized")
+        .withArgs(leaseId, gross, DEPOSIT - gross, 0n);
+      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT - gross);
+      expect((await escrow.lease(leaseId)).status).to.equal(BigInt(LeaseStatus.Closed));
     });
 
-    it("reverts for anyone else while the deposit lasts and the node is up", async function () {
-      const { escrow, other, leaseId } = await loadFixture(openedLease);
-      await expect(escrow.connect(other).closeLease(leaseId))
+    it("by the provider after the customer's close without a receipt, and past the window it reverts", async function () {
+      const { escrow, customer, provider, operator, leaseId, start } = await loadFixture(openedLease);
+      await at(start + 500n, () => escrow.connect(customer).closeLease(leaseId, 0n, "0x"));
+      await time.increaseTo(start + 500n + COLLECT_WINDOW + 1n);
+      await expect(escrow.connect(provider).closeLease(leaseId, 0n, "0x"))
+        .to.be.revertedWithCustomError(escrow, "CollectWindowClosed")
+        .withArgs(leaseId, start + 500n + COLLECT_WINDOW);
+      await expect(escrow.connect(operator).closeLease(leaseId, 0n, "0x")).to.be.revertedWithCustomError(
+        escrow,
+        "CollectWindowClosed",
+      );
+    });
+
+    it("reverts for the customer or a stranger on a lease that is already closing", async function () {
+      const { escrow, customer, other, leaseId } = await loadFixture(openedLease);
+      await escrow.connect(customer).closeLease(leaseId, 0n, "0x");
+      for (const who of [customer, other]) {
+        await expect(escrow.connect(who).closeLease(leaseId, 0n, "0x"))
+          .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+          .withArgs(leaseId, LeaseStatus.Closing);
+      }
+    });
+
+    it("by anyone only once the deposit is spent, carrying the receipt that spends it", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, gut, provider, keeper, leaseId, start } = s;
+      const half = await receiptFor(s, leaseId, start + 50_000n);
+      await expect(at(start + 60_000n, () => escrow.connect(keeper).closeLease(leaseId, start + 50_000n, half)))
         .to.be.revertedWithCustomError(escrow, "CloseNotAllowed")
-        .withArgs(leaseId, other.address);
+        .withArgs(leaseId, keeper.address);
+      const all = await receiptFor(s, leaseId, start + 100_000n);
+      await time.setNextBlockTimestamp(start + 100_001n);
+      const tx = escrow.connect(keeper).closeLease(leaseId, start + 100_000n, all);
+      await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(leaseId, keeper.address, 0n);
+      await expect(tx).to.emit(escrow, "LeaseFinalized").withArgs(leaseId, DEPOSIT, 0n, 0n);
+      expect(await escrow.earnings(provider.address, await gut.getAddress())).to.equal(DEPOSIT - feeOf(DEPOSIT));
     });
 
-    it("lets anyone close a drained lease", async function () {
-      const { escrow, registry, provider, keeper, leaseId, start, nodeId } = await loadFixture(openedLease);
-      await at(start + 100_000n, () => registry.connect(provider).heartbeat(nodeId));
-      await expect(escrow.connect(keeper).closeLease(leaseId))
-        .to.emit(escrow, "LeaseClosed")
-        .withArgs(leaseId, keeper.address, DEPOSIT, 0n, 0n);
+    it("by anyone on a lease a collect already spent, without a receipt", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, keeper, leaseId, start } = s;
+      const all = await receiptFor(s, leaseId, start + 100_000n);
+      await at(start + 100_000n, () => escrow.collect(leaseId, start + 100_000n, all));
+      await expect(escrow.connect(keeper).closeLease(leaseId, 0n, "0x")).to.emit(escrow, "LeaseFinalized");
+    });
+  });
+
+  describe("finalize", function () {
+    it("reverts while the collect window is open, then lets anyone refund the rest", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, gut, customer, keeper, leaseId, start } = s;
+      await at(start + 500n, () => escrow.connect(customer).closeLease(leaseId, 0n, "0x"));
+      const deadline = start + 500n + COLLECT_WINDOW;
+      await at(deadline, async () =>
+        expect(escrow.connect(keeper).finalize(leaseId))
+          .to.be.revertedWithCustomError(escrow, "CollectWindowOpen")
+          .withArgs(leaseId, deadline),
+      );
+      const signature = await receiptFor(s, leaseId, start + 300n);
+      await escrow.collect(leaseId, start + 300n, signature);
+      const gross = 300n * PER_SECOND;
+      const tx = escrow.connect(keeper).finalize(leaseId);
+      await expect(tx)
+        .to.emit(escrow, "LeaseFinalized")
+        .withArgs(leaseId, gross, DEPOSIT - gross, 0n);
+      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT - gross);
     });
 
-    it("reverts when the lease is not open", async function () {
-      const { escrow, customer, leaseId } = await loadFixture(openedLease);
-      await escrow.connect(customer).closeLease(leaseId);
-      await expect(escrow.connect(customer).closeLease(leaseId))
+    it("reverts for a lease that is open or already final", async function () {
+      const { escrow, provider, leaseId } = await loadFixture(openedLease);
+      await expect(escrow.finalize(leaseId))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(leaseId, LeaseStatus.Open);
+      await escrow.connect(provider).closeLease(leaseId, 0n, "0x");
+      await expect(escrow.finalize(leaseId))
         .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
         .withArgs(leaseId, LeaseStatus.Closed);
     });
   });
 
-  describe("downtime", function () {
-    it("pays only up to the last heartbeat, refunds the rest and slashes the stake to the customer once", async function () {
-      const { escrow, registry, gut, provider, customer, keeper, leaseId, start, nodeId } =
-        await loadFixture(openedLease);
-      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
-      await at(start + 200n, () => registry.connect(provider).heartbeat(nodeId));
-      await at(start + 200n + HEARTBEAT_TIMEOUT + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
-      await expect(registry.connect(provider).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
-      await time.increase(5_000n);
-      const paid = 200n * PER_SECOND;
-      const slash = (MIN_STAKE() * 1_000n) / 10_000n;
-      const tx = escrow.connect(keeper).closeLease(leaseId);
+  describe("withdraw, withdrawFor and forwardFees", function () {
+    /** Lease 1 with 1,000 s collected. */
+    async function earned() {
+      const s = await openedLease();
+      const signature = await receiptFor(s, s.leaseId, s.start + 1_000n);
+      await at(s.start + 1_000n, () => s.escrow.collect(s.leaseId, s.start + 1_000n, signature));
+      const gross = 1_000n * PER_SECOND;
+      return { ...s, gross, net: gross - feeOf(gross), token: await s.gut.getAddress() };
+    }
+
+    it("withdraw pays the provider's earnings to any recipient it names", async function () {
+      const { escrow, gut, provider, keeper, net, token } = await loadFixture(earned);
+      const tx = escrow.connect(provider).withdraw(token, keeper.address);
+      await expect(tx).to.emit(escrow, "Withdrawn").withArgs(provider.address, token, keeper.address, net);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [keeper, escrow], [net, -net]);
+      await expect(escrow.connect(provider).withdraw(token, keeper.address))
+        .to.be.revertedWithCustomError(escrow, "NothingToWithdraw")
+        .withArgs(provider.address, token);
+    });
+
+    it("withdraw reverts for the zero recipient", async function () {
+      const { escrow, provider, token } = await loadFixture(earned);
+      await expect(escrow.connect(provider).withdraw(token, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(escrow, "ZeroAddress")
+        .withArgs("to");
+    });
+
+    it("withdrawFor lets the operator pay the provider, and only the provider", async function () {
+      const { escrow, gut, provider, operator, net, token } = await loadFixture(earned);
+      const tx = escrow.connect(operator).withdrawFor(provider.address, token);
+      await expect(tx).to.emit(escrow, "Withdrawn").withArgs(provider.address, token, provider.address, net);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [provider, operator], [net, 0n]);
+    });
+
+    it("withdrawFor reverts for anyone but the named operator, and once the operator is revoked", async function () {
+      const { escrow, registry, provider, operator, keeper, token } = await loadFixture(earned);
+      await expect(escrow.connect(keeper).withdrawFor(provider.address, token))
+        .to.be.revertedWithCustomError(escrow, "NotOperator")
+        .withArgs(provider.address, keeper.address);
+      await registry.connect(provider).setOperator(ethers.ZeroAddress);
+      await expect(escrow.connect(operator).withdrawFor(provider.address, token))
+        .to.be.revertedWithCustomError(escrow, "NotOperator")
+        .withArgs(provider.address, operator.address);
+    });
+
+    it("forwardFees sends the fee due on what was earned, withdrawn or not, and reports it with its provider", async function () {
+      const { escrow, gut, collector, provider, keeper, gross, token } = await loadFixture(earned);
+      const fee = feeOf(gross);
+      const tx = escrow.connect(keeper).forwardFees(token, [provider.address, keeper.address]);
       await expect(tx)
-        .to.emit(escrow, "LeaseClosed")
-        .withArgs(leaseId, keeper.address, paid, DEPOSIT - paid, slash);
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT - paid + slash);
-      const terms = await registry.leaseTerms(nodeId);
-      expect([terms.status, terms.engaged]).to.deep.equal([BigInt(NodeStatus.Disconnect), false]);
-      await registry.connect(provider).heartbeat(nodeId);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
+        .to.emit(escrow, "FeesForwarded")
+        .withArgs(provider.address, token, await collector.getAddress(), fee);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [collector, escrow], [fee, -fee]);
+      expect(await collector.feesBy(provider.address, token)).to.equal(fee);
+      expect(await escrow.feesDue(provider.address, token)).to.equal(0n);
+      await expect(escrow.forwardFees(token, [provider.address])).not.to.emit(escrow, "FeesForwarded");
     });
   });
 
-  describe("downtime before the lease", function () {
-    it("refunds everything without a slash when the node was already silent when the lease opened", async function () {
-      const { escrow, registry, gut, customer, keeper, nodeId } = await loadFixture(system);
-      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
-      await time.increase(HEARTBEAT_TIMEOUT - 10n);
-      await escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE);
-      await time.increase(20n);
-      await registry.connect(keeper).markDisconnected(nodeId);
-      const tx = escrow.connect(customer).closeLease(1n);
-      await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(1n, customer.address, 0n, DEPOSIT, 0n);
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT);
-    });
-
-    it("reverts when the node is already stale: it is marked Disconnect, not leased", async function () {
-      const { escrow, registry, customer, nodeId } = await loadFixture(system);
-      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
-      await time.increase(HEARTBEAT_TIMEOUT + 1n);
-      await expect(escrow.connect(customer).openLease(nodeId, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
-        .withArgs(nodeId, NodeStatus.Disconnect);
+  describe("claimRefund", function () {
+    it("reverts when nothing is owed or the recipient is zero", async function () {
+      const { escrow, gut, customer } = await loadFixture(system);
+      const token = await gut.getAddress();
+      await expect(escrow.connect(customer).claimRefund(token, customer.address))
+        .to.be.revertedWithCustomError(escrow, "NothingToClaim")
+        .withArgs(customer.address, token);
+      await expect(escrow.connect(customer).claimRefund(token, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(escrow, "ZeroAddress")
+        .withArgs("to");
     });
   });
 
-  describe("snapshot", function () {
-    it("keeps an open lease's rate and token when the node's terms change", async function () {
-      const { escrow, gut, customer, provider } = await loadFixture(system);
-      const registry = await ethers.deployContract("MockRegistry");
-      const collector = await ethers.deployContract("MockFeeCollector");
-      const mocked = await ethers.deployContract("LeaseEscrow", [
-        0n,
-        provider.address,
-        await registry.getAddress(),
-        await collector.getAddress(),
+  describe("selfPermit and multicall", function () {
+    it("opens a lease with a permit in the same transaction, without an approval", async function () {
+      const s = await loadFixture(system);
+      const { escrow, gut, keeper, session } = s;
+      // The keeper holds GUT but never approved the escrow.
+      await gut.transfer(keeper.address, DEPOSIT);
+      const escrowAddress = await escrow.getAddress();
+      const deadline = BigInt(await time.latest()) + 3_600n;
+      const permit = ethers.Signature.from(
+        await keeper.signTypedData(
+          {
+            name: await gut.name(),
+            version: "1",
+            chainId: s.domain.chainId,
+            verifyingContract: await gut.getAddress(),
+          },
+          {
+            Permit: [
+              { name: "owner", type: "address" },
+              { name: "spender", type: "address" },
+              { name: "value", type: "uint256" },
+              { name: "nonce", type: "uint256" },
+              { name: "deadline", type: "uint256" },
+            ],
+          },
+          { owner: keeper.address, spender: escrowAddress, value: DEPOSIT, nonce: 0n, deadline },
+        ),
+      );
+      const { quote, signature } = await quoteFor(s, ethers, { customer: keeper.address });
+      const calls = [
+        escrow.interface.encodeFunctionData("selfPermit", [
+          await gut.getAddress(),
+          DEPOSIT,
+          deadline,
+          permit.v,
+          permit.r,
+          permit.s,
+        ]),
+        escrow.interface.encodeFunctionData("openLease", [quote, signature, DEPOSIT, session.address]),
+      ];
+      const tx = escrow.connect(keeper).multicall(calls);
+      await expect(tx).to.emit(escrow, "LeaseOpened");
+      await expect(tx).to.changeTokenBalance(ethers, gut, keeper, -DEPOSIT);
+    });
+
+    it("ignores a permit that fails, so an allowance already in place still opens the lease", async function () {
+      const s = await loadFixture(system);
+      const { escrow, gut, customer } = s;
+      const bad = escrow.interface.encodeFunctionData("selfPermit", [
         await gut.getAddress(),
-        0,
-        0,
-        0,
+        DEPOSIT,
+        0n,
+        27,
+        ethers.ZeroHash,
+        ethers.ZeroHash,
       ]);
-      await registry.setEscrow(await mocked.getAddress());
-      await registry.setNode(1n, provider.address, NodeStatus.Idle, 1000, await gut.getAddress(), PRICE);
-      await gut.connect(customer).approve(await mocked.getAddress(), DEPOSIT);
-      await mocked.connect(customer).openLease(1n, DEPOSIT, ANY_PRICE);
+      const { quote, signature } = await quoteFor(s, ethers);
+      const open = escrow.interface.encodeFunctionData("openLease", [quote, signature, DEPOSIT, ethers.ZeroAddress]);
+      await expect(escrow.connect(customer).multicall([bad, open])).to.emit(escrow, "LeaseOpened");
+    });
+  });
+
+  describe("views", function () {
+    it("quoteDigest and receiptDigest are the EIP-712 hashes the shared typed data signs", async function () {
+      const s = await loadFixture(system);
+      const { quote } = await quoteFor(s, ethers);
+      expect(await s.escrow.quoteDigest(quote)).to.equal(ethers.TypedDataEncoder.hash(s.domain, quoteTypes, quote));
+      const receipt = { leaseId: 3n, paidThrough: 1_234n };
+      expect(await s.escrow.receiptDigest(3n, 1_234n)).to.equal(
+        ethers.TypedDataEncoder.hash(s.domain, receiptTypes, receipt),
+      );
+      expect(await s.escrow.QUOTE_TYPEHASH()).to.equal(
+        ethers.id(ethers.TypedDataEncoder.from(quoteTypes).encodeType("Quote")),
+      );
+      expect(await s.escrow.RECEIPT_TYPEHASH()).to.equal(ethers.id("Receipt(uint256 leaseId,uint256 paidThrough)"));
+    });
+
+    it("collectable caps at now and the deposit, and never reports less than was paid", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, leaseId, start } = s;
+      await time.increaseTo(start + 100n);
+      expect(await escrow.collectable(leaseId, start + 1_000n)).to.deep.equal([
+        100n * PER_SECOND,
+        DEPOSIT - 100n * PER_SECOND,
+      ]);
+      await escrow.collect(leaseId, start + 100n, await receiptFor(s, leaseId, start + 100n));
+      expect((await escrow.collectable(leaseId, start + 10n))[0]).to.equal(100n * PER_SECOND);
+      expect(await escrow.collectable(99n, start)).to.deep.equal([0n, 0n]);
+    });
+
+    it("a lease and a reservation that do not exist are all zero", async function () {
+      const { escrow } = await loadFixture(system);
+      expect((await escrow.lease(5n)).status).to.equal(BigInt(LeaseStatus.None));
+      expect((await escrow.reservation(5n)).customer).to.equal(ethers.ZeroAddress);
+      expect(await escrow.reservationOf(1n)).to.equal(0n);
+    });
+  });
+
+  describe("two payment tokens", function () {
+    it("books earnings and fees per token", async function () {
+      const s = await loadFixture(system);
+      const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
+      const token = await usd.getAddress();
+      await s.escrow.setPaymentToken(token, true, 0n);
+      await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, 3_600_000n, token, "");
+      await usd.mint(s.customer.address, 1_000_000_000n);
+      await usd.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
+      const leaseId = await openWithQuote(s, ethers, 1_000_000n, { nodeId: 2n, token, pricePerTuHour: 3_600_000n });
       const start = BigInt(await time.latest());
-      await registry.setNode(1n, provider.address, NodeStatus.Sharing, 1000, escrow.target as string, PRICE * 10n);
-      await time.setNextBlockTimestamp(start + 10n);
-      await registry.heartbeat(1n);
-      await mocked.settle(1n);
-      const l = await mocked.lease(1n);
-      expect([l.paid, l.rate, l.token]).to.deep.equal([10n * PER_SECOND, PRICE * 1000n, await gut.getAddress()]);
-      await registry.setNode(2n ** 64n, provider.address, NodeStatus.Idle, 1000, await gut.getAddress(), PRICE);
-      await expect(mocked.connect(customer).openLease(2n ** 64n, 1n, ANY_PRICE))
-        .to.be.revertedWithCustomError(mocked, "NodeIdTooLarge")
-        .withArgs(2n ** 64n);
+      const signature = await receiptFor(s, leaseId, start + 100n);
+      await at(start + 100n, () => s.escrow.collect(leaseId, start + 100n, signature));
+      // 3.6 USD per TU-hour on 1 TU is 1,000 units a second, with no fee on this token.
+      expect(await s.escrow.earnings(s.provider.address, token)).to.equal(100_000n);
+      expect(await s.escrow.feesDue(s.provider.address, token)).to.equal(0n);
+      expect(await s.escrow.earnings(s.provider.address, await s.gut.getAddress())).to.equal(0n);
     });
   });
 });
-
-function MIN_STAKE(): bigint {
-  return 100n * UNIT;
-}
-
-function anyFee() {
-  return (value: bigint) => value >= 0n;
-}

@@ -2,14 +2,18 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import {
-  ANY_PRICE,
+  ACCEPT_WINDOW,
+  CHECK_IN_PERIOD,
+  COLLECT_WINDOW,
   deployEscrowSystem,
   GRACE,
   GUT_FEE_BPS,
-  HEARTBEAT_TIMEOUT,
   LeaseStatus,
   NodeStatus,
   PER_SECOND,
+  PRICE,
+  quoteFor,
+  receiptFor,
   ReservationStatus,
   UNIT,
 } from "./LeaseEscrowFixture.js";
@@ -18,32 +22,16 @@ const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
 
 const DEPOSIT = 50n * UNIT;
+const AHEAD = 1_000n;
 const DURATION = 3_600n;
-/**
- * The reservation fee is 10 % of the cost of the hold: from the reservation (mined one second
- * after the clock was read, 999 s before the start) to the end of the one-hour window, on a 1-TU
- * node at 3.6 GUT per TU-hour.
- */
-const FEE = ((999n + DURATION) * PER_SECOND * 1_000n) / 10_000n;
-
-/**
- * A heartbeat timeout longer than any wait below: these tests are about the reservation's own
- * clock, with a provider that stays up. The stale-node tests use it explicitly.
- */
-const TIMEOUT = 4n * 3_600n;
+/** The hold runs from the reservation to the window's end: 1,000 s + 3,600 s at 10 % of the cost. */
+const FEE = ((AHEAD + DURATION) * PER_SECOND * 1_000n) / 10_000n;
+/** The fee's part up to the window, the provider's once the start is accepted. */
+const HOLD_PART = (FEE * AHEAD) / (AHEAD + DURATION);
+const WINDOW_PART = FEE - HOLD_PART;
 
 async function system() {
-  const s = await deployEscrowSystem(ethers);
-  await s.registry.setHeartbeatTimeout(TIMEOUT);
-  return s;
-}
-
-/** Reservation 1 of node 1 by the customer for an hour starting in 1,000 s. */
-async function reserved() {
-  const s = await system();
-  const start = BigInt(await time.latest()) + 1_000n;
-  await s.escrow.connect(s.customer).reserve(s.nodeId, start, DURATION, DEPOSIT, ANY_PRICE);
-  return { ...s, reservationId: 1n, start, deadline: start + GRACE };
+  return deployEscrowSystem(ethers);
 }
 
 async function at<T>(t: bigint, tx: () => Promise<T>): Promise<T> {
@@ -51,257 +39,435 @@ async function at<T>(t: bigint, tx: () => Promise<T>): Promise<T> {
   return tx();
 }
 
+/** Reservation 1 of node 1 by the customer, made at `reservedAt`, for an hour starting 1,000 s later. */
+async function reserved() {
+  const s = await system();
+  const reservedAt = BigInt(await time.latest()) + 1n;
+  const start = reservedAt + AHEAD;
+  const { quote, signature } = await quoteFor(s, ethers, { windowStart: start, windowDuration: DURATION });
+  await at(reservedAt, () => s.escrow.connect(s.customer).reserve(quote, signature, DEPOSIT));
+  return { ...s, reservationId: 1n, reservedAt, start, deadline: start + GRACE, heldUntil: start + DURATION };
+}
+
+/** The reservation started by the customer at its window's start, with 10 GUT added. */
+async function starting() {
+  const s = await reserved();
+  await at(s.start, () => s.escrow.connect(s.customer).startReserved(s.reservationId, 10n * UNIT, s.session.address));
+  return { ...s, acceptBy: s.start + ACCEPT_WINDOW };
+}
+
+/** The start accepted by the operator 10 s into the window: lease 1 runs from `leaseStart`. */
+async function accepted() {
+  const s = await starting();
+  const leaseStart = s.start + 10n;
+  await at(leaseStart, () => s.escrow.connect(s.operator).acceptStart(s.reservationId));
+  return { ...s, leaseId: 1n, leaseStart, leaseDeposit: DEPOSIT + 10n * UNIT - FEE };
+}
+
+function feeOf(gross: bigint): bigint {
+  return (gross * GUT_FEE_BPS) / 10_000n;
+}
+
 describe("LeaseEscrow reservations", function () {
-  describe("reserve", function () {
-    it("takes the deposit, prices the fee, holds the node Reserved and emits Reserved", async function () {
-      const { escrow, registry, gut, customer, provider, nodeId } = await loadFixture(system);
-      const start = BigInt(await time.latest()) + 1_000n;
-      const tx = escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE);
-      await expect(tx)
-        .to.emit(escrow, "Reserved")
-        .withArgs(1n, nodeId, customer.address, start, start + GRACE, DEPOSIT, FEE);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, escrow], [-DEPOSIT, DEPOSIT]);
-      const r = await escrow.reservation(1n);
-      expect([r.customer, r.provider, r.status, r.deposit, r.fee, r.nodeId]).to.deep.equal([
-        customer.address,
-        provider.address,
-        BigInt(ReservationStatus.Pending),
-        DEPOSIT,
-        FEE,
-        nodeId,
-      ]);
-      expect([r.start, r.deadline, r.feeBps, r.rate]).to.deep.equal([
-        start,
-        start + GRACE,
-        GUT_FEE_BPS,
-        36n * 10n ** 20n,
-      ]);
-      expect(await escrow.reservationOf(nodeId)).to.equal(1n);
-      expect(await escrow.reservationCount()).to.equal(1n);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Reserved);
+  describe("reservationFee", function () {
+    it("prices the whole hold, from now to the window's end or the grace's, whichever is later", async function () {
+      const { escrow, nodeId } = await loadFixture(system);
+      const now = BigInt(await time.latest());
+      const [fee, heldUntil] = await escrow.reservationFee(nodeId, PRICE, now + AHEAD, DURATION);
+      expect([fee, heldUntil]).to.deep.equal([((AHEAD + DURATION) * PER_SECOND) / 10n, now + AHEAD + DURATION]);
+      // A one-second window still holds the node through the grace, and pays for it.
+      const [short, shortEnd] = await escrow.reservationFee(nodeId, PRICE, now, 1n);
+      expect([short, shortEnd]).to.deep.equal([(GRACE * PER_SECOND) / 10n, now + GRACE]);
     });
 
-    it("reverts on a window in the past, too far ahead, empty or too long", async function () {
-      const { escrow, customer, nodeId } = await loadFixture(system);
+    it("reverts for a window in the past or without a length", async function () {
+      const { escrow, nodeId } = await loadFixture(system);
+      const now = BigInt(await time.latest());
+      await expect(escrow.reservationFee(nodeId, PRICE, now - 1n, DURATION))
+        .to.be.revertedWithCustomError(escrow, "InvalidWindow")
+        .withArgs(now - 1n, DURATION);
+      await expect(escrow.reservationFee(nodeId, PRICE, now, 0n))
+        .to.be.revertedWithCustomError(escrow, "InvalidWindow")
+        .withArgs(now, 0n);
+    });
+  });
+
+  describe("reserve", function () {
+    it("takes the deposit, prices the fee, holds the node Reserved and emits Reserved", async function () {
+      const s = await loadFixture(system);
+      const reservedAt = BigInt(await time.latest()) + 1n;
+      const start = reservedAt + AHEAD;
+      const { quote, signature } = await quoteFor(s, ethers, { windowStart: start, windowDuration: DURATION });
+      const tx = at(reservedAt, () => s.escrow.connect(s.customer).reserve(quote, signature, DEPOSIT));
+      await expect(tx)
+        .to.emit(s.escrow, "Reserved")
+        .withArgs(
+          1n,
+          s.nodeId,
+          s.customer.address,
+          await s.gut.getAddress(),
+          start,
+          start + GRACE,
+          start + DURATION,
+          DEPOSIT,
+          FEE,
+        );
+      await expect(tx).to.changeTokenBalances(ethers, s.gut, [s.customer, s.escrow], [-DEPOSIT, DEPOSIT]);
+      const r = await s.escrow.reservation(1n);
+      expect([r.status, r.fee, r.reservedAt, r.heldUntil, r.acceptBy]).to.deep.equal([
+        BigInt(ReservationStatus.Pending),
+        FEE,
+        reservedAt,
+        start + DURATION,
+        0n,
+      ]);
+      expect(await s.escrow.reservationOf(s.nodeId)).to.equal(1n);
+      const n = await s.registry.node(s.nodeId);
+      expect([n.status, n.engaged, n.lastCheckIn]).to.deep.equal([BigInt(NodeStatus.Reserved), true, reservedAt]);
+    });
+
+    it("reverts for a window in the past, more than 7 days ahead or longer than 30 days", async function () {
+      const s = await loadFixture(system);
       const now = BigInt(await time.latest()) + 1n;
-      const cases: [bigint, bigint][] = [
+      for (const [start, duration] of [
         [now - 1n, DURATION],
         [now + 7n * 86_400n + 1n, DURATION],
-        [now + 10n, 0n],
-        [now + 10n, 30n * 86_400n + 1n],
-      ];
-      for (const [start, duration] of cases) {
-        await time.setNextBlockTimestamp(now);
-        await expect(escrow.connect(customer).reserve(nodeId, start, duration, DEPOSIT, ANY_PRICE))
-          .to.be.revertedWithCustomError(escrow, "InvalidWindow")
+        [now, 30n * 86_400n + 1n],
+      ]) {
+        const { quote, signature } = await quoteFor(s, ethers, { windowStart: start, windowDuration: duration });
+        await expect(at(now, () => s.escrow.connect(s.customer).reserve(quote, signature, DEPOSIT)))
+          .to.be.revertedWithCustomError(s.escrow, "InvalidWindow")
           .withArgs(start, duration);
       }
     });
 
-    it("reverts when the node is not Idle, its token is not allowed, or the deposit does not exceed the fee", async function () {
-      const { escrow, gut, customer, other, nodeId, start } = await loadFixture(reserved);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
-        .withArgs(nodeId, NodeStatus.Reserved);
-      await escrow.connect(customer).cancelReservation(1n);
-      // The fee is that of the hold from now: a deposit of exactly the fee is refused.
-      const now = BigInt(await time.latest()) + 1n;
-      const fee = ((start + DURATION - now) * PER_SECOND * 1_000n) / 10_000n;
-      await time.setNextBlockTimestamp(now);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, fee, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "DepositBelowFee")
-        .withArgs(fee, fee);
-      const max = 2n ** 96n - 1n;
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, max + 1n, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "AmountTooLarge")
-        .withArgs(max + 1n, max);
-      await escrow.setPaymentToken(await gut.getAddress(), false, 0);
-      await expect(escrow.connect(other).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE))
-        .to.be.revertedWithCustomError(escrow, "TokenNotAllowed")
-        .withArgs(await gut.getAddress());
+    it("reverts when the deposit does not exceed the fee", async function () {
+      const s = await loadFixture(system);
+      const reservedAt = BigInt(await time.latest()) + 1n;
+      const q = await quoteFor(s, ethers, { windowStart: reservedAt + AHEAD, windowDuration: DURATION });
+      await expect(at(reservedAt, () => s.escrow.connect(s.customer).reserve(q.quote, q.signature, FEE)))
+        .to.be.revertedWithCustomError(s.escrow, "DepositBelowFee")
+        .withArgs(FEE, FEE);
     });
 
-    it("reverts when paused", async function () {
-      const { escrow, customer, nodeId } = await loadFixture(system);
-      await escrow.pause();
-      const start = BigInt(await time.latest()) + 100n;
-      await expect(
-        escrow.connect(customer).reserve(nodeId, start, DURATION, DEPOSIT, ANY_PRICE),
-      ).to.be.revertedWithCustomError(escrow, "EnforcedPause");
+    it("reverts when the node is not Idle, and when paused", async function () {
+      const s = await loadFixture(reserved);
+      const q = await quoteFor(s, ethers, { windowStart: s.start + 86_400n, windowDuration: DURATION });
+      await expect(s.escrow.connect(s.customer).reserve(q.quote, q.signature, DEPOSIT))
+        .to.be.revertedWithCustomError(s.escrow, "NodeNotAvailable")
+        .withArgs(s.nodeId, NodeStatus.Reserved);
+      await s.escrow.pause();
+      await expect(s.escrow.connect(s.customer).reserve(q.quote, q.signature, DEPOSIT)).to.be.revertedWithCustomError(
+        s.escrow,
+        "EnforcedPause",
+      );
+    });
+
+    it("keeps a Reserved node from anyone's lease, the reserving customer's included", async function () {
+      const s = await loadFixture(reserved);
+      for (const who of [s.customer, s.other]) {
+        const q = await quoteFor(s, ethers, { customer: who.address });
+        await expect(s.escrow.connect(who).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress))
+          .to.be.revertedWithCustomError(s.escrow, "NodeNotAvailable")
+          .withArgs(s.nodeId, NodeStatus.Reserved);
+      }
     });
   });
 
   describe("startReserved", function () {
-    it("opens the lease with the deposit less the fee and books the fee for the provider", async function () {
-      const { escrow, registry, gut, customer, provider, nodeId, start } = await loadFixture(reserved);
-      await expect(at(start, () => escrow.connect(customer).startReserved(1n)))
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Started, customer.address, FEE, 0n, 1n, 2n);
-      const l = await escrow.lease(1n);
-      expect([l.status, l.deposit, l.start, l.customer]).to.deep.equal([
-        BigInt(LeaseStatus.Open),
-        DEPOSIT - FEE,
-        start,
-        customer.address,
+    it("asks the provider to accept, adds to the deposit and names the session key", async function () {
+      const s = await loadFixture(reserved);
+      const tx = at(s.start, () =>
+        s.escrow.connect(s.customer).startReserved(s.reservationId, 10n * UNIT, s.session.address),
+      );
+      await expect(tx)
+        .to.emit(s.escrow, "StartRequested")
+        .withArgs(s.reservationId, s.session.address, 10n * UNIT, s.start + ACCEPT_WINDOW);
+      await expect(tx).to.changeTokenBalance(ethers, s.gut, s.customer, -10n * UNIT);
+      const r = await s.escrow.reservation(s.reservationId);
+      expect([r.status, r.deposit, r.acceptBy, r.sessionKey]).to.deep.equal([
+        BigInt(ReservationStatus.Starting),
+        DEPOSIT + 10n * UNIT,
+        s.start + ACCEPT_WINDOW,
+        s.session.address,
       ]);
-      const feeLease = await escrow.lease(2n);
-      expect([feeLease.status, feeLease.deposit, feeLease.paid, feeLease.provider]).to.deep.equal([
-        BigInt(LeaseStatus.Closed),
-        FEE,
-        FEE,
-        provider.address,
-      ]);
-      expect((await escrow.reservation(1n)).status).to.equal(ReservationStatus.Started);
-      expect(await escrow.reservationOf(nodeId)).to.equal(0n);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Sharing);
-      const net = FEE - (FEE * GUT_FEE_BPS) / 10_000n;
-      await expect(escrow.connect(provider).withdraw([2n])).to.changeTokenBalance(ethers, gut, provider, net);
     });
 
     it("works at the deadline and while paused", async function () {
-      const { escrow, customer, deadline } = await loadFixture(reserved);
-      await escrow.pause();
-      await expect(at(deadline, () => escrow.connect(customer).startReserved(1n))).to.emit(escrow, "LeaseOpened");
+      const s = await loadFixture(reserved);
+      await s.escrow.pause();
+      await expect(
+        at(s.deadline, () => s.escrow.connect(s.customer).startReserved(s.reservationId, 0n, ethers.ZeroAddress)),
+      ).to.emit(s.escrow, "StartRequested");
     });
 
     it("reverts before the window or after the grace", async function () {
-      const { escrow, customer, start, deadline } = await loadFixture(reserved);
-      await expect(at(start - 1n, () => escrow.connect(customer).startReserved(1n)))
-        .to.be.revertedWithCustomError(escrow, "OutsideWindow")
-        .withArgs(1n, start, deadline);
-      await expect(at(deadline + 1n, () => escrow.connect(customer).startReserved(1n)))
-        .to.be.revertedWithCustomError(escrow, "OutsideWindow")
-        .withArgs(1n, start, deadline);
+      const s = await loadFixture(reserved);
+      await expect(
+        at(s.start - 1n, () => s.escrow.connect(s.customer).startReserved(s.reservationId, 0n, ethers.ZeroAddress)),
+      )
+        .to.be.revertedWithCustomError(s.escrow, "OutsideWindow")
+        .withArgs(s.reservationId, s.start, s.deadline);
+      await expect(
+        at(s.deadline + 1n, () => s.escrow.connect(s.customer).startReserved(s.reservationId, 0n, ethers.ZeroAddress)),
+      ).to.be.revertedWithCustomError(s.escrow, "OutsideWindow");
     });
 
-    it("reverts for anyone but the customer, and once the reservation ended", async function () {
-      const { escrow, customer, other, start } = await loadFixture(reserved);
-      await time.setNextBlockTimestamp(start);
-      await expect(escrow.connect(other).startReserved(1n))
-        .to.be.revertedWithCustomError(escrow, "NotReservationParty")
-        .withArgs(1n, other.address);
-      await escrow.connect(customer).startReserved(1n);
-      await expect(escrow.connect(customer).startReserved(1n))
-        .to.be.revertedWithCustomError(escrow, "InvalidReservationStatus")
-        .withArgs(1n, ReservationStatus.Started);
-    });
-
-    it("reverts when the provider took the node offline", async function () {
-      const { escrow, registry, customer, provider, nodeId, start } = await loadFixture(reserved);
-      await registry.connect(provider).goOffline(nodeId);
-      await expect(at(start, () => escrow.connect(customer).startReserved(1n)))
-        .to.be.revertedWithCustomError(escrow, "NodeNotAvailable")
-        .withArgs(nodeId, NodeStatus.Disconnect);
+    it("reverts for anyone but the customer, and once started", async function () {
+      const s = await loadFixture(starting);
+      await expect(s.escrow.connect(s.other).startReserved(s.reservationId, 0n, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(s.escrow, "InvalidReservationStatus")
+        .withArgs(s.reservationId, ReservationStatus.Starting);
+      const r = await loadFixture(reserved);
+      await expect(at(r.start, () => r.escrow.connect(r.other).startReserved(r.reservationId, 0n, ethers.ZeroAddress)))
+        .to.be.revertedWithCustomError(r.escrow, "NotReservationCustomer")
+        .withArgs(r.reservationId, r.other.address);
     });
   });
 
-  describe("openLease on a Reserved node", function () {
-    it("starts the customer's reservation with the extra deposit", async function () {
-      const { escrow, gut, customer, nodeId, start } = await loadFixture(reserved);
-      const tx = at(start + 5n, () => escrow.connect(customer).openLease(nodeId, 10n * UNIT, ANY_PRICE));
-      await expect(tx).to.emit(escrow, "ReservationEnded");
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, -10n * UNIT);
-      expect((await escrow.lease(1n)).deposit).to.equal(DEPOSIT - FEE + 10n * UNIT);
+  describe("acceptStart", function () {
+    it("opens the lease from now with the deposit less the fee, and books the fee's part before the window", async function () {
+      const s = await loadFixture(starting);
+      const leaseStart = s.start + 10n;
+      const tx = at(leaseStart, () => s.escrow.connect(s.operator).acceptStart(s.reservationId));
+      await expect(tx)
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Started, s.operator.address, HOLD_PART, 0n, 1n, 0n);
+      await expect(tx)
+        .to.emit(s.escrow, "LeaseOpened")
+        .withArgs(
+          1n,
+          s.nodeId,
+          s.customer.address,
+          s.provider.address,
+          await s.gut.getAddress(),
+          PRICE * 1_000n,
+          DEPOSIT + 10n * UNIT - FEE,
+          s.session.address,
+        );
+      const lease = await s.escrow.lease(1n);
+      expect([lease.start, lease.reservationId, lease.customer]).to.deep.equal([leaseStart, 1n, s.customer.address]);
+      const token = await s.gut.getAddress();
+      expect(await s.escrow.earnings(s.provider.address, token)).to.equal(HOLD_PART - feeOf(HOLD_PART));
+      expect(await s.escrow.feesDue(s.provider.address, token)).to.equal(feeOf(HOLD_PART));
+      expect((await s.registry.node(s.nodeId)).status).to.equal(BigInt(NodeStatus.Sharing));
+      expect(await s.escrow.reservationOf(s.nodeId)).to.equal(0n);
+      expect((await s.escrow.reservation(1n)).leaseId).to.equal(1n);
     });
 
-    it("reverts for anyone but the reserving customer", async function () {
-      const { escrow, other, nodeId, start } = await loadFixture(reserved);
-      await expect(at(start, () => escrow.connect(other).openLease(nodeId, DEPOSIT, ANY_PRICE)))
-        .to.be.revertedWithCustomError(escrow, "NodeReserved")
-        .withArgs(nodeId, 1n);
+    it("reverts for anyone but the provider or its operator, after the accept window, or before the start", async function () {
+      const s = await loadFixture(starting);
+      await expect(s.escrow.connect(s.customer).acceptStart(s.reservationId))
+        .to.be.revertedWithCustomError(s.escrow, "NotReservationProvider")
+        .withArgs(s.reservationId, s.customer.address);
+      await expect(at(s.acceptBy + 1n, () => s.escrow.connect(s.provider).acceptStart(s.reservationId)))
+        .to.be.revertedWithCustomError(s.escrow, "AcceptWindowClosed")
+        .withArgs(s.reservationId, s.acceptBy);
+      const r = await loadFixture(reserved);
+      await expect(r.escrow.connect(r.provider).acceptStart(r.reservationId))
+        .to.be.revertedWithCustomError(r.escrow, "InvalidReservationStatus")
+        .withArgs(r.reservationId, ReservationStatus.Pending);
+    });
+  });
+
+  describe("the window's part of the fee", function () {
+    it("is earned in full when the lease stays open through the window", async function () {
+      const s = await loadFixture(accepted);
+      const tx = at(s.heldUntil + 100n, () => s.escrow.connect(s.provider).closeLease(s.leaseId, 0n, "0x"));
+      await expect(tx).to.emit(s.escrow, "LeaseFinalized").withArgs(s.leaseId, 0n, s.leaseDeposit, WINDOW_PART);
+      const token = await s.gut.getAddress();
+      expect(
+        (await s.escrow.earnings(s.provider.address, token)) + (await s.escrow.feesDue(s.provider.address, token)),
+      ).to.equal(FEE);
+    });
+
+    it("is earned pro rata when the provider closes inside the window; the rest goes back", async function () {
+      const s = await loadFixture(accepted);
+      const closedAt = s.start + DURATION / 4n;
+      const earned = (WINDOW_PART * (closedAt - s.start)) / DURATION;
+      const tx = at(closedAt, () => s.escrow.connect(s.provider).closeLease(s.leaseId, 0n, "0x"));
+      await expect(tx)
+        .to.emit(s.escrow, "LeaseFinalized")
+        .withArgs(s.leaseId, 0n, s.leaseDeposit + WINDOW_PART - earned, earned);
+      await expect(tx).to.changeTokenBalance(ethers, s.gut, s.customer, s.leaseDeposit + WINDOW_PART - earned);
+    });
+
+    it("is earned up to the customer's close, paid when the lease is finalized", async function () {
+      const s = await loadFixture(accepted);
+      const closedAt = s.start + DURATION / 2n;
+      await at(closedAt, () => s.escrow.connect(s.customer).closeLease(s.leaseId, 0n, "0x"));
+      const earned = (WINDOW_PART * (closedAt - s.start)) / DURATION;
+      const paidThrough = closedAt;
+      const receipt = await receiptFor(s, s.leaseId, paidThrough);
+      await s.escrow.collect(s.leaseId, paidThrough, receipt);
+      const paid = (closedAt - s.leaseStart) * PER_SECOND;
+      await time.increaseTo(closedAt + COLLECT_WINDOW + 1n);
+      await expect(s.escrow.finalize(s.leaseId))
+        .to.emit(s.escrow, "LeaseFinalized")
+        .withArgs(s.leaseId, paid, s.leaseDeposit - paid + WINDOW_PART - earned, earned);
+      expect((await s.escrow.lease(s.leaseId)).status).to.equal(BigInt(LeaseStatus.Closed));
+    });
+  });
+
+  describe("failReservation", function () {
+    it("after an unaccepted start: the whole deposit back and the fee from the stake to the treasury", async function () {
+      const s = await loadFixture(starting);
+      const stake = (await s.registry.node(s.nodeId)).stake;
+      await time.increaseTo(s.acceptBy + 1n);
+      const tx = s.escrow.connect(s.keeper).failReservation(s.reservationId);
+      await expect(tx)
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Failed, s.keeper.address, 0n, DEPOSIT + 10n * UNIT, 0n, FEE);
+      await expect(tx).to.emit(s.registry, "Penalized").withArgs(s.nodeId, s.treasury.address, FEE);
+      await expect(tx).to.changeTokenBalances(
+        ethers,
+        s.gut,
+        [s.customer, s.treasury, s.provider],
+        [DEPOSIT + 10n * UNIT, FEE, 0n],
+      );
+      const n = await s.registry.node(s.nodeId);
+      expect([n.status, n.engaged, n.stake]).to.deep.equal([BigInt(NodeStatus.Idle), false, stake - FEE]);
+      const token = await s.gut.getAddress();
+      expect(await s.escrow.earnings(s.provider.address, token)).to.equal(0n);
+      expect(await s.escrow.reservationOf(s.nodeId)).to.equal(0n);
+    });
+
+    it("at once when the node went offline before the deadline, while pending", async function () {
+      const s = await loadFixture(reserved);
+      await s.registry.connect(s.operator).goOffline(s.nodeId);
+      await expect(s.escrow.connect(s.keeper).failReservation(s.reservationId))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Failed, s.keeper.address, 0n, DEPOSIT, 0n, FEE);
+      // The escrow released the node, so the provider can bring it back.
+      expect((await s.registry.node(s.nodeId)).status).to.equal(BigInt(NodeStatus.Disconnect));
+      await s.registry.connect(s.operator).checkIn([s.nodeId]);
+      expect((await s.registry.node(s.nodeId)).status).to.equal(BigInt(NodeStatus.Idle));
+    });
+
+    it("when the node's check-in went stale before the deadline, whoever notices it first", async function () {
+      const s = await loadFixture(system);
+      const reservedAt = BigInt(await time.latest()) + 1n;
+      // A window two check-in periods ahead: the node must check in meanwhile, and does not.
+      const start = reservedAt + 2n * CHECK_IN_PERIOD;
+      const q = await quoteFor(s, ethers, { windowStart: start, windowDuration: DURATION });
+      const fee = ((start + DURATION - reservedAt) * PER_SECOND) / 10n;
+      await at(reservedAt, () => s.escrow.connect(s.customer).reserve(q.quote, q.signature, DEPOSIT + fee));
+      await time.increaseTo(reservedAt + CHECK_IN_PERIOD + 1n);
+      await expect(s.escrow.failReservation(1n))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(1n, ReservationStatus.Failed, s.admin.address, 0n, DEPOSIT + fee, 0n, fee);
+    });
+
+    it("reverts while the node is up and the provider may still accept", async function () {
+      const s = await loadFixture(starting);
+      await expect(s.escrow.failReservation(s.reservationId))
+        .to.be.revertedWithCustomError(s.escrow, "ReservationNotFailed")
+        .withArgs(s.reservationId, s.acceptBy);
+      const r = await loadFixture(reserved);
+      await expect(r.escrow.failReservation(r.reservationId))
+        .to.be.revertedWithCustomError(r.escrow, "ReservationNotFailed")
+        .withArgs(r.reservationId, 0n);
+    });
+
+    it("takes at most the stake left", async function () {
+      const s = await loadFixture(system);
+      await s.gut.transfer(s.customer.address, 1_000n * UNIT);
+      // A month-long window on a 100-GUT stake: its fee is larger than the stake.
+      const reservedAt = BigInt(await time.latest()) + 1n;
+      const start = reservedAt + 100n;
+      const long = 30n * 86_400n;
+      const [fee] = await s.escrow.reservationFee(s.nodeId, PRICE, start, long);
+      const stake = (await s.registry.node(s.nodeId)).stake;
+      expect(fee).to.be.greaterThan(stake);
+      const q = await quoteFor(s, ethers, { windowStart: start, windowDuration: long, pricePerTuHour: PRICE });
+      await at(reservedAt, () => s.escrow.connect(s.customer).reserve(q.quote, q.signature, fee + UNIT));
+      await s.registry.connect(s.provider).goOffline(s.nodeId);
+      await expect(s.escrow.failReservation(1n))
+        .to.emit(s.registry, "Penalized")
+        .withArgs(s.nodeId, s.treasury.address, stake);
+      expect((await s.registry.node(s.nodeId)).stake).to.equal(0n);
     });
   });
 
   describe("cancelReservation", function () {
-    it("by the customer: books the fee for the provider, refunds the rest, frees the node", async function () {
-      const { escrow, registry, gut, customer, nodeId } = await loadFixture(reserved);
-      const tx = escrow.connect(customer).cancelReservation(1n);
+    it("by the customer while pending: the fee is the provider's, the rest goes back, the node is free", async function () {
+      const s = await loadFixture(reserved);
+      const tx = s.escrow.connect(s.customer).cancelReservation(s.reservationId);
       await expect(tx)
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Cancelled, customer.address, FEE, DEPOSIT - FEE, 0n, 1n);
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT - FEE);
-      expect((await escrow.lease(1n)).paid).to.equal(FEE);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
-      expect(await escrow.reservationOf(nodeId)).to.equal(0n);
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Cancelled, s.customer.address, FEE, DEPOSIT - FEE, 0n, 0n);
+      await expect(tx).to.changeTokenBalance(ethers, s.gut, s.customer, DEPOSIT - FEE);
+      const token = await s.gut.getAddress();
+      expect(await s.escrow.earnings(s.provider.address, token)).to.equal(FEE - feeOf(FEE));
+      expect((await s.registry.node(s.nodeId)).status).to.equal(BigInt(NodeStatus.Idle));
     });
 
-    it("by the provider: the whole deposit goes back and no fee is booked", async function () {
-      const { escrow, gut, customer, provider } = await loadFixture(reserved);
-      const tx = escrow.connect(provider).cancelReservation(1n);
-      await expect(tx)
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Cancelled, provider.address, 0n, DEPOSIT, 0n, 0n);
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT);
-      expect(await escrow.leaseCount()).to.equal(0n);
+    it("by the provider or its operator: fails the reservation", async function () {
+      const s = await loadFixture(reserved);
+      await expect(s.escrow.connect(s.operator).cancelReservation(s.reservationId))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Failed, s.operator.address, 0n, DEPOSIT, 0n, FEE);
     });
 
-    it("refunds everything when the node went Disconnect before the cancellation", async function () {
-      const { escrow, registry, customer, provider, nodeId } = await loadFixture(reserved);
-      await registry.connect(provider).goOffline(nodeId);
-      await time.increase(10n);
-      await expect(escrow.connect(customer).cancelReservation(1n))
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Cancelled, customer.address, 0n, DEPOSIT, 0n, 0n);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Disconnect);
+    it("by the customer after the node went down: fails it rather than paying the fee", async function () {
+      const s = await loadFixture(reserved);
+      await s.registry.connect(s.provider).goOffline(s.nodeId);
+      await expect(s.escrow.connect(s.customer).cancelReservation(s.reservationId))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Failed, s.customer.address, 0n, DEPOSIT, 0n, FEE);
     });
 
     it("reverts for anyone else and once ended", async function () {
-      const { escrow, customer, other } = await loadFixture(reserved);
-      await expect(escrow.connect(other).cancelReservation(1n))
-        .to.be.revertedWithCustomError(escrow, "NotReservationParty")
-        .withArgs(1n, other.address);
-      await escrow.connect(customer).cancelReservation(1n);
-      await expect(escrow.connect(customer).cancelReservation(1n))
-        .to.be.revertedWithCustomError(escrow, "InvalidReservationStatus")
-        .withArgs(1n, ReservationStatus.Cancelled);
-      await expect(escrow.connect(customer).cancelReservation(9n))
-        .to.be.revertedWithCustomError(escrow, "InvalidReservationStatus")
-        .withArgs(9n, ReservationStatus.None);
+      const s = await loadFixture(reserved);
+      await expect(s.escrow.connect(s.other).cancelReservation(s.reservationId))
+        .to.be.revertedWithCustomError(s.escrow, "NotReservationParty")
+        .withArgs(s.reservationId, s.other.address);
+      await s.escrow.connect(s.customer).cancelReservation(s.reservationId);
+      await expect(s.escrow.connect(s.customer).cancelReservation(s.reservationId))
+        .to.be.revertedWithCustomError(s.escrow, "InvalidReservationStatus")
+        .withArgs(s.reservationId, ReservationStatus.Cancelled);
     });
   });
 
   describe("expireReservation", function () {
-    it("reverts while the node is up and the grace lasts", async function () {
-      const { escrow, keeper, deadline } = await loadFixture(reserved);
-      await expect(at(deadline, () => escrow.connect(keeper).expireReservation(1n)))
-        .to.be.revertedWithCustomError(escrow, "ReservationNotExpired")
-        .withArgs(1n, deadline);
+    it("reverts until the deadline has passed", async function () {
+      const s = await loadFixture(reserved);
+      await expect(at(s.deadline, () => s.escrow.expireReservation(s.reservationId)))
+        .to.be.revertedWithCustomError(s.escrow, "ReservationNotExpired")
+        .withArgs(s.reservationId, s.deadline);
     });
 
-    it("after the grace, by anyone: the provider earns the fee and the rest goes back", async function () {
-      const { escrow, registry, gut, customer, keeper, nodeId, deadline } = await loadFixture(reserved);
-      const tx = at(deadline + 1n, () => escrow.connect(keeper).expireReservation(1n));
+    it("after the deadline, by anyone: the provider earns the fee and the rest goes back", async function () {
+      const s = await loadFixture(reserved);
+      const tx = at(s.deadline + 1n, () => s.escrow.connect(s.keeper).expireReservation(s.reservationId));
       await expect(tx)
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Expired, keeper.address, FEE, DEPOSIT - FEE, 0n, 1n);
-      await expect(tx).to.changeTokenBalance(ethers, gut, customer, DEPOSIT - FEE);
-      expect((await registry.leaseTerms(nodeId)).status).to.equal(NodeStatus.Idle);
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Expired, s.keeper.address, FEE, DEPOSIT - FEE, 0n, 0n);
+      await expect(tx).to.changeTokenBalance(ethers, s.gut, s.customer, DEPOSIT - FEE);
     });
 
-    it("at once when the provider went offline, refunding everything", async function () {
-      const { escrow, registry, provider, keeper, nodeId } = await loadFixture(reserved);
-      await registry.connect(provider).goOffline(nodeId);
-      await expect(escrow.connect(keeper).expireReservation(1n))
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Expired, keeper.address, 0n, DEPOSIT, 0n, 0n);
+    it("fails the reservation when the node went down before the deadline", async function () {
+      const s = await loadFixture(reserved);
+      await at(s.deadline - 1n, () => s.registry.connect(s.provider).goOffline(s.nodeId));
+      await time.increaseTo(s.deadline + 1n);
+      await expect(s.escrow.expireReservation(s.reservationId))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Failed, s.admin.address, 0n, DEPOSIT, 0n, FEE);
     });
 
-    it("still pays the fee when the node went stale only after it held through the grace", async function () {
-      const { escrow, registry, provider, keeper, nodeId, deadline } = await loadFixture(reserved);
-      await at(deadline, () => registry.connect(provider).heartbeat(nodeId));
-      await at(deadline + TIMEOUT + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
-      await expect(escrow.connect(keeper).expireReservation(1n))
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Expired, keeper.address, FEE, DEPOSIT - FEE, 0n, 1n);
+    it("still pays the fee when the node went down only after holding through the deadline", async function () {
+      const s = await loadFixture(reserved);
+      await at(s.deadline + 1n, () => s.registry.connect(s.provider).goOffline(s.nodeId));
+      await expect(s.escrow.expireReservation(s.reservationId))
+        .to.emit(s.escrow, "ReservationEnded")
+        .withArgs(s.reservationId, ReservationStatus.Expired, s.admin.address, FEE, DEPOSIT - FEE, 0n, 0n);
     });
 
-    it("forfeits the fee when the node went stale before the deadline", async function () {
-      const { escrow, registry, keeper, nodeId, deadline } = await loadFixture(reserved);
-      await registry.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
-      await at(deadline + 1n, () => registry.connect(keeper).markDisconnected(nodeId));
-      await expect(escrow.connect(keeper).expireReservation(1n))
-        .to.emit(escrow, "ReservationEnded")
-        .withArgs(1n, ReservationStatus.Expired, keeper.address, 0n, DEPOSIT, 0n, 0n);
+    it("reverts for a reservation that was started", async function () {
+      const s = await loadFixture(starting);
+      await expect(at(s.deadline + 1n, () => s.escrow.expireReservation(s.reservationId)))
+        .to.be.revertedWithCustomError(s.escrow, "InvalidReservationStatus")
+        .withArgs(s.reservationId, ReservationStatus.Starting);
     });
   });
 });

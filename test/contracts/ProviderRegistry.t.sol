@@ -6,33 +6,34 @@ import {ProviderRegistry} from "../../contracts/ProviderRegistry.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
 import {Test} from "../utils/Test.sol";
 
-/// @dev Drives the registry with random provider, keeper and escrow calls and time warps. For
-/// every call it predicts from DESIGN.md's table whether the call may succeed, and after it
-/// compares every node's status with the status it saw before: a change is legal only on the
-/// node the call named and only if the pair belongs to that call in the table. Refusals are caught
-/// rather than expected, so a contract that accepts a forbidden call, or refuses an allowed one,
-/// shows up in the counters the invariants read.
+/// @dev Drives the registry with random provider, operator, keeper and escrow calls and time
+/// warps. For every call it predicts from DESIGN.md's table whether the call may succeed, and
+/// after it compares every node's status with the status it saw before: a change is legal only on
+/// the node the call named and only if the pair belongs to that call in the table. Refusals are
+/// caught rather than expected, so a contract that accepts a forbidden call, or refuses an allowed
+/// one, shows up in the counters the invariants read.
 contract ProviderRegistryHandler is Test {
     enum Call {
         Register,
-        Heartbeat,
-        Reconnect,
+        CheckIn,
         GoOffline,
         MarkDisconnected,
         Deregister,
         WithdrawStake,
+        AddStake,
         StartLease,
         HoldForReservation,
         Release,
-        Slash
+        Penalize
     }
 
     address internal constant STRANGER = address(0x57A7);
-    address internal constant CUSTOMER = address(0xC057);
+    address internal constant OPERATOR = address(0x0BE7);
 
     ProviderRegistry public immutable registry;
     GUT public immutable gut;
     address public immutable escrow;
+    address public immutable treasury;
     address[3] internal _providers;
     bytes32[3] internal _models = [bytes32("GTX 1080 Ti"), bytes32("V100"), bytes32("RTX 2080 Ti")];
 
@@ -42,11 +43,13 @@ contract ProviderRegistryHandler is Test {
     uint256 public wrongOutcomes;
     uint256 public wrongEffects;
     uint256 public earlyOutflows;
+    uint256 public penalties;
 
-    constructor(ProviderRegistry registry_, GUT gut_, address escrow_, address[3] memory providers) {
+    constructor(ProviderRegistry registry_, GUT gut_, address escrow_, address treasury_, address[3] memory providers) {
         registry = registry_;
         gut = gut_;
         escrow = escrow_;
+        treasury = treasury_;
         _providers = providers;
     }
 
@@ -60,7 +63,8 @@ contract ProviderRegistryHandler is Test {
         ) {
             _outcome(gpuCount > 0, true);
             IProviderRegistry.NodeInfo memory n = registry.node(id);
-            if (n.provider != provider || n.lastHeartbeat != block.timestamp || n.engaged) ++wrongEffects;
+            if (n.provider != provider || n.lastCheckIn != block.timestamp || n.engaged) ++wrongEffects;
+            if (n.stake != n.requiredStake) ++wrongEffects;
             if (gut.balanceOf(address(registry)) - before != n.stake) ++wrongEffects;
         } catch {
             _outcome(gpuCount > 0, false);
@@ -68,60 +72,63 @@ contract ProviderRegistryHandler is Test {
         _after(Call.Register, registry.nodeCount(), before);
     }
 
-    function heartbeat(uint256 nodeSeed, uint256 callerSeed) external {
+    function checkIn(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        address caller = _caller(callerSeed, n.provider);
-        bool ok = caller == n.provider && (_live(n.status) || _free(n, IProviderRegistry.Status.Disconnect));
-        bool lateAndHeld = _live(n.status) && n.engaged && _isStale(n);
-        _providerCall(Call.Heartbeat, id, caller, ok);
-        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        address caller = _operatorSide(callerSeed, n.provider);
+        bool ok = caller != STRANGER && n.status != IProviderRegistry.Status.None;
+        bool late =
+            (n.status == IProviderRegistry.Status.Idle || n.status == IProviderRegistry.Status.Reserved) && _isStale(n);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        uint256 before = gut.balanceOf(address(registry));
+        vm.prank(caller);
+        bool succeeded = true;
+        try registry.checkIn(ids) {} catch {
+            succeeded = false;
+        }
+        _outcome(ok, succeeded);
+        _after(Call.CheckIn, id, before);
         if (!ok) return;
-        if (lateAndHeld) {
-            // The outage stays on the record: Disconnect, heartbeat not moved.
-            if (t.status != IProviderRegistry.Status.Disconnect || t.lastHeartbeat != n.lastHeartbeat) ++wrongEffects;
-        } else if (t.lastHeartbeat != block.timestamp) {
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        bool held = n.engaged && (n.status == IProviderRegistry.Status.Disconnect || late);
+        if (held) {
+            // The outage stays on the record: Disconnect, check-in not moved.
+            if (t.status != IProviderRegistry.Status.Disconnect || t.lastCheckIn != n.lastCheckIn) ++wrongEffects;
+            if (late && t.downSince != n.lastCheckIn + registry.checkInPeriod()) ++wrongEffects;
+        } else if (t.lastCheckIn != block.timestamp) {
             ++wrongEffects;
         }
     }
 
-    function reconnect(uint256 nodeSeed, uint256 callerSeed) external {
-        (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        address caller = _caller(callerSeed, n.provider);
-        bool ok = caller == n.provider && _free(n, IProviderRegistry.Status.Disconnect);
-        _providerCall(Call.Reconnect, id, caller, ok);
-        if (ok && registry.leaseTerms(id).lastHeartbeat != block.timestamp) ++wrongEffects;
-    }
-
     function goOffline(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        address caller = _caller(callerSeed, n.provider);
+        address caller = _operatorSide(callerSeed, n.provider);
         bool ok =
-            caller == n.provider &&
+            caller != STRANGER &&
                 (n.status == IProviderRegistry.Status.Idle || n.status == IProviderRegistry.Status.Reserved);
         _providerCall(Call.GoOffline, id, caller, ok);
     }
 
     function markDisconnected(uint256 nodeSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        bool ok = _live(n.status) && _isStale(n);
+        bool ok =
+            (n.status == IProviderRegistry.Status.Idle || n.status == IProviderRegistry.Status.Reserved) && _isStale(n);
         _providerCall(Call.MarkDisconnected, id, STRANGER, ok);
-        if (registry.leaseTerms(id).lastHeartbeat != n.lastHeartbeat) ++wrongEffects;
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        if (t.lastCheckIn != n.lastCheckIn) ++wrongEffects;
+        if (ok && t.downSince != n.lastCheckIn + registry.checkInPeriod()) ++wrongEffects;
     }
 
     function deregister(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        address caller = _caller(callerSeed, n.provider);
-        _providerCall(
-            Call.Deregister,
-            id,
-            caller,
-            caller == n.provider && _free(n, IProviderRegistry.Status.Disconnect)
-        );
+        address caller = _operatorSide(callerSeed, n.provider);
+        bool ok = caller == n.provider && n.status == IProviderRegistry.Status.Disconnect && !n.engaged;
+        _providerCall(Call.Deregister, id, caller, ok);
     }
 
     function withdrawStake(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
-        address caller = _caller(callerSeed, n.provider);
+        address caller = _operatorSide(callerSeed, n.provider);
         bool unbonded =
             n.provider != address(0) &&
                 n.status == IProviderRegistry.Status.None &&
@@ -129,7 +136,7 @@ contract ProviderRegistryHandler is Test {
         bool ok = caller == n.provider && unbonded && n.stake > 0;
         uint256 before = gut.balanceOf(address(registry));
         vm.prank(caller);
-        try registry.withdrawStake(id) {
+        try registry.withdrawStake(id, STRANGER) {
             _outcome(ok, true);
         } catch {
             _outcome(ok, false);
@@ -140,19 +147,38 @@ contract ProviderRegistryHandler is Test {
         _after(Call.WithdrawStake, id, afterBalance);
     }
 
+    function addStake(uint256 nodeSeed, uint256 callerSeed, uint256 amount) external {
+        (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
+        address caller = _operatorSide(callerSeed, n.provider);
+        amount = bound(amount, 0, 1_000e18);
+        bool ok = caller == n.provider && n.status != IProviderRegistry.Status.None && amount > 0;
+        uint256 before = gut.balanceOf(address(registry));
+        vm.prank(caller);
+        try registry.addStake(id, amount) {
+            _outcome(ok, true);
+            if (registry.node(id).stake != n.stake + amount) ++wrongEffects;
+        } catch {
+            _outcome(ok, false);
+        }
+        _after(Call.AddStake, id, before);
+    }
+
     function startLease(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
         bool ok =
             caller == escrow &&
-                (n.status == IProviderRegistry.Status.Idle || n.status == IProviderRegistry.Status.Reserved);
+                ((n.status == IProviderRegistry.Status.Idle && n.stake >= n.requiredStake) ||
+                    n.status == IProviderRegistry.Status.Reserved);
         _escrowCall(Call.StartLease, id, caller, ok);
+        if (ok && registry.leaseTerms(id).lastCheckIn != block.timestamp) ++wrongEffects;
     }
 
     function holdForReservation(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
-        _escrowCall(Call.HoldForReservation, id, caller, caller == escrow && n.status == IProviderRegistry.Status.Idle);
+        bool ok = caller == escrow && n.status == IProviderRegistry.Status.Idle && n.stake >= n.requiredStake;
+        _escrowCall(Call.HoldForReservation, id, caller, ok);
     }
 
     function release(uint256 nodeSeed, uint256 callerSeed) external {
@@ -163,27 +189,29 @@ contract ProviderRegistryHandler is Test {
         if (ok && registry.leaseTerms(id).engaged) ++wrongEffects;
     }
 
-    function slash(uint256 nodeSeed, uint256 callerSeed, uint256 maxAmount) external {
+    function penalize(uint256 nodeSeed, uint256 callerSeed, uint256 amount) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
         bool ok = caller == escrow && n.engaged;
-        maxAmount = bound(maxAmount, 0, n.stake);
-        uint256 full = (n.stake * registry.slashBps()) / 10_000;
-        uint256 expected = ok ? (full < maxAmount ? full : maxAmount) : 0;
+        amount = bound(amount, 0, 2 * n.stake + 1);
+        uint256 expected = ok ? (n.stake < amount ? n.stake : amount) : 0;
         uint256 before = gut.balanceOf(address(registry));
+        uint256 treasuryBefore = gut.balanceOf(treasury);
         vm.prank(caller);
-        try registry.slash(id, CUSTOMER, maxAmount) returns (uint256 amount) {
+        try registry.penalize(id, amount) returns (uint256 taken) {
             _outcome(ok, true);
-            if (amount != expected) ++wrongEffects;
+            if (taken != expected) ++wrongEffects;
         } catch {
             _outcome(ok, false);
         }
         if (before - gut.balanceOf(address(registry)) != expected) ++wrongEffects;
-        _after(Call.Slash, id, gut.balanceOf(address(registry)));
+        if (gut.balanceOf(treasury) - treasuryBefore != expected) ++wrongEffects;
+        penalties += expected;
+        _after(Call.Penalize, id, gut.balanceOf(address(registry)));
     }
 
     function warp(uint256 seconds_, uint256 longSeed) external {
-        uint256 max = longSeed % 8 == 0 ? 3 days : 2 * registry.heartbeatTimeout();
+        uint256 max = longSeed % 8 == 0 ? 3 days : 2 * registry.checkInPeriod();
         vm.warp(block.timestamp + bound(seconds_, 0, max));
     }
 
@@ -191,15 +219,7 @@ contract ProviderRegistryHandler is Test {
         uint256 before = gut.balanceOf(address(registry));
         vm.prank(caller);
         bool succeeded = true;
-        if (call == Call.Heartbeat) {
-            try registry.heartbeat(id) {} catch {
-                succeeded = false;
-            }
-        } else if (call == Call.Reconnect) {
-            try registry.reconnect(id) {} catch {
-                succeeded = false;
-            }
-        } else if (call == Call.GoOffline) {
+        if (call == Call.GoOffline) {
             try registry.goOffline(id) {} catch {
                 succeeded = false;
             }
@@ -248,7 +268,7 @@ contract ProviderRegistryHandler is Test {
             if (id != target || !_inTable(call, was, now_)) ++illegalTransitions;
             seen[id] = now_;
         }
-        bool paysOut = call == Call.WithdrawStake || call == Call.Slash;
+        bool paysOut = call == Call.WithdrawStake || call == Call.Penalize;
         if (!paysOut && gut.balanceOf(address(registry)) < balanceBefore) ++earlyOutflows;
     }
 
@@ -267,11 +287,10 @@ contract ProviderRegistryHandler is Test {
         if (call == Call.StartLease) return (from == idle || from == reserved) && to == sharing;
         if (call == Call.HoldForReservation) return from == idle && to == reserved;
         if (call == Call.Release) return (from == sharing || from == reserved) && to == idle;
-        if (call == Call.GoOffline) return (from == idle || from == reserved) && to == disconnect;
-        if (call == Call.MarkDisconnected) return from != none && from != disconnect && to == disconnect;
-        // A late heartbeat on a node the escrow holds takes it Disconnect instead of refreshing it.
-        if (call == Call.Heartbeat && from != none && from != disconnect && to == disconnect) return true;
-        if (call == Call.Heartbeat || call == Call.Reconnect) return from == disconnect && to == idle;
+        if (call == Call.GoOffline || call == Call.MarkDisconnected)
+            return (from == idle || from == reserved) && to == disconnect;
+        // A late check-in of a node the escrow holds dates its outage instead of refreshing it.
+        if (call == Call.CheckIn) return (from == reserved && to == disconnect) || (from == disconnect && to == idle);
         if (call == Call.Deregister) return from == disconnect && to == none;
         return false;
     }
@@ -286,52 +305,50 @@ contract ProviderRegistryHandler is Test {
         n = registry.node(id);
     }
 
-    function _caller(uint256 seed, address provider) internal pure returns (address) {
-        return seed % 5 == 0 ? STRANGER : provider;
+    /// @dev The provider, its operator (named by the first provider only) or a stranger.
+    function _operatorSide(uint256 seed, address provider) internal view returns (address) {
+        if (seed % 5 == 0) return STRANGER;
+        if (seed % 5 == 1 && registry.operatorOf(provider) == OPERATOR) return OPERATOR;
+        return provider;
     }
 
     function _escrowCaller(uint256 seed) internal view returns (address) {
         return seed % 5 == 0 ? STRANGER : escrow;
     }
 
-    function _live(IProviderRegistry.Status s) internal pure returns (bool) {
-        return
-            s == IProviderRegistry.Status.Idle ||
-            s == IProviderRegistry.Status.Sharing ||
-            s == IProviderRegistry.Status.Reserved;
-    }
-
     function _isStale(IProviderRegistry.NodeInfo memory n) internal view returns (bool) {
-        return block.timestamp > uint256(n.lastHeartbeat) + registry.heartbeatTimeout();
-    }
-
-    function _free(IProviderRegistry.NodeInfo memory n, IProviderRegistry.Status s) internal pure returns (bool) {
-        return n.status == s && !n.engaged;
+        return block.timestamp > uint256(n.lastCheckIn) + registry.checkInPeriod();
     }
 }
 
 contract ProviderRegistryTest is Test {
     address internal constant ESCROW = address(0xE5C);
+    address internal constant TREASURY = address(0x7EA5);
     address internal constant ALICE = address(0xA11CE);
     address internal constant BOB = address(0xB0B);
     address internal constant CAROL = address(0xCA201);
+    address internal constant OPERATOR = address(0x0BE7);
+    uint256 internal constant _PERIOD = 1 hours;
 
     GUT internal gut;
     ProviderRegistry internal registry;
     ProviderRegistryHandler internal handler;
 
     function setUp() public {
+        vm.warp(1_700_000_000);
         gut = new GUT(0, address(this), address(this));
-        registry = new ProviderRegistry(0, address(this), gut, 100e18, 10 minutes, 1 days, 1_000);
+        registry = new ProviderRegistry(0, address(this), gut, 100e18, _PERIOD, 1 days, TREASURY);
         registry.grantRole(registry.ESCROW_ROLE(), ESCROW);
         address[3] memory providers = [ALICE, BOB, CAROL];
-        handler = new ProviderRegistryHandler(registry, gut, ESCROW, providers);
+        handler = new ProviderRegistryHandler(registry, gut, ESCROW, TREASURY, providers);
         targetContract(address(handler));
         for (uint256 i; i < 3; ++i) {
             gut.transfer(providers[i], 1_000_000e18);
             vm.prank(providers[i]);
             gut.approve(address(registry), type(uint256).max);
         }
+        vm.prank(ALICE);
+        registry.setOperator(OPERATOR);
     }
 
     function testFuzz_RequiredStake_IsMinStakeTimesTuRoundedUp(uint256 minStake, uint256 gpuCount) public {
@@ -344,20 +361,128 @@ contract ProviderRegistryTest is Test {
         assertLe(stake * 1000, minStake * milliTu + 999, "rounded up by less than one wei");
     }
 
-    function test_Heartbeat_RevertsWhen_DisconnectAndEngaged() public {
-        vm.prank(ALICE);
-        uint256 id = registry.register("V100", 1, 1e18, address(gut), "");
-        vm.prank(ESCROW);
-        registry.startLease(id);
-        vm.warp(block.timestamp + 11 minutes);
+    /// @dev A node is stale exactly when more than `checkInPeriod` has passed since its check-in;
+    /// marking it Disconnect dates the outage at the moment it went stale, not at the marking.
+    function testFuzz_MarkDisconnected_StaleExactlyAfterThePeriod(uint256 period, uint256 elapsed) public {
+        period = bound(period, registry.MIN_CHECK_IN_PERIOD(), registry.MAX_CHECK_IN_PERIOD());
+        registry.setCheckInPeriod(period);
+        uint256 id = _register(ALICE);
+        uint256 checkedAt = block.timestamp;
+        elapsed = bound(elapsed, 0, 3 * period);
+        vm.warp(checkedAt + elapsed);
+        bool stale = elapsed > period;
+        assertTrue(registry.isStale(id) == stale, "isStale");
+        if (!stale) {
+            vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.CheckInNotStale.selector, id, checkedAt + period));
+        }
         registry.markDisconnected(id);
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.NodeEngaged.selector, id));
-        vm.prank(ALICE);
-        registry.heartbeat(id);
+        if (!stale) return;
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        assertEq(uint256(t.status), uint256(IProviderRegistry.Status.Disconnect), "status");
+        assertEq(t.downSince, checkedAt + period, "downSince");
     }
 
-    /// @dev One invariant function per campaign: each runs 256 × 50 handler calls, so the table
-    /// checks share one campaign and the stake checks another.
+    /// @dev A check-in inside the period refreshes the clock; one after it, on a node the escrow
+    /// reserved, leaves the node Disconnect from the moment it went stale, so a reservation's
+    /// outage cannot be erased by checking in late.
+    function testFuzz_CheckIn_LateOnAReservedNodeKeepsTheOutage(uint256 elapsed) public {
+        uint256 id = _register(ALICE);
+        vm.prank(ESCROW);
+        registry.holdForReservation(id);
+        uint256 checkedAt = block.timestamp;
+        elapsed = bound(elapsed, 0, 3 * _PERIOD);
+        vm.warp(checkedAt + elapsed);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(OPERATOR);
+        registry.checkIn(ids);
+        IProviderRegistry.LeaseTerms memory t = registry.leaseTerms(id);
+        if (elapsed > _PERIOD) {
+            assertEq(uint256(t.status), uint256(IProviderRegistry.Status.Disconnect), "late: Disconnect");
+            assertEq(t.downSince, checkedAt + _PERIOD, "late: downSince");
+            assertEq(t.lastCheckIn, checkedAt, "late: lastCheckIn kept");
+        } else {
+            assertEq(uint256(t.status), uint256(IProviderRegistry.Status.Reserved), "on time: Reserved");
+            assertEq(t.lastCheckIn, block.timestamp, "on time: lastCheckIn");
+        }
+    }
+
+    /// @dev A Sharing node needs no check-in however long it runs, and leaving Sharing restarts
+    /// its clock.
+    function testFuzz_Release_SharingNeedsNoCheckIn(uint256 elapsed) public {
+        uint256 id = _register(ALICE);
+        vm.prank(ESCROW);
+        registry.startLease(id);
+        elapsed = bound(elapsed, 0, 30 days);
+        vm.warp(block.timestamp + elapsed);
+        assertTrue(!registry.isStale(id), "Sharing node stale");
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.InvalidStatus.selector, id, IProviderRegistry.Status.Sharing)
+        );
+        registry.markDisconnected(id);
+        vm.prank(ESCROW);
+        registry.release(id);
+        assertEq(registry.leaseTerms(id).lastCheckIn, block.timestamp, "release restarts the clock");
+    }
+
+    /// @dev The penalty never exceeds the stake nor the amount asked, and always goes to the treasury.
+    function testFuzz_Penalize_TakesAtMostTheStakeToTheTreasury(uint256 amount) public {
+        uint256 id = _register(ALICE);
+        uint256 stake = registry.node(id).stake;
+        amount = bound(amount, 0, 3 * stake);
+        vm.prank(ESCROW);
+        registry.holdForReservation(id);
+        vm.prank(ESCROW);
+        uint256 taken = registry.penalize(id, amount);
+        uint256 expected = amount < stake ? amount : stake;
+        assertEq(taken, expected, "taken");
+        assertEq(gut.balanceOf(TREASURY), expected, "treasury");
+        assertEq(registry.node(id).stake, stake - expected, "stake left");
+        assertEq(registry.totalStaked(), stake - expected, "totalStaked");
+    }
+
+    function test_CheckIn_SkipsWhen_DisconnectAndEngaged() public {
+        uint256 id = _register(ALICE);
+        vm.prank(ESCROW);
+        registry.holdForReservation(id);
+        vm.prank(ALICE);
+        registry.goOffline(id);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        vm.prank(ALICE);
+        registry.checkIn(ids);
+        assertEq(
+            uint256(registry.leaseTerms(id).status),
+            uint256(IProviderRegistry.Status.Disconnect),
+            "engaged Disconnect node came back"
+        );
+    }
+
+    function test_CheckIn_RevertsWhen_OperatorOfAnotherProvider() public {
+        uint256 mine = _register(ALICE);
+        uint256 bobs = _register(BOB);
+        uint256[] memory ids = new uint256[](2);
+        ids[0] = mine;
+        ids[1] = bobs;
+        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.NotNodeOperator.selector, bobs, OPERATOR));
+        vm.prank(OPERATOR);
+        registry.checkIn(ids);
+    }
+
+    function test_WithdrawStake_RevertsWhen_Operator() public {
+        uint256 id = _register(ALICE);
+        vm.prank(ALICE);
+        registry.goOffline(id);
+        vm.prank(ALICE);
+        registry.deregister(id);
+        vm.warp(block.timestamp + 1 days);
+        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.NotNodeProvider.selector, id, OPERATOR));
+        vm.prank(OPERATOR);
+        registry.withdrawStake(id, OPERATOR);
+    }
+
+    /// @dev One invariant function per campaign: the table checks share one campaign and the
+    /// stake checks another.
     function invariant_TransitionsAreInTheTable() public view {
         assertEq(handler.illegalTransitions(), 0, "transition not in table");
         assertEq(handler.wrongOutcomes(), 0, "outcome against table");
@@ -372,8 +497,9 @@ contract ProviderRegistryTest is Test {
         }
     }
 
-    function invariant_StakeIsBalanceMinusUnbondingAndLeavesOnlyWhenUnbonded() public view {
+    function invariant_StakeIsBalanceMinusUnbondingAndLeavesOnlyWhenUnbondedOrPenalized() public view {
         assertEq(handler.earlyOutflows(), 0, "GUT left before unbonding ended");
+        assertEq(gut.balanceOf(TREASURY), handler.penalties(), "treasury got other than the penalties");
         uint256 active;
         uint256 unbonding;
         uint256 count = registry.nodeCount();
@@ -385,5 +511,10 @@ contract ProviderRegistryTest is Test {
         assertEq(active, gut.balanceOf(address(registry)) - unbonding, "active != balance - unbonding");
         assertEq(active, registry.totalStaked(), "totalStaked");
         assertEq(unbonding, registry.totalUnbonding(), "totalUnbonding");
+    }
+
+    function _register(address provider) internal returns (uint256 id) {
+        vm.prank(provider);
+        id = registry.register("V100", 1, 1e18, address(gut), "");
     }
 }

@@ -8,9 +8,8 @@ const { loadFixture, time } = networkHelpers;
 
 const GUT_UNIT = 10n ** 18n;
 const MIN_STAKE_PER_TU = 100n * GUT_UNIT;
-const HEARTBEAT_TIMEOUT = 600n;
+const CHECK_IN_PERIOD = 86_400n;
 const UNBONDING = 7n * 24n * 3600n;
-const SLASH_BPS = 1_000n;
 
 const Status = { None: 0n, Idle: 1n, Sharing: 2n, Reserved: 3n, Disconnect: 4n } as const;
 const RTX_2080_TI = encodeBytes32String("RTX 2080 Ti");
@@ -19,7 +18,7 @@ const PRICE = 2n * 10n ** 17n;
 const URI = "https://node.example/gpu-1";
 
 async function deployRegistry() {
-  const [admin, escrow, catalog, auditor, alice, bob, keeper, customer] = await ethers.getSigners();
+  const [admin, escrow, catalog, auditor, alice, bob, keeper, customer, treasury] = await ethers.getSigners();
   const gut = await ethers.deployContract("GUT", [0n, admin.address, admin.address]);
   const payment = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
   const registry = await ethers.deployContract("ProviderRegistry", [
@@ -27,9 +26,9 @@ async function deployRegistry() {
     admin.address,
     await gut.getAddress(),
     MIN_STAKE_PER_TU,
-    HEARTBEAT_TIMEOUT,
+    CHECK_IN_PERIOD,
     UNBONDING,
-    SLASH_BPS,
+    treasury.address,
   ]);
   await registry.grantRole(await registry.ESCROW_ROLE(), escrow.address);
   await registry.grantRole(await registry.CATALOG_ROLE(), catalog.address);
@@ -38,7 +37,7 @@ async function deployRegistry() {
     await gut.transfer(p.address, 1_000_000n * GUT_UNIT);
     await gut.connect(p).approve(await registry.getAddress(), ethers.MaxUint256);
   }
-  return { gut, payment, registry, admin, escrow, catalog, auditor, alice, bob, keeper, customer };
+  return { gut, payment, registry, admin, escrow, catalog, auditor, alice, bob, keeper, customer, treasury };
 }
 
 /** Alice's node 1: 4 × RTX 2080 Ti = 5.4 TU, Idle. */
@@ -66,10 +65,10 @@ const reservedNode = () => nodeIn(Status.Reserved);
 const disconnectNode = () => nodeIn(Status.Disconnect);
 const deregisteredNode = () => nodeIn(Status.None);
 
-/** A node the escrow holds (Sharing) that a keeper marked Disconnect after its heartbeat went stale. */
+/** A node the escrow holds (Reserved) that a keeper marked Disconnect after its check-in went stale. */
 async function engagedDisconnectNode() {
-  const f = await sharingNode();
-  await time.increase(HEARTBEAT_TIMEOUT + 1n);
+  const f = await reservedNode();
+  await time.increase(CHECK_IN_PERIOD + 1n);
   await f.registry.connect(f.keeper).markDisconnected(f.nodeId);
   return f;
 }
@@ -88,14 +87,16 @@ describe("ProviderRegistry", function () {
       const { registry, gut } = await loadFixture(deployRegistry);
       expect(await registry.gut()).to.equal(await gut.getAddress());
       expect(await registry.minStakePerTu()).to.equal(MIN_STAKE_PER_TU);
-      expect(await registry.heartbeatTimeout()).to.equal(HEARTBEAT_TIMEOUT);
+      expect(await registry.checkInPeriod()).to.equal(CHECK_IN_PERIOD);
       expect(await registry.unbondingPeriod()).to.equal(UNBONDING);
-      expect(await registry.slashBps()).to.equal(SLASH_BPS);
+      expect(await registry.treasury()).to.equal((await ethers.getSigners())[8]!.address);
       const tx = registry.deploymentTransaction()!;
       await expect(tx).to.emit(registry, "MinStakePerTuSet").withArgs(MIN_STAKE_PER_TU);
-      await expect(tx).to.emit(registry, "HeartbeatTimeoutSet").withArgs(HEARTBEAT_TIMEOUT);
+      await expect(tx).to.emit(registry, "CheckInPeriodSet").withArgs(CHECK_IN_PERIOD);
       await expect(tx).to.emit(registry, "UnbondingPeriodSet").withArgs(UNBONDING);
-      await expect(tx).to.emit(registry, "SlashBpsSet").withArgs(SLASH_BPS);
+      await expect(tx)
+        .to.emit(registry, "TreasurySet")
+        .withArgs((await ethers.getSigners())[8]!.address);
     });
 
     it("seeds the catalogue with DESIGN.md's seven ratings", async function () {
@@ -118,17 +119,20 @@ describe("ProviderRegistry", function () {
     it("reverts when the stake token is the zero address", async function () {
       const [admin] = await ethers.getSigners();
       const factory = await ethers.getContractFactory("ProviderRegistry");
-      await expect(factory.deploy(0n, admin.address, ethers.ZeroAddress, 1n, 600n, UNBONDING, 0n))
+      await expect(factory.deploy(0n, admin.address, ethers.ZeroAddress, 1n, CHECK_IN_PERIOD, UNBONDING, admin.address))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("gut");
+      await expect(factory.deploy(0n, admin.address, admin.address, 1n, CHECK_IN_PERIOD, UNBONDING, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(factory, "ZeroAddress")
+        .withArgs("treasury");
     });
 
     it("reverts when a parameter is out of bounds", async function () {
       const [admin] = await ethers.getSigners();
       const factory = await ethers.getContractFactory("ProviderRegistry");
-      await expect(factory.deploy(0n, admin.address, admin.address, 1n, 600n, UNBONDING, 5_001n))
+      await expect(factory.deploy(0n, admin.address, admin.address, 1n, 3_599n, UNBONDING, admin.address))
         .to.be.revertedWithCustomError(factory, "ParameterOutOfRange")
-        .withArgs("slashBps", 5_001n, 0n, 5_000n);
+        .withArgs("checkInPeriod", 3_599n, 3_600n, 7n * 86_400n);
     });
   });
 
@@ -142,10 +146,10 @@ describe("ProviderRegistry", function () {
         max: 1_000_000n * GUT_UNIT,
       },
       {
-        setter: "setHeartbeatTimeout",
-        name: "heartbeatTimeout",
-        event: "HeartbeatTimeoutSet",
-        min: 300n,
+        setter: "setCheckInPeriod",
+        name: "checkInPeriod",
+        event: "CheckInPeriodSet",
+        min: 3_600n,
         max: 7n * 86400n,
       },
       {
@@ -155,7 +159,6 @@ describe("ProviderRegistry", function () {
         min: 86400n,
         max: 365n * 86400n,
       },
-      { setter: "setSlashBps", name: "slashBps", event: "SlashBpsSet", min: 0n, max: 5_000n },
     ] as const;
 
     for (const c of cases) {
@@ -192,6 +195,20 @@ describe("ProviderRegistry", function () {
         });
       });
     }
+  });
+
+  describe("setTreasury", function () {
+    it("sets the treasury, only for the admin, and never to zero", async function () {
+      const { registry, keeper, catalog } = await loadFixture(deployRegistry);
+      await expect(registry.setTreasury(keeper.address)).to.emit(registry, "TreasurySet").withArgs(keeper.address);
+      expect(await registry.treasury()).to.equal(keeper.address);
+      await expect(registry.setTreasury(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(registry, "ZeroAddress")
+        .withArgs("treasury");
+      await expect(registry.connect(catalog).setTreasury(catalog.address))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(catalog.address, ethers.ZeroHash);
+    });
   });
 
   describe("setModel", function () {
@@ -247,7 +264,7 @@ describe("ProviderRegistry", function () {
       await expect(registry.connect(alice).register(RTX_2080_TI, 1, PRICE, await payment.getAddress(), URI))
         .to.be.revertedWithCustomError(registry, "RetiredModel")
         .withArgs(RTX_2080_TI);
-      await registry.connect(alice).heartbeat(nodeId);
+      await registry.connect(alice).checkIn([nodeId]);
       await registry.connect(alice).update(nodeId, PRICE + 1n, URI);
       expect((await registry.node(nodeId)).status).to.equal(Status.Idle);
     });
@@ -301,7 +318,7 @@ describe("ProviderRegistry", function () {
       expect(n.status).to.equal(Status.Idle);
       expect(n.engaged).to.equal(false);
       expect(n.verified).to.equal(false);
-      expect(n.lastHeartbeat).to.equal(await time.latest());
+      expect([n.lastCheckIn, n.requiredStake]).to.deep.equal([BigInt(await time.latest()), n.stake]);
       expect([n.milliTu, n.gpuCount, n.model, n.paymentToken]).to.deep.equal([5_400n, 4n, RTX_2080_TI, token]);
       expect([n.pricePerTuHour, n.stake, n.unbondingEnds, n.uri]).to.deep.equal([PRICE, stake, 0n, URI]);
       expect(await registry.nodeCount()).to.equal(1n);
@@ -372,15 +389,15 @@ describe("ProviderRegistry", function () {
         admin.address,
         await feeToken.getAddress(),
         GUT_UNIT,
-        HEARTBEAT_TIMEOUT,
+        CHECK_IN_PERIOD,
         UNBONDING,
-        SLASH_BPS,
+        admin.address,
       ]);
       await feeToken.mint(alice.address, 100n * GUT_UNIT);
       await feeToken.connect(alice).approve(await registry.getAddress(), ethers.MaxUint256);
       await expect(registry.connect(alice).register(V100, 1, PRICE, alice.address, URI))
-        .to.be.revertedWithCustomError(registry, "StakeNotReceived")
-        .withArgs(1_850_000_000_000_000_000n, 1_831_500_000_000_000_000n);
+        .to.be.revertedWithCustomError(registry, "TransferMismatch")
+        .withArgs(await feeToken.getAddress(), 1_850_000_000_000_000_000n, 1_831_500_000_000_000_000n);
     });
   });
 
@@ -394,19 +411,24 @@ describe("ProviderRegistry", function () {
       expect([n.pricePerTuHour, n.uri]).to.deep.equal([7n, "ipfs://meta"]);
     });
 
-    for (const status of ["Sharing", "Reserved", "Disconnect", "None"] as const) {
-      it(`reverts when the node is ${status}`, async function () {
+    for (const status of ["Sharing", "Reserved", "Disconnect"] as const) {
+      it(`changes the listing of a ${status} node: the listing binds no lease`, async function () {
         const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
-        await expect(registry.connect(alice).update(nodeId, 7n, URI))
-          .to.be.revertedWithCustomError(registry, "InvalidStatus")
-          .withArgs(nodeId, Status[status]);
+        await expect(registry.connect(alice).update(nodeId, 7n, URI)).to.emit(registry, "NodeUpdated");
       });
     }
+
+    it("reverts when the node was deregistered", async function () {
+      const { registry, alice, nodeId } = await loadFixture(deregisteredNode);
+      await expect(registry.connect(alice).update(nodeId, 7n, URI))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(nodeId, Status.None);
+    });
 
     it("reverts when the caller is not the provider", async function () {
       const { registry, bob, nodeId } = await loadFixture(idleNode);
       await expect(registry.connect(bob).update(nodeId, 7n, URI))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
         .withArgs(nodeId, bob.address);
     });
 
@@ -422,21 +444,26 @@ describe("ProviderRegistry", function () {
   });
 
   describe("setOperator", function () {
-    it("lets the operator heartbeat and go offline for every node of the provider, and nothing else", async function () {
-      const { registry, alice, keeper, nodeId } = await loadFixture(idleNode);
+    it("lets the operator check in and go offline for every node of the provider, and nothing else", async function () {
+      const { registry, gut, alice, keeper, nodeId } = await loadFixture(idleNode);
       await expect(registry.connect(alice).setOperator(keeper.address))
         .to.emit(registry, "OperatorSet")
         .withArgs(alice.address, keeper.address);
       expect(await registry.operatorOf(alice.address)).to.equal(keeper.address);
-      await registry.connect(keeper).heartbeat(nodeId);
-      expect((await registry.node(nodeId)).lastHeartbeat).to.equal(await time.latest());
+      await registry.connect(keeper).checkIn([nodeId]);
+      expect((await registry.node(nodeId)).lastCheckIn).to.equal(await time.latest());
       await expect(registry.connect(keeper).update(nodeId, PRICE, URI))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
+        .withArgs(nodeId, keeper.address);
+      await gut.transfer(keeper.address, GUT_UNIT);
+      await gut.connect(keeper).approve(await registry.getAddress(), GUT_UNIT);
+      await expect(registry.connect(keeper).addStake(nodeId, GUT_UNIT))
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
         .withArgs(nodeId, keeper.address);
       await registry.connect(keeper).goOffline(nodeId);
-      for (const call of [registry.connect(keeper).deregister(nodeId), registry.connect(keeper).reconnect(nodeId)]) {
-        await expect(call).to.be.revertedWithCustomError(registry, "NotProvider").withArgs(nodeId, keeper.address);
-      }
+      await expect(registry.connect(keeper).deregister(nodeId))
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
+        .withArgs(nodeId, keeper.address);
     });
 
     it("is revoked at once by the provider", async function () {
@@ -445,8 +472,8 @@ describe("ProviderRegistry", function () {
       await expect(registry.connect(alice).setOperator(ethers.ZeroAddress))
         .to.emit(registry, "OperatorSet")
         .withArgs(alice.address, ethers.ZeroAddress);
-      await expect(registry.connect(keeper).heartbeat(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+      await expect(registry.connect(keeper).checkIn([nodeId]))
+        .to.be.revertedWithCustomError(registry, "NotNodeOperator")
         .withArgs(nodeId, keeper.address);
     });
 
@@ -454,216 +481,109 @@ describe("ProviderRegistry", function () {
       const { registry, alice, bob, keeper, payment, nodeId } = await loadFixture(idleNode);
       await registry.connect(bob).register(RTX_2080_TI, 1, PRICE, await payment.getAddress(), URI);
       await registry.connect(alice).setOperator(keeper.address);
-      await expect(registry.connect(keeper).heartbeatBatch([nodeId, 2n]))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+      await expect(registry.connect(keeper).checkIn([nodeId, 2n]))
+        .to.be.revertedWithCustomError(registry, "NotNodeOperator")
         .withArgs(2n, keeper.address);
       await expect(registry.connect(keeper).goOffline(2n))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .to.be.revertedWithCustomError(registry, "NotNodeOperator")
         .withArgs(2n, keeper.address);
     });
   });
 
-  describe("heartbeatBatch", function () {
+  describe("checkIn", function () {
     /** Alice's nodes 1 to 4: Idle, Sharing, Disconnect (still held), Disconnect (free). */
     async function fourNodes() {
       const f = await deployWithNode();
       const token = await f.payment.getAddress();
       for (let i = 0; i < 3; i++) await f.registry.connect(f.alice).register(RTX_2080_TI, 1, PRICE, token, URI);
       await f.registry.connect(f.escrow).startLease(2n);
-      await f.registry.connect(f.escrow).startLease(3n);
-      await time.increase(HEARTBEAT_TIMEOUT - 100n);
-      await f.registry.connect(f.alice).heartbeatBatch([1n, 2n, 4n]);
-      await time.increase(200n);
-      await f.registry.connect(f.keeper).markDisconnected(3n);
+      await f.registry.connect(f.escrow).holdForReservation(3n);
+      await f.registry.connect(f.alice).goOffline(3n);
       await f.registry.connect(f.alice).goOffline(4n);
+      await f.registry.connect(f.alice).setOperator(f.keeper.address);
       return f;
     }
 
-    it("heartbeats every node, reconnects a free Disconnect one and passes over a held one", async function () {
+    it("checks in every node in one transaction, brings back a free Disconnect one and passes over a held one", async function () {
       const { registry, alice, keeper } = await loadFixture(fourNodes);
-      await registry.connect(alice).setOperator(keeper.address);
-      const tx = registry.connect(keeper).heartbeatBatch([1n, 2n, 3n, 4n]);
-      await expect(tx).to.emit(registry, "HeartbeatSkipped").withArgs(3n);
+      await time.increase(100n);
+      const tx = registry.connect(keeper).checkIn([1n, 2n, 3n, 4n]);
+      await expect(tx).to.emit(registry, "CheckInSkipped").withArgs(3n);
       await expect(tx).to.emit(registry, "StatusChanged").withArgs(4n, Status.Disconnect, Status.Idle);
+      await expect(tx).to.emit(registry, "CheckedIn").withArgs(alice.address, [1n, 2n, 3n, 4n]);
       const now = BigInt(await time.latest());
-      const [n1, n2, n3, n4] = await Promise.all([1n, 2n, 3n, 4n].map((id) => registry.node(id)));
-      expect([n1!.lastHeartbeat, n2!.lastHeartbeat, n4!.lastHeartbeat]).to.deep.equal([now, now, now]);
+      const [n1, n2, n3, n4] = await registry.nodes(0n, 4n);
+      expect([n1!.lastCheckIn, n2!.lastCheckIn, n4!.lastCheckIn]).to.deep.equal([now, now, now]);
       expect([n1!.status, n2!.status, n3!.status, n4!.status]).to.deep.equal([
         Status.Idle,
         Status.Sharing,
         Status.Disconnect,
         Status.Idle,
       ]);
+      expect(n3!.lastCheckIn).to.be.lessThan(now);
     });
 
-    it("takes a stale node in the batch Disconnect without moving its heartbeat", async function () {
-      const { registry, alice } = await loadFixture(fourNodes);
-      await time.increase(HEARTBEAT_TIMEOUT + 1n);
-      const before = (await registry.node(2n)).lastHeartbeat;
-      await expect(registry.connect(alice).heartbeatBatch([1n, 2n]))
+    it("takes a stale Reserved node Disconnect as of when it went stale, without moving its check-in", async function () {
+      const { registry, alice, nodeId } = await loadFixture(reservedNode);
+      const before = await registry.node(nodeId);
+      await time.increase(CHECK_IN_PERIOD + 100n);
+      await expect(registry.connect(alice).checkIn([nodeId]))
         .to.emit(registry, "StatusChanged")
-        .withArgs(2n, Status.Sharing, Status.Disconnect);
-      expect((await registry.node(2n)).lastHeartbeat).to.equal(before);
-      expect((await registry.node(1n)).lastHeartbeat).to.equal(await time.latest());
-    });
-
-    it("reverts when a node does not exist or the caller is a stranger", async function () {
-      const { registry, alice, bob } = await loadFixture(fourNodes);
-      await expect(registry.connect(alice).heartbeatBatch([1n, 9n]))
-        .to.be.revertedWithCustomError(registry, "InvalidStatus")
-        .withArgs(9n, Status.None);
-      await expect(registry.connect(bob).heartbeatBatch([1n]))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
-        .withArgs(1n, bob.address);
-    });
-  });
-
-  describe("heartbeat", function () {
-    for (const status of ["Idle", "Sharing", "Reserved"] as const) {
-      it(`refreshes lastHeartbeat of a ${status} node without changing its status`, async function () {
-        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
-        await time.increase(HEARTBEAT_TIMEOUT - 10n);
-        await expect(registry.connect(alice).heartbeat(nodeId)).not.to.emit(registry, "StatusChanged");
-        const n = await registry.node(nodeId);
-        expect(n.lastHeartbeat).to.equal(await time.latest());
-        expect(n.status).to.equal(Status[status]);
-        expect(await registry.isStale(nodeId)).to.equal(false);
-      });
-    }
-
-    it("reconnects a Disconnect node (Disconnect → Idle)", async function () {
-      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
-      await expect(registry.connect(alice).heartbeat(nodeId))
-        .to.emit(registry, "StatusChanged")
-        .withArgs(nodeId, Status.Disconnect, Status.Idle);
+        .withArgs(nodeId, Status.Reserved, Status.Disconnect);
       const n = await registry.node(nodeId);
-      expect([n.status, n.lastHeartbeat]).to.deep.equal([Status.Idle, BigInt(await time.latest())]);
-    });
-
-    it("keeps the verified mark and the other packed fields", async function () {
-      const { registry, alice, auditor, nodeId } = await loadFixture(sharingNode);
-      await registry.connect(auditor).setVerified(nodeId, true);
-      await registry.connect(alice).heartbeat(nodeId);
-      const n = await registry.node(nodeId);
-      expect([n.provider, n.status, n.engaged, n.verified, n.milliTu]).to.deep.equal([
-        alice.address,
-        Status.Sharing,
-        true,
-        true,
-        5_400n,
+      expect([n.status, n.lastCheckIn, n.downSince]).to.deep.equal([
+        Status.Disconnect,
+        before.lastCheckIn,
+        before.lastCheckIn + CHECK_IN_PERIOD,
       ]);
     });
 
-    it("writes storage exactly once", async function () {
-      const { registry, alice, nodeId } = await loadFixture(idleNode);
-      const tx = await registry.connect(alice).heartbeat(nodeId);
-      const trace = (await ethers.provider.send("debug_traceTransaction", [tx.hash, {}])) as {
-        structLogs: { op: string }[];
-      };
-      expect(trace.structLogs.filter((s) => s.op === "SSTORE")).to.have.length(1);
-    });
-
-    for (const status of ["Sharing", "Reserved"] as const) {
-      it(`takes a stale ${status} node Disconnect without moving lastHeartbeat: a late heartbeat never erases an outage`, async function () {
-        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
-        const before = await registry.node(nodeId);
-        await time.increase(HEARTBEAT_TIMEOUT + 100n);
-        await expect(registry.connect(alice).heartbeat(nodeId))
-          .to.emit(registry, "StatusChanged")
-          .withArgs(nodeId, Status[status], Status.Disconnect);
-        const n = await registry.node(nodeId);
-        expect([n.status, n.engaged, n.lastHeartbeat]).to.deep.equal([Status.Disconnect, true, before.lastHeartbeat]);
-        expect(n.downSince).to.equal(before.lastHeartbeat + HEARTBEAT_TIMEOUT);
-        await expect(registry.connect(alice).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
-      });
-    }
-
-    it("marks a stale Idle node Disconnect as of when it went stale, then reconnects it", async function () {
+    it("marks a stale Idle node Disconnect as of when it went stale, then brings it back", async function () {
       const { registry, alice, nodeId } = await loadFixture(idleNode);
       const before = await registry.node(nodeId);
-      await time.increase(HEARTBEAT_TIMEOUT + 100n);
-      const tx = registry.connect(alice).heartbeat(nodeId);
+      await time.increase(CHECK_IN_PERIOD + 100n);
+      const tx = registry.connect(alice).checkIn([nodeId]);
       await expect(tx).to.emit(registry, "StatusChanged").withArgs(nodeId, Status.Idle, Status.Disconnect);
       await expect(tx).to.emit(registry, "StatusChanged").withArgs(nodeId, Status.Disconnect, Status.Idle);
       const n = await registry.node(nodeId);
-      expect([n.status, n.lastHeartbeat]).to.deep.equal([Status.Idle, BigInt(await time.latest())]);
-      expect(n.downSince).to.equal(before.lastHeartbeat + HEARTBEAT_TIMEOUT);
+      expect([n.status, n.lastCheckIn, n.downSince]).to.deep.equal([
+        Status.Idle,
+        BigInt(await time.latest()),
+        before.lastCheckIn + CHECK_IN_PERIOD,
+      ]);
     });
 
-    it("reverts when a Disconnect node is still engaged", async function () {
-      const { registry, alice, nodeId } = await loadFixture(engagedDisconnectNode);
-      await expect(registry.connect(alice).heartbeat(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeEngaged")
-        .withArgs(nodeId);
+    it("refreshes a Sharing node however long since its last check-in", async function () {
+      const { registry, alice, nodeId } = await loadFixture(sharingNode);
+      await time.increase(10n * CHECK_IN_PERIOD);
+      await expect(registry.connect(alice).checkIn([nodeId])).not.to.emit(registry, "StatusChanged");
+      expect((await registry.node(nodeId)).lastCheckIn).to.equal(await time.latest());
     });
 
-    it("reverts when the node does not exist or is deregistered", async function () {
-      const { registry, alice, nodeId } = await loadFixture(deregisteredNode);
-      for (const id of [nodeId, 99n]) {
-        await expect(registry.connect(alice).heartbeat(id))
-          .to.be.revertedWithCustomError(registry, "InvalidStatus")
-          .withArgs(id, Status.None);
-      }
-    });
-
-    it("reverts when the caller is not the provider", async function () {
-      const { registry, bob, nodeId } = await loadFixture(idleNode);
-      await expect(registry.connect(bob).heartbeat(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+    it("reverts for a node that does not exist or was deregistered, and for a stranger", async function () {
+      const { registry, alice, bob, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).checkIn([nodeId, 9n]))
+        .to.be.revertedWithCustomError(registry, "InvalidStatus")
+        .withArgs(9n, Status.None);
+      await expect(registry.connect(bob).checkIn([nodeId]))
+        .to.be.revertedWithCustomError(registry, "NotNodeOperator")
         .withArgs(nodeId, bob.address);
-    });
-  });
-
-  describe("reconnect", function () {
-    it("moves Disconnect → Idle and counts as a heartbeat", async function () {
-      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
-      await time.increase(HEARTBEAT_TIMEOUT * 10n);
-      await expect(registry.connect(alice).reconnect(nodeId))
-        .to.emit(registry, "StatusChanged")
-        .withArgs(nodeId, Status.Disconnect, Status.Idle);
-      expect((await registry.node(nodeId)).lastHeartbeat).to.equal(await time.latest());
-      expect(await registry.isStale(nodeId)).to.equal(false);
-    });
-
-    it("reconnects a node released by the escrow after a disconnect", async function () {
-      const { registry, alice, escrow, nodeId } = await loadFixture(engagedDisconnectNode);
-      await registry.connect(escrow).release(nodeId);
-      await registry.connect(alice).reconnect(nodeId);
-      expect((await registry.node(nodeId)).status).to.equal(Status.Idle);
-    });
-
-    for (const status of ["Idle", "Sharing", "Reserved", "None"] as const) {
-      it(`reverts when the node is ${status}`, async function () {
-        const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
-        await expect(registry.connect(alice).reconnect(nodeId))
-          .to.be.revertedWithCustomError(registry, "InvalidStatus")
-          .withArgs(nodeId, Status[status]);
-      });
-    }
-
-    it("reverts when the node is still engaged", async function () {
-      const { registry, alice, nodeId } = await loadFixture(engagedDisconnectNode);
-      await expect(registry.connect(alice).reconnect(nodeId))
-        .to.be.revertedWithCustomError(registry, "NodeEngaged")
-        .withArgs(nodeId);
-    });
-
-    it("reverts when the caller is not the provider", async function () {
-      const { registry, bob, nodeId } = await loadFixture(disconnectNode);
-      await expect(registry.connect(bob).reconnect(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
-        .withArgs(nodeId, bob.address);
+      const gone = await loadFixture(deregisteredNode);
+      await expect(gone.registry.connect(gone.alice).checkIn([gone.nodeId]))
+        .to.be.revertedWithCustomError(gone.registry, "InvalidStatus")
+        .withArgs(gone.nodeId, Status.None);
     });
   });
 
   describe("goOffline", function () {
     for (const status of ["Idle", "Reserved"] as const) {
-      it(`moves ${status} → Disconnect`, async function () {
+      it(`moves ${status} → Disconnect, dated now`, async function () {
         const { registry, alice, nodeId } = await loadFixture(fixtures[status]!);
         await expect(registry.connect(alice).goOffline(nodeId))
           .to.emit(registry, "StatusChanged")
           .withArgs(nodeId, Status[status], Status.Disconnect);
-        expect((await registry.node(nodeId)).status).to.equal(Status.Disconnect);
+        const n = await registry.node(nodeId);
+        expect([n.status, n.downSince]).to.deep.equal([Status.Disconnect, BigInt(await time.latest())]);
       });
     }
 
@@ -676,50 +596,78 @@ describe("ProviderRegistry", function () {
       });
     }
 
-    it("reverts when the caller is not the provider", async function () {
+    it("reverts when the caller is neither the provider nor its operator", async function () {
       const { registry, bob, nodeId } = await loadFixture(idleNode);
       await expect(registry.connect(bob).goOffline(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .to.be.revertedWithCustomError(registry, "NotNodeOperator")
         .withArgs(nodeId, bob.address);
     });
   });
 
   describe("markDisconnected", function () {
-    for (const status of ["Idle", "Sharing", "Reserved"] as const) {
-      it(`lets anyone move a stale ${status} node → Disconnect, keeping lastHeartbeat`, async function () {
+    for (const status of ["Idle", "Reserved"] as const) {
+      it(`lets anyone move a stale ${status} node → Disconnect, keeping lastCheckIn`, async function () {
         const { registry, keeper, nodeId } = await loadFixture(fixtures[status]!);
-        const last = (await registry.node(nodeId)).lastHeartbeat;
-        await time.increase(HEARTBEAT_TIMEOUT + 1n);
+        const last = (await registry.node(nodeId)).lastCheckIn;
+        await time.increase(CHECK_IN_PERIOD + 1n);
         expect(await registry.isStale(nodeId)).to.equal(true);
         await expect(registry.connect(keeper).markDisconnected(nodeId))
           .to.emit(registry, "StatusChanged")
           .withArgs(nodeId, Status[status], Status.Disconnect);
         const terms = await registry.leaseTerms(nodeId);
-        expect([terms.status, terms.lastHeartbeat]).to.deep.equal([Status.Disconnect, last]);
+        expect([terms.status, terms.lastCheckIn, terms.downSince]).to.deep.equal([
+          Status.Disconnect,
+          last,
+          last + CHECK_IN_PERIOD,
+        ]);
         expect(await registry.isStale(nodeId)).to.equal(false);
       });
     }
 
-    it("reverts until lastHeartbeat + heartbeatTimeout has passed", async function () {
+    it("reverts until lastCheckIn + checkInPeriod has passed", async function () {
       const { registry, keeper, nodeId } = await loadFixture(idleNode);
-      const staleAfter = (await registry.node(nodeId)).lastHeartbeat + HEARTBEAT_TIMEOUT;
+      const staleAfter = (await registry.node(nodeId)).lastCheckIn + CHECK_IN_PERIOD;
       await time.setNextBlockTimestamp(staleAfter);
       await expect(registry.connect(keeper).markDisconnected(nodeId))
-        .to.be.revertedWithCustomError(registry, "HeartbeatNotStale")
+        .to.be.revertedWithCustomError(registry, "CheckInNotStale")
         .withArgs(nodeId, staleAfter);
       await time.setNextBlockTimestamp(staleAfter + 1n);
       await registry.connect(keeper).markDisconnected(nodeId);
     });
 
-    for (const status of ["Disconnect", "None"] as const) {
+    for (const status of ["Sharing", "Disconnect", "None"] as const) {
       it(`reverts when the node is ${status}`, async function () {
         const { registry, keeper, nodeId } = await loadFixture(fixtures[status]!);
-        await time.increase(HEARTBEAT_TIMEOUT + 1n);
+        await time.increase(CHECK_IN_PERIOD + 1n);
         await expect(registry.connect(keeper).markDisconnected(nodeId))
           .to.be.revertedWithCustomError(registry, "InvalidStatus")
           .withArgs(nodeId, Status[status]);
       });
     }
+  });
+
+  describe("addStake", function () {
+    it("adds GUT to a registered node's stake", async function () {
+      const { registry, gut, alice, nodeId, stake } = await loadFixture(idleNode);
+      const tx = registry.connect(alice).addStake(nodeId, GUT_UNIT);
+      await expect(tx)
+        .to.emit(registry, "StakeAdded")
+        .withArgs(nodeId, GUT_UNIT, stake + GUT_UNIT);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [alice, registry], [-GUT_UNIT, GUT_UNIT]);
+      expect(await registry.totalStaked()).to.equal(stake + GUT_UNIT);
+    });
+
+    it("reverts for a zero amount, a deregistered node or another account", async function () {
+      const { registry, alice, bob, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(alice).addStake(nodeId, 0n)).to.be.revertedWithCustomError(registry, "ZeroAmount");
+      await expect(registry.connect(bob).addStake(nodeId, 1n))
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
+        .withArgs(nodeId, bob.address);
+      const gone = await loadFixture(deregisteredNode);
+      await expect(gone.registry.connect(gone.alice).addStake(gone.nodeId, 1n))
+        .to.be.revertedWithCustomError(gone.registry, "InvalidStatus")
+        .withArgs(gone.nodeId, Status.None);
+    });
   });
 
   describe("deregister", function () {
@@ -754,25 +702,25 @@ describe("ProviderRegistry", function () {
     it("reverts when the caller is not the provider", async function () {
       const { registry, bob, nodeId } = await loadFixture(disconnectNode);
       await expect(registry.connect(bob).deregister(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
         .withArgs(nodeId, bob.address);
     });
   });
 
   describe("withdrawStake", function () {
     it("pays the stake back once the unbonding has ended, and only once", async function () {
-      const { registry, gut, alice, nodeId, stake } = await loadFixture(deregisteredNode);
+      const { registry, gut, alice, bob, nodeId, stake } = await loadFixture(deregisteredNode);
       const ends = (await registry.node(nodeId)).unbondingEnds;
       await time.setNextBlockTimestamp(ends - 1n);
-      await expect(registry.connect(alice).withdrawStake(nodeId))
+      await expect(registry.connect(alice).withdrawStake(nodeId, bob.address))
         .to.be.revertedWithCustomError(registry, "StillUnbonding")
         .withArgs(nodeId, ends);
       await time.setNextBlockTimestamp(ends);
-      const tx = registry.connect(alice).withdrawStake(nodeId);
-      await expect(tx).to.emit(registry, "StakeWithdrawn").withArgs(nodeId, alice.address, stake);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [alice, registry], [stake, -stake]);
+      const tx = registry.connect(alice).withdrawStake(nodeId, bob.address);
+      await expect(tx).to.emit(registry, "StakeWithdrawn").withArgs(nodeId, alice.address, bob.address, stake);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [bob, registry], [stake, -stake]);
       expect(await registry.totalUnbonding()).to.equal(0n);
-      await expect(registry.connect(alice).withdrawStake(nodeId))
+      await expect(registry.connect(alice).withdrawStake(nodeId, bob.address))
         .to.be.revertedWithCustomError(registry, "NothingToWithdraw")
         .withArgs(nodeId);
     });
@@ -780,14 +728,22 @@ describe("ProviderRegistry", function () {
     it("reverts when the caller is not the provider", async function () {
       const { registry, bob, nodeId } = await loadFixture(deregisteredNode);
       await time.increase(UNBONDING);
-      await expect(registry.connect(bob).withdrawStake(nodeId))
-        .to.be.revertedWithCustomError(registry, "NotProvider")
+      await expect(registry.connect(bob).withdrawStake(nodeId, bob.address))
+        .to.be.revertedWithCustomError(registry, "NotNodeProvider")
         .withArgs(nodeId, bob.address);
     });
 
+    it("reverts when the recipient is zero", async function () {
+      const { registry, alice, nodeId } = await loadFixture(deregisteredNode);
+      await time.increase(UNBONDING);
+      await expect(registry.connect(alice).withdrawStake(nodeId, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(registry, "ZeroAddress")
+        .withArgs("to");
+    });
+
     it("reverts when the node is still registered", async function () {
-      const { registry, alice, nodeId } = await loadFixture(disconnectNode);
-      await expect(registry.connect(alice).withdrawStake(nodeId))
+      const { registry, alice, bob, nodeId } = await loadFixture(disconnectNode);
+      await expect(registry.connect(alice).withdrawStake(nodeId, bob.address))
         .to.be.revertedWithCustomError(registry, "InvalidStatus")
         .withArgs(nodeId, Status.Disconnect);
     });
@@ -887,14 +843,19 @@ describe("ProviderRegistry", function () {
       });
     }
 
-    it("leaves a Disconnect node Disconnect, with lastHeartbeat frozen, and disengages it", async function () {
+    it("leaves a Disconnect node Disconnect, with lastCheckIn frozen, and disengages it", async function () {
       const { registry, escrow, alice, nodeId } = await loadFixture(engagedDisconnectNode);
-      const last = (await registry.leaseTerms(nodeId)).lastHeartbeat;
+      const last = (await registry.leaseTerms(nodeId)).lastCheckIn;
       await time.increase(3_600n);
-      await expect(registry.connect(alice).heartbeat(nodeId)).to.be.revertedWithCustomError(registry, "NodeEngaged");
+      await expect(registry.connect(alice).checkIn([nodeId]))
+        .to.emit(registry, "CheckInSkipped")
+        .withArgs(nodeId);
+      await expect(registry.connect(alice).deregister(nodeId))
+        .to.be.revertedWithCustomError(registry, "NodeEngaged")
+        .withArgs(nodeId);
       await expect(registry.connect(escrow).release(nodeId)).not.to.emit(registry, "StatusChanged");
       const t = await registry.leaseTerms(nodeId);
-      expect([t.status, t.engaged, t.lastHeartbeat]).to.deep.equal([Status.Disconnect, false, last]);
+      expect([t.status, t.engaged, t.lastCheckIn]).to.deep.equal([Status.Disconnect, false, last]);
     });
 
     it("releases a reservation whose provider went offline", async function () {
@@ -925,77 +886,76 @@ describe("ProviderRegistry", function () {
 
   describe("sync", function () {
     it("marks a stale node Disconnect, for anyone, and returns the terms after", async function () {
-      const { registry, keeper, nodeId } = await loadFixture(sharingNode);
+      const { registry, keeper, nodeId } = await loadFixture(reservedNode);
       const before = await registry.node(nodeId);
-      await time.increase(HEARTBEAT_TIMEOUT + 1n);
+      await time.increase(CHECK_IN_PERIOD + 1n);
       const terms = await registry.connect(keeper).sync.staticCall(nodeId);
-      expect([terms.status, terms.lastHeartbeat]).to.deep.equal([Status.Disconnect, before.lastHeartbeat]);
+      expect([terms.status, terms.lastCheckIn]).to.deep.equal([Status.Disconnect, before.lastCheckIn]);
       await expect(registry.connect(keeper).sync(nodeId))
         .to.emit(registry, "StatusChanged")
-        .withArgs(nodeId, Status.Sharing, Status.Disconnect);
+        .withArgs(nodeId, Status.Reserved, Status.Disconnect);
     });
 
-    it("changes nothing on a node that is not stale", async function () {
+    it("changes nothing on a Sharing node, which needs no check-in", async function () {
       const { registry, keeper, nodeId } = await loadFixture(sharingNode);
+      await time.increase(CHECK_IN_PERIOD * 3n);
       await expect(registry.connect(keeper).sync(nodeId)).not.to.emit(registry, "StatusChanged");
       expect((await registry.node(nodeId)).status).to.equal(Status.Sharing);
     });
   });
 
-  describe("slash", function () {
-    const NO_CAP = ethers.MaxUint256;
-
-    it("pays slashBps of the stake to the recipient and returns it", async function () {
-      const { registry, gut, escrow, customer, nodeId, stake } = await loadFixture(engagedDisconnectNode);
-      const amount = (stake * SLASH_BPS) / 10_000n;
-      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address, NO_CAP)).to.equal(amount);
-      const tx = registry.connect(escrow).slash(nodeId, customer.address, NO_CAP);
-      await expect(tx).to.emit(registry, "Slashed").withArgs(nodeId, customer.address, amount);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, registry], [amount, -amount]);
-      expect((await registry.node(nodeId)).stake).to.equal(stake - amount);
+  describe("penalize", function () {
+    it("pays the amount from the stake to the treasury, never to a party, and returns it", async function () {
+      const { registry, gut, escrow, treasury, nodeId, stake } = await loadFixture(reservedNode);
+      const amount = stake / 3n;
+      expect(await registry.connect(escrow).penalize.staticCall(nodeId, amount)).to.equal(amount);
+      const tx = registry.connect(escrow).penalize(nodeId, amount);
+      await expect(tx).to.emit(registry, "Penalized").withArgs(nodeId, treasury.address, amount);
+      await expect(tx).to.changeTokenBalances(ethers, gut, [treasury, registry], [amount, -amount]);
+      const n = await registry.node(nodeId);
+      expect([n.stake, n.requiredStake]).to.deep.equal([stake - amount, stake]);
       expect(await registry.totalStaked()).to.equal(stake - amount);
     });
 
-    it("pays at most maxAmount, what the failed lease put at stake", async function () {
-      const { registry, gut, escrow, customer, nodeId, stake } = await loadFixture(engagedDisconnectNode);
-      const cap = (stake * SLASH_BPS) / 10_000n / 3n;
-      const tx = registry.connect(escrow).slash(nodeId, customer.address, cap);
-      await expect(tx).to.emit(registry, "Slashed").withArgs(nodeId, customer.address, cap);
-      await expect(tx).to.changeTokenBalances(ethers, gut, [customer], [cap]);
-      expect((await registry.node(nodeId)).stake).to.equal(stake - cap);
+    it("takes at most the stake, then nothing", async function () {
+      const { registry, gut, escrow, treasury, nodeId, stake } = await loadFixture(reservedNode);
+      await expect(registry.connect(escrow).penalize(nodeId, stake * 2n)).to.changeTokenBalance(
+        ethers,
+        gut,
+        treasury,
+        stake,
+      );
+      expect(await registry.connect(escrow).penalize.staticCall(nodeId, 1n)).to.equal(0n);
+      await expect(registry.connect(escrow).penalize(nodeId, 1n)).not.to.emit(registry, "Penalized");
     });
 
-    it("returns 0 and moves nothing when the cap is zero", async function () {
-      const { registry, escrow, customer, nodeId } = await loadFixture(engagedDisconnectNode);
-      expect(await registry.connect(escrow).slash.staticCall(nodeId, customer.address, 0n)).to.equal(0n);
-      await expect(registry.connect(escrow).slash(nodeId, customer.address, 0n)).not.to.emit(registry, "Slashed");
+    it("leaves the node unable to take a lease or reservation until the provider adds the stake back", async function () {
+      const { registry, escrow, alice, nodeId, stake } = await loadFixture(reservedNode);
+      await registry.connect(escrow).penalize(nodeId, GUT_UNIT);
+      await registry.connect(escrow).release(nodeId);
+      for (const call of [
+        () => registry.connect(escrow).startLease(nodeId),
+        () => registry.connect(escrow).holdForReservation(nodeId),
+      ]) {
+        await expect(call())
+          .to.be.revertedWithCustomError(registry, "StakeBelowRequired")
+          .withArgs(nodeId, stake - GUT_UNIT, stake);
+      }
+      await registry.connect(alice).addStake(nodeId, GUT_UNIT);
+      await expect(registry.connect(escrow).startLease(nodeId)).to.emit(registry, "StatusChanged");
     });
 
-    it("reverts when the node is not held by the escrow (an Idle node, or an unbonding stake)", async function () {
-      const idle = await loadFixture(deployRegistry);
-      await expect(idle.registry.connect(idle.escrow).slash(5n, idle.customer.address, NO_CAP))
-        .to.be.revertedWithCustomError(idle.registry, "NotEngaged")
-        .withArgs(5n);
-      const { registry, escrow, customer, nodeId } = await loadFixture(deregisteredNode);
-      await expect(registry.connect(escrow).slash(nodeId, customer.address, NO_CAP))
+    it("reverts when the escrow does not hold the node, and for a caller without ESCROW_ROLE", async function () {
+      const { registry, escrow, alice, nodeId } = await loadFixture(idleNode);
+      await expect(registry.connect(escrow).penalize(nodeId, 1n))
         .to.be.revertedWithCustomError(registry, "NotEngaged")
         .withArgs(nodeId);
-    });
-
-    it("reverts when the recipient is the zero address", async function () {
-      const { registry, escrow, nodeId } = await loadFixture(sharingNode);
-      await expect(registry.connect(escrow).slash(nodeId, ethers.ZeroAddress, NO_CAP))
-        .to.be.revertedWithCustomError(registry, "ZeroAddress")
-        .withArgs("recipient");
-    });
-
-    it("reverts when the caller lacks ESCROW_ROLE", async function () {
-      const { registry, alice, nodeId } = await loadFixture(sharingNode);
-      await expect(registry.connect(alice).slash(nodeId, alice.address, NO_CAP))
+      await expect(registry.connect(alice).penalize(nodeId, 1n))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
         .withArgs(alice.address, await registry.ESCROW_ROLE());
     });
   });
+
   describe("views", function () {
     /** Seven nodes: alice 1, 3, 5, 7 and bob 2, 4, 6; 2 and 5 Sharing, 4 Disconnect. */
     async function sevenNodes() {
@@ -1060,20 +1020,20 @@ describe("ProviderRegistry", function () {
     it("leaseTerms returns what the escrow prices and settles with", async function () {
       const { registry, payment, alice, nodeId } = await loadFixture(sharingNode);
       const t = await registry.leaseTerms(nodeId);
-      expect([t.provider, t.status, t.engaged, t.milliTu, t.paymentToken, t.pricePerTuHour]).to.deep.equal([
+      expect([t.provider, t.operator, t.status, t.engaged, t.milliTu]).to.deep.equal([
         alice.address,
+        ethers.ZeroAddress,
         Status.Sharing,
         true,
         5_400n,
-        await payment.getAddress(),
-        PRICE,
       ]);
-      expect(t.lastHeartbeat).to.equal((await registry.node(nodeId)).lastHeartbeat);
+      expect(t.lastCheckIn).to.equal((await registry.node(nodeId)).lastCheckIn);
+      expect((await registry.node(nodeId)).paymentToken).to.equal(await payment.getAddress());
     });
 
     it("isStale is false for nodes that cannot be marked and for fresh ones", async function () {
       const { registry, nodeId } = await loadFixture(disconnectNode);
-      await time.increase(HEARTBEAT_TIMEOUT * 2n);
+      await time.increase(CHECK_IN_PERIOD * 2n);
       expect(await registry.isStale(nodeId)).to.equal(false);
       expect(await registry.isStale(42n)).to.equal(false);
     });

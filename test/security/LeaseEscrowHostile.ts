@@ -2,11 +2,13 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import {
-  ANY_PRICE,
   deployEscrowSystem,
   GTX_1080_TI,
+  openWithQuote,
   PER_SECOND,
   PRICE,
+  quoteFor,
+  receiptFor,
   UNIT,
 } from "../contracts/LeaseEscrowFixture.js";
 
@@ -15,159 +17,176 @@ const { loadFixture, time } = networkHelpers;
 
 const DEPOSIT = 100n * UNIT;
 
-/** A lease (id 1, node 2) in a token that can blacklist, open 100 s with heartbeats. */
-async function blacklistLease() {
+/** Node 2 priced in `token`, and lease 1 on it for the customer, open 100 s with a receipt for them. */
+async function leaseIn<T extends { mint(to: string, amount: bigint): Promise<unknown>; getAddress(): Promise<string> }>(
+  deploy: () => Promise<T>,
+) {
   const s = await deployEscrowSystem(ethers);
-  const blk = await ethers.deployContract("BlacklistToken");
-  await s.escrow.setPaymentToken(await blk.getAddress(), true, 500);
-  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await blk.getAddress(), "");
-  await blk.mint(s.customer.address, DEPOSIT);
-  await blk.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT, ANY_PRICE);
-  await time.setNextBlockTimestamp(BigInt(await time.latest()) + 100n);
-  await s.registry.connect(s.provider).heartbeat(2n);
-  return { ...s, blk };
+  const token = await deploy();
+  const address = await token.getAddress();
+  await s.escrow.setPaymentToken(address, true, 500);
+  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, address, "");
+  await token.mint(s.customer.address, 2n * DEPOSIT);
+  const erc20 = await ethers.getContractAt("MockERC20", address);
+  await erc20.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
+  const leaseId = await openWithQuote(s, ethers, DEPOSIT, { nodeId: 2n, token: address });
+  const start = BigInt(await time.latest());
+  const receipt = await receiptFor(s, leaseId, start + 100n);
+  await time.increaseTo(start + 100n);
+  return { ...s, token, address, leaseId, start, receipt };
 }
 
-/** A lease (id 1, node 2) in a token with transfer hooks that can re-enter the escrow. */
-async function reentrantLease() {
-  const s = await deployEscrowSystem(ethers);
-  const re = await ethers.deployContract("ReentrantToken");
-  await s.escrow.setPaymentToken(await re.getAddress(), true, 500);
-  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await re.getAddress(), "");
-  await re.mint(s.customer.address, 2n * DEPOSIT);
-  await re.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
-  await s.escrow.connect(s.customer).openLease(2n, DEPOSIT, ANY_PRICE);
-  await time.setNextBlockTimestamp(BigInt(await time.latest()) + 100n);
-  await s.registry.connect(s.provider).heartbeat(2n);
-  return { ...s, re };
+async function system() {
+  return deployEscrowSystem(ethers);
 }
 
-/** Lease 1 on node 1 open for 100 s, and a reservation (id 1) of a second node. */
-async function leaseAndReservation() {
-  const s = await deployEscrowSystem(ethers);
-  await s.escrow.connect(s.customer).openLease(s.nodeId, DEPOSIT, ANY_PRICE);
-  await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, await s.gut.getAddress(), "");
-  const start = BigInt(await time.latest()) + 100n;
-  await s.escrow.connect(s.customer).reserve(2n, start, 3_600n, 10n * UNIT, ANY_PRICE);
-  await time.increase(100n);
-  await s.registry.connect(s.provider).heartbeat(s.nodeId);
-  return { ...s, start };
-}
+const blacklistLease = () => leaseIn(() => ethers.deployContract("BlacklistToken"));
+const reentrantLease = () => leaseIn(() => ethers.deployContract("ReentrantToken"));
 
 describe("LeaseEscrow under pause and hostile tokens", function () {
   describe("pause", function () {
-    it("stops opening and reserving only: top-ups, settlement, withdrawals, closes and reservations' ends go on", async function () {
-      const { escrow, customer, provider, keeper, other, nodeId, start } = await loadFixture(leaseAndReservation);
+    it("stops opening and reserving only: top-ups, collects, closes, withdrawals and fee forwarding go on", async function () {
+      const s = await loadFixture(blacklistLease);
+      const { escrow, provider, keeper, customer, address, leaseId, start, receipt } = s;
       await escrow.pause();
-      await expect(escrow.connect(other).openLease(3n, UNIT, ANY_PRICE)).to.be.revertedWithCustomError(
-        escrow,
-        "EnforcedPause",
-      );
+      const q = await quoteFor(s, ethers);
       await expect(
-        escrow.connect(other).reserve(nodeId, start + 10n, 60n, UNIT, ANY_PRICE),
+        escrow.connect(customer).openLease(q.quote, q.signature, DEPOSIT, ethers.ZeroAddress),
       ).to.be.revertedWithCustomError(escrow, "EnforcedPause");
-      await expect(escrow.connect(keeper).settle(1n)).to.emit(escrow, "LeaseSettled");
-      await expect(escrow.connect(other).topUp(1n, UNIT)).to.emit(escrow, "ToppedUp");
-      await expect(escrow.connect(provider).withdraw([1n])).to.emit(escrow, "Withdrawn");
-      await expect(escrow.connect(keeper).forwardFees([1n])).to.emit(escrow, "FeesForwarded");
-      await expect(escrow.connect(customer).closeLease(1n)).to.emit(escrow, "LeaseClosed");
-      await expect(escrow.connect(customer).cancelReservation(1n)).to.emit(escrow, "ReservationEnded");
+      await expect(escrow.connect(keeper).collect(leaseId, start + 100n, receipt)).to.emit(escrow, "Collected");
+      await expect(escrow.connect(customer).topUp(leaseId, UNIT)).to.emit(escrow, "ToppedUp");
+      await expect(escrow.connect(provider).closeLease(leaseId, 0n, "0x")).to.emit(escrow, "LeaseFinalized");
+      await expect(escrow.connect(provider).withdraw(address, provider.address)).to.emit(escrow, "Withdrawn");
+      await expect(escrow.connect(keeper).forwardFees(address, [provider.address])).to.emit(escrow, "FeesForwarded");
     });
   });
 
   describe("blacklisting token", function () {
     it("a blacklisted customer cannot block the provider's close: the refund is owed, then claimed elsewhere", async function () {
-      const { escrow, blk, customer, provider, other } = await loadFixture(blacklistLease);
-      await blk.setBlacklisted(customer.address, true);
-      const paid = 100n * PER_SECOND;
-      const refund = DEPOSIT - paid;
-      await expect(escrow.connect(provider).closeLease(1n))
+      const { escrow, token, address, customer, provider, other, leaseId, start, receipt } =
+        await loadFixture(blacklistLease);
+      await token.setBlacklisted(customer.address, true);
+      const refund = DEPOSIT - 100n * PER_SECOND;
+      await expect(escrow.connect(provider).closeLease(leaseId, start + 100n, receipt))
         .to.emit(escrow, "PaymentDeferred")
-        .withArgs(customer.address, await blk.getAddress(), refund);
-      expect(await escrow.owed(customer.address, await blk.getAddress())).to.equal(refund);
-      const tx = escrow.connect(provider).withdraw([1n]);
-      await expect(tx).to.changeTokenBalance(ethers, blk, provider, paid - (paid * 500n) / 10_000n);
-      await expect(escrow.connect(customer).claim(await blk.getAddress(), customer.address))
-        .to.be.revertedWithCustomError(blk, "Blacklisted")
-        .withArgs(customer.address);
-      const claim = escrow.connect(customer).claim(await blk.getAddress(), other.address);
-      await expect(claim)
-        .to.emit(escrow, "Claimed")
-        .withArgs(customer.address, await blk.getAddress(), other.address, refund);
-      await expect(claim).to.changeTokenBalance(ethers, blk, other, refund);
-      expect(await escrow.owed(customer.address, await blk.getAddress())).to.equal(0n);
+        .withArgs(customer.address, address, refund);
+      expect(await escrow.owed(customer.address, address)).to.equal(refund);
+      await expect(escrow.connect(customer).claimRefund(address, other.address))
+        .to.emit(escrow, "RefundClaimed")
+        .withArgs(customer.address, address, other.address, refund);
+      expect(await token.balanceOf(other.address)).to.equal(refund);
+      expect(await escrow.owed(customer.address, address)).to.equal(0n);
     });
 
-    it("a blacklisted provider cannot block the customer's close and refund", async function () {
-      const { escrow, blk, customer, provider } = await loadFixture(blacklistLease);
-      await blk.setBlacklisted(provider.address, true);
-      const refund = DEPOSIT - 100n * PER_SECOND;
-      await expect(escrow.connect(customer).closeLease(1n)).to.changeTokenBalance(ethers, blk, customer, refund);
-      await expect(escrow.connect(provider).withdraw([1n]))
-        .to.be.revertedWithCustomError(blk, "Blacklisted")
-        .withArgs(provider.address);
+    it("a blacklisted customer cannot block a finalize after its own close", async function () {
+      const { escrow, token, address, customer, keeper, leaseId } = await loadFixture(blacklistLease);
+      await escrow.connect(customer).closeLease(leaseId, 0n, "0x");
+      await token.setBlacklisted(customer.address, true);
+      await time.increase(3_601n);
+      await expect(escrow.connect(keeper).finalize(leaseId)).to.emit(escrow, "PaymentDeferred");
+      expect(await escrow.owed(customer.address, address)).to.be.greaterThan(0n);
+    });
+
+    it("a blacklisted provider withdraws its earnings to another address, and its fee still reaches the collector", async function () {
+      const { escrow, token, address, collector, provider, keeper, leaseId, start, receipt } =
+        await loadFixture(blacklistLease);
+      await escrow.collect(leaseId, start + 100n, receipt);
+      await token.setBlacklisted(provider.address, true);
+      const net = await escrow.earnings(provider.address, address);
+      const fee = await escrow.feesDue(provider.address, address);
+      await expect(escrow.connect(provider).withdraw(address, provider.address)).to.be.revertedWithCustomError(
+        token,
+        "Blacklisted",
+      );
+      await expect(escrow.connect(provider).withdraw(address, keeper.address))
+        .to.emit(escrow, "Withdrawn")
+        .withArgs(provider.address, address, keeper.address, net);
+      await escrow.forwardFees(address, [provider.address]);
+      expect(await token.balanceOf(await collector.getAddress())).to.equal(fee);
     });
   });
 
-  describe("claim", function () {
-    it("reverts when nothing is owed or the receiver is zero", async function () {
-      const { escrow, blk, customer } = await loadFixture(blacklistLease);
-      await expect(escrow.connect(customer).claim(await blk.getAddress(), customer.address))
-        .to.be.revertedWithCustomError(escrow, "NothingToClaim")
-        .withArgs(customer.address, await blk.getAddress());
-      await expect(escrow.connect(customer).claim(await blk.getAddress(), ethers.ZeroAddress))
-        .to.be.revertedWithCustomError(escrow, "ZeroAddress")
-        .withArgs("to");
+  describe("fee-on-transfer token", function () {
+    it("refuses a lease whose deposit arrives short", async function () {
+      const s = await loadFixture(system);
+      const fot = await ethers.deployContract("MockFeeOnTransferERC20");
+      const address = await fot.getAddress();
+      await s.escrow.setPaymentToken(address, true, 0);
+      await s.registry.connect(s.provider).register(GTX_1080_TI, 1n, PRICE, address, "");
+      await fot.mint(s.customer.address, DEPOSIT);
+      await fot.connect(s.customer).approve(await s.escrow.getAddress(), ethers.MaxUint256);
+      const { quote, signature } = await quoteFor(s, ethers, { nodeId: 2n, token: address });
+      await expect(
+        s.escrow.connect(s.customer).openLease(quote, signature, DEPOSIT, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(s.escrow, "TransferMismatch");
     });
   });
 
   describe("reentrancy", function () {
     it("refuses a token that re-enters during a deposit", async function () {
-      const { escrow, re, customer } = await loadFixture(reentrantLease);
-      await re.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("closeLease", [1n]));
-      await expect(escrow.connect(customer).topUp(1n, UNIT)).to.be.revertedWithCustomError(
+      const { escrow, token, customer, leaseId } = await loadFixture(reentrantLease);
+      await token.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("finalize", [leaseId]));
+      await expect(escrow.connect(customer).topUp(leaseId, UNIT)).to.be.revertedWithCustomError(
         escrow,
         "ReentrancyGuardReentrantCall",
       );
     });
 
     it("refuses a token that re-enters during a withdrawal", async function () {
-      const { escrow, re, provider } = await loadFixture(reentrantLease);
-      await re.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("withdraw", [[1n]]));
-      await expect(escrow.connect(provider).withdraw([1n])).to.be.revertedWithCustomError(
+      const { escrow, token, address, provider, leaseId, start, receipt } = await loadFixture(reentrantLease);
+      await escrow.collect(leaseId, start + 100n, receipt);
+      await token.arm(
+        await escrow.getAddress(),
+        escrow.interface.encodeFunctionData("withdraw", [address, provider.address]),
+      );
+      await expect(escrow.connect(provider).withdraw(address, provider.address)).to.be.revertedWithCustomError(
         escrow,
         "ReentrancyGuardReentrantCall",
       );
     });
 
     it("keeps a refund whose transfer re-entered: the nested call fails and the customer is owed", async function () {
-      const { escrow, re, customer, provider } = await loadFixture(reentrantLease);
-      await re.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("settle", [1n]));
+      const { escrow, token, address, customer, provider, leaseId, start, receipt } = await loadFixture(reentrantLease);
+      await token.arm(
+        await escrow.getAddress(),
+        escrow.interface.encodeFunctionData("collect", [leaseId, start + 100n, receipt]),
+      );
       const refund = DEPOSIT - 100n * PER_SECOND;
-      await expect(escrow.connect(provider).closeLease(1n))
+      await expect(escrow.connect(provider).closeLease(leaseId, start + 100n, receipt))
         .to.emit(escrow, "PaymentDeferred")
-        .withArgs(customer.address, await re.getAddress(), refund);
-      expect(await re.balanceOf(await escrow.getAddress())).to.equal(DEPOSIT);
-      await expect(
-        escrow.connect(customer).claim(await re.getAddress(), customer.address),
-      ).to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall");
-      await re.arm(ethers.ZeroAddress, "0x");
-      await expect(escrow.connect(customer).claim(await re.getAddress(), customer.address)).to.changeTokenBalance(
+        .withArgs(customer.address, address, refund);
+      expect(await token.balanceOf(await escrow.getAddress())).to.equal(DEPOSIT);
+      await expect(escrow.connect(customer).claimRefund(address, customer.address)).to.be.revertedWithCustomError(
+        escrow,
+        "ReentrancyGuardReentrantCall",
+      );
+      await token.arm(ethers.ZeroAddress, "0x");
+      await expect(escrow.connect(customer).claimRefund(address, customer.address)).to.changeTokenBalance(
         ethers,
-        re,
+        token,
         customer,
         refund,
       );
     });
 
     it("refuses a fee collector that re-enters while recording", async function () {
-      const { escrow, provider, nodeId } = await loadFixture(leaseAndReservation);
+      const s = await loadFixture(system);
+      const leaseId = await openWithQuote(s, ethers, DEPOSIT);
+      const start = BigInt(await time.latest());
+      const receipt = await receiptFor(s, leaseId, start + 100n);
+      await time.increaseTo(start + 100n);
+      await s.escrow.collect(leaseId, start + 100n, receipt);
+      const gut = await s.gut.getAddress();
       const hostile = await ethers.deployContract("ReentrantFeeCollector");
-      await hostile.arm(await escrow.getAddress(), escrow.interface.encodeFunctionData("forwardFees", [[1n]]));
-      await escrow.setFeeCollector(await hostile.getAddress());
-      await escrow.connect(provider).withdraw([1n]);
-      await expect(escrow.forwardFees([nodeId])).to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall");
+      await hostile.arm(
+        await s.escrow.getAddress(),
+        s.escrow.interface.encodeFunctionData("forwardFees", [gut, [s.provider.address]]),
+      );
+      await s.escrow.setFeeCollector(await hostile.getAddress());
+      await expect(s.escrow.forwardFees(gut, [s.provider.address])).to.be.revertedWithCustomError(
+        s.escrow,
+        "ReentrancyGuardReentrantCall",
+      );
     });
   });
 });
