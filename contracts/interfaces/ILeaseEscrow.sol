@@ -697,9 +697,10 @@ interface ILeaseEscrow is IMarketErrors {
     /// @param reservationId The reservation.
     function failReservation(uint256 reservationId) external;
 
-    /// @notice Cancels a reservation before its lease starts. The customer's cancel (while
-    /// pending) leaves the whole fee to the provider and returns the rest; the provider's cancel
-    /// fails the reservation (see `failReservation`).
+    /// @notice Cancels a reservation before its lease starts. The customer's cancel (pending, or
+    /// started but not yet accepted) leaves the whole fee to the provider and returns the rest,
+    /// unless the node has already failed the reservation, which fails it instead; the
+    /// provider's cancel fails the reservation (see `failReservation`).
     /// @param reservationId The reservation.
     function cancelReservation(uint256 reservationId) external;
 
