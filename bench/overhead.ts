@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import { encodeBytes32String, parseUnits } from "ethers";
@@ -5,6 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { deployLocalSystem } from "../deploy/local.js";
 import { InputError } from "../src/errors.js";
+import { escrowDomain, signQuote, signReceipt, type Quote } from "../src/market/typed-data.js";
 import { buildTree } from "../src/merkle/tree.js";
 import { LeafKind } from "../src/merkle/proof.js";
 import { OVERHEAD_OPTIONS } from "../tasks/bench.js";
@@ -31,6 +33,7 @@ export interface OverheadParameters {
   gutUsd: number;
   /** GUT per TU-hour. */
   price: number;
+  /** Check-ins per check-in period while a node is Idle (the agent's margin). */
   margin: number;
   withdrawHours: number;
   forwardHours: number;
@@ -52,7 +55,7 @@ export function overheadParameters(options: BenchOptions): OverheadParameters {
   return out as unknown as OverheadParameters;
 }
 
-/** One setup: its nodes, each with `gpus` GPUs of `model`; the provider heartbeats them in one transaction. */
+/** One setup: its nodes, each with `gpus` GPUs of `model`, one provider's; its agent checks them in in one transaction. */
 export interface Setup {
   name: string;
   model: string;
@@ -68,28 +71,46 @@ export const SETUPS: readonly Setup[] = [
   { name: "8 × V100 (8 one-GPU nodes, batched)", model: "V100", tu: 1.85, gpus: 1, nodes: 8 },
 ];
 
+/** The lease lengths the issue sets goals for besides the `leaseHours` option: an hour. */
+export const SHORT_LEASE_HOURS = 1;
+
+/**
+ * The goals of issue 23 for the 1-TU node on the OP Stack, in % of revenue, by lease length in
+ * hours; and the share of revenue above which L1 is declared unsupported for leases.
+ */
+export const GOALS = { op: { 24: 0.1, 1: 1 } as Record<number, number>, l1UnsupportedAbove: 10 };
+
 /** The measured transactions of one setup on one chain. */
 export interface SetupCosts {
-  heartbeat: TxCost;
-  withdraw: TxCost;
-  forward: TxCost;
+  /** The customer's `openLease` with the provider's quote. */
   open: TxCost;
+  /** The provider's `closeLease` carrying the customer's last receipt: the lease's one collect. */
   close: TxCost;
+  /** A `collect` of a lease still open (the path of a lease the customer closes). */
+  collect: TxCost;
+  /** The provider's withdrawal of its earnings in the token. */
+  withdraw: TxCost;
+  /** The keeper's forwarding of the provider's fees. */
+  forward: TxCost;
+  /** The agent's check-in of the setup's nodes (one transaction), while they are Idle. */
+  checkIn: TxCost;
 }
 
 /**
  * Deploys the market (the System module, as `deploy:system` does) on a fresh in-process chain
- * and measures, in steady state (every first storage write paid by a warm-up), the transactions
- * a leased node causes: the provider's heartbeat (one node, or one batch of its nodes by its
- * operator), a withdrawal of its leases, the keeper's forwarding of their fees, and a customer's
- * open and close of one lease. Returns them with the registry's heartbeat timeout.
+ * and measures, in steady state (every first storage write paid by a warm-up round), the
+ * transactions a node's leases cause: the customer's open with the provider's quote (signed by
+ * the operator), the provider's close with the customer's last receipt (signed by the session
+ * key), a collect, the provider's withdrawal, the keeper's fee forwarding, and the agent's
+ * check-in of the setup's nodes. Nothing is sent while the leases run. Returns them with the
+ * registry's check-in period.
  */
 export async function measureSetup(
   hre: HardhatRuntimeEnvironment,
   chain: BenchChain,
   setup: Setup,
   fees: OpFeeParameters,
-): Promise<{ costs: SetupCosts; timeout: bigint }> {
+): Promise<{ costs: SetupCosts; checkInPeriod: bigint }> {
   const connection = await connect(hre, chain, fees);
   const { ethers, networkHelpers } = connection;
   const [deployer, , keeper, provider, customer, operator] = await ethers.getSigners();
@@ -111,9 +132,12 @@ export async function measureSetup(
   await (await gut.connect(provider!).approve(registryAddress, ethers.MaxUint256)).wait();
   await (await gut.connect(customer!).approve(escrowAddress, ethers.MaxUint256)).wait();
   await (await registry.connect(provider!).setOperator(operator!.address)).wait();
+  const domain = escrowDomain((await ethers.provider.getNetwork()).chainId, escrowAddress);
+  const session = ethers.Wallet.createRandom();
   const price = parseUnits("1.5", 18);
-  // Two rounds of the setup's nodes: the first warms every slot up, the second is measured.
-  const ids: bigint[][] = [[], []];
+  // Three rounds of the setup's nodes: round 0 warms every slot up, round 1 is closed by the
+  // provider, round 2 collected.
+  const ids: bigint[][] = [[], [], []];
   for (const round of ids) {
     for (let i = 0; i < setup.nodes; i++) {
       await (
@@ -122,43 +146,79 @@ export async function measureSetup(
       round.push(await registry.nodeCount());
     }
   }
-  const all = [...ids[0]!, ...ids[1]!];
-  const leases: bigint[][] = [[], []];
-  const open = async (round: number, node: bigint) => {
-    const cost = await costOf(escrow.connect(customer!).openLease(node, 1_000n * UNIT, price));
+  let nonce = 0n;
+  const leases: bigint[][] = [[], [], []];
+  const open = async (round: number, nodeId: bigint) => {
+    const quote: Quote = {
+      nodeId,
+      customer: customer!.address,
+      token: gutAddress,
+      pricePerTuHour: price,
+      windowStart: 0n,
+      windowDuration: 0n,
+      expiry: BigInt(await networkHelpers.time.latest()) + 600n,
+      nonce: ++nonce,
+    };
+    const signature = await signQuote(operator!, domain, quote);
+    const cost = await costOf(escrow.connect(customer!).openLease(quote, signature, 1_000n * UNIT, session.address));
     leases[round]!.push(await escrow.leaseCount());
     return cost;
   };
-  for (const node of ids[0]!) await open(0, node);
   let openCost: TxCost | undefined;
-  for (const node of ids[1]!) openCost ??= await open(1, node);
-  for (const node of ids[1]!.slice(1)) await open(1, node);
-  const timeout = await registry.heartbeatTimeout();
-  const beat = (nodes: bigint[]) =>
-    nodes.length === 1
-      ? registry.connect(provider!).heartbeat(nodes[0]!)
-      : registry.connect(operator!).heartbeatBatch(nodes);
-  // A period of service: heartbeats within the timeout, then the provider withdraws and the
-  // keeper forwards the fees (round 0 first, so round 1 is measured in steady state).
-  await networkHelpers.time.increase(Number(timeout / 2n));
-  await (await beat(ids[0]!)).wait();
-  const heartbeat = await costOf(beat(ids[1]!));
-  await (await escrow.connect(provider!).withdraw(leases[0]!)).wait();
-  const withdraw = await costOf(escrow.connect(provider!).withdraw(leases[1]!));
-  await (await escrow.connect(keeper!).forwardFees(leases[0]!)).wait();
-  const forward = await costOf(escrow.connect(keeper!).forwardFees(leases[1]!));
-  await networkHelpers.time.increase(60);
-  await (await beat(all)).wait();
-  await (await escrow.connect(customer!).closeLease(leases[0]![0]!)).wait();
-  const close = await costOf(escrow.connect(customer!).closeLease(leases[1]![0]!));
+  for (const [round, nodes] of ids.entries()) {
+    for (const nodeId of nodes) {
+      const cost = await open(round, nodeId);
+      if (round === 1) openCost ??= cost;
+    }
+  }
+  // The leases run an hour: the customer's client signs receipts off-chain, nothing is sent.
+  await networkHelpers.time.increase(3_600);
+  const lastReceipt = async (leaseId: bigint) => {
+    const paidThrough = (await escrow.lease(leaseId)).start + 3_600n;
+    return [leaseId, paidThrough, await signReceipt(session, domain, { leaseId, paidThrough })] as const;
+  };
+  const closeRound = async (round: number) => {
+    let first: TxCost | undefined;
+    for (const leaseId of leases[round]!) {
+      const cost = await costOf(escrow.connect(operator!).closeLease(...(await lastReceipt(leaseId))));
+      first ??= cost;
+    }
+    return first!;
+  };
+  const withdraw = () => costOf(escrow.connect(provider!).withdraw(gutAddress, provider!.address));
+  const forward = () => costOf(escrow.connect(keeper!).forwardFees(gutAddress, [provider!.address]));
+  const checkIn = (round: number) => costOf(registry.connect(operator!).checkIn(ids[round]!));
+  await closeRound(0);
+  await withdraw();
+  await forward();
+  await checkIn(0);
+  const close = await closeRound(1);
+  const checkInCost = await checkIn(1);
+  let collect: TxCost | undefined;
+  for (const leaseId of leases[2]!)
+    collect ??= await costOf(escrow.connect(operator!).collect(...(await lastReceipt(leaseId))));
+  const withdrawCost = await withdraw();
+  const forwardCost = await forward();
+  const checkInPeriod = await registry.checkInPeriod();
   await connection.close();
-  return { costs: { heartbeat, withdraw, forward, open: openCost!, close }, timeout };
+  return {
+    costs: {
+      open: openCost!,
+      close,
+      collect: collect!,
+      withdraw: withdrawCost,
+      forward: forwardCost,
+      checkIn: checkInCost,
+    },
+    checkInPeriod,
+  };
 }
 
-/** One line of the model: a cost item of a setup on a chain, per GPU-hour. */
+/** One line of the model: a cost item of a setup on a chain with leases of some length, per GPU-hour. */
 export interface OverheadLine {
   chain: BenchChain;
   setup: string;
+  leaseHours: number;
   item: string;
   /** Transactions of this item per hour (for the whole setup). */
   perHour: number;
@@ -172,138 +232,280 @@ export interface OverheadLine {
   l1DataUsdPerGpuHour: number;
 }
 
-const ITEMS = ["heartbeat", "withdraw", "forward", "open", "close"] as const;
+/** The items a leased node pays for; check-ins are not among them: a Sharing node sends none. */
+const ITEMS = ["open", "close", "withdraw", "forward"] as const;
 
 const LABELS: Record<(typeof ITEMS)[number], string> = {
-  heartbeat: "heartbeats",
-  withdraw: "withdrawal (settles the leases)",
+  open: "lease open with the quote (customer)",
+  close: "provider's close with the last receipt",
+  withdraw: "withdrawal (provider)",
   forward: "fee forwarding (keeper)",
-  open: "lease open (customer)",
-  close: "lease close (customer)",
 };
 
-/** The cost model: each measured transaction at its rate, in USD per GPU-hour, against revenue. */
+/** A transaction's cost in USD at the model's prices: L2 (or L1) execution plus the L1 data fee. */
+function usdOf(chain: BenchChain, cost: TxCost, p: OverheadParameters): { usd: number; l1DataUsd: number } {
+  const gasPrice = chain === "l1" ? p.l1Gwei : p.l2Gwei;
+  const wei = Number(cost.gas) * gasPrice * 1e9 + Number(cost.l1Fee);
+  return { usd: (wei / 1e18) * p.ethUsd, l1DataUsd: (Number(cost.l1Fee) / 1e18) * p.ethUsd };
+}
+
+/**
+ * The cost model of a leased node: each lease is opened with a quote and closed by the provider
+ * with the customer's last receipt (its one collect), one lease per node every `leaseHours`; the
+ * provider withdraws every `withdrawHours` and the keeper forwards its fees every `forwardHours`;
+ * no check-in and no receipt goes on-chain while the node is Sharing. In USD per GPU-hour against
+ * the lease's revenue.
+ */
 export function overheadLines(
   chain: BenchChain,
   setup: Setup,
   costs: SetupCosts,
-  timeout: bigint,
+  leaseHours: number,
   p: OverheadParameters,
 ): { lines: OverheadLine[]; revenuePerGpuHour: number } {
   const revenuePerGpuHour = p.price * setup.tu * p.gutUsd;
   const gpus = setup.gpus * setup.nodes;
   const perHour: Record<(typeof ITEMS)[number], number> = {
-    heartbeat: (3600 * p.margin) / Number(timeout),
+    open: setup.nodes / leaseHours,
+    close: setup.nodes / leaseHours,
     withdraw: 1 / p.withdrawHours,
     forward: 1 / p.forwardHours,
-    // One lease per node, open and closed once per lease.
-    open: setup.nodes / p.leaseHours,
-    close: setup.nodes / p.leaseHours,
   };
-  const gasPrice = chain === "l1" ? p.l1Gwei : p.l2Gwei;
   const lines = ITEMS.map((item) => {
-    const cost = costs[item];
-    const gas = Number(cost.gas);
-    const wei = gas * gasPrice * 1e9 + Number(cost.l1Fee);
-    const usdPerGpuHour = (wei / 1e18) * p.ethUsd * (perHour[item] / gpus);
-    const l1DataUsdPerGpuHour = (Number(cost.l1Fee) / 1e18) * p.ethUsd * (perHour[item] / gpus);
+    const { usd, l1DataUsd } = usdOf(chain, costs[item], p);
+    const usdPerGpuHour = usd * (perHour[item] / gpus);
     return {
       chain,
       setup: setup.name,
+      leaseHours,
       item: LABELS[item],
       perHour: perHour[item],
-      gasPerGpuHour: (gas * perHour[item]) / gpus,
+      gasPerGpuHour: (Number(costs[item].gas) * perHour[item]) / gpus,
       usdPerGpuHour,
       percentOfRevenue: (100 * usdPerGpuHour) / revenuePerGpuHour,
-      l1DataUsdPerGpuHour,
+      l1DataUsdPerGpuHour: l1DataUsd * (perHour[item] / gpus),
     };
   });
   return { lines, revenuePerGpuHour };
 }
 
+/** The overhead of a setup on a chain with leases of one length. */
+export interface OverheadTotal {
+  chain: BenchChain;
+  setup: string;
+  leaseHours: number;
+  revenue: number;
+  usd: number;
+  percent: number;
+  gasPerGpuHour: number;
+  top: string;
+  l1DataShare: number;
+}
+
+/** The figures of the turn-2 model (heartbeats), kept beside the new ones. */
+interface Before {
+  model: string;
+  measuredAt: string;
+  totals: { chain: BenchChain; setup: string; percent: number; gasPerGpuHour: number; top: string }[];
+}
+
+/**
+ * Today's figures to show beside the new ones: the `before` a previous run kept, or, when the
+ * previous results are the heartbeat model's (they have no `model`), their totals.
+ */
+function previousFigures(file: string): Before | undefined {
+  if (!existsSync(file)) return undefined;
+  const data = JSON.parse(readFileSync(file, "utf8")) as {
+    model?: string;
+    measuredAt: string;
+    before?: Before;
+    totals: { chain: BenchChain; setup: string; percent: number; top: string }[];
+    lines: { chain: BenchChain; setup: string; gasPerGpuHour: number }[];
+  };
+  if (data.model !== undefined) return data.before;
+  return {
+    model: "heartbeats (turn 2, 6be7894): a heartbeat per node every timeout / margin, withdrawals settling leases",
+    measuredAt: data.measuredAt,
+    totals: data.totals.map(({ chain, setup, percent, top }) => ({
+      chain,
+      setup,
+      percent,
+      gasPerGpuHour: data.lines
+        .filter((l) => l.chain === chain && l.setup === setup)
+        .reduce((sum, l) => sum + l.gasPerGpuHour, 0),
+      top,
+    })),
+  };
+}
+
 /**
  * What running a node costs on-chain: per GPU-hour of a leased node, the protocol's
- * transactions (heartbeats at the registry's timeout with the agent's margin, the provider's
- * withdrawal that settles its leases, the keeper's forwarding of the fees, a lease's open and
- * close) as a share of the lease's revenue, on L1 and on the OP Stack simulation, at the stated
- * prices. Gas is deterministic; the OP L1 data fee comes from each receipt (the simulation's
- * `L1Block` set to the stated L1 fees and OP Mainnet's scalars).
+ * transactions (a lease's open with the quote and the provider's close with the last receipt,
+ * the provider's withdrawal, the keeper's fee forwarding; nothing while the node is Sharing) as a
+ * share of the lease's revenue, with leases of `leaseHours` and of an hour, on L1 and on the OP
+ * Stack simulation, at the stated prices, against the goals of issue 23. Gas is deterministic;
+ * the OP L1 data fee comes from each receipt (the simulation's `L1Block` set to the stated L1
+ * fees and OP Mainnet's scalars). An Idle node's check-ins are priced apart: they are paid while
+ * the node earns nothing.
  */
 export default async function overhead(hre: HardhatRuntimeEnvironment, options: BenchOptions): Promise<void> {
   const p = overheadParameters(options);
   const gwei = (value: number) => parseUnits(value.toFixed(9), 9);
   const fees: OpFeeParameters = { l1BaseFee: gwei(p.l1Gwei), blobBaseFee: gwei(p.blobGwei), ...OP_MAINNET_SCALARS };
+  const leaseLengths = [...new Set([p.leaseHours, SHORT_LEASE_HOURS])];
   const measured: Record<string, unknown>[] = [];
+  const actions: (string | number)[][] = [];
   const lines: OverheadLine[] = [];
-  const totals: {
-    chain: BenchChain;
-    setup: string;
-    revenue: number;
-    usd: number;
-    percent: number;
-    top: string;
-    l1DataShare: number;
-  }[] = [];
+  const totals: OverheadTotal[] = [];
+  const idle: { chain: BenchChain; setup: string; checkInsPerDay: number; usdPerNodeDay: number }[] = [];
   for (const chain of ["l1", "op"] as const) {
     for (const setup of SETUPS) {
-      const { costs, timeout } = await measureSetup(hre, chain, setup, fees);
-      measured.push({ chain, setup: setup.name, timeout, costs });
-      const model = overheadLines(chain, setup, costs, timeout, p);
-      lines.push(...model.lines);
-      const usd = model.lines.reduce((sum, l) => sum + l.usdPerGpuHour, 0);
-      const top = [...model.lines].sort((a, b) => b.usdPerGpuHour - a.usdPerGpuHour)[0]!;
-      totals.push({
+      const { costs, checkInPeriod } = await measureSetup(hre, chain, setup, fees);
+      measured.push({ chain, setup: setup.name, checkInPeriod, costs });
+      for (const [action, cost] of Object.entries(costs)) {
+        const { usd, l1DataUsd } = usdOf(chain, cost, p);
+        actions.push([
+          chainName(chain),
+          setup.name,
+          action,
+          Number(cost.gas).toLocaleString("en-US"),
+          Number(cost.l1DataGas).toLocaleString("en-US"),
+          usdText(usd - l1DataUsd),
+          chain === "op" ? usdText(l1DataUsd) : "",
+        ]);
+      }
+      // The agent checks in `margin` times a period while the nodes are Idle, all in one transaction.
+      const checkInsPerDay = (86_400 * p.margin) / Number(checkInPeriod);
+      idle.push({
         chain,
         setup: setup.name,
-        revenue: model.revenuePerGpuHour,
-        usd,
-        percent: (100 * usd) / model.revenuePerGpuHour,
-        top: `${top.item} (${((100 * top.usdPerGpuHour) / usd).toFixed(0)} %)`,
-        l1DataShare: model.lines.reduce((sum, l) => sum + l.l1DataUsdPerGpuHour, 0) / usd,
+        checkInsPerDay,
+        usdPerNodeDay: (usdOf(chain, costs.checkIn, p).usd * checkInsPerDay) / setup.nodes,
       });
+      for (const leaseHours of leaseLengths) {
+        const model = overheadLines(chain, setup, costs, leaseHours, p);
+        lines.push(...model.lines);
+        const usd = model.lines.reduce((sum, l) => sum + l.usdPerGpuHour, 0);
+        const top = [...model.lines].sort((a, b) => b.usdPerGpuHour - a.usdPerGpuHour)[0]!;
+        totals.push({
+          chain,
+          setup: setup.name,
+          leaseHours,
+          revenue: model.revenuePerGpuHour,
+          usd,
+          percent: (100 * usd) / model.revenuePerGpuHour,
+          gasPerGpuHour: model.lines.reduce((sum, l) => sum + l.gasPerGpuHour, 0),
+          top: `${top.item} (${((100 * top.usdPerGpuHour) / usd).toFixed(0)} %)`,
+          l1DataShare: model.lines.reduce((sum, l) => sum + l.l1DataUsdPerGpuHour, 0) / usd,
+        });
+      }
     }
   }
-  const chainName = (c: BenchChain) => (c === "l1" ? "L1" : "OP");
-  const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
-  const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3)}`);
+  const oneTu = SETUPS[0]!.name;
+  const goals = Object.entries(GOALS.op)
+    .map(([hours, goal]) => {
+      const total = totals.find((t) => t.chain === "op" && t.setup === oneTu && t.leaseHours === Number(hours));
+      return total === undefined
+        ? undefined
+        : {
+            chain: "op",
+            setup: oneTu,
+            leaseHours: Number(hours),
+            goalPercent: goal,
+            percent: total.percent,
+            met: total.percent <= goal,
+          };
+    })
+    .filter((g) => g !== undefined);
+  const l1Worst = Math.max(...totals.filter((t) => t.chain === "l1").map((t) => t.percent));
+  const l1 = {
+    supportedForLeases: l1Worst <= GOALS.l1UnsupportedAbove,
+    worstPercent: l1Worst,
+    rule: `a chain whose overhead is above ${GOALS.l1UnsupportedAbove} % of revenue is declared unsupported for leases`,
+  };
+
+  printTable(["chain", "setup", "action", "gas", "L1 data gas", "execution USD", "L1 data fee USD"], actions);
+  console.log();
   printTable(
-    ["chain", "setup", "item", "tx/h", "gas/GPU-h", "USD/GPU-h", "% revenue"],
+    ["chain", "setup", "lease", "item", "tx/h", "gas/GPU-h", "USD/GPU-h", "% revenue"],
     lines.map((l) => [
       chainName(l.chain),
       l.setup,
+      `${l.leaseHours} h`,
       l.item,
       l.perHour.toFixed(3),
       Math.round(l.gasPerGpuHour).toLocaleString("en-US"),
-      usd(l.usdPerGpuHour),
+      usdText(l.usdPerGpuHour),
       pct(l.percentOfRevenue),
     ]),
   );
   console.log();
+  const file = path.join(hre.config.paths.root, "bench", "results", "overhead.json");
+  const before = previousFigures(file);
+  const beforeOf = (t: OverheadTotal) => before?.totals.find((b) => b.chain === t.chain && b.setup === t.setup);
   printTable(
-    ["chain", "setup", "revenue/GPU-h", "cost/GPU-h", "% revenue", "dominated by", "L1 data fee"],
+    [
+      "chain",
+      "setup",
+      "lease",
+      "revenue/GPU-h",
+      "cost/GPU-h",
+      "gas/GPU-h",
+      "% revenue",
+      "before",
+      "dominated by",
+      "L1 data fee",
+    ],
     totals.map((t) => [
       chainName(t.chain),
       t.setup,
-      usd(t.revenue),
-      usd(t.usd),
+      `${t.leaseHours} h`,
+      usdText(t.revenue),
+      usdText(t.usd),
+      Math.round(t.gasPerGpuHour).toLocaleString("en-US"),
       pct(t.percent),
+      beforeOf(t) === undefined ? "" : pct(beforeOf(t)!.percent),
       t.top,
       t.chain === "op" ? `${(100 * t.l1DataShare).toFixed(0)} % of the cost` : "",
     ]),
   );
+  console.log();
+  for (const g of goals) {
+    console.log(
+      `goal, 1-TU node on the OP Stack with ${g.leaseHours}-h leases: ≤ ${g.goalPercent} % of revenue; measured ${pct(g.percent)}: ${g.met ? "met" : "NOT MET"}`,
+    );
+  }
+  console.log("transactions while a node is Sharing: 0 (no check-in, no receipt on-chain)");
+  console.log(
+    `L1: up to ${pct(l1Worst)} of revenue: ${l1.supportedForLeases ? "supported" : "declared unsupported for leases"} (over ${GOALS.l1UnsupportedAbove} %)`,
+  );
+  for (const i of idle.filter((i) => i.chain === "op")) {
+    console.log(`an Idle node's check-ins on the OP Stack (${i.setup}): ${usdText(i.usdPerNodeDay)} a node-day`);
+  }
   console.log(
     `\nAt: L1 gas ${p.l1Gwei} gwei; OP: L2 gas ${p.l2Gwei} gwei, L1 base fee ${p.l1Gwei} gwei, blob base fee ${p.blobGwei} gwei, ` +
       `OP Mainnet's scalars ${OP_MAINNET_SCALARS.baseFeeScalar}/${OP_MAINNET_SCALARS.blobBaseFeeScalar}; ETH $${p.ethUsd}, ` +
-      `GUT $${p.gutUsd}, ${p.price} GUT per TU-hour; ${p.margin} heartbeats per timeout; withdrawal every ${p.withdrawHours} h, ` +
-      `forwarding every ${p.forwardHours} h, leases of ${p.leaseHours} h. Change any with --<option> (npx hardhat bench --help).`,
+      `GUT $${p.gutUsd}, ${p.price} GUT per TU-hour; ${p.margin} check-ins per check-in period while Idle; withdrawal every ${p.withdrawHours} h, ` +
+      `forwarding every ${p.forwardHours} h, leases of ${leaseLengths.join(" and ")} h. Change any with --<option> (npx hardhat bench --help).`,
   );
-  const file = writeResult(hre.config.paths.root, "overhead", {
+  writeResult(hre.config.paths.root, "overhead", {
     measuredAt: new Date().toISOString(),
+    model:
+      "receipts (issue 23): per lease an open with the quote and the provider's close with the last receipt; nothing while Sharing",
     parameters: p,
     opScalars: OP_MAINNET_SCALARS,
     measured,
     lines,
     totals,
+    goals,
+    transactionsWhileSharing: 0,
+    l1,
+    idleCheckIns: idle,
+    before,
   });
   console.log(`\nwrote ${path.relative(hre.config.paths.root, file)}`);
 }
+
+const chainName = (c: BenchChain) => (c === "l1" ? "L1" : "OP");
+const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
+const usdText = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3)}`);

@@ -205,6 +205,9 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardT
             start > block.timestamp + MAX_RESERVE_AHEAD ||
             duration > MAX_RESERVATION_DURATION
         ) revert InvalidWindow(start, duration);
+        // A failed reservation's penalty is its fee taken from the GUT stake: only a fee in GUT is
+        // worth what it says there.
+        if (quote.token != _stakeToken) revert TokenNotAllowed(quote.token);
         (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) = _acceptQuote(quote, signature);
         if (t.status != IProviderRegistry.Status.Idle) revert NodeNotAvailable(quote.nodeId, t.status);
         reservationId = _createReservation(quote, t.provider, rate, feeBps, _amount(deposit));

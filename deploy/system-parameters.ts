@@ -12,6 +12,16 @@ export type ModuleParameters = Record<string, Record<string, unknown>>;
 /** The contract modules the `System` module deploys with the deployer as their admin. */
 const ADMIN_MODULES = ["GUT", "ProviderRegistry", "LeaseEscrow", "BuybackEmission", "TokenSwap"];
 
+/** The market's durations a parameter file may set; the contracts check their bounds at deployment. */
+const SECONDS_PARAMETERS = [
+  ["ProviderRegistry", "checkInPeriod"],
+  ["ProviderRegistry", "unbondingPeriod"],
+  ["LeaseEscrow", "maxQuoteAge"],
+  ["LeaseEscrow", "collectWindow"],
+  ["LeaseEscrow", "acceptWindow"],
+  ["LeaseEscrow", "reservationGrace"],
+] as const;
+
 /** How long the claim window stays open on a local chain when the parameters do not say. */
 export const LOCAL_CLAIM_WINDOW = 180n * 86_400n;
 
@@ -106,6 +116,15 @@ export function systemParameters(options: SystemParameterOptions): ModuleParamet
   }
   const required = !local;
   address("GUT", "treasury", required);
+  // Failed reservations' penalties go here: on a public network it must be named, never
+  // defaulted to the deploying account.
+  address("ProviderRegistry", "treasury", required);
+  for (const [id, name] of SECONDS_PARAMETERS) {
+    const value = params[id]?.[name];
+    if (value !== undefined && typeof value !== "bigint") {
+      throw bad(`${id}.${name}`, 'must be seconds as a bigint string like "3600n"');
+    }
+  }
   address("TFT", "circulatingRecipient", required);
   address("BuybackEmission", "treasury", required);
   address("TokenSwap", "sweepTarget", required);

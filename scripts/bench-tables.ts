@@ -20,30 +20,58 @@ function table(header: string[], rows: (string | number)[][]): string {
 const gas = read<{
   measuredAt: string;
   op?: { l1BaseFee: string; blobBaseFee: string; baseFeeScalar: number; blobBaseFeeScalar: number };
-  rows: { contract: string; call: string; gas: string; op?: { gas: string; l1Fee: string; l1DataGas: string } }[];
+  rows: {
+    contract: string;
+    call: string;
+    gas: string;
+    was?: string;
+    before?: string;
+    op?: { gas: string; l1Fee: string; l1DataGas: string };
+  }[];
 }>("gas");
+interface Cost {
+  gas: string;
+  l1Fee: string;
+  l1DataGas: string;
+}
+interface OverheadTotal {
+  chain: string;
+  setup: string;
+  leaseHours: number;
+  revenue: number;
+  usd: number;
+  percent: number;
+  gasPerGpuHour: number;
+  top: string;
+  l1DataShare: number;
+}
 const overhead = read<{
   measuredAt: string;
+  model: string;
   parameters: Record<string, number>;
   opScalars: { baseFeeScalar: number; blobBaseFeeScalar: number };
-  totals: {
-    chain: string;
-    setup: string;
-    revenue: number;
-    usd: number;
-    percent: number;
-    top: string;
-    l1DataShare: number;
-  }[];
+  measured: { chain: string; setup: string; checkInPeriod: string; costs: Record<string, Cost> }[];
+  totals: OverheadTotal[];
   lines: {
     chain: string;
     setup: string;
+    leaseHours: number;
     item: string;
     perHour: number;
     gasPerGpuHour: number;
     usdPerGpuHour: number;
   }[];
+  goals: { chain: string; setup: string; leaseHours: number; goalPercent: number; percent: number; met: boolean }[];
+  transactionsWhileSharing: number;
+  l1: { supportedForLeases: boolean; worstPercent: number; rule: string };
+  idleCheckIns: { chain: string; setup: string; checkInsPerDay: number; usdPerNodeDay: number }[];
+  before?: {
+    model: string;
+    measuredAt: string;
+    totals: { chain: string; setup: string; percent: number; gasPerGpuHour: number; top: string }[];
+  };
 }>("overhead");
+const beforeOf = (t: OverheadTotal) => overhead.before?.totals.find((b) => b.chain === t.chain && b.setup === t.setup);
 const gwei = (wei: string | number) => `${Number((Number(wei) / 1e9).toPrecision(3))}`;
 const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3)}`);
 const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
@@ -121,19 +149,22 @@ do not edit by hand. Back to [testing](testing.md).
 ## Gas per call (\`bench -- gas\`, measured ${gas.measuredAt.slice(0, 10)})
 
 ${table(
-  ["contract", "call", "L1 gas", "OP L2 gas", "OP L1 data gas", "OP L1 fee (gwei)"],
+  ["contract", "call", "L1 gas", "before", "OP L2 gas", "OP L1 data gas", "OP L1 fee (gwei)"],
   gas.rows.map((r) => [
     r.contract,
     r.call,
     n(r.gas),
+    r.before === undefined ? "" : `${n(r.before)}${r.was === undefined ? "" : ` (${r.was})`}`,
     r.op ? n(r.op.gas) : "",
     r.op ? n(r.op.l1DataGas) : "",
     r.op ? gwei(r.op.l1Fee) : "",
   ]),
 )}
 
-The OP columns are the same calls on Hardhat's OP Stack simulation (\`opSimulated\`), the L1 data fee
-from each receipt${
+"before" is the call's previous figure, from the results it replaced; in brackets the call it was
+then (\`heartbeat\` became \`checkIn\`, whose figure is now paid once a day by an Idle node instead of
+every 200 s by every node). The OP columns are the same calls on Hardhat's OP Stack simulation
+(\`opSimulated\`), the L1 data fee from each receipt${
   gas.op
     ? ` with an L1 base fee of ${gwei(gas.op.l1BaseFee)} gwei, a blob base fee of ${gwei(gas.op.blobBaseFee)} gwei and OP Mainnet's scalars (${n(gas.op.baseFeeScalar)}, ${n(gas.op.blobBaseFeeScalar)})`
     : ""
@@ -141,29 +172,92 @@ from each receipt${
 
 ## What running a node costs on-chain (\`bench -- overhead\`, measured ${overhead.measuredAt.slice(0, 10)})
 
-Per GPU-hour of a leased node: heartbeats at the registry's timeout with the agent's margin
-(${p.margin} a timeout), a withdrawal every ${p.withdrawHours} h, the keeper's fee forwarding every ${p.forwardHours} h, a lease's open
-and close every ${p.leaseHours} h; L1 gas at ${p.l1Gwei} gwei; OP L2 gas at ${p.l2Gwei} gwei with an L1 base fee of ${p.l1Gwei} gwei and a blob
-base fee of ${p.blobGwei} gwei; ETH at $${p.ethUsd}, GUT at $${p.gutUsd}, ${p.price} GUT per TU-hour.
+The model: ${overhead.model}. Per GPU-hour of a leased node: one lease per node every
+${[...new Set(overhead.totals.map((t) => t.leaseHours))].join(" or ")} h, a withdrawal every ${p.withdrawHours} h, the keeper's fee forwarding every
+${p.forwardHours} h; ${overhead.transactionsWhileSharing} transactions while the node is Sharing (no check-in, no receipt on-chain). L1 gas at
+${p.l1Gwei} gwei; OP L2 gas at ${p.l2Gwei} gwei with an L1 base fee of ${p.l1Gwei} gwei and a blob base fee of ${p.blobGwei} gwei; ETH at
+$${p.ethUsd}, GUT at $${p.gutUsd}, ${p.price} GUT per TU-hour. "before" is the same setup under the heartbeat model
+(${overhead.before?.measuredAt.slice(0, 10) ?? "–"}), which did not depend on the lease's length.
 
 ${table(
-  ["chain", "setup", "revenue/GPU-h", "cost/GPU-h", "% of revenue", "dominated by", "L1 data fee"],
+  [
+    "chain",
+    "setup",
+    "lease",
+    "revenue/GPU-h",
+    "cost/GPU-h",
+    "gas/GPU-h",
+    "% of revenue",
+    "before",
+    "dominated by",
+    "L1 data fee",
+  ],
   overhead.totals.map((t) => [
     chain(t.chain),
     t.setup,
+    `${t.leaseHours} h`,
     usd(t.revenue),
     usd(t.usd),
+    n(Math.round(t.gasPerGpuHour)),
     pct(t.percent),
+    beforeOf(t) === undefined ? "" : `${pct(beforeOf(t)!.percent)}, ${n(Math.round(beforeOf(t)!.gasPerGpuHour))} gas`,
     t.top,
     t.chain === "op" ? `${(100 * t.l1DataShare).toFixed(0)} % of the cost` : "",
   ]),
 )}
 
 ${table(
-  ["chain", "setup", "item", "tx/h", "gas/GPU-h", "USD/GPU-h"],
+  ["goal (issue 23)", "measured", ""],
+  [
+    ...overhead.goals.map((g) => [
+      `1-TU node on the OP Stack, ${g.leaseHours}-h leases: ≤ ${g.goalPercent} % of revenue`,
+      pct(g.percent),
+      g.met ? "met" : "**not met**",
+    ]),
+    [
+      "transactions while Sharing: 0",
+      String(overhead.transactionsWhileSharing),
+      overhead.transactionsWhileSharing === 0 ? "met" : "**not met**",
+    ],
+    [
+      "L1: declared unsupported for leases above 10 % of revenue",
+      `up to ${pct(overhead.l1.worstPercent)}`,
+      overhead.l1.supportedForLeases ? "supported" : "**unsupported for leases**",
+    ],
+  ],
+)}
+
+Each action's execution gas beside its L1 data gas and fee (the OP Stack's part of a transaction's
+cost that does not depend on L2 gas):
+
+${table(
+  ["chain", "setup", "action", "gas", "L1 data gas", "OP L1 data fee (gwei)"],
+  overhead.measured
+    .filter((m) => m.chain === "op" || m.setup.startsWith("1 ×"))
+    .flatMap((m) =>
+      Object.entries(m.costs).map(([action, c]) => [
+        chain(m.chain),
+        m.setup,
+        action,
+        n(c.gas),
+        m.chain === "op" ? n(c.l1DataGas) : "",
+        m.chain === "op" ? gwei(c.l1Fee) : "",
+      ]),
+    ),
+)}
+
+An Idle node earns nothing and checks in ${overhead.idleCheckIns[0]?.checkInsPerDay ?? "–"} times a day (a margin on the registry's
+once-a-day \`checkInPeriod\`, one transaction for all of a provider's nodes): ${overhead.idleCheckIns
+  .filter((i) => i.chain === "op")
+  .map((i) => `${usd(i.usdPerNodeDay)} a node-day on the OP Stack for ${i.setup}`)
+  .join("; ")}.
+
+${table(
+  ["chain", "setup", "lease", "item", "tx/h", "gas/GPU-h", "USD/GPU-h"],
   overhead.lines.map((l) => [
     chain(l.chain),
     l.setup,
+    `${l.leaseHours} h`,
     l.item,
     l.perHour.toFixed(3),
     n(Math.round(l.gasPerGpuHour)),
@@ -212,7 +306,9 @@ const peer = (size: typeof at100k, key: string) =>
   size === undefined
     ? "–"
     : `${size.tools[key]!.tool}: ${s2(size.tools[key]!.medianMs)} s (${size.ratios[key]!.toFixed(1)}× slower)`;
-const oneGpu = (c: string) => overhead.totals.find((t) => t.chain === c && t.setup.startsWith("1 ×"))!;
+const oneGpu = (c: string, hours: number) =>
+  overhead.totals.find((t) => t.chain === c && t.setup.startsWith("1 ×") && t.leaseHours === hours)!;
+const oneGpuBefore = (c: string) => beforeOf(oneGpu(c, 24));
 const readmeTable = table(
   ["measure (median of whole runs, same run for every side)", "gpufog", "peers"],
   [
@@ -234,9 +330,11 @@ const readmeTable = table(
       `Uniswap MerkleDistributor: ${n(claim.uniswapMerkleDistributor.claim.average)} (gpufog ${claim.ratioAverage}×)`,
     ],
     [
-      "on-chain cost of a leased 1-GPU node, per GPU-hour, against its revenue",
-      `L1 ${pct(oneGpu("l1").percent)}; OP Stack ${pct(oneGpu("op").percent)}`,
-      "–",
+      "on-chain cost of a leased 1-GPU node, per GPU-hour, against its revenue (24-h leases; 1-h leases)",
+      `OP Stack ${pct(oneGpu("op", 24).percent)}; ${pct(oneGpu("op", 1).percent)} (goals 0.10 %; 1 %). L1 ${pct(oneGpu("l1", 24).percent)}: unsupported for leases`,
+      oneGpuBefore("op") === undefined
+        ? "–"
+        : `before (heartbeats): OP Stack ${pct(oneGpuBefore("op")!.percent)}, L1 ${pct(oneGpuBefore("l1")!.percent)}`,
     ],
   ],
 );

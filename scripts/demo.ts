@@ -6,26 +6,15 @@ import path from "node:path";
 
 import { network } from "hardhat";
 
-import { getBytes, id, type Signer } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { getBytes, type HDNodeWallet, id, type Signer, Wallet } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { snapshotEntries } from "../src/airdrop/snapshot-csv.js";
 import { phaseName } from "../src/emission/model.js";
 import { buybackEndedBuckets, claimRewards, readEmissionStats } from "../src/emission/client.js";
-import {
-  closeLease,
-  keeperSweep,
-  leaseReport,
-  nodeQuote,
-  openLease,
-  reserve,
-  startReservation,
-  topUp,
-  withdrawAll,
-} from "../src/escrow.js";
-import type { EscrowHandle } from "../src/escrow.js";
-import { formatToken } from "../src/format.js";
+import { formatSpan, formatToken } from "../src/format.js";
 import { executeOperation, handoverOperation, scheduleOperation } from "../src/governance.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
 import { claimLegacyAirdrop } from "../src/airdrop/legacy-claim.js";
@@ -33,9 +22,25 @@ import { legacyEntries, parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
 import { signLegacyClaim } from "../src/airdrop/legacy-holder.js";
 import { encodeWif, publicKeyOf } from "../src/legacy/keys.js";
 import { writeAirdrop } from "../src/airdrop/directory.js";
+import { escrowDomain, signReceipt } from "../src/market/typed-data.js";
 import { buildTree } from "../src/merkle/tree.js";
-import { tokenLabel } from "../src/erc20.js";
-import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows, registerNode } from "../src/registry.js";
+import { mined, receiptEvent } from "../src/receipts.js";
+import {
+  acceptStart,
+  closeLease,
+  collect,
+  type EscrowHandle,
+  failReservation,
+  finalize,
+  keeperSweep,
+  makeQuote,
+  openLease,
+  reserve,
+  startReservation,
+  topUp,
+  withdrawAll,
+} from "../src/escrow.js";
+import { addStake, checkIn, formatTable, formatTu, modelName, registerNode, statusName } from "../src/registry.js";
 import { Eip1193Transport } from "../src/rpc/eip1193.js";
 import { snapshotEvm } from "../src/snapshot/evm.js";
 import { addLiquidity, connectUniswapV2 } from "../harness/uniswap.js";
@@ -44,10 +49,8 @@ const started = Date.now();
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const signers = await ethers.getSigners();
-const [deployer, governance, keeper, ada, ben, cleo, dan, eve, finn, gus] = signers as [
-  (typeof signers)[0],
-  ...(typeof signers)[0][],
-];
+const [deployer, governance, keeper, ada, ben, cleo, dan, eve, finn, gus, adaAgent, benAgent, cleoAgent, savings] =
+  signers as [(typeof signers)[0], ...(typeof signers)[0][]];
 const name = new Map<string, string>([
   [deployer.address, "treasury"],
   [governance!.address, "governance"],
@@ -59,6 +62,9 @@ const name = new Map<string, string>([
   [eve!.address, "Eve"],
   [finn!.address, "Finn"],
   [gus!.address, "Gus"],
+  [adaAgent!.address, "Ada's agent"],
+  [benAgent!.address, "Ben's agent"],
+  [cleoAgent!.address, "Cleo's agent"],
 ]);
 const who = (address: string) => name.get(address) ?? address.slice(0, 10);
 const UNIT = 10n ** 18n;
@@ -211,7 +217,7 @@ const pair = await addLiquidity(uni, deployer, gut, 200_000n * UNIT, tft, 200_00
 say(`the treasury seeds ${pair}: ${gutOf(200_000n * UNIT)} and ${tftOf(200_000n * UNIT)}`);
 
 // ------------------------------------------------------------------------------------------------
-chapter("Providers stake GUT and register nodes");
+chapter("Providers stake GUT, register nodes and name their agents");
 say("a node is rated in Turing Units (TU): 1 TU is a day of a GTX 1080 Ti's work; a V100 is 1.85 TU");
 say("prices are per TU-hour, so an 8-GPU V100 node (14.8 TU) at 2 GUT costs 29.6 GUT an hour");
 const h: EscrowHandle = { escrow, registry };
@@ -242,140 +248,371 @@ for (const p of plan) {
     `${who(p.provider.address).padEnd(4)} node ${nodeId}: ${p.gpus} × ${p.model} at ${p.price} GUT per TU-hour, ${gutOf(stake)} staked`,
   );
 }
-const [v100, rtx2080ti, titanRtx, gtx1080ti, rtx2080, titanV] = nodes as [
-  bigint,
-  bigint,
-  bigint,
-  bigint,
-  bigint,
-  bigint,
-];
+const [v100, rtx2080ti, titanRtx, , rtx2080, titanV] = nodes as [bigint, bigint, bigint, bigint, bigint, bigint];
+const providers = [ada!, ben!, cleo!];
 const owner = new Map(nodes.map((id, i) => [id, plan[i]!.provider]));
-
-/** Nodes whose provider agent is running: they heartbeat as time passes. */
+// Each provider's cold key staked and receives every payment; its agent runs on a hot key, the
+// operator, which checks in, signs quotes, accepts starts and collects, and can move no money
+// anywhere but to the provider.
+const agentOf = new Map<string, HardhatEthersSigner>();
+for (const [provider, agent] of [
+  [ada!, adaAgent!],
+  [ben!, benAgent!],
+  [cleo!, cleoAgent!],
+] as const) {
+  await mined(registry.connect(provider).setOperator(agent.address));
+  agentOf.set(provider.address, agent);
+}
+const agent = (nodeId: bigint) => agentOf.get(owner.get(nodeId)!.address)!;
+const checkInPeriod = await registry.checkInPeriod();
+/** Nodes whose machine (and agent) is running. */
 const alive = new Set(nodes);
-/** Moves the chain `seconds` forward in steps shorter than the heartbeat timeout, heartbeating. */
-async function advance(seconds: bigint) {
-  const timeout = await registry.heartbeatTimeout();
-  const stride = timeout / 2n;
-  for (let left = seconds; left > 0n; left -= stride) {
-    await networkHelpers.time.increase(left < stride ? left : stride);
-    for (const id of alive) await (await registry.connect(owner.get(id)!).heartbeat(id)).wait();
+let checkIns = 0;
+/** Each agent checks in its provider's Idle and Reserved live nodes, in one transaction. */
+async function checkInLive(provider: HardhatEthersSigner): Promise<bigint[]> {
+  const due: bigint[] = [];
+  for (const id of nodes) {
+    if (owner.get(id) !== provider || !alive.has(id)) continue;
+    const status = statusName((await registry.node(id)).status);
+    if (status === "Idle" || status === "Reserved" || status === "Disconnect") due.push(id);
+  }
+  if (due.length > 0) checkIns += (await checkIn(registry, agentOf.get(provider.address)!, due)).hashes.length;
+  return due;
+}
+for (const provider of providers) {
+  const ids = await checkInLive(provider);
+  say(
+    `${who(provider.address).padEnd(4)} names its agent ${who(agentOf.get(provider.address)!.address)}; ` +
+      `the agent checks in nodes ${ids.join(", ")} in one transaction`,
+  );
+}
+say(
+  `Idle and Reserved nodes check in once per ${formatSpan(checkInPeriod)}; a leased (Sharing) node sends nothing at all`,
+);
+
+/** The registry's nodes as a table, with the age of each node's last check-in. */
+async function printNodes(): Promise<void> {
+  const now = await chainNow();
+  const rows = (await registry.nodes(0n, 100n)).map((n) => {
+    const status = statusName(n.status);
+    return [
+      n.id.toString(),
+      status,
+      modelName(n.model),
+      n.gpuCount.toString(),
+      formatTu(n.milliTu),
+      gutOf(n.pricePerTuHour),
+      who(n.provider),
+      status === "Sharing" ? "not needed" : `${formatSpan(now - n.lastCheckIn)} ago`,
+      `${gutOf(n.stake)} of ${gutOf(n.requiredStake)}`,
+    ];
+  });
+  const header = ["id", "status", "model", "GPUs", "TU", "price/TU-h", "provider", "checked in", "stake"];
+  console.log(`\n${formatTable(header, rows).replace(/^/gm, "   ")}`);
+  say(
+    `TU: the node's rating; price/TU-h: the listed price per TU-hour; checked in: the age of the node's last check-in (due once per ${formatSpan(checkInPeriod)} while Idle or Reserved)`,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// The off-chain half of a lease: the customer's client signs a cumulative receipt every interval
+// with its session key, one interval ahead (its prepay horizon), and sends it to the provider's
+// agent, which keeps the best one. Nothing goes on-chain while it runs.
+const INTERVAL = 60n;
+const { chainId } = await ethers.provider.getNetwork();
+const domain = escrowDomain(chainId, addr.escrow);
+interface Session {
+  leaseId: bigint;
+  customer: HardhatEthersSigner;
+  key: HDNodeWallet;
+  running: boolean;
+  signed: number;
+  best?: { paidThrough: bigint; signature: string };
+}
+const sessions = new Map<bigint, Session>();
+/** Where receipts stand when the chain is at `now`: each running client signed every interval. */
+async function signReceipts(from: bigint, to: bigint): Promise<void> {
+  for (let t = from - (from % INTERVAL) + INTERVAL; t <= to; t += INTERVAL) {
+    for (const s of sessions.values()) {
+      if (!s.running) continue;
+      const paidThrough = t + INTERVAL;
+      s.best = { paidThrough, signature: await signReceipt(s.key, domain, { leaseId: s.leaseId, paidThrough }) };
+      s.signed++;
+    }
   }
 }
-const epochEnd = async (epoch: bigint) => (await emission.genesis()) + (epoch + 1n) * (await emission.epochLength());
-async function advanceTo(timestamp: bigint) {
+/** Moves the chain on: clients sign receipts, agents check in their nodes when a check-in is half due. */
+async function advance(seconds: bigint): Promise<void> {
+  const stride = checkInPeriod / 2n;
+  for (let left = seconds; left > 0n; left -= stride) {
+    const step = left < stride ? left : stride;
+    const now = await chainNow();
+    await signReceipts(now, now + step);
+    await networkHelpers.time.increase(step);
+    if (step === stride) for (const provider of providers) await checkInLive(provider);
+  }
+}
+async function advanceTo(timestamp: bigint): Promise<void> {
   const now = await chainNow();
   if (timestamp > now) await advance(timestamp - now);
 }
-
-/** The registry's node table, as `nodes:list` prints it. */
-async function printNodes(): Promise<void> {
-  const tokens = new Map([[addr.gut, await tokenLabel(addr.gut, ethers.provider)]]);
-  const table = nodeRows(await listNodes(registry), await chainNow(), tokens).map((row) => {
-    row[6] = who(row[6]!);
-    return row;
+/** The provider's agent answers a customer's request for a quote at the node's listed price. */
+const quoteFor = (nodeId: bigint, customer: HardhatEthersSigner, window = { start: 0n, duration: 0n }) =>
+  makeQuote(h, agent(nodeId), {
+    nodeId,
+    customer: customer.address,
+    windowStart: window.start,
+    windowDuration: window.duration,
   });
-  console.log(`\n${formatTable(NODE_TABLE_HEADER, table).replace(/^/gm, "   ")}`);
-  say("TU: the node's rating; price/TU-h: per TU-hour; heartbeat: seconds since the node's last heartbeat");
+/** The receipt of the chain's latest transaction, for its gas and the events the helpers do not return. */
+async function lastReceipt() {
+  const block = (await ethers.provider.getBlock("latest"))!;
+  return (await ethers.provider.getTransactionReceipt(block.transactions.at(-1)!))!;
 }
+/** A customer takes a quote and opens a lease (the deposit permitted, no approval) with a fresh session key. */
+async function lease(customer: HardhatEthersSigner, nodeId: bigint, deposit: bigint): Promise<Session> {
+  const key = Wallet.createRandom();
+  const leaseId = await openLease(h, customer, await quoteFor(nodeId, customer), deposit, key.address);
+  const session: Session = { leaseId, customer, key, running: true, signed: 0 };
+  sessions.set(leaseId, session);
+  return session;
+}
+const best = (s: Session) => ({
+  receipt: { leaseId: s.leaseId, paidThrough: s.best!.paidThrough },
+  signature: s.best!.signature,
+});
+const providerAgent = async (s: Session) => agentOf.get((await escrow.lease(s.leaseId)).provider)!;
+/** The provider's agent collects its best receipt of a lease. */
+async function collectBest(s: Session) {
+  const collected = await collect(h, await providerAgent(s), best(s));
+  return { ...collected, gas: (await lastReceipt()).gasUsed };
+}
+/** The provider's agent closes a lease with its last receipt. */
+async function closeByProvider(s: Session) {
+  s.running = false;
+  return (await closeLease(h, await providerAgent(s), s.leaseId, best(s))).final!;
+}
+const spanOf = (paid: bigint, rate: bigint) => formatSpan((paid * 3_600_000n) / rate);
 
 // ------------------------------------------------------------------------------------------------
-chapter("Customers reserve and lease");
+chapter("Customers take quotes: two reservations and three leases");
 const hour = 3_600n;
-const reservationStart = (await chainNow()) + 20n * 60n;
-// Each customer passes the price it was shown: a price raised under its transaction is refused.
-const shown = async (id: bigint) => (await nodeQuote(h, id)).pricePerTuHour;
-const reservation = await reserve(h, dan!, v100, reservationStart, 3n * hour, 120n * UNIT, await shown(v100));
-say(`Dan reserves node ${v100} (8 × V100) for 3 h from +20 min, depositing ${gutOf(120n * UNIT)}`);
-const leaseA = await openLease(h, eve!, rtx2080ti, 8n * UNIT, await shown(rtx2080ti));
-say(`Eve leases node ${rtx2080ti} (4 × RTX 2080 Ti) with ${gutOf(8n * UNIT)}: lease ${leaseA}`);
-const leaseB = await openLease(h, dan!, rtx2080, 10n * UNIT, await shown(rtx2080));
-say(`Dan leases node ${rtx2080} (Cleo's 2 × RTX 2080) with ${gutOf(10n * UNIT)}: lease ${leaseB}`);
-const leaseD = await openLease(h, ben!, titanV, 20n * UNIT, await shown(titanV));
-say(`Ben leases node ${titanV} (Cleo's 4 × Titan V) with ${gutOf(20n * UNIT)}: lease ${leaseD}`);
-
-await advance(10n * 60n);
-alive.delete(rtx2080);
-say("10 minutes later Cleo's RTX 2080 machine loses power: its heartbeats stop");
-say("the nodes now: one Reserved, three Sharing, two Idle");
+say(
+  `a quote is signed by the provider's agent for one customer, at one price, valid for ${formatSpan(await escrow.maxQuoteAge())}, used once`,
+);
+const t0 = await chainNow();
+const reservations = [
+  { customer: dan!, nodeId: titanRtx, start: t0 + 20n * 60n, duration: 2n * hour, deposit: 25n * UNIT },
+  { customer: gus!, nodeId: v100, start: t0 + 30n * 60n, duration: 3n * hour, deposit: 120n * UNIT },
+];
+const reserved: bigint[] = [];
+for (const r of reservations) {
+  const signed = await quoteFor(r.nodeId, r.customer, { start: r.start, duration: r.duration });
+  // The fee and the deposit it needs are shown before the customer signs; the helper refuses a
+  // deposit that does not cover it.
+  const reservationId = await reserve(h, r.customer, signed, r.deposit);
+  reserved.push(reservationId);
+  const { fee, heldUntil } = await escrow.reservation(reservationId);
+  say(
+    `${who(r.customer.address)} reserves node ${r.nodeId} (${who(owner.get(r.nodeId)!.address)}'s ${modelName((await registry.node(r.nodeId)).model)}) ` +
+      `for ${formatSpan(r.duration)} from +${formatSpan(r.start - t0)}, depositing ${gutOf(r.deposit)}; the fee ` +
+      `${gutOf(fee)} prices the whole hold, now to +${formatSpan(heldUntil - t0)}`,
+  );
+}
+const [danReservation, gusReservation] = reserved as [bigint, bigint];
+const eveAllowance = await gut.allowance(eve!.address, addr.escrow);
+const eveLease = await lease(eve!, rtx2080ti, 30n * UNIT);
+say(
+  `Eve leases node ${rtx2080ti} (Ada's 4 × RTX 2080 Ti) with ${gutOf(30n * UNIT)}: lease ${eveLease.leaseId}, her ` +
+    `allowance was ${gutOf(eveAllowance)}: the deposit is permitted in the same transaction, no approval`,
+);
+say(`her wallet signs once; her client signs receipts with session key ${eveLease.key.address.slice(0, 10)}…`);
+const danLease = await lease(dan!, rtx2080, 10n * UNIT);
+say(`Dan leases node ${rtx2080} (Cleo's 2 × RTX 2080) with ${gutOf(10n * UNIT)}: lease ${danLease.leaseId}`);
+const benLease = await lease(ben!, titanV, 20n * UNIT);
+say(`Ben leases node ${titanV} (Cleo's 4 × Titan V) with ${gutOf(20n * UNIT)}: lease ${benLease.leaseId}`);
+say(
+  `every ${formatSpan(INTERVAL)} each client signs a receipt paying up to one interval ahead, and sends it to the agent`,
+);
 await printNodes();
-await advanceTo(reservationStart);
-const leaseC = await startReservation(h, dan!, reservation);
-say(`Dan starts his reservation in its window: lease ${leaseC} on node ${v100}`);
-await advance(10n * 60n);
-await topUp(h, eve!, leaseA, 4n * UNIT);
-say(`Eve tops up lease ${leaseA} with ${gutOf(4n * UNIT)}`);
 
 // ------------------------------------------------------------------------------------------------
-chapter("The keeper finds the silent node");
-const danBefore = await gut.balanceOf(dan!.address);
-const sweep = await keeperSweep(h, keeper!);
-const b = await leaseReport(h, leaseB);
-say(`marked Disconnect: node ${sweep.disconnected.join(", ")}; closed: lease ${sweep.closed.join(", ")}`);
-say(`lease ${leaseB} was paid ${gutOf(b.withdrawn + b.unwithdrawn)} up to the last heartbeat only`);
+chapter("A reservation starts and is accepted; another fails");
+await advanceTo(reservations[0]!.start);
+const danKey = Wallet.createRandom();
+await startReservation(h, dan!, danReservation, { sessionKey: danKey.address });
+const danReservedLease = await acceptStart(h, benAgent!, danReservation);
+const danStarted = receiptEvent(escrow, await lastReceipt(), "ReservationEnded").args;
+const danReserved: Session = {
+  leaseId: danReservedLease,
+  customer: dan!,
+  key: danKey,
+  running: true,
+  signed: 0,
+};
+sessions.set(danReserved.leaseId, danReserved);
 say(
-  `Dan got back ${gutOf((await gut.balanceOf(dan!.address)) - danBefore)}: the unused deposit plus Cleo's slashed stake`,
+  `+${formatSpan((await chainNow()) - t0)}: Dan starts his reservation in its window; Ben's agent accepts at once: lease ` +
+    `${danReserved.leaseId}; the fee's part before the window, ${gutOf(danStarted.feeEarned as bigint)}, is Ben's now, ` +
+    `the window's part is earned as the lease stays open in it`,
 );
-say("the nodes now: the silent one Disconnect, the reserved one Sharing");
+// Ada's V100 machine has gone down with its agent: nobody will accept Gus's start.
+alive.delete(v100);
+await advanceTo(reservations[1]!.start);
+await startReservation(h, gus!, gusReservation, { sessionKey: Wallet.createRandom().address });
+say(
+  `+${formatSpan((await chainNow()) - t0)}: Gus starts his reservation of node ${v100}; Ada's V100 machine is down, so no agent accepts`,
+);
+await advance((await escrow.acceptWindow()) + 60n);
+const gusBefore = await gut.balanceOf(gus!.address);
+const treasuryBefore = await gut.balanceOf(deployer.address);
+const failed = await failReservation(h, gus!, gusReservation);
+say(
+  `no accept within ${formatSpan(await escrow.acceptWindow())}: Gus fails the reservation and gets back ` +
+    `${gutOf((await gut.balanceOf(gus!.address)) - gusBefore)}, everything he deposited`,
+);
+const v100Info = await registry.node(v100);
+say(
+  `the fee, ${gutOf(failed.penalty)}, is taken from Ada's stake to the treasury (+${gutOf((await gut.balanceOf(deployer.address)) - treasuryBefore)}), ` +
+    `never to a party who could cause the failure; node ${v100} now holds ${gutOf(v100Info.stake)} of the ${gutOf(v100Info.requiredStake)} it needs to take work`,
+);
+alive.add(v100);
+await addStake(registry, ada!, v100, v100Info.requiredStake - v100Info.stake);
+say(
+  `Ada's machine is back: she adds ${gutOf(v100Info.requiredStake - v100Info.stake)} of stake, her agent checks the node in`,
+);
+await checkInLive(ada!);
+
+// ------------------------------------------------------------------------------------------------
+chapter("Receipts, one collect, and the two ways a lease closes");
+await advanceTo(t0 + hour + 28n * 60n);
+benLease.running = false;
+await advanceTo(t0 + hour + 30n * 60n);
+const benClosed = await closeByProvider(benLease);
+say(
+  `+${formatSpan((await chainNow()) - t0)}: Ben's job is done and his client stops; after two silent intervals Cleo's agent ` +
+    `closes lease ${benLease.leaseId} with his last receipt (${benLease.signed} signed): paid ${gutOf(benClosed.paid as bigint)}, ` +
+    `Ben refunded ${gutOf(benClosed.refund as bigint)} in the same transaction`,
+);
+
+await advanceTo(t0 + 2n * hour);
+const first = await collectBest(eveLease);
+say(
+  `+${formatSpan((await chainNow()) - t0)}: Eve's client has signed ${eveLease.signed} receipts, 0 transactions; Ada's agent ` +
+    `collects once with the best: ${gutOf(first.paid)} paid (fee ${gutOf(first.fee)} booked), ${first.gas.toLocaleString("en-US")} gas`,
+);
+say(
+  `a transaction per ${formatSpan(INTERVAL)} interval would have been ${eveLease.signed} such transactions, ` +
+    `${(BigInt(eveLease.signed) * first.gas).toLocaleString("en-US")} gas`,
+);
+
+await advanceTo(t0 + 2n * hour + 10n * 60n);
+danLease.running = false;
+const closing = await closeLease(h, dan!, danLease.leaseId);
+const closedAt = await chainNow();
+say(
+  `+${formatSpan(closedAt - t0)}: Dan closes lease ${danLease.leaseId}: node ${rtx2080} is ` +
+    `${statusName((await registry.node(rtx2080)).status)} at once, Cleo's agent may collect for ` +
+    `${formatSpan(closing.collectDeadline - closedAt)} more`,
+);
+await advance(20n * 60n);
+const late = await collectBest(danLease);
+const danRate = (await escrow.lease(danLease.leaseId)).rate;
+say(
+  `20 min later Cleo's agent collects Dan's last receipt (paid through ${formatSpan(danLease.best!.paidThrough - closedAt)} ` +
+    `past the close): ${gutOf(late.paid)}, ${spanOf(late.paid, danRate)} of work, never past the close`,
+);
+await advanceTo(closing.collectDeadline + 1n);
+const danBefore = await gut.balanceOf(dan!.address);
+await finalize(h, keeper!, danLease.leaseId);
+say(
+  `the collect window over, the keeper finalizes: Dan gets back ${gutOf((await gut.balanceOf(dan!.address)) - danBefore)}, ` +
+    `his deposit less the time he signed for`,
+);
 await printNodes();
 
 // ------------------------------------------------------------------------------------------------
 chapter("Two epochs of work, withdrawals, fees and buybacks");
+const epochEnd = async (epoch: bigint) => (await emission.genesis()) + (epoch + 1n) * (await emission.epochLength());
 const keeperEmission = emission.connect(keeper!);
-for (const epoch of [0n, 1n]) {
-  // Providers withdraw near the end of the epoch; the keeper forwards the protocol fees, which
-  // the emission books into this epoch's GUT bucket, with each provider's share.
+const cleoSavings = savings!;
+name.set(cleoSavings.address, "Cleo's savings");
+for (let round = 0; round < 2; round++) {
+  const epoch = await emission.currentEpoch();
+  // The agents collect near the end of the epoch, the providers withdraw, the keeper forwards the
+  // fees, which the emission books into this epoch's GUT bucket with each provider's share.
   await advanceTo((await epochEnd(epoch)) - 40n * 60n);
-  for (const provider of [ada!, ben!, cleo!]) {
-    for (const w of await withdrawAll(h, provider)) {
+  for (const s of [eveLease, danReserved]) await collectBest(s);
+  const withdrawals = [
+    ["Ada withdraws", () => withdrawAll(h, ada!, { tokens: [addr.gut] })],
+    [
+      "Ben's agent withdraws for Ben (only ever to Ben)",
+      () => withdrawAll(h, benAgent!, { provider: ben!.address, tokens: [addr.gut] }),
+    ],
+    [
+      "Cleo withdraws to her savings account",
+      () => withdrawAll(h, cleo!, { to: cleoSavings.address, tokens: [addr.gut] }),
+    ],
+  ] as const;
+  for (const [label, withdraw] of withdrawals) {
+    for (const w of await withdraw()) say(`epoch ${epoch}: ${label}: ${gutOf(w.amount)} to ${who(w.to)}`);
+  }
+  const due = new Map<string, bigint>();
+  for (const provider of providers) due.set(provider.address, await escrow.feesDue(provider.address, addr.gut));
+  for (const forwarded of (await keeperSweep(h, keeper!)).feesForwarded) {
+    for (const provider of forwarded.providers) {
       say(
-        `epoch ${epoch}: ${who(provider.address).padEnd(4)} withdraws ${gutOf(w.amount)} (protocol fee ${gutOf(w.fee)})`,
+        `epoch ${epoch}: the keeper forwards ${who(provider)}'s fees due on what it earned, ${gutOf(due.get(provider)!)}, to the emission`,
       );
     }
   }
-  const forwarded = await keeperSweep(h, keeper!);
-  say(`epoch ${epoch}: the keeper forwards the fees of leases ${forwarded.feesForwarded.join(", ")} to the emission`);
   await (await keeperEmission.observe(addr.gut)).wait();
   say(`epoch ${epoch}: the keeper records a TWAP observation of the GUT/TFT pair`);
   // A bucket is sold once its epoch has ended; the buyback also waits out the TWAP window (30
   // minutes) after the observation.
   await advanceTo((await epochEnd(epoch)) + 60n);
-  const round = await buybackEndedBuckets(keeperEmission, { tokens: [addr.gut], now: await chainNow() });
-  for (const failed of round.failed) throw new Error(`buyback of bucket ${failed.epoch} failed: ${failed.reason}`);
-  for (const bought of round.done) {
+  const bought = await buybackEndedBuckets(keeperEmission, { tokens: [addr.gut], now: await chainNow() });
+  for (const f of bought.failed) throw new Error(`buyback of bucket ${f.epoch} failed: ${f.reason}`);
+  for (const b of bought.done) {
     say(
-      `epoch ${epoch + 1n}: buyback sells the GUT bucket of epoch ${bought.epoch}, ${gutOf(bought.amountIn)}, ` +
-        `for ${tftOf(bought.tftOut)} (TWAP quote ${tftOf(bought.twapQuote)}, floor ${tftOf(bought.minTftOut)})`,
+      `epoch ${epoch + 1n}: buyback sells the GUT bucket of epoch ${b.epoch}, ${gutOf(b.amountIn)}, ` +
+        `for ${tftOf(b.tftOut)} (TWAP quote ${tftOf(b.twapQuote)}, floor ${tftOf(b.minTftOut)})`,
     );
   }
   const stats = await readEmissionStats(emission);
   say(
-    `epoch ${epoch + 1n}: burned so far ${tftOf(stats.totalBurned)}, released from the reserve ${tftOf(stats.totalReleased)}`,
+    `epoch ${epoch + 1n}: phase ${phaseName(stats.phase)}: burned so far ${tftOf(stats.totalBurned)}, released from the reserve ${tftOf(stats.totalReleased)}`,
   );
-  if (epoch === 0n) {
-    await topUp(h, eve!, leaseA, 6n * UNIT);
-    say(`Eve tops up lease ${leaseA} again with ${gutOf(6n * UNIT)}`);
+  if (round === 0) {
+    await topUp(h, eve!, eveLease.leaseId, 15n * UNIT);
+    say(`Eve tops up lease ${eveLease.leaseId} with ${gutOf(15n * UNIT)}`);
   }
 }
 
 // ------------------------------------------------------------------------------------------------
 chapter("Leases end; providers claim their mining rewards");
-for (const [customer, lease] of [
-  [dan!, leaseC],
-  [eve!, leaseA],
-  [ben!, leaseD],
-] as const) {
-  const closed = await closeLease(h, customer, lease);
-  say(
-    `${who(customer.address)} closes lease ${lease}: provider paid ${gutOf(closed.paid)}, refund ${gutOf(closed.refund)}`,
-  );
-}
-for (const provider of [ada!, ben!, cleo!]) await withdrawAll(h, provider);
+await advance(10n * 60n);
+const eveClosed = await closeByProvider(eveLease);
+say(
+  `Eve's client stops; Ada's agent closes lease ${eveLease.leaseId} with her last receipt: paid ${gutOf(eveClosed.paid as bigint)} ` +
+    `in all (${eveLease.signed} receipts, ${spanOf(eveClosed.paid as bigint, (await escrow.lease(eveLease.leaseId)).rate)} of work), refund ${gutOf(eveClosed.refund as bigint)}`,
+);
+danReserved.running = false;
+await closeLease(h, dan!, danReserved.leaseId);
+await advance(5n * 60n);
+const danEnd = await closeByProvider(danReserved);
+say(
+  `Dan closes lease ${danReserved.leaseId}, which ran on past its reserved window at the quoted price; inside the collect ` +
+    `window Ben's agent closes it with the last receipt: paid ${gutOf(danEnd.paid as bigint)}, the window's part of the ` +
+    `fee earned ${gutOf(danEnd.windowFee as bigint)} (in full: the lease stayed open through the window), Dan refunded ` +
+    `${gutOf(danEnd.refund as bigint)}`,
+);
+for (const provider of providers) await withdrawAll(h, provider, { tokens: [addr.gut] });
 await keeperSweep(h, keeper!);
-for (const epoch of [2n, 3n]) {
-  await advanceTo((await epochEnd(epoch - 1n)) + 60n);
-  for (const provider of [ada!, ben!, cleo!]) {
+for (let i = 0; i < 2; i++) {
+  await advanceTo((await epochEnd(await emission.currentEpoch())) + 60n);
+  const epoch = await emission.currentEpoch();
+  for (const provider of providers) {
     const claimed = await claimRewards(emission.connect(provider));
     if (claimed.amount > 0n) {
       say(
@@ -387,8 +624,21 @@ for (const epoch of [2n, 3n]) {
 }
 
 // ------------------------------------------------------------------------------------------------
+chapter("A day later: check-ins, and a machine that never came back");
+alive.delete(rtx2080);
+say(`Cleo's RTX 2080 machine (node ${rtx2080}) loses power; the other agents keep running`);
+const checkInsBefore = checkIns;
+await advance(checkInPeriod + hour);
+say(
+  `over ${formatSpan(checkInPeriod + hour)} the agents sent ${checkIns - checkInsBefore} check-in transactions, one per provider per ${formatSpan(checkInPeriod / 2n)}`,
+);
+for (const id of (await keeperSweep(h, keeper!)).disconnected) {
+  say(`node ${id} has not checked in for ${formatSpan(checkInPeriod)}: the keeper marks it Disconnect, no stake taken`);
+}
+
+// ------------------------------------------------------------------------------------------------
 chapter("Summary");
-const accounts = [deployer, governance!, keeper!, ada!, ben!, cleo!, dan!, eve!, finn!, gus!];
+const accounts = [deployer, governance!, keeper!, ada!, ben!, cleo!, dan!, eve!, finn!, gus!, savings!];
 const balances = [["account", "", "GUT", "TFT"]];
 for (const a of accounts) {
   balances.push([

@@ -35,6 +35,9 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
 
     /// @inheritdoc ILeaseEscrow
     IProviderRegistry public immutable registry;
+    /// @dev The registry's stake token (GUT): the only token reservations are paid in, so that a
+    /// failed reservation's penalty, taken from the stake, is the fee itself.
+    address internal immutable _stakeToken;
     /// @inheritdoc ILeaseEscrow
     address public feeCollector;
     /// @inheritdoc ILeaseEscrow
@@ -65,6 +68,7 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (address(registry_) == address(0)) revert ZeroAddress("registry");
         registry = registry_;
+        _stakeToken = address(registry_.gut());
         _setFeeCollector(feeCollector_);
         _setPaymentToken(gut, true, gutFeeBps);
         _setReservationTerms(reservationFeeBps_, reservationGrace_);

@@ -663,9 +663,12 @@ interface ILeaseEscrow is IMarketErrors {
     /// @notice Reserves an Idle node for the quote's window. The fee prices the whole hold, from
     /// now to `windowStart + max(windowDuration, reservationGrace)`; the rest of the deposit
     /// becomes the lease's when the customer starts it.
+    /// Reservations are paid in GUT, the registry's stake token: a failed reservation's penalty is
+    /// its fee taken from the provider's GUT stake, which only a fee in GUT measures.
     /// @dev Reverts when paused, with `QuoteKindMismatch` for a lease quote, with the quote
-    /// errors, with `InvalidWindow`, `TokenNotAllowed`, `NodeNotAvailable` unless Idle, and
-    /// `DepositBelowFee` unless the deposit is more than the fee (see `reservationFee`).
+    /// errors, with `InvalidWindow`, `TokenNotAllowed` (any token but GUT, or GUT not allowed),
+    /// `NodeNotAvailable` unless Idle, and `DepositBelowFee` unless the deposit is more than the
+    /// fee (see `reservationFee`).
     /// @param quote The provider's quote for the window.
     /// @param signature The quote's signature by the provider or its operator.
     /// @param deposit The deposit, approved by the caller.

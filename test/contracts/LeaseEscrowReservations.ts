@@ -141,6 +141,18 @@ describe("LeaseEscrow reservations", function () {
       }
     });
 
+    it("reverts for a quote in any token but GUT, the stake a failure's penalty is taken from", async function () {
+      const s = await loadFixture(system);
+      const usd = await ethers.deployContract("MockERC20", ["USD", "USD", 6]);
+      const token = await usd.getAddress();
+      await s.escrow.setPaymentToken(token, true, 0n);
+      const reservedAt = BigInt(await time.latest()) + 1n;
+      const q = await quoteFor(s, ethers, { token, windowStart: reservedAt + AHEAD, windowDuration: DURATION });
+      await expect(at(reservedAt, () => s.escrow.connect(s.customer).reserve(q.quote, q.signature, DEPOSIT)))
+        .to.be.revertedWithCustomError(s.escrow, "TokenNotAllowed")
+        .withArgs(token);
+    });
+
     it("reverts when the deposit does not exceed the fee", async function () {
       const s = await loadFixture(system);
       const reservedAt = BigInt(await time.latest()) + 1n;

@@ -11,6 +11,9 @@ import { deployLocalSystem } from "../../deploy/local.js";
 import { abiHash, getContracts, parseAddressBook, type AddressBook } from "../../src/deployments.js";
 import { loadAddressBook, writeAddressBook } from "../../src/deployments-fs.js";
 import { InputError } from "../../src/errors.js";
+import { escrowDomain, signQuote, signReceipt, type Quote } from "../../src/market/typed-data.js";
+import { signPermit } from "../../src/permit.js";
+import { mined, receiptEvent } from "../../src/receipts.js";
 import { executeOperation, GOVERNED_CONTRACTS, handoverOperation, scheduleOperation } from "../../src/governance.js";
 import { buildTree } from "../../src/merkle/tree.js";
 import { LeafKind } from "../../src/merkle/proof.js";
@@ -90,6 +93,76 @@ describe("System", function () {
       expect(await s.emission.tft()).to.equal(await s.tft.getAddress());
       expect((await s.escrow.paymentToken(await s.gut.getAddress())).allowed).to.equal(true);
       expect(await s.emission.router()).to.equal(s.book.uniswap.router);
+    });
+
+    it("deploys the market's session terms and names the treasury for failed reservations' penalties", async function () {
+      const s = await loadFixture(deployedSystem);
+      expect(await s.registry.checkInPeriod()).to.equal(86_400n);
+      expect(await s.registry.treasury()).to.equal(s.deployer.address);
+      expect(await s.escrow.maxQuoteAge()).to.equal(600n);
+      expect(await s.escrow.collectWindow()).to.equal(3_600n);
+      expect(await s.escrow.acceptWindow()).to.equal(600n);
+    });
+
+    it("runs a lease through the deployed contracts: quote, permitted deposit, receipt, collect, close, fee to the emission", async function () {
+      const s = await loadFixture(deployedSystem);
+      const [, , , , , provider, operator, customer] = await ethers.getSigners();
+      const [gut, escrow, registry, emission] = [s.gut, s.escrow, s.registry, s.emission];
+      const [gutAddress, escrowAddress] = [await gut.getAddress(), await escrow.getAddress()];
+      await gut.connect(s.deployer).transfer(provider!.address, 1_000n * UNIT);
+      await gut.connect(s.deployer).transfer(customer!.address, 100n * UNIT);
+      await gut.connect(provider!).approve(await registry.getAddress(), 100n * UNIT);
+      const model = `0x${Buffer.from("GTX 1080 Ti").toString("hex").padEnd(64, "0")}`;
+      await registry.connect(provider!).register(model, 1n, 36n * 10n ** 17n, gutAddress, "https://node");
+      await registry.connect(provider!).setOperator(operator!.address);
+      const nodeId = await registry.nodeCount();
+      const domain = escrowDomain((await ethers.provider.getNetwork()).chainId, escrowAddress);
+      const now = BigInt(await networkHelpers.time.latest());
+      const quote: Quote = {
+        nodeId,
+        customer: customer!.address,
+        token: gutAddress,
+        pricePerTuHour: 36n * 10n ** 17n,
+        windowStart: 0n,
+        windowDuration: 0n,
+        expiry: now + 600n,
+        nonce: 1n,
+      };
+      const session = ethers.Wallet.createRandom();
+      const deposit = 10n * UNIT;
+      const permit = await signPermit(gut, customer!, escrowAddress, deposit, now + 600n);
+      await escrow
+        .connect(customer!)
+        .multicall([
+          escrow.interface.encodeFunctionData("selfPermit", [
+            gutAddress,
+            deposit,
+            now + 600n,
+            permit.v,
+            permit.r,
+            permit.s,
+          ]),
+          escrow.interface.encodeFunctionData("openLease", [
+            quote,
+            await signQuote(operator!, domain, quote),
+            deposit,
+            session.address,
+          ]),
+        ]);
+      const leaseId = await escrow.leaseCount();
+      const start = (await escrow.lease(leaseId)).start;
+      // 1 TU at 3.6 GUT an hour is 0.001 GUT a second; an hour signed for is 3.6 GUT.
+      await networkHelpers.time.increase(3_600);
+      const signature = await signReceipt(session, domain, { leaseId, paidThrough: start + 3_600n });
+      await escrow.connect(operator!).closeLease(leaseId, start + 3_600n, signature);
+      const paid = 36n * 10n ** 17n;
+      const fee = (paid * 500n) / 10_000n;
+      expect(await gut.balanceOf(customer!.address)).to.equal(100n * UNIT - paid);
+      expect(await escrow.earnings(provider!.address, gutAddress)).to.equal(paid - fee);
+      expect(await escrow.feesDue(provider!.address, gutAddress)).to.equal(fee);
+      const forwarded = await mined(escrow.connect(s.keeper).forwardFees(gutAddress, [provider!.address]));
+      expect(receiptEvent(emission, forwarded, "FeeRecorded").args.fee).to.equal(fee);
+      expect(await gut.balanceOf(await emission.getAddress())).to.equal(fee);
     });
 
     it("funds the emission's reserve from TFT's reserve holder", async function () {
@@ -226,12 +299,36 @@ describe("System", function () {
       expect(sepolia).to.throw(InputError, "is not an address");
     });
 
+    it("requires the penalty treasury on a public network, and durations as seconds", function () {
+      const complete = {
+        System: { admin, keeper, timelockDelay: "172800n" },
+        GUT: { treasury: admin },
+        TFT: { circulatingRecipient: admin },
+        BuybackEmission: { treasury: admin, router: admin },
+        TokenSwap: { sweepTarget: admin, start: "100n", deadline: "200n" },
+      };
+      expect(attempt(complete, false)).to.throw(InputError, '"ProviderRegistry.treasury": is required');
+      const withTreasury = { ...complete, ProviderRegistry: { treasury: admin } };
+      expect(attempt({ ...withTreasury, LeaseEscrow: { collectWindow: 3600 } }, false)).to.throw(
+        InputError,
+        '"LeaseEscrow.collectWindow": must be seconds',
+      );
+      const params = attempt({ ...withTreasury, LeaseEscrow: { collectWindow: "7200n" } }, false)();
+      expect(params.LeaseEscrow).to.deep.equal({ collectWindow: 7_200n });
+      for (const network of ["sepolia", "opSepolia", "custom"]) {
+        const file = JSON.parse(readFileSync(`deploy/parameters/${network}.json`, "utf8")) as ModuleParameters;
+        expect(file.ProviderRegistry!.treasury, network).to.match(/^<set: /);
+        expect(file.ProviderRegistry!.checkInPeriod, network).to.equal("86400n");
+      }
+    });
+
     it("requires a timelock delay above 0 on a public network", function () {
       const sepolia = JSON.parse(readFileSync("deploy/parameters/sepolia.json", "utf8")) as ModuleParameters;
       expect(sepolia.System!.timelockDelay).to.equal(`${2n * 86_400n}n`);
       const complete = {
         System: { admin, keeper },
         GUT: { treasury: admin },
+        ProviderRegistry: { treasury: admin },
         TFT: { circulatingRecipient: admin },
         BuybackEmission: { treasury: admin, router: admin },
         TokenSwap: { sweepTarget: admin, start: "100n", deadline: "200n" },
