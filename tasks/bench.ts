@@ -11,8 +11,8 @@ export const OVERHEAD_OPTIONS = {
   ethUsd: ["3000", "ETH price (USD)"],
   gutUsd: ["0.10", "GUT price (USD)"],
   price: ["1.5", "The node's price per TU-hour (GUT)"],
-  margin: ["3", "Heartbeats per heartbeat timeout (the agent's margin: node:heartbeat --watch sends every timeout/3)"],
-  withdrawHours: ["24", "Hours between a provider's withdrawals (each settles and pays its leases)"],
+  margin: ["3", "Check-ins per check-in period while a node is Idle (the provider agent sends 2: at half the period)"],
+  withdrawHours: ["24", "Hours between a provider's withdrawals (each pays what its collects earned)"],
   forwardHours: ["24", "Hours between the keeper's fee forwardings (keeper:sweep)"],
   leaseHours: ["24", "Length of a lease (its open and close are paid once per lease)"],
 } as const;

@@ -23,7 +23,7 @@ export class JobSkipped extends Error {
 }
 
 export interface SendRequest {
-  /** What the transaction does, for logs and metrics ("heartbeatBatch", "closeLease 7"). */
+  /** What the transaction does, for logs and metrics ("checkIn", "closeLease 7"). */
   label: string;
   to: string;
   data: string;
