@@ -26,15 +26,17 @@ const solc = {
 const viaIR = { ...solc, settings: { ...solc.settings, viaIR: true } };
 const profile = {
   compilers: [solc],
-  // A Solidity test compiles what it imports with its own settings. The fuzzing of the proof loop
-  // and the kept-level search, the assembly the two pipelines could compile differently, runs on
-  // the IR build; the distributor's other Solidity tests compile it with the legacy pipeline (a
-  // minute of CI each), and its mocha tests, which cover every line, run on the IR build.
+  // A Solidity test compiles what it imports with its own settings. The fuzzing of the proof loop,
+  // the kept-level search and the legacy message, the assembly the two pipelines could compile
+  // differently, runs on the IR build; the distributor's other Solidity tests compile it with the
+  // legacy pipeline (a minute of CI each), and its mocha tests, which cover every line, run on the
+  // IR build.
   overrides: Object.fromEntries(
-    ["contracts/TokenSwapDistributor.sol", "test/contracts/TokenSwapDistributorProof.t.sol"].map((file) => [
-      file,
-      viaIR,
-    ]),
+    [
+      "contracts/TokenSwapDistributor.sol",
+      "test/contracts/TokenSwapDistributorProof.t.sol",
+      "test/contracts/LegacyMessage.t.sol",
+    ].map((file) => [file, viaIR]),
   ),
 };
 
