@@ -39,9 +39,12 @@ export function legacyMessage(book: AddressBook, recipient: string): string {
   return claimMessage({ recipient, chainId: book.chainId, distributor: book.contracts.distributor });
 }
 
-export async function deploymentBlocks(text: string, provider: JsonRpcProvider): Promise<number[]> {
+export async function claimsOf(text: string, provider: JsonRpcProvider, account: string): Promise<bigint[]> {
   const book = parseAddressBook(text, "31337.json");
   const distributor: TokenSwapDistributor = TokenSwapDistributor__factory.connect(book.contracts.distributor, provider);
-  const claimed = await distributor.queryFilter(distributor.filters.Claimed(), book.blocks.distributor);
-  return claimed.map((event) => event.blockNumber);
+  const claimed = await distributor.queryFilter(
+    distributor.filters.Claimed(undefined, account),
+    book.blocks.distributor,
+  );
+  return claimed.map((event) => event.args.amount);
 }

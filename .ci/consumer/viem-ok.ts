@@ -24,6 +24,8 @@ export function revertName(data: Hex): string {
   return decodeErrorResult({ abi: TokenSwapDistributor, data }).errorName;
 }
 
-export function claimedEvents(logs: Parameters<typeof parseEventLogs>[0]["logs"]): bigint[] {
-  return parseEventLogs({ abi: TokenSwapDistributor, eventName: "Claimed", logs }).map((log) => log.args.index);
+export function claimedEvents(
+  logs: Parameters<typeof parseEventLogs>[0]["logs"],
+): { index: bigint; account: Address; amount: bigint }[] {
+  return parseEventLogs({ abi: TokenSwapDistributor, eventName: "Claimed", logs }).map(({ args }) => args);
 }

@@ -19,7 +19,7 @@ import {ILegacyKey} from "./ILegacyKey.sol";
 /// The contract also keeps one level of the tree near the top (up to `MAX_TOP_NODES` nodes, checked
 /// against the root at deployment), so a proof may stop at that level: it is then that many
 /// levels shorter, which saves about 600 gas of calldata and hashing per level on every claim,
-/// while finding the proof's last node among them takes a search of 7 comparisons and one equality. A
+/// while finding the proof's last node among them takes a search of log2(`MAX_TOP_NODES`) comparisons and one equality. A
 /// full proof up to the root is accepted too.
 /// Claims run from `start()` (inclusive) to `deadline()` (exclusive), only while the contract is
 /// not paused and only once it holds the tree's total. After the deadline `sweep()` sends what is
@@ -33,8 +33,9 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @param deadline The first second at which claims are refused and `sweep` is allowed.
     /// @param sweepTarget Where `sweep` sends the rest (the treasury); the zero address burns it
     /// instead, through the token's `burn(uint256)`.
-    /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4, …, 128 of them;
-    /// in StandardMerkleTree's array, nodes `2^k - 1` to `2^(k+1) - 2`). Empty means the root only.
+    /// @param topNodes Every node of one level of the tree, left to right (1, 2, 4, … or
+    /// `MAX_TOP_NODES` of them; in StandardMerkleTree's array, nodes `2^k - 1` to `2^(k+1) - 2`).
+    /// Empty means the root only.
     /// @param legacyMagic The old chain's signed-message magic, without its length byte (for
     /// example `"GPUnion Signed Message:\n"`; Bitcoin's is `"Bitcoin Signed Message:\n"`), 1 to 31
     /// bytes.
@@ -71,7 +72,7 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @notice The top nodes are not a whole level of the tree under the root.
     /// @param count How many were given.
     /// @param computedRoot The root they hash to (zero when the count is not 0 or a power of two up
-    /// to 128).
+    /// to `MAX_TOP_NODES`).
     error InvalidTopNodes(uint256 count, bytes32 computedRoot);
 
     /// @notice The signed-message magic is empty or longer than 31 bytes.
@@ -131,11 +132,12 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @param balance The balance seen.
     event Activated(address indexed caller, uint256 balance);
 
-    /// @notice Emitted when an EVM leaf is paid, right before the token's `Transfer` from this
-    /// contract to the leaf's account (the next log of the transaction), which carries the account
-    /// (indexed) and the amount. Repeating them here would cost every claim about 750 gas.
+    /// @notice Emitted when an EVM leaf is paid: Uniswap MerkleDistributor's event, with the index
+    /// and the account indexed so that an indexer can filter the claims of an account or a leaf.
     /// @param index The leaf index.
-    event Claimed(uint256 index);
+    /// @param account The leaf's account, which received the tokens.
+    /// @param amount The amount paid.
+    event Claimed(uint256 indexed index, address indexed account, uint256 amount);
 
     /// @notice Emitted when a legacy leaf is paid.
     /// @param index The leaf index.
@@ -158,7 +160,11 @@ interface ITokenSwapDistributor is ILegacyKey {
     /// @notice The leaf kind of an old-chain (P2PKH) holder: 1.
     function KIND_LEGACY() external view returns (uint8);
 
-    /// @notice The most top nodes the contract keeps: 128 (seven levels below the root).
+    /// @notice How many levels below the root the kept level lies, at most: a constant of
+    /// {TokenSwapDistributorTopLevel}, written by scripts/top-nodes.ts from src/merkle/top-level.ts.
+    function TOP_DEPTH() external view returns (uint256);
+
+    /// @notice The most top nodes the contract keeps: `2 ** TOP_DEPTH()`.
     function MAX_TOP_NODES() external view returns (uint256);
 
     /// @notice The level of the tree the contract keeps, left to right (the root alone if none).

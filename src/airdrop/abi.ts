@@ -30,6 +30,6 @@ export const DISTRIBUTOR_ABI = [
   "error HighS(uint256 s)",
   "error CompressionMismatch(bool signatureCompressed, bool keyCompressed)",
   "error SignatureMismatch(address expected, address recovered)",
-  "event Claimed(uint256 index)",
+  "event Claimed(uint256 indexed index, address indexed account, uint256 amount)",
   "event LegacyClaimed(uint256 indexed index, bytes20 indexed hash160, address indexed recipient, uint256 amount)",
 ] as const;

@@ -8,6 +8,7 @@ import {
 } from "./keccak.js";
 import { HashPool, type HashJob } from "./pool.js";
 import { LeafKind, MAX_UINT256, type LeafEntry } from "./proof.js";
+import { TOP_DEPTH } from "./top-level.js";
 import { instantiate, sharedMemory } from "./wasm.js";
 
 /** Called as the builder goes, so a command line can draw a progress bar. */
@@ -15,8 +16,6 @@ export type BuildProgress = (stage: "leaves" | "sort" | "nodes", done: number, t
 
 /** Bytes of nodes hex-encoded at a time by `hexBytes`. */
 const HEX_SLICE = 1 << 24;
-/** The distributor keeps up to 2^7 = 128 top nodes (TokenSwapDistributor.MAX_TOP_NODES). */
-const TOP_DEPTH = 7;
 
 /**
  * A built airdrop tree in OpenZeppelin StandardMerkleTree's layout: a complete binary tree in
@@ -120,8 +119,8 @@ export class AirdropTree {
   }
 
   /**
-   * The depth of the level the distributor keeps (`Config.topNodes`): seven levels below the
-   * root, or less in a tree too small to have them. Every leaf is at least that deep.
+   * The depth of the level the distributor keeps (`Config.topNodes`): `TOP_DEPTH` levels below
+   * the root, or less in a tree too small to have them. Every leaf is at least that deep.
    */
   get topDepth(): number {
     return Math.min(TOP_DEPTH, Math.floor(Math.log2(this.count)));

@@ -8,6 +8,7 @@ import { AbiCoder, concat, getAddress, hexlify, keccak256 } from "ethers";
 import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
 import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
 import { LeafKind, type LeafEntry } from "../../src/merkle/proof.js";
+import { TOP_DEPTH } from "../../src/merkle/top-level.js";
 import { buildTree, type AirdropTree } from "../../src/merkle/tree.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -16,6 +17,8 @@ const { loadFixture, time } = networkHelpers;
 const UNIT = 10n ** 18n;
 const DAY = 24n * 3600n;
 const ADMIN_DELAY = 2n * DAY;
+/** The most nodes the distributor keeps, from the depth the contract is generated with. */
+const MAX_TOP_NODES = 2 ** TOP_DEPTH;
 
 function randomHolder(): string {
   return getAddress(hexlify(randomBytes(20)));
@@ -146,10 +149,12 @@ describe("TokenSwapDistributor", function () {
         .withArgs(4, keccak256(concat([c!, d!])));
     });
 
-    it("reverts when the number of top nodes is not a power of two up to 128", async function () {
+    // A power of two above MAX_TOP_NODES is refused too, but no deployment can bring one: twice
+    // the level is 16 KB of arguments, which the 49,152-byte limit of init code leaves no room for.
+    it("reverts when the number of top nodes is not a power of two", async function () {
       const { config, admin, tree } = await loadFixture(deployTenHoldersBeforeStart);
       const factory = await ethers.getContractFactory("TokenSwapDistributor");
-      for (const count of [3, 256]) {
+      for (const count of [3, MAX_TOP_NODES - 1]) {
         const nodes = Array.from({ length: count }, (_, i) => tree.node(i % 7));
         await expect(factory.deploy({ ...config, topNodes: nodes }, ADMIN_DELAY, admin.address))
           .to.be.revertedWithCustomError(factory, "InvalidTopNodes")
@@ -203,19 +208,27 @@ describe("TokenSwapDistributor", function () {
   });
 
   describe("claim", function () {
-    it("logs Claimed right before the token's Transfer to the account, which carries the account and the amount", async function () {
-      const { distributor, gut, tree } = await loadFixture(deployTenHolders);
+    it("logs Claimed(index, account, amount) with the index and the account indexed, as Uniswap's distributor names it", async function () {
+      const { distributor, tree } = await loadFixture(deployTenHolders);
       const [index, account, amount, proof] = args(tree, 5);
+      const [other, otherAccount, otherAmount, otherProof] = args(tree, 6);
+      await distributor.claim(other, otherAccount, otherAmount, otherProof);
       const receipt = await (await distributor.claim(index, account, amount, proof)).wait();
-      const logs = receipt!.logs;
-      const at = logs.findIndex(
-        (log) => log.address === distributor.target && distributor.interface.parseLog(log)?.name === "Claimed",
-      );
-      expect(distributor.interface.parseLog(logs[at]!)!.args.toArray()).to.deep.equal([BigInt(index)]);
-      const transfer = gut.interface.parseLog(logs[at + 1]!)!;
-      expect(logs[at + 1]!.address).to.equal(gut.target);
-      expect(transfer.name).to.equal("Transfer");
-      expect(transfer.args.toArray()).to.deep.equal([distributor.target, account, amount]);
+      const log = receipt!.logs.find((entry) => entry.address === distributor.target)!;
+      expect(log.topics).to.deep.equal([
+        distributor.interface.getEvent("Claimed")!.topicHash,
+        ethers.toBeHex(index, 32),
+        ethers.zeroPadValue(account, 32),
+      ]);
+      const fields = ({ args }: { args: { index: bigint; account: string; amount: bigint } }) => [
+        args.index,
+        args.account,
+        args.amount,
+      ];
+      const byAccount = await distributor.queryFilter(distributor.filters.Claimed(undefined, account));
+      expect(byAccount.map(fields)).to.deep.equal([[BigInt(index), account, amount]]);
+      const byIndex = await distributor.queryFilter(distributor.filters.Claimed(other));
+      expect(byIndex.map(fields)).to.deep.equal([[BigInt(other), otherAccount, otherAmount]]);
     });
 
     it("pays the leaf's account, marks the index and emits Claimed", async function () {
@@ -224,7 +237,7 @@ describe("TokenSwapDistributor", function () {
       expect(await distributor.isClaimed(index)).to.equal(false);
       await expect(distributor.claim(index, account, amount, proof))
         .to.emit(distributor, "Claimed")
-        .withArgs(index);
+        .withArgs(index, account, amount);
       expect(await gut.balanceOf(account)).to.equal(amount);
       expect(await distributor.isClaimed(index)).to.equal(true);
       expect(await distributor.isClaimed(index + 1)).to.equal(false);
@@ -243,10 +256,12 @@ describe("TokenSwapDistributor", function () {
         .withArgs(other, account2, amount2);
     });
 
-    it("pays every holder of a tree deep enough for the whole 128-node level on its short proof", async function () {
-      const { distributor, gut, tree, config } = await deployOver(await holdersOf(130));
+    it("pays every holder of a tree deep enough for the whole kept level on its short proof", async function () {
+      const { distributor, gut, tree, config } = await deployOver(await holdersOf(MAX_TOP_NODES + 2));
       await time.increaseTo(config.start);
-      expect(config.topNodes).to.have.length(128);
+      expect(await distributor.TOP_DEPTH()).to.equal(BigInt(TOP_DEPTH));
+      expect(await distributor.MAX_TOP_NODES()).to.equal(BigInt(MAX_TOP_NODES));
+      expect(config.topNodes).to.have.length(MAX_TOP_NODES);
       expect(await distributor.topNodes()).to.deep.equal(config.topNodes);
       for (let i = 0; i < tree.count; i++) {
         const [index, account, amount, proof] = args(tree, i);

@@ -17,6 +17,7 @@ import {
   toChecksumAddress,
 } from "../../src/airdrop/snapshot-csv.js";
 import { InputError } from "../../src/errors.js";
+import { TOP_DEPTH } from "../../src/merkle/top-level.js";
 import { findClaims, readAirdropTree, readManifest, writeAirdrop } from "../../src/airdrop/directory.js";
 import {
   dataPath,
@@ -106,11 +107,12 @@ describe("merkle", function () {
       expect(hex.toString("latin1", 0, 2) + hex.toString("latin1", hex.length - 2)).to.equal("abcd");
     });
 
-    it("keeps the level seven below the root and proves leaves up to it", async function () {
-      const entries = entriesOf(260, 3);
+    it("keeps the level TOP_DEPTH below the root and proves leaves up to it", async function () {
+      const width = 2 ** TOP_DEPTH;
+      const entries = entriesOf(2 * width + 4, 3);
       const tree = await buildTree(entries);
-      expect(tree.topDepth).to.equal(7);
-      expect(tree.topNodes).to.deep.equal(Array.from({ length: 128 }, (_, i) => tree.node(127 + i)));
+      expect(tree.topDepth).to.equal(TOP_DEPTH);
+      expect(tree.topNodes).to.deep.equal(Array.from({ length: width }, (_, i) => tree.node(width - 1 + i)));
       for (let i = 0; i < entries.length; i++) {
         expect(await processProof(i, entries[i]!, tree.proof(i))).to.equal(tree.root);
         expect(tree.topNodes).to.include(await processProof(i, entries[i]!, tree.shortProof(i)));

@@ -7,6 +7,7 @@ pragma solidity ^0.8.28;
 interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function assume(bool condition) external pure;
+    function chainId(uint256 newChainId) external;
     function deal(address account, uint256 newBalance) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
     function expectRevert() external;
