@@ -6,7 +6,7 @@
 // Runs under the Node 24 of the root's devDependencies (npm scripts put node_modules/.bin first),
 // as Hardhat needs it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import path from "node:path";
@@ -76,6 +76,75 @@ export async function startNode(port) {
   }
   await stop();
   throw new Error(`hardhat node does not answer on ${url}:\n${log}`);
+}
+
+const indexerDir = path.join(repo, "indexer");
+const PONDER = path.join(indexerDir, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+
+/**
+ * Starts the deployment's indexer (indexer/, `ponder start`) on `port` over the address book in
+ * `book` and the chain at `rpcUrl`, with its embedded PGlite database in `dataDir` (emptied first:
+ * the local chain starts empty each time); resolves with its URL once `/ready` answers (the
+ * historical catch-up is done). Run by this Node (the pinned 24: Ponder needs 22 or later).
+ */
+export async function startIndexer({ book, rpcUrl, dataDir, port }) {
+  if (!existsSync(PONDER)) throw new Error("the indexer is not installed: run `npm ci` in indexer/");
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  // Embedded PGlite, whatever DATABASE_URL the shell has.
+  const { DATABASE_URL: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [PONDER, "start", "--port", String(port), "--schema", "app"], {
+    cwd: indexerDir,
+    env: {
+      ...inherited,
+      GPUFOG_ADDRESS_BOOK: book,
+      PONDER_RPC_URL: rpcUrl,
+      PONDER_TELEMETRY_DISABLED: "true",
+      GPUFOG_PGLITE_DIR: dataDir,
+    },
+    // Its own process group, so stopping it stops whatever it started.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (d) => (log = (log + d).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        resolve();
+      }
+    });
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the indexer exited:\n${log}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) return { url, stop, log: () => log };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`the indexer was not ready on ${url} after 150 s:\n${log}`);
+}
+
+/** Writes the address book of `out`'s config.json beside it, for the indexer; returns its path. */
+export function writeBook(out) {
+  const config = JSON.parse(readFileSync(path.join(out, "config.json"), "utf8"));
+  const file = path.join(out, "address-book.json");
+  writeFileSync(file, JSON.stringify(config.addressBook));
+  return file;
+}
+
+/** Names the indexer's URL in `out`'s config.json (`indexer`), or removes it when `url` is undefined. */
+export function setIndexer(out, url) {
+  const file = path.join(out, "config.json");
+  const { indexer: _, ...config } = JSON.parse(readFileSync(file, "utf8"));
+  writeFileSync(file, `${JSON.stringify(url === undefined ? config : { ...config, indexer: url }, null, 2)}\n`);
 }
 
 /** Deploys the system with the story's state (scripts/app/setup.ts); writes config.json and airdrop/ into `out`. */
@@ -240,6 +309,12 @@ async function main() {
     console.log("building the package and the contracts first (npm run build)…");
     if (spawnSync("npm", ["run", "build"], { cwd: repo, stdio: "inherit" }).status !== 0) process.exit(1);
   }
+  if (!existsSync(PONDER)) {
+    console.log("installing the indexer's dependencies (npm ci in indexer/)…");
+    if (spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: indexerDir, stdio: "inherit" }).status !== 0) {
+      process.exit(1);
+    }
+  }
   if (!existsSync(path.join(appDir, "node_modules/vite"))) {
     console.log("installing the app's dependencies (npm ci in app/)…");
     if (spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: appDir, stdio: "inherit" }).status !== 0) {
@@ -248,7 +323,9 @@ async function main() {
   }
   // 8545 and 5173 when free (another port otherwise); GPUFOG_NODE_PORT and GPUFOG_APP_PORT ask for others.
   const node = await startNode(await freePort(Number(process.env.GPUFOG_NODE_PORT ?? 8545)));
+  let indexer;
   const stopAll = async () => {
+    await indexer?.stop();
     await node.stop();
     process.exit(0);
   };
@@ -264,6 +341,14 @@ async function main() {
     console.log(
       `  lease ${bought.lease} on node ${bought.node}: its fee bought ${formatToken(BigInt(bought.tftOut), "TFT", 18, 4)}, burned`,
     );
+    console.log("starting the indexer (indexer/, Ponder on embedded PGlite) and waiting for its catch-up…");
+    indexer = await startIndexer({
+      book: writeBook(out),
+      rpcUrl: node.url,
+      dataDir: path.join(out, "indexer"),
+      port: await freePort(Number(process.env.GPUFOG_INDEXER_PORT ?? 42069)),
+    });
+    setIndexer(out, indexer.url);
     build();
     const { ada, ben, cleo } = TEST_KEYS;
     const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
@@ -273,7 +358,7 @@ async function main() {
       await freePort(Number(process.env.GPUFOG_APP_PORT ?? 5173)),
       { "/local-quote": quotes },
     );
-    console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url})\n`);
+    console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url}, indexer on ${indexer.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
     for (const [name, address] of Object.entries(story.accounts)) {
       console.log(`  ${name.padEnd(5)} ${address}  ${TEST_KEYS[name]}`);
@@ -286,9 +371,12 @@ async function main() {
     console.log(
       `\nQuotes come from ${site.url}local-quote, signed with the story providers' keys (the local stand-in for the provider agent's API).`,
     );
-    console.log("Nodes check in once a day: nothing is sent while it runs. Ctrl-C stops the node and the server.\n");
+    console.log(
+      "Nodes check in once a day: nothing is sent while it runs. Ctrl-C stops the node, the indexer and the server.\n",
+    );
   } catch (error) {
     console.error(error.message);
+    await indexer?.stop();
     await node.stop();
     process.exit(1);
   }

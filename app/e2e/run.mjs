@@ -28,7 +28,18 @@ import {
   TokenSwapDistributor,
 } from "gpufog/abi";
 
-import { freePort, localQuotes, playBuyback, serve, setup, startNode, TEST_KEYS } from "../local.mjs";
+import {
+  freePort,
+  localQuotes,
+  playBuyback,
+  serve,
+  setIndexer,
+  setup,
+  startIndexer,
+  startNode,
+  TEST_KEYS,
+  writeBook,
+} from "../local.mjs";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
@@ -86,6 +97,7 @@ const work = mkdtempSync(path.join(tmpdir(), "gpufog-app-e2e-"));
 const profile = mkdtempSync(path.join(tmpdir(), "gpufog-chromium-"));
 let browser;
 let site;
+let indexer;
 const results = [];
 try {
   const story = setup(node.url, work);
@@ -95,6 +107,15 @@ try {
   console.log(
     `node ${node.url}, system deployed with the story (${seconds()}); the app reads through ${capped.url}, which refuses eth_getLogs over ${LOGS_SPAN} blocks`,
   );
+  // The indexer beside the node, as `npm run app` runs it; restarted on the same port after the
+  // chain is reverted (a local node's revert is no reorg an indexer follows).
+  const indexerPort = await freePort();
+  const book = writeBook(work);
+  const runIndexer = () =>
+    startIndexer({ book, rpcUrl: node.url, dataDir: path.join(work, "indexer"), port: indexerPort });
+  indexer = await runIndexer();
+  setIndexer(work, indexer.url);
+  console.log(`indexer ${indexer.url} caught up (${seconds()})`);
   const { ada, ben, cleo } = TEST_KEYS;
   const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
   site = await serve(path.join(appDir, "dist"), work, 0, { "/local-quote": quotes });
@@ -124,6 +145,27 @@ try {
     page.setDefaultTimeout(20_000);
     const problems = [];
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    // What the page asked of the chain (the app's endpoint and the wallet's) and of the indexer.
+    const counts = { rpc: 0, indexer: 0, methods: {} };
+    page.on("request", (request) => {
+      const url = request.url();
+      if (url.startsWith(capped.url) || url.startsWith(node.url)) {
+        if (request.method() !== "POST") return;
+        let calls = [];
+        try {
+          const body = JSON.parse(request.postData() ?? "null");
+          calls = Array.isArray(body) ? body : [body];
+        } catch {
+          calls = [{ method: "?" }];
+        }
+        counts.rpc += calls.length;
+        for (const c of calls) counts.methods[c.method] = (counts.methods[c.method] ?? 0) + 1;
+      } else if (url.startsWith(`http://127.0.0.1:${indexerPort}`) && request.method() === "GET") {
+        counts.indexer++;
+        counts.routes = [...(counts.routes ?? []), new URL(url).pathname];
+      }
+    });
+    page.counts = counts;
     if (account) {
       await page.addInitScript(
         ({ rpc, account, chainId }) => {
@@ -213,6 +255,35 @@ try {
   }
 
   console.log("browser tests:");
+
+  /** The first render's requests: the page, once `landmark` shows and a second more passes. */
+  const firstRender = {};
+  const LIMIT = 10;
+  await test("the Market, My leases and Provider pages' first render reads the indexer: at most 10 calls each", async (openPage) => {
+    for (const [hash, account, landmark] of [
+      ["market", story.accounts.cleo, 'tr[data-node="1"]'],
+      ["leases", story.accounts.ben, "[data-lease]"],
+      ["provider", story.accounts.ada, "#nodes tr[data-node]"],
+    ]) {
+      const page = await openPage(hash, account);
+      await connect(page, account);
+      await page.locator(landmark).first().waitFor(wait);
+      await page.waitForTimeout(1_000);
+      if (await page.getByTestId("indexer-down").isVisible()) throw new Error(`${hash}: the indexer is shown down`);
+      const { rpc, indexer: asked, methods, routes } = page.counts;
+      firstRender[hash] = { rpc, indexer: asked, methods };
+      console.log(
+        `    ${hash}: ${rpc} JSON-RPC calls ${JSON.stringify(methods)}, ${asked} indexer requests ${JSON.stringify(routes)}`,
+      );
+      await page.close();
+      // The Provider page's operator lookup (OperatorSet events) and mining rewards (the emission's
+      // buckets) still scan the chain: the indexer keeps neither yet (docs/app.md), so only its
+      // indexer requests are bounded here.
+      if ((hash !== "provider" && rpc > LIMIT) || asked > LIMIT) {
+        throw new Error(`${hash}: ${rpc} JSON-RPC calls and ${asked} indexer requests, more than ${LIMIT}`);
+      }
+    }
+  });
   await test("an EVM holder claims and sees claimed", async (openPage) => {
     const page = await openPage("claim", story.accounts.dan);
     await connect(page, story.accounts.dan);
@@ -446,6 +517,10 @@ try {
     }
   });
 
+  await (
+    await import("./words.mjs")
+  ).words({ test, story, connect, wait, chainRead, nodeUrl: node.url, contracts: appConfig.addressBook.contracts });
+
   // ---- The provider's node life and mining rewards, and the token economics page ----------------
   // A finished buyback first (scripts/app/buyback.ts: a lease of Ada's node, its fee forwarded,
   // bought back), which moves the chain's clock by about 1.5 h, and the unbonding test moves it a
@@ -613,9 +688,32 @@ try {
         if (got !== down.stake) throw new Error(`the withdrawal paid ${got}, the stake was ${down.stake}`);
       });
     } finally {
+      // A local node's revert takes blocks back without a reorg to follow: the indexer stops first.
+      await indexer.stop();
       await rpc("evm_revert", [snapshot]);
     }
   }
+
+  await test("with the indexer down, the market shows a banner and still lists the nodes from the chain", async (openPage) => {
+    const page = await openPage("market", story.accounts.cleo);
+    await connect(page, story.accounts.cleo);
+    await page.getByTestId("indexer-down").waitFor(wait);
+    await page.locator('tr[data-node="1"]').waitFor(wait);
+    await page.getByTestId("market-source").getByText("Read from the chain").waitFor(wait);
+    // The same five story nodes the chain has, in bounded windows of ids.
+    const shown = await page.locator("tbody tr[data-node]").count();
+    if (shown < 5) throw new Error(`only ${shown} nodes shown from the chain`);
+    const { rpc, indexer: asked, methods } = page.counts;
+    console.log(
+      `    market without the indexer: ${rpc} JSON-RPC calls ${JSON.stringify(methods)}, ${asked} indexer requests`,
+    );
+    // Idle only, through `nodesByStatus`.
+    await page.getByLabel("status").selectOption("1");
+    await page.locator("tbody td.status-Sharing").first().waitFor({ state: "detached", timeout: 20_000 });
+    await page.locator("tbody td.status-Idle").first().waitFor(wait);
+  });
+  indexer = await runIndexer();
+  console.log(`indexer restarted over the reverted chain (${seconds()})`);
   // ---- end of the provider and token economics tests ---------------------------------------------
 
   // ---- Reservations, My leases and README screenshots ----
@@ -748,6 +846,7 @@ try {
 } finally {
   await browser?.close();
   await site?.close();
+  await indexer?.stop();
   await capped.close();
   await node.stop();
   rmSync(work, { recursive: true, force: true });

@@ -17,12 +17,22 @@ import {
 } from "gpufog";
 import { LeaseEscrow } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type Address, encodeFunctionData, erc20Abi, getAbiItem, type Hex, parseUnits, zeroAddress } from "viem";
+import {
+  type Address,
+  encodeFunctionData,
+  erc20Abi,
+  getAbiItem,
+  getAddress,
+  type Hex,
+  parseUnits,
+  zeroAddress,
+} from "viem";
 import { useConfig, useConnection } from "wagmi";
 import { signTypedData } from "wagmi/actions";
 
 import { type Call, chainNow, client, formatTime, logsSince, send, type TxState, withPermit } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { newSessionKey, sessionAccount } from "./session.ts";
 import { duration } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
@@ -81,7 +91,7 @@ async function tokenOf(c: ReturnType<typeof client>, tokens: Tokens, token: Addr
   return tokens.get(token)!;
 }
 
-async function readReservations(app: AppConfig, config: WagmiConfig, customer: Address, tokens: Tokens) {
+async function readReservationsRpc(app: AppConfig, config: WagmiConfig, customer: Address, tokens: Tokens) {
   const c = client(config);
   const since = app.book.blocks.escrow;
   const reserved = await logsSince(config, since, (range) =>
@@ -134,21 +144,106 @@ async function readReservations(app: AppConfig, config: WagmiConfig, customer: A
   return rows;
 }
 
+/** Leases and reservations shown per list from the indexer: the newest first. */
+const PAGE = 50;
+
+/**
+ * The customer's reservations and leases from the indexer: two requests, each list paged and
+ * filtered by customer in its database. The escrow's own `reservation` view is read only for a
+ * Pending reservation (the rate its lease would run at, which the indexer does not keep).
+ */
+async function readFromIndexer(app: AppConfig, config: WagmiConfig, url: string, customer: Address) {
+  const c = client(config);
+  const [leases, reservations] = await Promise.all([
+    fromIndexer(url, "/leases", { customer, limit: PAGE }),
+    fromIndexer(url, "/reservations", { customer, limit: PAGE }),
+  ]);
+  const tokens = await tokensOf(
+    config,
+    [...leases, ...reservations].map((r) => getAddress(r.token as string)),
+  );
+  const rows: LeaseRow[] = leases.map((l) => {
+    const token = getAddress(l.token as string);
+    const status = LEASE_STATUS[Number(l.status)]!;
+    return {
+      id: big(l.id),
+      nodeId: big(l.nodeId),
+      status,
+      token,
+      ...tokens.get(token)!,
+      rate: big(l.rate),
+      start: big(l.start),
+      closedAt: big(l.closedAt),
+      deposit: big(l.deposit),
+      paid: big(l.paid),
+      sessionKey: getAddress(l.sessionKey as string),
+      collectDeadline: big(l.collectDeadline),
+      final: status === "Closed" ? { paid: big(l.paid), refund: big(l.refund) } : undefined,
+    };
+  });
+  const pending = reservations.filter((r) => RESERVATION_STATUS[Number(r.status)] === "Pending");
+  const rates = new Map(
+    await Promise.all(
+      pending.map(async (r) => {
+        const onChain = await c.readContract({
+          address: app.contracts.escrow,
+          abi: LeaseEscrow,
+          functionName: "reservation",
+          args: [big(r.id)],
+        });
+        return [String(r.id), onChain.rate] as const;
+      }),
+    ),
+  );
+  const reservationRows: ReservationRow[] = reservations.map((r) => {
+    const token = getAddress(r.token as string);
+    return {
+      id: big(r.id),
+      nodeId: big(r.nodeId),
+      status: RESERVATION_STATUS[Number(r.status)]!,
+      token,
+      ...tokens.get(token)!,
+      rate: rates.get(String(r.id)) ?? 0n,
+      start: big(r.start),
+      deadline: big(r.deadline),
+      acceptBy: big(r.acceptBy),
+      deposit: big(r.deposit),
+      fee: big(r.fee),
+      ended:
+        r.feeEarned === null
+          ? undefined
+          : { feeEarned: big(r.feeEarned), refund: big(r.refund), leaseId: big(r.leaseId), penalty: big(r.penalty) },
+    };
+  });
+  return { rows, reservations: reservationRows };
+}
+
 async function readLeases(app: AppConfig, config: WagmiConfig, customer: Address) {
+  const { source, now } = await listSource(app, config);
+  const readAtMs = Date.now();
+  if (source.kind === "indexer") {
+    return { ...(await readFromIndexer(app, config, source.url, customer)), readAt: now, readAtMs, source };
+  }
+  return { ...(await readLeasesRpc(app, config, customer)), readAt: now, readAtMs, source };
+}
+
+/**
+ * Without an indexer: the customer's `LeaseOpened` and `Reserved` events (customer indexed) from
+ * the escrow's creation block, the `LeaseFinalized` and `ReservationEnded` of those ids, then each
+ * lease and reservation read once. Its cost grows with the customer's leases and the chain's length.
+ */
+async function readLeasesRpc(app: AppConfig, config: WagmiConfig, customer: Address) {
   const c = client(config);
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
   const since = app.book.blocks.escrow;
-  const [opened, readAt] = await Promise.all([
-    logsSince(config, since, (range) =>
-      c.getLogs({
-        address: app.contracts.escrow,
-        event: getAbiItem({ abi: LeaseEscrow, name: "LeaseOpened" }),
-        args: { customer },
-        ...range,
-      }),
-    ),
-    chainNow(config),
-  ]);
+  const opened = await logsSince(config, since, (range) =>
+    c.getLogs({
+      address: app.contracts.escrow,
+      event: getAbiItem({ abi: LeaseEscrow, name: "LeaseOpened" }),
+      args: { customer },
+      ...range,
+    }),
+  );
   const ids = opened.map((l) => l.args.leaseId!);
   const finalLogs =
     ids.length === 0
@@ -163,7 +258,7 @@ async function readLeases(app: AppConfig, config: WagmiConfig, customer: Address
         );
   const final = new Map(finalLogs.map((l) => [l.args.leaseId!, { paid: l.args.paid!, refund: l.args.refund! }]));
   const tokens: Tokens = new Map();
-  const reservations = await readReservations(app, config, customer, tokens);
+  const reservations = await readReservationsRpc(app, config, customer, tokens);
   const rows: LeaseRow[] = [];
   for (const id of ids.reverse()) {
     const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
@@ -183,7 +278,7 @@ async function readLeases(app: AppConfig, config: WagmiConfig, customer: Address
       final: final.get(id),
     });
   }
-  return { rows, reservations, readAt, readAtMs: Date.now() };
+  return { rows, reservations };
 }
 
 export function Leases({ app }: { app: AppConfig }) {
@@ -215,12 +310,18 @@ export function Leases({ app }: { app: AppConfig }) {
   if (error) return <p className="error">Cannot read the leases: {error}</p>;
   if (!data) return <p>Reading the leases…</p>;
   if (data.rows.length === 0 && data.reservations.length === 0) {
-    return <p className="state">No leases yet: lease or reserve a node from the market.</p>;
+    return (
+      <>
+        <SourceNote source={data.source} />
+        <p className="state">No leases yet: lease or reserve a node from the market.</p>
+      </>
+    );
   }
   // The chain's time now, estimated from the last read and the browser's clock since.
   const now = data.readAt + BigInt(Math.floor((Date.now() - data.readAtMs) / 1000));
   return (
     <>
+      <SourceNote source={data.source} />
       {data.reservations.map((row) => (
         <ReservationCard key={`r${row.id}`} app={app} row={row} now={now} onDone={refresh} />
       ))}

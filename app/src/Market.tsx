@@ -5,8 +5,8 @@
 // first, and the balance is checked before the wallet is asked for anything.
 import { formatToken, formatTu, modelName, type SignedQuote, statusName } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
-import { useCallback, useEffect, useState } from "react";
-import { type Address, erc20Abi, parseUnits } from "viem";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { type Address, getAddress, type Hex, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
 import {
@@ -21,6 +21,7 @@ import {
   wrongChain,
 } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { fetchQuote, quoteArg } from "./quotes.ts";
 import { newSessionKey } from "./session.ts";
 import { duration as span } from "./time.ts";
@@ -44,40 +45,116 @@ interface Row {
   checkInAge: bigint;
 }
 
-type SortKey = "id" | "price" | "tu";
+type SortKey = "id" | "price";
+/** Every listed status (a deregistered node, status None, is not shown). */
+const ANY = "1,2,3,4";
+const STATUSES: [string, string][] = [
+  [ANY, "any status"],
+  ["1", "Idle"],
+  ["2", "Sharing"],
+  ["3", "Reserved"],
+  ["4", "Disconnect"],
+];
+/** Nodes a page shows from the indexer. */
+const PAGE = 50;
+/**
+ * Ids one `eth_call` scans without an indexer: returning a NodeInfo costs about 36k gas, so a full
+ * window is about 3.6M gas, far under the 50M cap of geth and reth.
+ */
+const SCAN = 100;
+/** Windows one page may scan without an indexer, looking for PAGE nodes of a status. */
+const MAX_WINDOWS = 5;
 
-async function readMarket(app: AppConfig, config: ReturnType<typeof useConfig>) {
+interface NodeLike {
+  id: bigint;
+  provider: Address;
+  model: Hex;
+  gpuCount: number;
+  milliTu: number;
+  pricePerTuHour: bigint;
+  paymentToken: Address;
+  status: number;
+  verified: boolean;
+  lastCheckIn: bigint | number;
+}
+
+/**
+ * One page of the market, from `cursor` (an offset into the indexer's sorted list, or the first
+ * node id to scan on the RPC); `next` is where the next page starts, undefined at the end.
+ */
+async function readMarket(
+  app: AppConfig,
+  config: ReturnType<typeof useConfig>,
+  status: string,
+  sort: SortKey,
+  cursor: number,
+) {
   const c = client(config);
-  const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
-  const count = await c.readContract({ ...registry, functionName: "nodeCount" });
-  const [page, now] = await Promise.all([
-    c.readContract({ ...registry, functionName: "nodes", args: [0n, count] }),
-    chainNow(config),
-  ]);
-  const tokens = new Map<Address, Token>();
-  for (const address of new Set(page.map((n) => n.paymentToken))) {
-    const erc20 = { address, abi: erc20Abi } as const;
-    const [symbol, decimals] = await Promise.all([
-      c.readContract({ ...erc20, functionName: "symbol" }),
-      c.readContract({ ...erc20, functionName: "decimals" }),
-    ]);
-    tokens.set(address, { symbol, decimals });
-  }
-  const rows: Row[] = page
-    .filter((n) => n.status !== 0)
-    .map((n) => ({
-      id: n.id,
-      provider: n.provider,
-      model: modelName(n.model),
-      gpus: n.gpuCount,
-      milliTu: BigInt(n.milliTu),
-      pricePerTuHour: n.pricePerTuHour,
-      token: n.paymentToken,
-      status: statusName(n.status),
-      verified: n.verified,
-      checkInAge: now - BigInt(n.lastCheckIn),
+  const { source, now } = await listSource(app, config);
+  let nodes: NodeLike[];
+  let next: number | undefined;
+  if (source.kind === "indexer") {
+    const rows = await fromIndexer(source.url, "/nodes", { status, sort, limit: PAGE + 1, offset: cursor });
+    nodes = rows.slice(0, PAGE).map((n) => ({
+      id: big(n.id),
+      provider: getAddress(n.provider as string),
+      model: n.model as Hex,
+      gpuCount: Number(n.gpuCount),
+      milliTu: Number(n.milliTu),
+      pricePerTuHour: big(n.pricePerTuHour),
+      paymentToken: getAddress(n.paymentToken as string),
+      status: Number(n.status),
+      verified: Boolean(n.verified),
+      lastCheckIn: big(n.lastCheckIn),
     }));
-  return { rows, tokens };
+    next = rows.length > PAGE ? cursor + PAGE : undefined;
+  } else {
+    // Bounded windows of ids: `nodesByStatus` for one status, `nodes` (then None left out) for any.
+    const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
+    nodes = [];
+    let at = cursor;
+    next = undefined;
+    for (let w = 0; w < MAX_WINDOWS; w++) {
+      let end: boolean;
+      if (status === ANY) {
+        const page = await c.readContract({ ...registry, functionName: "nodes", args: [BigInt(at), BigInt(SCAN)] });
+        nodes.push(...page.filter((n) => n.status !== 0));
+        end = page.length < SCAN;
+        at += SCAN;
+      } else {
+        const [page, after] = await c.readContract({
+          ...registry,
+          functionName: "nodesByStatus",
+          args: [Number(status), BigInt(at), BigInt(SCAN)],
+        });
+        nodes.push(...page);
+        end = after === 0n;
+        at = Number(after);
+      }
+      next = end ? undefined : at;
+      if (end || nodes.length >= PAGE) break;
+    }
+    // Sorted within the page only: the chain has no index by price.
+    if (sort === "price")
+      nodes.sort((a, b) => (a.pricePerTuHour < b.pricePerTuHour ? -1 : a.pricePerTuHour > b.pricePerTuHour ? 1 : 0));
+  }
+  const tokens = await tokensOf(
+    config,
+    nodes.map((n) => n.paymentToken),
+  );
+  const rows: Row[] = nodes.map((n) => ({
+    id: n.id,
+    provider: n.provider,
+    model: modelName(n.model),
+    gpus: n.gpuCount,
+    milliTu: BigInt(n.milliTu),
+    pricePerTuHour: n.pricePerTuHour,
+    token: n.paymentToken,
+    status: statusName(n.status),
+    verified: n.verified,
+    checkInAge: now - BigInt(n.lastCheckIn),
+  }));
+  return { rows, tokens, source, next };
 }
 
 export function Market({ app }: { app: AppConfig }) {
@@ -85,28 +162,33 @@ export function Market({ app }: { app: AppConfig }) {
   const [market, setMarket] = useState<Awaited<ReturnType<typeof readMarket>>>();
   const [error, setError] = useState<string>();
   const [filter, setFilter] = useState("");
-  const [onlyIdle, setOnlyIdle] = useState(false);
+  const [status, setStatus] = useState(ANY);
   const [sort, setSort] = useState<SortKey>("id");
+  // The pages before this one: where each started (Previous goes back one).
+  const [cursors, setCursors] = useState<number[]>([0]);
   const [leasing, setLeasing] = useState<Row>();
   const [reserving, setReserving] = useState<Row>();
+  const latest = useRef(0);
+  const cursor = cursors[cursors.length - 1]!;
 
   const refresh = useCallback(() => {
-    readMarket(app, config).then(setMarket, (e: unknown) => setError(String((e as Error).message ?? e)));
-  }, [app, config]);
+    const n = ++latest.current;
+    readMarket(app, config, status, sort, cursor).then(
+      (m) => {
+        if (n !== latest.current) return;
+        setError(undefined);
+        setMarket(m);
+      },
+      (e: unknown) => n === latest.current && setError(String((e as Error).message ?? e)),
+    );
+  }, [app, config, status, sort, cursor]);
   useEffect(refresh, [refresh]);
 
   if (error) return <p className="error">Cannot read the registry: {error}</p>;
   if (!market) return <p>Reading the registry…</p>;
   const perHour = (r: Row) => (r.pricePerTuHour * r.milliTu) / 1000n;
-  const rows = market.rows
-    .filter((r) => r.model.toLowerCase().includes(filter.toLowerCase()) && (!onlyIdle || r.status === "Idle"))
-    .sort((a, b) =>
-      sort === "price"
-        ? Number(perHour(a) - perHour(b))
-        : sort === "tu"
-          ? Number(b.milliTu - a.milliTu)
-          : Number(a.id - b.id),
-    );
+  const rows = market.rows.filter((r) => r.model.toLowerCase().includes(filter.toLowerCase()));
+  const restart = () => setCursors([0]);
   const money = (amount: bigint, token: Address) => {
     const t = market.tokens.get(token)!;
     return formatToken(amount, t.symbol, t.decimals, 4);
@@ -121,18 +203,39 @@ export function Market({ app }: { app: AppConfig }) {
           onChange={(e) => setFilter(e.target.value)}
         />
         <label>
-          <input type="checkbox" checked={onlyIdle} onChange={(e) => setOnlyIdle(e.target.checked)} /> only Idle
+          status{" "}
+          <select
+            aria-label="status"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              restart();
+            }}
+          >
+            {STATUSES.map(([value, name]) => (
+              <option key={value} value={value}>
+                {name}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           sort by{" "}
-          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
+          <select
+            aria-label="sort"
+            value={sort}
+            onChange={(e) => {
+              setSort(e.target.value as SortKey);
+              restart();
+            }}
+          >
             <option value="id">node</option>
-            <option value="price">price per hour</option>
-            <option value="tu">TU</option>
+            <option value="price">price per TU-hour</option>
           </select>
         </label>
         <button onClick={refresh}>Refresh</button>
       </div>
+      <SourceNote source={market.source} />
       <table>
         <thead>
           <tr>
@@ -188,6 +291,22 @@ export function Market({ app }: { app: AppConfig }) {
           ))}
         </tbody>
       </table>
+      <div className="row" data-testid="pager">
+        <button disabled={cursors.length === 1} onClick={() => setCursors((list) => list.slice(0, -1))}>
+          Previous
+        </button>
+        <button
+          disabled={market.next === undefined}
+          onClick={() => market.next !== undefined && setCursors((list) => [...list, market.next!])}
+        >
+          Next
+        </button>
+        <span className="muted" data-testid="market-source">
+          {market.source.kind === "indexer"
+            ? `${PAGE} nodes a page from the indexer, filtered and sorted there; the model filter applies to this page.`
+            : `Read from the chain in windows of ${SCAN} node ids; sorting and the model filter apply to this page.`}
+        </span>
+      </div>
       {leasing && (
         <LeaseForm app={app} row={leasing} token={market.tokens.get(leasing.token)!} money={money} onDone={refresh} />
       )}

@@ -25,11 +25,12 @@ import {
 } from "gpufog";
 import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type Address, erc20Abi, getAbiItem, type Hex, isAddress, isAddressEqual, parseUnits } from "viem";
+import { type Address, erc20Abi, getAbiItem, getAddress, type Hex, isAddress, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
 import { type Call, chainNow, client, explain, logsSince, send, type TxState, withEscrowApproval } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { ethersReader } from "./reader.ts";
 import { duration, useChainNow, when } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
@@ -80,31 +81,123 @@ async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Prom
   return own === 0n && named.length > 0 ? [...named, me] : [me, ...named];
 }
 
-async function readProvider(app: AppConfig, config: WagmiConfig, provider: Address) {
+/** Nodes, leases and reservations a section shows from the indexer. */
+const PAGE = 100;
+type NodeInfo = Awaited<ReturnType<typeof readNodesRpc>>[number];
+
+/** Without an indexer: the provider's nodes in one bounded `nodesOf` page (about 36k gas a node). */
+async function readNodesRpc(app: AppConfig, config: WagmiConfig, provider: Address) {
+  const [mine] = await client(config).readContract({
+    address: app.contracts.registry,
+    abi: ProviderRegistry,
+    functionName: "nodesOf",
+    args: [provider, 0n, BigInt(PAGE)],
+  });
+  return mine;
+}
+
+/**
+ * The provider's nodes from the indexer (id order). The registry's `node` view is read only for a
+ * node offline or deregistered with stake left: whether the escrow still holds it and when its
+ * unbonding ends, which the indexer does not keep.
+ */
+async function readNodesIndexer(app: AppConfig, config: WagmiConfig, url: string, provider: Address) {
   const c = client(config);
-  const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
-  const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
-  const [[mine], [models, entries], period, readAt] = await Promise.all([
-    c.readContract({ ...registry, functionName: "nodesOf", args: [provider, 0n, 1000n] }),
-    c.readContract({ ...registry, functionName: "catalog" }),
-    c.readContract({ ...registry, functionName: "checkInPeriod" }),
-    chainNow(config),
+  const rows = await fromIndexer(url, "/nodes", { provider, sort: "id", limit: PAGE });
+  return Promise.all(
+    rows.map(async (n): Promise<NodeInfo> => {
+      const status = Number(n.status);
+      if (status === STATUS.Disconnect || status === STATUS.None) {
+        return c.readContract({
+          address: app.contracts.registry,
+          abi: ProviderRegistry,
+          functionName: "node",
+          args: [big(n.id)],
+        });
+      }
+      return {
+        id: big(n.id),
+        provider: getAddress(n.provider as string),
+        status,
+        engaged: status === STATUS.Sharing || status === STATUS.Reserved,
+        verified: Boolean(n.verified),
+        lastCheckIn: Number(n.lastCheckIn),
+        milliTu: Number(n.milliTu),
+        paymentToken: getAddress(n.paymentToken as string),
+        gpuCount: Number(n.gpuCount),
+        unbondingEnds: 0,
+        downSince: 0,
+        model: n.model as Hex,
+        pricePerTuHour: big(n.pricePerTuHour),
+        stake: big(n.stake),
+        requiredStake: big(n.requiredStake),
+        uri: String(n.uri),
+      };
+    }),
+  );
+}
+
+type LeaseInfo = {
+  id: bigint;
+  nodeId: bigint;
+  token: Address;
+  deposit: bigint;
+  paid: bigint;
+  collectDeadline: number | bigint;
+  status: (typeof LEASE_STATUS)[number];
+};
+type StartInfo = {
+  id: bigint;
+  nodeId: bigint;
+  token: Address;
+  acceptBy: number | bigint;
+  status: (typeof RESERVATION_STATUS)[number];
+};
+
+/**
+ * The provider's open and closing leases, its reservations waiting for an accept and its earnings
+ * per token, from the indexer: three requests, whatever its history.
+ */
+async function readBooksIndexer(url: string, provider: Address) {
+  const [leases, starting, earned] = await Promise.all([
+    fromIndexer(url, "/leases", { provider, status: "1,2", limit: PAGE }),
+    fromIndexer(url, "/reservations", { provider, status: 2, limit: PAGE }),
+    fromIndexer(url, `/earnings/${provider}`),
   ]);
-  const readAtMs = Date.now();
-  // Deregistered nodes stay listed while their stake is unbonding or waiting to be withdrawn.
-  const nodes = mine.filter((n) => n.status !== STATUS.None || n.stake > 0n);
-  const tokens = new Map<Address, Token>();
-  const token = async (address: Address) => {
-    if (!tokens.has(address)) {
-      const [symbol, decimals] = await Promise.all([
-        c.readContract({ address, abi: erc20Abi, functionName: "symbol" }),
-        c.readContract({ address, abi: erc20Abi, functionName: "decimals" }),
-      ]);
-      tokens.set(address, { symbol, decimals });
-    }
-    return tokens.get(address)!;
+  return {
+    leases: leases.map((l): LeaseInfo => ({
+      id: big(l.id),
+      nodeId: big(l.nodeId),
+      token: getAddress(l.token as string),
+      deposit: big(l.deposit),
+      paid: big(l.paid),
+      collectDeadline: big(l.collectDeadline),
+      status: LEASE_STATUS[Number(l.status)]!,
+    })),
+    reservations: starting.map((r): StartInfo => ({
+      id: big(r.id),
+      nodeId: big(r.nodeId),
+      token: getAddress(r.token as string),
+      acceptBy: big(r.acceptBy),
+      status: RESERVATION_STATUS[Number(r.status)]!,
+    })),
+    earnings: new Map(
+      earned.map((e) => [
+        getAddress(e.token as string),
+        { earned: big(e.earned) - big(e.withdrawn), feesDue: big(e.feesDue) },
+      ]),
+    ),
   };
-  // The leases of its nodes still open or closing, found by LeaseOpened (node indexed).
+}
+
+/**
+ * Without an indexer: the leases of its nodes found by `LeaseOpened` (node indexed) and each read
+ * once, each Reserved node's reservation, and `earnings` and `feesDue` per token: its cost grows
+ * with the provider's leases.
+ */
+async function readBooksRpc(app: AppConfig, config: WagmiConfig, provider: Address, mine: readonly NodeInfo[]) {
+  const c = client(config);
+  const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
   const ids = mine.map((n) => n.id);
   const opened =
     ids.length === 0
@@ -117,41 +210,78 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
             ...range,
           }),
         );
-  const leases = [];
+  const leases: LeaseInfo[] = [];
   for (const log of opened) {
     const id = log.args.leaseId!;
     const lease = await c.readContract({ ...escrow, functionName: "lease", args: [id] });
     const status = LEASE_STATUS[lease.status]!;
     if (status !== "Open" && status !== "Closing") continue;
-    await token(lease.token);
     leases.push({ id, ...lease, status });
   }
   // A reservation holds one node at a time: each node's, started and waiting for the accept.
-  const reservations = [];
-  for (const n of nodes.filter((n) => n.status === STATUS.Reserved)) {
+  const reservations: StartInfo[] = [];
+  for (const n of mine.filter((n) => n.status === STATUS.Reserved)) {
     const id = await c.readContract({ ...escrow, functionName: "reservationOf", args: [n.id] });
     if (id === 0n) continue;
     const r = await c.readContract({ ...escrow, functionName: "reservation", args: [id] });
-    await token(r.token);
     reservations.push({ id, ...r, status: RESERVATION_STATUS[r.status]! });
   }
-  // Earnings and the fee due, per payment token of its nodes (and GUT, the default).
   const earnings = new Map<Address, { earned: bigint; feesDue: bigint }>();
   for (const address of new Set<Address>([app.contracts.gut, ...mine.map((n) => n.paymentToken)])) {
-    await token(address);
     const [earned, feesDue] = await Promise.all([
       c.readContract({ ...escrow, functionName: "earnings", args: [provider, address] }),
       c.readContract({ ...escrow, functionName: "feesDue", args: [provider, address] }),
     ]);
     earnings.set(address, { earned, feesDue });
   }
+  return { leases, reservations, earnings };
+}
+
+async function readProvider(app: AppConfig, config: WagmiConfig, provider: Address) {
+  const c = client(config);
+  const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
+  const [{ source, now: readAt }, [models, entries], period] = await Promise.all([
+    listSource(app, config),
+    c.readContract({ ...registry, functionName: "catalog" }),
+    c.readContract({ ...registry, functionName: "checkInPeriod" }),
+  ]);
+  const readAtMs = Date.now();
+  const [mine, books] =
+    source.kind === "indexer"
+      ? await Promise.all([readNodesIndexer(app, config, source.url, provider), readBooksIndexer(source.url, provider)])
+      : await readNodesRpc(app, config, provider).then(
+          async (mine) => [mine, await readBooksRpc(app, config, provider, mine)] as const,
+        );
+  // Deregistered nodes stay listed while their stake is unbonding or waiting to be withdrawn.
+  const nodes = mine.filter((n) => n.status !== STATUS.None || n.stake > 0n);
+  const { leases, reservations, earnings } = books;
+  // GUT, the default payment token, always has a row.
+  if (!earnings.has(app.contracts.gut)) earnings.set(app.contracts.gut, { earned: 0n, feesDue: 0n });
   const emission = await connectEmission(app.contracts.emission, ethersReader(config));
   const buckets = await providerBuckets(emission, provider, { fromBlock: Number(app.book.blocks.emission) });
-  for (const b of buckets) await token(b.token as Address);
+  const tokens = await tokensOf(config, [
+    app.contracts.gut,
+    ...earnings.keys(),
+    ...leases.map((l) => l.token),
+    ...reservations.map((r) => r.token),
+    ...buckets.map((b) => getAddress(b.token)),
+  ]);
   const catalog = models
     .map((m, i) => ({ model: modelName(m), milliTu: BigInt(entries[i]!.milliTu), retired: entries[i]!.retired }))
     .filter((m) => !m.retired);
-  return { nodes, leases, reservations, earnings, buckets, tokens, catalog, period: BigInt(period), readAt, readAtMs };
+  return {
+    nodes,
+    leases,
+    reservations,
+    earnings,
+    buckets,
+    tokens,
+    catalog,
+    period: BigInt(period),
+    readAt,
+    readAtMs,
+    source,
+  };
 }
 type ProviderData = Awaited<ReturnType<typeof readProvider>>;
 
@@ -226,6 +356,7 @@ export function Provider({ app }: { app: AppConfig }) {
           )}
         </section>
       )}
+      <SourceNote source={data.source} />
       <Nodes app={app} provider={provider} operator={operator} data={data} onDone={refresh} />
       <ProviderLeases app={app} provider={provider} operator={operator} data={data} onDone={refresh} />
       <Earnings app={app} provider={provider} operator={operator} data={data} onDone={refresh} />

@@ -63,6 +63,12 @@ export function explain(error: unknown, token?: TokenInfo): string {
 }
 
 /**
+ * When this page last sent a transaction (mined, reverted or refused): a list read soon after waits
+ * for the indexer to reach the chain's head (app/src/indexer.tsx), so the page shows its own write.
+ */
+export let lastWriteAt = 0;
+
+/**
  * Sends the calls in order (an approval, then the call that spends it), reporting each one's
  * signing, pending, mined or failed state; stops at the first failure. Returns whether all mined.
  */
@@ -77,6 +83,19 @@ export async function send(
     report({ phase: "failed", label: calls[0].label, reason: wrong });
     return false;
   }
+  try {
+    return await sendAll(config, account, calls, report);
+  } finally {
+    lastWriteAt = Date.now();
+  }
+}
+
+async function sendAll(
+  config: Config,
+  account: Address,
+  calls: readonly Call[],
+  report: (state: TxState) => void,
+): Promise<boolean> {
   for (const call of calls) {
     try {
       report({ phase: "signing", label: call.label });

@@ -15,6 +15,11 @@ export interface AppConfig {
    * providers' keys: the stand-in for the provider agent's quote API at each node's endpoint.
    */
   localQuotes?: string;
+  /**
+   * The deployment's indexer (indexer/, Ponder), whose REST routes serve the lists and histories
+   * paged, filtered and sorted on the server. Without it the pages read bounded pages from the RPC.
+   */
+  indexer?: string;
 }
 
 export const CONFIG_FORMAT = "gpufog-app-config-v1";
@@ -31,6 +36,7 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
   }
   if (typeof raw.airdrop !== "string") throw bad("airdrop", "is not a URL");
   if (raw.localQuotes !== undefined && typeof raw.localQuotes !== "string") throw bad("localQuotes", "is not a URL");
+  if (raw.indexer !== undefined && typeof raw.indexer !== "string") throw bad("indexer", "is not a URL");
   const book = parseAddressBook(raw.addressBook as object, "config.json addressBook");
   if (BigInt(book.chainId) !== BigInt(chain.id as number)) {
     throw bad("addressBook.chainId", `is ${book.chainId}, but chain.id is ${String(chain.id)}`);
@@ -48,5 +54,8 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     ...(raw.localQuotes === undefined
       ? {}
       : { localQuotes: new URL(raw.localQuotes, new URL(url, location.href)).href }),
+    ...(raw.indexer === undefined
+      ? {}
+      : { indexer: new URL(raw.indexer, new URL(url, location.href)).href.replace(/\/$/, "") }),
   };
 }

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { SQL } from "drizzle-orm";
-import { and, asc, client, desc, eq, graphql, gte, lte, or } from "ponder";
+import { and, asc, client, desc, eq, graphql, gte, inArray, lte, or } from "ponder";
 import { db } from "ponder:api";
 import schema, { activity, bucket, earning, lease, node, reservation } from "ponder:schema";
 
@@ -29,6 +29,19 @@ function address(value: string | undefined, name: string): `0x${string}` | undef
   return value.toLowerCase() as `0x${string}`;
 }
 
+/** `status=1` or a list, `status=1,2,3`: one status or any of several. */
+function statuses(value: string, name: string, max: number): number[] {
+  if (!/^\d+(,\d+)*$/.test(value))
+    throw new BadQuery(`${name}: a status up to ${max}, or a comma-separated list of them`);
+  const list = value.split(",").map((v) => int(v, name, 0, max));
+  return [...new Set(list)];
+}
+
+function byStatus(column: Parameters<typeof eq>[0], value: string, max: number): SQL {
+  const list = statuses(value, "status", max);
+  return list.length === 1 ? eq(column, list[0]!) : inArray(column, list);
+}
+
 function page(query: Record<string, string>) {
   return { limit: int(query.limit, "limit", 50, MAX_LIMIT), offset: int(query.offset, "offset", 0) };
 }
@@ -48,7 +61,7 @@ app.get("/nodes", async (c) => {
   const q = c.req.query();
   const { limit, offset } = page(q);
   const where: SQL[] = [];
-  if (q.status !== undefined) where.push(eq(node.status, int(q.status, "status", 0, 4)));
+  if (q.status !== undefined) where.push(byStatus(node.status, q.status, 4));
   const provider = address(q.provider, "provider");
   if (provider) where.push(eq(node.provider, provider));
   const rows = await db
@@ -70,7 +83,7 @@ app.get("/leases", async (c) => {
   const provider = address(q.provider, "provider");
   if (customer) where.push(eq(lease.customer, customer));
   if (provider) where.push(eq(lease.provider, provider));
-  if (q.status !== undefined) where.push(eq(lease.status, int(q.status, "status", 0, 3)));
+  if (q.status !== undefined) where.push(byStatus(lease.status, q.status, 3));
   if (q.node !== undefined) where.push(eq(lease.nodeId, BigInt(int(q.node, "node", 0))));
   const rows = await db
     .select()
@@ -105,7 +118,7 @@ app.get("/reservations", async (c) => {
   const provider = address(q.provider, "provider");
   if (customer) where.push(eq(reservation.customer, customer));
   if (provider) where.push(eq(reservation.provider, provider));
-  if (q.status !== undefined) where.push(eq(reservation.status, int(q.status, "status", 0, 6)));
+  if (q.status !== undefined) where.push(byStatus(reservation.status, q.status, 6));
   const rows = await db
     .select()
     .from(reservation)
