@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {GUT} from "../../contracts/GUT.sol";
 import {ProviderRegistry} from "../../contracts/ProviderRegistry.sol";
 import {ILeaseEscrow} from "../../contracts/interfaces/ILeaseEscrow.sol";
-import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockFeeCollector} from "../../contracts/mocks/MockFeeCollector.sol";
+import {EscrowDeployer} from "../utils/EscrowDeployer.sol";
 import {Test} from "../utils/Test.sol";
-
-/// @dev The cheatcode that deploys a compiled artifact. The escrow is deployed from its own
-/// artifact, built with its own settings (the IR pipeline it needs to compile): a test that
-/// imported its source would compile it again with the test's settings.
-interface VmDeploy {
-    function getCode(string calldata artifactPath) external view returns (bytes memory);
-}
 
 /// @dev Fuzzes the escrow's money rules against the formulas of DESIGN.md ("Paying for what was
 /// served"), recomputed here independently of the contract: a collect pays
@@ -35,7 +28,6 @@ contract LeaseEscrowTest is Test {
     /// @dev Four GTX 1080 Ti: 4,000 milli-TU, so per-second costs are fractions and rounding shows.
     uint256 internal constant _MILLI_TU = 4_000;
 
-    GUT internal gut;
     MockERC20 internal usd;
     ProviderRegistry internal registry;
     ILeaseEscrow internal escrow;
@@ -53,35 +45,36 @@ contract LeaseEscrowTest is Test {
         operator = vm.addr(_OPERATOR_PK);
         customer = vm.addr(_CUSTOMER_PK);
         session = vm.addr(_SESSION_PK);
-        gut = new GUT(0, address(this), address(this));
+        // USD is both the payment token and the registry's stake token: reservations are paid in
+        // the stake token (a failure's penalty is the fee, taken from the stake), and six
+        // decimals make the per-second rounding show.
         usd = new MockERC20("USD", "USD", 6);
-        registry = new ProviderRegistry(0, address(this), gut, 100e18, 1 days, 1 days, address(0x7EA5));
-        collector = new MockFeeCollector();
-        bytes memory code = abi.encodePacked(
-            VmDeploy(address(vm)).getCode("LeaseEscrow.sol:LeaseEscrow"),
-            abi.encode(
-                0,
-                address(this),
-                registry,
-                address(collector),
-                address(gut),
-                uint16(_FEE_BPS),
-                uint16(_RESERVATION_FEE_BPS),
-                uint40(_GRACE),
-                ILeaseEscrow.SessionTerms({maxQuoteAge: 600, collectWindow: 1 hours, acceptWindow: 10 minutes})
-            )
+        registry = new ProviderRegistry(
+            0,
+            address(this),
+            IERC20(address(usd)),
+            100e18,
+            1 days,
+            1 days,
+            address(0x7EA5)
         );
-        address deployed;
-        assembly ("memory-safe") {
-            deployed := create(0, add(code, 0x20), mload(code))
-        }
-        assertTrue(deployed != address(0), "escrow deployment");
-        escrow = ILeaseEscrow(deployed);
-        escrow.setPaymentToken(address(usd), true, uint16(_FEE_BPS));
+        collector = new MockFeeCollector();
+        escrow = EscrowDeployer.deploy(
+            EscrowDeployer.Args({
+                admin: address(this),
+                registry: registry,
+                feeCollector: address(collector),
+                gut: address(usd),
+                gutFeeBps: uint16(_FEE_BPS),
+                reservationFeeBps: uint16(_RESERVATION_FEE_BPS),
+                reservationGrace: uint40(_GRACE),
+                session: ILeaseEscrow.SessionTerms({maxQuoteAge: 600, collectWindow: 1 hours, acceptWindow: 10 minutes})
+            })
+        );
         registry.grantRole(registry.ESCROW_ROLE(), address(escrow));
-        gut.transfer(provider, 10_000e18);
+        usd.mint(provider, 10_000e18);
         vm.startPrank(provider);
-        gut.approve(address(registry), type(uint256).max);
+        usd.approve(address(registry), type(uint256).max);
         nodeId = registry.register("GTX 1080 Ti", 4, 1e18, address(usd), "");
         registry.setOperator(operator);
         vm.stopPrank();
@@ -306,7 +299,7 @@ contract LeaseEscrowTest is Test {
         escrow.failReservation(reservationId);
         uint256 penalty = fee < stake ? fee : stake;
         assertEq(usd.balanceOf(customer), deposit, "whole deposit back");
-        assertEq(gut.balanceOf(address(0x7EA5)), penalty, "penalty to the treasury");
+        assertEq(usd.balanceOf(address(0x7EA5)), penalty, "penalty to the treasury");
         assertEq(_gross(), 0, "provider earns nothing");
     }
 

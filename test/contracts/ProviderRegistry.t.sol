@@ -168,7 +168,7 @@ contract ProviderRegistryHandler is Test {
         address caller = _escrowCaller(callerSeed);
         bool ok =
             caller == escrow &&
-                ((n.status == IProviderRegistry.Status.Idle && n.stake >= n.requiredStake) ||
+                ((n.status == IProviderRegistry.Status.Idle && !(n.stake < n.requiredStake)) ||
                     n.status == IProviderRegistry.Status.Reserved);
         _escrowCall(Call.StartLease, id, caller, ok);
         if (ok && registry.leaseTerms(id).lastCheckIn != block.timestamp) ++wrongEffects;
@@ -177,7 +177,7 @@ contract ProviderRegistryHandler is Test {
     function holdForReservation(uint256 nodeSeed, uint256 callerSeed) external {
         (uint256 id, IProviderRegistry.NodeInfo memory n) = _node(nodeSeed);
         address caller = _escrowCaller(callerSeed);
-        bool ok = caller == escrow && n.status == IProviderRegistry.Status.Idle && n.stake >= n.requiredStake;
+        bool ok = caller == escrow && n.status == IProviderRegistry.Status.Idle && !(n.stake < n.requiredStake);
         _escrowCall(Call.HoldForReservation, id, caller, ok);
     }
 

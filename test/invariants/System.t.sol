@@ -14,7 +14,7 @@ import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.so
 import {ITokenSwapDistributor} from "../../contracts/interfaces/ITokenSwapDistributor.sol";
 import {IUniswapV2Pair} from "../../contracts/interfaces/uniswap/IUniswapV2Pair.sol";
 import {IUniswapV2Router02} from "../../contracts/interfaces/uniswap/IUniswapV2Router02.sol";
-import {EscrowDeployer} from "./system/EscrowDeployer.sol";
+import {EscrowDeployer} from "../utils/EscrowDeployer.sol";
 import {FlowHandler} from "./system/FlowHandler.sol";
 import {MarketHandler} from "./system/MarketHandler.sol";
 import {ReservationHandler} from "./system/ReservationHandler.sol";
@@ -406,7 +406,11 @@ contract SystemInvariantTest is Test {
 
     function _checkHandlers() internal view {
         assertEq(market.unexpectedReverts(), 0, "market: unexpected revert");
-        assertEq(reservations.unexpectedReverts(), 0, "reservations: unexpected revert");
+        assertEq(
+            reservations.unexpectedReverts(),
+            0,
+            string.concat("reservations: unexpected revert ", vm.toString(reservations.lastUnexpected()))
+        );
         assertEq(
             market.badQuotesAccepted() + reservations.badQuotesAccepted(),
             0,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ILeaseEscrow} from "../../../contracts/interfaces/ILeaseEscrow.sol";
-import {IProviderRegistry} from "../../../contracts/interfaces/IProviderRegistry.sol";
+import {ILeaseEscrow} from "../../contracts/interfaces/ILeaseEscrow.sol";
+import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
 
 interface ICodeCheat {
     function getCode(string calldata artifact) external view returns (bytes memory);

@@ -64,11 +64,11 @@ contract MarketHandler is MarketSigner {
 
     struct Call {
         uint256 leaseId;
-        address caller;
         uint256 paidThrough;
-        bytes signature;
-        bool valid;
         uint256 keyEnd;
+        bytes signature;
+        address caller;
+        bool valid;
     }
 
     constructor(IERC20 gut_, TFT tft_, ProviderRegistry registry_, ILeaseEscrow escrow_) MarketSigner(escrow_) {

@@ -36,8 +36,10 @@ abstract contract MarketSigner is Test {
         return (uint256(r.fee) * (r.start - r.reservedAt)) / (r.heldUntil - r.reservedAt);
     }
 
+    /// @dev Each handler signs with the same provider keys, so its nonces carry its own address:
+    /// two handlers counting from 1 would reuse each other's nonces.
     function _freshNonce() internal returns (uint256) {
-        return ++_nonces;
+        return (uint256(uint160(address(this))) << 96) | ++_nonces;
     }
 
     /// @dev Signs `quote` as `how` says (see the handlers' `openLease`): 0–3 by the provider or,

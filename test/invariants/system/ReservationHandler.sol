@@ -38,6 +38,8 @@ contract ReservationHandler is MarketSigner {
     uint256 public wrongRefunds;
     uint256 public reservationsStarted;
     uint256 public reservationsFailed;
+    /// @dev The revert data of the last call that should have passed, for the invariant's message.
+    bytes public lastUnexpected;
 
     struct Ended {
         uint256 refund;
@@ -105,18 +107,21 @@ contract ReservationHandler is MarketSigner {
         amount = amount % 13 == 0 ? fee : bound(amount, fee + 1, fee + 50e18);
         if (IERC20(n.paymentToken).balanceOf(customer) < amount) return;
         bool stakeOk = !(n.stake < n.requiredStake);
-        bool ok = q.valid && n.status == IProviderRegistry.Status.Idle && stakeOk && amount > fee;
+        // Reservations are paid in GUT only: a failure's penalty comes out of the GUT stake.
+        bool inGut = q.quote.token == address(market.gut());
+        bool ok = q.valid && inGut && n.status == IProviderRegistry.Status.Idle && stakeOk && amount > fee;
         vm.prank(customer);
         try escrow.reserve(q.quote, q.signature, amount) returns (uint256 reservationId) {
             if (!q.valid) ++badQuotesAccepted;
+            if (!inGut) ++badCallsAccepted;
             if (!stakeOk) ++underStakedEngagements;
             if (!(amount > fee)) ++badCallsAccepted;
             ILeaseEscrow.Reservation memory r = escrow.reservation(reservationId);
             if (r.fee != fee || r.heldUntil != heldUntil) ++wrongFees;
             reservations.push(reservationId);
             market.recordFunding(customer, n.paymentToken, amount);
-        } catch {
-            if (ok) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (ok) _unexpected(reason);
         }
     }
 
@@ -134,8 +139,8 @@ contract ReservationHandler is MarketSigner {
         try escrow.startReserved(id, added, key) {
             if (!ok) ++badCallsAccepted;
             market.recordFunding(r.customer, r.token, added);
-        } catch {
-            if (ok) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (ok) _unexpected(reason);
         }
     }
 
@@ -166,8 +171,8 @@ contract ReservationHandler is MarketSigner {
             uint256 hold = holdFee(r);
             if (escrow.earnings(r.provider, r.token) - earned != hold - (hold * r.feeBps) / 10_000) ++wrongFees;
             if (escrow.lease(leaseId).deposit != r.deposit - r.fee) ++wrongFees;
-        } catch {
-            if (ok) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (ok) _unexpected(reason);
         }
     }
 
@@ -184,8 +189,8 @@ contract ReservationHandler is MarketSigner {
         try escrow.failReservation(id) {
             if (!ok) ++badCallsAccepted;
             _afterFail(r, e, stake);
-        } catch {
-            if (ok) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (ok) _unexpected(reason);
         }
     }
 
@@ -207,8 +212,8 @@ contract ReservationHandler is MarketSigner {
             if (who == 3) ++badCallsAccepted;
             if (fails) _afterFail(r, e, stake);
             else _afterEnd(r, e);
-        } catch {
-            if (who != 3) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (who != 3) _unexpected(reason);
         }
     }
 
@@ -227,8 +232,8 @@ contract ReservationHandler is MarketSigner {
             if (!ok) ++badCallsAccepted;
             if (fails) _afterFail(r, e, stake);
             else _afterEnd(r, e);
-        } catch {
-            if (ok) ++unexpectedReverts;
+        } catch (bytes memory reason) {
+            if (ok) _unexpected(reason);
         }
     }
 
@@ -237,6 +242,11 @@ contract ReservationHandler is MarketSigner {
     }
 
     // ------------------------------------------------------------ internals
+
+    function _unexpected(bytes memory reason) internal {
+        ++unexpectedReverts;
+        lastUnexpected = reason;
+    }
 
     /// @dev The fee rule, worked out here rather than read from the escrow: `reservationFeeBps`
     /// of the cost from now to `start + max(duration, grace)`.
