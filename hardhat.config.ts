@@ -4,6 +4,7 @@ import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mo
 import { configVariable, defineConfig } from "hardhat/config";
 
 import { FUZZ_CAMPAIGNS, fuzzCampaignName } from "./harness/fuzz-report.js";
+import { rootHooks } from "./test/helpers/leftovers.js";
 import { tasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
@@ -69,7 +70,8 @@ export default defineConfig({
         readDirectory: ["node_modules/@uniswap/v2-core/build", "node_modules/@uniswap/v2-periphery/build"],
       },
     },
-    mocha: { timeout: 120_000 },
+    // The root hooks fail the run when a test leaves a process (a node, an agent) running.
+    mocha: { timeout: 120_000, rootHooks },
   },
   typechain: { outDir: "types" },
   // The coverage report (and the gate, scripts/coverage-gate.mjs) counts the production contracts

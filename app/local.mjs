@@ -304,7 +304,60 @@ export const TEST_KEYS = {
   gus: "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 };
 
+/** Prints one line on stderr and exits 1. */
+function refuse(line) {
+  console.error(line);
+  process.exit(1);
+}
+
+/** Whether a process `pid` runs (EPERM: it does, as another user). */
+function running(pid) {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * One `npm run app` per checkout: a second one would redeploy into the same app/.local and
+ * rebuild the app/dist the first one serves, so the first one's page would read the second node's
+ * addresses. The lock holds the running one's pid; a lock whose process is gone (killed) is taken over.
+ */
+function takeLock() {
+  const lock = path.join(appDir, ".local", "run.lock");
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    const holder = Number(readFileSync(lock, "utf8"));
+    if (running(holder)) refuse(`npm run app is already running in this checkout (pid ${holder}); stop it first`);
+    rmSync(lock, { force: true });
+  }
+  process.on("exit", () => rmSync(lock, { force: true }));
+}
+
+/** `standard`, or the port `variable` asks for; a taken port is said in words, never swapped silently. */
+async function choosePort(what, variable, standard) {
+  const asked = process.env[variable];
+  const wanted = Number(asked ?? standard);
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) refuse(`${variable}=${asked} is not a port number`);
+  const port = await freePort(wanted);
+  if (port === wanted) return port;
+  if (asked !== undefined) refuse(`port ${wanted} (${variable}) is taken: stop what listens there, or choose another`);
+  console.log(`port ${standard} is taken, so the ${what} listens on ${port} instead (${variable} chooses the port)`);
+  return port;
+}
+
 async function main() {
+  takeLock();
+  const nodePort = await choosePort("node", "GPUFOG_NODE_PORT", 8545);
+  const appPort = await choosePort("app", "GPUFOG_APP_PORT", 5173);
+  const indexerPort = await choosePort("indexer", "GPUFOG_INDEXER_PORT", 42069);
   if (!existsSync(path.join(repo, "dist/src/index.js")) || !existsSync(path.join(repo, "artifacts"))) {
     console.log("building the package and the contracts first (npm run build)…");
     if (spawnSync("npm", ["run", "build"], { cwd: repo, stdio: "inherit" }).status !== 0) process.exit(1);
@@ -321,8 +374,7 @@ async function main() {
       process.exit(1);
     }
   }
-  // 8545 and 5173 when free (another port otherwise); GPUFOG_NODE_PORT and GPUFOG_APP_PORT ask for others.
-  const node = await startNode(await freePort(Number(process.env.GPUFOG_NODE_PORT ?? 8545)));
+  const node = await startNode(nodePort);
   let indexer;
   const stopAll = async () => {
     await indexer?.stop();
@@ -346,18 +398,13 @@ async function main() {
       book: writeBook(out),
       rpcUrl: node.url,
       dataDir: path.join(out, "indexer"),
-      port: await freePort(Number(process.env.GPUFOG_INDEXER_PORT ?? 42069)),
+      port: indexerPort,
     });
     setIndexer(out, indexer.url);
     build();
     const { ada, ben, cleo } = TEST_KEYS;
     const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
-    const site = await serve(
-      path.join(appDir, "dist"),
-      out,
-      await freePort(Number(process.env.GPUFOG_APP_PORT ?? 5173)),
-      { "/local-quote": quotes },
-    );
+    const site = await serve(path.join(appDir, "dist"), out, appPort, { "/local-quote": quotes });
     console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url}, indexer on ${indexer.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
     for (const [name, address] of Object.entries(story.accounts)) {

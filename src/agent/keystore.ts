@@ -15,15 +15,7 @@ export async function loadKey(
 ): Promise<Wallet | HDNodeWallet> {
   const json = await readInputFile(config.keystore);
   const password = (await readInputFile(config.passwordFile)).split(/\r?\n/)[0]!;
-  // A password file others can read is a key others can use: refuse it, as ssh refuses a key file.
-  if (process.platform !== "win32" && (statSync(config.passwordFile).mode & 0o077) !== 0) {
-    throw new InputError(
-      config.file,
-      undefined,
-      "passwordFile",
-      `${config.passwordFile} is readable by others; chmod 600 it`,
-    );
-  }
+  refuseShared(config.passwordFile, config.file, "passwordFile");
   try {
     return await Wallet.fromEncryptedJson(json, password);
   } catch (error) {
@@ -37,12 +29,24 @@ export async function loadKey(
 }
 
 /**
+ * A password file others can read is a key others can use: refused, as ssh refuses a key file, by
+ * `keystore new` as by the agents that open the keystore later (`file` and `field` say where it
+ * was named).
+ */
+function refuseShared(passwordFile: string, file: string, field: string | undefined): void {
+  if (process.platform !== "win32" && (statSync(passwordFile).mode & 0o077) !== 0) {
+    throw new InputError(file, undefined, field, `${passwordFile} is readable by others; chmod 600 it`);
+  }
+}
+
+/**
  * Writes a new random key to `out` as a keystore encrypted with the first line of `passwordFile`;
  * returns its address. Refuses to overwrite a file, which may hold a key with funds.
  */
 export async function createKeystore(out: string, passwordFile: string): Promise<string> {
   if (existsSync(out)) throw new InputError(out, undefined, undefined, "exists; choose another --out");
   const password = (await readInputFile(passwordFile)).split(/\r?\n/)[0]!;
+  refuseShared(passwordFile, "--password-file", undefined);
   if (password.length < 8)
     throw new InputError(passwordFile, undefined, undefined, "the password must be 8 characters or more");
   const wallet = Wallet.createRandom();

@@ -5,6 +5,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import SystemModule, { SystemLocalModule } from "../../deploy/modules/System.js";
 import { recordDeployment } from "../../deploy/deploy-record.js";
+import { followJournal } from "../../deploy/journal-progress.js";
 import { addressBookPath, deploymentsDir } from "../../src/deployments-fs.js";
 import { checkBookReplacement, deploymentRules, journalState } from "../../deploy/deploy-guard.js";
 import { InputError } from "../../src/errors.js";
@@ -84,11 +85,20 @@ async function deploySystem(args: Args, hre: HardhatRuntimeEnvironment): Promise
         `deploying the market to ${connection.networkName} (chain ${chainId}, ${rules} rules: ${why}) as ${deployer.address}`,
       );
       console.log(`journal ${deploymentDir}: run the same command again to resume an interrupted deployment\n`);
-      const deployed = await ignition.deploy(local ? SystemLocalModule : SystemModule, {
-        parameters: parameters as never,
-        deploymentId,
-        displayUi: true,
-      });
+      // Ignition's display redraws in place, which only a terminal can show; elsewhere (CI, a log)
+      // each step is one line from the journal.
+      const terminal = process.stdout.isTTY === true;
+      const progress = terminal ? undefined : followJournal(deploymentDir, (line) => console.log(line));
+      let deployed;
+      try {
+        deployed = await ignition.deploy(local ? SystemLocalModule : SystemModule, {
+          parameters: parameters as never,
+          deploymentId,
+          displayUi: terminal,
+        });
+      } finally {
+        progress?.stop();
+      }
       // The System module returns its contracts under the address book's names.
       const contracts = Object.fromEntries(
         await Promise.all(Object.entries(deployed).map(async ([name, c]) => [name, await c.getAddress()] as const)),

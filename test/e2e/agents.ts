@@ -191,7 +191,7 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     for (const a of agents) await stopChild(a.child);
     await proxy?.close();
     await connection?.close();
-    anvil?.child.kill("SIGKILL");
+    if (anvil !== undefined) await stopChild(anvil.child);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 

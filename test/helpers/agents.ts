@@ -2,6 +2,7 @@
 // command run as a child process from the sources, the way an operator runs the installed bin.
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -10,8 +11,20 @@ import { encryptKeystoreJson } from "ethers";
 import { delay } from "./rpc.js";
 
 const ROOT = process.cwd();
-export const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
 export const CLI = path.join(ROOT, "src", "agent", "cli.ts");
+
+/**
+ * The anvil binary itself, from @foundry-rs/anvil's platform package. Not node_modules/.bin/anvil:
+ * that is a Node shim which spawns the binary, and a SIGKILL of the shim left the binary running
+ * after every `npm test`.
+ */
+function anvilBinary(): string {
+  const arch = { x64: "amd64", arm64: "arm64" }[process.arch as string];
+  const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}/package.json`;
+  const fromWrapper = createRequire(createRequire(import.meta.url).resolve("@foundry-rs/anvil/package.json"));
+  const name = process.platform === "win32" ? "anvil.exe" : "anvil";
+  return path.join(path.dirname(fromWrapper.resolve(platformPackage)), "bin", name);
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -37,9 +50,13 @@ export async function startAnvil(): Promise<{ url: string; child: ChildProcess }
   const port = await freePort();
   // No code size limit: under `npm test -- --coverage` the contracts are instrumented and larger
   // than the 24 KiB a chain accepts (Hardhat's own network lifts the limit for coverage as well).
-  const child = spawn(ANVIL, ["--port", String(port), "--host", "127.0.0.1", "--silent", "--disable-code-size-limit"], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    anvilBinary(),
+    ["--port", String(port), "--host", "127.0.0.1", "--silent", "--disable-code-size-limit"],
+    {
+      stdio: "ignore",
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}`);

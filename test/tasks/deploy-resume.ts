@@ -155,6 +155,16 @@ describe("deploy:system on a hardhat node", function () {
     expect(all.size).to.equal(10); // six contracts, the timelock, Uniswap's WETH9, factory and router
     for (const [future, address] of killedAfter) expect(all.get(future), future).to.equal(address);
 
+    // Off a terminal (the output is piped here) each step is one line, not a redraw of Ignition's
+    // display, and the steps of the killed run are not printed again.
+    expect(second.output).not.to.include("Batch #");
+    const steps = second.output.split("\n").filter((line) => /^ {2}(deployed|done) /.test(line));
+    for (const [future, address] of all) {
+      const printed = steps.filter((line) => line.split(" ")[3] === future);
+      expect(printed, future).to.deep.equal(killedAfter.has(future) ? [] : [`  deployed ${future} at ${address}`]);
+    }
+    expect(new Set(steps).size, second.output).to.equal(steps.length);
+
     const book = loadAddressBook(31337, work);
     expect(book.contracts.gut).to.equal(all.get("GUT#GUT"));
     expect(book.contracts.distributor).to.equal(all.get("TokenSwap#TokenSwapDistributor"));
