@@ -519,7 +519,7 @@ try {
 
   await (
     await import("./words.mjs")
-  ).words({ test, story, connect, wait, chainRead, nodeUrl: node.url, contracts: appConfig.addressBook.contracts });
+  ).words({ test, story, connect, wait, chainRead, contracts: appConfig.addressBook.contracts });
 
   // ---- The provider's node life and mining rewards, and the token economics page ----------------
   // A finished buyback first (scripts/app/buyback.ts: a lease of Ada's node, its fee forwarded,
@@ -541,6 +541,9 @@ try {
       console.log(
         `a buyback played: lease ${buyback.lease} on node ${buyback.node}, ${formatToken(BigInt(buyback.tftOut), "TFT", 18, 4)} bought (${seconds()})`,
       );
+      await (
+        await import("./words.mjs")
+      ).chainClock({ test, wait, chainRead, contracts: appConfig.addressBook.contracts });
       const { emission, tft, gut } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
       const chain = createPublicClient({ transport: http(node.url) });
       const read = (address, abi, functionName, args = []) => chain.readContract({ address, abi, functionName, args });

@@ -1,6 +1,8 @@
 import { lazy, Suspense, useState } from "react";
+import type { Address } from "viem";
 import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
 
+import { Balances, ChainClock, RecentTransactions, TxToasts } from "./Account.tsx";
 import { Claim } from "./Claim.tsx";
 import type { AppConfig } from "./config.ts";
 import { Leases } from "./Leases.tsx";
@@ -36,7 +38,9 @@ export function App({ app }: { app: AppConfig }) {
             </a>
           ))}
         </nav>
-        <Wallet chainName={app.chain.name} />
+        <ChainClock />
+        <Wallet chainName={app.chain.name} gut={app.contracts.gut} />
+        <TxToasts />
       </header>
       <WrongNetwork chainId={app.chain.id} chainName={app.chain.name} />
       <main>
@@ -68,7 +72,7 @@ function WrongNetwork({ chainId, chainName }: { chainId: number; chainName: stri
   );
 }
 
-function Wallet({ chainName }: { chainName: string }) {
+function Wallet({ chainName, gut }: { chainName: string; gut: Address }) {
   const { address, status } = useConnection();
   const connectors = useConnectors();
   const { mutate: connect, error } = useConnect();
@@ -77,7 +81,8 @@ function Wallet({ chainName }: { chainName: string }) {
   if (address) {
     return (
       <div className="wallet" data-testid="wallet">
-        <span title={chainName}>{address}</span> <button onClick={() => disconnect()}>Disconnect</button>
+        <Balances account={address} gut={gut} /> <span title={chainName}>{address}</span> <RecentTransactions />{" "}
+        <button onClick={() => disconnect()}>Disconnect</button>
       </div>
     );
   }

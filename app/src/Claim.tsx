@@ -9,7 +9,6 @@ import {
   claimsInShard,
   decodeLegacyAddress,
   fetchClaims,
-  formatToken,
   type HolderClaim,
   type LeafKind,
   MANIFEST_FORMAT_V2,
@@ -23,37 +22,74 @@ import {
 } from "gpufog";
 import { TokenSwapDistributor } from "gpufog/abi";
 import { useEffect, useRef, useState } from "react";
-import { type Address, type Hex, isAddress } from "viem";
+import { type Address, type Hash, type Hex, isAddress, isAddressEqual } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
+import { ChainTime } from "./ChainTime.tsx";
 import { chainNow, client, send, type TxState } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
-import { TxStatus } from "./TxStatus.tsx";
+import { at, useChainNow } from "./time.ts";
+import { TxHash, TxStatus } from "./TxStatus.tsx";
+import { formatAmount } from "./units.ts";
 
 interface Window {
   start: bigint;
   deadline: bigint;
   paused: boolean;
+  /** The chain's time at the read (the latest block's), and the browser's clock then. */
   now: bigint;
+  readAtMs: number;
   version: number;
   magic: string;
 }
 
-/** What stands between a found leaf and a claim, in words; undefined when it can be claimed now. */
-function blocker(w: Window, claimed: boolean): string | undefined {
-  if (claimed) return "Already claimed: this leaf has been paid out.";
+/**
+ * What stands between a found entry and a claim, in words; undefined when it can be claimed now.
+ * `now` is the chain's time (the contract judges the window by it, not by this computer's clock).
+ */
+function blocker(w: Window, now: bigint, claimed: boolean): string | undefined {
+  if (claimed) return "Already claimed: this entry has been paid out.";
   if (w.paused) return "Claims are paused by governance for now.";
-  if (w.now < w.start) return `The claim window is not open yet: it opens ${date(w.start)}.`;
-  if (w.now > w.deadline) return `The claim window closed ${date(w.deadline)}; what was left has been swept.`;
+  if (now < w.start) return `The claim window is not open yet: it opens ${at(w.start, now)}.`;
+  if (now > w.deadline) return `The claim window closed ${at(w.deadline, now)}; what was left has been swept.`;
   return undefined;
 }
 
 /** The distributor pays GUT (18 decimals). */
 const GUT: TokenInfo = { symbol: "GUT", decimals: 18 };
-const gut = (amount: bigint) => formatToken(amount, GUT.symbol, GUT.decimals);
+const gut = (amount: bigint) => formatAmount(amount, GUT.symbol, GUT.decimals);
 
-const date = (seconds: bigint) =>
-  new Date(Number(seconds) * 1000).toISOString().replace(".000Z", " UTC").replace("T", " ");
+/** A claim mined from this page: shown as claimed, with what it paid and its transaction. */
+interface ClaimedHere {
+  hash: Hash;
+  amount: bigint;
+  to: string;
+}
+
+/** The green state of an entry claimed from this page, with the amount, the recipient and the hash. */
+function Claimed({ done }: { done: ClaimedHere }) {
+  return (
+    <p className="state claimed-here" data-state="claimed" data-testid="claimed">
+      <strong>✓ Claimed</strong>: <span data-testid="claimed-amount">{gut(done.amount)}</span> paid to {done.to} —{" "}
+      <TxHash hash={done.hash} />
+    </p>
+  );
+}
+
+/**
+ * `send`'s report, also keeping the hash of the transaction once it is mined (the claim's state
+ * shows it after the page reads the entry again).
+ */
+function keepingHash(report: (state: TxState) => void) {
+  const kept: { hash?: Hash } = {};
+  return {
+    kept,
+    report: (state: TxState) => {
+      if (state.phase === "mined") kept.hash = state.hash;
+      report(state);
+    },
+  };
+}
 
 /** Finds `holder`'s claims (an EVM address or a 0x HASH160) and checks each proof against the manifest. */
 async function findClaims(app: AppConfig, manifest: AirdropManifest, holder: string): Promise<HolderClaim[]> {
@@ -79,7 +115,7 @@ async function findClaims(app: AppConfig, manifest: AirdropManifest, holder: str
     const entry = { kind: c.kind as LeafKind, holder: c.holder, amount: BigInt(c.amount) };
     if (!verifyProof(manifest.topNodes, c.index, entry, c.proof)) {
       throw new Error(
-        `the published proof of leaf ${c.index} does not verify: the airdrop files do not match the tree`,
+        `the published proof of entry #${c.index} in the snapshot does not verify: the airdrop files do not match the tree`,
       );
     }
   }
@@ -106,7 +142,7 @@ export function Claim({ app }: { app: AppConfig }) {
     ]).then(
       ([m, start, deadline, paused, now, version, magic]) => {
         setManifest(parseManifest(m, "manifest.json"));
-        setWindow({ start, deadline, paused, now, version, magic });
+        setWindow({ start, deadline, paused, now, readAtMs: Date.now(), version, magic });
       },
       (e: unknown) => setError(String((e as Error).message ?? e)),
     );
@@ -114,14 +150,19 @@ export function Claim({ app }: { app: AppConfig }) {
 
   if (error) return <p className="error">Cannot read the airdrop: {error}</p>;
   if (!manifest || !window) return <p>Reading the airdrop…</p>;
+  return <ClaimWindow app={app} manifest={manifest} window={window} />;
+}
+
+function ClaimWindow({ app, manifest, window }: Omit<Props, "now">) {
+  const now = useChainNow({ readAt: window.now, readAtMs: window.readAtMs });
   return (
     <>
-      <p className="muted">
-        Claim window {date(window.start)} to {date(window.deadline)}
+      <p className="muted" data-testid="claim-window">
+        Claim window <ChainTime t={window.start} now={now} /> to <ChainTime t={window.deadline} now={now} />
         {window.paused ? " — paused" : ""}. Total {gut(BigInt(manifest.total))} to {manifest.count} holders.
       </p>
-      <EvmClaim app={app} manifest={manifest} window={window} />
-      <LegacyClaim app={app} manifest={manifest} window={window} />
+      <EvmClaim app={app} manifest={manifest} window={window} now={now} />
+      <LegacyClaim app={app} manifest={manifest} window={window} now={now} />
     </>
   );
 }
@@ -130,6 +171,8 @@ interface Props {
   app: AppConfig;
   manifest: AirdropManifest;
   window: Window;
+  /** The chain's time now. */
+  now: bigint;
 }
 
 /** Reads whether each leaf is claimed. */
@@ -146,7 +189,7 @@ async function claimedFlags(app: AppConfig, config: ReturnType<typeof useConfig>
   );
 }
 
-function EvmClaim({ app, manifest, window }: Props) {
+function EvmClaim({ app, manifest, window, now }: Props) {
   const config = useConfig();
   const { address } = useConnection();
   const [typed, setTyped] = useState("");
@@ -154,6 +197,7 @@ function EvmClaim({ app, manifest, window }: Props) {
   const [found, setFound] = useState<{ holder: string; claims: HolderClaim[]; claimed: boolean[] }>();
   const [error, setError] = useState<string>();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const [claimedHere, setClaimedHere] = useState<Record<number, ClaimedHere>>({});
 
   // Only the latest look-up is shown: wagmi restores the last session's account before the
   // wallet answers with its own, and the first look-up may answer last.
@@ -181,12 +225,13 @@ function EvmClaim({ app, manifest, window }: Props) {
 
   const claim = async (c: HolderClaim) => {
     if (!address) return;
+    const { kept, report } = keepingHash(setTx);
     const ok = await send(
       config,
       address,
       [
         {
-          label: `Claim of leaf ${c.index}`,
+          label: `Claim of ${gut(BigInt(c.amount))}`,
           address: app.contracts.distributor,
           abi: TokenSwapDistributor,
           functionName: "claim",
@@ -194,10 +239,15 @@ function EvmClaim({ app, manifest, window }: Props) {
           token: GUT,
         },
       ],
-      setTx,
+      report,
     );
+    if (ok && kept.hash) {
+      const done = { hash: kept.hash, amount: BigInt(c.amount), to: c.holder };
+      setClaimedHere((before) => ({ ...before, [c.index]: done }));
+    }
     if (ok) await lookUp();
   };
+  const mine = (holder: string) => address !== undefined && isAddress(holder) && isAddressEqual(holder, address);
 
   return (
     <section className="card" id="evm-claim">
@@ -221,13 +271,18 @@ function EvmClaim({ app, manifest, window }: Props) {
         </p>
       )}
       {found?.claims.map((c, i) => {
-        const why = blocker(window, found.claimed[i]!);
+        const done = claimedHere[c.index];
+        const why = blocker(window, now, found.claimed[i]!);
         return (
           <div key={c.index} className="leaf">
             <p>
-              Leaf {c.index}: <strong className="amount">{gut(BigInt(c.amount))}</strong> to {c.holder}
+              {mine(c.holder) ? "Your" : "An"} entry in the snapshot (#{c.index}):{" "}
+              <strong className="amount">{gut(BigInt(c.amount))}</strong>
+              {mine(c.holder) ? "" : ` to ${c.holder}`}
             </p>
-            {why ? (
+            {done && found.claimed[i] ? (
+              <Claimed done={done} />
+            ) : why ? (
               <p className="state" data-state={found.claimed[i] ? "claimed" : "blocked"}>
                 {why}
               </p>
@@ -248,7 +303,7 @@ function EvmClaim({ app, manifest, window }: Props) {
   );
 }
 
-function LegacyClaim({ app, manifest, window }: Props) {
+function LegacyClaim({ app, manifest, window, now }: Props) {
   const config = useConfig();
   const { address } = useConnection();
   const [legacyAddress, setLegacyAddress] = useState("");
@@ -258,6 +313,7 @@ function LegacyClaim({ app, manifest, window }: Props) {
   const [error, setError] = useState<string>();
   const [pasted, setPasted] = useState("");
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
+  const [claimedHere, setClaimedHere] = useState<Record<number, ClaimedHere>>({});
 
   const lookUp = async () => {
     setError(undefined);
@@ -295,12 +351,13 @@ function LegacyClaim({ app, manifest, window }: Props) {
 
   const submit = async (c: HolderClaim) => {
     if (!address || !check?.ok || !isAddress(recipient)) return;
+    const { kept, report } = keepingHash(setTx);
     const ok = await send(
       config,
       address,
       [
         {
-          label: `Old-chain claim of leaf ${c.index}`,
+          label: `Old-chain claim of ${gut(BigInt(c.amount))}`,
           address: app.contracts.distributor,
           abi: TokenSwapDistributor,
           functionName: "claimLegacy",
@@ -316,8 +373,12 @@ function LegacyClaim({ app, manifest, window }: Props) {
           token: GUT,
         },
       ],
-      setTx,
+      report,
     );
+    if (ok && kept.hash) {
+      const done = { hash: kept.hash, amount: BigInt(c.amount), to: recipient };
+      setClaimedHere((before) => ({ ...before, [c.index]: done }));
+    }
     if (ok) await lookUp();
   };
 
@@ -340,13 +401,17 @@ function LegacyClaim({ app, manifest, window }: Props) {
         </p>
       )}
       {found?.claims.map((c, i) => {
-        const why = blocker(window, found.claimed[i]!);
+        const done = claimedHere[c.index];
+        const why = blocker(window, now, found.claimed[i]!);
         return (
           <div key={c.index} className="leaf">
             <p>
-              Leaf {c.index}: <strong className="amount">{gut(BigInt(c.amount))}</strong> (HASH160 {c.holder})
+              The entry of {legacyAddress.trim()} in the snapshot (#{c.index}):{" "}
+              <strong className="amount">{gut(BigInt(c.amount))}</strong>
             </p>
-            {why ? (
+            {done && found.claimed[i] ? (
+              <Claimed done={done} />
+            ) : why ? (
               <p className="state" data-state={found.claimed[i] ? "claimed" : "blocked"}>
                 {why}
               </p>
