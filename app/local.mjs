@@ -84,8 +84,8 @@ const PONDER = path.join(indexerDir, "node_modules", "ponder", "dist", "esm", "b
 /**
  * Starts the deployment's indexer (indexer/, `ponder start`) on `port` over the address book in
  * `book` and the chain at `rpcUrl`, with its embedded PGlite database in `dataDir` (emptied first:
- * the local chain starts empty each time); resolves with its URL once `/ready` answers (the
- * historical catch-up is done). Run by this Node (the pinned 24: Ponder needs 22 or later).
+ * the local chain starts empty each time); resolves with its URL once it has indexed the chain's
+ * latest block. Run by this Node (the pinned 24: Ponder needs 22 or later).
  */
 export async function startIndexer({ book, rpcUrl, dataDir, port }) {
   if (!existsSync(PONDER)) throw new Error("the indexer is not installed: run `npm ci` in indexer/");
@@ -122,14 +122,37 @@ export async function startIndexer({ book, rpcUrl, dataDir, port }) {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`the indexer exited:\n${log}`);
     try {
-      if ((await fetch(`${url}/ready`)).ok) return { url, stop, log: () => log };
+      if ((await fetch(`${url}/ready`)).ok && (await caughtUp(url, rpcUrl))) return { url, stop, log: () => log };
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error(`the indexer was not ready on ${url} after 150 s:\n${log}`);
+  throw new Error(`the indexer had not caught up with the chain on ${url} after 150 s:\n${log}`);
+}
+
+/**
+ * Whether the indexer at `url` has indexed the chain's latest block. Ready means its historical
+ * catch-up is done, up to the blocks it holds as final; the last ones reach it through its live
+ * sync, which moves when a block comes. A local node mines only on transactions, so an empty
+ * block is mined to wake it: on a local chain that changes nothing but the block number.
+ */
+async function caughtUp(url, rpcUrl) {
+  const rpc = async (method) => {
+    const body = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [] }),
+    }).then((r) => r.json());
+    return body.result;
+  };
+  const head = Number(await rpc("eth_blockNumber"));
+  const status = await (await fetch(`${url}/status`)).json();
+  const at = Object.values(status)[0]?.block?.number ?? 0;
+  if (at >= head) return true;
+  await rpc("evm_mine");
+  return false;
 }
 
 /** Writes the address book of `out`'s config.json beside it, for the indexer; returns its path. */
