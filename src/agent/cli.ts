@@ -42,7 +42,10 @@ Sharing), accepts reservation starts within the accept window, takes the receipt
 inbox folder (receipt:sign's files) and collects each lease's best receipt on a schedule and
 before a closing lease's collect window ends, closes a lease whose deposit is spent, withdraws
 earnings above each token's threshold (to the provider), and claims mining rewards worth more than
-the gas (with the provider's own key).
+the gas (with the provider's own key). With "apiPort" set it also serves the lease session over
+HTTP: quotes, signed presence, receipts (stored before they are acknowledged) and each lease's
+access from the provider's start hook; it runs the end hook and closes a lease left unpaid for two
+receipt intervals (docs/operators.md, "The agent's API").
 
 close: leaves a request that the running agent closes the lease with its best receipt at its next
 round (the agent alone sends from its key).

@@ -58,6 +58,42 @@ export interface ProviderConfig extends CommonConfig {
   withdrawThreshold: Map<string, string>;
   /** Claim mining rewards (only when the key is the provider's own: claims pay the caller). */
   claimRewards: boolean;
+  /** The lease session's HTTP API (docs/operators.md, "The agent's API"); undefined when off. */
+  api: ApiConfig | undefined;
+  /** The start and end hooks that give a lease its access (none: leases get `{}`). */
+  hooks: HooksConfig;
+  /** How often customers send receipts: the agent stops serving after two intervals unpaid. */
+  receiptIntervalSeconds: number;
+  /** Where the agent keeps each lease's session (hook runs and the access): beside the state file. */
+  sessionsFile: string;
+}
+
+/** The agent's HTTP API. */
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** Origins a browser may call the API from ("*" for any); none by default. */
+  corsOrigins: string[];
+  /** The largest request body read, in bytes. */
+  maxBodyBytes: number;
+  /** Requests a minute from one client address, beyond which it gets 429. */
+  requestsPerMinute: number;
+  /** Take the client's address from the last X-Forwarded-For entry (set when behind a reverse proxy). */
+  trustProxy: boolean;
+  /** The quoted price per TU-hour in whole tokens, by token; the node's listed price if absent. */
+  quotePrice: Map<string, string>;
+  /** How long a quote is valid for (capped by the escrow's maxQuoteAge). */
+  quoteTtlSeconds: number;
+}
+
+/** A hook command: an argv list run without a shell, JSON on stdin and JSON on stdout. */
+export interface HooksConfig {
+  start: string[] | undefined;
+  end: string[] | undefined;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  /** Where hooks run: the config file's directory. */
+  cwd: string;
 }
 
 export interface KeeperConfig extends CommonConfig {
@@ -185,6 +221,19 @@ const PROVIDER = [
   "collectMarginSeconds",
   "withdrawThreshold",
   "claimRewards",
+  "apiHost",
+  "apiPort",
+  "apiCorsOrigins",
+  "apiMaxBodyBytes",
+  "apiRequestsPerMinute",
+  "apiTrustProxy",
+  "quotePrice",
+  "quoteTtlSeconds",
+  "startHook",
+  "endHook",
+  "hookTimeoutSeconds",
+  "hookMaxOutputBytes",
+  "receiptIntervalSeconds",
 ];
 const KEEPER = ["forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
 
@@ -260,7 +309,68 @@ export async function readProviderConfig(file: string): Promise<ProviderConfig> 
     collectMarginSeconds: f.number("collectMarginSeconds", 600, 30, 86_400),
     withdrawThreshold,
     claimRewards: f.boolean("claimRewards", true),
+    api: apiConfig(f),
+    hooks: {
+      start: command(f, "startHook"),
+      end: command(f, "endHook"),
+      timeoutMs: f.number("hookTimeoutSeconds", 60, 1, 3600) * 1000,
+      maxOutputBytes: f.number("hookMaxOutputBytes", 64 * 1024, 256, 1024 * 1024),
+      cwd: path.dirname(f.file),
+    },
+    receiptIntervalSeconds: f.number("receiptIntervalSeconds", 60, 1, 86_400),
+    sessionsFile: path.join(path.dirname(base.stateFile), "sessions.json"),
   };
+}
+
+/** The API's settings: off unless `apiPort` is set. */
+function apiConfig(f: Fields): ApiConfig | undefined {
+  const api = [
+    "apiHost",
+    "apiCorsOrigins",
+    "apiMaxBodyBytes",
+    "apiRequestsPerMinute",
+    "apiTrustProxy",
+    "quotePrice",
+    "quoteTtlSeconds",
+  ];
+  if (!f.has("apiPort")) {
+    const stray = api.find((k) => f.has(k));
+    if (stray !== undefined) f.fail(stray, 'needs "apiPort": the API is off without it');
+    return undefined;
+  }
+  const origins = f.raw.apiCorsOrigins ?? [];
+  if (!Array.isArray(origins)) f.fail("apiCorsOrigins", 'must be a list of origins such as "https://app.example"');
+  const corsOrigins = origins.map((o, i) => {
+    if (typeof o !== "string" || !(o === "*" || /^https?:\/\/[^/\s]+$/.test(o)))
+      f.fail(`apiCorsOrigins[${i}]`, `${JSON.stringify(o)} is not an origin (scheme://host[:port], no path) or "*"`);
+    return o;
+  });
+  const quotePrice = new Map<string, string>();
+  for (const [token, value] of f.byToken("quotePrice")) {
+    f.units(`quotePrice.${token}`, "0", 36, value);
+    quotePrice.set(token, String(value));
+  }
+  return {
+    host: f.string("apiHost", "127.0.0.1"),
+    port: f.number("apiPort", 0, 0, 65_535),
+    corsOrigins,
+    maxBodyBytes: f.number("apiMaxBodyBytes", 16 * 1024, 1024, 1024 * 1024),
+    requestsPerMinute: f.number("apiRequestsPerMinute", 120, 1, 1_000_000),
+    trustProxy: f.boolean("apiTrustProxy", false),
+    quotePrice,
+    quoteTtlSeconds: f.number("quoteTtlSeconds", 300, 10, 86_400),
+  };
+}
+
+/** A hook's argv; a first element starting with ./ or ../ is relative to the config's directory. */
+function command(f: Fields, field: string): string[] | undefined {
+  const v = f.raw[field];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.some((a) => typeof a !== "string" || a === ""))
+    f.fail(field, 'must be a command as a list of strings, such as ["./hooks/start.sh"] (run without a shell)');
+  const argv = [...(v as string[])];
+  if (/^\.\.?\//.test(argv[0]!)) argv[0] = path.resolve(path.dirname(f.file), argv[0]!);
+  return argv;
 }
 
 /** Reads and checks a keeper's config. */

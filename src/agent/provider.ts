@@ -17,7 +17,9 @@ import { owedAt } from "../market/lease-math.js";
 import { checkDomain, parseJsonText, parseSignedReceipt, type SignedReceipt } from "../market/quote.js";
 import { escrowDomain, RECEIPT_TYPES, type EscrowDomain } from "../market/typed-data.js";
 import { listNodes, type NodeView } from "../registry.js";
+import { startApi, type ApiServer, type SessionHost } from "./api.js";
 import type { ProviderConfig } from "./config.js";
+import { HookError, runHook, SessionBook, type HookInput, type Session } from "./hooks.js";
 import { reasonOf } from "./log.js";
 import {
   bucketKey,
@@ -46,6 +48,8 @@ export const PROVIDER_SERIES: [string, "counter" | "gauge", string][] = [
   ["gpufog_uncollected", "gauge", "What the best receipts pay beyond what was collected, by token, in base units."],
   ["gpufog_earnings_unwithdrawn", "gauge", "Earnings not yet withdrawn, by token, in the token's base units."],
   ["gpufog_rewards_claimable", "gauge", "TFT mining rewards the provider can claim, in base units."],
+  ["gpufog_api_requests_total", "counter", "API requests, by route and HTTP status."],
+  ["gpufog_hook_runs_total", "counter", "Start and end hook runs, by hook and result (ok, failed)."],
 ];
 
 const LIVE = new Set(["Idle", "Sharing", "Reserved"]);
@@ -57,9 +61,14 @@ const CURRENT_KEY = 2 ** 40 - 1;
 export async function runProviderAgent(config: ProviderConfig, options: { once?: boolean } = {}): Promise<void> {
   const rt = await startRuntime(config, "provider", { dryRun: false, extraSeries: PROVIDER_SERIES });
   const agent = new ProviderAgent(rt, config);
+  let api: ApiServer | undefined;
   try {
+    if (config.api !== undefined) api = await startApi(agent, config.api);
+    else rt.log("info", "api_off", { hint: 'set "apiPort" to serve quotes, receipts and access (docs/operators.md)' });
     await runLoop(rt, () => agent.round(), options.once);
   } finally {
+    await api?.close();
+    await agent.hooksSettled();
     await rt.close();
     rt.log("info", "stopped", { nonce: rt.state.nonce, pending: rt.state.pending?.label ?? null });
   }
@@ -85,21 +94,44 @@ function owedUntil(lease: TrackedLease, until: number): bigint {
   return owedAt(BigInt(lease.rate), BigInt(lease.start), BigInt(until), BigInt(lease.deposit));
 }
 
-export class ProviderAgent {
+export class ProviderAgent implements SessionHost {
   /** Each node's health at the last round, to report a change once. */
   private readonly health = new Map<bigint, string>();
   private readonly decimals = new Map<string, number>();
   private readonly scope: Scope;
   private readonly work: WorkList;
-  private domain: EscrowDomain | undefined;
+  private escrowDomain: EscrowDomain | undefined;
   private setupProblem: string | undefined;
+  /** Whether a round has read the provider's nodes (the API waits for it). */
+  private nodesRead = false;
+  /** The leases' sessions, when the API is on. */
+  readonly sessions: SessionBook | undefined;
+  /** The hooks running, by lease id. */
+  private readonly hooks = new Map<string, Promise<void>>();
+  /** When a failed start hook may run again (ms), by lease id. */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(
-    private readonly rt: Runtime,
-    private readonly config: ProviderConfig,
+    readonly rt: Runtime,
+    readonly config: ProviderConfig,
   ) {
     this.scope = { provider: this.provider, nodes: new Set() };
     this.work = new WorkList(rt, this.scope, (e) => this.onEvent(e));
+    this.sessions = config.api === undefined ? undefined : new SessionBook(config.sessionsFile);
+  }
+
+  nodes(): Set<bigint> | undefined {
+    return this.nodesRead ? this.scope.nodes : undefined;
+  }
+
+  async domain(): Promise<EscrowDomain> {
+    this.escrowDomain ??= escrowDomain(BigInt(this.rt.book.chainId), await this.rt.contracts.escrow.getAddress());
+    return this.escrowDomain;
+  }
+
+  /** Waits for the hooks in flight (each bounded by its timeout). */
+  async hooksSettled(): Promise<void> {
+    await Promise.allSettled([...this.hooks.values()]);
   }
 
   get provider(): string {
@@ -118,14 +150,16 @@ export class ProviderAgent {
     const nodes = (await listNodes(registry, { provider: this.provider })).filter(
       (n) => n.status !== "None" && (this.config.nodes === undefined || this.config.nodes.includes(n.id)),
     );
-    this.domain ??= escrowDomain(BigInt(this.rt.book.chainId), await escrow.getAddress());
+    await this.domain();
     await this.checkSetup(nodes.length);
     this.scope.nodes = new Set(nodes.map((n) => n.id));
+    this.nodesRead = true;
     await this.work.read(latest.number);
     for (const n of nodes) this.report(n, BigInt(now), period);
 
     await this.acceptStarts(now);
     await this.takeReceipts();
+    this.serveSessions(now);
     await this.collect(now);
     await this.checkIn(nodes, BigInt(now), period);
     await this.withdraw();
@@ -276,9 +310,9 @@ export class ProviderAgent {
     let signer: string;
     try {
       signed = parseSignedReceipt(parseJsonText(readFileSync(file, "utf8"), file), file);
-      checkDomain(signed, this.domain!, file);
+      checkDomain(signed, this.escrowDomain!, file);
       signer = verifyTypedData(
-        this.domain!,
+        this.escrowDomain!,
         { Receipt: [...RECEIPT_TYPES.Receipt] },
         { ...signed.receipt },
         signed.signature,
@@ -305,6 +339,144 @@ export class ProviderAgent {
     this.rt.state.receipts[id] = { paidThrough: paidThrough.toString(), signature: signed.signature, until };
     this.rt.log("info", "receipt_stored", { lease: id, paidThrough, until, signer });
     return true;
+  }
+
+  /**
+   * Serves the leases' sessions (with the API on): runs the start hook of each open lease that
+   * has not started, the end hook of each lease that closed or was finalized, and of each open
+   * lease unpaid for two receipt intervals (its best receipt's time, or its start, more than two
+   * intervals ago), which the agent then closes with its best receipt (the close request is left
+   * before the hook runs, so a restart still closes it). Hooks run in the background, one at a
+   * time per lease; the sessions file is saved after each change.
+   */
+  private serveSessions(now: number): void {
+    const book = this.sessions;
+    if (book === undefined) return;
+    const stamp = () => new Date().toISOString();
+    for (const [id, s] of Object.entries(book.sessions)) {
+      if (this.hooks.has(id)) continue;
+      const lease = this.rt.state.leases[id];
+      if (s.phase === "ended") {
+        // A lease no longer followed is done: forget its session.
+        if (lease === undefined) {
+          delete book.sessions[id];
+          book.save();
+        }
+        continue;
+      }
+      if (lease === undefined) this.end(id, s, "finalized");
+      else if (lease.collectDeadline !== 0) this.end(id, s, "closed");
+    }
+    const interval = this.config.receiptIntervalSeconds;
+    for (const [id, lease] of Object.entries(this.rt.state.leases)) {
+      if (lease.collectDeadline !== 0 || this.hooks.has(id)) continue;
+      let s = book.sessions[id];
+      if (s === undefined) {
+        s = { nodeId: lease.nodeId, phase: "starting", failures: 0, at: stamp() };
+        book.sessions[id] = s;
+        book.save();
+      }
+      if (s.phase === "ended") continue;
+      const covered = Math.max(this.rt.state.receipts[id]?.until ?? 0, lease.start);
+      if (now > covered + 2 * interval) {
+        this.rt.log("warn", "lease_unpaid", { lease: id, paidThrough: covered, now, intervals: 2 });
+        requestClose(this.config, BigInt(id));
+        this.end(id, s, "unpaid");
+        continue;
+      }
+      if (s.phase === "starting" && Date.now() >= (this.retryAt.get(id) ?? 0)) this.start(id, s);
+    }
+  }
+
+  /** The hook's stdin for a lease. */
+  private async hookInput(id: string, event: HookInput["event"], s: Session): Promise<HookInput> {
+    const onChain = await this.rt.contracts.escrow.lease(id);
+    const domain = await this.domain();
+    return {
+      event,
+      chainId: this.rt.book.chainId,
+      escrow: domain.verifyingContract,
+      leaseId: id,
+      nodeId: s.nodeId,
+      customer: onChain.customer,
+      sessionKey: onChain.sessionKey,
+      start: Number(onChain.start),
+      ...(event === "end" ? { reason: s.reason, access: s.access ?? {} } : {}),
+    };
+  }
+
+  private track(id: string, work: Promise<void>): void {
+    const running = work.finally(() => this.hooks.delete(id));
+    this.hooks.set(id, running);
+  }
+
+  /** Runs a lease's start hook in the background; its output becomes the lease's access. */
+  private start(id: string, s: Session): void {
+    const book = this.sessions!;
+    const argv = this.config.hooks.start;
+    this.track(
+      id,
+      (async () => {
+        try {
+          const access =
+            argv === undefined ? {} : await runHook(argv, await this.hookInput(id, "start", s), this.config.hooks);
+          s.phase = "serving";
+          s.access = access;
+          s.failures = 0;
+          s.at = new Date().toISOString();
+          book.save();
+          this.retryAt.delete(id);
+          if (argv !== undefined) this.rt.metrics.inc("gpufog_hook_runs_total", { hook: "start", result: "ok" });
+          this.rt.log("info", "session_started", { lease: id, node: s.nodeId, hook: argv !== undefined });
+        } catch (error) {
+          s.failures += 1;
+          book.save();
+          this.retryAt.set(id, Date.now() + Math.min(300_000, 1000 * 2 ** Math.min(s.failures, 9)));
+          this.rt.metrics.inc("gpufog_hook_runs_total", { hook: "start", result: "failed" });
+          this.rt.log("error", "hook_failed", {
+            hook: "start",
+            lease: id,
+            failures: s.failures,
+            reason: error instanceof HookError ? error.message : reasonOf(error),
+          });
+        }
+      })(),
+    );
+  }
+
+  /** Runs a lease's end hook in the background (tried up to 5 times), then marks it ended. */
+  private end(id: string, s: Session, reason: string): void {
+    const book = this.sessions!;
+    const argv = this.config.hooks.end;
+    s.reason = reason;
+    this.track(
+      id,
+      (async () => {
+        try {
+          if (argv !== undefined && s.phase === "serving") {
+            await runHook(argv, await this.hookInput(id, "end", s), this.config.hooks);
+            this.rt.metrics.inc("gpufog_hook_runs_total", { hook: "end", result: "ok" });
+          }
+        } catch (error) {
+          s.failures += 1;
+          this.rt.metrics.inc("gpufog_hook_runs_total", { hook: "end", result: "failed" });
+          this.rt.log("error", "hook_failed", {
+            hook: "end",
+            lease: id,
+            failures: s.failures,
+            reason: error instanceof HookError ? error.message : reasonOf(error),
+          });
+          if (s.failures < 5) {
+            book.save();
+            return;
+          }
+        }
+        s.phase = "ended";
+        s.at = new Date().toISOString();
+        book.save();
+        this.rt.log("info", "session_ended", { lease: id, node: s.nodeId, reason });
+      })(),
+    );
   }
 
   /**
