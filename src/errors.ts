@@ -20,14 +20,16 @@ export class InputError extends GpufogError {
     readonly field: string | undefined,
     readonly problem: string,
   ) {
+    // Only the parts there are: no line for an option or a form field, no file for a value a
+    // page's form passes with an empty source; with none at all, the problem alone.
     const where = [
-      file,
+      file === "" ? undefined : file,
       line === undefined ? undefined : `line ${line}`,
-      field === undefined ? undefined : `field "${field}"`,
+      field === undefined || field === "" ? undefined : `field "${field}"`,
     ]
       .filter((part) => part !== undefined)
       .join(", ");
-    super(`${where}: ${problem}`);
+    super(where === "" ? problem : `${where}: ${problem}`);
   }
 }
 

@@ -1,8 +1,14 @@
-// The package's root entry, `gpufog`: what a dApp imports in a browser. Contract handles over an
-// address book passed in, the Merkle proof tools of a claim page (leaf, proof check, shard
-// lookup), the old chain's address, message and signature codec, formatting and parsing, and the
-// market's arithmetic. Nothing here, nor anything it imports, uses a Node built-in or Buffer (CI
-// bundles it for a browser to prove it); file-system tooling is `gpufog/node`.
+// The package's root entry, `gpufog`: what a dApp calls in a browser. Contract access over an
+// address book passed in (typed contracts, the market's writes and reads, the registry's, the
+// emission's, governance's timelock operations), the market's quote, receipt, typed-data,
+// calldata and lease arithmetic helpers, a claim page's tools (leaf, proof check, the compact
+// layout's lookup) and the old chain's address, message and signature codec, formatting and
+// parsing of a person's input, and the errors. What a Node tool calls (files, snapshots, the tree
+// builder, the keeper's buyback and sweep, the agents) is `gpufog/node`; the command line's wording
+// is in tasks/, the emission's simulation in src/emission/model.ts for tasks/ and harness/.
+// docs/package.md lists every name by audience, and .ci/package checks the built entry against it.
+// Nothing here, nor anything it imports, uses a Node built-in or Buffer (CI bundles it for a
+// browser to prove it).
 
 export {
   abiHash,
@@ -38,7 +44,7 @@ export {
   type TimelockOperation,
   timelockOperation,
 } from "./governance.js";
-export { decodeRevert, type DecodedRevert, dryRun, type RevertContext, revertLine } from "./revert.js";
+export { decodeRevert, type DecodedRevert, dryRun, type RevertContext, type RevertHint, revertLine } from "./revert.js";
 export { formatSpan, formatTime, formatToken } from "./format.js";
 export { mined, receiptEvent, receiptEvents } from "./receipts.js";
 export {
@@ -92,7 +98,6 @@ export {
   failReservation,
   finalize,
   type FinalResult,
-  keeperSweep,
   type LeaseReport,
   leaseReport,
   makeQuote,
@@ -110,8 +115,6 @@ export {
   reserve,
   setSessionKey,
   startReservation,
-  SWEEP_BATCH,
-  type SweepReport,
   topUp,
   type Withdrawal,
   withdrawAll,
@@ -138,7 +141,6 @@ export {
   checkDomain,
   DEFAULT_QUOTE_TTL,
   isReservationQuote,
-  parseJsonText,
   parseSignedQuote,
   parseSignedReceipt,
   QUOTE_FORMAT,
@@ -155,7 +157,6 @@ export {
   encodeOpenLease,
   encodeReserve,
   encodeSelfPermit,
-  ESCROW_CALLS_ABI,
   type Hex,
   openLeaseCalldata,
   type PermitSignature,
@@ -175,38 +176,21 @@ export {
   type TypedDataSigner,
 } from "./market/typed-data.js";
 export {
-  applyBuyback,
   BPS,
   BURN_BPS,
-  closedForm,
-  type ClosedForm,
   DEFAULT_RESERVE,
-  DEFAULT_STREAM,
   INITIAL_SUPPLY,
-  initialState,
   Phase,
   phaseName,
-  phaseOf,
-  projectBuybackVolume,
   RELEASE_BPS,
-  revenueOn,
-  type RevenueStream,
-  simulate,
-  type Simulation,
-  type SimulationPoint,
   split,
   type Split,
   SUPPLY_FLOOR,
-  type SupplyState,
   TFT_UNIT,
 } from "./emission/model.js";
 export {
   type BucketRef,
   type BucketReport,
-  type BuybackOptions,
-  type BuybackResult,
-  type BuybackRound,
-  buybackEndedBuckets,
   buybackTiming,
   type BuybackTiming,
   claimRewards,
@@ -216,13 +200,10 @@ export {
   feeBuckets,
   type LogRange,
   type PairTiming,
-  prepareBuyback,
-  type PreparedBuyback,
   type ProviderBucket,
   providerBuckets,
   readBuckets,
   readEmissionStats,
-  sendBuyback,
 } from "./emission/client.js";
 export {
   type CumulativeObservation,
@@ -249,29 +230,15 @@ export {
   type AirdropManifest,
   type AirdropManifestV1,
   type AirdropManifestV2,
-  claimsInDataShard,
   claimsInShard,
-  DATA_RECORD,
-  dataPath,
-  dataShardOf,
   fetchClaims,
   type HolderClaim,
-  INDEX_RECORD,
-  indexPath,
-  indexShardOf,
-  leavesInIndex,
-  leavesUnder,
   type LegacyManifest,
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_V2,
   parseManifest,
-  shardDepth,
-  shardName,
-  shardOf,
   shardPath,
-  shardPrefixLength,
 } from "./airdrop/format.js";
-export { DISTRIBUTOR_ABI } from "./airdrop/abi.js";
 export {
   addressOfKey,
   decodeLegacyAddress,
@@ -281,14 +248,11 @@ export {
   LegacyAddressError,
 } from "./legacy/address.js";
 export {
-  convertKey,
   decodeWif,
   encodeWif,
   evmAddressOfKey,
   fromHex,
   hash160,
-  type KeyForm,
-  keyForm,
   publicKeyOf,
   sha256d,
   toHex,
@@ -305,4 +269,4 @@ export {
 } from "./legacy/sign.js";
 export { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./rpc/errors.js";
 export { inRanges } from "./rpc/ranges.js";
-export { SnapshotError } from "./snapshot/errors.js";
+export * from "./session/index.js";

@@ -1,7 +1,8 @@
 // `gpufog/node`: the tooling that needs Node (the file system, worker threads, WebAssembly over
 // shared memory): address books on disk, snapshots over JSON-RPC and their CSV, the bulk tree
-// builder and the airdrop directory writer and reader, the claim and verify commands' library.
-// Use it beside the browser-safe root entry `gpufog`.
+// builder and the airdrop directory writer and reader, the claim and verify commands' library,
+// the keeper's buyback and sweep, and the operators' agents. Use it beside the browser-safe root
+// entry `gpufog`; docs/package.md lists every name, and .ci/package checks the built entry.
 
 export {
   addressBookPath,
@@ -12,6 +13,16 @@ export {
 } from "./deployments-fs.js";
 export { readInputFile, toJson, writeFileAtomic, writeJsonAtomic } from "./io.js";
 export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop/build.js";
+export {
+  type BuybackOptions,
+  type BuybackResult,
+  type BuybackRound,
+  buybackEndedBuckets,
+  prepareBuyback,
+  type PreparedBuyback,
+  sendBuyback,
+} from "./emission/client.js";
+export { keeperSweep, SWEEP_BATCH, type SweepReport } from "./escrow.js";
 export { claimAirdrop, type AirdropClaims, type ClaimOutcome } from "./airdrop/claim.js";
 export {
   findClaims,
@@ -96,6 +107,7 @@ export {
   type SnapshotProgress,
   TRANSFER_TOPIC,
 } from "./snapshot/evm.js";
+export { SnapshotError } from "./snapshot/errors.js";
 export { parseExclusions, readExclusionFile } from "./snapshot/exclude.js";
 export {
   type CommonConfig,

@@ -27,7 +27,16 @@ export interface RevertContext {
    * With its `address`, the amounts of errors that name their token print in it when it is this one.
    */
   token?: TokenInfo & { address?: string };
+  /**
+   * The caller's own hints, by error name, added after the library's with a colon. The library's
+   * hints speak of contract actions only ("the quote has expired: ask the provider for a new one");
+   * a command line names its own commands here (the project's tasks: `tasks/cli.ts`).
+   */
+  hints?: Readonly<Record<string, RevertHint>>;
 }
+
+/** A hint for one error, from its arguments by name; undefined when it has nothing to add. */
+export type RevertHint = (args: Record<string, unknown>) => string | undefined;
 
 /** The statuses of `IProviderRegistry.Status`, by value, for messages. */
 const NODE_STATUS = ["None", "Idle", "Sharing", "Reserved", "Disconnect"];
@@ -141,7 +150,10 @@ function describe(parsed: ErrorDescription, context: RevertContext): DecodedReve
     const token = inToken ? context.token : undefined;
     return `${input.name || `arg${i}`} ${show(input.name, parsed.args[i], STATUSES[parsed.name], token)}`;
   });
-  const hint = HINTS[parsed.name]?.(args, context);
+  const hint =
+    [HINTS[parsed.name]?.(args, context), context.hints?.[parsed.name]?.(args)]
+      .filter((h) => h !== undefined && h !== "")
+      .join(": ") || undefined;
   const message = `${parsed.name}${words.length ? `: ${words.join(", ")}` : ""}${hint ? ` (${hint})` : ""}`;
   return { name: parsed.name, args, message };
 }
@@ -243,23 +255,27 @@ const ROLES = new Map(
 ).set(ZeroHash, "DEFAULT_ADMIN_ROLE");
 
 const NODE_NOT_AVAILABLE: Record<string, string> = {
-  None: "no such node: nodes:list shows the nodes",
-  Sharing: "another customer is leasing it: nodes:list --status idle shows the free nodes",
+  None: "no such node",
+  Sharing: "another customer is leasing it",
   Reserved: "another customer has reserved it",
-  Disconnect: "the node is offline until its provider checks in (node:checkin)",
+  Disconnect: "the node is offline until its provider checks in",
 };
 
-/** What to do next, for the reverts users meet in the normal course of things. */
+/**
+ * What to do next, for the reverts users meet in the normal course of things. In the words of the
+ * contracts' actions (observe, checkIn, addStake, finalize), never of a client's commands: a web
+ * page shows these to its users, and a command line adds its own (`RevertContext.hints`).
+ */
 const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => string | undefined> = {
   ObservationTooYoung: (a, c) => {
     const window = a.window as bigint;
     const age = a.oldestAge as bigint;
     // An age of zero also stands for no observation at all: then one must be recorded first.
-    const none = age === 0n ? ", after emission:observe if none was recorded" : "";
+    const none = age === 0n ? ", once one is recorded (observe) if none was" : "";
     return `observation ${seconds(age)} s old, needs ${seconds(window)} s: retry ${retryAt(window - age, c.now)}${none}`;
   },
   ObservationStale: (a, c) =>
-    `observation ${seconds(a.age)} s old, at most ${seconds(a.maxAge)} s: run emission:observe, then retry ${retryAt(
+    `observation ${seconds(a.age)} s old, at most ${seconds(a.maxAge)} s: record a new one (observe), then retry ${retryAt(
       (a.maxAge as bigint) / 2n,
       c.now,
     )} (one TWAP window)`,
@@ -268,7 +284,7 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   ExceedsBucket: (a) => `only ${String(a.unsold)} of the bucket is unsold`,
   NothingToClaim: (a) =>
     a.token === undefined
-      ? "nothing is claimable: a bucket's rewards pay once it has been bought back after its epoch (rewards:pending shows each bucket)"
+      ? "nothing is claimable: a bucket's rewards pay once it has been bought back after its epoch"
       : "no refund is owed to this account in this token",
   BelowTwapQuote: () => "the pool moved against the average price: retry, and the quote is read again",
   DeadlineExpired: () => "the transaction was mined after its deadline: retry",
@@ -333,7 +349,7 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
   NothingToWithdraw: (a) =>
     a.token === undefined ? "the stake was already withdrawn" : "the provider has no earnings in this token",
   StakeBelowRequired: (a) =>
-    `node ${String(a.nodeId)} holds less stake than it needs to take a lease: its provider adds the rest (node:stake)`,
+    `node ${String(a.nodeId)} holds less stake than it needs to take a lease until its provider adds the rest (addStake)`,
   TransferMismatch: () => "the token moved a different amount than asked: fee-on-transfer tokens are not supported",
   CheckInNotStale: () => "the node checked in within its check-in period",
   EnforcedPause: () => "the contract is paused by governance",

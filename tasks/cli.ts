@@ -4,7 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { ERC20_ABI, type TokenInfo } from "../src/erc20.js";
 import { GpufogError } from "../src/errors.js";
-import { decodeRevert, revertLine } from "../src/revert.js";
+import { decodeRevert, type RevertHint, revertLine } from "../src/revert.js";
 import {
   BuybackEmission__factory,
   GovernanceTimelock__factory,
@@ -31,6 +31,27 @@ const ABIS: readonly InterfaceAbi[] = [
   ERC20_ABI,
 ] as unknown as InterfaceAbi[];
 let interfaces: Interface[] | undefined;
+
+/** The statuses of `IProviderRegistry.Status`, by value. */
+const NODE_STATUS = ["None", "Idle", "Sharing", "Reserved", "Disconnect"];
+
+/**
+ * The tasks that do what a revert's hint asks, added after the library's hint (which speaks of
+ * contract actions only, since a web page shows it too): `(another customer is leasing it: nodes:list
+ * --status idle shows the free nodes)`.
+ */
+export const TASK_HINTS: Readonly<Record<string, RevertHint>> = {
+  NodeNotAvailable: (a) =>
+    ({
+      None: "nodes:list shows the nodes",
+      Sharing: "nodes:list --status idle shows the free nodes",
+      Disconnect: "node:checkin does it",
+    })[NODE_STATUS[Number(a.status)] ?? ""],
+  StakeBelowRequired: () => "node:stake does it",
+  ObservationTooYoung: (a) => (a.oldestAge === 0n ? "emission:observe records one" : undefined),
+  ObservationStale: () => "emission:observe records one",
+  NothingToClaim: (a) => (a.token === undefined ? "rewards:pending shows each bucket" : undefined),
+};
 
 /** Where a task's failure is reported: its name, and the network whose clock the hints read. */
 export interface CliOptions {
@@ -62,7 +83,7 @@ export async function cli<T>(body: (revert: RevertScope) => Promise<T>, options:
     if (error instanceof GpufogError) throw new HardhatPluginError("gpufog", error.message, error);
     interfaces ??= ABIS.map((abi) => new Interface(abi));
     const now = decodeRevert(error, interfaces) === undefined ? undefined : await chainTime(options.hre);
-    const line = revertLine(error, interfaces, { now, token: revert.token });
+    const line = revertLine(error, interfaces, { now, token: revert.token, hints: TASK_HINTS });
     const cause = error instanceof Error ? error : undefined;
     throw new HardhatPluginError("gpufog", options.source ? `${options.source}: ${line}` : line, cause);
   }

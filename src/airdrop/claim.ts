@@ -1,11 +1,11 @@
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import { type ContractRunner, type Signer } from "ethers";
 
 import { tokenLabel, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims } from "./directory.js";
 import { type HolderClaim } from "./format.js";
 import { LeafKind } from "../merkle/proof.js";
-import { DISTRIBUTOR_ABI } from "./abi.js";
+import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";
 
 /** What `claimAirdrop` did with one claim of the account. */
 export interface ClaimOutcome {
@@ -32,7 +32,7 @@ export async function distributorToken(
 ): Promise<TokenInfo> {
   let token: string;
   try {
-    token = (await new Contract(address, DISTRIBUTOR_ABI, runner).getFunction("token")()) as string;
+    token = await TokenSwapDistributor__factory.connect(address, runner).token();
   } catch (error) {
     throw new InputError(
       source,
@@ -64,14 +64,14 @@ export async function claimAirdrop(
   }
   const token = await distributorToken(address, signer, dir, "distributor");
   onToken?.(token);
-  const distributor = new Contract(address, DISTRIBUTOR_ABI, signer);
+  const distributor = TokenSwapDistributor__factory.connect(address, signer);
   const outcomes: ClaimOutcome[] = [];
   for (const claim of claims) {
-    if ((await distributor.getFunction("isClaimed")(claim.index)) as boolean) {
+    if (await distributor.isClaimed(claim.index)) {
       outcomes.push({ claim, status: "already claimed" });
       continue;
     }
-    const tx = await distributor.getFunction("claim")(claim.index, claim.holder, claim.amount, claim.proof);
+    const tx = await distributor.claim(claim.index, claim.holder, claim.amount, claim.proof);
     await tx.wait();
     outcomes.push({ claim, status: "claimed", txHash: tx.hash as string });
   }

@@ -1,6 +1,6 @@
-import { Contract, getAddress, type ContractRunner, type Signer } from "ethers";
+import { getAddress, type ContractRunner, type Signer } from "ethers";
 
-import { DISTRIBUTOR_ABI } from "./abi.js";
+import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";
 import { distributorToken } from "./claim.js";
 import { ERC20_ABI, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
@@ -99,12 +99,12 @@ export async function planLegacyClaim(request: LegacyClaimRequest, runner: Contr
     throw new InputError(source, undefined, field, problem);
   };
   const recipient = getAddress(request.recipient);
-  const distributor = new Contract(request.distributor, DISTRIBUTOR_ABI, runner);
+  const distributor = TokenSwapDistributor__factory.connect(request.distributor, runner);
   let magic: string, version: number, message: string;
   try {
-    magic = (await distributor.getFunction("legacyMagic")()) as string;
-    version = Number(await distributor.getFunction("legacyAddressVersion")());
-    message = (await distributor.getFunction("legacyClaimMessage")(recipient)) as string;
+    magic = await distributor.legacyMagic();
+    version = Number(await distributor.legacyAddressVersion());
+    message = await distributor.legacyClaimMessage(recipient);
   } catch (error) {
     return fail(
       "--distributor",
@@ -231,16 +231,24 @@ export async function claimLegacyAirdrop(
   signer: Signer,
 ): Promise<{ plan: LegacyClaimPlan; outcomes: LegacyClaimOutcome[] }> {
   const plan = await planLegacyClaim(request, signer);
-  const distributor = new Contract(request.distributor, DISTRIBUTOR_ABI, signer);
+  const distributor = TokenSwapDistributor__factory.connect(request.distributor, signer);
   const outcomes: LegacyClaimOutcome[] = [];
   for (const claim of plan.claims) {
-    if ((await distributor.getFunction("isClaimed")(claim.index)) as boolean) {
+    if (await distributor.isClaimed(claim.index)) {
       outcomes.push({ claim, status: "already claimed" });
       continue;
     }
-    const args = [claim.index, claim.holder, claim.amount, claim.proof, plan.recipient, plan.pubkey, plan.signature];
+    const args = [
+      claim.index,
+      claim.holder,
+      claim.amount,
+      claim.proof,
+      plan.recipient,
+      plan.pubkey,
+      plan.signature,
+    ] as const;
     try {
-      await distributor.getFunction("claimLegacy").staticCall(...args);
+      await distributor.claimLegacy.staticCall(...args);
     } catch (error) {
       const abis = [distributor.interface, ERC20_ABI];
       const reason = decodeRevert(error, abis, { token: plan.token })?.message ?? (error as Error).message;
@@ -251,7 +259,7 @@ export async function claimLegacyAirdrop(
         `the distributor refuses index ${claim.index}: ${reason}`,
       );
     }
-    const tx = await distributor.getFunction("claimLegacy")(...args);
+    const tx = await distributor.claimLegacy(...args);
     await tx.wait();
     outcomes.push({ claim, status: "claimed", txHash: tx.hash as string });
   }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
-import { Contract, type ContractRunner } from "ethers";
+import { type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
 import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
@@ -11,7 +11,7 @@ import { type AirdropTree } from "../merkle/tree.js";
 import { LeafKind, processProof } from "../merkle/proof.js";
 import { balanceOf } from "../erc20.js";
 import { formatToken } from "../format.js";
-import { DISTRIBUTOR_ABI } from "./abi.js";
+import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";
 
 /** One check of `verifyAirdrop`: what was compared and whether it held. */
 export interface Check {
@@ -74,13 +74,13 @@ export async function verifyAirdrop(
   magic = DEFAULT_LEGACY_MAGIC,
 ): Promise<Verification> {
   const manifest = await readManifest(dir);
-  const distributor = new Contract(address, DISTRIBUTOR_ABI, runner);
+  const distributor = TokenSwapDistributor__factory.connect(address, runner);
   const checks: Check[] = [];
   const check = (what: string, ok: boolean, detail: string) => checks.push({ what, ok, detail });
 
   let root: string;
   try {
-    root = (await distributor.getFunction("merkleRoot")()) as string;
+    root = await distributor.merkleRoot();
   } catch (error) {
     throw new InputError(
       address,
@@ -115,14 +115,14 @@ export async function verifyAirdrop(
     `${legacyLeaves}`,
   );
   check("contract root = manifest root", root === manifest.root, root);
-  const total = (await distributor.getFunction("total")()) as bigint;
+  const total = await distributor.total();
   check("contract total = manifest total", total.toString() === manifest.total, formatToken(total, "GUT"));
-  const top = (await distributor.getFunction("topNodes")()) as string[];
+  const top = await distributor.topNodes();
   check("contract top nodes = manifest top nodes", top.join() === manifest.topNodes.join(), `${top.length} nodes`);
   // A wrong magic or version is fixed at deployment (immutable): every old-chain holder's
   // signature, or address, would be refused. Without legacy leaves neither is ever read.
-  const onChainMagic = (await distributor.getFunction("legacyMagic")()) as string;
-  const version = Number(await distributor.getFunction("legacyAddressVersion")());
+  const onChainMagic = await distributor.legacyMagic();
+  const version = Number(await distributor.legacyAddressVersion());
   const unused = legacyLeaves === 0 ? "; not used: the tree has no old-chain leaves" : "";
   check(
     "contract legacyMagic = signing magic",
@@ -136,8 +136,8 @@ export async function verifyAirdrop(
     `${version}${built === undefined || version === built ? "" : `, the leaves were decoded with ${built}`}${unused}`,
   );
 
-  const balance = await balanceOf((await distributor.getFunction("token")()) as string, address, runner);
-  const activated = (await distributor.getFunction("activated")()) as boolean;
+  const balance = await balanceOf(await distributor.token(), address, runner);
+  const activated = await distributor.activated();
   check(
     "funded",
     activated || balance >= total,
@@ -148,9 +148,9 @@ export async function verifyAirdrop(
 
   const block = await runner.provider!.getBlock("latest");
   const now = BigInt(block!.timestamp);
-  const start = (await distributor.getFunction("start")()) as bigint;
-  const deadline = (await distributor.getFunction("deadline")()) as bigint;
-  const paused = (await distributor.getFunction("paused")()) as boolean;
+  const start = await distributor.start();
+  const deadline = await distributor.deadline();
+  const paused = await distributor.paused();
   const open = now >= start && now < deadline && !paused && (activated || balance >= total);
   const claimsChecked = open ? "by eth_call" : "locally only: the window is not open, or it is paused or unfunded";
 
@@ -162,10 +162,10 @@ export async function verifyAirdrop(
     let onChain = "not run";
     let ok = local;
     if (open && claim.kind === LeafKind.Evm) {
-      if ((await distributor.getFunction("isClaimed")(claim.index)) as boolean) onChain = "already claimed";
+      if (await distributor.isClaimed(claim.index)) onChain = "already claimed";
       else {
         try {
-          await distributor.getFunction("claim").staticCall(claim.index, claim.holder, claim.amount, claim.proof);
+          await distributor.claim.staticCall(claim.index, claim.holder, claim.amount, claim.proof);
           onChain = "eth_call ok";
         } catch (error) {
           onChain = `eth_call reverted: ${(error as Error).message.split("\n")[0]}`;

@@ -5,6 +5,7 @@ import { id, type Interface } from "ethers";
 
 import type { TokenInfo } from "../../src/erc20.js";
 import { decodeRevert, revertLine } from "../../src/revert.js";
+import { TASK_HINTS } from "../../tasks/cli.js";
 import {
   BuybackEmission__factory,
   GUT__factory,
@@ -48,9 +49,7 @@ describe("decodeRevert", function () {
     const decoded = decodeRevert(error, [s.escrow.interface, s.registry.interface]);
     expect(decoded?.name).to.equal("NodeNotAvailable");
     expect(decoded?.args).to.deep.equal({ nodeId: 1n, status: BigInt(NodeStatus.Sharing) });
-    expect(decoded?.message).to.equal(
-      "NodeNotAvailable: nodeId 1, status Sharing (another customer is leasing it: nodes:list --status idle shows the free nodes)",
-    );
+    expect(decoded?.message).to.equal("NodeNotAvailable: nodeId 1, status Sharing (another customer is leasing it)");
   });
 
   it("decodes a revert that bubbled up from a callee with the callee's ABI", async function () {
@@ -95,7 +94,7 @@ describe("decodeRevert", function () {
       `ObservationTooYoung: pair ${pair}, oldestAge 600, window 1800 (observation 600 s old, needs 1,800 s: retry after 12:20 UTC)`,
     );
     expect(decodeRevert(revert("ObservationStale", [pair, 4_000n, 3_600n]), [emission], { now })?.message).to.equal(
-      `ObservationStale: pair ${pair}, age 4000, maxAge 3600 (observation 4,000 s old, at most 3,600 s: run emission:observe, then retry after 12:30 UTC (one TWAP window))`,
+      `ObservationStale: pair ${pair}, age 4000, maxAge 3600 (observation 4,000 s old, at most 3,600 s: record a new one (observe), then retry after 12:30 UTC (one TWAP window))`,
     );
     expect(decodeRevert(revert("BucketNotEnded", [3n, 3n]), [emission])?.message).to.equal(
       "BucketNotEnded: epoch 3, current 3 (the bucket of epoch 3 sells once its epoch has ended (now epoch 3))",
@@ -137,6 +136,58 @@ describe("decodeRevert", function () {
     );
     expect(line(escrow, "NotLeaseProvider", [3n, a])).to.equal(
       `NotLeaseProvider: leaseId 3, caller ${a} (only the lease's provider or its operator may do this)`,
+    );
+  });
+
+  it("speaks of contract actions, never of the project's tasks; a command line adds its own", function () {
+    const ifaces = [
+      ProviderRegistry__factory.createInterface(),
+      LeaseEscrow__factory.createInterface(),
+      BuybackEmission__factory.createInterface(),
+      TokenSwapDistributor__factory.createInterface(),
+      GUT__factory.createInterface(),
+      TFT__factory.createInterface(),
+    ];
+    const now = BigInt(Date.UTC(2026, 11, 3, 12, 0, 0) / 1000);
+    // Every error of every contract, with each small value in its integers (every status), and
+    // with an address argument left out or set (the two-meaning hints).
+    const value = (type: string, n: bigint, set: boolean): unknown => {
+      if (type.startsWith("uint") || type.startsWith("int")) return n;
+      if (type === "address") return set ? "0x" + "44".repeat(20) : "0x" + "00".repeat(20);
+      if (type === "bool") return false;
+      if (type === "string") return "field";
+      if (type === "bytes") return "0x";
+      const fixed = /^bytes(\d+)$/.exec(type);
+      if (fixed) return "0x" + "00".repeat(Number(fixed[1]));
+      throw new Error(`no sample value for ${type}`);
+    };
+    let worded = 0;
+    for (const iface of ifaces) {
+      iface.forEachError((fragment) => {
+        for (const n of [0n, 1n, 2n, 3n, 4n]) {
+          for (const set of [false, true]) {
+            const data = iface.encodeErrorResult(
+              fragment,
+              fragment.inputs.map((input) => value(input.type, n, set)),
+            );
+            for (const context of [{}, { now }]) {
+              const message = decodeRevert({ data }, [iface], context)?.message ?? "";
+              expect(message, message).not.to.match(/\b[a-z]+:[a-z][a-z-]*\b/);
+              worded++;
+            }
+          }
+        }
+      });
+    }
+    expect(worded).to.be.above(500);
+    const escrow = LeaseEscrow__factory.createInterface();
+    const data = escrow.encodeErrorResult("NodeNotAvailable", [1n, BigInt(NodeStatus.Sharing)]);
+    expect(revertLine({ data }, [escrow], { hints: TASK_HINTS })).to.equal(
+      "the contract refused: NodeNotAvailable: nodeId 1, status Sharing (another customer is leasing it: nodes:list --status idle shows the free nodes)",
+    );
+    const reserved = escrow.encodeErrorResult("NodeNotAvailable", [1n, BigInt(NodeStatus.Reserved)]);
+    expect(revertLine({ data: reserved }, [escrow], { hints: TASK_HINTS })).to.equal(
+      "the contract refused: NodeNotAvailable: nodeId 1, status Reserved (another customer has reserved it)",
     );
   });
 
@@ -263,7 +314,7 @@ describe("decodeRevert", function () {
           registry,
           "StakeBelowRequired",
           [1n, UNIT, 2n * UNIT],
-          "StakeBelowRequired: nodeId 1, stake 1000000000000000000, requiredStake 2000000000000000000 (node 1 holds less stake than it needs to take a lease: its provider adds the rest (node:stake))",
+          "StakeBelowRequired: nodeId 1, stake 1000000000000000000, requiredStake 2000000000000000000 (node 1 holds less stake than it needs to take a lease until its provider adds the rest (addStake))",
         ],
         [
           gutToken,
