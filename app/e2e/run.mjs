@@ -40,6 +40,7 @@ import {
   TEST_KEYS,
   writeBook,
 } from "../local.mjs";
+import { formatAmount } from "../src/units.ts";
 
 const appDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const shots = path.join(appDir, "e2e", "screenshots");
@@ -366,7 +367,7 @@ try {
     await page.getByRole("button", { name: "lease node 1" }).click();
     const form = page.getByTestId("lease-form");
     // Node 1 (8 × V100, 14.8 TU) is quoted at its listed 2 GUT per TU-hour.
-    await form.getByTestId("quote").getByText("Quoted price 2.0 GUT per TU-hour").waitFor(wait);
+    await form.getByTestId("quote").getByText("Quoted price 2 GUT per TU-hour").waitFor(wait);
     await form
       .getByTestId("balance")
       .getByText(/Balance [0-9,.]+ GUT/)
@@ -427,7 +428,7 @@ try {
     await connect(page, gus);
     await page.getByRole("button", { name: "lease node 4" }).click();
     const form = page.getByTestId("lease-form");
-    await form.getByTestId("balance").getByText("Balance 0.0 GUT").waitFor(wait);
+    await form.getByTestId("balance").getByText("Balance 0 GUT", { exact: true }).waitFor(wait);
     await form.getByLabel("deposit").fill("25");
     const button = form.getByRole("button", { name: "Insufficient GUT" });
     await button.waitFor(wait);
@@ -450,7 +451,7 @@ try {
     await card.getByLabel("top-up amount").fill("5");
     await card.getByRole("button", { name: "Top up" }).click();
     await card.locator('[data-phase="mined"]').filter({ hasText: "Top-up of lease 1" }).waitFor(wait);
-    await card.getByText("Deposit 35.0 GUT").waitFor(wait);
+    await card.getByText("Deposit 35 GUT").waitFor(wait);
     // The story's session key is not in this browser: the wallet signs the receipt.
     await card.getByRole("button", { name: "Close the lease" }).click();
     await card.getByTestId("lease-status").getByText("closing").waitFor(wait);
@@ -488,10 +489,10 @@ try {
     await page.locator('tr[data-node="6"]').getByText("RTX 2080").waitFor(wait);
     const earnings = page.locator("#earnings");
     const earned = await earnings.getByTestId("earned").textContent(wait);
-    if (earned === "0.0 GUT") throw new Error("no earnings to withdraw");
+    if (earned === "0 GUT") throw new Error("no earnings to withdraw");
     await earnings.getByRole("button", { name: "Withdraw" }).click();
     await earnings.locator('[data-phase="mined"]').waitFor(wait);
-    await earnings.getByTestId("earned").getByText("0.0 GUT").waitFor(wait);
+    await earnings.getByTestId("earned").getByText("0 GUT", { exact: true }).waitFor(wait);
   });
 
   await test("paused claims show their clear state", async (openPage) => {
@@ -547,7 +548,7 @@ try {
       const { emission, tft, gut } = (await (await fetch(`${site.url}config.json`)).json()).addressBook.contracts;
       const chain = createPublicClient({ transport: http(node.url) });
       const read = (address, abi, functionName, args = []) => chain.readContract({ address, abi, functionName, args });
-      const tftOf = (amount) => formatToken(amount, "TFT", 18, 4);
+      const tftOf = (amount) => formatAmount(amount, "TFT", 18);
       const adaNodes = async () =>
         (await read(registry, ProviderRegistry, "nodesOf", [story.accounts.ada, 0n, 100n]))[0];
       const text = async (locator) => (await locator.textContent(wait)).trim();
@@ -663,7 +664,7 @@ try {
         const tftBefore = await read(tft, TFT, "balanceOf", [ada]);
         await rewards.getByRole("button", { name: "Claim" }).click();
         await rewards.locator('[data-phase="mined"]').filter({ hasText: "Reward claim" }).waitFor(wait);
-        await rewards.getByTestId("claimable").getByText("0.0 TFT", { exact: true }).waitFor(wait);
+        await rewards.getByTestId("claimable").getByText("0 TFT", { exact: true }).waitFor(wait);
         if ((await read(tft, TFT, "balanceOf", [ada])) - tftBefore !== owed)
           throw new Error("the claim paid another amount");
 
@@ -674,7 +675,11 @@ try {
           .filter({ hasText: `Deregistration of node ${down.id}` })
           .waitFor(wait);
         const unbonding = await text(row.getByTestId("unbonding"));
-        if (!/withdrawable in (6 d 23 h|7 d 0 h)/.test(unbonding)) throw new Error(`unbonding shown as: ${unbonding}`);
+        if (
+          !/withdrawable from \d{1,2} [A-Z][a-z]{2,3} \d{4} \d{2}:\d{2} .*\(in (6 d 23 h|7 d 0 h)\)/.test(unbonding)
+        ) {
+          throw new Error(`unbonding shown as: ${unbonding}`);
+        }
         // A week later (the registry's unbonding period here), the stake can be withdrawn.
         await rpc("evm_increaseTime", [7 * 24 * 3600]);
         await rpc("evm_mine");

@@ -37,6 +37,39 @@ function jargonIn(text) {
   return found;
 }
 
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)";
+/** time.ts's `when`, the one date format: "7 Dec 2026 21:01 UTC" (the zone as the browser names it). */
+const WHEN = new RegExp(`^\\d{1,2} ${MONTH} \\d{4} \\d{2}:\\d{2} [A-Z]{2,5}(?:[+-]\\d{1,2}(?::\\d{2})?)?(?![\\w:])`);
+
+/** Dates in `text` in another format than `when`'s: ISO strings, "12/7/2026", "Dec 7, 2026", a time to the second, "7 Dec 2026, 21:01". */
+function foreignDates(text) {
+  const found = [];
+  for (const re of [
+    /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?/g,
+    /\b\d{1,4}\/\d{1,2}\/\d{2,4}\b/g,
+    /\b\d{1,2}\.\d{1,2}\.\d{4}\b/g,
+    /\b\d{1,2}:\d{2}:\d{2}\b/g,
+    new RegExp(`\\b${MONTH}[a-z]* \\d{1,2},? \\d{4}`, "g"),
+  ]) {
+    for (const m of text.matchAll(re)) found.push(m[0]);
+  }
+  for (const m of text.matchAll(new RegExp(`\\b\\d{1,2} ${MONTH}[a-z]*,? \\d{4}.{0,16}`, "g"))) {
+    if (!WHEN.test(m[0])) found.push(m[0]);
+  }
+  return found;
+}
+
+/** A `datetime-local` input's value in `page`'s time zone for the instant `seconds`, and back. */
+const localInput = (page, seconds) =>
+  page.evaluate((ms) => {
+    const d = new Date(ms);
+    return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  }, seconds * 1000);
+const fromInput = (page, value) => page.evaluate((v) => Math.floor(new Date(v).getTime() / 1000), value);
+
+/** "in 1 h 0 min" → 3600, "5 min ago" → -300, "now" → 0. */
+const relativeSeconds = (shown) => (shown.trim() === "now" ? 0 : (shown.includes("ago") ? -1 : 1) * secondsOf(shown));
+
 /**
  * @param {object} ctx run.mjs's harness: `test`, the story, `connect`, `wait`, a viem public
  *   client on the node (`chainRead`) and the address book's contracts.
@@ -106,7 +139,7 @@ export async function words({ test, story, connect, wait, chainRead, contracts }
     await listed.waitFor(wait);
   });
 
-  await test("every page reads in words: amounts with their symbol and few decimals, durations in min and h", async (openPage) => {
+  await test("every page reads in words: amounts with their symbol and few decimals, durations in min and h, dates in one format", async (openPage) => {
     // Ben has a closing lease, nodes as a provider and earnings: every page has figures for him.
     const ben = story.accounts.ben;
     const page = await openPage("claim", ben);
@@ -128,9 +161,25 @@ export async function words({ test, story, connect, wait, chainRead, contracts }
       await page.reload();
       await connect(page, ben);
       await page.locator(ready).first().waitFor(wait);
+      if (name === "market") {
+        // The reservation form: its start field shows how far it is by the chain's clock, and the
+        // quote's times are read with the rest of the page.
+        await page.getByRole("button", { name: "reserve node 4" }).click();
+        const form = page.getByTestId("reserve-form");
+        await form.getByTestId("reserve-fee").waitFor(wait);
+        const start = await fromInput(page, await form.getByLabel("start").inputValue());
+        const shown = await form.getByTestId("start-relative").textContent(wait);
+        const chainNow = Number((await chainRead.getBlock()).timestamp);
+        if (!/^in \d/.test(shown.trim()) || Math.abs(relativeSeconds(shown) - (start - chainNow)) > 120) {
+          throw new Error(
+            `the reservation's start reads "${shown}"; by the chain's clock it is ${start - chainNow} s away`,
+          );
+        }
+      }
       await page.waitForTimeout(1500); // the reads that follow the first one
       const text = await page.locator("body").innerText();
       for (const word of jargonIn(text)) problems.push(`${name}: "${word}"`);
+      for (const date of foreignDates(text)) problems.push(`${name}: date "${date}" not in the one format`);
     }
     if (problems.length) throw new Error(`not in words: ${problems.join("; ")}`);
   });
@@ -175,6 +224,41 @@ export async function chainClock({ test, wait, chainRead, contracts }) {
       }
       if (!/\d{1,2} [A-Z][a-z]{2,3} \d{4} \d{2}:\d{2}/.test(await line.textContent())) {
         throw new Error(`the dates read: ${await line.textContent()}`);
+      }
+    }
+    {
+      // A reservation's start (issue 27, item 4): "now + 30 min" by the computer's clock is in the
+      // past by the chain's, and the form says so before asking for any quote; 30 min ahead of the
+      // chain's clock reads "in 30 min".
+      const page = await openPage("market");
+      await page
+        .getByRole("button", { name: /^reserve node / })
+        .first()
+        .click();
+      const form = page.getByTestId("reserve-form");
+      const field = form.getByLabel("start");
+      const shown = form.getByTestId("start-relative");
+      await shown.waitFor(wait);
+      const value = await localInput(page, Math.floor(Date.now() / 1000) + 1800);
+      const wall = await fromInput(page, value); // to the minute, as the field keeps it
+      await field.fill(value);
+      await form.getByTestId("start-past").getByText("in the past by the chain's clock").waitFor(wait);
+      let chainNow = Number((await chainRead.getBlock()).timestamp);
+      let reads = await shown.textContent();
+      if (!reads.includes("ago") || Math.abs(relativeSeconds(reads) - (wall - chainNow)) > 180) {
+        throw new Error(
+          `the computer's now + 30 min reads "${reads}"; by the chain's clock it is ${wall - chainNow} s away`,
+        );
+      }
+      if ((await form.getByTestId("reserve-fee").count()) !== 0) throw new Error("a start in the past was quoted");
+      chainNow = Number((await chainRead.getBlock()).timestamp);
+      const later = await localInput(page, chainNow + 1830); // 29 or 30 min once kept to the minute
+      const ahead = await fromInput(page, later);
+      await field.fill(later);
+      await form.getByTestId("start-past").waitFor({ state: "detached", ...wait });
+      reads = await shown.textContent();
+      if (!/^in (29|30) min/.test(reads.trim()) || Math.abs(relativeSeconds(reads) - (ahead - chainNow)) > 120) {
+        throw new Error(`the chain's now + 30 min reads "${reads}"`);
       }
     }
   });

@@ -10,7 +10,6 @@ import {
   type BuybackTiming,
   connectEmission,
   type EmissionStats,
-  formatToken,
   phaseName,
   readEmissionStats,
 } from "gpufog";
@@ -22,11 +21,12 @@ import { useConfig } from "wagmi";
 import { client, logsSince } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { ethersReader } from "./reader.ts";
-import { duration, useChainNow, when } from "./time.ts";
+import { at, duration, useChainNow, when } from "./time.ts";
+import { formatAmount } from "./units.ts";
 
 type WagmiConfig = ReturnType<typeof useConfig>;
 
-const tft = (amount: bigint) => formatToken(amount, "TFT", 18, 4);
+const tft = (amount: bigint) => formatAmount(amount, "TFT", 18);
 
 /** The supply's figures at one moment. */
 interface Point {
@@ -213,11 +213,10 @@ function NextBuyback({
   timing: BuybackTiming;
 }) {
   const sellable = stats.buckets.filter((b) => b.token.toLowerCase() === token && b.ended && b.unsold > 0n);
-  const unsold = formatToken(
+  const unsold = formatAmount(
     sellable.reduce((sum, b) => sum + b.unsold, 0n),
     symbol,
     decimals,
-    4,
   );
   // The guard passes when every pair of the route has an observation in its usable window.
   const from = timing.pairs.reduce<bigint | undefined>(
@@ -233,13 +232,13 @@ function NextBuyback({
     from === undefined || until === undefined || until < now
       ? `the TWAP guard needs a keeper's observation of the ${symbol} route first, then a wait of ${duration(timing.window)}`
       : from <= now
-        ? `the TWAP guard passes now, until ${when(until)} (in ${duration(until - now)})`
-        : `the TWAP guard passes from ${when(from)} (in ${duration(from - now)}) until ${when(until)}`;
+        ? `the TWAP guard passes now, until ${at(until, now)}`
+        : `the TWAP guard passes from ${at(from, now)} until ${at(until, now)}`;
   const end = timing.epochEndsAt;
-  const ends = `epoch ${timing.epoch} ends at ${when(end)} (in ${duration(end - now)})`;
+  const ends = `epoch ${timing.epoch} ends at ${at(end, now)}`;
   const guardAtEnd = usable(end)
     ? "the observations on record pass the TWAP guard then"
-    : `then the TWAP guard needs a keeper's observation taken between ${when(end - 2n * timing.window)} and ${when(end - timing.window)}`;
+    : `then the TWAP guard needs a keeper's observation taken between ${at(end - 2n * timing.window, now)} and ${at(end - timing.window, now)}`;
   return (
     <p data-testid="next-buyback" data-token={symbol}>
       {sellable.length > 0

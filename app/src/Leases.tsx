@@ -5,16 +5,7 @@
 // Closing signs a receipt for the time used (with the lease's session key when this browser keeps
 // it, else with the wallet) and sends it with the close in one transaction; the provider then has
 // the collect window to collect any later receipt, and anyone finalizes the refund after it.
-import {
-  escrowDomain,
-  formatToken,
-  LEASE_STATUS,
-  owedAt,
-  RATE_DIVISOR,
-  RECEIPT_TYPES,
-  RESERVATION_STATUS,
-  runsOutAt,
-} from "gpufog";
+import { escrowDomain, LEASE_STATUS, owedAt, RATE_DIVISOR, RECEIPT_TYPES, RESERVATION_STATUS, runsOutAt } from "gpufog";
 import { LeaseEscrow } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
@@ -30,12 +21,14 @@ import {
 import { useConfig, useConnection } from "wagmi";
 import { signTypedData } from "wagmi/actions";
 
-import { type Call, chainNow, client, formatTime, logsSince, send, type TxState, withPermit } from "./chain.ts";
+import { type Call, chainNow, client, logsSince, send, type TxState, withPermit } from "./chain.ts";
+import { ChainTime } from "./ChainTime.tsx";
 import type { AppConfig } from "./config.ts";
 import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { newSessionKey, sessionAccount } from "./session.ts";
-import { duration } from "./time.ts";
+import { relative, useChainNow } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
+import { exactAmount, formatAmount } from "./units.ts";
 
 type WagmiConfig = ReturnType<typeof useConfig>;
 
@@ -286,7 +279,8 @@ export function Leases({ app }: { app: AppConfig }) {
   const { address } = useConnection();
   const [data, setData] = useState<Awaited<ReturnType<typeof readLeases>>>();
   const [error, setError] = useState<string>();
-  const [, tick] = useState(0);
+  // The chain's time now, from the last read's latest block and the browser's clock since; ticks.
+  const now = useChainNow(data);
 
   // Only the latest read is shown: wagmi restores the last session's account before the wallet
   // answers with its own, and the first read may answer last.
@@ -301,10 +295,6 @@ export function Leases({ app }: { app: AppConfig }) {
     }
   }, [app, config, address]);
   useEffect(refresh, [refresh]);
-  useEffect(() => {
-    const timer = setInterval(() => tick((n) => n + 1), 1000);
-    return () => clearInterval(timer);
-  }, []);
 
   if (!address) return <p className="muted">Connect a wallet to see its leases.</p>;
   if (error) return <p className="error">Cannot read the leases: {error}</p>;
@@ -317,8 +307,6 @@ export function Leases({ app }: { app: AppConfig }) {
       </>
     );
   }
-  // The chain's time now, estimated from the last read and the browser's clock since.
-  const now = data.readAt + BigInt(Math.floor((Date.now() - data.readAtMs) / 1000));
   return (
     <>
       <SourceNote source={data.source} />
@@ -331,9 +319,6 @@ export function Leases({ app }: { app: AppConfig }) {
     </>
   );
 }
-
-/** A time ahead or behind in words: "in 5 min 3 s" or "4 s ago". */
-const relative = (at: bigint, now: bigint) => (at >= now ? `in ${duration(at - now)}` : `${duration(now - at)} ago`);
 
 /**
  * The customer's receipt for the lease up to `paidThrough`: signed by the lease's session key when
@@ -356,7 +341,7 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
   const { address } = useConnection();
   const [amount, setAmount] = useState("5");
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
+  const money = (a: bigint) => formatAmount(a, row.symbol, row.decimals);
   const token = { symbol: row.symbol, decimals: row.decimals };
   const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
   // A local node's latest block can be older than the wall clock (blocks are mined on demand), so
@@ -431,11 +416,16 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
       {row.status === "Open" && (
         <>
           <p>
-            Deposit {money(row.deposit)}; collected by the provider{" "}
-            <strong data-testid="collected">{money(row.paid)}</strong>; time used{" "}
+            Deposit <span title={exactAmount(row.deposit, row.symbol, row.decimals)}>{money(row.deposit)}</span>;
+            collected by the provider <strong data-testid="collected">{money(row.paid)}</strong>; time used{" "}
             <strong data-testid="used">{money(shownUsed)}</strong>, remaining{" "}
             <strong data-testid="remaining">{money(row.deposit - shownUsed)}</strong>
-            {runsOut !== undefined && `; runs out ${formatTime(runsOut)} (${relative(runsOut, now)})`}.
+            {runsOut !== undefined && (
+              <>
+                ; runs out <ChainTime t={runsOut} now={now} testId="runs-out" />
+              </>
+            )}
+            .
           </p>
           <p className="muted">
             {keptHere
@@ -452,10 +442,9 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
       {row.status === "Closing" && (
         <>
           <p data-testid="closing">
-            Closed {formatTime(row.closedAt)}; the provider collected {money(row.paid)} and may collect a later receipt
-            until <span data-testid="collect-deadline">{formatTime(row.collectDeadline)}</span> (
-            {relative(row.collectDeadline, now)}). Then the rest of the deposit, at most {money(row.deposit - row.paid)}
-            , comes back to you.
+            Closed <ChainTime t={row.closedAt} now={now} />; the provider collected {money(row.paid)} and may collect a
+            later receipt until <ChainTime t={row.collectDeadline} now={now} testId="collect-deadline" />. Then the rest
+            of the deposit, at most {money(row.deposit - row.paid)}, comes back to you.
           </p>
           <button disabled={now <= row.collectDeadline} onClick={() => void finalize()}>
             Finalize the refund
@@ -487,7 +476,7 @@ function ReservationCard({
   const config = useConfig();
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  const money = (a: bigint) => formatToken(a, row.symbol, row.decimals, 4);
+  const money = (a: bigint) => formatAmount(a, row.symbol, row.decimals);
   const token = { symbol: row.symbol, decimals: row.decimals };
   const act = async (functionName: string, args: readonly unknown[], label: string) => {
     if (!address) return;
@@ -507,7 +496,7 @@ function ReservationCard({
         <span data-testid="reservation-status">{row.status.toLowerCase()}</span>
       </h3>
       <p>
-        Start the lease between {formatTime(row.start)} and {formatTime(row.deadline)}
+        Start the lease between <ChainTime t={row.start} now={now} /> and <ChainTime t={row.deadline} now={now} />
         {row.status === "Pending" && ` (the window ${phase})`}. Deposit {money(row.deposit)}, of which the reservation
         fee is <strong data-testid="reservation-fee">{money(row.fee)}</strong>.
       </p>
@@ -534,9 +523,8 @@ function ReservationCard({
       {row.status === "Starting" && (
         <>
           <p data-testid="starting">
-            Started: waiting for the provider to accept until {formatTime(row.acceptBy)} ({relative(row.acceptBy, now)}
-            ). If it does not, fail the reservation: the whole deposit comes back and the fee is taken from the
-            provider&apos;s stake.
+            Started: waiting for the provider to accept until <ChainTime t={row.acceptBy} now={now} />. If it does not,
+            fail the reservation: the whole deposit comes back and the fee is taken from the provider&apos;s stake.
           </p>
           <button
             disabled={now <= row.acceptBy}
@@ -557,7 +545,7 @@ function ReservationCard({
             The provider earned {money(row.ended.feeEarned)}; refund received{" "}
             <strong data-testid="reservation-refund">{money(row.ended.refund)}</strong>
             {row.ended.penalty > 0n &&
-              `; the provider's stake paid a penalty of ${formatToken(row.ended.penalty, "GUT", 18, 4)}`}
+              `; the provider's stake paid a penalty of ${formatAmount(row.ended.penalty, "GUT", 18)}`}
             .
           </p>
         ))}

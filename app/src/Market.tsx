@@ -3,29 +3,21 @@
 // whose price binds the lease (the listed price binds nothing); the deposit is paid with a permit
 // in the same transaction (`multicall([selfPermit, openLease])`), so there is no approval to mine
 // first, and the balance is checked before the wallet is asked for anything.
-import { formatToken, formatTu, modelName, type SignedQuote, statusName } from "gpufog";
+import { formatTu, modelName, type SignedQuote, statusName } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, getAddress, type Hex, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import {
-  balanceOf,
-  chainNow,
-  client,
-  explain,
-  formatTime,
-  send,
-  type TxState,
-  withPermit,
-  wrongChain,
-} from "./chain.ts";
+import { balanceOf, chainNow, client, explain, send, type TxState, withPermit, wrongChain } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { fetchQuote, quoteArg } from "./quotes.ts";
 import { newSessionKey } from "./session.ts";
-import { duration as span } from "./time.ts";
+import { ChainTime } from "./ChainTime.tsx";
+import { relative, duration as span, useChainClock } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
+import { formatAmount } from "./units.ts";
 
 interface Token {
   symbol: string;
@@ -191,7 +183,7 @@ export function Market({ app }: { app: AppConfig }) {
   const restart = () => setCursors([0]);
   const money = (amount: bigint, token: Address) => {
     const t = market.tokens.get(token)!;
-    return formatToken(amount, t.symbol, t.decimals, 4);
+    return formatAmount(amount, t.symbol, t.decimals);
   };
   return (
     <section className="card">
@@ -471,6 +463,9 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   const [sent, setSent] = useState(0);
   const balance = useBalance(row.token, sent);
   const pay = (a: bigint) => money(a, row.token);
+  // The chain's clock, not the browser's: the escrow judges the start by the block's timestamp,
+  // and a local node may run hours ahead of this computer (issue 27, item 4).
+  const clock = useChainClock();
 
   // The window opens an hour from the chain's time by default, on a whole minute.
   useEffect(() => {
@@ -478,6 +473,8 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   }, [config]);
   const startMs = new Date(start).getTime();
   const startAt = Number.isFinite(startMs) ? BigInt(Math.floor(startMs / 1000)) : undefined;
+  // Said before any quote is asked for: the escrow would refuse the window.
+  const past = startAt !== undefined && clock !== undefined && startAt <= clock;
   const hoursNumber = Number(hours);
   const duration = hours.trim() !== "" && hoursNumber > 0 ? BigInt(Math.round(hoursNumber * 3600)) : undefined;
   const amount = amountOf(deposit, token.decimals);
@@ -486,7 +483,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
   // the fee for holding the node from now to the window's end (or its grace, if longer).
   useEffect(() => {
     setFee(undefined);
-    if (startAt === undefined || duration === undefined || !address) return;
+    if (startAt === undefined || duration === undefined || !address || past) return;
     let current = true;
     const c = client(config);
     const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
@@ -507,7 +504,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
       current = false;
     };
     // `token` is the row's, which `row` covers.
-  }, [config, app, row, address, startAt, duration]);
+  }, [config, app, row, address, startAt, duration, past]);
 
   const quoted = fee && "fee" in fee ? fee : undefined;
   const perHour = quoted ? (quoted.price * row.milliTu) / 1000n : undefined;
@@ -546,6 +543,11 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
         <label>
           Start
           <input aria-label="start" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />
+          {startAt !== undefined && clock !== undefined && (
+            <span className="muted" data-testid="start-relative" title="by the chain's clock">
+              {relative(startAt, clock)}
+            </span>
+          )}
         </label>
         <label>
           for (hours)
@@ -560,6 +562,12 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
         </span>
       </div>
       {startAt === undefined && <p className="error">Pick the moment the window starts.</p>}
+      {past && (
+        <p className="error" data-testid="start-past">
+          This is in the past by the chain&apos;s clock (now <ChainTime t={clock!} now={undefined} />
+          ): pick a later start.
+        </p>
+      )}
       {duration === undefined && <p className="error">"{hours}" is not a number of hours above 0.</p>}
       {amount === undefined && (
         <p className="error">
@@ -574,12 +582,12 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
       {quoted && perHour !== undefined && startAt !== undefined && (
         <p data-testid="reserve-fee">
           Quoted price {pay(quoted.price)} per TU-hour, {pay(perHour)} per hour: the lease the reservation becomes runs
-          at this price. The window starts {formatTime(startAt)}; you can start the lease until{" "}
-          {formatTime(startAt + quoted.grace)}, and the provider then has a few minutes to accept. Reservation fee{" "}
-          <strong>{pay(quoted.fee)}</strong> ({quoted.feeBps / 100} % of holding the node from now until{" "}
-          {formatTime(quoted.heldUntil)}; a little less once mined). Its part before the window is the provider&apos;s
-          once it accepts the start, the window&apos;s part is earned while the lease stays open in it; all of it comes
-          back to you if the provider does not accept or the node goes down.{" "}
+          at this price. The window starts <ChainTime t={startAt} now={clock} />; you can start the lease until{" "}
+          <ChainTime t={startAt + quoted.grace} now={clock} />, and the provider then has a few minutes to accept.
+          Reservation fee <strong>{pay(quoted.fee)}</strong> ({quoted.feeBps / 100} % of holding the node from now until{" "}
+          <ChainTime t={quoted.heldUntil} now={clock} />; a little less once mined). Its part before the window is the
+          provider&apos;s once it accepts the start, the window&apos;s part is earned while the lease stays open in it;
+          all of it comes back to you if the provider does not accept or the node goes down.{" "}
           {covers && perHour > 0n && (
             <>
               Starting turns the other {pay(amount! - quoted.fee)} into the lease&apos;s deposit:{" "}
@@ -592,7 +600,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
         <p className="error">The deposit must be above the reservation fee of {pay(quoted.fee)}.</p>
       )}
       <div className="row">
-        <button disabled={!address || !covers || short} onClick={() => void reserve()}>
+        <button disabled={!address || !covers || short || past} onClick={() => void reserve()}>
           {payLabel("Reserve", token.symbol, amount, balance)}
         </button>
         {!address && <span className="muted">Connect a wallet to reserve.</span>}

@@ -11,7 +11,6 @@
 // offline, accept starts, collect, close and withdraw for its provider, and nothing else.
 import {
   connectEmission,
-  formatToken,
   formatTu,
   LEASE_STATUS,
   modelId,
@@ -32,14 +31,15 @@ import { type Call, chainNow, client, explain, logsSince, send, type TxState, wi
 import type { AppConfig } from "./config.ts";
 import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { ethersReader } from "./reader.ts";
-import { duration, useChainNow, when } from "./time.ts";
+import { at, duration, relative, useChainNow } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
+import { formatAmount } from "./units.ts";
 
 type WagmiConfig = ReturnType<typeof useConfig>;
 
 /** The stake token: GUT, 18 decimals. */
 const GUT: TokenInfo = { symbol: "GUT", decimals: 18 };
-const gut = (amount: bigint) => formatToken(amount, GUT.symbol, GUT.decimals, 4);
+const gut = (amount: bigint) => formatAmount(amount, GUT.symbol, GUT.decimals);
 /** What the emission's rewards pay. */
 const TFT: TokenInfo = { symbol: "TFT", decimals: 18 };
 
@@ -453,7 +453,7 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
                       </span>
                     ) : (
                       <span data-due="no">
-                        {duration(now - BigInt(n.lastCheckIn))} ago, due in {duration(dueAt - now)}
+                        {relative(BigInt(n.lastCheckIn), now)}, due {relative(dueAt, now)}
                       </span>
                     )}
                   </td>
@@ -486,9 +486,7 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
                       ))}
                     {n.status === STATUS.None &&
                       (now < unbondingEnds ? (
-                        <span data-testid="unbonding">
-                          unbonding: withdrawable in {duration(unbondingEnds - now)} ({when(unbondingEnds)})
-                        </span>
+                        <span data-testid="unbonding">unbonding: withdrawable from {at(unbondingEnds, now)}</span>
                       ) : operator ? (
                         <span className="muted">unbonded: the provider may withdraw it</span>
                       ) : (
@@ -534,7 +532,7 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
   const now = useChainNow(data);
   const money = (amount: bigint, token: Address) => {
     const t = data.tokens.get(token)!;
-    return formatToken(amount, t.symbol, t.decimals, 4);
+    return formatAmount(amount, t.symbol, t.decimals);
   };
   const escrowCall = (label: string, functionName: string, args: readonly unknown[]): Call => ({
     label,
@@ -578,10 +576,7 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
                 <tr key={String(r.id)} data-reservation={String(r.id)}>
                   <td>{String(r.id)}</td>
                   <td>{String(r.nodeId)}</td>
-                  <td>
-                    {when(BigInt(r.acceptBy))} (
-                    {BigInt(r.acceptBy) >= now ? `in ${duration(BigInt(r.acceptBy) - now)}` : "passed"})
-                  </td>
+                  <td>{at(BigInt(r.acceptBy), now)}</td>
                   <td>
                     <button
                       onClick={() => void run(escrowCall(`Accept of reservation ${r.id}`, "acceptStart", [r.id]))}
@@ -615,7 +610,7 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
                 <td>{String(l.nodeId)}</td>
                 <td data-testid="lease-status">
                   {l.status === "Closing"
-                    ? `closed by the customer: collect until ${when(BigInt(l.collectDeadline))}`
+                    ? `closed by the customer: collect until ${at(BigInt(l.collectDeadline), now)}`
                     : "open"}
                 </td>
                 <td>{money(l.deposit, l.token)}</td>
@@ -724,8 +719,8 @@ function Earnings({ app, provider, operator, data, onDone }: SectionProps) {
             return (
               <tr key={token} data-token={symbol}>
                 <td>{symbol}</td>
-                <td data-testid="earned">{formatToken(e.earned, symbol, decimals, 4)}</td>
-                <td>{formatToken(e.feesDue, symbol, decimals, 4)}</td>
+                <td data-testid="earned">{formatAmount(e.earned, symbol, decimals)}</td>
+                <td>{formatAmount(e.feesDue, symbol, decimals)}</td>
                 <td>
                   <button disabled={e.earned === 0n} onClick={() => void withdraw(token)}>
                     Withdraw {symbol}
@@ -752,14 +747,14 @@ function Rewards({ app, operator, data, onDone }: Omit<SectionProps, "provider">
   const config = useConfig();
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
-  const tft = (amount: bigint) => formatToken(amount, TFT.symbol, TFT.decimals, 4);
+  const tft = (amount: bigint) => formatAmount(amount, TFT.symbol, TFT.decimals);
   const claimable = data.buckets.filter((b) => b.claimable > 0n);
   const total = claimable.reduce((sum, b) => sum + b.claimable, 0n);
   const pending = new Map<string, bigint>();
   for (const b of data.buckets) pending.set(b.token, (pending.get(b.token) ?? 0n) + unsoldFee(b));
   const fmt = (token: string, amount: bigint) => {
     const t = data.tokens.get(token as Address)!;
-    return formatToken(amount, t.symbol, t.decimals, 4);
+    return formatAmount(amount, t.symbol, t.decimals);
   };
   const claim = async () => {
     const call: Call = {

@@ -293,17 +293,3 @@ export async function withPermit(
   });
   return [multicall([selfPermit, ...data])];
 }
-
-/** A chain timestamp as a date and time in the browser's time zone, which it names. */
-export function formatTime(seconds: bigint): string {
-  // dateStyle and timeStyle refuse timeZoneName beside them, hence the fields one by one.
-  return new Date(Number(seconds) * 1000).toLocaleString("en-GB", {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    timeZoneName: "short",
-  });
-}
