@@ -8,7 +8,8 @@ import { parseArgs } from "node:util";
 import { GpufogError } from "../errors.js";
 import { readAnyConfig, readKeeperConfig, readProviderConfig } from "./config.js";
 import { runKeeper } from "./keeper.js";
-import { createKeystore } from "./keystore.js";
+import { createKeystore, importKeystore } from "./keystore.js";
+import { fund, setOperator, showOperator } from "./operator.js";
 import { requestClose, runProviderAgent } from "./provider.js";
 import { keeperStatus, providerStatus } from "./status.js";
 
@@ -26,6 +27,14 @@ Usage:
                                                rewards, or the keeper's queue
   gpufog keystore new --out <file> --password-file <file>
                                                a new key (an operator's hot key) in a keystore
+  gpufog keystore import --out <file> --password-file <file> [--key-file <file>]
+                                               an existing key, from stdin or a mode-600 file
+  gpufog operator set --config provider.json [--operator <address>]
+                                               name the agent's key the provider's operator
+                                               (signed with the provider's own keystore)
+  gpufog operator show --config provider.json  the provider's operator and the agent's key
+  gpufog fund --config provider.json --to operator --amount 0.05
+                                               send gas money (ETH) from the provider's key
 
 Options:
   -h, --help       help for a command (gpufog provider run --help)
@@ -80,14 +89,49 @@ Options:
   --config <file>   a provider or keeper config (its "kind" field tells which)
   -h, --help        this help`,
   keystore: `gpufog keystore new --out <file> --password-file <file>
+gpufog keystore import --out <file> --password-file <file> [--key-file <file>]
 
-Creates a random key and writes it to <file> as an encrypted JSON keystore (scrypt), with the
-first line of the password file as its password, then prints its address: the operator address
-a provider names with ProviderRegistry.setOperator, or the keeper's account. Refuses to overwrite.
+new: creates a random key and writes it to <file> as an encrypted JSON keystore (scrypt), with
+the first line of the password file as its password, then prints its address: the operator
+address a provider names with "gpufog operator set", or the keeper's account.
+import: writes an existing private key (64 hex digits, 0x optional) the same way. The key is read
+from stdin, or from --key-file, which must be mode 600; never from the command line.
+Both refuse to overwrite a file and refuse a password file others can read.
 
 Options:
   --out <file>             where to write the keystore
-  --password-file <file>   the password (its first line); keep it mode 600
+  --password-file <file>   the password (its first line); mode 600, 8 characters or more
+  --key-file <file>        (import) the private key's file, mode 600; "-" or none: stdin
+  -h, --help               this help`,
+  operator: `gpufog operator set --config provider.json [--operator <address>] [--keystore <file> --password-file <file>]
+gpufog operator show --config provider.json
+
+set: sends ProviderRegistry.setOperator from the provider's own (cold) key, naming <address> (the
+address of the config's "keystore", the agent's key, if omitted) the operator that may check in,
+accept starts, collect and withdraw (to the provider) for it. The cold keystore is the config's
+"providerKeystore" with "providerPasswordFile", or --keystore with --password-file; a key that is
+not the provider's is refused before anything is sent.
+show: prints the provider, its operator on the chain, and whether the agent's key is it, with the
+agent key's balance. Needs no password.
+
+Options:
+  --config <file>          the provider agent's config
+  --operator <address>     (set) the new operator; the agent's key if omitted
+  --keystore <file>        (set) the provider's own keystore, instead of "providerKeystore"
+  --password-file <file>   (set) its password file, instead of "providerPasswordFile"
+  -h, --help               this help`,
+  fund: `gpufog fund --config provider.json --to operator --amount <ETH> [--keystore <file> --password-file <file>]
+
+Sends <ETH> of the chain's native coin (gas money) from the provider's own (cold) key to the agent's
+key (--to operator) or to an address, waits for it to be mined, and prints the amount and both
+balances before and after. The cold keystore is named as for "gpufog operator set".
+
+Options:
+  --config <file>          the provider agent's config
+  --to <operator|address>  who receives: "operator" (the config's keystore) or an address
+  --amount <ETH>           a decimal amount such as 0.05
+  --keystore <file>        the provider's own keystore, instead of "providerKeystore"
+  --password-file <file>   its password file, instead of "providerPasswordFile"
   -h, --help               this help`,
 };
 
@@ -117,6 +161,11 @@ async function main(argv: string[]): Promise<number> {
       lease: { type: "string" },
       out: { type: "string" },
       "password-file": { type: "string" },
+      "key-file": { type: "string" },
+      keystore: { type: "string" },
+      operator: { type: "string" },
+      to: { type: "string" },
+      amount: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -134,6 +183,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(HELP[command]);
     return 0;
+  }
+  // A stray word is refused without being echoed: it may be a key or a password pasted in.
+  if (positionals.length > (command === "fund" || command === "status" ? 1 : 2)) {
+    throw new UsageError(
+      `unexpected argument after "gpufog ${command}${command === "fund" || command === "status" ? "" : ` ${sub}`}" (not shown); keys and passwords are read from files or stdin, never the command line`,
+    );
   }
   const config = () => {
     if (values.config === undefined) throw new UsageError(`${command} needs --config <file>`);
@@ -165,7 +220,32 @@ async function main(argv: string[]): Promise<number> {
       console.log(c.kind === "provider" ? await providerStatus(c) : await keeperStatus(c));
       return 0;
     }
+    case "operator": {
+      if (sub === "show") {
+        console.log(await showOperator(await readProviderConfig(config())));
+        return 0;
+      }
+      expectSub("set");
+      const cold = { keystore: values.keystore, passwordFile: values["password-file"] };
+      console.log(await setOperator(await readProviderConfig(config()), values.operator, cold));
+      return 0;
+    }
+    case "fund": {
+      if (values.to === undefined || values.amount === undefined) {
+        throw new UsageError("fund needs --to operator (or an address) and --amount <ETH>, such as 0.05");
+      }
+      const cold = { keystore: values.keystore, passwordFile: values["password-file"] };
+      console.log(await fund(await readProviderConfig(config()), values.to, values.amount, cold));
+      return 0;
+    }
     default: {
+      if (sub === "import") {
+        if (values.out === undefined || values["password-file"] === undefined) {
+          throw new UsageError("keystore import needs --out <file> and --password-file <file>");
+        }
+        console.log(await importKeystore(values.out, values["password-file"], values["key-file"] ?? "-"));
+        return 0;
+      }
       expectSub("new");
       if (values.out === undefined || values["password-file"] === undefined) {
         throw new UsageError("keystore new needs --out <file> and --password-file <file>");

@@ -32,12 +32,20 @@ export interface CommonConfig {
   metricsPort: number;
   /** Native coin (wei) per whole token, by token address: what a job's value is measured in. */
   nativePrice: Map<string, bigint>;
+  /** The longest the logs stay quiet: an "alive" line with a summary at least this often. */
+  aliveMs: number;
 }
 
 export interface ProviderConfig extends CommonConfig {
   kind: "provider";
   /** The provider (cold key) whose nodes the agent runs; the key's own address if omitted. */
   provider: string | undefined;
+  /**
+   * The provider's own (cold) keystore and its password file, for `gpufog operator set` and
+   * `gpufog fund` only: the agent never opens them. Undefined when not named.
+   */
+  providerKeystore: string | undefined;
+  providerPasswordFile: string | undefined;
   /** The node ids to run; every node of the provider if omitted. */
   nodes: bigint[] | undefined;
   /** Check in when a node is within this many seconds of going stale (default: half of `checkInPeriod`). */
@@ -100,6 +108,11 @@ export interface KeeperConfig extends CommonConfig {
   kind: "keeper";
   /** Providers per `forwardFees` transaction. */
   forwardBatch: number;
+  /**
+   * Seconds a lease's deposit must have been spent before the keeper closes it: its provider's
+   * agent closes it with its last receipt first, and the two must not race to the same close.
+   */
+  spentCloseGraceSeconds: number;
   /** Fee tokens to observe and buy back; those with fees recorded if omitted. */
   tokens: string[] | undefined;
   /** A buyback slice moves the first pool's price by at most this many basis points. */
@@ -209,9 +222,12 @@ const COMMON = [
   "metricsHost",
   "metricsPort",
   "nativePrice",
+  "aliveMinutes",
 ];
 const PROVIDER = [
   "provider",
+  "providerKeystore",
+  "providerPasswordFile",
   "nodes",
   "checkInMarginSeconds",
   "batchSize",
@@ -235,7 +251,7 @@ const PROVIDER = [
   "hookMaxOutputBytes",
   "receiptIntervalSeconds",
 ];
-const KEEPER = ["forwardBatch", "tokens", "maxImpactBps", "buybackMarginBps"];
+const KEEPER = ["forwardBatch", "spentCloseGraceSeconds", "tokens", "maxImpactBps", "buybackMarginBps"];
 
 function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
   const known = new Set([...COMMON, ...(kind === "provider" ? PROVIDER : KEEPER)]);
@@ -272,6 +288,7 @@ function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
     metricsHost: f.string("metricsHost", "127.0.0.1"),
     metricsPort: f.number("metricsPort", kind === "provider" ? 9464 : 9465, 0, 65_535),
     nativePrice,
+    aliveMs: f.number("aliveMinutes", 15, 0.01, 1440) * 60_000,
   };
 }
 
@@ -297,6 +314,8 @@ export async function readProviderConfig(file: string): Promise<ProviderConfig> 
     ...base,
     kind: "provider",
     provider: f.has("provider") ? f.address("provider") : undefined,
+    providerKeystore: f.has("providerKeystore") ? f.path("providerKeystore") : undefined,
+    providerPasswordFile: f.has("providerPasswordFile") ? f.path("providerPasswordFile") : undefined,
     nodes,
     checkInMarginSeconds: f.has("checkInMarginSeconds")
       ? BigInt(f.number("checkInMarginSeconds", 0, 1, 7 * 86_400))
@@ -387,6 +406,7 @@ export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
     ...base,
     kind: "keeper",
     forwardBatch: f.number("forwardBatch", 50, 1, 500),
+    spentCloseGraceSeconds: f.number("spentCloseGraceSeconds", 3600, 0, 7 * 86_400),
     tokens,
     maxImpactBps: BigInt(f.number("maxImpactBps", 50, 1, 2000)),
     buybackMarginBps: BigInt(f.number("buybackMarginBps", 10, 0, 1999)),

@@ -64,6 +64,7 @@ export async function runKeeper(
         );
       },
       options.once || dryRun,
+      () => ({ queue: `${last.length} job${last.length === 1 ? "" : "s"} in the last round` }),
     );
   } finally {
     await rt.close();
@@ -181,6 +182,10 @@ export class Keeper {
       if (lease.status === CLOSING && now > lease.collectDeadline) {
         jobs.push({ label: `finalize ${id}`, to, data: escrow.interface.encodeFunctionData("finalize", [id]) });
       } else if (lease.status === OPEN && lease.paid === lease.deposit) {
+        // The provider's agent closes its spent leases with its last receipt; the keeper is the
+        // backstop for one gone quiet, after a grace, so that the two never race to one close.
+        tracked.spentSeenAt ??= Number(now);
+        if (now - BigInt(tracked.spentSeenAt) < BigInt(this.config.spentCloseGraceSeconds)) continue;
         jobs.push({
           label: `closeLease ${id} (deposit spent)`,
           to,

@@ -16,7 +16,9 @@ import { writeFileAtomic } from "../io.js";
 import { owedAt } from "../market/lease-math.js";
 import { checkDomain, parseJsonText, parseSignedReceipt, type SignedReceipt } from "../market/quote.js";
 import { escrowDomain, RECEIPT_TYPES, type EscrowDomain } from "../market/typed-data.js";
-import { listNodes, type NodeView } from "../registry.js";
+import { formatSpan } from "../format.js";
+import { RESERVATION_STATUS } from "../market/lease-math.js";
+import { listNodes, NODE_STATUSES, type NodeView } from "../registry.js";
 import { startApi, type ApiServer, type SessionHost } from "./api.js";
 import type { ProviderConfig } from "./config.js";
 import { HookError, runHook, SessionBook, type HookInput, type Session } from "./hooks.js";
@@ -65,7 +67,12 @@ export async function runProviderAgent(config: ProviderConfig, options: { once?:
   try {
     if (config.api !== undefined) api = await startApi(agent, config.api);
     else rt.log("info", "api_off", { hint: 'set "apiPort" to serve quotes, receipts and access (docs/operators.md)' });
-    await runLoop(rt, () => agent.round(), options.once);
+    await runLoop(
+      rt,
+      () => agent.round(),
+      options.once,
+      () => agent.summary(),
+    );
   } finally {
     await api?.close();
     await agent.hooksSettled();
@@ -102,6 +109,8 @@ export class ProviderAgent implements SessionHost {
   private readonly work: WorkList;
   private escrowDomain: EscrowDomain | undefined;
   private setupProblem: string | undefined;
+  /** The nodes, chain time and check-in period the last round read, for the "alive" line. */
+  private lastView: { nodes: NodeView[]; now: bigint; period: bigint } | undefined;
   /** Whether a round has read the provider's nodes (the API waits for it). */
   private nodesRead = false;
   /** The leases' sessions, when the API is on. */
@@ -156,6 +165,7 @@ export class ProviderAgent implements SessionHost {
     this.nodesRead = true;
     await this.work.read(latest.number);
     for (const n of nodes) this.report(n, BigInt(now), period);
+    this.lastView = { nodes, now: BigInt(now), period };
 
     await this.acceptStarts(now);
     await this.takeReceipts();
@@ -164,6 +174,35 @@ export class ProviderAgent implements SessionHost {
     await this.checkIn(nodes, BigInt(now), period);
     await this.withdraw();
     await this.claim();
+  }
+
+  /**
+   * What the agent watches, in words, for the "alive" line: nodes by status, leases open and
+   * closing, and when the next check-in is due.
+   */
+  summary(): Record<string, string> {
+    const view = this.lastView;
+    if (view === undefined) return {};
+    const counts = new Map<string, number>();
+    for (const n of view.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+    const byStatus = [...counts].map(([status, count]) => `${count} ${status}`).join(", ");
+    const leases = Object.values(this.rt.state.leases);
+    const closing = leases.filter((l) => l.collectDeadline !== 0).length;
+    const margin = this.config.checkInMarginSeconds ?? view.period / 2n;
+    const due = view.nodes
+      .filter((n) => CHECKED.has(n.status))
+      .map((n) => n.lastCheckIn + view.period - margin)
+      .reduce<bigint | undefined>((min, t) => (min === undefined || t < min ? t : min), undefined);
+    return {
+      nodes: `${view.nodes.length} node${view.nodes.length === 1 ? "" : "s"}${byStatus === "" ? "" : ` (${byStatus})`}`,
+      leases: `${leases.length - closing} lease${leases.length - closing === 1 ? "" : "s"} open, ${closing} closing`,
+      nextCheckIn:
+        due === undefined
+          ? "no check-in needed (no Idle or Reserved node)"
+          : due <= view.now
+            ? "next check-in due now"
+            : `next check-in due in ${formatSpan(due - view.now)}`,
+    };
   }
 
   /** Says once, loudly, when the agent can do nothing: no nodes, or a key that is not the operator. */
@@ -189,7 +228,13 @@ export class ProviderAgent implements SessionHost {
     const before = this.health.get(n.id);
     if (before !== health) {
       if (health !== "up")
-        this.rt.log("warn", "node_down", { node: n.id, status: n.status, health, engaged: n.engaged, checkInAge: age });
+        this.rt.log("warn", "node_down", {
+          node: n.id,
+          status: n.status,
+          health,
+          engaged: n.engaged,
+          checkInAge: `${formatSpan(age)} ago`,
+        });
       else if (before !== undefined) this.rt.log("info", "node_up", { node: n.id, status: n.status });
       this.health.set(n.id, health);
     }
@@ -237,7 +282,7 @@ export class ProviderAgent implements SessionHost {
       case "ReservationEnded":
         return this.rt.log(Number(a.status) === 6 ? "warn" : "info", "reservation_ended", {
           reservation: a.reservationId,
-          status: Number(a.status),
+          status: RESERVATION_STATUS[Number(a.status)] ?? String(a.status),
           by: a.by,
           feeEarned: a.feeEarned,
           lease: a.leaseId,
@@ -247,7 +292,12 @@ export class ProviderAgent implements SessionHost {
       case "Withdrawn":
         return this.rt.log("info", "withdrawn", { token: a.token, to: a.to, amount: a.amount, ...at });
       case "StatusChanged":
-        return this.rt.log("info", "status_changed", { node: a.nodeId, from: Number(a.from), to: Number(a.to), ...at });
+        return this.rt.log("info", "status_changed", {
+          node: a.nodeId,
+          from: NODE_STATUSES[Number(a.from)] ?? String(a.from),
+          to: NODE_STATUSES[Number(a.to)] ?? String(a.to),
+          ...at,
+        });
     }
   }
 
@@ -590,6 +640,8 @@ export class ProviderAgent implements SessionHost {
       }
       const skipped = receipt.logs.filter((l) => l.topics[0] === skippedTopic).length;
       this.rt.metrics.inc("gpufog_check_in_batches_total");
+      // The "alive" line's next check-in counts from this one.
+      for (const n of this.lastView?.nodes ?? []) if (chunk.includes(n.id)) n.lastCheckIn = now;
       this.rt.metrics.inc("gpufog_check_ins_sent_total", {}, chunk.length - skipped);
       if (skipped > 0) this.rt.metrics.inc("gpufog_check_ins_failed_total", {}, skipped);
       this.rt.log("info", "checked_in", {

@@ -13,6 +13,11 @@ export interface FallbackOptions {
   attempts?: number;
   /** Called on each failed try, with the endpoint's index and what went wrong. */
   onError?: (endpoint: number, kind: string, detail: string) => void;
+  /**
+   * Called once when a request is answered after requests that no endpoint answered (an outage):
+   * how long since the first of them failed, and how many failed.
+   */
+  onRecover?: (downMs: number, failedRequests: number) => void;
 }
 
 const RATE_LIMITED = /rate limit|too many requests/i;
@@ -20,6 +25,8 @@ const RATE_LIMITED = /rate limit|too many requests/i;
 export class FallbackRpcProvider extends JsonRpcApiProvider {
   private current = 0;
   private readonly attempts: number;
+  /** Since when (ms) requests have failed on every endpoint, and how many; undefined while answered. */
+  private outage: { since: number; failed: number } | undefined;
 
   constructor(
     readonly urls: readonly string[],
@@ -87,8 +94,15 @@ export class FallbackRpcProvider extends JsonRpcApiProvider {
         continue;
       }
       this.current = index;
+      if (this.outage !== undefined) {
+        const { since, failed } = this.outage;
+        this.outage = undefined;
+        this.options.onRecover?.(Date.now() - since, failed);
+      }
       return list;
     }
+    this.outage ??= { since: Date.now(), failed: 0 };
+    this.outage.failed++;
     throw new Error(`no RPC endpoint answered after ${this.attempts} tries (last: ${last})`);
   }
 }

@@ -15,6 +15,7 @@ import { FallbackRpcProvider } from "./rpc.js";
 import { loadState, saveState, type AgentState } from "./state.js";
 import { sleep } from "../registry.js";
 import { tokenInfo } from "../erc20.js";
+import { formatSpan, formatToken } from "../format.js";
 import { JobSkipped, jobOf, TxSender } from "./sender.js";
 
 export interface Runtime {
@@ -52,19 +53,38 @@ export function readBook(config: Pick<CommonConfig, "file" | "addressBook">): Ad
 }
 
 /** The agent's endpoints as one provider, counting each failed try in `metrics`. */
-export function connect(config: CommonConfig, book: AddressBook, metrics: Metrics): FallbackRpcProvider {
+export function connect(config: CommonConfig, book: AddressBook, metrics: Metrics, log?: Logger): FallbackRpcProvider {
   metrics.define(SERIES[0]![0], SERIES[0]![1], SERIES[0]![2]);
   return new FallbackRpcProvider(config.rpc, {
     chainId: book.chainId,
     timeoutMs: config.rpcTimeoutMs,
     onError: (endpoint, kind) => metrics.inc("gpufog_rpc_errors_total", { endpoint: String(endpoint), kind }),
+    onRecover: (downMs, failed) =>
+      log?.("info", "rpc_back", {
+        message: `RPC back after ${formatSpan(BigInt(Math.round(downMs / 1000)))}, ${failed} failed request${failed === 1 ? "" : "s"}`,
+        downSeconds: Math.round(downMs / 1000),
+        failedRequests: failed,
+      }),
   });
 }
+
+/** A native amount for people: `0.9999 ETH`, cut to 4 decimals. */
+export const ethText = (wei: bigint): string => formatToken(wei, "ETH", 18, 4);
 
 export const SERIES: [string, "counter" | "gauge", string][] = [
   ["gpufog_rpc_errors_total", "counter", "Failed JSON-RPC tries, by endpoint index and kind."],
   ["gpufog_transactions_sent_total", "counter", "Transactions signed and broadcast, by job."],
   ["gpufog_transactions_replaced_total", "counter", "Replacements of stuck transactions with bumped fees."],
+  [
+    "gpufog_transactions_total",
+    "counter",
+    "Transactions settled, by job and outcome (mined, reverted, replaced_elsewhere), those resumed from the journal after a restart included.",
+  ],
+  [
+    "gpufog_transactions_resumed_total",
+    "counter",
+    "Transactions found in flight in the journal at start and resumed (re-broadcast and waited for), by job.",
+  ],
   ["gpufog_jobs_total", "counter", "Jobs by name and result (done, failed, skipped)."],
   ["gpufog_rounds_total", "counter", "Rounds run."],
   ["gpufog_balance_wei", "gauge", "The agent account's native balance."],
@@ -81,7 +101,7 @@ export async function startRuntime(
   const wallet = await loadKey(config);
   const metrics = new Metrics();
   for (const [name, type, help] of [...SERIES, ...options.extraSeries]) metrics.define(name, type, help);
-  const provider = connect(config, book, metrics);
+  const provider = connect(config, book, metrics, log);
   const signer = wallet.connect(provider);
   const contracts = getContracts(book, signer);
   const state = loadState(config.stateFile, kind, book.chainId, wallet.address, book.block - 1);
@@ -168,8 +188,19 @@ export async function runJob(
   }
 }
 
-/** Calls `round` every `pollMs` until stopped; a round that throws is logged and the next one runs. */
-export async function runLoop(rt: Runtime, round: () => Promise<void>, once = false): Promise<void> {
+/**
+ * Calls `round` every `pollMs` until stopped; a round that throws is logged and the next one runs.
+ * After the first good round, and then at most every `aliveMs`, one "alive" line says in words
+ * what the agent watches (`summary`'s parts) and the key's balance, so that quiet logs mean a
+ * quiet market, not a dead agent.
+ */
+export async function runLoop(
+  rt: Runtime,
+  round: () => Promise<void>,
+  once = false,
+  summary: () => Record<string, string> = () => ({}),
+): Promise<void> {
+  let aliveAt = -Infinity;
   while (!rt.signal.aborted) {
     try {
       // A transaction left in flight (by a previous run, or a round stopped mid-wait) is settled
@@ -177,9 +208,18 @@ export async function runLoop(rt: Runtime, round: () => Promise<void>, once = fa
       if (!(await rt.sender.settlePending())) break;
       await round();
       if (!rt.dryRun) saveState(rt.config.stateFile, rt.state);
-      rt.metrics.set("gpufog_balance_wei", Number(await rt.provider.getBalance(rt.wallet.address)), {
-        account: rt.wallet.address,
-      });
+      const balance = await rt.provider.getBalance(rt.wallet.address);
+      rt.metrics.set("gpufog_balance_wei", Number(balance), { account: rt.wallet.address });
+      if (Date.now() - aliveAt >= rt.config.aliveMs) {
+        aliveAt = Date.now();
+        const parts = { ...summary(), balance: ethText(balance) };
+        rt.log("info", "alive", {
+          message: `alive: ${Object.entries(parts)
+            .map(([k, v]) => (k === "balance" ? `balance ${v}` : v))
+            .join("; ")}`,
+          ...parts,
+        });
+      }
     } catch (error) {
       rt.log("error", "round_failed", { reason: reasonOf(error) });
     }

@@ -68,6 +68,7 @@ export class TxSender {
     // A dry run sends nothing, not even a transaction a previous run left in flight.
     if (pending === null || this.o.dryRun) return true;
     this.o.log("info", "tx_resume", { label: pending.label, nonce: pending.nonce, hash: pending.hashes.at(-1) });
+    this.o.metrics.inc("gpufog_transactions_resumed_total", { job: jobOf(pending.label) });
     await this.broadcast(pending.raw);
     return (await this.wait(pending)) !== undefined;
   }
@@ -179,6 +180,7 @@ export class TxSender {
           if (receipt !== null) return this.mined(pending, receipt);
         }
         this.o.log("warn", "tx_replaced_elsewhere", { label: pending.label, nonce: pending.nonce });
+        this.o.metrics.inc("gpufog_transactions_total", { job: jobOf(pending.label), outcome: "replaced_elsewhere" });
         this.finish(pending.nonce);
         return undefined;
       }
@@ -233,6 +235,7 @@ export class TxSender {
   private mined(pending: PendingTx, receipt: TransactionReceipt): TransactionReceipt {
     this.finish(pending.nonce);
     const ok = receipt.status === 1;
+    this.o.metrics.inc("gpufog_transactions_total", { job: jobOf(pending.label), outcome: ok ? "mined" : "reverted" });
     this.o.log(ok ? "info" : "error", ok ? "tx_mined" : "tx_reverted", {
       label: pending.label,
       nonce: pending.nonce,

@@ -41,6 +41,8 @@ export interface TrackedLease {
   collectDeadline: number;
   /** When the provider agent last collected this lease (unix seconds; 0 for never). */
   collectedAt: number;
+  /** When the keeper first saw the deposit spent (chain time); absent until then. */
+  spentSeenAt?: number;
 }
 
 /** A pending or starting reservation, from its events. */

@@ -10,11 +10,12 @@ import { getContracts } from "../deployments.js";
 import { providerBuckets } from "../emission/client.js";
 import { InputError } from "../errors.js";
 import { tokenLabel, type TokenInfo } from "../erc20.js";
+import { formatSpan } from "../format.js";
 import { formatTable, listNodes, NODE_TABLE_HEADER, nodeRows } from "../registry.js";
 import type { KeeperConfig, ProviderConfig } from "./config.js";
 import { Keeper } from "./keeper.js";
 import { Metrics } from "./metrics.js";
-import { connect, readBook } from "./runtime.js";
+import { connect, ethText, readBook } from "./runtime.js";
 import { loadState, type AgentState } from "./state.js";
 import { WorkList } from "./worklist.js";
 
@@ -41,6 +42,11 @@ async function labels(provider: Provider, tokens: Iterable<string>): Promise<Map
   const out = new Map<string, TokenInfo>();
   for (const t of tokens) if (!out.has(t)) out.set(t, await tokenLabel(t, provider));
   return out;
+}
+
+/** A chain time relative to `now`, in words: "in 4 h 17 min", "25 min ago", "now". */
+function span(t: bigint, now: bigint): string {
+  return t === now ? "now" : t > now ? `in ${formatSpan(t - now)}` : `${formatSpan(now - t)} ago`;
 }
 
 /** The provider's status as text. */
@@ -82,10 +88,22 @@ export async function providerStatus(config: ProviderConfig): Promise<string> {
     }, undefined);
     const lines = [
       `provider ${owner} on chain ${book.chainId}, block ${latest.number}`,
-      `agent key ${key}${key === owner ? " (the provider's own key)" : operator === key ? " (the provider's operator)" : ` — NOT the provider's operator (${operator})`}, balance ${formatUnits(await provider.getBalance(key))} native`,
-      `check-in period ${period} s; ${nextCheckIn === undefined ? "no check-in needed (no Idle or Reserved node)" : nextCheckIn <= now ? "check-in due now" : `check-in due in ${nextCheckIn - now} s`}`,
+      `agent key ${key}${key === owner ? " (the provider's own key)" : operator === key ? " (the provider's operator)" : ` — NOT the provider's operator (${operator})`}, balance ${ethText(await provider.getBalance(key))}`,
+      `check-in period ${formatSpan(period)}; ${nextCheckIn === undefined ? "no check-in needed (no Idle or Reserved node)" : nextCheckIn <= now ? "check-in due now" : `check-in due in ${formatSpan(nextCheckIn - now)}`}`,
       "",
-      nodes.length === 0 ? "no nodes" : formatTable(NODE_TABLE_HEADER, nodeRows(nodes, now, tokens)),
+      nodes.length === 0
+        ? "no nodes"
+        : formatTable(
+            NODE_TABLE_HEADER,
+            // The check-in column as "4 h 17 min ago", not seconds.
+            nodeRows(nodes, now, tokens).map((row, i) =>
+              row.map((cell, c) =>
+                NODE_TABLE_HEADER[c] === "check-in" && nodes[i]!.status !== "None"
+                  ? `${formatSpan(now - nodes[i]!.lastCheckIn)} ago`
+                  : cell,
+              ),
+            ),
+          ),
       "",
     ];
     const closing = leases.filter(([, l]) => l.collectDeadline !== 0);
@@ -103,12 +121,12 @@ export async function providerStatus(config: ProviderConfig): Promise<string> {
               l.customer,
               fmt(BigInt(l.deposit), l.token),
               fmt(BigInt(l.paid), l.token),
-              best === undefined ? "-" : `${best.until} (${BigInt(best.until) - now} s from now)`,
+              best === undefined ? "-" : span(BigInt(best.until), now),
               l.collectDeadline === 0
                 ? "-"
                 : BigInt(l.collectDeadline) < now
                   ? "window ended"
-                  : `in ${BigInt(l.collectDeadline) - now} s`,
+                  : `in ${formatSpan(BigInt(l.collectDeadline) - now)}`,
             ];
           }),
         ),
@@ -118,7 +136,7 @@ export async function providerStatus(config: ProviderConfig): Promise<string> {
     lines.push("", `${reservations.length} reservation(s) pending or starting`);
     for (const [id, r] of reservations) {
       lines.push(
-        `  reservation ${id} on node ${r.nodeId}: ${r.acceptBy === 0 ? `not started, deadline in ${BigInt(r.deadline) - now} s` : BigInt(r.acceptBy) >= now ? `STARTING: accept within ${BigInt(r.acceptBy) - now} s` : "start not accepted in time: it can be failed (the fee is taken from the stake)"}`,
+        `  reservation ${id} on node ${r.nodeId}: ${r.acceptBy === 0 ? `not started, deadline ${span(BigInt(r.deadline), now)}` : BigInt(r.acceptBy) >= now ? `STARTING: accept within ${formatSpan(BigInt(r.acceptBy) - now)}` : "start not accepted in time: it can be failed (the fee is taken from the stake)"}`,
       );
     }
     const money: string[] = [];
@@ -173,7 +191,7 @@ export async function keeperStatus(config: KeeperConfig): Promise<string> {
     const jobs = await keeper.round();
     const keeperRole = await contracts.emission.KEEPER_ROLE();
     const lines = [
-      `keeper ${key} on chain ${book.chainId}, balance ${formatUnits(await provider.getBalance(key))} native${(await contracts.emission.hasRole(keeperRole, key)) ? "" : " — has no KEEPER_ROLE: buybacks will be skipped"}`,
+      `keeper ${key} on chain ${book.chainId}, balance ${ethText(await provider.getBalance(key))}${(await contracts.emission.hasRole(keeperRole, key)) ? "" : " — has no KEEPER_ROLE: buybacks will be skipped"}`,
       `${jobs.length} job(s) queued`,
       ...jobs.map((j) => `  ${j.label}`),
       ...notes.map((n) => `  note ${n}`),

@@ -374,7 +374,19 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     // Nothing sent twice, nothing reverted; nonces without gaps; the state file has the next nonce.
     // A buyback may revert when the test jumps 250 s of chain time between its estimate and its
     // block (the TWAP moves under it); no other job may.
-    expect(calls.filter((c) => !c.ok && c.name !== "buyback").map((c) => c.name)).to.deep.equal([]);
+    const reverted = calls.filter((c) => !c.ok && c.name !== "buyback");
+    // Each reverted call replayed on the state before its block, for its error in words.
+    const why = async (c: (typeof calls)[number]) => {
+      try {
+        await connection.ethers.provider.call({ ...c.tx, blockTag: c.block - 1 });
+        return `${c.name}(${c.args.join(", ")}) by ${c.from}: passes on the state before its block`;
+      } catch (error) {
+        const data = (error as { data?: string }).data;
+        const parsed = data ? (escrow.interface.parseError(data) ?? registry.interface.parseError(data)) : null;
+        return `${c.name}(${c.args.join(", ")}) by ${c.from}: ${parsed ? `${parsed.name}(${parsed.args.join(", ")})` : String(error)}`;
+      }
+    };
+    expect(await Promise.all(reverted.map(why))).to.deep.equal([]);
     for (const who of [operator.address, keeper.address]) {
       const nonces = sent.filter((s) => s.from === who).map((s) => s.tx.nonce);
       expect(nonces).to.deep.equal([...nonces].sort((a, b) => a - b));
@@ -448,6 +460,30 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       calls.filter((c) => c.name === "finalize" && c.from === keeper.address).length,
     );
     expect(sample(keeperMetrics, "gpufog_rpc_errors_total")).to.be.greaterThan(0);
+
+    // The logs in words: an "alive" summary after the first round (then every aliveMinutes),
+    // statuses as names, ages as spans.
+    const alive = providerAgent.lines.find((l) => l.event === "alive");
+    expect(alive, "the provider agent's alive line").to.not.equal(undefined);
+    expect(alive!.nodes).to.match(/^3 nodes \((\d (Idle|Sharing|Reserved|Disconnect)(, )?)+\)$/);
+    expect(alive!.leases).to.match(/^\d+ leases? open, \d+ closing$/);
+    expect(alive!.nextCheckIn).to.match(
+      /^(next check-in due (now|in \d+ (d|h|min|s)( \d+ (h|min|s))?)|no check-in needed.*)$/,
+    );
+    expect(alive!.balance).to.match(/^\d{1,3}(,\d{3})*(\.\d{1,4})? ETH$/);
+    expect(alive!.message).to.match(/^alive: 3 nodes .*; balance \d{1,3}(,\d{3})*(\.\d{1,4})? ETH$/);
+    expect(keeperAgent.lines.find((l) => l.event === "alive")?.message).to.match(
+      /^alive: \d+ jobs? in the last round; balance /,
+    );
+    const worded = agents
+      .flatMap((a) => a.lines)
+      .filter((l) => ["status_changed", "reservation_ended", "node_down"].includes(String(l.event)));
+    expect(worded).to.not.have.length(0);
+    for (const l of worded) {
+      for (const field of ["status", "from", "to"])
+        if (field in l) expect(l[field], JSON.stringify(l)).to.match(/^[A-Z][a-z]+$/);
+      if ("checkInAge" in l) expect(l.checkInAge).to.match(/ ago$/);
+    }
     console.log(
       `      ${checkIns.length} check-ins, ${calls.length} transactions; proxy: ${JSON.stringify(proxy!.injected)}`,
     );
@@ -484,6 +520,11 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
       await rpc(anvil!.url, "evm_setAutomine", [true]);
       await rpc(anvil!.url, "evm_mine");
       await until("the check-in is mined", async () => agent.lines.some((l) => l.event === "tx_mined"));
+      // The resumed transaction is in the restarted agent's metrics: resumed, then mined.
+      const metricsUrl = String(agent.lines.find((l) => l.event === "started")!.metrics);
+      const text = await (await fetch(metricsUrl)).text();
+      expect(text).to.include('gpufog_transactions_resumed_total{job="checkIn"} 1');
+      expect(text).to.include('gpufog_transactions_total{job="checkIn",outcome="mined"} 1');
       agent.child.kill("SIGTERM");
       expect(await agent.exited, agent.stderr).to.equal(0);
       const mined = agent.lines.find((l) => l.event === "tx_mined")!;
@@ -513,7 +554,13 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     expect(p.code, p.stderr).to.equal(0);
     expect(p.stdout).to.include(`provider ${account(3).address}`);
     expect(p.stdout).to.include("(the provider's operator)");
-    expect(p.stdout).to.match(/check-in period 3600 s; check-in due in \d+ s/);
+    expect(p.stdout).to.match(/check-in period 1 h; check-in due (now|in \d+ (min|s)( \d+ s)?)\n/);
+    expect(p.stdout).to.match(
+      /agent key 0x[0-9a-fA-F]{40} \(the provider's operator\), balance \d{1,3}(,\d{3})*(\.\d{1,4})? ETH\n/,
+    );
+    expect(p.stdout).to.match(/\n1 +Idle +GTX 1080 Ti .* \d+ (min|s)( \d+ s)? ago/);
+    expect(p.stdout).to.not.match(/\b\d{4,} ?s\b/);
+    expect(p.stdout).to.not.match(/native/);
     expect(p.stdout).to.match(/\n3 +Sharing +GTX 1080 Ti/);
     expect(p.stdout).to.match(/1 open lease\(s\), 0 closing/);
     expect(p.stdout).to.match(/earnings not withdrawn: [\d.]+ GUT \(protocol fee due [\d.]+ GUT\)/);
@@ -521,6 +568,70 @@ describe("Operators: gpufog provider and keeper agents on anvil, through faults"
     const k = await runCli(["status", "--config", await config("keeper", {})]);
     expect(k.code, k.stderr).to.equal(0);
     expect(k.stdout).to.match(/job\(s\) queued/);
+    expect(k.stdout).to.match(/^keeper 0x[0-9a-fA-F]{40} on chain 31337, balance \d{1,3}(,\d{3})*(\.\d{1,4})? ETH/);
+  });
+
+  it("gpufog operator set/show and fund: the provider's cold key names the operator and funds it; another key is refused", async function () {
+    const { registry } = system.contracts;
+    const p = account(3);
+    await writeKeystore(dir, "cold", p.address, p.privateKey);
+    const providerFile = await config("provider", {
+      provider: p.address,
+      providerKeystore: "cold.keystore.json",
+      providerPasswordFile: "cold.pass",
+    });
+    const show = await runCli(["operator", "show", "--config", providerFile]);
+    expect(show.code, show.stderr).to.equal(0);
+    expect(show.stdout).to.include(`provider ${p.address} on chain 31337\noperator ${operator.address}\n`);
+    expect(show.stdout).to.match(/balance \d{1,3}(,\d{3})*(\.\d{1,4})? ETH: the agent's key is the operator/);
+
+    // The keeper's key is not the provider's: one line, nothing sent.
+    const nonce = await connection.ethers.provider.getTransactionCount(keeper.address);
+    const refused = await runCli([
+      "operator",
+      "set",
+      "--config",
+      providerFile,
+      "--keystore",
+      path.join(dir, "keeper.keystore.json"),
+      "--password-file",
+      path.join(dir, "keeper.pass"),
+    ]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr.trim()).to.equal(
+      `gpufog: ${path.join(dir, "keeper.keystore.json")}: holds ${keeper.address}, not the provider ${p.address}: only the provider's own key can do this`,
+    );
+    expect(await connection.ethers.provider.getTransactionCount(keeper.address)).to.equal(nonce);
+
+    const other = Wallet.createRandom().address;
+    const set = await runCli(["operator", "set", "--config", providerFile, "--operator", other]);
+    expect(set.code, set.stderr).to.equal(0);
+    expect(set.stdout.trim()).to.match(
+      new RegExp(
+        `^operator of ${p.address} set to ${other} \\(was ${operator.address}\\) in 0x[0-9a-f]{64}, block \\d+$`,
+      ),
+    );
+    expect(await registry.operatorOf(p.address)).to.equal(other);
+    const notIt = await runCli(["operator", "show", "--config", providerFile]);
+    expect(notIt.stdout).to.include(`the agent's key ${operator.address} is NOT the operator`);
+    // Without --operator: the config's own keystore, the agent's key.
+    const back = await runCli(["operator", "set", "--config", providerFile]);
+    expect(back.code, back.stderr).to.equal(0);
+    expect(await registry.operatorOf(p.address)).to.equal(operator.address);
+
+    const before = await connection.ethers.provider.getBalance(operator.address);
+    const funded = await runCli(["fund", "--config", providerFile, "--to", "operator", "--amount", "0.05"]);
+    expect(funded.code, funded.stderr).to.equal(0);
+    const eth = "\\d{1,3}(,\\d{3})*(\\.\\d{1,4})? ETH";
+    expect(funded.stdout.trim()).to.match(
+      new RegExp(
+        `^sent 0\\.05 ETH from ${p.address} to ${operator.address} in 0x[0-9a-f]{64}, block \\d+; provider ${eth} → ${eth}, operator ${eth} → ${eth}$`,
+      ),
+    );
+    expect((await connection.ethers.provider.getBalance(operator.address)) - before).to.equal(parseEther("0.05"));
+    const bad = await runCli(["fund", "--config", providerFile, "--to", "operator", "--amount", "lots"]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr.trim()).to.equal('gpufog: --amount: "lots" is not an amount of ETH such as 0.05');
   });
 });
 

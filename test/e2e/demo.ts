@@ -137,6 +137,10 @@ describe("the demo (npm run demo)", function () {
     for (const line of lines) {
       expect(line, line).to.not.match(/\b(status|Status) \d\b/);
       expect(line, line).to.not.match(/\b\d{4,} s\b/);
+      // An hour or more in hours ("buys 6 h 15 min", never "buys 375 min"), no 18-decimal amounts.
+      expect(line, line).to.not.match(/\b([6-9]\d|\d{3,}) min\b/);
+      expect(line, line).to.not.match(/\d\.\d{9,}/);
+      expect(line, line).to.not.match(/heartbeat \d/);
     }
   });
 });
