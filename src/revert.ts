@@ -307,6 +307,15 @@ const HINTS: Record<string, (a: Record<string, unknown>, c: RevertContext) => st
       return `its window has not opened: retry ${retryAt(start - c.now, c.now)}`;
     return "a reservation starts between its start and its deadline";
   },
+  // The escrow's InvalidWindow(start, duration); the distributor's (start, deadline) has no hint.
+  InvalidWindow: (a, c) => {
+    if (a.duration === undefined) return undefined;
+    const start = a.start as bigint;
+    const duration = a.duration as bigint;
+    if (duration === 0n || duration > 30n * 86_400n) return "a window lasts from 1 s to 30 days";
+    if (c.now === undefined) return undefined;
+    return start < c.now ? "the start is in the past by the chain's clock" : "a window starts at most 7 days ahead";
+  },
   DepositBelowFee: () => "the deposit must be above the reservation fee, which prices the whole hold",
   TokenNotAllowed: () => "the escrow does not take this token",
   ZeroAmount: () => "the amount must be above zero",

@@ -118,6 +118,10 @@ describe("decodeRevert", function () {
       "InvalidWindow: start 2027-01-15T08:00:00Z, duration 3600",
     );
     expect(decodeRevert({ data }, [distributor, escrow])?.message).to.match(/^InvalidWindow: start .*, deadline 3600$/);
+    // A start in the past by the chain's clock is said so (a local chain runs ahead of the wall clock).
+    expect(decodeRevert(reserve, [escrow], { now: 1_800_000_600n })?.message).to.equal(
+      "InvalidWindow: start 2027-01-15T08:00:00Z, duration 3600 (the start is in the past by the chain's clock)",
+    );
   });
 
   it("hints by the contract's meaning where two contracts use one name", function () {
