@@ -8,9 +8,9 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LeaseEscrowSettings} from "./base/LeaseEscrowSettings.sol";
+import {ReentrancyLock} from "./base/ReentrancyLock.sol";
 import {IFeeCollector} from "./interfaces/IFeeCollector.sol";
 import {ILeaseEscrow} from "./interfaces/ILeaseEscrow.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
@@ -18,7 +18,7 @@ import {LeaseMath} from "./libraries/LeaseMath.sol";
 
 /// @title Lease escrow
 /// @notice GPU leases paid for the time the customer signed for. See {ILeaseEscrow}.
-contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyGuardTransient {
+contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc ILeaseEscrow
