@@ -309,6 +309,28 @@ const peer = (size: typeof at100k, key: string) =>
 const oneGpu = (c: string, hours: number) =>
   overhead.totals.find((t) => t.chain === c && t.setup.startsWith("1 ×") && t.leaseHours === hours)!;
 const oneGpuBefore = (c: string) => beforeOf(oneGpu(c, 24));
+interface ScaleReader {
+  medianMs: number;
+  rpcCalls: number;
+  bytesIn: number;
+  indexerQueries: number;
+  transactions?: number;
+}
+interface ScaleIndexer {
+  catchUpSeconds: number;
+  eventsPerSecond: number;
+  routes: Record<string, ScaleReader>;
+}
+const scale = read<{
+  sizes: {
+    built: { nodes: number; leases: number };
+    readers: Record<string, ScaleReader | { skipped: string }>;
+    indexer: { pglite: ScaleIndexer; postgres: ScaleIndexer };
+  }[];
+}>("scale");
+const largest = scale.sizes.at(-1)!;
+const reader = (name: string) => largest.readers[name] as ScaleReader;
+const slowestRoute = Math.max(...Object.values(largest.indexer.pglite.routes).map((r) => r.medianMs));
 const readmeTable = table(
   ["measure (median of whole runs, same run for every side)", "gpufog", "peers"],
   [
@@ -335,6 +357,11 @@ const readmeTable = table(
       oneGpuBefore("op") === undefined
         ? "–"
         : `before (heartbeats): OP Stack ${pct(oneGpuBefore("op")!.percent)}, L1 ${pct(oneGpuBefore("l1")!.percent)}`,
+    ],
+    [
+      `history at scale, ${n(largest.built.nodes)} nodes and ${n(largest.built.leases)} leases on anvil: the indexer's catch-up, its list routes, an agent's first round`,
+      `PGlite ${largest.indexer.pglite.catchUpSeconds} s (${n(largest.indexer.pglite.eventsPerSecond)} events/s), PostgreSQL ${largest.indexer.postgres.catchUpSeconds} s (${n(largest.indexer.postgres.eventsPerSecond)} events/s); routes ≤ ${slowestRoute} ms, 1 query, 0 RPC; keeper ${s2(reader("keeper round (first start)").medianMs)} s, ${n(reader("keeper round (first start)").rpcCalls)} calls; provider ${s2(reader("provider round (first start)").medianMs)} s, ${n(reader("provider round (first start)").rpcCalls)} calls, ${mb(reader("provider round (first start)").bytesIn)} MB read`,
+      "–",
     ],
   ],
 );

@@ -19,7 +19,7 @@ export const OVERHEAD_OPTIONS = {
 
 let bench = task("bench", "Runs a benchmark suite and writes bench/results/<suite>.json").addPositionalArgument({
   name: "suite",
-  description: "The suite: a file name in bench/ without .ts (gas, overhead, merkle, claim)",
+  description: "The suite: a file name in bench/ without .ts (gas, overhead, merkle, claim, scale)",
 });
 for (const [name, [defaultValue, description]] of Object.entries(OVERHEAD_OPTIONS)) {
   bench = bench.addOption({ name, description: `overhead: ${description}`, defaultValue });
