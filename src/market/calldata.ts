@@ -6,18 +6,10 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
-import type { Quote } from "./typed-data.js";
+import { type Quote, QUOTE_TYPES } from "./typed-data.js";
 
-const QUOTE_COMPONENTS = [
-  { name: "nodeId", type: "uint256" },
-  { name: "customer", type: "address" },
-  { name: "token", type: "address" },
-  { name: "pricePerTuHour", type: "uint256" },
-  { name: "windowStart", type: "uint256" },
-  { name: "windowDuration", type: "uint256" },
-  { name: "expiry", type: "uint256" },
-  { name: "nonce", type: "uint256" },
-] as const;
+// The quote's fields are its EIP-712 type's, in the struct's order: one list for both.
+const QUOTE_COMPONENTS = QUOTE_TYPES.Quote;
 
 /** The escrow functions a customer's wallet calls to open a lease or reserve, as in LeaseEscrow's ABI. */
 export const ESCROW_CALLS_ABI = [
