@@ -18,6 +18,9 @@ import type { FallbackRpcProvider } from "./rpc.js";
 import { saveState, type AgentState, type PendingTx } from "./state.js";
 
 /** A job the sender refused before signing: it would revert, or gas is above the cap. */
+/** Two storage writes that found their slot zeroed since the estimate (2 × 17,100), and margin. */
+const WRITE_HEADROOM = 50_000n;
+
 export class JobSkipped extends Error {
   override readonly name = "JobSkipped";
 }
@@ -95,8 +98,12 @@ export class TxSender {
       throw new JobSkipped(`gas price ${base + tip} wei is above the cap ${config.maxFeePerGas} wei`);
     }
     const maxFee = base * 2n + tip < config.maxFeePerGas ? base * 2n + tip : config.maxFeePerGas;
-    // Price the job at the fee it will likely pay (base + tip), with the estimate's 20 % headroom.
-    const gasLimit = (gas * 12n) / 10n;
+    // Price the job at the fee it will likely pay (base + tip). The limit is the estimate with 20 %
+    // headroom plus a fixed 50,000: another party's transaction between the estimate and the block
+    // can zero a slot this one writes (a withdrawal zeroes the earnings a collect adds to, a fee
+    // forwarding the fees due), and writing a zero slot costs 17,100 gas more. Seen in CI: a
+    // collect out of gas after the keeper's forwarding. Unused gas is not paid.
+    const gasLimit = (gas * 12n) / 10n + WRITE_HEADROOM;
     const cost = gas * (base + tip);
     if (req.valueWei !== undefined && cost > req.valueWei) {
       throw new JobSkipped(`gas ${cost} wei exceeds the job's value ${req.valueWei} wei`);
