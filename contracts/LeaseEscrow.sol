@@ -5,12 +5,12 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {LeaseEscrowSettings} from "./base/LeaseEscrowSettings.sol";
 import {ReentrancyLock} from "./base/ReentrancyLock.sol";
+import {TypedDataDomain} from "./base/TypedDataDomain.sol";
 import {IFeeCollector} from "./interfaces/IFeeCollector.sol";
 import {ILeaseEscrow} from "./interfaces/ILeaseEscrow.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
@@ -18,13 +18,11 @@ import {LeaseMath} from "./libraries/LeaseMath.sol";
 
 /// @title Lease escrow
 /// @notice GPU leases paid for the time the customer signed for. See {ILeaseEscrow}.
-contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
+contract LeaseEscrow is LeaseEscrowSettings, TypedDataDomain, Multicall, ReentrancyLock {
     using SafeERC20 for IERC20;
 
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_RESERVE_AHEAD = 7 days;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_RESERVATION_DURATION = 30 days;
+    uint40 internal constant _MAX_RESERVE_AHEAD = 7 days;
+    uint40 internal constant _MAX_RESERVATION_DURATION = 30 days;
     // The EIP-712 type strings are longer than 32 bytes by nature; their hashes are compile-time
     // constants, so the strings cost no gas.
     /// @inheritdoc ILeaseEscrow
@@ -89,7 +87,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
             reservationGrace_,
             session
         )
-        EIP712("gpufog LeaseEscrow", "1")
+        TypedDataDomain("gpufog LeaseEscrow", "1")
     {}
 
     // ---------------------------------------------------------------- leases
@@ -123,6 +121,46 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
     }
 
     /// @inheritdoc ILeaseEscrow
+    function renewLease(
+        uint256 leaseId,
+        Quote calldata quote,
+        bytes calldata signature,
+        uint256 added
+    ) external nonReentrant whenNotPaused returns (uint256 newLeaseId) {
+        Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
+        if (msg.sender != lease_.customer) revert NotLeaseCustomer(leaseId, msg.sender);
+        if (quote.windowStart != 0 || quote.windowDuration != 0) {
+            revert QuoteKindMismatch(quote.windowStart, quote.windowDuration);
+        }
+        // A reserved lease earns its window's fee by staying open in the window: renewing it
+        // would hand the customer back the fee for a window it keeps using.
+        if (quote.nodeId != lease_.nodeId || quote.token != lease_.token || lease_.reservationId != 0) {
+            revert RenewalMismatch(leaseId, quote.nodeId, quote.token);
+        }
+        (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) = _acceptQuote(quote, signature);
+        // The node stays leased: no registry call, no refund transfer, one transaction an hour
+        // for a customer who renews hourly at the provider's current price.
+        _pay(leaseId, lease_, block.timestamp);
+        lease_.closedAt = uint40(block.timestamp);
+        emit LeaseClosed(leaseId, msg.sender, 0);
+        uint256 deposit = _settle(leaseId, lease_) + added;
+        if (deposit == 0) revert ZeroAmount();
+        newLeaseId = _createLease(
+            uint64(quote.nodeId),
+            msg.sender,
+            t.provider,
+            quote.token,
+            rate,
+            feeBps,
+            _amount(deposit),
+            lease_.sessionKey,
+            0
+        );
+        emit LeaseRenewed(leaseId, newLeaseId);
+        if (added != 0) _pull(quote.token, added);
+    }
+
+    /// @inheritdoc ILeaseEscrow
     function topUp(uint256 leaseId, uint256 amount) external nonReentrant {
         Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
         if (amount == 0) revert ZeroAmount();
@@ -136,8 +174,8 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
         Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
         if (msg.sender != lease_.customer) revert NotLeaseCustomer(leaseId, msg.sender);
         address old = lease_.sessionKey;
+        // The current key is the lease's own field; the map keeps only replaced keys' ends.
         if (old != address(0)) _sessionKeyUntil[leaseId][old] = uint40(block.timestamp);
-        if (sessionKey != address(0)) _sessionKeyUntil[leaseId][sessionKey] = _CURRENT;
         lease_.sessionKey = sessionKey;
         emit SessionKeySet(leaseId, sessionKey);
     }
@@ -202,8 +240,8 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
         if (duration == 0) revert QuoteKindMismatch(start, duration);
         if (
             start < block.timestamp ||
-            start > block.timestamp + MAX_RESERVE_AHEAD ||
-            duration > MAX_RESERVATION_DURATION
+            start > block.timestamp + _MAX_RESERVE_AHEAD ||
+            duration > _MAX_RESERVATION_DURATION
         ) revert InvalidWindow(start, duration);
         // A failed reservation's penalty is its fee taken from the GUT stake: only a fee in GUT is
         // worth what it says there.
@@ -302,8 +340,8 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
 
     /// @inheritdoc ILeaseEscrow
     function withdrawFor(address provider, address token) external nonReentrant {
-        address operator = registry.operatorOf(provider);
-        if (operator == address(0) || msg.sender != operator) revert NotOperator(provider, msg.sender);
+        // The provider itself passes too: it is paid to its own address either way.
+        if (!_isProviderSide(provider)) revert NotOperator(provider, msg.sender);
         _withdraw(provider, token, provider);
     }
 
@@ -354,6 +392,7 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
 
     /// @inheritdoc ILeaseEscrow
     function sessionKeyUntil(uint256 leaseId, address key) external view returns (uint40) {
+        if (key != address(0) && key == _leases[leaseId].sessionKey) return _CURRENT;
         return _sessionKeyUntil[leaseId][key];
     }
 
@@ -435,8 +474,14 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
         uint256 paidThrough,
         bytes calldata signature
     ) private returns (uint256) {
-        uint256 keyEnd = _receiptKeyEnd(leaseId, lease_.customer, paidThrough, signature);
-        uint256 until = _until(lease_, paidThrough < keyEnd ? paidThrough : keyEnd);
+        uint256 keyEnd = _receiptKeyEnd(leaseId, lease_, paidThrough, signature);
+        return _pay(leaseId, lease_, paidThrough < keyEnd ? paidThrough : keyEnd);
+    }
+
+    /// @dev Pays the provider for the lease's time up to `paidThrough`, capped by now, the close
+    /// and the deposit. Never pays less than before.
+    function _pay(uint256 leaseId, Lease storage lease_, uint256 paidThrough) private returns (uint256) {
+        uint256 until = _until(lease_, paidThrough);
         uint96 before = lease_.paid;
         uint96 paid = uint96(LeaseMath.owedAt(lease_.rate, lease_.start, until, lease_.deposit));
         if (!(paid > before)) return before;
@@ -454,14 +499,15 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
     /// for a session key. Reverts for any other signer.
     function _receiptKeyEnd(
         uint256 leaseId,
-        address customer,
+        Lease storage lease_,
         uint256 paidThrough,
         bytes calldata signature
     ) private view returns (uint256) {
         bytes32 digest = receiptDigest(leaseId, paidThrough);
         (address signer, , ) = ECDSA.tryRecover(digest, signature);
+        address customer = lease_.customer;
         if (signer != address(0)) {
-            if (signer == customer) return _CURRENT;
+            if (signer == customer || signer == lease_.sessionKey) return _CURRENT;
             uint40 keyEnd = _sessionKeyUntil[leaseId][signer];
             if (keyEnd != 0) return keyEnd;
         }
@@ -506,17 +552,22 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
             feeBps: feeBps,
             collectDeadline: 0
         });
-        if (sessionKey != address(0)) _sessionKeyUntil[leaseId][sessionKey] = _CURRENT;
         emit LeaseOpened(leaseId, nodeId, customer, provider, token, rate, deposit, sessionKey);
     }
 
-    /// @dev Settles a closed lease for good: the unpaid deposit back to the customer, and for a
-    /// lease started from a reservation the window's part of the fee, earned in proportion to the
-    /// part of the window the lease stayed open in.
+    /// @dev Settles a closed lease for good and pays the customer back.
     function _finalize(uint256 leaseId, Lease storage lease_) private {
+        _push(lease_.token, lease_.customer, _settle(leaseId, lease_));
+    }
+
+    /// @dev Closes a lease's books: the unpaid deposit is the customer's, and for a lease started
+    /// from a reservation the window's part of the fee is earned in proportion to the part of the
+    /// window the lease stayed open in. Returns what the customer gets back, for the caller to pay
+    /// out or carry into a renewal.
+    function _settle(uint256 leaseId, Lease storage lease_) private returns (uint256 refund) {
         lease_.status = LeaseStatus.Closed;
         (address token, uint96 paid) = (lease_.token, lease_.paid);
-        uint256 refund = lease_.deposit - paid;
+        refund = lease_.deposit - paid;
         uint96 windowEarned;
         uint256 reservationId = lease_.reservationId;
         if (reservationId != 0) {
@@ -528,7 +579,6 @@ contract LeaseEscrow is LeaseEscrowSettings, EIP712, Multicall, ReentrancyLock {
             _credit(lease_.provider, token, windowEarned, LeaseMath.share(windowEarned, lease_.feeBps));
         }
         emit LeaseFinalized(leaseId, paid, uint96(refund), windowEarned);
-        _push(token, lease_.customer, refund);
     }
 
     function _checkCollectWindow(uint256 leaseId, Lease storage lease_) private view {

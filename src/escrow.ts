@@ -10,7 +10,13 @@ import { InputError } from "./errors.js";
 import { formatToken } from "./format.js";
 import { collectableAt, LEASE_STATUS, RESERVATION_STATUS, runsOutAt } from "./market/lease-math.js";
 import { buildQuote, checkDomain, type QuoteTerms, type SignedQuote, type SignedReceipt } from "./market/quote.js";
-import { encodeOpenLease, encodeReserve, encodeSelfPermit, type PermitSignature } from "./market/calldata.js";
+import {
+  encodeOpenLease,
+  encodeRenewLease,
+  encodeReserve,
+  encodeSelfPermit,
+  type PermitSignature,
+} from "./market/calldata.js";
 import { type EscrowDomain, escrowDomain, signQuote, signReceipt } from "./market/typed-data.js";
 import type { Source } from "./parse.js";
 import { signPermit, type PermitToken } from "./permit.js";
@@ -358,6 +364,38 @@ export async function openLease(
     opts.permit ?? "auto",
   );
   return receiptEvent(h.escrow, await mined(tx), "LeaseOpened").args.leaseId as bigint;
+}
+
+/**
+ * Renews an open lease with the provider's new quote in one transaction: the old lease is paid
+ * through now and closed, and what is left of its deposit, with `added`, opens the next lease on
+ * the same node with the same session key. Checked against the escrow first (its own error if it
+ * would refuse); `added` is permitted in the same transaction when the token allows it. Returns
+ * the new lease's id.
+ */
+export async function renewLease(
+  h: EscrowHandle,
+  signer: Signer,
+  leaseId: bigint,
+  signed: SignedQuote,
+  added = 0n,
+  opts: PayOptions = {},
+): Promise<bigint> {
+  const source = opts.source ?? "renewLease";
+  checkDomain(signed, await escrowDomainOf(h), source);
+  const escrow = h.escrow.connect(signer);
+  const { quote, signature } = signed;
+  // The dry run adds nothing (it needs no allowance); with something to add, a lease with
+  // nothing left may still renew, so only then is `ZeroAmount` no refusal.
+  const dry = () => escrow.renewLease.staticCall(leaseId, quote, signature, 0n);
+  if (added === 0n) await dry();
+  else await dryRun([h.escrow.interface], "ZeroAmount", dry);
+  const call = encodeRenewLease(leaseId, quote, signature, added);
+  const tx =
+    added === 0n
+      ? ((await signer.sendTransaction({ to: await escrow.getAddress(), data: call })) as ContractTransactionResponse)
+      : await sendPaying(h, signer, quote.token, added, quote.expiry, call, source, opts.permit ?? "auto");
+  return receiptEvent(h.escrow, await mined(tx), "LeaseRenewed").args.newLeaseId as bigint;
 }
 
 /**

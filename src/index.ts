@@ -111,6 +111,7 @@ export {
   providerHistory,
   providerLeases,
   receiptKeyUntil,
+  renewLease,
   type ReservationEnd,
   reserve,
   setSessionKey,
@@ -155,11 +156,13 @@ export {
 export {
   encodeMulticall,
   encodeOpenLease,
+  encodeRenewLease,
   encodeReserve,
   encodeSelfPermit,
   type Hex,
   openLeaseCalldata,
   type PermitSignature,
+  renewLeaseCalldata,
   reserveCalldata,
 } from "./market/calldata.js";
 export {

@@ -63,6 +63,22 @@ export const leaseOpenTask = common(task("lease:open", "Opens a lease with a pro
   .setAction(() => import("./actions/lease-open.js"))
   .build();
 
+export const leaseRenewTask = common(
+  task(
+    "lease:renew",
+    "Renews a lease with the provider's new quote in one transaction: pays it through now, carries the rest into the next lease",
+  ),
+)
+  .addOption(leaseOption)
+  .addOption(quoteOption)
+  .addOption({
+    name: "add",
+    description: "An amount to add to the carried deposit, in token units (default: 0)",
+    ...UNSET,
+  })
+  .setAction(() => import("./actions/lease-renew.js"))
+  .build();
+
 export const receiptSignTask = common(
   task("receipt:sign", "Signs a receipt for a lease as its customer or session key, and writes it to a file"),
 )
@@ -199,6 +215,7 @@ export const keeperSweepTask = common(
 export const leaseTasks = [
   quoteSignTask,
   leaseOpenTask,
+  leaseRenewTask,
   receiptSignTask,
   leaseCollectTask,
   leaseTopupTask,

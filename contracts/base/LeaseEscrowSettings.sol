@@ -14,24 +14,15 @@ import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdminRules, Pausable {
     /// @inheritdoc ILeaseEscrow
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @inheritdoc ILeaseEscrow
-    uint16 public constant MAX_FEE_BPS = 2_000;
-    /// @inheritdoc ILeaseEscrow
-    uint16 public constant MAX_RESERVATION_FEE_BPS = 5_000;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_GRACE = 1 days;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MIN_QUOTE_AGE = 1 minutes;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_QUOTE_AGE = 1 hours;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MIN_COLLECT_WINDOW = 10 minutes;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_COLLECT_WINDOW = 1 days;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MIN_ACCEPT_WINDOW = 1 minutes;
-    /// @inheritdoc ILeaseEscrow
-    uint40 public constant MAX_ACCEPT_WINDOW = 1 hours;
+    uint16 internal constant _MAX_FEE_BPS = 2_000;
+    uint16 internal constant _MAX_RESERVATION_FEE_BPS = 5_000;
+    uint40 internal constant _MAX_GRACE = 1 days;
+    uint40 internal constant _MIN_QUOTE_AGE = 1 minutes;
+    uint40 internal constant _MAX_QUOTE_AGE = 1 hours;
+    uint40 internal constant _MIN_COLLECT_WINDOW = 10 minutes;
+    uint40 internal constant _MAX_COLLECT_WINDOW = 1 days;
+    uint40 internal constant _MIN_ACCEPT_WINDOW = 1 minutes;
+    uint40 internal constant _MAX_ACCEPT_WINDOW = 1 hours;
 
     /// @inheritdoc ILeaseEscrow
     IProviderRegistry public immutable registry;
@@ -120,7 +111,7 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
 
     function _setPaymentToken(address token, bool allowed, uint16 feeBps) private {
         if (token == address(0)) revert ZeroAddress("token");
-        if (feeBps > MAX_FEE_BPS) revert ParameterOutOfRange("feeBps", feeBps, 0, MAX_FEE_BPS);
+        if (feeBps > _MAX_FEE_BPS) revert ParameterOutOfRange("feeBps", feeBps, 0, _MAX_FEE_BPS);
         _tokens[token] = TokenConfig({allowed: allowed, feeBps: feeBps});
         emit PaymentTokenSet(token, allowed, feeBps);
     }
@@ -132,24 +123,24 @@ abstract contract LeaseEscrowSettings is ILeaseEscrow, AccessControlDefaultAdmin
     }
 
     function _setReservationTerms(uint16 feeBps, uint40 grace) private {
-        if (feeBps > MAX_RESERVATION_FEE_BPS) {
-            revert ParameterOutOfRange("reservationFeeBps", feeBps, 0, MAX_RESERVATION_FEE_BPS);
+        if (feeBps > _MAX_RESERVATION_FEE_BPS) {
+            revert ParameterOutOfRange("reservationFeeBps", feeBps, 0, _MAX_RESERVATION_FEE_BPS);
         }
-        if (grace > MAX_GRACE) revert ParameterOutOfRange("reservationGrace", grace, 0, MAX_GRACE);
+        if (grace > _MAX_GRACE) revert ParameterOutOfRange("reservationGrace", grace, 0, _MAX_GRACE);
         reservationFeeBps = feeBps;
         reservationGrace = grace;
         emit ReservationTermsSet(feeBps, grace);
     }
 
     function _setSessionTerms(uint40 maxQuoteAge_, uint40 collectWindow_, uint40 acceptWindow_) private {
-        if (maxQuoteAge_ < MIN_QUOTE_AGE || maxQuoteAge_ > MAX_QUOTE_AGE) {
-            revert ParameterOutOfRange("maxQuoteAge", maxQuoteAge_, MIN_QUOTE_AGE, MAX_QUOTE_AGE);
+        if (maxQuoteAge_ < _MIN_QUOTE_AGE || maxQuoteAge_ > _MAX_QUOTE_AGE) {
+            revert ParameterOutOfRange("maxQuoteAge", maxQuoteAge_, _MIN_QUOTE_AGE, _MAX_QUOTE_AGE);
         }
-        if (collectWindow_ < MIN_COLLECT_WINDOW || collectWindow_ > MAX_COLLECT_WINDOW) {
-            revert ParameterOutOfRange("collectWindow", collectWindow_, MIN_COLLECT_WINDOW, MAX_COLLECT_WINDOW);
+        if (collectWindow_ < _MIN_COLLECT_WINDOW || collectWindow_ > _MAX_COLLECT_WINDOW) {
+            revert ParameterOutOfRange("collectWindow", collectWindow_, _MIN_COLLECT_WINDOW, _MAX_COLLECT_WINDOW);
         }
-        if (acceptWindow_ < MIN_ACCEPT_WINDOW || acceptWindow_ > MAX_ACCEPT_WINDOW) {
-            revert ParameterOutOfRange("acceptWindow", acceptWindow_, MIN_ACCEPT_WINDOW, MAX_ACCEPT_WINDOW);
+        if (acceptWindow_ < _MIN_ACCEPT_WINDOW || acceptWindow_ > _MAX_ACCEPT_WINDOW) {
+            revert ParameterOutOfRange("acceptWindow", acceptWindow_, _MIN_ACCEPT_WINDOW, _MAX_ACCEPT_WINDOW);
         }
         maxQuoteAge = maxQuoteAge_;
         collectWindow = collectWindow_;

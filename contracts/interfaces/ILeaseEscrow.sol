@@ -236,6 +236,13 @@ interface ILeaseEscrow is IMarketErrors {
     /// @param windowDuration The quote's window length.
     error QuoteKindMismatch(uint256 windowStart, uint256 windowDuration);
 
+    /// @notice The renewal's quote is for another node or token than the lease's, or the lease
+    /// started from a reservation (its window's fee is earned only by that lease staying open).
+    /// @param leaseId The lease being renewed.
+    /// @param nodeId The quote's node.
+    /// @param token The quote's token.
+    error RenewalMismatch(uint256 leaseId, uint256 nodeId, address token);
+
     /// @notice The receipt is not signed by the lease's customer or one of its session keys.
     /// @param leaseId The lease.
     /// @param signer The address the signature recovers to (zero if it recovers to none).
@@ -299,8 +306,8 @@ interface ILeaseEscrow is IMarketErrors {
     /// @param deadline The last moment to start.
     error OutsideWindow(uint256 reservationId, uint256 start, uint256 deadline);
 
-    /// @notice A reservation window that starts in the past, more than `MAX_RESERVE_AHEAD` ahead,
-    /// or has a length outside `[1, MAX_RESERVATION_DURATION]`.
+    /// @notice A reservation window that starts in the past, more than 7 days ahead, or has a
+    /// length outside 1 second to 30 days.
     /// @param start The requested start.
     /// @param duration The requested length, in seconds.
     error InvalidWindow(uint256 start, uint256 duration);
@@ -382,6 +389,12 @@ interface ILeaseEscrow is IMarketErrors {
         address sessionKey
     );
 
+    /// @notice Emitted when a customer renews a lease: `leaseId` closed (its `LeaseFinalized`
+    /// refund was carried, not paid out) and `newLeaseId` opened with it.
+    /// @param leaseId The renewed lease.
+    /// @param newLeaseId The lease that continues it.
+    event LeaseRenewed(uint256 indexed leaseId, uint256 indexed newLeaseId);
+
     /// @notice Emitted when anyone adds to a lease's deposit.
     /// @param leaseId The lease.
     /// @param from Who paid.
@@ -411,7 +424,8 @@ interface ILeaseEscrow is IMarketErrors {
     /// @notice Emitted when a lease's money is settled for good.
     /// @param leaseId The lease.
     /// @param paid What the provider earned from the deposit over the whole lease.
-    /// @param refund What went back (or is owed) to the customer.
+    /// @param refund What went back (or is owed) to the customer, or for a renewal what was
+    /// carried into the new lease.
     /// @param windowFee For a lease started from a reservation, the part of the reservation fee
     /// the provider earned for the window.
     event LeaseFinalized(uint256 indexed leaseId, uint96 paid, uint96 refund, uint96 windowFee);
@@ -496,39 +510,6 @@ interface ILeaseEscrow is IMarketErrors {
     /// @notice The role that may pause and unpause opening and reserving.
     function PAUSER_ROLE() external view returns (bytes32);
 
-    /// @notice The hard maximum of a token's protocol fee: 2,000 bps (20 %).
-    function MAX_FEE_BPS() external view returns (uint16);
-
-    /// @notice The hard maximum of the reservation fee: 5,000 bps (50 %) of the hold's cost.
-    function MAX_RESERVATION_FEE_BPS() external view returns (uint16);
-
-    /// @notice The longest reservation grace period: one day.
-    function MAX_GRACE() external view returns (uint40);
-
-    /// @notice How far ahead a window may start: 7 days.
-    function MAX_RESERVE_AHEAD() external view returns (uint40);
-
-    /// @notice The longest reservation window: 30 days.
-    function MAX_RESERVATION_DURATION() external view returns (uint40);
-
-    /// @notice The bounds of `maxQuoteAge`: 1 minute to 1 hour.
-    function MIN_QUOTE_AGE() external view returns (uint40);
-
-    /// @notice See `MIN_QUOTE_AGE`.
-    function MAX_QUOTE_AGE() external view returns (uint40);
-
-    /// @notice The bounds of `collectWindow`: 10 minutes to 1 day.
-    function MIN_COLLECT_WINDOW() external view returns (uint40);
-
-    /// @notice See `MIN_COLLECT_WINDOW`.
-    function MAX_COLLECT_WINDOW() external view returns (uint40);
-
-    /// @notice The bounds of `acceptWindow`: 1 minute to 1 hour.
-    function MIN_ACCEPT_WINDOW() external view returns (uint40);
-
-    /// @notice See `MIN_ACCEPT_WINDOW`.
-    function MAX_ACCEPT_WINDOW() external view returns (uint40);
-
     /// @notice The EIP-712 type hash of `Quote`.
     function QUOTE_TYPEHASH() external view returns (bytes32);
 
@@ -562,7 +543,7 @@ interface ILeaseEscrow is IMarketErrors {
 
     /// @notice Sets a payment token's terms. A token removed from the allowlist (`allowed`
     /// false) takes no new leases or reservations; open ones keep the terms they started with.
-    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over `MAX_FEE_BPS`.
+    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over 2,000 bps (20 %).
     /// @param token The token.
     /// @param allowed Whether new leases may use it.
     /// @param feeBps Its protocol fee for new leases.
@@ -574,15 +555,17 @@ interface ILeaseEscrow is IMarketErrors {
     function setFeeCollector(address collector) external;
 
     /// @notice Sets the reservation fee and grace period for new reservations.
-    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over
-    /// `MAX_RESERVATION_FEE_BPS` or `MAX_GRACE`.
+    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` over 5,000 bps (50 %) of
+    /// the hold's cost or a grace over one day.
     /// @param feeBps The reservation fee, in bps of the hold's cost.
     /// @param grace The grace period, in seconds.
     function setReservationTerms(uint16 feeBps, uint40 grace) external;
 
     /// @notice Sets the session terms. The collect and accept windows apply to closes and starts
     /// after the change.
-    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` outside each bound.
+    /// @dev Only the default admin. Reverts with `ParameterOutOfRange` (which names the bounds)
+    /// outside 1 minute to 1 hour for the quote age, 10 minutes to 1 day for the collect window,
+    /// and 1 minute to 1 hour for the accept window.
     /// @param maxQuoteAge_ The longest a quote may be valid for.
     /// @param collectWindow_ How long the provider may collect after the customer closes.
     /// @param acceptWindow_ How long the provider has to accept a reservation's start.
@@ -617,6 +600,29 @@ interface ILeaseEscrow is IMarketErrors {
         uint256 deposit,
         address sessionKey
     ) external returns (uint256 leaseId);
+
+    /// @notice Renews an open lease at a new quote in one transaction: the old lease is paid
+    /// through now and closed, and what is left of its deposit, with `added`, opens the new lease
+    /// on the same node for the same customer and session key. The customer's own transaction is
+    /// its receipt for the old lease: it pays every second up to now (within the deposit), so a
+    /// renewal never pays the provider less than a receipt could.
+    /// @dev Reverts when paused; with `NotLeaseCustomer` unless the caller is the lease's
+    /// customer; `InvalidLeaseStatus` unless the lease is open; `QuoteKindMismatch` for a
+    /// reservation quote; `RenewalMismatch` for a quote of another node or token or a lease
+    /// started from a reservation; the quote errors;
+    /// and `ZeroAmount` when nothing is left or added.
+    /// @param leaseId The open lease.
+    /// @param quote The provider's quote for the same node and token.
+    /// @param signature The quote's signature by the provider or its operator.
+    /// @param added What the caller adds to the carried deposit (approved, or permitted through
+    /// `multicall`); zero for nothing.
+    /// @return newLeaseId The new lease.
+    function renewLease(
+        uint256 leaseId,
+        Quote calldata quote,
+        bytes calldata signature,
+        uint256 added
+    ) external returns (uint256 newLeaseId);
 
     /// @notice Adds to an open lease's deposit. Anyone may pay.
     /// @param leaseId The lease.
@@ -723,7 +729,7 @@ interface ILeaseEscrow is IMarketErrors {
     function withdraw(address token, address to) external;
 
     /// @notice `withdraw` for `provider`, sent by the operator the provider named in the registry
-    /// (its hot key): the earnings are paid to `provider`, never elsewhere.
+    /// (its hot key) or by the provider: the earnings are paid to `provider`, never elsewhere.
     /// @param provider The provider.
     /// @param token The token.
     function withdrawFor(address provider, address token) external;

@@ -27,6 +27,18 @@ export const ESCROW_CALLS_ABI = [
   },
   {
     type: "function",
+    name: "renewLease",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "leaseId", type: "uint256", internalType: "uint256" },
+      { name: "quote", type: "tuple", internalType: "struct ILeaseEscrow.Quote", components: QUOTE_COMPONENTS },
+      { name: "signature", type: "bytes", internalType: "bytes" },
+      { name: "added", type: "uint256", internalType: "uint256" },
+    ],
+    outputs: [{ name: "newLeaseId", type: "uint256", internalType: "uint256" }],
+  },
+  {
+    type: "function",
     name: "reserve",
     stateMutability: "nonpayable",
     inputs: [
@@ -63,6 +75,7 @@ const QUOTE_TUPLE = `(${QUOTE_COMPONENTS.map((c) => c.type).join(",")})`;
 const selector = (signature: string) => keccak_256(utf8ToBytes(signature)).slice(0, 4);
 const SELECTORS = {
   openLease: selector(`openLease(${QUOTE_TUPLE},bytes,uint256,address)`),
+  renewLease: selector(`renewLease(uint256,${QUOTE_TUPLE},bytes,uint256)`),
   reserve: selector(`reserve(${QUOTE_TUPLE},bytes,uint256)`),
   selfPermit: selector("selfPermit(address,uint256,uint256,uint8,bytes32,bytes32)"),
   multicall: selector("multicall(bytes[])"),
@@ -121,19 +134,37 @@ function quoteWords(q: Quote): Uint8Array[] {
 }
 
 /**
- * The head of `(Quote, bytes signature, …static)`: the quote's eight words inline, the
- * signature's offset, the static words; then the signature in the tail.
+ * The head of `(…leading, Quote, bytes signature, …statics)`: the leading words, the quote's
+ * eight words inline, the signature's offset, the static words; then the signature in the tail.
  */
-function quoteCall(sel: Uint8Array, quote: Quote, signature: string, statics: Uint8Array[]): Hex {
-  const headWords = 8 + 1 + statics.length;
+function quoteCall(
+  sel: Uint8Array,
+  quote: Quote,
+  signature: string,
+  statics: Uint8Array[],
+  leading: Uint8Array[] = [],
+): Hex {
+  const headWords = leading.length + 8 + 1 + statics.length;
   return hex(
-    concat([sel, ...quoteWords(quote), word(BigInt(headWords * 32)), ...statics, ...dynamicBytes(bytesOf(signature))]),
+    concat([
+      sel,
+      ...leading,
+      ...quoteWords(quote),
+      word(BigInt(headWords * 32)),
+      ...statics,
+      ...dynamicBytes(bytesOf(signature)),
+    ]),
   );
 }
 
 /** `openLease(quote, signature, deposit, sessionKey)`. */
 export function encodeOpenLease(quote: Quote, signature: string, deposit: bigint, sessionKey: string): Hex {
   return quoteCall(SELECTORS.openLease, quote, signature, [word(deposit), addressWord(sessionKey)]);
+}
+
+/** `renewLease(leaseId, quote, signature, added)`. */
+export function encodeRenewLease(leaseId: bigint, quote: Quote, signature: string, added: bigint): Hex {
+  return quoteCall(SELECTORS.renewLease, quote, signature, [word(added)], [word(leaseId)]);
 }
 
 /** `reserve(quote, signature, deposit)`. */
@@ -197,6 +228,22 @@ export function openLeaseCalldata(args: {
   const open = encodeOpenLease(args.quote, args.signature, args.deposit, args.sessionKey);
   if (args.permit === undefined) return open;
   return encodeMulticall([encodeSelfPermit(args.quote.token, args.permit), open]);
+}
+
+/**
+ * The one transaction that renews a lease with a new quote (the old lease paid through now and
+ * closed, the rest carried), with a permit for `added` as {@link openLeaseCalldata}.
+ */
+export function renewLeaseCalldata(args: {
+  leaseId: bigint;
+  quote: Quote;
+  signature: string;
+  added: bigint;
+  permit?: PermitSignature;
+}): Hex {
+  const call = encodeRenewLease(args.leaseId, args.quote, args.signature, args.added);
+  if (args.permit === undefined) return call;
+  return encodeMulticall([encodeSelfPermit(args.quote.token, args.permit), call]);
 }
 
 /** The transaction that reserves with a signed quote, with a permit for the deposit as {@link openLeaseCalldata}. */

@@ -305,6 +305,32 @@ contract LeaseEscrowTest is Test {
 
     // ---------------------------------------------------------------- helpers
 
+    /// @dev On a fork with another chain id the domain is rebuilt, so a receipt signed for the
+    /// deployment's chain pays nothing there.
+    function testFuzz_ReceiptDigest_FollowsTheChainId(uint64 chainId) public {
+        vm.assume(chainId != block.chainid && chainId != 0);
+        bytes32 here = escrow.receiptDigest(1, 100);
+        vm.chainId(chainId);
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("gpufog LeaseEscrow"),
+                keccak256("1"),
+                uint256(chainId),
+                address(escrow)
+            )
+        );
+        bytes32 expected = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                domain,
+                keccak256(abi.encode(escrow.RECEIPT_TYPEHASH(), uint256(1), uint256(100)))
+            )
+        );
+        assertEq(escrow.receiptDigest(1, 100), expected, "the digest of the fork's chain");
+        assertTrue(escrow.receiptDigest(1, 100) != here, "another chain's digest");
+    }
+
     function _open(uint256 price, uint256 deposit) internal returns (uint256 leaseId, uint256 start) {
         usd.mint(customer, deposit);
         (ILeaseEscrow.Quote memory quote, bytes memory signature) = _quote(price, 0, 0);

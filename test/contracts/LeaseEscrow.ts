@@ -552,6 +552,159 @@ describe("LeaseEscrow", function () {
     });
   });
 
+  describe("renewLease", function () {
+    it("pays the old lease through now, carries the rest with what is added into a new lease at the new price", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, registry, gut, customer, provider, session, leaseId, start, nodeId } = s;
+      const next = await quoteFor(s, ethers, { pricePerTuHour: PRICE * 2n, expiry: start + 2_500n });
+      const gross = 2_000n * PER_SECOND;
+      const tx = at(start + 2_000n, () =>
+        escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 5n * UNIT),
+      );
+      await expect(tx)
+        .to.emit(escrow, "Collected")
+        .withArgs(leaseId, start + 2_000n, gross, feeOf(gross));
+      await expect(tx).to.emit(escrow, "LeaseClosed").withArgs(leaseId, customer.address, 0n);
+      await expect(tx)
+        .to.emit(escrow, "LeaseFinalized")
+        .withArgs(leaseId, gross, DEPOSIT - gross, 0n);
+      await expect(tx)
+        .to.emit(escrow, "LeaseRenewed")
+        .withArgs(leaseId, leaseId + 1n);
+      await expect(tx)
+        .to.emit(escrow, "LeaseOpened")
+        .withArgs(
+          leaseId + 1n,
+          nodeId,
+          customer.address,
+          provider.address,
+          await gut.getAddress(),
+          PRICE * 2n * 1_000n,
+          DEPOSIT - gross + 5n * UNIT,
+          session.address,
+        );
+      // Only what was added moves: the refund stays in the escrow as the new deposit.
+      await expect(tx).to.changeTokenBalances(ethers, gut, [customer, escrow], [-5n * UNIT, 5n * UNIT]);
+      const [old, renewed] = await Promise.all([escrow.lease(leaseId), escrow.lease(leaseId + 1n)]);
+      expect([old.status, old.paid, old.closedAt]).to.deep.equal([BigInt(LeaseStatus.Closed), gross, start + 2_000n]);
+      expect([renewed.status, renewed.start, renewed.sessionKey, renewed.rate]).to.deep.equal([
+        BigInt(LeaseStatus.Open),
+        start + 2_000n,
+        session.address,
+        PRICE * 2n * 1_000n,
+      ]);
+      expect((await registry.node(nodeId)).status).to.equal(BigInt(NodeStatus.Sharing));
+      expect(await escrow.earnings(provider.address, await gut.getAddress())).to.equal(gross - feeOf(gross));
+    });
+
+    it("keeps the session key: its receipts pay the new lease, and old receipts are refused on it", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, customer, provider, leaseId, start } = s;
+      const old = await receiptFor(s, leaseId, start + 5_000n);
+      const next = await quoteFor(s, ethers, { expiry: start + 1_500n });
+      await at(start + 1_000n, () => escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 0n));
+      const renewed = leaseId + 1n;
+      await time.setNextBlockTimestamp(start + 1_600n);
+      await expect(escrow.connect(provider).collect(renewed, start + 5_000n, old)).to.be.revertedWithCustomError(
+        escrow,
+        "InvalidReceiptSigner",
+      );
+      await expect(
+        escrow.connect(provider).collect(renewed, start + 1_500n, await receiptFor(s, renewed, start + 1_500n)),
+      )
+        .to.emit(escrow, "Collected")
+        .withArgs(renewed, start + 1_500n, 500n * PER_SECOND, feeOf(500n * PER_SECOND));
+      // The old lease is closed: its receipts move nothing any more.
+      await expect(escrow.collect(leaseId, start + 5_000n, old))
+        .to.be.revertedWithCustomError(escrow, "InvalidLeaseStatus")
+        .withArgs(leaseId, LeaseStatus.Closed);
+    });
+
+    it("reverts when the caller is not the lease's customer", async function () {
+      const s = await loadFixture(openedLease);
+      const other = await quoteFor(s, ethers, { customer: s.other.address });
+      await expect(s.escrow.connect(s.other).renewLease(s.leaseId, other.quote, other.signature, 0n))
+        .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
+        .withArgs(s.leaseId, s.other.address);
+    });
+
+    it("reverts when the lease is not open", async function () {
+      const s = await loadFixture(openedLease);
+      await s.escrow.connect(s.customer).closeLease(s.leaseId, 0n, "0x");
+      const next = await quoteFor(s, ethers);
+      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n))
+        .to.be.revertedWithCustomError(s.escrow, "InvalidLeaseStatus")
+        .withArgs(s.leaseId, LeaseStatus.Closing);
+    });
+
+    it("reverts when the quote is for another node, another token or a reservation window", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, registry, provider, customer, gut, leaseId } = s;
+      await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await gut.getAddress(), "");
+      const otherNode = await quoteFor(s, ethers, { nodeId: 2n });
+      await expect(escrow.connect(customer).renewLease(leaseId, otherNode.quote, otherNode.signature, 0n))
+        .to.be.revertedWithCustomError(escrow, "RenewalMismatch")
+        .withArgs(leaseId, 2n, await gut.getAddress());
+      const token = await ethers.deployContract("MockERC20", ["Other", "OTH", 18]);
+      await escrow.setPaymentToken(await token.getAddress(), true, 100);
+      const otherToken = await quoteFor(s, ethers, { token: await token.getAddress() });
+      await expect(escrow.connect(customer).renewLease(leaseId, otherToken.quote, otherToken.signature, 0n))
+        .to.be.revertedWithCustomError(escrow, "RenewalMismatch")
+        .withArgs(leaseId, 1n, await token.getAddress());
+      const now = BigInt(await time.latest());
+      const window = await quoteFor(s, ethers, { windowStart: now + 100n, windowDuration: 3_600n });
+      await expect(escrow.connect(customer).renewLease(leaseId, window.quote, window.signature, 0n))
+        .to.be.revertedWithCustomError(escrow, "QuoteKindMismatch")
+        .withArgs(now + 100n, 3_600n);
+    });
+
+    it("reverts when the quote is used twice, expired or signed by a stranger", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, customer, other, provider, leaseId } = s;
+      const used = await quoteFor(s, ethers);
+      await escrow.connect(customer).renewLease(leaseId, used.quote, used.signature, 0n);
+      await expect(escrow.connect(customer).renewLease(leaseId + 1n, used.quote, used.signature, 0n))
+        .to.be.revertedWithCustomError(escrow, "QuoteNonceUsed")
+        .withArgs(provider.address, used.quote.nonce);
+      const expired = await quoteFor(s, ethers, { expiry: BigInt(await time.latest()) + 10n });
+      await time.increase(20);
+      await expect(
+        escrow.connect(customer).renewLease(leaseId + 1n, expired.quote, expired.signature, 0n),
+      ).to.be.revertedWithCustomError(escrow, "QuoteExpired");
+      const forged = await quoteFor(s, ethers, {}, other);
+      await expect(escrow.connect(customer).renewLease(leaseId + 1n, forged.quote, forged.signature, 0n))
+        .to.be.revertedWithCustomError(escrow, "InvalidQuoteSigner")
+        .withArgs(1n, other.address);
+    });
+
+    it("reverts when nothing is left and nothing is added", async function () {
+      const s = await loadFixture(openedLease);
+      const { escrow, customer, leaseId, start } = s;
+      // 100 GUT at 0.001 GUT a second is spent after 100,000 s.
+      await time.setNextBlockTimestamp(start + 100_000n);
+      await networkHelpers.mine();
+      const next = await quoteFor(s, ethers);
+      await expect(
+        escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 0n),
+      ).to.be.revertedWithCustomError(escrow, "ZeroAmount");
+      await expect(escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, UNIT)).to.emit(
+        escrow,
+        "LeaseRenewed",
+      );
+      expect((await escrow.lease(leaseId + 1n)).deposit).to.equal(UNIT);
+    });
+
+    it("reverts when paused", async function () {
+      const s = await loadFixture(openedLease);
+      await s.escrow.grantRole(await s.escrow.PAUSER_ROLE(), s.admin.address);
+      await s.escrow.pause();
+      const next = await quoteFor(s, ethers);
+      await expect(
+        s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n),
+      ).to.be.revertedWithCustomError(s.escrow, "EnforcedPause");
+    });
+  });
+
   describe("finalize", function () {
     it("reverts while the collect window is open, then lets anyone refund the rest", async function () {
       const s = await loadFixture(openedLease);

@@ -321,6 +321,16 @@ describe("LeaseEscrow reservations", function () {
     });
   });
 
+  describe("renewLease", function () {
+    it("reverts for a lease started from a reservation, whose window's fee it alone earns", async function () {
+      const s = await loadFixture(accepted);
+      const next = await quoteFor(s, ethers);
+      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n))
+        .to.be.revertedWithCustomError(s.escrow, "RenewalMismatch")
+        .withArgs(s.leaseId, s.nodeId, await s.gut.getAddress());
+    });
+  });
+
   describe("failReservation", function () {
     it("after an unaccepted start: the whole deposit back and the fee from the stake to the treasury", async function () {
       const s = await loadFixture(starting);

@@ -164,7 +164,22 @@ contract SystemInvariantTest is Test {
         assertEq(flow.buybacks(), 3, "buybacks through the pool and by burning");
         assertTrue(flow.gutSpent() > 0, "GUT fees swapped");
         assertTrue(flow.rewardsClaimed() > 0, "rewards claimed");
+        _walkRenewal();
         invariant_System();
+    }
+
+    /// @dev A lease renewed: a stranger's quote refused, then the provider's taken with something
+    /// added; the renewed lease closes by its provider with a receipt of the same session key.
+    function _walkRenewal() internal {
+        market.openLease(1, 0, 20e18, 1e18, 0, 0);
+        uint256 index = market.leaseCount() - 1;
+        market.warp(600);
+        market.renewLease(index, 2e18, 9, 0, false);
+        assertEq(market.renewals(), 0, "a stranger's quote renews nothing");
+        market.renewLease(index, 2e18, 0, 1e18, true);
+        assertEq(market.renewals(), 1, "a lease renewed");
+        market.warp(600);
+        market.closeLease(index + 1, 1, block.timestamp, true);
     }
 
     /// @dev Two leases with valid quotes (by a provider and by an operator); every kind of bad

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { escrowDomain, signReceipt } from "../../src/market/typed-data.js";
+import { escrowDomain, signQuote, signReceipt } from "../../src/market/typed-data.js";
 import {
   ACCEPT_WINDOW,
   COLLECT_WINDOW,
@@ -475,6 +475,56 @@ describe("PaidForServed", function () {
         s.escrow.interface.encodeFunctionData("openLease", [quote, signature, UNIT, ZERO]),
       ];
       await expect(s.escrow.connect(fresh!).multicall(calls)).to.emit(s.escrow, "LeaseOpened");
+    });
+  });
+
+  describe("renewal", function () {
+    it("a customer who renews to escape its receipts pays the provider through the renewal, more than any receipt", async function () {
+      const s = await loadFixture(system);
+      const id = await lease(s, s.customer, 100n * UNIT);
+      const start = await now();
+      // The provider holds a receipt to start + 1,000; the customer renews at start + 1,500
+      // hoping the old lease ends unpaid.
+      const receipt = await receiptFor(s, id, start + 1_000n);
+      const next = await quoteFor(s, ethers, { expiry: start + 1_800n });
+      await time.setNextBlockTimestamp(start + 1_500n);
+      await s.escrow.connect(s.customer).renewLease(id, next.quote, next.signature, 0n);
+      expect((await s.escrow.lease(id)).paid).to.equal(1_500n * PER_SECOND);
+      await expect(s.escrow.collect(id, start + 1_000n, receipt)).to.be.revertedWithCustomError(
+        s.escrow,
+        "InvalidLeaseStatus",
+      );
+    });
+
+    it("a renewal quote is refused for another customer's lease, another escrow and another chain", async function () {
+      const s = await loadFixture(system);
+      const mine = await lease(s, s.customer, 10n * UNIT);
+      // The stranger holds a quote addressed to itself and tries it on the customer's lease.
+      const stranger = await quoteFor(s, ethers, { customer: s.other.address });
+      await expect(s.escrow.connect(s.other).renewLease(mine, stranger.quote, stranger.signature, 0n))
+        .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
+        .withArgs(mine, s.other.address);
+      const { chainId } = await ethers.provider.getNetwork();
+      for (const domain of [
+        escrowDomain(chainId, s.other.address),
+        escrowDomain(chainId + 1n, await s.escrow.getAddress()),
+      ]) {
+        const { quote } = await quoteFor(s, ethers);
+        const signature = await signQuote(s.provider, domain, quote);
+        await expect(s.escrow.connect(s.customer).renewLease(mine, quote, signature, 0n)).to.be.revertedWithCustomError(
+          s.escrow,
+          "InvalidQuoteSigner",
+        );
+      }
+    });
+
+    it("the provider cannot renew a lease to raise its price", async function () {
+      const s = await loadFixture(system);
+      const id = await lease(s, s.customer, 10n * UNIT);
+      const dearer = await quoteFor(s, ethers, { pricePerTuHour: PRICE * 10n });
+      await expect(s.escrow.connect(s.provider).renewLease(id, dearer.quote, dearer.signature, 0n))
+        .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
+        .withArgs(id, s.provider.address);
     });
   });
 

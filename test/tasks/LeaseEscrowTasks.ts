@@ -215,6 +215,52 @@ describe("LeaseEscrow tooling", function () {
       expect(wrong).to.contain("none.json: cannot be read");
     });
 
+    it("renews a lease with a new quote: pays it through now and carries the rest, in one transaction", async function () {
+      const s = await deployEscrowSystem(ethers);
+      const escrow = await s.escrow.getAddress();
+      const dir = scratch();
+      const sign = async (file: string, price: string) =>
+        run("quote:sign", {
+          escrow,
+          account: s.operator.address,
+          node: "1",
+          customer: s.customer.address,
+          price,
+          out: path.join(dir, file),
+        });
+      await sign("first.json", "3.6");
+      await run("lease:open", {
+        escrow,
+        account: s.customer.address,
+        quote: path.join(dir, "first.json"),
+        deposit: "5",
+        sessionKey: s.session.address,
+      });
+      const start = (await s.escrow.lease(1n)).start;
+      await time.increaseTo(start + 900n);
+      await sign("next.json", "7.2");
+      await time.setNextBlockTimestamp(start + 1_000n);
+      expect(
+        await run("lease:renew", {
+          escrow,
+          account: s.customer.address,
+          lease: "1",
+          quote: path.join(dir, "next.json"),
+          add: "1",
+        }),
+      ).to.equal("renewed lease 1 as lease 2 on node 1 at 7.2 GUT per TU-hour, deposit 5.0 GUT");
+      const [old, next] = await Promise.all([s.escrow.lease(1n), s.escrow.lease(2n)]);
+      expect([old.paid, next.sessionKey]).to.deep.equal([1_000n * PER_SECOND, s.session.address]);
+      const twice = await run("lease:renew", {
+        escrow,
+        account: s.customer.address,
+        lease: "1",
+        quote: path.join(dir, "next.json"),
+        add: "",
+      }).catch((e: Error) => e.message);
+      expect(twice).to.contain("InvalidLeaseStatus");
+    });
+
     it("reserves, starts and accepts a window; fails an unaccepted start; restakes; cancels", async function () {
       const s = await deployEscrowSystem(ethers);
       const escrow = await s.escrow.getAddress();
