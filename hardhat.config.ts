@@ -25,14 +25,14 @@ const solc = {
 // gas a claim, and 2 kB less code; docs/airdrop.md, "Where a claim's gas goes"). The other
 // contracts keep the legacy pipeline, which compiles them several times faster.
 const viaIR = { ...solc, settings: { ...solc.settings, viaIR: true } };
-const small = { ...solc, settings: { ...solc.settings, viaIR: true, optimizer: { enabled: true, runs: 50 } } };
+const small = { ...solc, settings: { ...solc.settings, viaIR: true, optimizer: { enabled: true, runs: 200 } } };
 const profile = {
   compilers: [solc],
   // A Solidity test compiles what it imports with its own settings. The fuzzing of the proof loop,
   // the kept-level search and the legacy message, the assembly the two pipelines could compile
   // differently, runs on the IR build; the distributor's other Solidity tests compile it with the
   // legacy pipeline (a minute of CI each), and its mocha tests, which cover every line, run on the
-  // IR build. The escrow fits the 24,576-byte limit only through the IR pipeline at 50 runs; the
+  // IR build. The escrow fits the 24,576-byte limit only through the IR pipeline at 200 runs; the
   // Solidity tests deploy it from that build (its artifact) rather than compile it again.
   overrides: {
     ...Object.fromEntries(

@@ -123,33 +123,33 @@ contract LeaseEscrow is LeaseEscrowSettings, TypedDataDomain, Multicall, Reentra
     /// @inheritdoc ILeaseEscrow
     function renewLease(
         uint256 leaseId,
-        Quote calldata quote,
+        uint256 pricePerTuHour,
+        uint256 expiry,
+        uint256 nonce,
         bytes calldata signature,
         uint256 added
     ) external nonReentrant whenNotPaused returns (uint256 newLeaseId) {
         Lease storage lease_ = _leaseIn(leaseId, 1 << uint8(LeaseStatus.Open));
         if (msg.sender != lease_.customer) revert NotLeaseCustomer(leaseId, msg.sender);
-        if (quote.windowStart != 0 || quote.windowDuration != 0) {
-            revert QuoteKindMismatch(quote.windowStart, quote.windowDuration);
-        }
         // A reserved lease earns its window's fee by staying open in the window: renewing it
         // would hand the customer back the fee for a window it keeps using.
-        if (quote.nodeId != lease_.nodeId || quote.token != lease_.token || lease_.reservationId != 0) {
-            revert RenewalMismatch(leaseId, quote.nodeId, quote.token);
-        }
+        if (lease_.reservationId != 0) revert ReservedLeaseNotRenewable(leaseId, lease_.reservationId);
+        (uint64 nodeId, address token) = (lease_.nodeId, lease_.token);
+        // The quote is the provider's for this node, customer and token: only its terms travel
+        // in the calldata, which is most of an OP Stack transaction's cost.
+        Quote memory quote = Quote(nodeId, msg.sender, token, pricePerTuHour, 0, 0, expiry, nonce);
         (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) = _acceptQuote(quote, signature);
-        // The node stays leased: no registry call, no refund transfer, one transaction an hour
-        // for a customer who renews hourly at the provider's current price.
+        // The node stays leased: no registry call and no refund transfer.
         _pay(leaseId, lease_, block.timestamp);
         lease_.closedAt = uint40(block.timestamp);
         emit LeaseClosed(leaseId, msg.sender, 0);
         uint256 deposit = _settle(leaseId, lease_) + added;
         if (deposit == 0) revert ZeroAmount();
         newLeaseId = _createLease(
-            uint64(quote.nodeId),
+            nodeId,
             msg.sender,
             t.provider,
-            quote.token,
+            token,
             rate,
             feeBps,
             _amount(deposit),
@@ -157,7 +157,7 @@ contract LeaseEscrow is LeaseEscrowSettings, TypedDataDomain, Multicall, Reentra
             0
         );
         emit LeaseRenewed(leaseId, newLeaseId);
-        if (added != 0) _pull(quote.token, added);
+        if (added != 0) _pull(token, added);
     }
 
     /// @inheritdoc ILeaseEscrow
@@ -402,7 +402,7 @@ contract LeaseEscrow is LeaseEscrowSettings, TypedDataDomain, Multicall, Reentra
     }
 
     /// @inheritdoc ILeaseEscrow
-    function quoteDigest(Quote calldata quote) public view returns (bytes32) {
+    function quoteDigest(Quote memory quote) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(QUOTE_TYPEHASH, quote)));
     }
 
@@ -437,7 +437,7 @@ contract LeaseEscrow is LeaseEscrowSettings, TypedDataDomain, Multicall, Reentra
     /// @dev Checks a quote for the caller and uses its nonce. Returns the node's terms, the
     /// lease's rate and the token's protocol fee.
     function _acceptQuote(
-        Quote calldata quote,
+        Quote memory quote,
         bytes calldata signature
     ) private returns (IProviderRegistry.LeaseTerms memory t, uint96 rate, uint16 feeBps) {
         if (quote.customer != msg.sender) revert QuoteNotForCaller(quote.customer, msg.sender);

@@ -9,7 +9,14 @@ import { balanceOf, preparePayment, tokenLabel } from "./erc20.js";
 import { InputError } from "./errors.js";
 import { formatToken } from "./format.js";
 import { collectableAt, LEASE_STATUS, RESERVATION_STATUS, runsOutAt } from "./market/lease-math.js";
-import { buildQuote, checkDomain, type QuoteTerms, type SignedQuote, type SignedReceipt } from "./market/quote.js";
+import {
+  buildQuote,
+  checkDomain,
+  isReservationQuote,
+  type QuoteTerms,
+  type SignedQuote,
+  type SignedReceipt,
+} from "./market/quote.js";
 import {
   encodeOpenLease,
   encodeRenewLease,
@@ -385,9 +392,25 @@ export async function renewLease(
   checkDomain(signed, await escrowDomainOf(h), source);
   const escrow = h.escrow.connect(signer);
   const { quote, signature } = signed;
+  const l = await escrow.lease(leaseId);
+  const same = (x: string, y: string) => x.toLowerCase() === y.toLowerCase();
+  if (
+    quote.nodeId !== l.nodeId ||
+    !same(quote.token, l.token) ||
+    !same(quote.customer, l.customer) ||
+    isReservationQuote(quote)
+  ) {
+    throw new InputError(
+      source,
+      undefined,
+      "quote",
+      `is not a lease quote for lease ${leaseId}'s node ${l.nodeId}, customer ${l.customer} and token ${l.token}`,
+    );
+  }
   // The dry run adds nothing (it needs no allowance); with something to add, a lease with
   // nothing left may still renew, so only then is `ZeroAmount` no refusal.
-  const dry = () => escrow.renewLease.staticCall(leaseId, quote, signature, 0n);
+  const dry = () =>
+    escrow.renewLease.staticCall(leaseId, quote.pricePerTuHour, quote.expiry, quote.nonce, signature, 0n);
   if (added === 0n) await dry();
   else await dryRun([h.escrow.interface], "ZeroAmount", dry);
   const call = encodeRenewLease(leaseId, quote, signature, added);

@@ -126,3 +126,5 @@ export { JobSkipped, type SendRequest, TxSender } from "./agent/sender.js";
 export { Keeper, type KeeperJob, runKeeper } from "./agent/keeper.js";
 export { ProviderAgent, runProviderAgent } from "./agent/provider.js";
 export { keeperStatus, providerStatus } from "./agent/status.js";
+export { CustomerClient, runCustomer } from "./customer/client.js";
+export { type CustomerConfig, readCustomerConfig } from "./customer/config.js";

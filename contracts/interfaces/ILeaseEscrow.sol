@@ -236,12 +236,11 @@ interface ILeaseEscrow is IMarketErrors {
     /// @param windowDuration The quote's window length.
     error QuoteKindMismatch(uint256 windowStart, uint256 windowDuration);
 
-    /// @notice The renewal's quote is for another node or token than the lease's, or the lease
-    /// started from a reservation (its window's fee is earned only by that lease staying open).
-    /// @param leaseId The lease being renewed.
-    /// @param nodeId The quote's node.
-    /// @param token The quote's token.
-    error RenewalMismatch(uint256 leaseId, uint256 nodeId, address token);
+    /// @notice A lease started from a reservation cannot be renewed: its window's fee is earned
+    /// only by that lease staying open in the window.
+    /// @param leaseId The lease.
+    /// @param reservationId The reservation it started from.
+    error ReservedLeaseNotRenewable(uint256 leaseId, uint256 reservationId);
 
     /// @notice The receipt is not signed by the lease's customer or one of its session keys.
     /// @param leaseId The lease.
@@ -601,25 +600,30 @@ interface ILeaseEscrow is IMarketErrors {
         address sessionKey
     ) external returns (uint256 leaseId);
 
-    /// @notice Renews an open lease at a new quote in one transaction: the old lease is paid
-    /// through now and closed, and what is left of its deposit, with `added`, opens the new lease
-    /// on the same node for the same customer and session key. The customer's own transaction is
-    /// its receipt for the old lease: it pays every second up to now (within the deposit), so a
-    /// renewal never pays the provider less than a receipt could.
+    /// @notice Renews an open lease at the provider's new quote in one transaction: the old lease
+    /// is paid through now and closed, and what is left of its deposit, with `added`, opens the new
+    /// lease on the same node for the same customer and session key. The customer's own
+    /// transaction is its receipt for the old lease: it pays every second up to now (within the
+    /// deposit), so a renewal never pays the provider less than a receipt could. The quote is a
+    /// lease `Quote` for the lease's node, its customer and its token (no window): only its price,
+    /// expiry and nonce are sent, with the provider's or operator's signature of the whole quote.
     /// @dev Reverts when paused; with `NotLeaseCustomer` unless the caller is the lease's
-    /// customer; `InvalidLeaseStatus` unless the lease is open; `QuoteKindMismatch` for a
-    /// reservation quote; `RenewalMismatch` for a quote of another node or token or a lease
-    /// started from a reservation; the quote errors;
-    /// and `ZeroAmount` when nothing is left or added.
+    /// customer; `InvalidLeaseStatus` unless the lease is open; `ReservedLeaseNotRenewable` for a
+    /// lease started from a reservation; the quote errors; and `ZeroAmount` when nothing is left
+    /// or added.
     /// @param leaseId The open lease.
-    /// @param quote The provider's quote for the same node and token.
+    /// @param pricePerTuHour The new quote's price.
+    /// @param expiry The new quote's expiry.
+    /// @param nonce The new quote's nonce.
     /// @param signature The quote's signature by the provider or its operator.
     /// @param added What the caller adds to the carried deposit (approved, or permitted through
     /// `multicall`); zero for nothing.
     /// @return newLeaseId The new lease.
     function renewLease(
         uint256 leaseId,
-        Quote calldata quote,
+        uint256 pricePerTuHour,
+        uint256 expiry,
+        uint256 nonce,
         bytes calldata signature,
         uint256 added
     ) external returns (uint256 newLeaseId);
@@ -796,7 +800,7 @@ interface ILeaseEscrow is IMarketErrors {
     function quoteNonceUsed(address provider, uint256 nonce) external view returns (bool);
 
     /// @notice The EIP-712 digest a quote's signer signs.
-    function quoteDigest(Quote calldata quote) external view returns (bytes32);
+    function quoteDigest(Quote memory quote) external view returns (bytes32);
 
     /// @notice The EIP-712 digest a receipt's signer signs.
     function receiptDigest(uint256 leaseId, uint256 paidThrough) external view returns (bytes32);

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `gpufog`: the operators' command (the package's `bin`). A thin layer over ./provider.ts,
-// ./keeper.ts and ./status.ts: it parses arguments, prints help, and turns the library's expected
-// failures into one line on stderr and a non-zero exit, never a stack trace.
+// ./keeper.ts, ./status.ts and ../customer/client.ts: it parses arguments, prints help, and turns
+// the library's expected failures into one line on stderr and a non-zero exit, never a stack trace.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
+import { readCustomerConfig } from "../customer/config.js";
+import { runCustomer } from "../customer/client.js";
 import { GpufogError } from "../errors.js";
+import { parseDuration, parseStart } from "../parse.js";
 import { readAnyConfig, readKeeperConfig, readProviderConfig } from "./config.js";
 import { runKeeper } from "./keeper.js";
 import { createKeystore, importKeystore } from "./keystore.js";
@@ -14,7 +17,7 @@ import { requestClose, runProviderAgent } from "./provider.js";
 import { keeperStatus, providerStatus } from "./status.js";
 
 const HELP: Record<string, string> = {
-  main: `gpufog — run a gpufog provider or keeper for months without a person
+  main: `gpufog — run a gpufog provider, keeper or customer for months without a person
 
 Usage:
   gpufog provider run --config provider.json   check in, accept starts, collect receipts, withdraw
@@ -23,6 +26,9 @@ Usage:
                                                ask the running agent to close a lease
   gpufog keeper run --config keeper.json       mark, finalize, fail, expire, forward, observe and
                                                buy back
+  gpufog customer run --config customer.json [--until <time> | --duration <span>]
+                                               open or follow a lease and pay for it with receipts
+                                               every interval; the access written to a file
   gpufog status --config <file>                a provider's nodes, leases, receipts, earnings and
                                                rewards, or the keeper's queue
   gpufog keystore new --out <file> --password-file <file>
@@ -78,6 +84,24 @@ Options:
   --dry-run         print, as JSON lines, what one round would send, and exit; sends nothing
   --once            run one round and exit
   -h, --help        this help`,
+  customer: `gpufog customer run --config customer.json [--until <time> | --duration <span>]
+
+Runs the headless customer of one lease until SIGTERM or SIGINT, --until or --duration. It opens
+the lease with a quote fetched from the node's agent (the registry's URI), naming a session key
+(or follows the config's "lease"), then every receipt interval signs a cumulative receipt paying
+"horizonSeconds" ahead of now with the session key and sends it to the agent; once the lease
+starts it writes the access the agent gives to the session key to "accessFile". If the node stops,
+the customer pays at most the horizon. The state file keeps the lease and the highest receipt
+signed: a restart follows the same lease and never signs less. At the end it closes the lease
+("closeAtEnd", default true; "closeOnSignal" for SIGTERM, default false) or leaves it: the provider
+then stops serving two intervals past the last receipt and closes it paid to it. Run again after a
+close's collect window to finalize (the refund). See docs/customers.md.
+
+Options:
+  --config <file>      the customer's JSON config (see docs/customers.md)
+  --until <time>       stop at unix seconds, an ISO date or +delay (+2h)
+  --duration <span>    stop after 3600, 90m, 12h or 30d
+  -h, --help           this help`,
   status: `gpufog status --config <file>
 
 Prints, for a provider config, the provider's operator, nodes and when their check-in is due,
@@ -166,6 +190,8 @@ async function main(argv: string[]): Promise<number> {
       operator: { type: "string" },
       to: { type: "string" },
       amount: { type: "string" },
+      until: { type: "string" },
+      duration: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -209,6 +235,23 @@ async function main(argv: string[]): Promise<number> {
       }
       expectSub("run");
       await runProviderAgent(await readProviderConfig(config()), { once: values.once });
+      return 0;
+    }
+    case "customer": {
+      expectSub("run");
+      if (values.until !== undefined && values.duration !== undefined) {
+        throw new UsageError("customer run takes --until or --duration, not both");
+      }
+      const nowMs = Date.now();
+      const untilMs =
+        values.until !== undefined
+          ? Number(parseStart("--until", "", values.until, BigInt(Math.floor(nowMs / 1000)))) * 1000
+          : values.duration !== undefined
+            ? nowMs + Number(parseDuration("--duration", "", values.duration)) * 1000
+            : undefined;
+      if (untilMs !== undefined && untilMs <= nowMs)
+        throw new UsageError(`--until ${values.until} is not in the future`);
+      await runCustomer(await readCustomerConfig(config()), { untilMs });
       return 0;
     }
     case "keeper":

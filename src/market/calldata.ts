@@ -31,7 +31,9 @@ export const ESCROW_CALLS_ABI = [
     stateMutability: "nonpayable",
     inputs: [
       { name: "leaseId", type: "uint256", internalType: "uint256" },
-      { name: "quote", type: "tuple", internalType: "struct ILeaseEscrow.Quote", components: QUOTE_COMPONENTS },
+      { name: "pricePerTuHour", type: "uint256", internalType: "uint256" },
+      { name: "expiry", type: "uint256", internalType: "uint256" },
+      { name: "nonce", type: "uint256", internalType: "uint256" },
       { name: "signature", type: "bytes", internalType: "bytes" },
       { name: "added", type: "uint256", internalType: "uint256" },
     ],
@@ -75,7 +77,7 @@ const QUOTE_TUPLE = `(${QUOTE_COMPONENTS.map((c) => c.type).join(",")})`;
 const selector = (signature: string) => keccak_256(utf8ToBytes(signature)).slice(0, 4);
 const SELECTORS = {
   openLease: selector(`openLease(${QUOTE_TUPLE},bytes,uint256,address)`),
-  renewLease: selector(`renewLease(uint256,${QUOTE_TUPLE},bytes,uint256)`),
+  renewLease: selector("renewLease(uint256,uint256,uint256,uint256,bytes,uint256)"),
   reserve: selector(`reserve(${QUOTE_TUPLE},bytes,uint256)`),
   selfPermit: selector("selfPermit(address,uint256,uint256,uint8,bytes32,bytes32)"),
   multicall: selector("multicall(bytes[])"),
@@ -134,27 +136,17 @@ function quoteWords(q: Quote): Uint8Array[] {
 }
 
 /**
- * The head of `(…leading, Quote, bytes signature, …statics)`: the leading words, the quote's
- * eight words inline, the signature's offset, the static words; then the signature in the tail.
+ * The head of `(…leading, bytes signature, …statics)`: the leading words, the signature's offset,
+ * the static words; then the signature in the tail.
  */
-function quoteCall(
-  sel: Uint8Array,
-  quote: Quote,
-  signature: string,
-  statics: Uint8Array[],
-  leading: Uint8Array[] = [],
-): Hex {
-  const headWords = leading.length + 8 + 1 + statics.length;
-  return hex(
-    concat([
-      sel,
-      ...leading,
-      ...quoteWords(quote),
-      word(BigInt(headWords * 32)),
-      ...statics,
-      ...dynamicBytes(bytesOf(signature)),
-    ]),
-  );
+function signedCall(sel: Uint8Array, leading: Uint8Array[], signature: string, statics: Uint8Array[]): Hex {
+  const headWords = leading.length + 1 + statics.length;
+  return hex(concat([sel, ...leading, word(BigInt(headWords * 32)), ...statics, ...dynamicBytes(bytesOf(signature))]));
+}
+
+/** `(Quote, bytes signature, …statics)`: the quote's eight words inline. */
+function quoteCall(sel: Uint8Array, quote: Quote, signature: string, statics: Uint8Array[]): Hex {
+  return signedCall(sel, quoteWords(quote), signature, statics);
 }
 
 /** `openLease(quote, signature, deposit, sessionKey)`. */
@@ -162,9 +154,13 @@ export function encodeOpenLease(quote: Quote, signature: string, deposit: bigint
   return quoteCall(SELECTORS.openLease, quote, signature, [word(deposit), addressWord(sessionKey)]);
 }
 
-/** `renewLease(leaseId, quote, signature, added)`. */
+/**
+ * `renewLease(leaseId, pricePerTuHour, expiry, nonce, signature, added)`: of the provider's quote
+ * (for the lease's node, customer and token) only the terms that differ are sent.
+ */
 export function encodeRenewLease(leaseId: bigint, quote: Quote, signature: string, added: bigint): Hex {
-  return quoteCall(SELECTORS.renewLease, quote, signature, [word(added)], [word(leaseId)]);
+  const terms = [word(leaseId), word(quote.pricePerTuHour), word(quote.expiry), word(quote.nonce)];
+  return signedCall(SELECTORS.renewLease, terms, signature, [word(added)]);
 }
 
 /** `reserve(quote, signature, deposit)`. */

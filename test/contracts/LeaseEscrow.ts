@@ -17,6 +17,7 @@ import {
   quoteFor,
   receiptFor,
   RESERVATION_FEE_BPS,
+  terms,
   UNIT,
 } from "./LeaseEscrowFixture.js";
 import { QUOTE_TYPES, RECEIPT_TYPES } from "../../src/market/typed-data.js";
@@ -558,9 +559,7 @@ describe("LeaseEscrow", function () {
       const { escrow, registry, gut, customer, provider, session, leaseId, start, nodeId } = s;
       const next = await quoteFor(s, ethers, { pricePerTuHour: PRICE * 2n, expiry: start + 2_500n });
       const gross = 2_000n * PER_SECOND;
-      const tx = at(start + 2_000n, () =>
-        escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 5n * UNIT),
-      );
+      const tx = at(start + 2_000n, () => escrow.connect(customer).renewLease(leaseId, ...terms(next), 5n * UNIT));
       await expect(tx)
         .to.emit(escrow, "Collected")
         .withArgs(leaseId, start + 2_000n, gross, feeOf(gross));
@@ -602,7 +601,7 @@ describe("LeaseEscrow", function () {
       const { escrow, customer, provider, leaseId, start } = s;
       const old = await receiptFor(s, leaseId, start + 5_000n);
       const next = await quoteFor(s, ethers, { expiry: start + 1_500n });
-      await at(start + 1_000n, () => escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 0n));
+      await at(start + 1_000n, () => escrow.connect(customer).renewLease(leaseId, ...terms(next), 0n));
       const renewed = leaseId + 1n;
       await time.setNextBlockTimestamp(start + 1_600n);
       await expect(escrow.connect(provider).collect(renewed, start + 5_000n, old)).to.be.revertedWithCustomError(
@@ -623,7 +622,7 @@ describe("LeaseEscrow", function () {
     it("reverts when the caller is not the lease's customer", async function () {
       const s = await loadFixture(openedLease);
       const other = await quoteFor(s, ethers, { customer: s.other.address });
-      await expect(s.escrow.connect(s.other).renewLease(s.leaseId, other.quote, other.signature, 0n))
+      await expect(s.escrow.connect(s.other).renewLease(s.leaseId, ...terms(other), 0n))
         .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
         .withArgs(s.leaseId, s.other.address);
     });
@@ -632,47 +631,47 @@ describe("LeaseEscrow", function () {
       const s = await loadFixture(openedLease);
       await s.escrow.connect(s.customer).closeLease(s.leaseId, 0n, "0x");
       const next = await quoteFor(s, ethers);
-      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n))
+      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, ...terms(next), 0n))
         .to.be.revertedWithCustomError(s.escrow, "InvalidLeaseStatus")
         .withArgs(s.leaseId, LeaseStatus.Closing);
     });
 
-    it("reverts when the quote is for another node, another token or a reservation window", async function () {
+    it("reverts when the quote was signed for another node, another token or a reservation window", async function () {
       const s = await loadFixture(openedLease);
       const { escrow, registry, provider, customer, gut, leaseId } = s;
       await registry.connect(provider).register(GTX_1080_TI, 1n, PRICE, await gut.getAddress(), "");
-      const otherNode = await quoteFor(s, ethers, { nodeId: 2n });
-      await expect(escrow.connect(customer).renewLease(leaseId, otherNode.quote, otherNode.signature, 0n))
-        .to.be.revertedWithCustomError(escrow, "RenewalMismatch")
-        .withArgs(leaseId, 2n, await gut.getAddress());
       const token = await ethers.deployContract("MockERC20", ["Other", "OTH", 18]);
       await escrow.setPaymentToken(await token.getAddress(), true, 100);
-      const otherToken = await quoteFor(s, ethers, { token: await token.getAddress() });
-      await expect(escrow.connect(customer).renewLease(leaseId, otherToken.quote, otherToken.signature, 0n))
-        .to.be.revertedWithCustomError(escrow, "RenewalMismatch")
-        .withArgs(leaseId, 1n, await token.getAddress());
       const now = BigInt(await time.latest());
-      const window = await quoteFor(s, ethers, { windowStart: now + 100n, windowDuration: 3_600n });
-      await expect(escrow.connect(customer).renewLease(leaseId, window.quote, window.signature, 0n))
-        .to.be.revertedWithCustomError(escrow, "QuoteKindMismatch")
-        .withArgs(now + 100n, 3_600n);
+      // The escrow rebuilds the quote from the lease: a signature over any other quote does not match.
+      for (const fields of [
+        { nodeId: 2n },
+        { token: await token.getAddress() },
+        { windowStart: now + 100n, windowDuration: 3_600n },
+      ]) {
+        const other = await quoteFor(s, ethers, fields);
+        await expect(escrow.connect(customer).renewLease(leaseId, ...terms(other), 0n)).to.be.revertedWithCustomError(
+          escrow,
+          "InvalidQuoteSigner",
+        );
+      }
     });
 
     it("reverts when the quote is used twice, expired or signed by a stranger", async function () {
       const s = await loadFixture(openedLease);
       const { escrow, customer, other, provider, leaseId } = s;
       const used = await quoteFor(s, ethers);
-      await escrow.connect(customer).renewLease(leaseId, used.quote, used.signature, 0n);
-      await expect(escrow.connect(customer).renewLease(leaseId + 1n, used.quote, used.signature, 0n))
+      await escrow.connect(customer).renewLease(leaseId, ...terms(used), 0n);
+      await expect(escrow.connect(customer).renewLease(leaseId + 1n, ...terms(used), 0n))
         .to.be.revertedWithCustomError(escrow, "QuoteNonceUsed")
         .withArgs(provider.address, used.quote.nonce);
       const expired = await quoteFor(s, ethers, { expiry: BigInt(await time.latest()) + 10n });
       await time.increase(20);
       await expect(
-        escrow.connect(customer).renewLease(leaseId + 1n, expired.quote, expired.signature, 0n),
+        escrow.connect(customer).renewLease(leaseId + 1n, ...terms(expired), 0n),
       ).to.be.revertedWithCustomError(escrow, "QuoteExpired");
       const forged = await quoteFor(s, ethers, {}, other);
-      await expect(escrow.connect(customer).renewLease(leaseId + 1n, forged.quote, forged.signature, 0n))
+      await expect(escrow.connect(customer).renewLease(leaseId + 1n, ...terms(forged), 0n))
         .to.be.revertedWithCustomError(escrow, "InvalidQuoteSigner")
         .withArgs(1n, other.address);
     });
@@ -684,13 +683,11 @@ describe("LeaseEscrow", function () {
       await time.setNextBlockTimestamp(start + 100_000n);
       await networkHelpers.mine();
       const next = await quoteFor(s, ethers);
-      await expect(
-        escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, 0n),
-      ).to.be.revertedWithCustomError(escrow, "ZeroAmount");
-      await expect(escrow.connect(customer).renewLease(leaseId, next.quote, next.signature, UNIT)).to.emit(
+      await expect(escrow.connect(customer).renewLease(leaseId, ...terms(next), 0n)).to.be.revertedWithCustomError(
         escrow,
-        "LeaseRenewed",
+        "ZeroAmount",
       );
+      await expect(escrow.connect(customer).renewLease(leaseId, ...terms(next), UNIT)).to.emit(escrow, "LeaseRenewed");
       expect((await escrow.lease(leaseId + 1n)).deposit).to.equal(UNIT);
     });
 
@@ -700,7 +697,7 @@ describe("LeaseEscrow", function () {
       await s.escrow.pause();
       const next = await quoteFor(s, ethers);
       await expect(
-        s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n),
+        s.escrow.connect(s.customer).renewLease(s.leaseId, ...terms(next), 0n),
       ).to.be.revertedWithCustomError(s.escrow, "EnforcedPause");
     });
   });

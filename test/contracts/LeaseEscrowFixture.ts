@@ -139,6 +139,10 @@ export async function quoteFor(
   return { quote, signature: await signQuote(signer, system.domain, quote) };
 }
 
+/** A signed quote's terms as `renewLease` takes them: price, expiry, nonce and the signature. */
+export const terms = ({ quote, signature }: { quote: Quote; signature: string }) =>
+  [quote.pricePerTuHour, quote.expiry, quote.nonce, signature] as const;
+
 /** A receipt of `leaseId` up to `paidThrough`, signed by `signer` (the session key by default). */
 export function receiptFor(
   system: EscrowSystem,

@@ -15,6 +15,7 @@ import {
   quoteFor,
   receiptFor,
   ReservationStatus,
+  terms,
   UNIT,
 } from "./LeaseEscrowFixture.js";
 
@@ -325,9 +326,9 @@ describe("LeaseEscrow reservations", function () {
     it("reverts for a lease started from a reservation, whose window's fee it alone earns", async function () {
       const s = await loadFixture(accepted);
       const next = await quoteFor(s, ethers);
-      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, next.quote, next.signature, 0n))
-        .to.be.revertedWithCustomError(s.escrow, "RenewalMismatch")
-        .withArgs(s.leaseId, s.nodeId, await s.gut.getAddress());
+      await expect(s.escrow.connect(s.customer).renewLease(s.leaseId, ...terms(next), 0n))
+        .to.be.revertedWithCustomError(s.escrow, "ReservedLeaseNotRenewable")
+        .withArgs(s.leaseId, s.reservationId);
     });
   });
 

@@ -307,6 +307,7 @@ describe("Networks", function () {
     const costs = {
       open: cost(170_000n, 10n ** 11n),
       close: cost(80_000n, 10n ** 11n),
+      renew: cost(150_000n, 10n ** 11n),
       collect: cost(60_000n, 10n ** 11n),
       withdraw: cost(60_000n),
       forward: cost(100_000n),
@@ -315,8 +316,8 @@ describe("Networks", function () {
 
     it("prices each lease action once per lease, per GPU, against the lease's revenue", function () {
       const p = overheadParameters({});
-      const hourly = overheadLines("l1", SETUPS[0]!, costs, 1, p);
-      const daily = overheadLines("l1", SETUPS[0]!, costs, 24, p);
+      const hourly = overheadLines("l1", SETUPS[0]!, costs, { label: "1 h", leaseHours: 1 }, p);
+      const daily = overheadLines("l1", SETUPS[0]!, costs, { label: "24 h", leaseHours: 24 }, p);
       // The first line is the customer's open.
       const open = (r: typeof hourly) => r.lines[0]!;
       expect(open(hourly).perHour).to.equal(SETUPS[0]!.nodes);
@@ -324,9 +325,18 @@ describe("Networks", function () {
       near(open(hourly).percentOfRevenue, (100 * open(hourly).usdPerGpuHour) / hourly.revenuePerGpuHour, 1e-9);
     });
 
+    it("prices renewed terms as one open and one close a stay and a renewal for every other term", function () {
+      const p = overheadParameters({});
+      const renewed = overheadLines("l1", SETUPS[0]!, costs, { label: "1 h renewed", leaseHours: 1, stayHours: 24 }, p);
+      const perHour = Object.fromEntries(renewed.lines.map((l) => [l.item.split(" ")[0], l.perHour]));
+      expect(perHour).to.deep.include({ lease: 1 / 24, renewal: 23 / 24, "provider's": 1 / 24 });
+      const hourly = overheadLines("l1", SETUPS[0]!, costs, { label: "1 h", leaseHours: 1 }, p);
+      expect(hourly.lines.map((l) => l.item)).to.not.include("renewal with the next quote (customer)");
+    });
+
     it("adds the L1 data fee on the OP Stack at the L2 gas price", function () {
       const p = overheadParameters({ l2Gwei: "0.001" });
-      const op = overheadLines("op", SETUPS[0]!, costs, 1, p).lines;
+      const op = overheadLines("op", SETUPS[0]!, costs, { label: "1 h", leaseHours: 1 }, p).lines;
       const paid = op.filter((l) => l.l1DataUsdPerGpuHour > 0);
       expect(paid.length).to.be.greaterThan(0);
       for (const line of paid) expect(line.usdPerGpuHour).to.be.greaterThan(line.l1DataUsdPerGpuHour);

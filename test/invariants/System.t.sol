@@ -174,9 +174,9 @@ contract SystemInvariantTest is Test {
         market.openLease(1, 0, 20e18, 1e18, 0, 0);
         uint256 index = market.leaseCount() - 1;
         market.warp(600);
-        market.renewLease(index, 2e18, 9, 0, false);
+        market.renewLease(index, 2e18, 9, 0);
         assertEq(market.renewals(), 0, "a stranger's quote renews nothing");
-        market.renewLease(index, 2e18, 0, 1e18, true);
+        market.renewLease(index, 2e18, 0, 1e18 + 1);
         assertEq(market.renewals(), 1, "a lease renewed");
         market.warp(600);
         market.closeLease(index + 1, 1, block.timestamp, true);

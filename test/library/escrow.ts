@@ -25,6 +25,7 @@ import {
   buildQuote,
   checkDomain,
   DEFAULT_QUOTE_TTL,
+  nextQuoteNonce,
   parseSignedQuote,
   parseSignedReceipt,
   quoteToJson,
@@ -295,6 +296,28 @@ describe("escrow library", function () {
       const fresh = buildQuote({ nodeId: 1n, customer: quote.customer, token: quote.token, pricePerTuHour: 1n }, 100n);
       expect(fresh.expiry).to.equal(100n + DEFAULT_QUOTE_TTL);
       expect(fresh.nonce).to.not.equal(buildQuote({ ...fresh }, 100n).nonce);
+    });
+  });
+
+  describe("nextQuoteNonce", function () {
+    it("counts up inside one escrow bitmap word, led by the seconds, and never goes back", function () {
+      const seconds = BigInt(Math.floor(Date.now() / 1000));
+      const first = nextQuoteNonce(seconds);
+      const run = Array.from({ length: 300 }, () => nextQuoteNonce(seconds));
+      run.forEach((n, i) => expect(n).to.equal(first + BigInt(i) + 1n));
+      // 256 nonces a word: 300 dense nonces touch at most three words, where random ones touch 300.
+      expect(new Set([first, ...run].map((n) => n >> 8n)).size).to.be.at.most(3);
+      expect(first >> 32n).to.be.at.least(seconds);
+      // At most 8 bytes of calldata, not 32.
+      expect(first < 1n << 64n).to.equal(true);
+      // A used-up counter takes a new base, above the old one even with the clock set back.
+      let last = run.at(-1)!;
+      for (let i = 0; i < 70_000; i++) {
+        const n = nextQuoteNonce(seconds - 100n);
+        expect(n > last).to.equal(true);
+        last = n;
+      }
+      expect(last >> 32n).to.be.greaterThan(first >> 32n);
     });
   });
 });

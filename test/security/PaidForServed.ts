@@ -15,6 +15,7 @@ import {
   receiptFor,
   RESERVATION_FEE_BPS,
   ReservationStatus,
+  terms,
   UNIT,
   type EscrowSystem,
 } from "../contracts/LeaseEscrowFixture.js";
@@ -488,7 +489,7 @@ describe("PaidForServed", function () {
       const receipt = await receiptFor(s, id, start + 1_000n);
       const next = await quoteFor(s, ethers, { expiry: start + 1_800n });
       await time.setNextBlockTimestamp(start + 1_500n);
-      await s.escrow.connect(s.customer).renewLease(id, next.quote, next.signature, 0n);
+      await s.escrow.connect(s.customer).renewLease(id, ...terms(next), 0n);
       expect((await s.escrow.lease(id)).paid).to.equal(1_500n * PER_SECOND);
       await expect(s.escrow.collect(id, start + 1_000n, receipt)).to.be.revertedWithCustomError(
         s.escrow,
@@ -501,7 +502,7 @@ describe("PaidForServed", function () {
       const mine = await lease(s, s.customer, 10n * UNIT);
       // The stranger holds a quote addressed to itself and tries it on the customer's lease.
       const stranger = await quoteFor(s, ethers, { customer: s.other.address });
-      await expect(s.escrow.connect(s.other).renewLease(mine, stranger.quote, stranger.signature, 0n))
+      await expect(s.escrow.connect(s.other).renewLease(mine, ...terms(stranger), 0n))
         .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
         .withArgs(mine, s.other.address);
       const { chainId } = await ethers.provider.getNetwork();
@@ -511,10 +512,9 @@ describe("PaidForServed", function () {
       ]) {
         const { quote } = await quoteFor(s, ethers);
         const signature = await signQuote(s.provider, domain, quote);
-        await expect(s.escrow.connect(s.customer).renewLease(mine, quote, signature, 0n)).to.be.revertedWithCustomError(
-          s.escrow,
-          "InvalidQuoteSigner",
-        );
+        await expect(
+          s.escrow.connect(s.customer).renewLease(mine, ...terms({ quote, signature }), 0n),
+        ).to.be.revertedWithCustomError(s.escrow, "InvalidQuoteSigner");
       }
     });
 
@@ -522,7 +522,7 @@ describe("PaidForServed", function () {
       const s = await loadFixture(system);
       const id = await lease(s, s.customer, 10n * UNIT);
       const dearer = await quoteFor(s, ethers, { pricePerTuHour: PRICE * 10n });
-      await expect(s.escrow.connect(s.provider).renewLease(id, dearer.quote, dearer.signature, 0n))
+      await expect(s.escrow.connect(s.provider).renewLease(id, ...terms(dearer), 0n))
         .to.be.revertedWithCustomError(s.escrow, "NotLeaseCustomer")
         .withArgs(id, s.provider.address);
     });

@@ -405,50 +405,69 @@ contract MarketHandler is MarketSigner {
     /// @dev The customer renews a lease with a new quote (`how` as in `openLease`), adding
     /// `amount` or nothing. Its own transaction is its receipt: the old lease is paid through now
     /// and closed, and the rest with what was added opens the next lease, same key.
-    function renewLease(uint256 leaseSeed, uint256 price, uint256 how, uint256 amount, bool add) external step {
+    function renewLease(uint256 leaseSeed, uint256 price, uint256 how, uint256 amount) external step {
         if (leases.length == 0) return;
         uint256 leaseId = leases[leaseSeed % leases.length];
         ILeaseEscrow.Lease memory lease_ = escrow.lease(leaseId);
         if (lease_.status != ILeaseEscrow.LeaseStatus.Open) return;
-        IProviderRegistry.NodeInfo memory n = registry.node(lease_.nodeId);
-        how %= 11;
-        if (how == 6 && lastNonce[n.provider] == 0) how = 0;
-        Signed memory q = _leaseQuote(
-            n,
-            lease_.customer,
-            bound(price, 1e12, 5e18),
-            how,
-            _customerSeed(lease_.customer)
-        );
-        amount = add ? bound(amount, 1, 20e18) : 0;
+        // Half the renewals add nothing.
+        amount = amount % 2 == 0 ? 0 : bound(amount, 1, 20e18);
         if (IERC20(lease_.token).balanceOf(lease_.customer) < amount) return;
-        uint256 paid = oneShot(lease_, block.timestamp);
-        if (paid < lease_.paid) paid = lease_.paid;
-        bool ok =
-            q.valid &&
-                lease_.reservationId == 0 &&
-                n.paymentToken == lease_.token &&
-                lease_.deposit - paid + amount != 0;
+        (Signed memory q, bool ok, uint256 paid) = _renewal(lease_, price, how, amount);
         uint256 earned = escrow.earnings(lease_.provider, lease_.token);
         vm.prank(lease_.customer);
-        try escrow.renewLease(leaseId, q.quote, q.signature, amount) returns (uint256 next) {
+        try
+            escrow.renewLease(leaseId, q.quote.pricePerTuHour, q.quote.expiry, q.quote.nonce, q.signature, amount)
+        returns (uint256 next) {
             if (!ok) ++badQuotesAccepted;
-            ++renewals;
-            covered[leaseId] = block.timestamp;
-            Call memory c;
-            (c.leaseId, c.paidThrough, c.keyEnd) = (leaseId, block.timestamp, type(uint256).max);
-            if (paid > lease_.paid) _afterCollect(c, lease_, paid, earned);
-            leases.push(next);
-            ++leasesOpened;
-            lastNonce[n.provider] = q.quote.nonce;
-            funded[lease_.customer][lease_.token] += amount;
-            if (lease_.sessionKey != address(0)) keyUntil[next][lease_.sessionKey] = type(uint256).max;
-            ILeaseEscrow.Lease memory after_ = escrow.lease(leaseId);
-            if (after_.status != ILeaseEscrow.LeaseStatus.Closed || after_.paid != paid) ++collectMismatches;
-            if (escrow.lease(next).deposit != lease_.deposit - paid + amount) ++wrongRefunds;
+            _afterRenew(leaseId, lease_, next, paid, amount, earned);
         } catch {
             if (ok) ++unexpectedReverts;
         }
+    }
+
+    /// @dev The renewal's quote, whether the escrow must take it, and what the old lease is then
+    /// paid in all.
+    function _renewal(
+        ILeaseEscrow.Lease memory lease_,
+        uint256 price,
+        uint256 how,
+        uint256 amount
+    ) internal returns (Signed memory q, bool ok, uint256 paid) {
+        IProviderRegistry.NodeInfo memory n = registry.node(lease_.nodeId);
+        how %= 11;
+        if (how == 6 && lastNonce[n.provider] == 0) how = 0;
+        q = _leaseQuote(n, lease_.customer, bound(price, 1e12, 5e18), how, _customerSeed(lease_.customer));
+        paid = oneShot(lease_, block.timestamp);
+        if (paid < lease_.paid) paid = lease_.paid;
+        ok =
+            q.valid &&
+            lease_.reservationId == 0 &&
+            n.paymentToken == lease_.token &&
+            lease_.deposit - paid + amount != 0;
+        if (ok) lastNonce[n.provider] = q.quote.nonce;
+    }
+
+    function _afterRenew(
+        uint256 leaseId,
+        ILeaseEscrow.Lease memory lease_,
+        uint256 next,
+        uint256 paid,
+        uint256 amount,
+        uint256 earned
+    ) internal {
+        ++renewals;
+        covered[leaseId] = block.timestamp;
+        Call memory c;
+        (c.leaseId, c.paidThrough, c.keyEnd) = (leaseId, block.timestamp, type(uint256).max);
+        if (paid > lease_.paid) _afterCollect(c, lease_, paid, earned);
+        leases.push(next);
+        ++leasesOpened;
+        funded[lease_.customer][lease_.token] += amount;
+        if (lease_.sessionKey != address(0)) keyUntil[next][lease_.sessionKey] = type(uint256).max;
+        ILeaseEscrow.Lease memory after_ = escrow.lease(leaseId);
+        if (after_.status != ILeaseEscrow.LeaseStatus.Closed || after_.paid != paid) ++collectMismatches;
+        if (escrow.lease(next).deposit != lease_.deposit - paid + amount) ++wrongRefunds;
     }
 
     /// @dev The provider withdraws to itself or elsewhere (the stranger stands for its other
