@@ -35,6 +35,7 @@ import {
   keeperSweep,
   makeQuote,
   openLease,
+  renewLease,
   reserve,
   startReservation,
   topUp,
@@ -504,6 +505,27 @@ say(
 say(
   `a transaction per ${formatSpan(INTERVAL)} interval would have been ${eveLease.signed} such transactions, ` +
     `${(BigInt(eveLease.signed) * first.gas).toLocaleString("en-US")} gas`,
+);
+
+// Ada's price went up; Eve keeps the node at the new price with one transaction, which pays her
+// lease through now and carries the rest of her deposit into the next one, same session key.
+const renewed = eveLease.leaseId;
+const listed = (await registry.node(rtx2080ti)).pricePerTuHour;
+const nextQuote = await makeQuote(h, agent(rtx2080ti), {
+  nodeId: rtx2080ti,
+  customer: eve!.address,
+  pricePerTuHour: (listed * 11n) / 10n,
+});
+eveLease.leaseId = await renewLease(h, eve!, renewed, nextQuote);
+const renewGas = (await lastReceipt()).gasUsed;
+sessions.delete(renewed);
+sessions.set(eveLease.leaseId, eveLease);
+eveLease.best = undefined;
+const [oldLease, nextLease] = await Promise.all([escrow.lease(renewed), escrow.lease(eveLease.leaseId)]);
+say(
+  `Eve renews at Ada's next quote (${gutOf(nextQuote.quote.pricePerTuHour)} per TU-hour, was ${gutOf(listed)}): ` +
+    `lease ${renewed} paid through now (${gutOf(oldLease.paid)}), ${gutOf(nextLease.deposit)} carried into lease ` +
+    `${eveLease.leaseId}, same session key, one transaction, ${renewGas.toLocaleString("en-US")} gas`,
 );
 
 await advanceTo(t0 + 2n * hour + 10n * 60n);

@@ -79,6 +79,15 @@ describe("the demo (npm run demo)", function () {
     expect(BigInt(total!.replace(/,/g, ""))).to.equal(BigInt(signed!) * BigInt(gas!.replace(/,/g, "")));
   });
 
+  it("renews a lease at the provider's next quote in one transaction, carrying the rest of the deposit", function () {
+    const line = lineWith(lines, "Eve renews at Ada's next quote");
+    const [price, was, paid, carried] = gut(line);
+    near(price!, (was! * 11n) / 10n);
+    const [deposit] = gut(lineWith(lines, "Eve leases node"));
+    near(paid! + carried!, deposit!);
+    expect(line).to.match(/same session key, one transaction, [\d,]+ gas$/);
+  });
+
   it("closes by the customer with a collect window, collects inside it without paying past the close, then refunds", function () {
     expect(lineWith(lines, "Dan closes lease 2:")).to.match(
       /node \d+ is Idle at once, Cleo's agent may collect for 1 h more$/,
