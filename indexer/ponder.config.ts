@@ -8,19 +8,21 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { BuybackEmission, LeaseEscrow, ProviderRegistry } from "gpufog/abi";
+import { BuybackEmission, LeaseEscrow, ProviderRegistry, TFT } from "gpufog/abi";
 import { createConfig } from "ponder";
+
+const ZERO = "0x0000000000000000000000000000000000000000";
 
 function required(name: string): string {
   const value = process.env[name];
-  if (value === undefined || value === "") throw new Error(`set ${name} (see indexer/README.md)`);
+  if (value === undefined || value === "") throw new Error(`set ${name} (see docs/indexer.md)`);
   return value;
 }
 
 interface Book {
   chainId: number;
-  contracts: Record<"registry" | "escrow" | "emission", `0x${string}`>;
-  blocks: Record<"registry" | "escrow" | "emission", number>;
+  contracts: Record<"registry" | "escrow" | "emission" | "tft", `0x${string}`>;
+  blocks: Record<"registry" | "escrow" | "emission" | "tft", number>;
 }
 
 // Relative to where the command was typed: `npm run indexer` at the root runs Ponder in indexer/.
@@ -56,6 +58,14 @@ export default createConfig({
       abi: BuybackEmission,
       address: book.contracts.emission,
       startBlock: book.blocks.emission,
+    },
+    // The supply's history: only TFT's burns, not its every transfer (it mints only when created).
+    TFT: {
+      chain: "market",
+      abi: TFT,
+      address: book.contracts.tft,
+      startBlock: book.blocks.tft,
+      filter: { event: "Transfer", args: { to: ZERO } },
     },
   },
 });

@@ -144,3 +144,44 @@ export const activity = onchainTable(
     accountIdx: index().on(table.account, table.timestamp),
   }),
 );
+
+/** A provider's operator, as its latest `OperatorSet` named it (the zero address once removed). */
+export const operator = onchainTable(
+  "operator",
+  (t) => ({
+    provider: t.hex().primaryKey(),
+    operator: t.hex().notNull(),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator) }),
+);
+
+/** A provider's part of a fee bucket: its fee there and the TFT it claimed from the bucket's rewards. */
+export const share = onchainTable(
+  "share",
+  (t) => ({
+    provider: t.hex().notNull(),
+    epoch: t.bigint().notNull(),
+    token: t.hex().notNull(),
+    fee: t.bigint().notNull(),
+    claimed: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.provider, table.epoch, table.token] }),
+    providerIdx: index().on(table.provider, table.epoch),
+  }),
+);
+
+/**
+ * The emission's figures after each block that changed them: the reserve (its funding, less its
+ * releases), what the emission burned and released, and every TFT burned so far, a holder's own
+ * burns included (TFT mints only at its creation, so the supply at a point is today's supply plus
+ * what was burned since). The row of block -1 is the running state the handlers carry forward.
+ */
+export const supply = onchainTable("supply", (t) => ({
+  block: t.bigint().primaryKey(),
+  timestamp: t.bigint().notNull(),
+  allBurned: t.bigint().notNull(),
+  reserve: t.bigint().notNull(),
+  burned: t.bigint().notNull(),
+  released: t.bigint().notNull(),
+}));

@@ -1,25 +1,33 @@
 // Token economics, for everyone (no wallet needed): the emission's phase, the reserve left, TFT
-// burned and released, the supply, the circulating supply and the floor, read with the package's
-// `readEmissionStats`; their history, rebuilt from the contracts' events (the reserve's funding,
-// each `Burned` and `Released`, and every TFT burn as a `Transfer` to zero, a holder's own
-// included) and drawn as two small SVG step charts; and when the next buyback can run, from the
-// fee buckets and the package's `buybackTiming` (epoch end, TWAP observations). Loaded on demand:
-// the chart page stays out of the first load.
+// burned and released, the supply, the circulating supply and the floor; their history (the
+// reserve's funding, each `Burned` and `Released`, and every TFT burn as a `Transfer` to zero, a
+// holder's own included) drawn as two small SVG step charts; and when the next buyback can run,
+// from the fee buckets and the TWAP observations. With an indexer the history and the buckets are
+// one request to it and the figures a few multicalls, whatever the market's size; without one
+// (or while it is down, which the banner says) the page rebuilds them from the contracts' events
+// with the package's `readEmissionStats` and `buybackTiming`. Loaded on demand: the chart page
+// stays out of the first load.
 import {
+  type BucketReport,
   buybackTiming,
   type BuybackTiming,
   connectEmission,
   type EmissionStats,
+  type PairTiming,
+  type Phase,
   phaseName,
   readEmissionStats,
+  split,
+  SUPPLY_FLOOR,
 } from "gpufog";
-import { BuybackEmission } from "gpufog/abi";
+import { BuybackEmission, TFT } from "gpufog/abi";
 import { useEffect, useState } from "react";
-import { type Address, erc20Abi, getAbiItem, zeroAddress } from "viem";
+import { type Address, erc20Abi, getAbiItem, getAddress, parseAbi, zeroAddress } from "viem";
 import { useConfig } from "wagmi";
 
-import { client, logsSince } from "./chain.ts";
+import { client, logsSince, readMany } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
+import { big, fromIndexer, listSource, type Row, type Source, SourceNote, tokensAtOnce } from "./indexer.tsx";
 import { ethersReader } from "./reader.ts";
 import { at, duration, useChainNow, when } from "./time.ts";
 import { formatAmount } from "./units.ts";
@@ -39,8 +47,22 @@ interface Point {
   floor: bigint;
 }
 
+/** What the page shows of the emission: its single-object figures and the buckets with fees. */
+type Shown = Pick<
+  EmissionStats,
+  | "phase"
+  | "reserveLeft"
+  | "totalBurned"
+  | "totalReleased"
+  | "totalSupply"
+  | "maxCirculatingSupply"
+  | "floor"
+  | "toPhaseOneEnd"
+  | "toFloor"
+> & { buckets: Pick<BucketReport, "epoch" | "token" | "unsold" | "ended">[] };
+
 /** The figures after each block with an emission event or a TFT burn, from the reserve's funding on, then now. */
-async function readHistory(app: AppConfig, config: WagmiConfig, stats: EmissionStats, now: bigint): Promise<Point[]> {
+async function readHistory(app: AppConfig, config: WagmiConfig, stats: Shown, now: bigint): Promise<Point[]> {
   const c = client(config);
   const address = app.contracts.emission;
   const since = app.book.blocks.emission;
@@ -98,11 +120,11 @@ async function readHistory(app: AppConfig, config: WagmiConfig, stats: EmissionS
   return points;
 }
 
-async function readEconomics(app: AppConfig, config: WagmiConfig) {
+/** Without an indexer (or while it is down): the emission's buckets and history from its events. */
+async function readEconomicsRpc(app: AppConfig, config: WagmiConfig, source: Source, readAt: bigint) {
   const c = client(config);
   const emission = await connectEmission(app.contracts.emission, ethersReader(config));
   const stats = await readEmissionStats(emission, { fromBlock: app.book.blocks.emission });
-  const readAt = (await c.getBlock()).timestamp;
   const readAtMs = Date.now();
   // The tokens with fees to sell; GUT, the default payment token, when none is waiting.
   const waiting = stats.buckets.filter((b) => b.unsold > 0n);
@@ -117,7 +139,151 @@ async function readEconomics(app: AppConfig, config: WagmiConfig) {
     ]);
     timings.push({ token, symbol, decimals, timing });
   }
-  return { stats, history: await readHistory(app, config, stats, readAt), timings, readAt, readAtMs };
+  const history = await readHistory(app, config, stats, readAt);
+  return { stats: stats as Shown, history, complete: true, timings, readAt, readAtMs, source };
+}
+
+const FACTORY_ABI = parseAbi(["function getPair(address tokenA, address tokenB) view returns (address)"]);
+
+/**
+ * When a buyback of a pair's route can pass the TWAP guard, from the observations' timestamps:
+ * the guard quotes from an observation between one and two windows old (the package's
+ * `buybackTiming` reads the same with one call per view; here they come in multicalls).
+ */
+function pairTiming(pair: Address, stamps: bigint[], now: bigint, window: bigint): PairTiming {
+  const timing: PairTiming = { pair };
+  if (stamps.length === 0) return timing;
+  timing.newestAge = now - stamps.reduce((a, b) => (a > b ? a : b));
+  const open = stamps.filter((t) => t + 2n * window >= now).sort((a, b) => (a < b ? -1 : 1));
+  if (open.length > 0) {
+    const from = open.find((t) => t + window <= now) ?? open[0]!;
+    timing.usableFrom = from + window;
+    timing.usableUntil = open[open.length - 1]! + 2n * window;
+  }
+  return timing;
+}
+
+/**
+ * With an indexer: the buckets and the supply's history in one request to it; the figures, the
+ * epoch and the TWAP guard's state on the RPC, in four multicalls (the figures; the fee tokens'
+ * routes and names; the routes' pairs; their observations), whatever the market's size.
+ */
+async function readEconomicsIndexer(app: AppConfig, config: WagmiConfig, url: string, source: Source, now: bigint) {
+  const emission = { address: app.contracts.emission, abi: BuybackEmission } as const;
+  const [figures, indexed] = await Promise.all([
+    readMany(config, [
+      { ...emission, functionName: "phase" },
+      { ...emission, functionName: "reserveLeft" },
+      { ...emission, functionName: "totalBurned" },
+      { ...emission, functionName: "totalReleased" },
+      { ...emission, functionName: "maxCirculatingSupply" },
+      { ...emission, functionName: "currentEpoch" },
+      { ...emission, functionName: "genesis" },
+      { ...emission, functionName: "epochLength" },
+      { ...emission, functionName: "twapWindow" },
+      { ...emission, functionName: "factory" },
+      { address: app.contracts.tft, abi: TFT, functionName: "totalSupply" },
+    ]),
+    fromIndexer<{ unsold: Row[]; history: Row[]; complete: boolean }>(url, "/economics"),
+  ]);
+  const [phase, reserveLeft, totalBurned, totalReleased, circulating, epoch, genesis, epochLength, window, factory] =
+    figures;
+  const totalSupply = figures[10];
+  const readAtMs = Date.now();
+  // Every further buyback as one: what it takes to end phase one and to reach the floor.
+  const ahead = split(2n ** 255n, reserveLeft, totalSupply - SUPPLY_FLOOR);
+  const stats: Shown = {
+    phase: phase as Phase,
+    reserveLeft,
+    totalBurned,
+    totalReleased,
+    totalSupply,
+    maxCirculatingSupply: circulating,
+    floor: SUPPLY_FLOOR,
+    toPhaseOneEnd: ahead.inPhaseOne,
+    toFloor: ahead.inPhaseOne + ahead.inPhaseTwo,
+    buckets: indexed.unsold.map((b) => ({
+      epoch: big(b.epoch),
+      token: getAddress(b.token as string),
+      unsold: big(b.fees) - big(b.sold),
+      ended: big(b.epoch) < epoch,
+    })),
+  };
+  // The tokens with fees to sell; GUT, the default payment token, when none is waiting.
+  const tokens: Address[] = [...new Set(stats.buckets.map((b) => getAddress(b.token)))];
+  if (tokens.length === 0) tokens.push(getAddress(app.contracts.gut));
+  // The routes' views in the same multicall as the tokens' names.
+  const named = await tokensAtOnce(
+    config,
+    tokens,
+    tokens.map((token) => ({ ...emission, functionName: "routeOf", args: [token] }) as const),
+  );
+  const [metas, routes] = [named.tokens, named.alongside as (readonly Address[])[]];
+  const hops = routes.flatMap((path) => path.slice(1).map((to, i) => [path[i]!, to] as const));
+  const pairs = await readMany(
+    config,
+    hops.map(([a, b]) => ({ address: factory, abi: FACTORY_ABI, functionName: "getPair", args: [a, b] }) as const),
+  );
+  const observations = await readMany(
+    config,
+    pairs.map((pair) => ({ ...emission, functionName: "observationsOf", args: [pair] }) as const),
+  );
+  const timingOf = new Map(
+    pairs.map((pair, i) => [
+      pair,
+      pairTiming(
+        pair,
+        observations[i]!.map((o) => BigInt(o.timestamp)).filter((t) => t > 0n),
+        now,
+        window,
+      ),
+    ]),
+  );
+  let hop = 0;
+  const timings = tokens.map((token, i) => {
+    const route = routes[i]!.slice(1).map(() => timingOf.get(pairs[hop++]!)!);
+    const timing: BuybackTiming = {
+      now,
+      epoch,
+      epochEndsAt: genesis + (epoch + 1n) * epochLength,
+      window,
+      pairs: route,
+    };
+    return { token: token.toLowerCase(), ...metas.get(token)!, timing };
+  });
+  // The supply at a point: today's plus every TFT burned since (TFT mints only when created).
+  const rows = indexed.history;
+  const burnedSince = (r: Row) => big(rows.at(-1)?.allBurned) - big(r.allBurned);
+  const history: Point[] = rows.map((r) => {
+    const supply = totalSupply + burnedSince(r);
+    const reserve = big(r.reserve);
+    return {
+      t: big(r.timestamp),
+      supply,
+      reserve,
+      circulating: supply - reserve,
+      burned: big(r.burned),
+      released: big(r.released),
+      floor: SUPPLY_FLOOR,
+    };
+  });
+  history.push({
+    t: now,
+    supply: totalSupply,
+    reserve: reserveLeft,
+    circulating: totalSupply - reserveLeft,
+    burned: totalBurned,
+    released: totalReleased,
+    floor: SUPPLY_FLOOR,
+  });
+  return { stats, history, complete: indexed.complete, timings, readAt: now, readAtMs, source };
+}
+
+async function readEconomics(app: AppConfig, config: WagmiConfig) {
+  const { source, now } = await listSource(app, config);
+  return source.kind === "indexer"
+    ? readEconomicsIndexer(app, config, source.url, source, now)
+    : readEconomicsRpc(app, config, source, now);
 }
 
 export function Economics({ app }: { app: AppConfig }) {
@@ -142,6 +308,7 @@ export function Economics({ app }: { app: AppConfig }) {
   ];
   return (
     <>
+      <SourceNote source={data.source} />
       <section className="card" id="figures">
         <h2>TFT supply</h2>
         <table>
@@ -183,8 +350,8 @@ export function Economics({ app }: { app: AppConfig }) {
           />
         </div>
         <p className="muted">
-          From the contracts&apos; events: {data.history.length - 1} block(s) with a change, the first the
-          reserve&apos;s funding, then now.
+          From the contracts&apos; events: {data.history.length - 1} block(s) with a change,{" "}
+          {data.complete ? "the first the reserve's funding" : "the latest ones the indexer serves"}, then now.
         </p>
       </section>
       <section className="card" id="next-buyback">
@@ -205,7 +372,7 @@ function NextBuyback({
   decimals,
   timing,
 }: {
-  stats: EmissionStats;
+  stats: Shown;
   now: bigint;
   token: string;
   symbol: string;

@@ -1,14 +1,16 @@
 // The provider's dashboard, for the connected provider or for a provider that named the connected
-// account its operator (found by `OperatorSet` events, checked against `operatorOf`). Its nodes
-// with their check-in state by the chain's clock (Idle and Reserved nodes check in once per the
-// registry's `checkInPeriod`, many in one transaction; a leased node needs none), go offline,
-// deregister, the unbonding countdown, the stake's withdrawal and a top-up of a stake a penalty
-// left short; its leases with what was collected, a collect with the customer's receipt and the
-// close; its reservations waiting for the start to be accepted; its earnings per payment token
-// (the escrow's `earnings`), withdrawn to any address (an operator's `withdrawFor` pays the
-// provider); its mining rewards by bucket (the package's `providerBuckets`); and the registration
-// form, with the stake the registry will lock shown before signing. An operator may check in, go
-// offline, accept starts, collect, close and withdraw for its provider, and nothing else.
+// account its operator (found by the indexer, or by `OperatorSet` events without one; checked
+// against `operatorOf`). Its nodes with their check-in state by the chain's clock (Idle and
+// Reserved nodes check in once per the registry's `checkInPeriod`, many in one transaction; a
+// leased node needs none), go offline, deregister, the unbonding countdown, the stake's withdrawal
+// and a top-up of a stake a penalty left short; its leases with what was collected, a collect with
+// the customer's receipt and the close; its reservations waiting for the start to be accepted; its
+// earnings per payment token (the escrow's `earnings`), withdrawn to any address (an operator's
+// `withdrawFor` pays the provider); its mining rewards by bucket (the indexer's, or the package's
+// `providerBuckets` without one); and the registration form, with the stake the registry will lock
+// shown before signing. An operator may check in, go offline, accept starts, collect, close and
+// withdraw for its provider, and nothing else. With an indexer each list is one request and the
+// views a few multicalls, whatever the provider's history; without one the reads grow with it.
 import {
   connectEmission,
   formatTu,
@@ -27,9 +29,19 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, getAddress, type Hex, isAddress, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
-import { type Call, chainNow, client, explain, logsSince, send, type TxState, withEscrowApproval } from "./chain.ts";
+import {
+  type Call,
+  chainNow,
+  client,
+  explain,
+  logsSince,
+  readMany,
+  send,
+  type TxState,
+  withEscrowApproval,
+} from "./chain.ts";
 import type { AppConfig } from "./config.ts";
-import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
+import { big, fromIndexer, listSource, type Row, type Source, SourceNote, tokensAtOnce } from "./indexer.tsx";
 import { ethersReader } from "./reader.ts";
 import { at, duration, relative, useChainNow } from "./time.ts";
 import { TxStatus } from "./TxStatus.tsx";
@@ -50,8 +62,16 @@ interface Token {
 
 const STATUS = { None: 0, Idle: 1, Sharing: 2, Reserved: 3, Disconnect: 4 } as const;
 
-/** The accounts the connected one acts for: itself and each provider that names it operator now. */
-async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Promise<Address[]> {
+/**
+ * The providers that may name `me` operator: from the indexer (its `OperatorSet` rows, once it
+ * has reached the chain's head as a list read waits for) when it answers, else from the
+ * registry's `OperatorSet` events.
+ */
+async function namedBy(app: AppConfig, config: WagmiConfig, me: Address, source: Source): Promise<Address[]> {
+  if (source.kind === "indexer") {
+    const rows = await fromIndexer(source.url, "/operators", { operator: me, limit: PAGE });
+    return rows.map((r) => getAddress(r.provider as string));
+  }
   const c = client(config);
   const logs = await logsSince(config, app.book.blocks.registry, (range) =>
     c.getLogs({
@@ -61,23 +81,23 @@ async function actingFor(app: AppConfig, config: WagmiConfig, me: Address): Prom
       ...range,
     }),
   );
-  const named: Address[] = [];
-  for (const provider of new Set(logs.map((l) => l.args.provider!))) {
-    const current = await c.readContract({
-      address: app.contracts.registry,
-      abi: ProviderRegistry,
-      functionName: "operatorOf",
-      args: [provider],
-    });
-    if (isAddressEqual(current, me)) named.push(provider);
-  }
+  return [...new Set(logs.map((l) => l.args.provider!))];
+}
+
+/**
+ * The accounts the connected one acts for: itself and each provider that names it operator now
+ * (checked against `operatorOf`, in one multicall with the account's own first node).
+ */
+async function actingFor(app: AppConfig, config: WagmiConfig, me: Address, source: Source): Promise<Address[]> {
+  const candidates = await namedBy(app, config, me, source);
+  const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
+  const [first, ...current] = await readMany(config, [
+    { ...registry, functionName: "nodesOf", args: [me, 0n, 1n] },
+    ...candidates.map((provider) => ({ ...registry, functionName: "operatorOf", args: [provider] }) as const),
+  ]);
+  const own = (first as unknown as readonly [unknown, bigint])[1];
+  const named = candidates.filter((_, i) => isAddressEqual(current[i] as Address, me));
   // An operator's own account usually has no nodes: its provider comes first then.
-  const [, own] = await c.readContract({
-    address: app.contracts.registry,
-    abi: ProviderRegistry,
-    functionName: "nodesOf",
-    args: [me, 0n, 1n],
-  });
   return own === 0n && named.length > 0 ? [...named, me] : [me, ...named];
 }
 
@@ -101,40 +121,83 @@ async function readNodesRpc(app: AppConfig, config: WagmiConfig, provider: Addre
  * node offline or deregistered with stake left: whether the escrow still holds it and when its
  * unbonding ends, which the indexer does not keep.
  */
-async function readNodesIndexer(app: AppConfig, config: WagmiConfig, url: string, provider: Address) {
-  const c = client(config);
+/**
+ * The provider's nodes from the indexer (id order), and the registry's `node` views still to read
+ * (in the page's one multicall with the tokens' names): those of nodes offline or deregistered
+ * with stake left, for whether the escrow still holds them and when their unbonding ends, which
+ * the indexer does not keep.
+ */
+async function readNodesIndexer(app: AppConfig, url: string, provider: Address) {
   const rows = await fromIndexer(url, "/nodes", { provider, sort: "id", limit: PAGE });
-  return Promise.all(
-    rows.map(async (n): Promise<NodeInfo> => {
-      const status = Number(n.status);
-      if (status === STATUS.Disconnect || status === STATUS.None) {
-        return c.readContract({
-          address: app.contracts.registry,
-          abi: ProviderRegistry,
-          functionName: "node",
-          args: [big(n.id)],
-        });
-      }
-      return {
-        id: big(n.id),
-        provider: getAddress(n.provider as string),
-        status,
-        engaged: status === STATUS.Sharing || status === STATUS.Reserved,
-        verified: Boolean(n.verified),
-        lastCheckIn: Number(n.lastCheckIn),
-        milliTu: Number(n.milliTu),
-        paymentToken: getAddress(n.paymentToken as string),
-        gpuCount: Number(n.gpuCount),
-        unbondingEnds: 0,
-        downSince: 0,
-        model: n.model as Hex,
-        pricePerTuHour: big(n.pricePerTuHour),
-        stake: big(n.stake),
-        requiredStake: big(n.requiredStake),
-        uri: String(n.uri),
-      };
-    }),
+  const down = rows.filter((n) => Number(n.status) === STATUS.Disconnect || Number(n.status) === STATUS.None);
+  const views = down.map(
+    (n) =>
+      ({ address: app.contracts.registry, abi: ProviderRegistry, functionName: "node", args: [big(n.id)] }) as const,
   );
+  const nodes = (live: readonly NodeInfo[]) => {
+    const byId = new Map(live.map((v) => [v.id, v]));
+    return rows.map((n): NodeInfo => {
+      const status = Number(n.status);
+      return (
+        byId.get(big(n.id)) ?? {
+          id: big(n.id),
+          provider: getAddress(n.provider as string),
+          status,
+          engaged: status === STATUS.Sharing || status === STATUS.Reserved,
+          verified: Boolean(n.verified),
+          lastCheckIn: Number(n.lastCheckIn),
+          milliTu: Number(n.milliTu),
+          paymentToken: getAddress(n.paymentToken as string),
+          gpuCount: Number(n.gpuCount),
+          unbondingEnds: 0,
+          downSince: 0,
+          model: n.model as Hex,
+          pricePerTuHour: big(n.pricePerTuHour),
+          stake: big(n.stake),
+          requiredStake: big(n.requiredStake),
+          uri: String(n.uri),
+        }
+      );
+    });
+  };
+  return { views, nodes };
+}
+
+/** A bucket row of the indexer's `/rewards`, as the package's `providerBuckets` gives it. */
+function bucketOf(r: Row, currentEpoch: bigint): ProviderBucket {
+  const [epoch, fees, sold, bought, fee] = [big(r.epoch), big(r.fees), big(r.sold), big(r.bought), big(r.fee)];
+  return {
+    epoch,
+    token: getAddress(r.token as string),
+    fees,
+    sold,
+    unsold: fees - sold,
+    bought,
+    rewards: big(r.rewards),
+    ended: epoch < currentEpoch,
+    fee,
+    boughtByFee: fees === 0n ? 0n : (bought * fee) / fees,
+    claimed: big(r.claimed),
+    claimable: big(r.claimable),
+  };
+}
+
+/**
+ * The provider's mining rewards from the indexer: its latest buckets (oldest first, as
+ * `providerBuckets` gives them) and those with something to claim, which a full page of the latest
+ * may leave out (then one more request).
+ */
+async function readRewardsIndexer(url: string, provider: Address, currentEpoch: bigint) {
+  const route = `/rewards/${provider}`;
+  const rows = await fromIndexer(url, route, { limit: PAGE });
+  const owed =
+    rows.length < PAGE
+      ? rows.filter((r) => big(r.claimable) > 0n).reverse()
+      : await fromIndexer(url, route, { claimable: 1, limit: PAGE });
+  return {
+    buckets: rows.reverse().map((r) => bucketOf(r, currentEpoch)),
+    claimable: owed.map((r) => bucketOf(r, currentEpoch)),
+  };
 }
 
 type LeaseInfo = {
@@ -237,35 +300,58 @@ async function readBooksRpc(app: AppConfig, config: WagmiConfig, provider: Addre
   return { leases, reservations, earnings };
 }
 
-async function readProvider(app: AppConfig, config: WagmiConfig, provider: Address) {
-  const c = client(config);
+/** Where the lists come from and the chain's time, as `listSource` answers. */
+type Listed = Awaited<ReturnType<typeof listSource>>;
+
+/** The page's data for `provider`; `listed` reuses a list source read a moment ago. */
+async function readProvider(app: AppConfig, config: WagmiConfig, provider: Address, listed?: Listed) {
   const registry = { address: app.contracts.registry, abi: ProviderRegistry } as const;
-  const [{ source, now: readAt }, [models, entries], period] = await Promise.all([
-    listSource(app, config),
-    c.readContract({ ...registry, functionName: "catalog" }),
-    c.readContract({ ...registry, functionName: "checkInPeriod" }),
+  const [{ source, now: readAt }, [[models, entries], period, currentEpoch]] = await Promise.all([
+    listed ?? listSource(app, config),
+    readMany(config, [
+      { ...registry, functionName: "catalog" },
+      { ...registry, functionName: "checkInPeriod" },
+      { address: app.contracts.emission, abi: BuybackEmission, functionName: "currentEpoch" },
+    ]),
   ]);
   const readAtMs = Date.now();
-  const [mine, books] =
-    source.kind === "indexer"
-      ? await Promise.all([readNodesIndexer(app, config, source.url, provider), readBooksIndexer(source.url, provider)])
-      : await readNodesRpc(app, config, provider).then(
-          async (mine) => [mine, await readBooksRpc(app, config, provider, mine)] as const,
-        );
+  const paidIn = (books: { leases: LeaseInfo[]; reservations: StartInfo[]; earnings: Map<Address, unknown> }) => [
+    app.contracts.gut,
+    ...books.earnings.keys(),
+    ...books.leases.map((l) => l.token),
+    ...books.reservations.map((r) => r.token),
+  ];
+  let mine: readonly NodeInfo[], books: Awaited<ReturnType<typeof readBooksIndexer>>;
+  let rewards: { buckets: ProviderBucket[]; claimable: ProviderBucket[] };
+  let tokens: Map<Address, { symbol: string; decimals: number }>;
+  if (source.kind === "indexer") {
+    let listed: Awaited<ReturnType<typeof readNodesIndexer>>;
+    [listed, books, rewards] = await Promise.all([
+      readNodesIndexer(app, source.url, provider),
+      readBooksIndexer(source.url, provider),
+      readRewardsIndexer(source.url, provider, currentEpoch),
+    ]);
+    const read = await tokensAtOnce(
+      config,
+      [...paidIn(books), ...rewards.buckets.map((b) => getAddress(b.token))],
+      listed.views,
+    );
+    mine = listed.nodes(read.alongside as NodeInfo[]);
+    tokens = read.tokens;
+  } else {
+    mine = await readNodesRpc(app, config, provider);
+    books = await readBooksRpc(app, config, provider, mine);
+    const emission = await connectEmission(app.contracts.emission, ethersReader(config));
+    const buckets = await providerBuckets(emission, provider, { fromBlock: Number(app.book.blocks.emission) });
+    rewards = { buckets, claimable: buckets.filter((b) => b.claimable > 0n) };
+    tokens = (await tokensAtOnce(config, [...paidIn(books), ...rewards.buckets.map((b) => getAddress(b.token))]))
+      .tokens;
+  }
   // Deregistered nodes stay listed while their stake is unbonding or waiting to be withdrawn.
   const nodes = mine.filter((n) => n.status !== STATUS.None || n.stake > 0n);
   const { leases, reservations, earnings } = books;
   // GUT, the default payment token, always has a row.
   if (!earnings.has(app.contracts.gut)) earnings.set(app.contracts.gut, { earned: 0n, feesDue: 0n });
-  const emission = await connectEmission(app.contracts.emission, ethersReader(config));
-  const buckets = await providerBuckets(emission, provider, { fromBlock: Number(app.book.blocks.emission) });
-  const tokens = await tokensOf(config, [
-    app.contracts.gut,
-    ...earnings.keys(),
-    ...leases.map((l) => l.token),
-    ...reservations.map((r) => r.token),
-    ...buckets.map((b) => getAddress(b.token)),
-  ]);
   const catalog = models
     .map((m, i) => ({ model: modelName(m), milliTu: BigInt(entries[i]!.milliTu), retired: entries[i]!.retired }))
     .filter((m) => !m.retired);
@@ -274,7 +360,8 @@ async function readProvider(app: AppConfig, config: WagmiConfig, provider: Addre
     leases,
     reservations,
     earnings,
-    buckets,
+    buckets: rewards.buckets,
+    claimable: rewards.claimable,
     tokens,
     catalog,
     period: BigInt(period),
@@ -296,25 +383,32 @@ export function Provider({ app }: { app: AppConfig }) {
   // answers with its own, and the first read may answer last.
   const latestAccounts = useRef(0);
   const latest = useRef(0);
+  // The list source the account lookup read: the first read of its provider reuses it.
+  const opening = useRef<Listed>(undefined);
   useEffect(() => {
     const n = ++latestAccounts.current;
     setAccounts(undefined);
     setProvider(undefined);
     setData(undefined);
     if (!address) return;
-    actingFor(app, config, address).then(
-      (list) => {
-        if (n !== latestAccounts.current) return;
-        setAccounts(list);
-        setProvider(list[0]);
-      },
-      (e: unknown) => n === latestAccounts.current && setError(String((e as Error).message ?? e)),
-    );
+    listSource(app, config)
+      .then(async (listed) => ({ listed, list: await actingFor(app, config, address, listed.source) }))
+      .then(
+        ({ listed, list }) => {
+          if (n !== latestAccounts.current) return;
+          opening.current = listed;
+          setAccounts(list);
+          setProvider(list[0]);
+        },
+        (e: unknown) => n === latestAccounts.current && setError(String((e as Error).message ?? e)),
+      );
   }, [app, config, address]);
   const refresh = useCallback(() => {
     const n = ++latest.current;
+    const listed = opening.current;
+    opening.current = undefined;
     if (provider) {
-      readProvider(app, config, provider).then(
+      readProvider(app, config, provider, listed).then(
         (d) => n === latest.current && setData(d),
         (e: unknown) => n === latest.current && setError(String((e as Error).message ?? e)),
       );
@@ -748,7 +842,7 @@ function Rewards({ app, operator, data, onDone }: Omit<SectionProps, "provider">
   const { address } = useConnection();
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const tft = (amount: bigint) => formatAmount(amount, TFT.symbol, TFT.decimals);
-  const claimable = data.buckets.filter((b) => b.claimable > 0n);
+  const claimable = data.claimable;
   const total = claimable.reduce((sum, b) => sum + b.claimable, 0n);
   const pending = new Map<string, bigint>();
   for (const b of data.buckets) pending.set(b.token, (pending.get(b.token) ?? 0n) + unsoldFee(b));

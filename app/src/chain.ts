@@ -8,11 +8,13 @@ import {
   type Abi,
   type Address,
   BaseError,
+  type ContractFunctionParameters,
   ContractFunctionRevertedError,
   encodeFunctionData,
   erc20Abi,
   type Hash,
   type Hex,
+  type MulticallReturnType,
   parseSignature,
 } from "viem";
 import type { Config } from "wagmi";
@@ -292,4 +294,23 @@ export async function withPermit(
     args: [token, amount, deadline, Number(v ?? 27n), r, s],
   });
   return [multicall([selfPermit, ...data])];
+}
+
+/**
+ * Many views in one `eth_call`: Multicall3 where the chain names it, else viem's deployless
+ * multicall (no contract needed, as on a local chain). Not split into chunks: a page's views are
+ * few and bounded, and each chunk would be another request. A failing view fails the whole read.
+ */
+export async function readMany<const contracts extends readonly ContractFunctionParameters[]>(
+  config: Config,
+  contracts: contracts,
+): Promise<MulticallReturnType<contracts, false>> {
+  const c = client(config);
+  if (contracts.length === 0) return [] as unknown as MulticallReturnType<contracts, false>;
+  return (await c.multicall({
+    contracts: contracts as never,
+    allowFailure: false,
+    batchSize: 0,
+    deployless: c.chain.contracts?.multicall3 === undefined,
+  })) as MulticallReturnType<contracts, false>;
 }

@@ -4,10 +4,10 @@
 // (one `eth_getBlockByNumber`, whose timestamp is also the page's clock) and the indexer's last
 // block (`/status`); it waits a little for an indexer that is a few blocks behind (as it is just
 // after the page's own transaction), then shows what it has with "indexed to block N".
-import { erc20Abi } from "viem";
+import { type ContractFunctionParameters, erc20Abi } from "viem";
 import type { Config } from "wagmi";
 
-import { client, lastWriteAt } from "./chain.ts";
+import { client, lastWriteAt, readMany } from "./chain.ts";
 import type { AppConfig } from "./config.ts";
 
 /** Blocks the indexer may lag the chain by before the page says so. */
@@ -123,4 +123,37 @@ export async function tokensOf(
   const list = [...new Set(tokens)];
   const metas = await Promise.all(list.map((t) => tokenMeta(config, t)));
   return new Map(list.map((t, i) => [t, metas[i]!]));
+}
+
+/**
+ * The tokens' metadata like {@link tokensOf}, with every token not read yet on this page load read
+ * in one multicall, together with the page's other views (`alongside`, answered in order): one
+ * request, however many tokens and views.
+ */
+export async function tokensAtOnce(
+  config: Config,
+  tokens: Iterable<`0x${string}`>,
+  alongside: readonly ContractFunctionParameters[] = [],
+): Promise<{ tokens: Map<`0x${string}`, TokenMeta>; alongside: unknown[] }> {
+  const list = [...new Set(tokens)];
+  const chainId = client(config).chain.id;
+  const key = (t: `0x${string}`) => `${chainId}:${t.toLowerCase()}`;
+  const missing = [...new Set(list.map((t) => t.toLowerCase() as `0x${string}`))].filter(
+    (t) => !tokenCache.has(key(t)),
+  );
+  const read = readMany(config, [
+    ...alongside,
+    ...missing.flatMap((address) => [
+      { address, abi: erc20Abi, functionName: "symbol" } as const,
+      { address, abi: erc20Abi, functionName: "decimals" } as const,
+    ]),
+  ]) as Promise<unknown[]>;
+  missing.forEach((t, i) => {
+    const at = alongside.length + 2 * i;
+    const meta = read.then((r) => ({ symbol: r[at] as string, decimals: r[at + 1] as number }));
+    meta.catch(() => tokenCache.delete(key(t)));
+    tokenCache.set(key(t), meta);
+  });
+  const [views, metas] = await Promise.all([read, Promise.all(list.map((t) => tokenCache.get(key(t))!))]);
+  return { tokens: new Map(list.map((t, i) => [t, metas[i]!])), alongside: views.slice(0, alongside.length) };
 }

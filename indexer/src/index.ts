@@ -1,7 +1,18 @@
 // The handlers: each event updates the rows it names, from the event's own fields, so catching up
 // costs one pass over the logs and no contract call.
 import { ponder, type Context } from "ponder:registry";
-import { activity, bucket, earning, lease, node, paymentToken, reservation } from "ponder:schema";
+import {
+  activity,
+  bucket,
+  earning,
+  lease,
+  node,
+  operator,
+  paymentToken,
+  reservation,
+  share,
+  supply,
+} from "ponder:schema";
 
 const BPS = 10_000n;
 /** The registry's `Status` and the escrow's enums, by name where a handler sets one. */
@@ -73,6 +84,11 @@ ponder.on("ProviderRegistry:CheckedIn", async ({ event, context }) => {
       .update(node, { id })
       .set((row) => (row.status === NODE.Disconnect ? {} : { lastCheckIn: event.block.timestamp }));
   }
+});
+
+ponder.on("ProviderRegistry:OperatorSet", async ({ event, context }) => {
+  const { provider, operator: named } = event.args;
+  await context.db.insert(operator).values({ provider, operator: named }).onConflictDoUpdate({ operator: named });
 });
 
 ponder.on("ProviderRegistry:NodeVerified", async ({ event, context }) => {
@@ -239,9 +255,13 @@ async function bucketOf(context: Context, epoch: bigint, token: Hex) {
 }
 
 ponder.on("BuybackEmission:FeeRecorded", async ({ event, context }) => {
-  const { token, epoch, fee } = event.args;
+  const { provider, token, epoch, fee } = event.args;
   await bucketOf(context, epoch, token);
   await context.db.update(bucket, { epoch, token }).set((row) => ({ fees: row.fees + fee }));
+  await context.db
+    .insert(share)
+    .values({ provider, epoch, token, fee, claimed: 0n })
+    .onConflictDoUpdate((row) => ({ fee: row.fee + fee }));
 });
 
 ponder.on("BuybackEmission:BoughtBack", async ({ event, context }) => {
@@ -262,6 +282,7 @@ ponder.on("BuybackEmission:BoughtBack", async ({ event, context }) => {
 });
 
 ponder.on("BuybackEmission:Burned", async ({ event, context }) => {
+  await supplyChange(context, event.block, () => ({ burned: event.args.totalBurned }));
   await context.db.insert(activity).values({
     id: activityId(event),
     kind: "burn",
@@ -272,7 +293,11 @@ ponder.on("BuybackEmission:Burned", async ({ event, context }) => {
 });
 
 ponder.on("BuybackEmission:Released", async ({ event, context }) => {
-  const { epoch, token, toMiners, toOperations } = event.args;
+  const { epoch, token, fromReserve, toMiners, toOperations } = event.args;
+  await supplyChange(context, event.block, (state) => ({
+    reserve: state.reserve - fromReserve,
+    released: state.released + fromReserve,
+  }));
   await bucketOf(context, epoch, token);
   await context.db
     .update(bucket, { epoch, token })
@@ -280,6 +305,46 @@ ponder.on("BuybackEmission:Released", async ({ event, context }) => {
 });
 
 ponder.on("BuybackEmission:RewardClaimed", async ({ event, context }) => {
-  const { epoch, token, amount } = event.args;
+  const { provider, epoch, token, amount } = event.args;
   await context.db.update(bucket, { epoch, token }).set((row) => ({ claimed: row.claimed + amount }));
+  await context.db.update(share, { provider, epoch, token }).set((row) => ({ claimed: row.claimed + amount }));
+});
+
+ponder.on("BuybackEmission:ReserveFunded", async ({ event, context }) => {
+  await supplyChange(context, event.block, () => ({ reserve: event.args.amount }));
+});
+
+// ---------------------------------------------------------------- TFT's supply
+
+/** The running supply figures, kept in the row of block -1 (see the schema's `supply`). */
+const RUNNING = -1n;
+type Figures = { allBurned: bigint; reserve: bigint; burned: bigint; released: bigint };
+
+/** Applies a change to the running figures and records them as they stand after `block`. */
+async function supplyChange(
+  context: Context,
+  block: { number: bigint; timestamp: bigint },
+  change: (state: Figures) => Partial<Figures>,
+) {
+  const state = (await context.db.find(supply, { block: RUNNING })) ?? {
+    block: RUNNING,
+    timestamp: 0n,
+    allBurned: 0n,
+    reserve: 0n,
+    burned: 0n,
+    released: 0n,
+  };
+  const { allBurned, reserve, burned, released } = { ...state, ...change(state) };
+  const figures = { timestamp: block.timestamp, allBurned, reserve, burned, released };
+  for (const at of [RUNNING, block.number]) {
+    await context.db
+      .insert(supply)
+      .values({ block: at, ...figures })
+      .onConflictDoUpdate(figures);
+  }
+}
+
+// Only burns (transfers to zero) are fetched, by the config's filter.
+ponder.on("TFT:Transfer", async ({ event, context }) => {
+  await supplyChange(context, event.block, (state) => ({ allBurned: state.allBurned + event.args.value }));
 });

@@ -104,18 +104,22 @@ describe("Indexer (Ponder)", function () {
   let dir: string;
   let book: string;
   let latest: number;
-  const chain: { leases: Row[]; nodes: Row[]; earnings: Record<string, bigint> } = {
-    leases: [],
-    nodes: [],
-    earnings: {},
-  };
+  const chain: {
+    leases: Row[];
+    nodes: Row[];
+    earnings: Record<string, bigint>;
+    operator: string;
+    operatorOf: string[];
+    rewards: Record<string, Row[]>;
+    supply: Row;
+  } = { leases: [], nodes: [], earnings: {}, operator: "", operatorOf: [], rewards: {}, supply: {} };
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "gpufog-indexer-"));
     anvil = await startAnvil();
     const connection = await network.create({ network: "localhost", override: { url: anvil.url } });
     const { ethers } = connection;
-    const [deployer, , , p, customer, q] = await ethers.getSigners();
+    const [deployer, , , p, customer, q, op] = await ethers.getSigners();
     const tree = await buildTree([{ kind: LeafKind.Evm, holder: customer!.address, amount: 1_000n * UNIT }]);
     const id = `indexer-test-${path.basename(dir)}`;
     const system = await deployLocalSystem(
@@ -127,7 +131,7 @@ describe("Indexer (Ponder)", function () {
     rmSync(path.join("deploy", "deployments", id), { recursive: true, force: true });
     writeAddressBook(system.book, dir);
     book = path.join(dir, `${system.book.chainId}.json`);
-    const { gut, registry, escrow } = system.contracts;
+    const { gut, registry, escrow, emission, tft } = system.contracts;
     const gutAddress = await gut.getAddress();
     for (const s of [p!, q!, customer!])
       await (await gut.connect(deployer!).transfer(s.address, 10_000n * UNIT)).wait();
@@ -181,6 +185,16 @@ describe("Indexer (Ponder)", function () {
     await (await registry.connect(p!).checkIn([1n])).wait();
     await (await escrow.forwardFees(gutAddress, [p!.address, q!.address])).wait();
     await (await escrow.connect(q!).withdraw(gutAddress, deployer!.address)).wait();
+    // q names the operator and then removes it: only p names it now.
+    for (const [who, named] of [
+      [p!, op!.address],
+      [q!, op!.address],
+      [q!, ethers.ZeroAddress],
+    ] as const) {
+      await (await registry.connect(who).setOperator(named)).wait();
+    }
+    // A holder's own burn lowers the supply as the emission's burns do.
+    await (await tft.connect(deployer!).burn(5n * UNIT)).wait();
 
     latest = await ethers.provider.getBlockNumber();
     for (let i = 1n; i <= (await escrow.leaseCount()); i++) {
@@ -192,6 +206,25 @@ describe("Indexer (Ponder)", function () {
       chain.nodes.push({ id: String(i), status: Number(n.status), lastCheckIn: String(n.lastCheckIn) });
     }
     for (const s of [p!, q!]) chain.earnings[s.address.toLowerCase()] = await escrow.earnings(s.address, gutAddress);
+    chain.operator = op!.address;
+    chain.operatorOf = [p!.address.toLowerCase()];
+    for (const log of await emission.queryFilter(emission.filters.FeeRecorded())) {
+      const { provider, token, epoch } = log.args;
+      const bucket = { epoch, token };
+      (chain.rewards[provider.toLowerCase()] ??= []).push({
+        epoch: String(epoch),
+        token: token.toLowerCase(),
+        fee: String(await emission.feeOf(epoch, token, provider)),
+        claimed: String(await emission.claimedOf(epoch, token, provider)),
+        claimable: String(await emission.claimable(provider, [bucket])),
+      });
+    }
+    chain.supply = {
+      allBurned: String((await tft.INITIAL_SUPPLY()) - (await tft.totalSupply())),
+      reserve: String(await emission.reserveLeft()),
+      burned: String(await emission.totalBurned()),
+      released: String(await emission.totalReleased()),
+    };
   });
 
   after(async function () {
@@ -211,6 +244,29 @@ describe("Indexer (Ponder)", function () {
       expect(BigInt(row!.earned as string) - BigInt(row!.withdrawn as string)).to.equal(available);
       expect(row!.feesDue).to.equal("0");
     }
+    const named = await get(`${url}/operators?operator=${chain.operator}`);
+    expect(named.map((r) => r.provider)).to.deep.equal(chain.operatorOf);
+    expect((await fetch(`${url}/operators`)).status).to.equal(400);
+    expect((await fetch(`${url}/rewards/${chain.operator}?claimable=yes`)).status).to.equal(400);
+    expect(Object.keys(chain.rewards)).to.have.length(2);
+    for (const [provider, buckets] of Object.entries(chain.rewards)) {
+      const rows = await get(`${url}/rewards/${provider}`);
+      expect(
+        rows.map((r) => ({ epoch: r.epoch, token: r.token, fee: r.fee, claimed: r.claimed, claimable: r.claimable })),
+      ).to.deep.equal(buckets);
+      const owed = await get(`${url}/rewards/${provider}?claimable=1`);
+      expect(owed.map((r) => r.epoch)).to.deep.equal(buckets.filter((b) => b.claimable !== "0").map((b) => b.epoch));
+    }
+    const economics = await get<{ unsold: Row[]; history: Row[]; complete: boolean }>(`${url}/economics`);
+    expect(economics.complete).to.equal(true);
+    const fees = Object.values(chain.rewards).flat();
+    expect(economics.unsold.map((b) => b.fees)).to.deep.equal([
+      String(fees.reduce((sum, b) => sum + BigInt(b.fee as string), 0n)),
+    ]);
+    // From the reserve's funding on; the last point is the chain's figures now.
+    expect(BigInt(economics.history[0]!.reserve as string)).to.be.greaterThan(0n);
+    const { allBurned, reserve, burned, released } = economics.history.at(-1)!;
+    expect({ allBurned, reserve, burned, released }).to.deep.equal(chain.supply);
     const closing = await get(`${url}/leases?status=2`);
     expect(closing).to.deep.equal([]);
     const bad = await fetch(`${url}/leases?customer=nobody`);
@@ -218,7 +274,7 @@ describe("Indexer (Ponder)", function () {
     expect(((await bad.json()) as { error: string }).error).to.match(/customer: a 0x-prefixed 20-byte address/);
   }
 
-  it("indexes the market on embedded PGlite and serves the same leases, nodes and earnings as the chain", async function () {
+  it("indexes the market on embedded PGlite and serves the same leases, nodes, earnings, operators, rewards and supply history as the chain", async function () {
     const indexer = await startIndexer(book, anvil.url, { GPUFOG_PGLITE_DIR: path.join(dir, "pglite") });
     try {
       await caughtUp(indexer, latest);

@@ -3,9 +3,9 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { SQL } from "drizzle-orm";
-import { and, asc, client, desc, eq, graphql, gte, inArray, lte, or } from "ponder";
+import { and, asc, client, desc, eq, graphql, gt, gte, inArray, lte, or, sql } from "ponder";
 import { db } from "ponder:api";
-import schema, { activity, bucket, earning, lease, node, reservation } from "ponder:schema";
+import schema, { activity, bucket, earning, lease, node, operator, reservation, share, supply } from "ponder:schema";
 
 const app = new Hono();
 app.use("*", cors());
@@ -135,23 +135,89 @@ app.get("/earnings/:provider", async (c) => {
   return c.json(json(rows));
 });
 
-// Token economics: the buckets of recent epochs and the latest buybacks and burns.
+// The providers that name `operator` their operator now: the accounts an operator acts for.
+app.get("/operators", async (c) => {
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  const named = address(q.operator, "operator");
+  if (named === undefined) throw new BadQuery("operator: a 0x-prefixed 20-byte address");
+  const rows = await db
+    .select()
+    .from(operator)
+    .where(eq(operator.operator, named))
+    .orderBy(asc(operator.provider))
+    .limit(limit)
+    .offset(offset);
+  return c.json(json(rows));
+});
+
+// A provider's mining rewards, newest bucket first: its fee in each bucket, the bucket's figures
+// and what it may claim now (the emission's `claimable`: rewards × fee / fees − claimed).
+// `claimable=1`: only the buckets with something to claim, oldest first, as a claim names them.
+app.get("/rewards/:provider", async (c) => {
+  const provider = address(c.req.param("provider"), "provider")!;
+  const q = c.req.query();
+  const { limit, offset } = page(q);
+  if (q.claimable !== undefined && q.claimable !== "1") throw new BadQuery("claimable: 1, or leave it out");
+  const where: SQL[] = [eq(share.provider, provider)];
+  // floor(rewards × fee / fees) > claimed, without a division: rewards × fee ≥ (claimed + 1) × fees.
+  if (q.claimable === "1")
+    where.push(
+      sql`${bucket.fees} > 0 and ${bucket.toMiners} * ${share.fee} >= (${share.claimed} + 1) * ${bucket.fees}`,
+    );
+  const rows = await db
+    .select({
+      epoch: share.epoch,
+      token: share.token,
+      fee: share.fee,
+      claimed: share.claimed,
+      fees: bucket.fees,
+      sold: bucket.sold,
+      bought: bucket.tftBought,
+      rewards: bucket.toMiners,
+    })
+    .from(share)
+    .innerJoin(bucket, and(eq(bucket.epoch, share.epoch), eq(bucket.token, share.token)))
+    .where(and(...where))
+    .orderBy(q.claimable === "1" ? asc(share.epoch) : desc(share.epoch), asc(share.token))
+    .limit(limit)
+    .offset(offset);
+  return c.json(
+    json(rows.map((r) => ({ ...r, claimable: r.fees === 0n ? 0n : (r.rewards * r.fee) / r.fees - r.claimed }))),
+  );
+});
+
+/** Points of the supply's history one answer holds: the newest ones when there are more. */
+const MAX_HISTORY = 500;
+
+// Token economics: the buckets of recent epochs, those with fees still to sell (oldest first),
+// the latest buybacks and burns, and the supply's history from the reserve's funding on.
 app.get("/economics", async (c) => {
   const q = c.req.query();
   const since = BigInt(int(q.since, "since", 0));
-  const buckets = await db
-    .select()
-    .from(bucket)
-    .where(gte(bucket.epoch, since))
-    .orderBy(desc(bucket.epoch))
-    .limit(MAX_LIMIT);
-  const recent = await db
-    .select()
-    .from(activity)
-    .where(or(eq(activity.kind, "buyback"), eq(activity.kind, "burn")))
-    .orderBy(desc(activity.timestamp))
-    .limit(int(q.limit, "limit", 20, MAX_LIMIT));
-  return c.json(json({ buckets, recent }));
+  const [buckets, unsold, recent, history] = await Promise.all([
+    db.select().from(bucket).where(gte(bucket.epoch, since)).orderBy(desc(bucket.epoch)).limit(MAX_LIMIT),
+    db
+      .select()
+      .from(bucket)
+      .where(gt(bucket.fees, bucket.sold))
+      .orderBy(asc(bucket.epoch), asc(bucket.token))
+      .limit(MAX_LIMIT),
+    db
+      .select()
+      .from(activity)
+      .where(or(eq(activity.kind, "buyback"), eq(activity.kind, "burn")))
+      .orderBy(desc(activity.timestamp))
+      .limit(int(q.limit, "limit", 20, MAX_LIMIT)),
+    db
+      .select()
+      .from(supply)
+      .where(and(gte(supply.block, 0n), sql`${supply.reserve} + ${supply.released} > 0`))
+      .orderBy(desc(supply.block))
+      .limit(MAX_HISTORY),
+  ]);
+  // `complete`: the history goes back to the reserve's funding (fewer points than one answer holds).
+  return c.json(json({ buckets, unsold, recent, history: history.reverse(), complete: history.length < MAX_HISTORY }));
 });
 
 export default app;
