@@ -1,12 +1,12 @@
 // `npm run app`: a local node, the system deployed with the story's state, the app built and
-// served beside its generated config.json and the local quote service. Nodes check in once a day,
-// so the story's stay fresh while it runs with nothing sent. The pieces are exported for the
-// browser tests.
+// served beside its generated config.json, and the real provider agents of the story's providers
+// with their HTTP API at their nodes' URIs (quotes, receipts, access). The pieces are exported for
+// the browser tests.
 //
 // Runs under the Node 24 of the root's devDependencies (npm scripts put node_modules/.bin first),
 // as Hardhat needs it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import path from "node:path";
@@ -219,13 +219,13 @@ const TYPES = {
 /**
  * Serves the built app from `dist`, with `overlay` (config.json and airdrop/ of this deployment)
  * over it: the build stays the same for every deployment, its configuration sits beside it.
- * `routes` maps a path to a handler of its own (the local quote service).
+ * `routes` maps a path to a handler of its own, called with the URL, the response and the request.
  */
 export async function serve(dist, overlay, port = 0, routes = {}) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, "http://x");
     let rel = decodeURIComponent(url.pathname);
-    if (routes[rel]) return routes[rel](url, res);
+    if (routes[rel]) return routes[rel](url, res, req);
     if (rel.endsWith("/")) rel += "index.html";
     for (const root of [overlay, dist]) {
       const file = path.join(root, rel);
@@ -242,19 +242,171 @@ export async function serve(dist, overlay, port = 0, routes = {}) {
 }
 
 /**
- * The local stand-in for the provider agent's quote API (the next issue's): a handler for
- * `GET ?node=<id>&customer=<address>[&start=<unix s>&duration=<s>]` that answers a quote of the
- * node at its listed price and token, valid for the escrow's `maxQuoteAge` from the chain's time,
- * signed with the key of the node's provider among the story's `keys` (name → private key), in the
- * package's quote file format. A node of another provider, or a bad parameter, gets a 400 with
- * one line saying why.
+ * A plain script hook for the local agents: the start hook prints the lease's access (what a real
+ * hook gets from the container it starts, docs/operators.md), the end hook prints nothing. Both
+ * log their event, one JSON line each, to the file named by their argument.
+ */
+const LOCAL_HOOK = `import { appendFileSync, readFileSync } from "node:fs";
+const input = JSON.parse(readFileSync(0, "utf8"));
+appendFileSync(process.argv[2], JSON.stringify(input) + "\\n");
+if (input.event === "start") {
+  console.log(JSON.stringify({ ssh: \`ssh -p 2222 lease\${input.leaseId}@127.0.0.1\`, note: "local demo: no container runs" }));
+}
+`;
+
+/** Sends a transaction from one of the local node's unlocked accounts; resolves once it is mined. */
+async function sendFrom(rpcUrl, from, to, data = "0x", value = 0n) {
+  const hash = await rpc(rpcUrl, "eth_sendTransaction", [{ from, to, data, value: `0x${value.toString(16)}` }]);
+  for (let i = 0; i < 200; i++) {
+    const receipt = await rpc(rpcUrl, "eth_getTransactionReceipt", [hash]);
+    if (receipt) {
+      if (receipt.status !== "0x1") throw new Error(`the transaction ${hash} from ${from} reverted`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the transaction ${hash} from ${from} was not mined`);
+}
+
+/**
+ * Runs the real provider agent (`gpufog provider run`, from src/ through tsx) with its HTTP API
+ * for each of `providers` (name → address, unlocked on the local node), each in its own directory
+ * under `dir` with a fresh operator key (named with `setOperator` and given gas money by the
+ * provider, so that the agent's transactions never take a provider's nonce from the wallet it uses
+ * in the app), the script hook above, CORS for `origins` and receipts expected every
+ * `receiptIntervalSeconds`. Once each agent answers, its provider points its nodes' URIs (the
+ * registry's `update`, at the listed price) to the agent's endpoint, where the app asks for
+ * quotes and sends receipts. Resolves with each agent's endpoint, state file and nodes, and `stop`.
+ */
+export async function startAgents({ rpcUrl, book, dir, providers, origins, receiptIntervalSeconds = 60 }) {
+  const { Wallet, encryptKeystoreJson } = await import("ethers");
+  const { ProviderRegistry } = await import("gpufog/abi");
+  const { encodeFunctionData } = await import("viem");
+  const registry = JSON.parse(readFileSync(book, "utf8")).contracts.registry;
+  rmSync(dir, { recursive: true, force: true });
+  const agents = [];
+  const stop = async () => {
+    await Promise.all(
+      agents.map(
+        ({ child }) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+  };
+  try {
+    for (const [name, provider] of Object.entries(providers)) {
+      const home = path.join(dir, name);
+      mkdirSync(home, { recursive: true });
+      const operator = Wallet.createRandom();
+      const password = `${name}-local-password`;
+      writeFileSync(path.join(home, "operator.pass"), `${password}\n`, { mode: 0o600 });
+      // A light scrypt: a throwaway key on a local chain, read once at each start.
+      const keystore = await encryptKeystoreJson(
+        { address: operator.address, privateKey: operator.privateKey },
+        password,
+        { scrypt: { N: 1 << 12 } },
+      );
+      writeFileSync(path.join(home, "operator.keystore.json"), keystore, { mode: 0o600 });
+      writeFileSync(path.join(home, "hook.mjs"), LOCAL_HOOK);
+      const setOperator = encodeFunctionData({
+        abi: ProviderRegistry,
+        functionName: "setOperator",
+        args: [operator.address],
+      });
+      await sendFrom(rpcUrl, provider, registry, setOperator);
+      await sendFrom(rpcUrl, provider, operator.address, "0x", 10n ** 18n);
+      const apiPort = await freePort();
+      const config = {
+        kind: "provider",
+        rpc: [rpcUrl],
+        addressBook: book,
+        keystore: "operator.keystore.json",
+        passwordFile: "operator.pass",
+        stateFile: "provider-state.json",
+        provider,
+        pollSeconds: 1,
+        metricsPort: await freePort(),
+        receiptIntervalSeconds,
+        // The story's offline node (Cleo's) was taken offline on purpose: it stays so.
+        reconnect: false,
+        apiPort,
+        apiCorsOrigins: origins,
+        startHook: [process.execPath, "./hook.mjs", "hooks.log"],
+        endHook: [process.execPath, "./hook.mjs", "hooks.log"],
+      };
+      writeFileSync(path.join(home, "provider.json"), `${JSON.stringify(config, null, 2)}\n`);
+      const child = spawn(
+        bin("node"),
+        [
+          "--import",
+          "tsx",
+          path.join(repo, "src", "agent", "cli.ts"),
+          "provider",
+          "run",
+          "--config",
+          path.join(home, "provider.json"),
+        ],
+        // From the repository, where tsx is installed, whatever directory holds the agent's files.
+        { cwd: repo, env: { ...env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      // Its JSON log lines, kept whole in agent.log beside its files and the last ones in memory.
+      const file = createWriteStream(path.join(home, "agent.log"));
+      let log = "";
+      for (const stream of [child.stdout, child.stderr]) {
+        stream.on("data", (d) => {
+          file.write(d);
+          log = (log + d).slice(-20_000);
+        });
+      }
+      const url = `http://127.0.0.1:${apiPort}`;
+      const agent = {
+        name,
+        provider,
+        url,
+        child,
+        home,
+        stateFile: path.join(home, "provider-state.json"),
+        log: () => log,
+      };
+      agents.push(agent);
+      let info;
+      for (let i = 0; i < 240 && !info; i++) {
+        if (child.exitCode !== null) throw new Error(`${name}'s agent exited:\n${log}`);
+        const answer = await fetch(url).catch(() => undefined);
+        if (answer?.ok) info = await answer.json();
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!info) throw new Error(`${name}'s agent does not answer on ${url} after 60 s:\n${log}`);
+      agent.nodes = info.nodes.map(BigInt);
+      await pointNodes(rpcUrl, book, new Map(agent.nodes.map((id) => [id, url])));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { agents, stop };
+}
+
+/**
+ * For the browser tests that run before any agent (an agent would act on the story's leases and
+ * reservations those tests act on by hand): a handler answering the agent's `POST /quote` (the
+ * package's quote request and answer formats) for every node, signed with the key of the node's
+ * provider among `keys` (name → private key), at its listed price and token, valid for the
+ * escrow's `maxQuoteAge` from the chain's time. Mounted on the app's server, whose address the
+ * tests give the story's nodes as their URI (`pointNodes`) until the real agents take over. A bad
+ * request gets the agent's error format with one line saying why.
  *
  * Imported late: gpufog and viem are the app's dependencies, installed by main() when missing.
  */
-export async function localQuotes(rpcUrl, contracts, keys) {
-  const { escrowDomain, quoteToJson, QUOTE_TYPES, randomNonce } = await import("gpufog");
+export async function standInQuotes(rpcUrl, contracts, keys) {
+  const { apiErrorToJson, buildQuote, escrowDomain, parseQuoteRequest, quoteToJson, QUOTE_TYPES } =
+    await import("gpufog");
   const { LeaseEscrow, ProviderRegistry } = await import("gpufog/abi");
-  const { createPublicClient, getAddress, http, isAddress } = await import("viem");
+  const { createPublicClient, getAddress, http } = await import("viem");
   const { privateKeyToAccount } = await import("viem/accounts");
   const reader = createPublicClient({ transport: http(rpcUrl) });
   const signers = new Map(
@@ -266,43 +418,29 @@ export async function localQuotes(rpcUrl, contracts, keys) {
   const chainId = BigInt(await reader.getChainId());
   const domain = escrowDomain(chainId, contracts.escrow);
   const answer = (res, status, body) =>
-    res
-      .writeHead(status, { "content-type": "application/json", "access-control-allow-origin": "*" })
-      .end(JSON.stringify(body));
-  const uint = (url, name, fallback) => {
-    const v = url.searchParams.get(name);
-    if (v === null && fallback !== undefined) return fallback;
-    if (v === null || !/^[0-9]{1,30}$/.test(v))
-      throw new Error(`${name}: expected a whole number, got ${JSON.stringify(v)}`);
-    return BigInt(v);
-  };
-  return async (url, res) => {
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  return async (_url, res, req) => {
     try {
-      const nodeId = uint(url, "node");
-      const customer = url.searchParams.get("customer") ?? "";
-      if (!isAddress(customer)) throw new Error(`customer: expected an address, got ${JSON.stringify(customer)}`);
+      let text = "";
+      for await (const chunk of req) text += chunk;
+      const request = parseQuoteRequest(text, "POST /quote");
       const [node, maxQuoteAge, block] = await Promise.all([
         reader.readContract({
           address: contracts.registry,
           abi: ProviderRegistry,
           functionName: "node",
-          args: [nodeId],
+          args: [request.nodeId],
         }),
         reader.readContract({ address: contracts.escrow, abi: LeaseEscrow, functionName: "maxQuoteAge" }),
         reader.getBlock(),
       ]);
       const signer = signers.get(getAddress(node.provider));
-      if (!signer) throw new Error(`node ${nodeId}: its provider ${node.provider} is not one of the story's`);
-      const quote = {
-        nodeId,
-        customer: getAddress(customer),
-        token: node.paymentToken,
-        pricePerTuHour: node.pricePerTuHour,
-        windowStart: uint(url, "start", 0n),
-        windowDuration: uint(url, "duration", 0n),
-        expiry: block.timestamp + BigInt(maxQuoteAge),
-        nonce: randomNonce(),
-      };
+      if (!signer) throw new Error(`node ${request.nodeId}: its provider ${node.provider} is not one of the story's`);
+      const quote = buildQuote(
+        { ...request, token: node.paymentToken, pricePerTuHour: node.pricePerTuHour },
+        block.timestamp,
+        BigInt(maxQuoteAge),
+      );
       const signature = await signer.signTypedData({
         domain,
         types: QUOTE_TYPES,
@@ -311,9 +449,32 @@ export async function localQuotes(rpcUrl, contracts, keys) {
       });
       answer(res, 200, quoteToJson({ chainId, escrow: contracts.escrow, quote, signature }));
     } catch (error) {
-      answer(res, 400, { error: String(error.shortMessage ?? error.message ?? error) });
+      answer(res, 400, apiErrorToJson({ status: 400, error: String(error.shortMessage ?? error.message ?? error) }));
     }
   };
+}
+
+/** Points each node of `uris` (node id → URI) there, at its listed price, from its provider (unlocked on the local node). */
+export async function pointNodes(rpcUrl, book, uris) {
+  const { ProviderRegistry } = await import("gpufog/abi");
+  const { createPublicClient, encodeFunctionData, http } = await import("viem");
+  const reader = createPublicClient({ transport: http(rpcUrl) });
+  const registry = JSON.parse(readFileSync(book, "utf8")).contracts.registry;
+  for (const [id, uri] of uris) {
+    const node = await reader.readContract({
+      address: registry,
+      abi: ProviderRegistry,
+      functionName: "node",
+      args: [id],
+    });
+    if (node.uri === uri) continue;
+    const data = encodeFunctionData({
+      abi: ProviderRegistry,
+      functionName: "update",
+      args: [id, node.pricePerTuHour, uri],
+    });
+    await sendFrom(rpcUrl, node.provider, registry, data);
+  }
 }
 
 /** The well-known private keys of the test mnemonic's accounts 3..9 (Ada … Gus), for importing into a wallet. */
@@ -399,7 +560,9 @@ async function main() {
   }
   const node = await startNode(nodePort);
   let indexer;
+  let agents;
   const stopAll = async () => {
+    await agents?.stop();
     await indexer?.stop();
     await node.stop();
     process.exit(0);
@@ -425,9 +588,16 @@ async function main() {
     });
     setIndexer(out, indexer.url);
     build();
-    const { ada, ben, cleo } = TEST_KEYS;
-    const quotes = await localQuotes(node.url, story.contracts, { ada, ben, cleo });
-    const site = await serve(path.join(appDir, "dist"), out, appPort, { "/local-quote": quotes });
+    const site = await serve(path.join(appDir, "dist"), out, appPort);
+    console.log("starting the provider agents of ada, ben and cleo (gpufog provider run, with their API)…");
+    const origin = new URL(site.url).origin;
+    agents = await startAgents({
+      rpcUrl: node.url,
+      book: path.join(out, "address-book.json"),
+      dir: path.join(out, "agents"),
+      providers: { ada: story.accounts.ada, ben: story.accounts.ben, cleo: story.accounts.cleo },
+      origins: [origin, origin.replace("127.0.0.1", "localhost")],
+    });
     console.log(`\ngpufog app: ${site.url}  (chain 31337 on ${node.url}, indexer on ${indexer.url})\n`);
     console.log("test accounts to import into a wallet (well-known keys: never use them elsewhere):");
     for (const [name, address] of Object.entries(story.accounts)) {
@@ -438,14 +608,22 @@ async function main() {
     );
     console.log("  cleo has reserved node 3 (startable for an hour) and took her node 5 offline");
     console.log(`  old-chain holder ${story.legacy.address}, WIF ${story.legacy.wif} (unclaimed)`);
+    console.log("\nprovider agents (quotes, presence, receipts, access; their nodes' URIs point there):");
+    for (const a of agents.agents) {
+      console.log(
+        `  ${a.name.padEnd(5)} ${a.url}  nodes ${a.nodes.join(", ")}  files and agent.log in ${path.relative(repo, a.home)}/`,
+      );
+    }
     console.log(
-      `\nQuotes come from ${site.url}local-quote, signed with the story providers' keys (the local stand-in for the provider agent's API).`,
+      "  Receipts are due every minute: a lease whose customer sends none (Ben's lease 1: his story client is not running)",
     );
+    console.log("  is closed by its provider's agent after two missed intervals, as on a real network.");
     console.log(
-      "Nodes check in once a day: nothing is sent while it runs. Ctrl-C stops the node, the indexer and the server.\n",
+      "Ctrl-C stops the node, the indexer, the agents and the server. Nodes check in once a day; the agents keep them fresh.\n",
     );
   } catch (error) {
     console.error(error.message);
+    await agents?.stop();
     await indexer?.stop();
     await node.stop();
     process.exit(1);

@@ -1,7 +1,9 @@
 // The connected customer's reservations and leases, found by the escrow's Reserved and LeaseOpened
 // events (customer indexed), from the escrow's creation block in the address book. The provider is
 // paid only for the time the customer's receipts cover: the card shows what was collected so far
-// (the escrow's `paid`) beside the time used by the chain's clock, which the next receipt pays.
+// (the escrow's `paid`) beside the time used by the chain's clock, and while the page is open it
+// signs and sends the lease's receipts to the provider's agent and shows the access it gives
+// (LeaseSession.tsx, receipts.ts).
 // Closing signs a receipt for the time used (with the lease's session key when this browser keeps
 // it, else with the wallet) and sends it with the close in one transaction; the provider then has
 // the collect window to collect any later receipt, and anyone finalizes the refund after it.
@@ -24,6 +26,7 @@ import { signTypedData } from "wagmi/actions";
 import { type Call, chainNow, client, logsSince, send, type TxState, withPermit } from "./chain.ts";
 import { ChainTime } from "./ChainTime.tsx";
 import type { AppConfig } from "./config.ts";
+import { LeaseSessionPanel } from "./LeaseSession.tsx";
 import { big, fromIndexer, listSource, SourceNote, tokensOf } from "./indexer.tsx";
 import { newSessionKey, sessionAccount } from "./session.ts";
 import { relative, useChainNow } from "./time.ts";
@@ -382,8 +385,10 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
     if (!address) return;
     const label = `Close of lease ${row.id}`;
     try {
-      // The receipt covers the time used up to now; the escrow counts it up to the close.
-      const paidThrough = await chainNow(config);
+      // The receipt covers the time used up to now by the chain's ticking clock (a local node's
+      // latest block can be older than that); the escrow counts it up to the close's block.
+      const latest = await chainNow(config);
+      const paidThrough = now > latest ? now : latest;
       const signature = await signReceipt(app, config, address, row, paidThrough);
       const data = [
         encodeFunctionData({ ...escrow, functionName: "collect", args: [row.id, paidThrough, signature] }),
@@ -427,6 +432,13 @@ function LeaseCard({ app, row, now, onDone }: { app: AppConfig; row: LeaseRow; n
             )}
             .
           </p>
+          <LeaseSessionPanel
+            app={app}
+            lease={{ ...row, used: shownUsed }}
+            keptHere={keptHere}
+            now={now}
+            money={money}
+          />
           <p className="muted">
             {keptHere
               ? "This browser keeps the lease's session key: closing signs the receipt for the time used with it."

@@ -1,8 +1,9 @@
 // The node market: every registered node with its rating, listed price and last check-in, a lease
 // form and a reservation form. A lease or a reservation opens with the provider's signed quote,
-// whose price binds the lease (the listed price binds nothing); the deposit is paid with a permit
-// in the same transaction (`multicall([selfPermit, openLease])`), so there is no approval to mine
-// first, and the balance is checked before the wallet is asked for anything.
+// asked of its agent at the node's endpoint (quotes.ts), whose price binds the lease (the listed
+// price binds nothing); the deposit is paid with a permit in the same transaction
+// (`multicall([selfPermit, openLease])`), so there is no approval to mine first, and the balance is
+// checked before the wallet is asked for anything.
 import { formatTu, modelName, type SignedQuote, statusName } from "gpufog";
 import { LeaseEscrow, ProviderRegistry } from "gpufog/abi";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -363,9 +364,9 @@ function LeaseForm({ app, row, token, money, onDone }: FormProps) {
   useEffect(() => {
     setQuote(undefined);
     if (!address) return;
-    fetchQuote(app, row.id, address).then(setQuote, (e: unknown) => setQuote({ refused: explain(e, token) }));
+    fetchQuote(app, config, row.id, address).then(setQuote, (e: unknown) => setQuote({ refused: explain(e, token) }));
     // `token` is the row's, which `row` covers.
-  }, [app, row, address]);
+  }, [app, config, row, address]);
   const price = quote && "quote" in quote ? quote.quote.pricePerTuHour : undefined;
   const perHour = price === undefined ? undefined : (price * row.milliTu) / 1000n;
   const short = amount !== undefined && balance !== undefined && amount > balance;
@@ -376,7 +377,7 @@ function LeaseForm({ app, row, token, money, onDone }: FormProps) {
     if (wrong) return setTx({ phase: "failed", label, reason: wrong });
     try {
       // A fresh quote: one fetched when the form opened may have expired since.
-      const fresh = await fetchQuote(app, row.id, address);
+      const fresh = await fetchQuote(app, config, row.id, address);
       setQuote(fresh);
       const sessionKey = newSessionKey();
       const calls = await withPermit(
@@ -488,7 +489,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
     const c = client(config);
     const escrow = { address: app.contracts.escrow, abi: LeaseEscrow } as const;
     (async () => {
-      const signed = await fetchQuote(app, row.id, address, { start: startAt, duration });
+      const signed = await fetchQuote(app, config, row.id, address, { start: startAt, duration });
       const price = signed.quote.pricePerTuHour;
       const [[fee, heldUntil], feeBps, grace] = await Promise.all([
         c.readContract({ ...escrow, functionName: "reservationFee", args: [row.id, price, startAt, duration] }),
@@ -516,7 +517,7 @@ function ReserveForm({ app, row, token, money, onDone }: FormProps) {
     const wrong = wrongChain(config);
     if (wrong) return setTx({ phase: "failed", label, reason: wrong });
     try {
-      const fresh = await fetchQuote(app, row.id, address, { start: startAt, duration });
+      const fresh = await fetchQuote(app, config, row.id, address, { start: startAt, duration });
       const calls = await withPermit(
         config,
         address,

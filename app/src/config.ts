@@ -11,11 +11,6 @@ export interface AppConfig {
   /** The airdrop directory's URL, ending in "/". */
   airdrop: string;
   /**
-   * The local quote service of `npm run app` (app/local.mjs), which signs quotes with the story
-   * providers' keys: the stand-in for the provider agent's quote API at each node's endpoint.
-   */
-  localQuotes?: string;
-  /**
    * The deployment's indexer (indexer/, Ponder), whose REST routes serve the lists and histories
    * paged, filtered and sorted on the server. Without it the pages read bounded pages from the RPC.
    */
@@ -35,7 +30,6 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     throw bad("chain", "needs a numeric id and an rpcUrl");
   }
   if (typeof raw.airdrop !== "string") throw bad("airdrop", "is not a URL");
-  if (raw.localQuotes !== undefined && typeof raw.localQuotes !== "string") throw bad("localQuotes", "is not a URL");
   if (raw.indexer !== undefined && typeof raw.indexer !== "string") throw bad("indexer", "is not a URL");
   const book = parseAddressBook(raw.addressBook as object, "config.json addressBook");
   if (BigInt(book.chainId) !== BigInt(chain.id as number)) {
@@ -51,9 +45,6 @@ export async function loadConfig(url = "./config.json"): Promise<AppConfig> {
     book,
     contracts: book.contracts as AppConfig["contracts"],
     airdrop: new URL(raw.airdrop.endsWith("/") ? raw.airdrop : `${raw.airdrop}/`, new URL(url, location.href)).href,
-    ...(raw.localQuotes === undefined
-      ? {}
-      : { localQuotes: new URL(raw.localQuotes, new URL(url, location.href)).href }),
     ...(raw.indexer === undefined
       ? {}
       : { indexer: new URL(raw.indexer, new URL(url, location.href)).href.replace(/\/$/, "") }),

@@ -1,33 +1,43 @@
-// Quotes for the market's forms. For now they come from the local quote service of `npm run app`
-// (app/local.mjs, signed with the story providers' keys), the stand-in for the provider agent's
-// quote API at each node's endpoint; the answer is the package's quote file format, checked to be
-// for this chain, this escrow, this node and this customer before anything is signed.
-import { checkDomain, escrowDomain, parseSignedQuote, type SignedQuote } from "gpufog";
+// Quotes for the market's forms, asked of the provider's agent at the node's endpoint (the
+// registry's URI): the package's quote request and answer formats, the answer checked to be for
+// this chain, this escrow, this node, this customer and the window asked for before anything is
+// signed.
+import {
+  checkDomain,
+  escrowDomain,
+  parseQuoteAnswer,
+  quoteRequestToJson,
+  SESSION_ROUTES,
+  type SignedQuote,
+} from "gpufog";
 import { type Address, isAddressEqual } from "viem";
+import type { Config } from "wagmi";
 
+import { agentPost, nodeEndpoint } from "./agent.ts";
 import type { AppConfig } from "./config.ts";
 
 export async function fetchQuote(
   app: AppConfig,
+  config: Config,
   nodeId: bigint,
   customer: Address,
   window?: { start: bigint; duration: bigint },
 ): Promise<SignedQuote> {
-  if (!app.localQuotes) throw new Error("this deployment names no quote service (config.json localQuotes)");
-  const url = new URL(app.localQuotes);
-  url.searchParams.set("node", String(nodeId));
-  url.searchParams.set("customer", customer);
-  if (window) {
-    url.searchParams.set("start", String(window.start));
-    url.searchParams.set("duration", String(window.duration));
+  const endpoint = await nodeEndpoint(app, config, nodeId);
+  const request = quoteRequestToJson({
+    nodeId,
+    customer,
+    ...(window ? { windowStart: window.start, windowDuration: window.duration } : {}),
+  });
+  const where = `the quote of ${endpoint}`;
+  const signed = parseQuoteAnswer(await agentPost(endpoint, SESSION_ROUTES.quote, request), where);
+  checkDomain(signed, escrowDomain(BigInt(app.chain.id), app.contracts.escrow), where);
+  const { quote } = signed;
+  if (quote.nodeId !== nodeId || !isAddressEqual(quote.customer as Address, customer)) {
+    throw new Error(`${where} is of node ${quote.nodeId} for ${quote.customer}`);
   }
-  const response = await fetch(url);
-  const body = (await response.json()) as { error?: string };
-  if (!response.ok) throw new Error(`the quote service refused: ${body.error ?? `HTTP ${response.status}`}`);
-  const signed = parseSignedQuote(body, "the quote service's answer");
-  checkDomain(signed, escrowDomain(BigInt(app.chain.id), app.contracts.escrow), "the quote service's answer");
-  if (signed.quote.nodeId !== nodeId || !isAddressEqual(signed.quote.customer as Address, customer)) {
-    throw new Error(`the quote service answered a quote of node ${signed.quote.nodeId} for ${signed.quote.customer}`);
+  if (window && (quote.windowStart !== window.start || quote.windowDuration !== window.duration)) {
+    throw new Error(`${where} is for another window than the one asked for`);
   }
   return signed;
 }

@@ -1,7 +1,8 @@
 // The customer's session keys, kept in this browser's localStorage: a lease names one at open (or
-// a reservation at its start), and the browser signs the lease's receipts with it, so the wallet
-// signs once. A key stays usable only in the browser that made it; the wallet's own signature
-// always counts for its leases.
+// a reservation at its start), and the browser signs the lease's receipts (every receipt interval
+// while My leases is open, receipts.ts) and its access requests with it, so the wallet signs once.
+// A key stays usable only in the browser that made it; the wallet's own signature always counts
+// for its leases.
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 

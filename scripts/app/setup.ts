@@ -113,9 +113,6 @@ const config = {
   chain: { id: Number(book.chainId), name: "Local (hardhat node)", rpcUrl },
   addressBook: book,
   airdrop: "./airdrop/",
-  // The local stand-in for the provider agent's quote API (the next issue's): app/local.mjs signs
-  // quotes there with the story providers' keys.
-  localQuotes: "./local-quote",
 };
 writeFileSync(
   path.join(out, "config.json"),
