@@ -11,7 +11,10 @@
 //   GPUFOG_SCALE_BUDGET  seconds a size's market may take to build, default 900; a larger size
 //                        whose build, extrapolated from the previous one, would take longer is
 //                        shrunk to what fits (the JSON says so)
-//   GPUFOG_SCALE_ONLY    comma-separated parts to run: cli, pglite, postgres (default all)
+//   GPUFOG_SCALE_ONLY    comma-separated parts to run: cli (every command reader) or some of its
+//                        readers (keeper, provider, status), pglite, postgres (default all)
+//   GPUFOG_SCALE_OUT     the JSON file to write instead of bench/results/scale.json (a run of
+//                        some parts writes there, so that it does not replace the full results)
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
@@ -25,6 +28,7 @@ import { receiptToJson } from "../src/market/quote.js";
 import { RECEIPT_TYPES } from "../src/market/typed-data.js";
 import { LeafKind } from "../src/merkle/proof.js";
 import { buildTree } from "../src/merkle/tree.js";
+import { writeJsonAtomic } from "../src/io.js";
 import { writeResult, type BenchOptions } from "./lib.js";
 import { buildMarket, type BuiltMarket, type MarketSize } from "./scale/market.js";
 import {
@@ -115,7 +119,12 @@ export default async function scale(hre: HardhatRuntimeEnvironment, _options: Be
       TODO: "The app's pages in headless Chromium (Market, My leases, Provider, Token economics) are not measured here yet: the app's move to the indexer is another engineer's work in progress. The indexer routes those pages use are timed under each size's indexer.*.routes.",
     },
   };
-  const write = () => writeResult(hre.config.paths.root, "scale", result);
+  const out = process.env.GPUFOG_SCALE_OUT;
+  const write = () => {
+    if (out === undefined) return writeResult(hre.config.paths.root, "scale", result);
+    writeJsonAtomic(path.resolve(out), result);
+    return path.resolve(out);
+  };
   let previous: { size: MarketSize; seconds: number } | undefined;
   for (const requested of sizes()) {
     let size = requested;
@@ -226,26 +235,40 @@ export default async function scale(hre: HardhatRuntimeEnvironment, _options: Be
       await rpc.call("anvil_setBalance", [KEEPER.address, "0x" + (10n ** 22n).toString(16)]);
       const readers: Record<string, Figures> = {};
       entry.readers = readers;
-      if (only.has("cli")) {
+      const parts = ["keeper", "provider", "status"].filter((part) => only.has("cli") || only.has(part));
+      if (parts.length > 0) {
         entry.cliStartupMs = await cliStartup(runs);
         log(`gpufog --version: ${entry.cliStartupMs as number} ms`);
         const timeoutMs = 30 * 60_000;
-        const cases: [string, string[], string[] | undefined][] = [
-          ["keeper round (first start)", ["keeper", "run", "--once", "--config", files.keeperConfig], undefined],
+        const all: [string, string, string[], string[] | undefined][] = [
           [
+            "keeper",
+            "keeper round (first start)",
+            ["keeper", "run", "--once", "--config", files.keeperConfig],
+            undefined,
+          ],
+          [
+            "keeper",
             "keeper round (next round)",
             ["keeper", "run", "--once", "--config", files.keeperConfig],
             ["keeper", "run", "--once", "--config", files.keeperConfig],
           ],
-          ["provider round (first start)", ["provider", "run", "--once", "--config", files.providerConfig], undefined],
           [
+            "provider",
+            "provider round (first start)",
+            ["provider", "run", "--once", "--config", files.providerConfig],
+            undefined,
+          ],
+          [
+            "provider",
             "provider round (next round)",
             ["provider", "run", "--once", "--config", files.providerConfig],
             ["provider", "run", "--once", "--config", files.providerConfig],
           ],
-          ["gpufog status (provider)", ["status", "--config", files.providerConfig], undefined],
-          ["gpufog status (keeper)", ["status", "--config", files.keeperConfig], undefined],
+          ["status", "gpufog status (provider)", ["status", "--config", files.providerConfig], undefined],
+          ["status", "gpufog status (keeper)", ["status", "--config", files.keeperConfig], undefined],
         ];
+        const cases = all.filter(([part]) => parts.includes(part)).map(([, ...c]) => c);
         for (const [name, args, before] of cases) {
           try {
             readers[name] = await timeCli(rpc, rpcProxy, args, runs, { fresh: files.fresh, before, timeoutMs });

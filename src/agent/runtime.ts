@@ -250,14 +250,16 @@ export function nativeValue(
 }
 
 /**
- * Reads the logs of `address` with `topics` from the block after the state's `lastBlock` to
- * `latest`, `logRange` blocks a call, halving the range when an endpoint refuses it, and moves
- * `lastBlock` on after each chunk is handled: each block's logs are read once across restarts (a
- * chunk cut short by a stop or a failed read is read again, so `onLog` must be idempotent).
+ * Reads logs with `chunk` (the logs an agent wants in a range of blocks, in chain order: one
+ * filter, or several whose later ones depend on the earlier) from the block after the state's
+ * `lastBlock` to `latest`, `logRange` blocks a chunk, halving the range when an endpoint refuses
+ * it, and moves `lastBlock` on after each chunk is handled: each block's logs are read once across
+ * restarts (a chunk cut short by a stop or a failed read is read again, so `onLog` must be
+ * idempotent).
  */
 export async function readNewLogs(
   rt: Pick<Runtime, "provider" | "state" | "signal" | "config">,
-  filter: { address: string[]; topics: string[][] },
+  chunk: (fromBlock: number, toBlock: number) => Promise<Log[]>,
   latest: number,
   onLog: (log: Log) => void | Promise<void>,
 ): Promise<void> {
@@ -267,7 +269,7 @@ export async function readNewLogs(
     const toBlock = Math.min(latest, fromBlock + span - 1);
     let logs: Log[];
     try {
-      logs = await rt.provider.getLogs({ ...filter, fromBlock, toBlock });
+      logs = await chunk(fromBlock, toBlock);
     } catch (error) {
       if (span === 1) throw error;
       span = Math.max(1, Math.floor(span / 2));

@@ -206,3 +206,46 @@ export async function expectRejection<E extends Error>(
   else expect(text).to.match(message);
   return error as E;
 }
+
+/** An `eth_getLogs` answer's log, as the node sends it. */
+export interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  logIndex: string;
+}
+
+/**
+ * Records every `eth_getLogs` call made through `eip1193` (Hardhat's `connection.provider`): its
+ * filter, and the logs and bytes it answered, until `restore()`.
+ */
+export function recordLogs(eip1193: Eip1193Provider): {
+  calls: number;
+  filters: { topics?: (string | string[] | null)[] }[];
+  logs: RawLog[];
+  bytes: number;
+  restore(): void;
+} {
+  const request = eip1193.request.bind(eip1193);
+  const record = {
+    calls: 0,
+    filters: [] as { topics?: (string | string[] | null)[] }[],
+    logs: [] as RawLog[],
+    bytes: 0,
+    restore: () => {
+      eip1193.request = request;
+    },
+  };
+  eip1193.request = async (args) => {
+    const answer = await request(args);
+    if (args.method === "eth_getLogs") {
+      record.calls++;
+      record.filters.push((args.params as [{ topics?: (string | string[] | null)[] }])[0]);
+      record.logs.push(...(answer as RawLog[]));
+      record.bytes += JSON.stringify(answer).length;
+    }
+    return answer;
+  };
+  return record;
+}
