@@ -264,6 +264,9 @@ export class ProviderAgent implements SessionHost {
           collectDeadline: a.collectDeadline,
           ...at,
         });
+      case "LeaseRenewed":
+        this.carrySession(String(a.leaseId), String(a.newLeaseId));
+        return this.rt.log("info", "lease_renewed", { lease: a.leaseId, next: a.newLeaseId, ...at });
       case "LeaseFinalized":
         delete this.rt.state.receipts[String(a.leaseId)];
         return this.rt.log("info", "lease_finalized", { lease: a.leaseId, paid: a.paid, refund: a.refund, ...at });
@@ -436,6 +439,20 @@ export class ProviderAgent implements SessionHost {
       }
       if (s.phase === "starting" && Date.now() >= (this.retryAt.get(id) ?? 0)) this.start(id, s);
     }
+  }
+
+  /**
+   * A renewal continues the customer's session under the new lease, same node and session key:
+   * the session (its access, and a start hook still running) moves over, and the old lease's ends
+   * without its end hook, so the customer's container is not stopped and started again.
+   */
+  private carrySession(from: string, to: string): void {
+    const book = this.sessions;
+    const s = book?.sessions[from];
+    if (book === undefined || s === undefined || book.sessions[to] !== undefined) return;
+    book.sessions[to] = s;
+    book.sessions[from] = { ...s, phase: "ended", reason: "renewed", at: new Date().toISOString() };
+    book.save();
   }
 
   /** The hook's stdin for a lease. */

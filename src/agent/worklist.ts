@@ -5,7 +5,7 @@
 // event of the market. The provider agent follows its own nodes and asks the node only for their
 // logs, so that its first start costs its own history, not the market's: events with an indexed
 // node or provider by that key, and the events keyed by a lease or reservation (Collected,
-// LeaseClosed, LeaseFinalized, StartRequested, ReservationEnded index nothing else) by the ids it
+// LeaseClosed, LeaseFinalized, LeaseRenewed, StartRequested, ReservationEnded index nothing else) by the ids it
 // follows, those opened in the same chunk included. Each fold is idempotent: a chunk of logs read
 // again after a failure or a stop leaves the same state.
 import { getAddress, Log, toBeHex, toQuantity, zeroPadValue, type LogDescription } from "ethers";
@@ -30,6 +30,7 @@ const ESCROW_EVENTS = [
   "Collected",
   "LeaseClosed",
   "LeaseFinalized",
+  "LeaseRenewed",
   "Reserved",
   "StartRequested",
   "ReservationEnded",
@@ -39,7 +40,7 @@ const REGISTRY_EVENTS = ["NodeRegistered", "CheckedIn", "StatusChanged"] as cons
 /** The provider's events that index the node (as their second topic, `nodeId`). */
 const NODE_EVENTS = ["LeaseOpened", "Reserved"] as const;
 /** The provider's events that index a lease id first, and nothing of the provider or node. */
-const LEASE_EVENTS = ["Collected", "LeaseClosed", "LeaseFinalized"] as const;
+const LEASE_EVENTS = ["Collected", "LeaseClosed", "LeaseFinalized", "LeaseRenewed"] as const;
 /** The provider's events that index a reservation id first, and nothing of the provider or node. */
 const RESERVATION_EVENTS = ["StartRequested", "ReservationEnded"] as const;
 /**
@@ -295,6 +296,10 @@ export class WorkList {
         delete state.leases[String(a.leaseId)];
         return event();
       }
+      // After the old lease's LeaseFinalized and the new one's LeaseOpened, in the same transaction.
+      case "LeaseRenewed":
+        if (state.leases[String(a.newLeaseId)] === undefined) return;
+        return event();
       case "Reserved":
         if (!this.myNode(a.nodeId as bigint)) return;
         state.reservations[String(a.reservationId)] ??= {

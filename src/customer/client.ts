@@ -12,7 +12,16 @@ import { parseUnits, Wallet, ZeroAddress, type HDNodeWallet } from "ethers";
 import { getContracts } from "../deployments.js";
 import { InputError } from "../errors.js";
 import { tokenInfo } from "../erc20.js";
-import { closeLease, finalize, openLease, type EscrowHandle } from "../escrow.js";
+import {
+  closeLease,
+  expireReservation,
+  failReservation,
+  finalize,
+  openLease,
+  reserve,
+  startReservation,
+  type EscrowHandle,
+} from "../escrow.js";
 import { formatTime, formatToken } from "../format.js";
 import { toJson } from "../io.js";
 import { LEASE_STATUS, runsOutAt } from "../market/lease-math.js";
@@ -20,6 +29,7 @@ import { checkDomain, type SignedQuote } from "../market/quote.js";
 import { escrowDomain, signReceipt, type EscrowDomain } from "../market/typed-data.js";
 import { sleep } from "../registry.js";
 import { revertLine } from "../revert.js";
+import { inRanges } from "../rpc/ranges.js";
 import { accessMessage } from "../session/messages.js";
 import { writeDurably } from "../agent/hooks.js";
 import { loadKey, refuseShared } from "../agent/keystore.js";
@@ -34,8 +44,10 @@ import {
   nextPaidThrough,
   openingLapsed,
   planStart,
+  reservationStep,
   retryDelayMs,
   serviceEndsAt,
+  type StartPlan,
   type StopReason,
 } from "./decisions.js";
 
@@ -55,8 +67,20 @@ export interface CustomerState {
   paidThrough: string;
   /** The highest `paidThrough` the agent acknowledged as stored. */
   acked: string;
-  /** An open sent but not yet seen mined: found on the chain at restart, never sent twice. */
-  opening: { nodeId: string; provider: string; nonce: string; expiry: string; fromBlock: number } | null;
+  /** The reservation made (`windowStart` in the config), seen through to its lease or its end; null before. */
+  reservationId: string | null;
+  /**
+   * An open (or, with `windowStart`, a reservation) sent but not yet seen mined: found on the chain
+   * at restart, never sent twice.
+   */
+  opening: {
+    nodeId: string;
+    provider: string;
+    nonce: string;
+    expiry: string;
+    fromBlock: number;
+    windowStart?: string;
+  } | null;
 }
 
 export const CUSTOMER_STATE_FORMAT = "gpufog-customer-state-v1";
@@ -78,6 +102,7 @@ export function loadCustomerState(file: string, chainId: number, escrow: string)
     chainId,
     escrow,
     leaseId: null,
+    reservationId: null,
     paidThrough: "0",
     acked: "0",
     opening: null,
@@ -146,7 +171,15 @@ export interface RunOptions {
 export interface RunResult {
   leaseId: bigint | undefined;
   /** What the run did at its end. */
-  outcome: "closed" | "left" | "finalized" | "ended" | "waiting-collect-window" | "not-opened";
+  outcome:
+    | "closed"
+    | "left"
+    | "finalized"
+    | "ended"
+    | "waiting-collect-window"
+    | "not-opened"
+    | "reservation-failed"
+    | "reservation-ended";
   paidThrough: bigint;
 }
 
@@ -262,11 +295,9 @@ export class CustomerClient {
 
   private async runLease(): Promise<RunResult> {
     const plan = planStart(this.state, this.config);
-    let leaseId: bigint | undefined;
     if (plan.kind === "refuse") throw new InputError(this.config.stateFile, undefined, "leaseId", plan.reason);
-    if (plan.kind === "follow") leaseId = plan.leaseId;
-    else leaseId = await this.openOrFind(plan.kind === "find-opening");
-    if (leaseId === undefined) return { leaseId, outcome: "not-opened", paidThrough: 0n };
+    const leaseId = await this.leaseOf(plan);
+    if (typeof leaseId !== "bigint") return leaseId;
     if (this.state.leaseId === null) {
       this.state.leaseId = leaseId.toString();
       this.save();
@@ -274,17 +305,53 @@ export class CustomerClient {
     return this.follow(leaseId);
   }
 
-  /** Opens the lease with a fresh quote from the node's agent; first finds an open a previous run may have sent. */
-  private async openOrFind(findFirst: boolean): Promise<bigint | undefined> {
+  /** The lease to follow: the plan's, one opened now, or a reservation's once accepted; otherwise how the run ends. */
+  private async leaseOf(plan: Exclude<StartPlan, { kind: "refuse" }>): Promise<bigint | RunResult> {
+    if (plan.kind === "follow") return plan.leaseId;
+    let reservationId = plan.kind === "reservation" ? plan.reservationId : undefined;
+    if (reservationId === undefined) {
+      const made = await this.openOrFind(plan.kind === "find-opening");
+      if (made === undefined) return { leaseId: undefined, outcome: "not-opened", paidThrough: 0n };
+      if (made.kind === "lease") return made.id;
+      reservationId = made.id;
+    }
+    return this.seeReservation(reservationId);
+  }
+
+  /**
+   * Opens the lease (or, with a window, reserves the node) with a fresh quote from the node's
+   * agent; first finds an open or a reservation a previous run may have sent.
+   */
+  private async openOrFind(findFirst: boolean): Promise<{ kind: "lease" | "reservation"; id: bigint } | undefined> {
     const { escrow, registry } = this.h;
     const wallet = this.wallet!;
     const nodeId = this.config.nodeId!;
     while (findFirst && this.state.opening !== null && !this.stop.signal.aborted) {
       const o = this.state.opening;
-      const events = await escrow.queryFilter(
-        escrow.filters.LeaseOpened(undefined, BigInt(o.nodeId), wallet.address),
-        o.fromBlock,
-      );
+      if (o.windowStart !== undefined) {
+        const reserved = await escrow.queryFilter(
+          escrow.filters.Reserved(undefined, BigInt(o.nodeId), wallet.address),
+          o.fromBlock,
+        );
+        const made = reserved.find((e) => e.args.start === BigInt(o.windowStart!));
+        if (made !== undefined) {
+          this.log("info", "reservation_found", {
+            reservation: made.args.reservationId,
+            message: `the reservation sent before the restart was mined: reservation ${made.args.reservationId}; seeing it through`,
+          });
+          this.state.opening = null;
+          this.state.reservationId = made.args.reservationId.toString();
+          this.save();
+          return { kind: "reservation", id: made.args.reservationId };
+        }
+      }
+      const events =
+        o.windowStart !== undefined
+          ? []
+          : await escrow.queryFilter(
+              escrow.filters.LeaseOpened(undefined, BigInt(o.nodeId), wallet.address),
+              o.fromBlock,
+            );
       const found = events.at(-1);
       if (found !== undefined) {
         this.log("info", "lease_found", {
@@ -294,7 +361,7 @@ export class CustomerClient {
         this.state.opening = null;
         this.state.leaseId = found.args.leaseId.toString();
         this.save();
-        return found.args.leaseId;
+        return { kind: "lease", id: found.args.leaseId };
       }
       if (openingLapsed(BigInt(o.expiry), await this.chainNow(), false)) {
         this.log("info", "opening_lapsed", {
@@ -327,14 +394,18 @@ export class CustomerClient {
       );
     }
     const sessionKey = this.sessionKey?.address ?? ZeroAddress;
+    const window = this.config.window;
     this.state.opening = {
       nodeId: nodeId.toString(),
       provider: node.provider,
       nonce: signed.quote.nonce.toString(),
       expiry: signed.quote.expiry.toString(),
       fromBlock: await this.provider.getBlockNumber(),
+      ...(window === undefined ? {} : { windowStart: window.start.toString() }),
     };
     this.save();
+    if (window !== undefined)
+      return { kind: "reservation", id: await this.reserveWith(signed, deposit, symbol, decimals) };
     this.log("info", "lease_opening", {
       node: nodeId,
       price: formatToken(signed.quote.pricePerTuHour, symbol, decimals),
@@ -362,17 +433,167 @@ export class CustomerClient {
     this.state.leaseId = leaseId.toString();
     this.save();
     this.log("info", "lease_opened", { lease: leaseId, node: nodeId, deposit: formatToken(deposit, symbol, decimals) });
-    return leaseId;
+    return { kind: "lease", id: leaseId };
+  }
+
+  /** Reserves the node for the config's window with the agent's reservation quote. */
+  private async reserveWith(signed: SignedQuote, deposit: bigint, symbol: string, decimals: number): Promise<bigint> {
+    const { escrow } = this.h;
+    const q = signed.quote;
+    const [fee] = await escrow.reservationFee(q.nodeId, q.pricePerTuHour, q.windowStart, q.windowDuration);
+    this.log("info", "reserving", {
+      node: q.nodeId,
+      windowStart: q.windowStart,
+      windowDuration: q.windowDuration,
+      price: formatToken(q.pricePerTuHour, symbol, decimals),
+      deposit: formatToken(deposit, symbol, decimals),
+      fee: formatToken(fee, symbol, decimals),
+    });
+    let reservationId: bigint;
+    try {
+      reservationId = await reserve(this.h, this.wallet!.connect(this.provider), signed, deposit, {
+        source: this.config.file,
+      });
+    } catch (error) {
+      // Refused before sending: nothing is in flight.
+      this.state.opening = null;
+      this.save();
+      if (error instanceof InputError) throw error;
+      throw new InputError(
+        this.config.file,
+        undefined,
+        "windowStart",
+        `the node cannot be reserved: ${revertLine(error, [escrow.interface])}`,
+      );
+    }
+    this.state.opening = null;
+    this.state.reservationId = reservationId.toString();
+    this.save();
+    this.log("info", "reserved", {
+      reservation: reservationId,
+      node: q.nodeId,
+      windowStart: q.windowStart,
+      message: `reserved node ${q.nodeId} from ${when(q.windowStart)} for ${q.windowDuration} s: the fee of ${formatToken(fee, symbol, decimals)} pays for the hold; the lease starts in the window once the provider accepts`,
+    });
+    return reservationId;
+  }
+
+  /**
+   * Sees a reservation through: waits for its window, starts it (`startReserved`, naming the
+   * session key), waits for the provider's `acceptStart`, and fails it (`failReservation`: the
+   * whole deposit comes back) once the accept window has passed without one. Returns its lease
+   * once accepted; otherwise how the run ends.
+   */
+  private async seeReservation(reservationId: bigint): Promise<bigint | RunResult> {
+    const { escrow } = this.h;
+    const wallet = this.wallet;
+    const ended = (outcome: RunResult["outcome"]): RunResult => ({ leaseId: undefined, outcome, paidThrough: 0n });
+    let said = "";
+    const once = (key: string, event: string, fields: Record<string, unknown>) => {
+      if (said === key) return;
+      said = key;
+      this.log("info", event, { reservation: reservationId, ...fields });
+    };
+    while (!this.stop.signal.aborted) {
+      try {
+        const r = await escrow.reservation(reservationId);
+        const step = reservationStep(r, await this.chainNow());
+        const { symbol, decimals } = await tokenInfo(r.token, this.provider);
+        const amount = (v: bigint) => formatToken(v, symbol, decimals);
+        if (step.kind === "started") {
+          this.state.leaseId = step.leaseId.toString();
+          this.save();
+          this.log("info", "reservation_started", {
+            reservation: reservationId,
+            lease: step.leaseId,
+            message: `the provider accepted the start: reservation ${reservationId} is lease ${step.leaseId}`,
+          });
+          return step.leaseId;
+        }
+        if (step.kind === "ended") {
+          this.log("warn", "reservation_ended", {
+            reservation: reservationId,
+            status: step.status,
+            message: `reservation ${reservationId} is ${step.status}: no lease; a new one needs a new stateFile`,
+          });
+          return ended("reservation-ended");
+        }
+        if (step.kind === "wait-window") {
+          once("window", "waiting_window", {
+            opensAt: step.opensAt,
+            message: `waiting for the window at ${when(step.opensAt)}`,
+          });
+        } else if (step.kind === "wait-accept") {
+          once("accept", "waiting_accept", {
+            acceptBy: step.acceptBy,
+            message: `started; the provider must accept by ${when(step.acceptBy)}, or the reservation fails and the whole deposit comes back`,
+          });
+        } else if (wallet === undefined) {
+          throw new InputError(
+            this.config.file,
+            undefined,
+            "keystore",
+            "is required to start, fail or expire a reservation",
+          );
+        } else if (step.kind === "start") {
+          const acceptBy = await startReservation(this.h, wallet.connect(this.provider), reservationId, {
+            sessionKey: this.sessionKey?.address ?? ZeroAddress,
+            source: this.config.file,
+          });
+          this.log("info", "start_requested", {
+            reservation: reservationId,
+            acceptBy,
+            message: `asked the provider to start reservation ${reservationId}; it must accept by ${when(acceptBy)}`,
+          });
+          said = "accept";
+        } else if (step.kind === "fail") {
+          const end = await failReservation(this.h, wallet.connect(this.provider), reservationId);
+          this.log("warn", "reservation_failed", {
+            reservation: reservationId,
+            refund: end.refund,
+            deposit: r.deposit,
+            penalty: end.penalty,
+            message:
+              end.refund === r.deposit
+                ? `the provider did not accept the start by ${when(r.acceptBy)}: reservation ${reservationId} failed and the whole deposit of ${amount(r.deposit)} came back; the provider's stake paid ${amount(end.penalty)}`
+                : `the provider did not accept the start by ${when(r.acceptBy)}: reservation ${reservationId} failed and ${amount(end.refund)} of the deposit of ${amount(r.deposit)} came back`,
+          });
+          return ended("reservation-failed");
+        } else {
+          const end = await expireReservation(this.h, wallet.connect(this.provider), reservationId);
+          this.log("warn", "reservation_expired", {
+            reservation: reservationId,
+            refund: end.refund,
+            message: `reservation ${reservationId} was not started in its window: it expired, its fee is the provider's and ${amount(end.refund)} came back`,
+          });
+          return ended("reservation-ended");
+        }
+      } catch (error) {
+        if (error instanceof InputError) throw error;
+        this.log("error", "round_failed", {
+          reservation: reservationId,
+          reason: revertLine(error, [escrow.interface]),
+        });
+      }
+      await sleep(this.intervalSeconds * 1000, this.stop.signal);
+    }
+    this.log("info", "reservation_left", {
+      reservation: reservationId,
+      message: `stopped while reservation ${reservationId} was not yet a lease: run again to go on with it`,
+    });
+    return ended("left");
   }
 
   /** The agent's quote for this customer, checked against the config and the escrow's domain. */
   private async fetchQuote(nodeId: bigint, customer: string): Promise<SignedQuote | undefined> {
+    const window = this.config.window;
     for (let attempt = 1; !this.stop.signal.aborted; attempt++) {
       try {
         const signed = await this.agent!.quote({
           nodeId,
           customer,
           ...(this.config.token === undefined ? {} : { token: this.config.token }),
+          ...(window === undefined ? {} : { windowStart: window.start, windowDuration: window.duration }),
         });
         const where = `the quote of ${this.agent!.endpoint}`;
         checkDomain(signed, this.domain, where);
@@ -393,8 +614,16 @@ export class CustomerClient {
             `is ${q.token}, not the configured ${this.config.token}`,
           );
         }
-        if (q.windowDuration !== 0n || q.windowStart !== 0n) {
+        if (window === undefined && (q.windowDuration !== 0n || q.windowStart !== 0n)) {
           throw new InputError(where, undefined, "quote.windowStart", "is a reservation's quote, not a lease's");
+        }
+        if (window !== undefined && (q.windowStart !== window.start || q.windowDuration !== window.duration)) {
+          throw new InputError(
+            where,
+            undefined,
+            "quote.windowStart",
+            `is the window ${q.windowStart}+${q.windowDuration}, not the configured ${window.start}+${window.duration}`,
+          );
         }
         return signed;
       } catch (error) {
@@ -450,6 +679,8 @@ export class CustomerClient {
     });
     let aliveAt = -Infinity;
     let lease = first;
+    // Where to look for a renewal of the lease followed: it can only come after this block.
+    let followedFrom = await this.provider.getBlockNumber();
     while (!this.stop.signal.aborted) {
       const tickAt = Date.now();
       try {
@@ -464,6 +695,22 @@ export class CustomerClient {
           });
         }
         if (lease.status !== OPEN) {
+          const next = await this.renewalOf(leaseId, followedFrom);
+          if (next !== undefined) {
+            // Renewed by the customer at a new quote: same node and session key, so the same
+            // session goes on under the new lease (its receipts are for the new id).
+            this.log("info", "lease_renewed", {
+              lease: leaseId,
+              next,
+              message: `lease ${leaseId} was renewed as lease ${next}: receipts go on for lease ${next}`,
+            });
+            leaseId = next;
+            this.state.leaseId = next.toString();
+            this.save();
+            followedFrom = await this.provider.getBlockNumber();
+            lease = await escrow.lease(leaseId);
+            continue;
+          }
           this.log("warn", "lease_not_open", {
             lease: leaseId,
             status: LEASE_STATUS[Number(lease.status)],
@@ -494,6 +741,15 @@ export class CustomerClient {
       await sleep(Math.max(0, tickAt + this.intervalSeconds * 1000 - Date.now()), this.stop.signal);
     }
     return this.atStop(leaseId);
+  }
+
+  /** The lease a renewal of `leaseId` opened, if one was mined since `fromBlock`. */
+  private async renewalOf(leaseId: bigint, fromBlock: number): Promise<bigint | undefined> {
+    const { escrow } = this.h;
+    const filter = escrow.filters.LeaseRenewed(leaseId);
+    const latest = await this.provider.getBlockNumber();
+    const logs = await inRanges((from, to) => escrow.queryFilter(filter, from, to), Math.max(0, fromBlock - 1), latest);
+    return logs[0]?.args.newLeaseId;
   }
 
   /** Uses the agent's receipt interval when it is shorter than the config's: the agent counts in its own. */

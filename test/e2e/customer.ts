@@ -11,7 +11,7 @@ import { writeAddressBook } from "../../src/deployments-fs.js";
 import { owedAt, rateOf } from "../../src/market/lease-math.js";
 import { buildTree } from "../../src/merkle/tree.js";
 import { LeafKind } from "../../src/merkle/proof.js";
-import { openLease } from "../../src/escrow.js";
+import { openLease, renewLease } from "../../src/escrow.js";
 import { registerNode } from "../../src/registry.js";
 import { parseQuoteAnswer, quoteRequestToJson } from "../../src/session/index.js";
 import { startFaultProxy, stopChild, type FaultProxy } from "../helpers/faultProxy.js";
@@ -240,6 +240,40 @@ describe("gpufog customer run: the headless customer against the provider agent"
     expect(metrics).to.match(/^gpufog_customer_receipts_total\{result="stored"\} [1-9]/m);
     expect(metrics).to.match(/^gpufog_customer_receipts_total\{result="failed"\} [1-9]/m);
     expect(metrics).to.match(/^gpufog_customer_access_written 1$/m);
+
+    // The customer renews at the agent's next quote: the client follows the new lease, the agent
+    // carries the session over (neither hook runs again) and takes its receipts.
+    const answer = await fetch(`${api}/quote`, {
+      method: "POST",
+      body: JSON.stringify(quoteRequestToJson({ nodeId: 1n, customer: account(4).address })),
+    });
+    const [, , , , c] = await connection.ethers.getSigners();
+    const renewed = leaseId;
+    leaseId = await renewLease(
+      { escrow, registry: system.contracts.registry },
+      c!,
+      renewed,
+      parseQuoteAnswer(await answer.text()),
+    );
+    await until("the client follows the renewal", async () => events(again, "lease_renewed").length === 1, 30_000);
+    expect(events(again, "lease_renewed")[0]!.next).to.equal(String(leaseId));
+    await until(
+      "receipts for the new lease are stored",
+      async () => events(again, "receipt_stored").some((l) => l.lease === String(leaseId)),
+      30_000,
+    );
+    expect(customerState().leaseId).to.equal(String(leaseId));
+    await until(
+      "the agent holds a receipt of the new lease",
+      async () => providerReceipt(leaseId) !== undefined,
+      15_000,
+    );
+    const hooks = readFileSync(hookLog, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(hooks.filter((e) => e.leaseId === String(renewed) && e.event === "end")).to.have.length(0);
+    expect(hooks.filter((e) => e.leaseId === String(leaseId))).to.have.length(0);
     again.child.kill("SIGKILL");
     await again.exited;
   });
