@@ -37,6 +37,7 @@ interface Cost {
 interface OverheadTotal {
   chain: string;
   setup: string;
+  lease: string;
   leaseHours: number;
   revenue: number;
   usd: number;
@@ -55,13 +56,22 @@ const overhead = read<{
   lines: {
     chain: string;
     setup: string;
+    lease: string;
     leaseHours: number;
     item: string;
     perHour: number;
     gasPerGpuHour: number;
     usdPerGpuHour: number;
   }[];
-  goals: { chain: string; setup: string; leaseHours: number; goalPercent: number; percent: number; met: boolean }[];
+  goals: {
+    chain: string;
+    setup: string;
+    lease: string;
+    leaseHours: number;
+    goalPercent: number;
+    percent: number;
+    met: boolean;
+  }[];
   transactionsWhileSharing: number;
   l1: { supportedForLeases: boolean; worstPercent: number; rule: string };
   idleCheckIns: { chain: string; setup: string; checkInsPerDay: number; usdPerNodeDay: number }[];
@@ -77,55 +87,115 @@ const usd = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toPrecision(3
 const pct = (v: number) => `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)} %`;
 const chain = (c: string) => (c === "l1" ? "L1" : "OP");
 const p = overhead.parameters;
-interface ToolResult {
-  tool: string;
+interface SideResult {
+  side: string;
   medianMs: number;
   runsMs: number[];
-  peakRssMb: number;
+  peakRssBytes: number;
   bytesWritten: number;
   files: number;
   loadBefore: number[];
   loadAfter: number[];
 }
+type MerklePeer = "merkletreejs" | "ozCore";
+type MerkleBase = "layout" | "everyProofInJson" | "noProofStored";
+interface LookupCost {
+  layout: string;
+  lookups: number;
+  medianMs: number;
+  runsMs: number[];
+  medianBytes: number;
+  files: number;
+  load: number[];
+  checkedAgainstOpenZeppelin: boolean;
+}
 const merkle = read<{
   measuredAt: string;
   cores: number;
+  units: string;
   method: string;
   loadAverageStart: number[];
   loadAverageEnd: number[];
-  sizes: { holders: number; runs: number; tools: Record<string, ToolResult>; ratios: Record<string, number> }[];
-  goals: Record<string, { value: number; target: string; met: boolean }>;
+  sizes: {
+    holders: number;
+    runs: number;
+    sides: Record<string, SideResult>;
+    ratios: Partial<Record<MerkleBase, Record<MerklePeer, number>>>;
+    lookups: LookupCost[];
+  }[];
+  goals: Record<string, { value: number; target: string; met: boolean; load: number[] }>;
 }>("merkle");
 const s2 = (ms: number) => (ms / 1000).toFixed(2);
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
-const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-const merkleTables = merkle.sizes
-  .map(
-    (size) => `### ${n(size.holders)} holders, ${size.runs} runs each
-
-${table(
-  [
-    "tool",
-    "median (s)",
-    "every run (s)",
-    "× this project",
-    "peak RSS (MB)",
-    "written (MB)",
-    "files",
-    "load (1 min) during runs",
+/** Sizes in MB of 10^6 bytes (the benches' JSON keeps bytes). */
+const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
+const kilobytes = (bytes: number) => (bytes / 1e3).toFixed(0);
+/** What each base compares: this project's output, the peers' output. */
+const BASE_NAMES: Record<MerkleBase, [string, string, string]> = {
+  layout: ["layout", "compact layout (no proof stored)", "tree and every proof in JSON"],
+  everyProofInJson: [
+    "like for like: every proof in JSON",
+    "json layout (tree.json, every proof)",
+    "tree and every proof in JSON",
   ],
-  Object.entries(size.tools).map(([key, r]) => [
-    r.tool,
-    s2(r.medianMs),
-    r.runsMs.map(s2).join(", "),
-    key === "ours" ? "1" : `${size.ratios[key]!.toFixed(1)}× slower`,
-    n(r.peakRssMb),
-    mb(r.bytesWritten),
-    n(r.files),
-    range([...r.loadBefore, ...r.loadAfter]),
-  ]),
-)}`,
-  )
+  noProofStored: ["like for like: no proof stored", "compact layout (no proof stored)", "its tree alone"],
+};
+const times = (ratio: number | undefined) => (ratio === undefined ? "–" : `${ratio.toFixed(1)}×`);
+const merkleTables = merkle.sizes
+  .map((size) => {
+    const sides = table(
+      [
+        "side (a whole process each)",
+        "median (s)",
+        "every run (s)",
+        "peak RSS (MB)",
+        "written (MB)",
+        "files",
+        "load (1 min) during runs",
+      ],
+      Object.values(size.sides).map((r) => [
+        r.side,
+        s2(r.medianMs),
+        r.runsMs.map(s2).join(", "),
+        megabytes(r.peakRssBytes),
+        megabytes(r.bytesWritten),
+        n(r.files),
+        range([...r.loadBefore, ...r.loadAfter]),
+      ]),
+    );
+    const bases = Object.entries(size.ratios) as [MerkleBase, Record<MerklePeer, number>][];
+    const ratios =
+      bases.length === 0
+        ? ""
+        : `\n\nEach peer's median over this project's, by base:\n\n${table(
+            ["base", "this project writes", "each peer writes", "merkletreejs", "OpenZeppelin"],
+            bases.map(([base, by]) => [...BASE_NAMES[base], times(by.merkletreejs), times(by.ozCore)]),
+          )}`;
+    const lookups =
+      size.lookups.length === 0
+        ? ""
+        : `\n\nThe claim page's cost of one holder's claim (manifest, shards, proof checked), over HTTP:\n\n${table(
+            [
+              "layout",
+              "median (ms)",
+              "every lookup (ms)",
+              "fetched (kB)",
+              "files",
+              "proofs checked against OpenZeppelin's",
+              "load (1 min)",
+            ],
+            size.lookups.map((l) => [
+              l.layout,
+              n(l.medianMs),
+              l.runsMs.join(", "),
+              kilobytes(l.medianBytes),
+              n(l.files),
+              l.checkedAgainstOpenZeppelin ? "yes" : "no",
+              range(l.load),
+            ]),
+          )}`;
+    return `### ${n(size.holders)} holders, ${size.runs} run${size.runs === 1 ? "" : "s"} each\n\n${sides}${ratios}${lookups}`;
+  })
   .join("\n\n");
 type Spread = { average: number; max: number; min: number };
 const claim = read<{
@@ -172,8 +242,8 @@ every 200 s by every node). The OP columns are the same calls on Hardhat's OP St
 
 ## What running a node costs on-chain (\`bench -- overhead\`, measured ${overhead.measuredAt.slice(0, 10)})
 
-The model: ${overhead.model}. Per GPU-hour of a leased node: one lease per node every
-${[...new Set(overhead.totals.map((t) => t.leaseHours))].join(" or ")} h, a withdrawal every ${p.withdrawHours} h, the keeper's fee forwarding every
+The model: ${overhead.model}. Per GPU-hour of a leased node: leases of
+${[...new Set(overhead.totals.map((t) => t.lease))].join("; ")}, a withdrawal every ${p.withdrawHours} h, the keeper's fee forwarding every
 ${p.forwardHours} h; ${overhead.transactionsWhileSharing} transactions while the node is Sharing (no check-in, no receipt on-chain). L1 gas at
 ${p.l1Gwei} gwei; OP L2 gas at ${p.l2Gwei} gwei with an L1 base fee of ${p.l1Gwei} gwei and a blob base fee of ${p.blobGwei} gwei; ETH at
 $${p.ethUsd}, GUT at $${p.gutUsd}, ${p.price} GUT per TU-hour. "before" is the same setup under the heartbeat model
@@ -195,7 +265,7 @@ ${table(
   overhead.totals.map((t) => [
     chain(t.chain),
     t.setup,
-    `${t.leaseHours} h`,
+    t.lease,
     usd(t.revenue),
     usd(t.usd),
     n(Math.round(t.gasPerGpuHour)),
@@ -210,7 +280,7 @@ ${table(
   ["goal (issue 23)", "measured", ""],
   [
     ...overhead.goals.map((g) => [
-      `1-TU node on the OP Stack, ${g.leaseHours}-h leases: ≤ ${g.goalPercent} % of revenue`,
+      `1-TU node on the OP Stack, leases of ${g.lease}: ≤ ${g.goalPercent} % of revenue`,
       pct(g.percent),
       g.met ? "met" : "**not met**",
     ]),
@@ -257,7 +327,7 @@ ${table(
   overhead.lines.map((l) => [
     chain(l.chain),
     l.setup,
-    `${l.leaseHours} h`,
+    l.lease,
     l.item,
     l.perHour.toFixed(3),
     n(Math.round(l.gasPerGpuHour)),
@@ -267,11 +337,19 @@ ${table(
 
 ## The airdrop pipeline against its peers (\`bench -- merkle\`, ${merkle.cores} cores, measured ${merkle.measuredAt.slice(0, 10)}, load ${merkle.loadAverageStart.map((l) => l.toFixed(1)).join("/")} at start, ${merkle.loadAverageEnd.map((l) => l.toFixed(1)).join("/")} at end)
 
+${merkle.units}.
+
 ${merkleTables}
 
 ${table(
-  ["goal", "measured", "target", ""],
-  Object.entries(merkle.goals).map(([name, g]) => [name, String(g.value), g.target, g.met ? "met" : "missed"]),
+  ["goal", "measured", "target", "", "load (1 min) during its runs"],
+  Object.entries(merkle.goals).map(([name, g]) => [
+    name,
+    String(g.value),
+    g.target,
+    g.met ? "met" : "missed",
+    range(g.load),
+  ]),
 )}
 
 ${merkle.method}
@@ -302,12 +380,37 @@ function spread(s: Spread): string[] {
 
 const at100k = merkle.sizes.find((size) => size.holders === 100_000);
 const at1M = merkle.sizes.find((size) => size.holders === 1_000_000);
-const peer = (size: typeof at100k, key: string) =>
-  size === undefined
-    ? "–"
-    : `${size.tools[key]!.tool}: ${s2(size.tools[key]!.medianMs)} s (${size.ratios[key]!.toFixed(1)}× slower)`;
-const oneGpu = (c: string, hours: number) =>
-  overhead.totals.find((t) => t.chain === c && t.setup.startsWith("1 ×") && t.leaseHours === hours)!;
+const lookupOf = (size: typeof at100k, layout: string) => size?.lookups.find((l) => l.layout === layout);
+const claimPage = (size: typeof at100k) => {
+  const l = lookupOf(size, "compact");
+  return l === undefined
+    ? ""
+    : `; a claim page's lookup ${kilobytes(l.medianBytes)} kB fetched, ${s2(l.medianMs)} s (${lookupOf(size, "json") === undefined ? "" : `json layout ${kilobytes(lookupOf(size, "json")!.medianBytes)} kB, ${s2(lookupOf(size, "json")!.medianMs)} s; `}median of ${l.lookups})`;
+};
+const gpufogAirdrop = (size: typeof at100k) => {
+  if (size === undefined) return "–";
+  const { ours, cli, cliStart } = size.sides;
+  const start = cliStart === undefined ? "" : ` (${s2(cliStart.medianMs)} s of it starting Hardhat)`;
+  return (
+    `library ${s2(ours!.medianMs)} s, ${megabytes(ours!.peakRssBytes)} MB peak, ${megabytes(ours!.bytesWritten)} MB written; ` +
+    `CLI ${cli === undefined ? "–" : `${s2(cli.medianMs)} s${start}`}${claimPage(size)}`
+  );
+};
+const peersAirdrop = (size: typeof at100k) => {
+  const r = size?.ratios;
+  if (size === undefined || r?.layout === undefined) return "–";
+  const pair = (base: MerkleBase) => `${times(r[base]?.merkletreejs)} / ${times(r[base]?.ozCore)}`;
+  return (
+    `merkletreejs ${s2(size.sides.merkletreejs!.medianMs)} s, OpenZeppelin ${s2(size.sides.ozCore!.medianMs)} s, ` +
+    `each writing every proof in JSON: ${pair("layout")} the library's time. Like for like: ${pair("everyProofInJson")} ` +
+    `(every proof in JSON on both sides), ${pair("noProofStored")} (no proof stored: the peers' tree alone)`
+  );
+};
+const oneGpu = (c: string, hours: number, renewed = false) =>
+  overhead.totals.find(
+    (t) =>
+      t.chain === c && t.setup.startsWith("1 ×") && t.leaseHours === hours && t.lease.includes("renewed") === renewed,
+  )!;
 const oneGpuBefore = (c: string) => beforeOf(oneGpu(c, 24));
 interface ScaleReader {
   medianMs: number;
@@ -334,33 +437,23 @@ const slowestRoute = Math.max(...Object.values(largest.indexer.pglite.routes).ma
 const readmeTable = table(
   ["measure (median of whole runs, same run for every side)", "gpufog", "peers"],
   [
-    [
-      "airdrop, 100,000 holders: CSV in → the files a claim page serves",
-      at100k === undefined ? "–" : `${s2(at100k.tools.ours!.medianMs)} s`,
-      `${peer(at100k, "merkletreejs")}; ${peer(at100k, "ozCore")}`,
-    ],
-    [
-      "airdrop, 1,000,000 holders",
-      at1M === undefined
-        ? "–"
-        : `${s2(at1M.tools.ours!.medianMs)} s, ${n(at1M.tools.ours!.peakRssMb)} MB peak, ${mb(at1M.tools.ours!.bytesWritten)} MB written`,
-      "–",
-    ],
+    ["airdrop, 100,000 holders: CSV in → the files a claim page serves", gpufogAirdrop(at100k), peersAirdrop(at100k)],
+    ["airdrop, 1,000,000 holders", gpufogAirdrop(at1M), peersAirdrop(at1M)],
     [
       `\`claim\` gas, average of ${claim.claims} claims of ${n(claim.holders)} holders`,
       n(claim.tokenSwapDistributor.claim.average),
       `Uniswap MerkleDistributor: ${n(claim.uniswapMerkleDistributor.claim.average)} (gpufog ${claim.ratioAverage}×)`,
     ],
     [
-      "on-chain cost of a leased 1-GPU node, per GPU-hour, against its revenue (24-h leases; 1-h leases)",
-      `OP Stack ${pct(oneGpu("op", 24).percent)}; ${pct(oneGpu("op", 1).percent)} (goals 0.10 %; 1 %). L1 ${pct(oneGpu("l1", 24).percent)}: unsupported for leases`,
+      "on-chain cost of a leased 1-GPU node, per GPU-hour, against its revenue (24-h leases; 1-h terms renewed; 1-h leases to a new customer each)",
+      `OP Stack ${pct(oneGpu("op", 24).percent)}; ${pct(oneGpu("op", 1, true).percent)}; ${pct(oneGpu("op", 1).percent)} (goals 0.10 %; 1 %; 1 %). L1 ${pct(oneGpu("l1", 24).percent)}: unsupported for leases`,
       oneGpuBefore("op") === undefined
         ? "–"
         : `before (heartbeats): OP Stack ${pct(oneGpuBefore("op")!.percent)}, L1 ${pct(oneGpuBefore("l1")!.percent)}`,
     ],
     [
       `history at scale, ${n(largest.built.nodes)} nodes and ${n(largest.built.leases)} leases on anvil: the indexer's catch-up, its list routes, an agent's first round`,
-      `PGlite ${largest.indexer.pglite.catchUpSeconds} s (${n(largest.indexer.pglite.eventsPerSecond)} events/s), PostgreSQL ${largest.indexer.postgres.catchUpSeconds} s (${n(largest.indexer.postgres.eventsPerSecond)} events/s); routes ≤ ${slowestRoute} ms, 1 query, 0 RPC; keeper ${s2(reader("keeper round (first start)").medianMs)} s, ${n(reader("keeper round (first start)").rpcCalls)} calls; provider ${s2(reader("provider round (first start)").medianMs)} s, ${n(reader("provider round (first start)").rpcCalls)} calls, ${mb(reader("provider round (first start)").bytesIn)} MB read`,
+      `PGlite ${largest.indexer.pglite.catchUpSeconds} s (${n(largest.indexer.pglite.eventsPerSecond)} events/s), PostgreSQL ${largest.indexer.postgres.catchUpSeconds} s (${n(largest.indexer.postgres.eventsPerSecond)} events/s); routes ≤ ${slowestRoute} ms, 1 query, 0 RPC; keeper ${s2(reader("keeper round (first start)").medianMs)} s, ${n(reader("keeper round (first start)").rpcCalls)} calls; provider ${s2(reader("provider round (first start)").medianMs)} s, ${n(reader("provider round (first start)").rpcCalls)} calls, ${megabytes(reader("provider round (first start)").bytesIn)} MB read`,
       "–",
     ],
   ],
@@ -369,8 +462,8 @@ const readmeBlock = `<!-- bench:start -->
 
 ${readmeTable}
 
-Measured on this 2-core machine (load ${merkle.loadAverageStart[0]} at the airdrop bench's start); every
-table, the runs and the loads are in [docs/benchmarks.md](docs/benchmarks.md).
+Measured on this 2-core machine (load ${merkle.loadAverageStart[0]} at the airdrop bench's start, ${merkle.loadAverageEnd[0]} at its end;
+the airdrop's MB are 10^6 bytes); every table, the runs and the loads are in [docs/benchmarks.md](docs/benchmarks.md).
 <!-- bench:end -->`;
 const readme = readFileSync("README.md", "utf8");
 const marked = /<!-- bench:start -->[\s\S]*?<!-- bench:end -->/;
