@@ -177,7 +177,8 @@ export async function measureSetup(
     }
   }
   const leases: bigint[][] = [[], [], []];
-  const open = async (round: number, nodeId: bigint) => {
+  // The operator's quote, as the agent signs it.
+  const quoteFor = async (nodeId: bigint) => {
     const quote: Quote = {
       nodeId,
       customer: customer!.address,
@@ -188,7 +189,10 @@ export async function measureSetup(
       expiry: BigInt(await networkHelpers.time.latest()) + 600n,
       nonce: nextQuoteNonce(),
     };
-    const signature = await signQuote(operator!, domain, quote);
+    return { quote, signature: await signQuote(operator!, domain, quote) };
+  };
+  const open = async (round: number, nodeId: bigint) => {
+    const { quote, signature } = await quoteFor(nodeId);
     const cost = await costOf(escrow.connect(customer!).openLease(quote, signature, 1_000n * UNIT, session.address));
     leases[round]!.push(await escrow.leaseCount());
     return cost;
@@ -230,17 +234,7 @@ export async function measureSetup(
   await networkHelpers.time.increase(3_600);
   let renew: TxCost | undefined;
   for (const leaseId of leases[2]!) {
-    const quote: Quote = {
-      nodeId: (await escrow.lease(leaseId)).nodeId,
-      customer: customer!.address,
-      token: gutAddress,
-      pricePerTuHour: price,
-      windowStart: 0n,
-      windowDuration: 0n,
-      expiry: BigInt(await networkHelpers.time.latest()) + 600n,
-      nonce: nextQuoteNonce(),
-    };
-    const signature = await signQuote(operator!, domain, quote);
+    const { quote, signature } = await quoteFor((await escrow.lease(leaseId)).nodeId);
     renew ??= await costOf(
       escrow.connect(customer!).renewLease(leaseId, quote.pricePerTuHour, quote.expiry, quote.nonce, signature, 0n),
     );
