@@ -1,8 +1,9 @@
 // `gpufog/node`: the tooling that needs Node (the file system, worker threads, WebAssembly over
 // shared memory): address books on disk, snapshots over JSON-RPC and their CSV, the bulk tree
 // builder and the airdrop directory writer and reader, the claim and verify commands' library,
-// the keeper's buyback and sweep, and the operators' agents. Use it beside the browser-safe root
-// entry `gpufog`; docs/package.md lists every name, and .ci/package checks the built entry.
+// the keeper's explicit buyback, and the operators' agents (the keeper's round among them). Use
+// it beside the browser-safe root entry `gpufog`; docs/package.md lists every name, and
+// .ci/package checks the built entry.
 
 export {
   addressBookPath,
@@ -16,13 +17,10 @@ export { type AirdropProgress, buildAirdrop, type LegacySource } from "./airdrop
 export {
   type BuybackOptions,
   type BuybackResult,
-  type BuybackRound,
-  buybackEndedBuckets,
   prepareBuyback,
   type PreparedBuyback,
   sendBuyback,
 } from "./emission/client.js";
-export { keeperSweep, SWEEP_BATCH, type SweepReport } from "./escrow.js";
 export { claimAirdrop, type AirdropClaims, type ClaimOutcome } from "./airdrop/claim.js";
 export {
   findClaims,
@@ -123,7 +121,18 @@ export { Metrics, serveMetrics } from "./agent/metrics.js";
 export { FallbackRpcProvider, type FallbackOptions } from "./agent/rpc.js";
 export { type AgentState, loadState, type PendingTx } from "./agent/state.js";
 export { JobSkipped, type SendRequest, TxSender } from "./agent/sender.js";
-export { Keeper, type KeeperJob, runKeeper } from "./agent/keeper.js";
+export {
+  buybackRound,
+  Keeper,
+  KEEPER_DEFAULTS,
+  type KeeperJob,
+  type KeeperOutcome,
+  type KeeperPolicy,
+  keeperRound,
+  type KeeperRoundOptions,
+  type KeeperRuntime,
+  runKeeper,
+} from "./agent/keeper.js";
 export { ProviderAgent, runProviderAgent } from "./agent/provider.js";
 export { keeperStatus, providerStatus } from "./agent/status.js";
 export { CustomerClient, runCustomer } from "./customer/client.js";

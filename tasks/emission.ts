@@ -21,7 +21,7 @@ export const emissionObserveTask = task("emission:observe", "Records a TWAP obse
 
 export const emissionBuybackTask = task(
   "emission:buyback",
-  "Buys TFT back with a bucket of fees (epoch, token), minTftOut from the TWAP and the configured slippage",
+  "Buys TFT back with a token's ended fee buckets: the keeper's slice of each (at most --maxImpactBps of the pool), or with --epoch one bucket whole (or --amount) in one transaction; minTftOut from the TWAP",
 )
   .addOption({
     name: "emission",
@@ -35,12 +35,24 @@ export const emissionBuybackTask = task(
   })
   .addOption({
     name: "epoch",
-    description: "The bucket's epoch (default: every ended bucket of the token with unsold fees, oldest first)",
+    description:
+      "Sell this bucket whole (or --amount of it) in one transaction, past the keeper's slice limit (default: the keeper's slice of every ended bucket of the token)",
     ...UNSET,
   })
   .addOption({
     name: "amount",
     description: "Amount in token units, with --epoch (default: all the bucket's unsold fees)",
+    ...UNSET,
+  })
+  .addOption({
+    name: "fromBlock",
+    description:
+      "The block whose FeeRecorded events the keeper's slices start from (default: the address book's deployment block, else 0)",
+    ...UNSET,
+  })
+  .addOption({
+    name: "maxImpactBps",
+    description: "A slice moves the pool's price by at most this many basis points (default: the keeper's, 50)",
     ...UNSET,
   })
   .addOption({ ...accountOption, description: "The keeper (KEEPER_ROLE), one of the network's (default: the first)" })
@@ -52,7 +64,7 @@ export const emissionBuybackTask = task(
   })
   .addOption({
     name: "deadlineSeconds",
-    description: "Seconds until the swap's deadline",
+    description: "Seconds until the swap's deadline, with --epoch (the keeper's slices take 600)",
     type: ArgumentType.BIGINT,
     defaultValue: 600n,
   })

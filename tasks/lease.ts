@@ -201,14 +201,25 @@ export const reservationCancelTask = common(
 export const keeperSweepTask = common(
   task(
     "keeper:sweep",
-    "Marks stale nodes Disconnect, finalizes leases past their collect window, fails or expires reservations, forwards fees, buys back ended buckets",
+    "Runs one round of the keeper agent (gpufog keeper run --once) with this account: marks stale nodes Disconnect, finalizes leases past their collect window, closes spent ones, fails or expires reservations, forwards fees, observes and buys back a slice of each ended bucket",
   ),
 )
   .addOption({
     name: "emission",
-    description: "The BuybackEmission whose ended buckets to buy back (default: the address book's; none: skip)",
+    description: "The BuybackEmission to observe and buy back through (default: the escrow's fee collector)",
     ...UNSET,
   })
+  .addOption({
+    name: "fromBlock",
+    description: "The block whose events the round reads from (default: the address book's deployment block, else 0)",
+    ...UNSET,
+  })
+  .addOption({
+    name: "forwardBatch",
+    description: "Providers per forwardFees transaction, which bounds its gas (default: the agent's, 50)",
+    ...UNSET,
+  })
+  .addFlag({ name: "dryRun", description: "Plan and check each job (revert, gas) without sending anything" })
   .setAction(() => import("./actions/keeper-sweep.js"))
   .build();
 

@@ -7,12 +7,24 @@
 // is due comes from the work list (the events since the last block read, ./worklist.ts), so a
 // round reads what is due, not the market's history. Chores that keep the market honest run whatever they cost (below the gas cap);
 // those that move value (forwarding, buybacks) are skipped when their gas costs more than they move.
-import { Contract, formatUnits } from "ethers";
+// This planner is the keeper's only policy: `keeperRound` and `buybackRound` run one round of it
+// with any signer (the keeper:sweep and emission:buyback tasks).
+import {
+  Contract,
+  formatUnits,
+  type JsonRpcApiProvider,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+} from "ethers";
 
-import { prepareBuyback, readBuckets } from "../emission/client.js";
+import type { GpufogContracts } from "../deployments.js";
+import { feeBuckets, prepareBuyback, readBuckets } from "../emission/client.js";
+import { decodeRevert } from "../revert.js";
 import { getAmountOut } from "../uniswap.js";
 import type { KeeperConfig } from "./config.js";
-import { reasonOf } from "./log.js";
+import { reasonOf, type Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
 import {
   bucketKey,
   decimalsOf,
@@ -24,6 +36,7 @@ import {
   type Runtime,
 } from "./runtime.js";
 import { jobOf } from "./sender.js";
+import { loadState, type AgentState } from "./state.js";
 import { CLOSING, IDLE, OPEN, PENDING, RESERVED, STARTING, WorkList } from "./worklist.js";
 
 /** One transaction the keeper would send. */
@@ -85,18 +98,36 @@ export const KEEPER_JOBS = [
   "buyback",
 ];
 
+/** What the keeper's planner reads: the agent's runtime, or a task's signer (see {@link keeperRound}). */
+export interface KeeperRuntime {
+  contracts: Pick<GpufogContracts, "registry" | "escrow" | "emission">;
+  provider: Provider & Pick<JsonRpcApiProvider, "send">;
+  state: AgentState;
+  metrics: Metrics;
+  log: Logger;
+  signal: AbortSignal;
+  config: Pick<Runtime["config"], "logRange">;
+  /** Not read by the planner; `keeperStatus` (./status.ts) still passes it. */
+  book?: Runtime["book"];
+}
+
+/** The keeper config's settings its planner follows. */
+export type KeeperPolicy = Pick<
+  KeeperConfig,
+  "forwardBatch" | "spentCloseGraceSeconds" | "tokens" | "maxImpactBps" | "buybackMarginBps" | "nativePrice"
+>;
+
 export class Keeper {
   private readonly decimals = new Map<string, number>();
   private readonly work: WorkList;
 
   constructor(
-    private readonly rt: Pick<
-      Runtime,
-      "contracts" | "provider" | "state" | "metrics" | "log" | "book" | "signal" | "config"
-    >,
-    private readonly config: KeeperConfig,
+    private readonly rt: KeeperRuntime,
+    private readonly config: KeeperPolicy,
   ) {
-    this.work = new WorkList(rt);
+    // The work list reads only the three contracts, `send` and `getBlock` of the provider, the
+    // state, the signal and `logRange`: what a KeeperRuntime has, also when a task's signer runs it.
+    this.work = new WorkList(rt as unknown as Runtime);
   }
 
   /**
@@ -298,10 +329,12 @@ export class Keeper {
   /** `observe` for each fee token with a pair whose newest observation is half a window old. */
   private async observations(now: bigint): Promise<KeeperJob[]> {
     const { emission } = this.rt.contracts;
+    const tokens = this.tokens();
+    if (tokens.length === 0) return [];
     const tft = (await emission.tft()).toLowerCase();
     const half = (await emission.twapWindow()) / 2n;
     const jobs: KeeperJob[] = [];
-    for (const token of this.tokens()) {
+    for (const token of tokens) {
       if (token.toLowerCase() === tft) continue;
       for (const { pair } of await this.pairs(token)) {
         const newest = (await emission.observationsOf(await pair.getAddress())).reduce(
@@ -326,12 +359,13 @@ export class Keeper {
    * `maxImpactBps`, and only while the pool's spot output stays inside the TWAP band (at least the
    * `minTftOut` the TWAP allows); the next round sells the next slice.
    */
-  private async buybacks(now: bigint): Promise<KeeperJob[]> {
+  async buybacks(now: bigint): Promise<KeeperJob[]> {
     const { emission } = this.rt.contracts;
-    const tft = (await emission.tft()).toLowerCase();
-    const to = await emission.getAddress();
     const tokens = this.tokens().map((t) => t.toLowerCase());
     const refs = stateBuckets(this.rt.state).filter((b) => tokens.includes(b.token.toLowerCase()));
+    if (refs.length === 0) return [];
+    const tft = (await emission.tft()).toLowerCase();
+    const to = await emission.getAddress();
     const jobs: KeeperJob[] = [];
     const read = await readBuckets(emission, refs);
     // A bucket sold out is done: forget it.
@@ -362,7 +396,8 @@ export class Keeper {
           now,
         });
       } catch (error) {
-        this.rt.log("info", "buyback_not_ready", { token: b.token, epoch: b.epoch, reason: reasonOf(error) });
+        const reason = decodeRevert(error, [emission.interface])?.message ?? reasonOf(error);
+        this.rt.log("info", "buyback_not_ready", { token: b.token, epoch: b.epoch, reason });
         continue;
       }
       if (spot !== undefined && spot < prepared.minTftOut) {
@@ -389,5 +424,132 @@ export class Keeper {
       });
     }
     return jobs;
+  }
+}
+
+/** The keeper config's defaults (docs/operators.md), for a round run without a config file. */
+export const KEEPER_DEFAULTS: Omit<KeeperPolicy, "tokens" | "nativePrice"> & { logRange: number } = {
+  forwardBatch: 50,
+  spentCloseGraceSeconds: 3600,
+  maxImpactBps: 50n,
+  buybackMarginBps: 10n,
+  logRange: 2000,
+};
+
+/** A job of one round and what became of it. */
+export interface KeeperOutcome extends KeeperJob {
+  /**
+   * `done` (mined), `skipped` (it would revert, or its gas costs more than it moves), `failed`
+   * (sent and reverted, or refused by the node), `planned` (a dry run).
+   */
+  result: "done" | "skipped" | "failed" | "planned";
+  reason?: string;
+  /** The mined transaction, when done. */
+  receipt?: TransactionReceipt;
+}
+
+export interface KeeperRoundOptions {
+  /** Signs and sends the round's jobs; its provider reads the chain. */
+  signer: Signer;
+  contracts: KeeperRuntime["contracts"];
+  /** The first block whose events the round reads (the deployment's). */
+  fromBlock: number;
+  policy?: Partial<KeeperPolicy> & { logRange?: number };
+  /** Plans and checks each job (gas, revert) without sending it. */
+  dryRun?: boolean;
+  /** Told what the planner skips and why (a buyback outside the TWAP band, one not ready). */
+  log?: Logger;
+}
+
+/**
+ * One round of the keeper agent's planner with `signer`, what `gpufog keeper run --once` does
+ * with the agent's key: the work list read from `fromBlock`, then each phase's jobs, each checked
+ * before it is sent (one that would revert, or whose gas costs more than it moves, is skipped).
+ */
+export async function keeperRound(options: KeeperRoundOptions): Promise<KeeperOutcome[]> {
+  const keeper = new Keeper(roundRuntime(options, options.fromBlock - 1), roundPolicy(options));
+  const outcomes: KeeperOutcome[] = [];
+  await keeper.round(async (job) => void outcomes.push(await sendJob(options, job)));
+  return outcomes;
+}
+
+/**
+ * The keeper's buyback phase alone, with `signer`: one slice of each ended bucket of `tokens`
+ * with unsold fees, the buckets found in the emission's `FeeRecorded` events from `fromBlock`.
+ */
+export async function buybackRound(
+  options: Omit<KeeperRoundOptions, "contracts"> & {
+    emission: KeeperRuntime["contracts"]["emission"];
+    tokens: string[];
+  },
+): Promise<KeeperOutcome[]> {
+  // The buyback phase reads no contract but the emission.
+  const round = { ...options, contracts: { emission: options.emission } as KeeperRuntime["contracts"] };
+  const rt = roundRuntime(round, options.fromBlock - 1);
+  for (const token of options.tokens) {
+    for (const b of await feeBuckets(options.emission, { fromBlock: options.fromBlock, token })) {
+      rt.state.buckets.push(bucketKey(b.epoch, b.token));
+    }
+  }
+  const keeper = new Keeper(rt, { ...roundPolicy(options), tokens: options.tokens });
+  const now = BigInt((await rt.provider.getBlock("latest"))!.timestamp);
+  const outcomes: KeeperOutcome[] = [];
+  for (const job of await keeper.buybacks(now)) outcomes.push(await sendJob(round, job));
+  return outcomes;
+}
+
+function roundPolicy(options: Pick<KeeperRoundOptions, "policy">): KeeperPolicy {
+  return { ...KEEPER_DEFAULTS, tokens: undefined, nativePrice: new Map(), ...options.policy };
+}
+
+function roundRuntime(options: KeeperRoundOptions, lastBlock: number): KeeperRuntime {
+  const provider = options.signer.provider as KeeperRuntime["provider"] | null;
+  if (provider === null || typeof provider.send !== "function") {
+    throw new Error("the keeper's signer needs a JSON-RPC provider");
+  }
+  const metrics = new Metrics();
+  for (const [name, type, help] of KEEPER_SERIES) metrics.define(name, type, help);
+  // No state file: a round of its own reads the work list afresh from `lastBlock`.
+  const state = loadState("", "keeper", 0, "", lastBlock);
+
+  return {
+    contracts: options.contracts,
+    provider,
+    state,
+    metrics,
+    log: options.log ?? (() => {}),
+    signal: new AbortController().signal,
+    config: { logRange: options.policy?.logRange ?? KEEPER_DEFAULTS.logRange },
+  };
+}
+
+/** Checks a job as the agent's sender does (would it revert? is it worth its gas?), then sends it. */
+async function sendJob(options: KeeperRoundOptions, job: KeeperJob): Promise<KeeperOutcome> {
+  const { signer, contracts } = options;
+  const abis = [contracts.emission.interface, contracts.escrow?.interface, contracts.registry?.interface].filter(
+    (i) => i !== undefined,
+  );
+  const reason = (error: unknown) => decodeRevert(error, abis)?.message ?? reasonOf(error);
+  let gas: bigint;
+  try {
+    gas = await signer.estimateGas({ to: job.to, data: job.data });
+  } catch (error) {
+    return { ...job, result: "skipped", reason: `would revert: ${reason(error)}` };
+  }
+  if (job.valueWei !== undefined) {
+    const fees = await signer.provider!.getFeeData();
+    const cost = gas * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
+    if (cost > job.valueWei) {
+      return { ...job, result: "skipped", reason: `gas ${cost} wei exceeds the job's value ${job.valueWei} wei` };
+    }
+  }
+  if (options.dryRun) return { ...job, result: "planned" };
+  try {
+    const tx = await signer.sendTransaction({ to: job.to, data: job.data });
+    const receipt = await tx.wait();
+    if (receipt === null) throw new Error(`${job.label}: ${tx.hash} was dropped`);
+    return { ...job, result: "done", receipt };
+  } catch (error) {
+    return { ...job, result: "failed", reason: reason(error) };
   }
 }

@@ -4,6 +4,7 @@ import hre from "hardhat";
 import { TFT_UNIT } from "../../src/emission/model.js";
 import { readEmissionStats } from "../../src/emission/client.js";
 import { deployEmissionSystem } from "../../harness/emission-system.js";
+import { deployEscrowSystem } from "../contracts/LeaseEscrowFixture.js";
 
 // The tasks connect to the default network connection, so these tests deploy on that one.
 const { ethers, networkHelpers } = await hre.network.getOrCreate();
@@ -56,8 +57,8 @@ describe("BuybackEmission tasks", function () {
     const f = await networkHelpers.loadFixture(deployFixture);
     const [gut, tft] = [await f.gut.getAddress(), await f.tft.getAddress()];
     await time.increase(86_400);
-    await f.gut.transfer(f.address, 5_000n * TFT_UNIT);
-    await f.emission.recordFee(f.admin.address, gut, 5_000n * TFT_UNIT);
+    await f.gut.transfer(f.address, 8_000n * TFT_UNIT);
+    await f.emission.recordFee(f.admin.address, gut, 8_000n * TFT_UNIT);
     await f.tft.transfer(f.address, 100n * TFT_UNIT);
     await f.emission.recordFee(f.admin.address, tft, 100n * TFT_UNIT);
     const buyback = { emission: f.address, marginBps: 10n, deadlineSeconds: 600n };
@@ -77,9 +78,20 @@ describe("BuybackEmission tasks", function () {
       run("emission:buyback", { ...buyback, token: gut, epoch: "1", amount: "" }),
       /^emission:buyback: the contract refused: ObservationTooYoung: pair 0x[0-9a-fA-F]{40}, oldestAge \d+, window 1800 \(observation \d+ s old, needs 1,800 s: retry after (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC(, once one is recorded \(observe\) if none was: emission:observe records one)?\)$/,
     );
+    await expectFailure(
+      run("emission:buyback", { ...buyback, token: gut, epoch: "", amount: "" }),
+      /^emission:buyback, field "token": bucket of epoch 1: not ready: ObservationTooYoung: pair 0x[0-9a-fA-F]{40}, oldestAge 0, window 1800/,
+    );
     await time.increase(1_800);
+    // The keeper's slice: what moves the pool's price (1,000,000 GUT in) by 50 bps at most.
+    const slice = (1_000_000n * TFT_UNIT * 50n) / 9_950n;
     const out = await capture(() => run("emission:buyback", { ...buyback, token: gut, epoch: "", amount: "" }));
-    expect(out).to.match(/bucket of epoch 1: sold 5,?000(\.0+)? GUT/);
+    expect(out).to.match(
+      /^bucket of epoch 1: sold 5,025\.\d+ GUT for [\d,.]+ TFT in 0x[0-9a-f]{64}; 2,974\.\d+ GUT left for the next slices \(run again\)$/,
+    );
+    expect(await f.gut.balanceOf(f.address)).to.equal(8_000n * TFT_UNIT - slice);
+    const rest = await capture(() => run("emission:buyback", { ...buyback, token: gut, epoch: "", amount: "" }));
+    expect(rest).to.match(/^bucket of epoch 1: sold 2,974\.\d+ GUT for [\d,.]+ TFT in 0x[0-9a-f]{64}$/);
     await quiet(() => run("emission:buyback", { ...buyback, token: tft, epoch: "1", amount: "40" }));
     expect(await f.gut.balanceOf(f.address)).to.equal(0n);
     expect(await f.emission.pendingFees(tft)).to.equal(60n * TFT_UNIT);
@@ -157,5 +169,26 @@ describe("BuybackEmission tasks", function () {
       /field "from-epoch"/,
     );
     await expectFailure(run("simulate", { model: "nope" }), /unknown model/);
+  });
+
+  it("keeper:sweep observes the pair, then buys back the keeper agent's slice of each ended bucket", async function () {
+    const f = await networkHelpers.loadFixture(deployFixture);
+    const s = await deployEscrowSystem(ethers);
+    const gut = await f.gut.getAddress();
+    await time.increase(86_400);
+    await f.gut.transfer(f.address, 12_000n * TFT_UNIT);
+    await f.emission.recordFee(f.admin.address, gut, 12_000n * TFT_UNIT);
+    await time.increase(86_400);
+    const sweep = { escrow: await s.escrow.getAddress(), account: f.admin.address, emission: f.address };
+    const first = await capture(() => run("keeper:sweep", sweep));
+    expect(first).to.contain(`TWAP observation sent: ${gut}`);
+    // The observation is too young for the TWAP: the bucket waits for a later round.
+    expect(first).to.match(/\nnot bought back: bucket 1 of GUT: ObservationTooYoung: /);
+    expect(await f.gut.balanceOf(f.address)).to.equal(12_000n * TFT_UNIT);
+    await time.increase(1_800);
+    const second = await capture(() => run("keeper:sweep", sweep));
+    expect(second).to.match(/\nbought back: bucket 1 of GUT: 5,025\.\d+ GUT sold$/m);
+    const slice = (1_000_000n * TFT_UNIT * 50n) / 9_950n;
+    expect(await f.gut.balanceOf(f.address)).to.equal(12_000n * TFT_UNIT - slice);
   });
 });

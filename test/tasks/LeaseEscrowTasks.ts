@@ -17,8 +17,15 @@ import {
   COLLECT_WINDOW,
   deployEscrowSystem,
   GUT_FEE_BPS,
+  LeaseStatus,
+  openWithQuote,
   PER_SECOND,
+  PRICE,
+  quoteFor,
   receiptFor,
+  ReservationStatus,
+  UNIT,
+  V100,
 } from "../contracts/LeaseEscrowFixture.js";
 
 // The tasks use the default connection, so this file deploys on it too.
@@ -324,6 +331,49 @@ describe("LeaseEscrow tooling", function () {
       expect(await run("reservation:cancel", { ...customer, reservation: "3" })).to.match(
         /^cancelled reservation 3: refunded 4\.5\d* GUT, provider earned 0\.4\d* GUT$/,
       );
+    });
+
+    it("runs one round of the keeper agent's planner: finalizes, fails an unaccepted start, forwards fees in batches", async function () {
+      const s = await deployEscrowSystem(ethers);
+      const escrow = await s.escrow.getAddress();
+      const gutAddress = await s.gut.getAddress();
+      // A second provider, so that the fees due span two providers.
+      await s.gut.connect(s.other).approve(await s.registry.getAddress(), ethers.MaxUint256);
+      await s.registry.connect(s.other).register(V100, 1n, PRICE, gutAddress, "https://node-2");
+      await openWithQuote(s, ethers, 5n * UNIT);
+      const second = await quoteFor(s, ethers, { nodeId: 2n }, s.other);
+      await s.escrow.connect(s.customer).openLease(second.quote, second.signature, 5n * UNIT, s.session.address);
+      const start = (await s.escrow.lease(2n)).start;
+      await time.increaseTo(start + 1_000n);
+      await s.escrow.connect(s.provider).collect(1n, start + 900n, await receiptFor(s, 1n, start + 900n));
+      await s.escrow.connect(s.other).collect(2n, start + 900n, await receiptFor(s, 2n, start + 900n));
+      await s.escrow.connect(s.customer).closeLease(1n, 0n, "0x");
+      const now = BigInt(await time.latest());
+      const window = await quoteFor(s, ethers, { windowStart: now + 600n, windowDuration: 3_600n });
+      await s.escrow.connect(s.customer).reserve(window.quote, window.signature, 5n * UNIT);
+      await time.increaseTo((await s.escrow.reservation(1n)).start);
+      await s.escrow.connect(s.customer).startReserved(1n, 0n, s.session.address);
+      await time.increase(COLLECT_WINDOW + 1n);
+
+      const sweep = { escrow, account: s.keeper.address, forwardBatch: "1" };
+      const planned = await run("keeper:sweep", { ...sweep, dryRun: true } as unknown as Record<string, string>);
+      expect(planned).to.match(/^keeper round over the events since block 0: 4 jobs planned \(dry run: nothing sent\)/);
+      expect(planned).to.contain("leases finalized after their collect window (would be): 1");
+      expect((await s.escrow.lease(1n)).status).to.equal(BigInt(LeaseStatus.Closing));
+
+      const out = await run("keeper:sweep", sweep);
+      expect(out).to.contain("leases finalized after their collect window: 1\n");
+      expect(out).to.contain("reservations failed: 1 (start not accepted)\n");
+      // --forwardBatch 1: one forwardFees transaction per provider.
+      expect(out).to.contain(`fees forwarded in GUT: for ${s.provider.address} (one transaction)`);
+      expect(out).to.contain(`fees forwarded in GUT: for ${s.other.address} (one transaction)`);
+      expect((await s.escrow.lease(1n)).status).to.equal(BigInt(LeaseStatus.Closed));
+      expect((await s.escrow.reservation(1n)).status).to.equal(BigInt(ReservationStatus.Failed));
+      expect(await s.escrow.feesDue(s.provider.address, gutAddress)).to.equal(0n);
+      expect(await s.escrow.feesDue(s.other.address, gutAddress)).to.equal(0n);
+      expect(await s.collector.calls()).to.equal(2n);
+      // Nothing is left due: the next round plans no job.
+      expect(await run("keeper:sweep", sweep)).to.match(/: 0 jobs planned\n/);
     });
 
     it("checks in nodes after the keeper marked them Disconnect", async function () {
