@@ -859,7 +859,7 @@ try {
     }
   });
 
-  await test("a customer leases with the real agent's quote, sees the access, the receipts and the horizon, and is refunded", async (openPage) => {
+  await test("a customer leases with the real agent's quote, sees the access, the receipts and the horizon, and is refunded; the provider collects its agent's receipt", async (openPage) => {
     // Ada's real agent, with its API, now serves her nodes 1 and 2 (their URIs point to it); its
     // receipt interval is short so that receipts flow within the test. Node 2 is idle again since
     // Ben's lease 1 was finalized above.
@@ -953,6 +953,65 @@ try {
         /Receipts stopped for ([0-9]+) s \(the tab or the computer slept\) and have resumed/.exec(slept)?.[1],
       );
       if (!(gap >= 5 && gap <= 10)) throw new Error(`banner after the tab slept: ${slept}`);
+
+      // Ada's Provider page shows the receipt her agent holds for the lease (from the agent, not
+      // the chain) and what a collect of it pays now; her collect, mined at the chain time the
+      // page's figures are for, raises the lease's pay and her earnings by exactly those figures.
+      const ada = story.accounts.ada;
+      const earningsOf = () =>
+        chainRead.readContract({
+          address: escrow,
+          abi: LeaseEscrow,
+          functionName: "earnings",
+          args: [ada, opened.token],
+        });
+      const providerPage = await openPage("provider", ada);
+      await connect(providerPage, ada);
+      const row = providerPage.locator(`#leases tr[data-lease="${id}"]`);
+      const receiptCell = row.getByTestId("receipt");
+      await receiptCell.getByText("paid through").waitFor(wait);
+      const shownThrough = BigInt(await receiptCell.getAttribute("data-paid-through"));
+      if (shownThrough < second || shownThrough > held())
+        throw new Error(`receipt shown through ${shownThrough}; the agent held ${second}, then ${held()}`);
+      const [paidBefore, earnedBefore] = [(await leaseOf(id)).paid, await earningsOf()];
+      const cell = row.getByTestId("collectable");
+      let figures;
+      for (let tries = 0; ; tries++) {
+        figures = await cell.evaluate((el) => ({ ...el.dataset, text: el.textContent }));
+        if (BigInt(figures.at) > (await chainRead.getBlock()).timestamp) break;
+        if (tries > 40) throw new Error(`the page's chain time ${figures.at} stays behind the chain's`);
+        await providerPage.waitForTimeout(250);
+      }
+      const [pay, earned] = [BigInt(figures.pay), BigInt(figures.earned)];
+      if (
+        !(earned > 0n && pay > earned) ||
+        !figures.text.includes(formatAmount(pay, "GUT", 18)) ||
+        !figures.text.includes(`${formatAmount(earned, "GUT", 18)} to the provider after the protocol fee`)
+      ) {
+        throw new Error(`collect shown: ${figures.text} (pay ${pay}, earned ${earned})`);
+      }
+      await fetch(node.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "evm_setNextBlockTimestamp",
+          params: [Number(figures.at)],
+        }),
+      });
+      await row.getByRole("button", { name: "Collect the receipt" }).click();
+      await providerPage
+        .locator('#leases [data-phase="mined"]')
+        .filter({ hasText: `Collect of lease ${id}` })
+        .waitFor(wait);
+      const rise = (await leaseOf(id)).paid - paidBefore;
+      const earnedRise = (await earningsOf()) - earnedBefore;
+      if (rise !== pay || earnedRise !== earned) {
+        throw new Error(`the page said ${pay} paid, ${earned} earned; the chain: ${rise} paid, ${earnedRise} earned`);
+      }
+      await providerPage.screenshot({ path: path.join(shots, "provider-collects-agent-receipt.png"), fullPage: true });
+      await providerPage.close();
 
       // Stopped before the close: a running agent holding a receipt ahead of the close would end
       // its collect window at once (docs/operators.md); here the customer finalizes after it.

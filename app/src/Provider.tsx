@@ -3,8 +3,9 @@
 // against `operatorOf`). Its nodes with their check-in state by the chain's clock (Idle and
 // Reserved nodes check in once per the registry's `checkInPeriod`, many in one transaction; a
 // leased node needs none), go offline, deregister, the unbonding countdown, the stake's withdrawal
-// and a top-up of a stake a penalty left short; its leases with what was collected, a collect with
-// the customer's receipt and the close; its reservations waiting for the start to be accepted; its
+// and a top-up of a stake a penalty left short; its leases with what was collected, the best
+// receipt the node's agent holds (from the agent at the node's endpoint, not the chain) with what
+// a collect of it pays now, a collect with it or with a receipt pasted, and the close; its reservations waiting for the start to be accepted; its
 // earnings per payment token (the escrow's `earnings`), withdrawn to any address (an operator's
 // `withdrawFor` pays the provider); its mining rewards by bucket (the indexer's, or the package's
 // `providerBuckets` without one); and the registration form, with the stake the registry will lock
@@ -12,7 +13,9 @@
 // withdraw for its provider, and nothing else. With an indexer each list is one request and the
 // views a few multicalls, whatever the provider's history; without one the reads grow with it.
 import {
+  collectableAt,
   connectEmission,
+  feeOf,
   formatTu,
   LEASE_STATUS,
   modelId,
@@ -21,6 +24,7 @@ import {
   type ProviderBucket,
   providerBuckets,
   RESERVATION_STATUS,
+  type SignedReceipt,
   statusName,
   type TokenInfo,
 } from "gpufog";
@@ -29,6 +33,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { type Address, erc20Abi, getAbiItem, getAddress, type Hex, isAddress, isAddressEqual, parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
 
+import { agentReceipt, endpointOf } from "./agent.ts";
 import {
   type Call,
   chainNow,
@@ -208,6 +213,11 @@ type LeaseInfo = {
   paid: bigint;
   collectDeadline: number | bigint;
   status: (typeof LEASE_STATUS)[number];
+  /** What `collectableAt` needs besides the deposit and the pay. */
+  start: number | bigint;
+  closedAt: number | bigint;
+  rate: bigint;
+  feeBps: number | bigint;
 };
 type StartInfo = {
   id: bigint;
@@ -236,6 +246,10 @@ async function readBooksIndexer(url: string, provider: Address) {
       paid: big(l.paid),
       collectDeadline: big(l.collectDeadline),
       status: LEASE_STATUS[Number(l.status)]!,
+      start: big(l.start),
+      closedAt: big(l.closedAt),
+      rate: big(l.rate),
+      feeBps: Number(l.feeBps),
     })),
     reservations: starting.map((r): StartInfo => ({
       id: big(r.id),
@@ -617,6 +631,56 @@ function Nodes({ app, operator, data, onDone }: SectionProps) {
   );
 }
 
+/** What a lease's node agent answered for its best receipt. */
+type HeldReceipt = { signed: SignedReceipt } | { none: true } | { error: string };
+
+/**
+ * The best receipt each lease's node agent holds, asked of the agent at the node's endpoint (the
+ * node's URI, already read with the node): the receipts cost the page no chain or indexer read.
+ * Asked again with each read of the page's data and every 30 s, as the customer's receipts advance.
+ */
+function useAgentReceipts(data: ProviderData): Map<bigint, HeldReceipt> {
+  const [held, setHeld] = useState(new Map<bigint, HeldReceipt>());
+  useEffect(() => {
+    let live = true;
+    const uris = new Map(data.nodes.map((n) => [n.id, n.uri]));
+    const ask = async (l: LeaseInfo): Promise<[bigint, HeldReceipt]> => {
+      try {
+        const signed = await agentReceipt(endpointOf(l.nodeId, uris.get(l.nodeId) ?? ""), l.id);
+        return [l.id, signed ? { signed } : { none: true }];
+      } catch (error) {
+        return [l.id, { error: explain(error) }];
+      }
+    };
+    const load = () => void Promise.all(data.leases.map(ask)).then((rows) => live && setHeld(new Map(rows)));
+    load();
+    const timer = setInterval(load, 30_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [data]);
+  return held;
+}
+
+/**
+ * What a collect of `signed` pays lease `l` at `now`, as the escrow's `collectable`: the rise of the
+ * lease's pay, and of the provider's earnings (the pay less the protocol fee on it).
+ */
+function payOf(l: LeaseInfo, signed: SignedReceipt, now: bigint): { pay: bigint; earned: bigint } {
+  const terms = {
+    start: BigInt(l.start),
+    closedAt: BigInt(l.closedAt),
+    rate: l.rate,
+    deposit: l.deposit,
+    paid: l.paid,
+  };
+  const { paid } = collectableAt(terms, signed.receipt.paidThrough, now);
+  const feeBps = BigInt(l.feeBps);
+  const pay = paid - l.paid;
+  return { pay, earned: pay - (feeOf(paid, feeBps) - feeOf(l.paid, feeBps)) };
+}
+
 /** The provider's open and closing leases, its reservations waiting for an accept, and their actions. */
 function ProviderLeases({ app, data, onDone }: SectionProps) {
   const config = useConfig();
@@ -624,6 +688,7 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
   const [tx, setTx] = useState<TxState>({ phase: "idle" });
   const [receipt, setReceipt] = useState("");
   const now = useChainNow(data);
+  const held = useAgentReceipts(data);
   const money = (amount: bigint, token: Address) => {
     const t = data.tokens.get(token)!;
     return formatAmount(amount, t.symbol, t.decimals);
@@ -694,6 +759,8 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
               <th>status</th>
               <th>deposit</th>
               <th>collected</th>
+              <th>the agent&apos;s receipt</th>
+              <th>a collect pays now</th>
               <th />
             </tr>
           </thead>
@@ -709,6 +776,21 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
                 </td>
                 <td>{money(l.deposit, l.token)}</td>
                 <td data-testid="collected">{money(l.paid, l.token)}</td>
+                <AgentReceipt
+                  lease={l}
+                  held={held.get(l.id)}
+                  now={now}
+                  money={(amount) => money(amount, l.token)}
+                  collect={(signed) =>
+                    void run(
+                      escrowCall(`Collect of lease ${l.id}`, "collect", [
+                        l.id,
+                        signed.receipt.paidThrough,
+                        signed.signature,
+                      ]),
+                    )
+                  }
+                />
                 <td>
                   <button
                     onClick={() =>
@@ -758,12 +840,58 @@ function ProviderLeases({ app, data, onDone }: SectionProps) {
         {parsed && "error" in parsed && <span className="error">{parsed.error}</span>}
       </div>
       <p className="muted">
-        A lease pays for the time the customer&apos;s receipts cover: collect the latest one (anyone may send it, the
-        pay is the provider&apos;s), and close with it. A lease the customer closed can still be collected until its
-        collect window ends.
+        A lease pays for the time the customer&apos;s receipts cover, up to now: collect the latest one (anyone may send
+        it, the pay is the provider&apos;s), and close with it. The node&apos;s agent keeps the best receipt the
+        customer sent and collects it on its own schedule; a receipt given by other means can be pasted here. A lease
+        the customer closed can still be collected until its collect window ends.
       </p>
       <TxStatus state={tx} />
     </section>
+  );
+}
+
+/** A lease's best receipt at its node's agent, what a collect of it pays now, and the collect. */
+function AgentReceipt({
+  lease,
+  held,
+  now,
+  money,
+  collect,
+}: {
+  lease: LeaseInfo;
+  held: HeldReceipt | undefined;
+  now: bigint;
+  money: (amount: bigint) => string;
+  collect: (signed: SignedReceipt) => void;
+}) {
+  if (held === undefined) return <td colSpan={2}>asking the node&apos;s agent…</td>;
+  if ("none" in held)
+    return (
+      <td colSpan={2} className="muted">
+        no receipt at the node&apos;s agent yet
+      </td>
+    );
+  if ("error" in held)
+    return (
+      <td colSpan={2} className="error">
+        {held.error}
+      </td>
+    );
+  const { signed } = held;
+  const { pay, earned } = payOf(lease, signed, now);
+  const windowEnded = lease.status === "Closing" && now > BigInt(lease.collectDeadline);
+  return (
+    <>
+      <td data-testid="receipt" data-paid-through={String(signed.receipt.paidThrough)}>
+        paid through {at(signed.receipt.paidThrough, now)}
+      </td>
+      <td data-testid="collectable" data-at={String(now)} data-pay={String(pay)} data-earned={String(earned)}>
+        {money(pay)} ({money(earned)} to the provider after the protocol fee){" "}
+        <button disabled={pay === 0n || windowEnded} onClick={() => collect(signed)}>
+          Collect the receipt
+        </button>
+      </td>
+    </>
   );
 }
 

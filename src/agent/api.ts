@@ -1,18 +1,19 @@
 // The provider agent's HTTP API, the provider's side of the lease session: quotes on request
 // (signed by the operator key), the nodes' signed presence, receipts in (checked against the
 // chain's lease and stored durably before they are acknowledged; the agent's schedule collects
-// them), and the lease's access (the start hook's output, to a request signed by the lease's
-// session key). Plain HTTP on a loopback address by default: TLS is a reverse proxy's job
-// (docs/operators.md, "The agent's API"). Every request is bounded: body size, a per-address rate,
-// header and request timeouts. Every refusal is an HTTP status and one line
-// (`gpufog-api-error-v1`), and changes nothing.
+// them) and a lease's best receipt out (for the provider's page, or anyone, to collect), and the
+// lease's access (the start hook's output, to a request signed by the lease's session key). Plain
+// HTTP on a loopback address by default: TLS is a reverse proxy's job (docs/operators.md, "The
+// agent's API"). Every request is bounded: body size, a per-address rate, header and request
+// timeouts. Every refusal is an HTTP status and one line (`gpufog-api-error-v1`), and changes
+// nothing.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 import { parseUnits, verifyMessage, verifyTypedData, ZeroAddress } from "ethers";
 
 import { InputError } from "../errors.js";
 import { toJson } from "../io.js";
-import { buildQuote, checkDomain, quoteToJson } from "../market/quote.js";
+import { buildQuote, checkDomain, quoteToJson, receiptToJson } from "../market/quote.js";
 import { RECEIPT_TYPES, signQuote, type EscrowDomain } from "../market/typed-data.js";
 import { statusName } from "../registry.js";
 import {
@@ -22,11 +23,13 @@ import {
   apiErrorToJson,
   parseAccessRequest,
   parseQuoteRequest,
+  parseReceiptPath,
   parseReceiptSubmission,
   presenceMessage,
   presenceToJson,
   receiptAckToJson,
   type PresenceStatus,
+  type QuoteRequest,
 } from "../session/messages.js";
 import type { ApiConfig, ProviderConfig } from "./config.js";
 import { writeDurably, type SessionBook } from "./hooks.js";
@@ -225,12 +228,14 @@ async function handle(
   const url = new URL(req.url ?? "/", "http://agent");
   const route = `${req.method} ${url.pathname}`;
   const started = Date.now();
-  // A bounded label: the known routes by name, anything else as "other".
-  const known = ["/", "/presence", "/quote", "/receipts", "/access"].includes(url.pathname);
+  // A bounded label: the known routes by name (a lease's receipt as one), anything else as "other".
+  const receiptOfLease = url.pathname.startsWith("/receipts/");
+  const path = receiptOfLease ? "/receipts/:leaseId" : url.pathname;
+  const known = receiptOfLease || ["/", "/presence", "/quote", "/receipts", "/access"].includes(url.pathname);
   res.once("finish", () =>
     host.rt.metrics.inc("gpufog_api_requests_total", {
       route: known
-        ? `${req.method === "OPTIONS" || req.method === "GET" || req.method === "POST" ? req.method : "OTHER"} ${url.pathname}`
+        ? `${req.method === "OPTIONS" || req.method === "GET" || req.method === "POST" ? req.method : "OTHER"} ${path}`
         : "other",
       status: String(res.statusCode),
     }),
@@ -253,6 +258,12 @@ async function handle(
       return;
     }
     let answer: { status: number; body: unknown };
+    if (receiptOfLease) {
+      if (req.method !== "GET") throw new ApiRefusal(405, `${req.method} is not allowed on ${url.pathname}`);
+      const leaseId = parseReceiptPath(url.pathname, "GET /receipts")!;
+      send(res, 200, await bestReceipt(host, leaseId), cors);
+      return;
+    }
     switch (route) {
       case "GET /":
         answer = { status: 200, body: await info(host) };
@@ -354,6 +365,20 @@ async function presence(
   return nodeParam === null ? { format: "gpufog-presence-list-v1", presences: out } : out[0];
 }
 
+/**
+ * Whether a lease quote is asked by the customer of the open lease on its node: the quote it
+ * renews that lease with (`renewLease`), at the provider's current price.
+ */
+function renewing(host: SessionHost, request: QuoteRequest): boolean {
+  if (request.windowStart !== undefined || request.windowDuration !== undefined) return false;
+  return Object.values(host.rt.state.leases).some(
+    (l) =>
+      l.nodeId === String(request.nodeId) &&
+      l.collectDeadline === 0 &&
+      l.customer.toLowerCase() === request.customer.toLowerCase(),
+  );
+}
+
 async function quote(host: SessionHost, api: ApiConfig, text: string): Promise<Record<string, unknown>> {
   const where = "POST /quote";
   const request = parseQuoteRequest(text, where);
@@ -361,7 +386,7 @@ async function quote(host: SessionHost, api: ApiConfig, text: string): Promise<R
     throw new ApiRefusal(404, `node ${request.nodeId} is not served by this agent`);
   const { registry, escrow } = host.rt.contracts;
   const node = await registry.node(request.nodeId);
-  if (node.status !== IDLE) {
+  if (node.status !== IDLE && !renewing(host, request)) {
     throw new ApiRefusal(
       409,
       `node ${request.nodeId} is ${statusName(node.status)}: it takes no new lease or reservation now`,
@@ -473,6 +498,23 @@ async function receipt(host: SessionHost, text: string): Promise<Record<string, 
   host.rt.metrics.inc("gpufog_receipts_total", { result: "stored" });
   host.rt.log("info", "receipt_stored", { lease: id, paidThrough, until, signer, via: "api" });
   return receiptAckToJson({ leaseId, paidThrough, stored: true });
+}
+
+/**
+ * The best receipt the agent holds for one of its leases (not secret: a `collect` with it pays the
+ * provider, whoever sends it), as the customer signed it; a 404 while it holds none.
+ */
+async function bestReceipt(host: SessionHost, leaseId: bigint): Promise<Record<string, unknown>> {
+  await ownLease(host, leaseId, [OPEN, CLOSING]);
+  const best = host.rt.state.receipts[leaseId.toString()];
+  if (best === undefined) throw new ApiRefusal(404, `the agent holds no receipt of lease ${leaseId}`);
+  const domain = await host.domain();
+  return receiptToJson({
+    chainId: domain.chainId,
+    escrow: domain.verifyingContract,
+    receipt: { leaseId, paidThrough: BigInt(best.paidThrough) },
+    signature: best.signature,
+  });
 }
 
 async function access(host: SessionHost, text: string): Promise<Record<string, unknown>> {

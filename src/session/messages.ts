@@ -16,7 +16,10 @@ export const ACCESS_REQUEST_FORMAT = "gpufog-access-request-v1";
 export const ACCESS_FORMAT = "gpufog-access-v1";
 export const API_ERROR_FORMAT = "gpufog-api-error-v1";
 
-/** The agent's routes, relative to the node's endpoint (the registry's URI). */
+/**
+ * The agent's routes, relative to the node's endpoint (the registry's URI). A lease's best stored
+ * receipt is at `GET /receipts/<leaseId>` (`receiptPath`).
+ */
 export const SESSION_ROUTES = {
   quote: "/quote",
   receipts: "/receipts",
@@ -268,6 +271,42 @@ export function parseReceiptAck(json: unknown, where = "receipt answer"): Receip
   f.format(RECEIPT_ACK_FORMAT);
   if (f.raw("stored") !== true) f.fail("stored", "is not true");
   return { leaseId: f.uint("leaseId"), paidThrough: f.uint("paidThrough"), stored: true };
+}
+
+/**
+ * The path of a lease's best stored receipt, `GET /receipts/<leaseId>`: the agent answers it in
+ * the receipt file format (`gpufog-receipt-v1`), or 404 while it holds none. Receipts are not
+ * secret: anyone may fetch one and send `collect`, which always pays the provider.
+ */
+export function receiptPath(leaseId: bigint): string {
+  return `${SESSION_ROUTES.receipts}/${leaseId}`;
+}
+
+/**
+ * The lease id of a `receiptPath`, `undefined` for a path that is not one, or a refusal naming
+ * `where` when the id is not a lease id.
+ */
+export function parseReceiptPath(pathname: string, where = "GET /receipts"): bigint | undefined {
+  const prefix = `${SESSION_ROUTES.receipts}/`;
+  if (!pathname.startsWith(prefix)) return undefined;
+  const id = pathname.slice(prefix.length);
+  if (!/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) >= 1n << 64n) {
+    throw new InputError(where, undefined, "leaseId", `${short(id)} is not a lease id`);
+  }
+  return BigInt(id);
+}
+
+/**
+ * The agent's answer to `GET /receipts/<leaseId>` (the receipt file format), checked field by
+ * field and refused unless it is a receipt of `leaseId` (not its signature: the escrow checks that
+ * at `collect`, and `collectable` says what it would pay).
+ */
+export function parseReceiptAnswer(json: unknown, leaseId: bigint, where = "receipt answer"): SignedReceipt {
+  const signed = parseReceiptSubmission(json, where);
+  if (signed.receipt.leaseId !== leaseId) {
+    throw new InputError(where, undefined, "receipt.leaseId", `is ${signed.receipt.leaseId}, not lease ${leaseId}`);
+  }
+  return signed;
 }
 
 // ---------------------------------------------------------------- presence

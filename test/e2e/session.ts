@@ -11,7 +11,14 @@ import { deployLocalSystem } from "../../deploy/local.js";
 import { writeAddressBook } from "../../src/deployments-fs.js";
 import { owedAt } from "../../src/market/lease-math.js";
 import { buildQuote, receiptToJson } from "../../src/market/quote.js";
-import { escrowDomain, QUOTE_TYPES, signQuote, signReceipt, type EscrowDomain } from "../../src/market/typed-data.js";
+import {
+  escrowDomain,
+  QUOTE_TYPES,
+  RECEIPT_TYPES,
+  signQuote,
+  signReceipt,
+  type EscrowDomain,
+} from "../../src/market/typed-data.js";
 import { buildTree } from "../../src/merkle/tree.js";
 import { LeafKind } from "../../src/merkle/proof.js";
 import { mined, receiptEvent } from "../../src/receipts.js";
@@ -24,8 +31,10 @@ import {
   parsePresence,
   parseQuoteAnswer,
   parseReceiptAck,
+  parseReceiptAnswer,
   presenceMessage,
   quoteRequestToJson,
+  receiptPath,
 } from "../../src/session/index.js";
 import { startFaultProxy, stopChild, type FaultProxy } from "../helpers/faultProxy.js";
 import { freePort, rpc, startAgent, startAnvil, until, writeKeystore, type AgentProcess } from "../helpers/agents.js";
@@ -352,6 +361,16 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
     // The same receipt again is acknowledged and changes nothing.
     const again = await call("POST", "/receipts", await signedReceipt(lastAcked));
     expect([again.status, again.json.paidThrough]).to.deep.equal([200, String(lastAcked)]);
+    // The best receipt is handed to anyone who asks, as the session key signed it (a collect with
+    // it pays the provider, whoever sends it), with CORS for the app.
+    const best = await call("GET", receiptPath(leaseId), undefined, { origin: "http://app.example" });
+    expect(best.status, JSON.stringify(best.json)).to.equal(200);
+    expect(best.headers.get("access-control-allow-origin")).to.equal("http://app.example");
+    const held = parseReceiptAnswer(best.json, leaseId);
+    expect(held.receipt.paidThrough).to.equal(lastAcked);
+    expect(
+      verifyTypedData(domain, { Receipt: [...RECEIPT_TYPES.Receipt] }, { ...held.receipt }, held.signature),
+    ).to.equal(sessionKey.address);
 
     // Chain time passes the receipt; the schedule collects the lease through it.
     await later(70);
@@ -378,6 +397,25 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
       403,
       `lease ${otherLease} is not a lease of this agent's nodes`,
     ]);
+    // A lease's receipt: only of this agent's leases, and only by a lease id.
+    const foreign = await call("GET", receiptPath(otherLease));
+    expect([foreign.status, foreign.json.error]).to.deep.equal([
+      403,
+      `lease ${otherLease} is not a lease of this agent's nodes`,
+    ]);
+    const missing = await call("GET", receiptPath(999n));
+    expect([missing.status, missing.json.error]).to.deep.equal([404, "lease 999 does not exist"]);
+    for (const [route, line] of [
+      ["/receipts/abc", 'GET /receipts, field "leaseId": "abc" is not a lease id'],
+      ["/receipts/0", 'GET /receipts, field "leaseId": "0" is not a lease id'],
+      ["/receipts/1/2", 'GET /receipts, field "leaseId": "1/2" is not a lease id'],
+      ["/receipts/99999999999999999999", 'GET /receipts, field "leaseId": "99999999999999999999" is not a lease id'],
+    ]) {
+      const bad = await call("GET", route!);
+      expect([bad.status, parseApiError(bad.json).error]).to.deep.equal([400, line]);
+    }
+    const posted = await call("POST", receiptPath(leaseId), await signedReceipt(now + 60n));
+    expect([posted.status, posted.json.error]).to.deep.equal([405, `POST is not allowed on /receipts/${leaseId}`]);
     const old = await call("POST", "/receipts", await signedReceipt(lastAcked - 10n));
     expect(old.status).to.equal(409);
     expect(old.json.error).to.equal(
@@ -438,6 +476,7 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
     const metrics = await (await fetch(String(agent.lines.find((l) => l.event === "started")!.metrics))).text();
     expect(metrics).to.match(/gpufog_api_requests_total\{route="GET \/presence",status="429"\} \d+/);
     expect(metrics).to.match(/gpufog_api_requests_total\{route="POST \/receipts",status="413"\} 1/);
+    expect(metrics).to.match(/gpufog_api_requests_total\{route="GET \/receipts\/:leaseId",status="400"\} 4/);
     await until("the agent serves again", async () => (await fetch(api + "/")).status === 200, 30_000);
   });
 
@@ -482,6 +521,9 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
     expect(parseAccessAnswer(access.json).access.token).to.equal(`secret-${reservedLease}`);
     const wrongKey = await call("POST", "/access", await accessRequest(sessionKey, undefined, reservedLease));
     expect(wrongKey.status).to.equal(403);
+    // Never paid, the lease has no receipt to hand out.
+    const none = await call("GET", receiptPath(reservedLease));
+    expect([none.status, none.json.error]).to.deep.equal([404, `the agent holds no receipt of lease ${reservedLease}`]);
     await later(121);
     await until(
       "the unpaid reserved lease is closed",
