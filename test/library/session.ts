@@ -11,11 +11,14 @@ import {
   parseQuoteAnswer,
   parseQuoteRequest,
   parseReceiptAck,
+  parseReceiptAnswer,
+  parseReceiptPath,
   parseReceiptSubmission,
   presenceMessage,
   presenceToJson,
   quoteRequestToJson,
   receiptAckToJson,
+  receiptPath,
 } from "../../src/session/index.js";
 
 const A = "0x00000000000000000000000000000000000000aa";
@@ -148,6 +151,32 @@ describe("session messages", function () {
       expect(
         refusal(() => parseReceiptAck({ format: "gpufog-receipt-ack-v1", leaseId: "1", paidThrough: "2" })),
       ).to.equal('receipt answer, field "stored": is missing');
+    });
+  });
+
+  describe("receipt of a lease (GET /receipts/<leaseId>)", function () {
+    it("round-trips the path and refuses what is not a lease id", function () {
+      expect(parseReceiptPath(receiptPath(42n))).to.equal(42n);
+      expect(parseReceiptPath("/quote")).to.equal(undefined);
+      for (const bad of ["0", "abc", "1/2", "-1", "18446744073709551616"]) {
+        expect(refusal(() => parseReceiptPath(`${receiptPath(1n).replace(/1$/, "")}${bad}`))).to.match(
+          /^GET \/receipts, field "leaseId": .* is not a lease id$/,
+        );
+      }
+    });
+
+    it("takes the agent's answer only for the lease asked", function () {
+      const answer = {
+        format: "gpufog-receipt-v1",
+        chainId: "31337",
+        escrow: A,
+        receipt: { leaseId: "7", paidThrough: "1800000000" },
+        signature: SIG,
+      };
+      expect(parseReceiptAnswer(answer, 7n).receipt.paidThrough).to.equal(1_800_000_000n);
+      expect(refusal(() => parseReceiptAnswer(answer, 8n))).to.equal(
+        'receipt answer, field "receipt.leaseId": is 7, not lease 8',
+      );
     });
   });
 
