@@ -194,6 +194,11 @@ export class CustomerClient {
   private stopReason: StopReason | undefined;
   private agent: AgentClient | undefined;
   private intervalSeconds: number;
+  /**
+   * The interval the agent counts missed receipts in (chain seconds; `GET /`), which says when it
+   * stops serving; the client's own until the agent has said.
+   */
+  private agentIntervalSeconds: number | undefined;
   private accessWritten = false;
   private missed = 0;
 
@@ -756,6 +761,7 @@ export class CustomerClient {
   private async adoptAgentInterval(): Promise<void> {
     try {
       const info = await this.agent!.info();
+      this.agentIntervalSeconds = info.receiptIntervalSeconds;
       if (info.receiptIntervalSeconds !== undefined && info.receiptIntervalSeconds < this.intervalSeconds) {
         this.log("warn", "interval_shortened", {
           message: `the agent expects a receipt every ${info.receiptIntervalSeconds} s; sending one that often instead of every ${this.intervalSeconds} s`,
@@ -812,7 +818,11 @@ export class CustomerClient {
           this.missed++;
           this.metrics.inc("gpufog_customer_receipts_total", { result: transient ? "failed" : "refused" });
           this.metrics.set("gpufog_customer_missed_intervals", this.missed);
-          const ends = serviceEndsAt(BigInt(this.state.acked), start, this.intervalSeconds);
+          const ends = serviceEndsAt(
+            BigInt(this.state.acked),
+            start,
+            this.agentIntervalSeconds ?? this.intervalSeconds,
+          );
           this.log(transient ? "warn" : "error", transient ? "receipt_not_stored" : "receipt_refused", {
             lease: leaseId,
             paidThrough,
@@ -867,7 +877,11 @@ export class CustomerClient {
       }
     }
     const lease = await this.h.escrow.lease(leaseId);
-    const ends = serviceEndsAt(BigInt(this.state.acked), lease.start, this.intervalSeconds);
+    const ends = serviceEndsAt(
+      BigInt(this.state.acked),
+      lease.start,
+      this.agentIntervalSeconds ?? this.intervalSeconds,
+    );
     this.log("info", "lease_left_open", {
       lease: leaseId,
       paidThrough,

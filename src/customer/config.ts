@@ -26,6 +26,11 @@ export interface CustomerConfig {
   nodeId: bigint | undefined;
   /** The deposit to open with, in whole tokens ("25.5"). */
   deposit: string | undefined;
+  /**
+   * Reserve the node for this window (chain time, unix seconds) instead of opening a lease now:
+   * the lease starts in the window once the provider accepts.
+   */
+  window: { start: bigint; duration: bigint } | undefined;
   /** The payment token; the node's listed token if absent. */
   token: string | undefined;
   /** The provider agent's URL; the node's registry URI if absent. */
@@ -60,6 +65,8 @@ const FIELDS = [
   "lease",
   "node",
   "deposit",
+  "windowStart",
+  "windowDuration",
   "token",
   "endpoint",
   "receiptIntervalSeconds",
@@ -154,6 +161,28 @@ export function parseCustomerConfig(file: string, raw: Record<string, unknown>):
     }
     deposit = String(v);
   }
+  let window: CustomerConfig["window"];
+  if (has("windowStart") || has("windowDuration")) {
+    if (nodeId === undefined)
+      fail(has("windowStart") ? "windowStart" : "windowDuration", 'reserves a node: it goes with "node"');
+    if (!has("windowStart")) fail("windowStart", 'is required with "windowDuration": when the reserved window opens');
+    if (!has("windowDuration"))
+      fail("windowDuration", 'is required with "windowStart": how long the window lasts, in seconds');
+    const v = raw.windowStart;
+    let start: number;
+    if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) start = v;
+    else if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v))) {
+      start = Math.floor(Date.parse(v) / 1000);
+    } else {
+      return fail(
+        "windowStart",
+        `${JSON.stringify(v)} is neither unix seconds nor an ISO date with a time ("2026-12-24T18:00:00Z")`,
+      );
+    }
+    const duration = number("windowDuration", 0, 1, 30 * 86_400);
+    if (!Number.isInteger(duration)) fail("windowDuration", `must be whole seconds, not ${duration}`);
+    window = { start: BigInt(start), duration: BigInt(duration) };
+  }
   let token: string | undefined;
   if (has("token")) {
     if (typeof raw.token !== "string" || !isAddress(raw.token))
@@ -191,6 +220,7 @@ export function parseCustomerConfig(file: string, raw: Record<string, unknown>):
     leaseId,
     nodeId,
     deposit,
+    window,
     token,
     endpoint,
     receiptIntervalSeconds: interval,

@@ -1,6 +1,8 @@
 // The headless customer's decisions, as pure functions of what it knows: what a receipt pays
 // through, how long to wait before trying the agent again, when the provider will stop serving,
-// how a run starts from its state file and how it ends. src/customer/client.ts acts on them.
+// how a run starts from its state file, how a reservation goes on and how it ends.
+// src/customer/client.ts acts on them.
+import { RESERVATION_STATUS } from "../market/lease-math.js";
 
 /**
  * The next receipt's `paidThrough`: `horizon` seconds ahead of `now`, and never less than a
@@ -34,12 +36,13 @@ export function serviceEndsAt(ackedThrough: bigint, start: bigint, intervalSecon
 /** What a run does first, from its state file and its config. */
 export type StartPlan =
   | { kind: "follow"; leaseId: bigint }
+  | { kind: "reservation"; reservationId: bigint }
   | { kind: "find-opening" }
   | { kind: "open" }
   | { kind: "refuse"; reason: string };
 
 export function planStart(
-  state: { leaseId: string | null; opening: unknown },
+  state: { leaseId: string | null; reservationId?: string | null; opening: unknown },
   config: { leaseId: bigint | undefined; nodeId: bigint | undefined },
 ): StartPlan {
   if (state.leaseId !== null) {
@@ -52,6 +55,10 @@ export function planStart(
     }
     // A lease this state opened is followed to its end: a restart never opens another.
     return { kind: "follow", leaseId: followed };
+  }
+  // A reservation this state made is seen through (started, or failed) before anything else.
+  if (state.reservationId !== undefined && state.reservationId !== null) {
+    return { kind: "reservation", reservationId: BigInt(state.reservationId) };
   }
   if (config.leaseId !== undefined) return { kind: "follow", leaseId: config.leaseId };
   // An open was sent and its outcome not recorded: find it on the chain before opening again.
@@ -79,4 +86,39 @@ export function closesAtStop(
  */
 export function openingLapsed(quoteExpiry: bigint, now: bigint, found: boolean): boolean {
   return !found && now > quoteExpiry;
+}
+
+/** What the customer of a reservation does next, from the reservation on the chain and the chain's time. */
+export type ReservationStep =
+  /** Before the window: wait for it. */
+  | { kind: "wait-window"; opensAt: bigint }
+  /** In the window: start the lease (`startReserved`). */
+  | { kind: "start" }
+  /** Started: wait for the provider's `acceptStart` until `acceptBy`. */
+  | { kind: "wait-accept"; acceptBy: bigint }
+  /** The accept window passed without an accept: fail it (`failReservation`), the whole deposit comes back. */
+  | { kind: "fail" }
+  /** The window's grace passed unstarted: end it (`expireReservation`), the fee is the provider's. */
+  | { kind: "expire" }
+  /** Accepted: its lease runs. */
+  | { kind: "started"; leaseId: bigint }
+  /** Ended without a lease (cancelled, expired or failed). */
+  | { kind: "ended"; status: string };
+
+export function reservationStep(
+  r: { status: bigint; start: bigint; deadline: bigint; acceptBy: bigint; leaseId: bigint },
+  now: bigint,
+): ReservationStep {
+  const status = RESERVATION_STATUS[Number(r.status)] ?? String(r.status);
+  switch (status) {
+    case "Pending":
+      if (now < r.start) return { kind: "wait-window", opensAt: r.start };
+      return now > r.deadline ? { kind: "expire" } : { kind: "start" };
+    case "Starting":
+      return now > r.acceptBy ? { kind: "fail" } : { kind: "wait-accept", acceptBy: r.acceptBy };
+    case "Started":
+      return { kind: "started", leaseId: r.leaseId };
+    default:
+      return { kind: "ended", status };
+  }
 }

@@ -14,6 +14,7 @@ import {
   nextPaidThrough,
   openingLapsed,
   planStart,
+  reservationStep,
   retryDelayMs,
   serviceEndsAt,
 } from "../../src/customer/decisions.js";
@@ -82,6 +83,53 @@ describe("The headless customer (src/customer)", function () {
     });
   });
 
+  describe("planStart with a reservation", function () {
+    const config = { leaseId: undefined, nodeId: 3n };
+
+    it("sees the reservation its state file holds through before opening or reserving again", function () {
+      expect(planStart({ leaseId: null, reservationId: "5", opening: null }, config)).to.deep.equal({
+        kind: "reservation",
+        reservationId: 5n,
+      });
+    });
+
+    it("follows the reservation's lease once it started", function () {
+      expect(planStart({ leaseId: "9", reservationId: "5", opening: null }, config)).to.deep.equal({
+        kind: "follow",
+        leaseId: 9n,
+      });
+    });
+  });
+
+  describe("reservationStep", function () {
+    // Pending = 1, Starting = 2, Started = 3, Failed = 6.
+    const r = { status: 1n, start: 1_000n, deadline: 4_600n, acceptBy: 0n, leaseId: 0n };
+
+    it("waits for the window, then starts the lease in it", function () {
+      expect(reservationStep(r, 999n)).to.deep.equal({ kind: "wait-window", opensAt: 1_000n });
+      expect(reservationStep(r, 1_000n)).to.deep.equal({ kind: "start" });
+      expect(reservationStep(r, 4_600n)).to.deep.equal({ kind: "start" });
+    });
+
+    it("expires a reservation not started by its deadline", function () {
+      expect(reservationStep(r, 4_601n)).to.deep.equal({ kind: "expire" });
+    });
+
+    it("waits for the provider's acceptStart until acceptBy, and fails the reservation after it", function () {
+      const starting = { ...r, status: 2n, acceptBy: 1_600n };
+      expect(reservationStep(starting, 1_600n)).to.deep.equal({ kind: "wait-accept", acceptBy: 1_600n });
+      expect(reservationStep(starting, 1_601n)).to.deep.equal({ kind: "fail" });
+    });
+
+    it("follows the lease of an accepted reservation, and stops at one that ended", function () {
+      expect(reservationStep({ ...r, status: 3n, leaseId: 7n }, 2_000n)).to.deep.equal({
+        kind: "started",
+        leaseId: 7n,
+      });
+      expect(reservationStep({ ...r, status: 6n }, 2_000n)).to.deep.equal({ kind: "ended", status: "Failed" });
+    });
+  });
+
   describe("openingLapsed", function () {
     it("forgets an unmined open only once its quote expired and no lease was found", function () {
       expect(openingLapsed(100n, 100n, false)).to.equal(false);
@@ -126,6 +174,36 @@ describe("The headless customer (src/customer)", function () {
         "/etc/gpufog/access.json",
       ]);
       expect([c.closeOnSignal, c.closeAtEnd]).to.deep.equal([false, true]);
+    });
+
+    it("reads a reservation's window from unix seconds or an ISO date", function () {
+      expect(parse({ ...base, windowStart: 1_900_000_000, windowDuration: 3_600 }).window).to.deep.equal({
+        start: 1_900_000_000n,
+        duration: 3_600n,
+      });
+      expect(parse({ ...base, windowStart: "2030-01-01T00:00:00Z", windowDuration: 60 }).window!.start).to.equal(
+        1_893_456_000n,
+      );
+      expect(parse(base).window).to.equal(undefined);
+    });
+
+    it("reverts when a reservation's window is incomplete, malformed or without a node", function () {
+      expect(() => parse({ ...base, windowStart: 1_900_000_000 })).to.throw(
+        /field "windowDuration": is required with "windowStart"/,
+      );
+      expect(() => parse({ ...base, windowStart: "tomorrow", windowDuration: 60 })).to.throw(
+        /field "windowStart": "tomorrow" is neither unix seconds nor an ISO date/,
+      );
+      expect(() => parse({ ...base, windowStart: 1_900_000_000, windowDuration: 1.5 })).to.throw(
+        /field "windowDuration": must be whole seconds/,
+      );
+      expect(() => parse({ ...base, windowStart: 1_900_000_000, windowDuration: 31 * 86_400 })).to.throw(
+        /field "windowDuration": must be between 1 and 2592000/,
+      );
+      const { node: _, deposit: __, ...noNode } = base;
+      expect(() => parse({ ...noNode, lease: 4, windowStart: 1_900_000_000, windowDuration: 60 })).to.throw(
+        /field "windowStart": reserves a node: it goes with "node"/,
+      );
     });
 
     it("reverts when neither or both of a lease and a node are named", function () {
