@@ -10,10 +10,12 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { getBytes, type HDNodeWallet, id, type Signer, Wallet } from "ethers";
 
 import { deployLocalSystem } from "../deploy/local.js";
+import { KEEPER_DEFAULTS, keeperRound } from "../src/agent/keeper.js";
+import { jobOf } from "../src/agent/sender.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
 import { snapshotEntries } from "../src/airdrop/snapshot-csv.js";
 import { phaseName } from "../src/emission/model.js";
-import { buybackEndedBuckets, claimRewards, readEmissionStats } from "../src/emission/client.js";
+import { claimRewards, endedBuckets, readEmissionStats, sendBuyback } from "../src/emission/client.js";
 import { formatSpan, formatToken } from "../src/format.js";
 import { executeOperation, handoverOperation, scheduleOperation } from "../src/governance.js";
 import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
@@ -32,7 +34,6 @@ import {
   type EscrowHandle,
   failReservation,
   finalize,
-  keeperSweep,
   makeQuote,
   openLease,
   renewLease,
@@ -394,6 +395,66 @@ async function closeByProvider(s: Session) {
   return (await closeLease(h, await providerAgent(s), s.leaseId, best(s))).final!;
 }
 const spanOf = (paid: bigint, rate: bigint) => formatSpan((paid * 3_600_000n) / rate);
+/**
+ * One round of the keeper bot's planner, what `npx hardhat keeper:sweep` runs, for a keeper that
+ * looks after GUT: every chore due, each told, and why a bucket it did not sell waits. A job that
+ * did not go through stops the story.
+ */
+async function keeperSweeps(): Promise<void> {
+  const at = `epoch ${await emission.currentEpoch()}: `;
+  const waiting: string[] = [];
+  const due = new Map<string, bigint>();
+  for (const provider of providers) due.set(provider.address, await escrow.feesDue(provider.address, addr.gut));
+  const outcomes = await keeperRound({
+    signer: keeper!,
+    contracts: { escrow, registry, emission },
+    fromBlock: book.block,
+    policy: { tokens: [addr.gut] },
+    log: (_level, event, fields = {}) => {
+      // The story's one expected wait is told in words; any other reason as the planner gives it.
+      const reason = String(fields.reason);
+      const why = reason.startsWith("ObservationStale")
+        ? "its price needs a TWAP observation at least one window old, and the newest is older than the emission accepts"
+        : reason;
+      if (event === "buyback_not_ready") waiting.push(`the GUT bucket of epoch ${fields.epoch} waits: ${why}`);
+      if (event === "buyback_outside_band") {
+        waiting.push(`the GUT bucket of epoch ${fields.epoch} waits: the pool's price is outside the TWAP band`);
+      }
+    },
+  });
+  for (const o of outcomes) {
+    if (o.result !== "done") throw new Error(`the keeper's ${o.label}: ${o.result}: ${o.reason}`);
+    const job = jobOf(o.label);
+    if (job === "forwardFees") {
+      const [, forwarded] = escrow.interface.decodeFunctionData("forwardFees", o.data) as unknown as [string, string[]];
+      for (const provider of forwarded) {
+        say(
+          `${at}the keeper forwards ${who(provider)}'s fees due on what it earned, ${gutOf(due.get(provider)!)}, to the emission`,
+        );
+      }
+    } else if (job === "observe") {
+      say(`${at}the keeper records a TWAP observation of the GUT/TFT pair`);
+    } else if (job === "markDisconnected") {
+      const [id] = registry.interface.decodeFunctionData("markDisconnected", o.data) as unknown as [bigint];
+      say(
+        `node ${id} has not checked in for ${formatSpan(checkInPeriod)}: the keeper marks it Disconnect, no stake taken`,
+      );
+    } else if (job === "buyback") {
+      const [, epoch, amount] = emission.interface.decodeFunctionData("buyback", o.data) as unknown as [
+        string,
+        bigint,
+        bigint,
+      ];
+      say(
+        `${at}the keeper sells ${gutOf(amount)} of the GUT bucket of epoch ${epoch}: at most what moves the pool's ` +
+          `price by ${Number(KEEPER_DEFAULTS.maxImpactBps) / 100} %, and only inside the TWAP band`,
+      );
+    } else {
+      say(`${at}the keeper: ${o.label}`);
+    }
+  }
+  for (const line of waiting) say(`${at}${line}`);
+}
 
 // ------------------------------------------------------------------------------------------------
 chapter("Customers take quotes: two reservations and three leases");
@@ -579,23 +640,13 @@ for (let round = 0; round < 2; round++) {
   for (const [label, withdraw] of withdrawals) {
     for (const w of await withdraw()) say(`epoch ${epoch}: ${label}: ${gutOf(w.amount)} to ${who(w.to)}`);
   }
-  const due = new Map<string, bigint>();
-  for (const provider of providers) due.set(provider.address, await escrow.feesDue(provider.address, addr.gut));
-  for (const forwarded of (await keeperSweep(h, keeper!)).feesForwarded) {
-    for (const provider of forwarded.providers) {
-      say(
-        `epoch ${epoch}: the keeper forwards ${who(provider)}'s fees due on what it earned, ${gutOf(due.get(provider)!)}, to the emission`,
-      );
-    }
-  }
-  await (await keeperEmission.observe(addr.gut)).wait();
-  say(`epoch ${epoch}: the keeper records a TWAP observation of the GUT/TFT pair`);
+  await keeperSweeps();
   // A bucket is sold once its epoch has ended; the buyback also waits out the TWAP window (30
-  // minutes) after the observation.
+  // minutes) after the observation. The story sells each bucket whole, in one transaction: a
+  // bucket this small hardly moves the pool (the keeper bot sells a large one in slices).
   await advanceTo((await epochEnd(epoch)) + 60n);
-  const bought = await buybackEndedBuckets(keeperEmission, { tokens: [addr.gut], now: await chainNow() });
-  for (const f of bought.failed) throw new Error(`buyback of bucket ${f.epoch} failed: ${f.reason}`);
-  for (const b of bought.done) {
+  for (const { epoch: bucket } of await endedBuckets(emission, addr.gut)) {
+    const b = await sendBuyback(keeperEmission, addr.gut, bucket, { now: await chainNow() });
     say(
       `epoch ${epoch + 1n}: buyback sells the GUT bucket of epoch ${b.epoch}, ${gutOf(b.amountIn)}, ` +
         `for ${tftOf(b.tftOut)} (TWAP quote ${tftOf(b.twapQuote)}, floor ${tftOf(b.minTftOut)})`,
@@ -630,7 +681,7 @@ say(
     `${gutOf(danEnd.refund as bigint)}`,
 );
 for (const provider of providers) await withdrawAll(h, provider, { tokens: [addr.gut] });
-await keeperSweep(h, keeper!);
+await keeperSweeps();
 for (let i = 0; i < 2; i++) {
   await advanceTo((await epochEnd(await emission.currentEpoch())) + 60n);
   const epoch = await emission.currentEpoch();
@@ -654,9 +705,11 @@ await advance(checkInPeriod + hour);
 say(
   `over ${formatSpan(checkInPeriod + hour)} the agents sent ${checkIns - checkInsBefore} check-in transactions, one per provider per ${formatSpan(checkInPeriod / 2n)}`,
 );
-for (const id of (await keeperSweep(h, keeper!)).disconnected) {
-  say(`node ${id} has not checked in for ${formatSpan(checkInPeriod)}: the keeper marks it Disconnect, no stake taken`);
-}
+await keeperSweeps();
+// The bucket of the last closes waits for an observation one TWAP window old: the next round sells it.
+await advance(await emission.twapWindow());
+say(`${formatSpan(await emission.twapWindow())} later (one TWAP window), the keeper's next round:`);
+await keeperSweeps();
 
 // ------------------------------------------------------------------------------------------------
 chapter("Summary");

@@ -29,7 +29,7 @@ import type { Source } from "./parse.js";
 import { signPermit, type PermitToken } from "./permit.js";
 import { mined, receiptEvent, receiptEvents } from "./receipts.js";
 import { listNodes, statusName, type NodeStatus } from "./registry.js";
-import { dryRun, revertLine } from "./revert.js";
+import { dryRun } from "./revert.js";
 import { inRanges } from "./rpc/ranges.js";
 import { LeaseEscrow__factory } from "../types/factories/LeaseEscrow__factory.js";
 import { ProviderRegistry__factory } from "../types/factories/ProviderRegistry__factory.js";
@@ -794,103 +794,4 @@ export async function withdrawAll(
     out.push({ token, amount, to });
   }
   return out;
-}
-
-/** What a keeper sweep did; `failed` lists actions that reverted (a race with another keeper). */
-export interface SweepReport {
-  disconnected: bigint[];
-  finalized: bigint[];
-  failedReservations: bigint[];
-  expired: bigint[];
-  /** Per token, the providers whose fees were forwarded. */
-  feesForwarded: { token: string; providers: string[] }[];
-  failed: { action: string; id: bigint; reason: string }[];
-}
-
-/** How many nodes or providers one keeper transaction takes, so its gas stays bounded. */
-export const SWEEP_BATCH = 50;
-
-/**
- * The keeper's rounds, every step permissionless, in an order where each feeds the next:
- * 1. marks stale Idle and Reserved nodes Disconnect (a Sharing node needs no check-in);
- * 2. finalizes leases the customer closed whose collect window has ended;
- * 3. fails reservations whose start was not accepted in time or whose node went down before the
- *    deadline, and expires those nobody started by their deadline;
- * 4. forwards the protocol fees due, per token, over the providers with fees due, at most
- *    `batch` providers per transaction.
- * One that reverts is reported and the sweep goes on.
- */
-export async function keeperSweep(
-  h: EscrowHandle,
-  signer: Signer,
-  opts: { batch?: number } = {},
-): Promise<SweepReport> {
-  const batch = opts.batch ?? SWEEP_BATCH;
-  const report: SweepReport = {
-    disconnected: [],
-    finalized: [],
-    failedReservations: [],
-    expired: [],
-    feesForwarded: [],
-    failed: [],
-  };
-  const escrow = h.escrow.connect(signer);
-  const registry = h.registry.connect(signer);
-  const attempt = async (action: string, id: bigint, send: () => Promise<ContractTransactionResponse>) => {
-    try {
-      await mined(send());
-      return true;
-    } catch (error) {
-      report.failed.push({ action, id, reason: revertLine(error, [escrow.interface, registry.interface]) });
-      return false;
-    }
-  };
-
-  const nodeCount = await registry.nodeCount();
-  for (let id = 1n; id <= nodeCount; id++) {
-    if ((await registry.isStale(id)) && (await attempt("markDisconnected", id, () => registry.markDisconnected(id))))
-      report.disconnected.push(id);
-  }
-
-  const now = await chainNow(signer);
-  // provider → tokens it was paid in, for the fees due.
-  const payees = new Map<string, Set<string>>();
-  const paidIn = (provider: string, token: string) => {
-    const set = payees.get(token) ?? new Set<string>();
-    set.add(provider);
-    payees.set(token, set);
-  };
-  const leaseCount = await escrow.leaseCount();
-  for (let id = 1n; id <= leaseCount; id++) {
-    const l = await escrow.lease(id);
-    paidIn(l.provider, l.token);
-    if (l.status === 2n && now > l.collectDeadline && (await attempt("finalize", id, () => escrow.finalize(id))))
-      report.finalized.push(id);
-  }
-
-  const reservationCount = await escrow.reservationCount();
-  for (let id = 1n; id <= reservationCount; id++) {
-    const r = await escrow.reservation(id);
-    paidIn(r.provider, r.token);
-    if (r.status !== 1n && r.status !== 2n) continue;
-    const terms = await registry.leaseTerms(r.nodeId);
-    const down = terms.status === 4n && terms.downSince < r.deadline;
-    const unaccepted = r.status === 2n && now > r.acceptBy;
-    if (down || unaccepted) {
-      if (await attempt("failReservation", id, () => escrow.failReservation(id))) report.failedReservations.push(id);
-    } else if (r.status === 1n && now > r.deadline) {
-      if (await attempt("expireReservation", id, () => escrow.expireReservation(id))) report.expired.push(id);
-    }
-  }
-
-  for (const [token, providers] of payees) {
-    const due: string[] = [];
-    for (const p of providers) if ((await escrow.feesDue(p, token)) > 0n) due.push(p);
-    for (let i = 0; i < due.length; i += batch) {
-      const some = due.slice(i, i + batch);
-      if (await attempt("forwardFees", BigInt(i / batch), () => escrow.forwardFees(token, some)))
-        report.feesForwarded.push({ token, providers: some });
-    }
-  }
-  return report;
 }

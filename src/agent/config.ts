@@ -6,6 +6,7 @@ import { getAddress, isAddress, parseUnits } from "ethers";
 
 import { InputError } from "../errors.js";
 import { readInputFile } from "../io.js";
+import { KEEPER_DEFAULTS } from "./keeper.js";
 
 /** What both agents share: where the chain is, who signs, how transactions are sent, where state lives. */
 export interface CommonConfig {
@@ -253,7 +254,7 @@ const PROVIDER = [
 ];
 const KEEPER = ["forwardBatch", "spentCloseGraceSeconds", "tokens", "maxImpactBps", "buybackMarginBps"];
 
-function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
+function common(f: Fields, kind: "provider" | "keeper", defaults = { logRange: 2000 }): CommonConfig {
   const known = new Set([...COMMON, ...(kind === "provider" ? PROVIDER : KEEPER)]);
   for (const key of Object.keys(f.raw)) {
     if (!known.has(key)) f.fail(key, `is not a ${kind} setting (see docs/operators.md)`);
@@ -284,7 +285,7 @@ function common(f: Fields, kind: "provider" | "keeper"): CommonConfig {
     feeBumpPercent: f.number("feeBumpPercent", 20, 10, 200),
     pollMs: f.number("pollSeconds", 15, 0.1, 3600) * 1000,
     rpcTimeoutMs: f.number("rpcTimeoutSeconds", 10, 0.1, 600) * 1000,
-    logRange: f.number("logRange", 2000, 1, 1_000_000),
+    logRange: f.number("logRange", defaults.logRange, 1, 1_000_000),
     metricsHost: f.string("metricsHost", "127.0.0.1"),
     metricsPort: f.number("metricsPort", kind === "provider" ? 9464 : 9465, 0, 65_535),
     nativePrice,
@@ -395,7 +396,8 @@ function command(f: Fields, field: string): string[] | undefined {
 /** Reads and checks a keeper's config. */
 export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
   const f: Fields = await readRaw(file);
-  const base = common(f, "keeper");
+  // The defaults a keeper round without a config file runs with too (keeper:sweep).
+  const base = common(f, "keeper", KEEPER_DEFAULTS);
   let tokens: string[] | undefined;
   if (f.has("tokens")) {
     const list = f.raw.tokens;
@@ -405,11 +407,11 @@ export async function readKeeperConfig(file: string): Promise<KeeperConfig> {
   return {
     ...base,
     kind: "keeper",
-    forwardBatch: f.number("forwardBatch", 50, 1, 500),
-    spentCloseGraceSeconds: f.number("spentCloseGraceSeconds", 3600, 0, 7 * 86_400),
+    forwardBatch: f.number("forwardBatch", KEEPER_DEFAULTS.forwardBatch, 1, 500),
+    spentCloseGraceSeconds: f.number("spentCloseGraceSeconds", KEEPER_DEFAULTS.spentCloseGraceSeconds, 0, 7 * 86_400),
     tokens,
-    maxImpactBps: BigInt(f.number("maxImpactBps", 50, 1, 2000)),
-    buybackMarginBps: BigInt(f.number("buybackMarginBps", 10, 0, 1999)),
+    maxImpactBps: BigInt(f.number("maxImpactBps", Number(KEEPER_DEFAULTS.maxImpactBps), 1, 2000)),
+    buybackMarginBps: BigInt(f.number("buybackMarginBps", Number(KEEPER_DEFAULTS.buybackMarginBps), 0, 1999)),
   };
 }
 

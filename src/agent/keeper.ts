@@ -107,8 +107,6 @@ export interface KeeperRuntime {
   log: Logger;
   signal: AbortSignal;
   config: Pick<Runtime["config"], "logRange">;
-  /** Not read by the planner; `keeperStatus` (./status.ts) still passes it. */
-  book?: Runtime["book"];
 }
 
 /** The keeper config's settings its planner follows. */
@@ -127,7 +125,7 @@ export class Keeper {
   ) {
     // The work list reads only the three contracts, `send` and `getBlock` of the provider, the
     // state, the signal and `logRange`: what a KeeperRuntime has, also when a task's signer runs it.
-    this.work = new WorkList(rt as unknown as Runtime);
+    this.work = new WorkList(rt);
   }
 
   /**

@@ -180,7 +180,6 @@ export async function keeperStatus(config: KeeperConfig): Promise<string> {
         provider,
         state,
         metrics,
-        book,
         config,
         signal: new AbortController().signal,
         log: (_, event, f) =>

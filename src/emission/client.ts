@@ -8,7 +8,6 @@ import { contractAddress } from "../connect.js";
 import { InputError } from "../errors.js";
 import type { Source } from "../parse.js";
 import { mined, receiptEvent } from "../receipts.js";
-import { revertLine } from "../revert.js";
 import { inRanges } from "../rpc/ranges.js";
 import { minTftOut } from "../uniswap.js";
 
@@ -278,37 +277,6 @@ export async function sendBuyback(
   const b = await prepareBuyback(emission, token, epoch, opts);
   const receipt = await mined(emission.buyback(b.token, b.epoch, b.amountIn, b.minTftOut, b.deadline));
   return { ...b, tftOut: receiptEvent(emission, receipt, "BoughtBack").args.tftOut as bigint, hash: receipt.hash };
-}
-
-/** What a keeper's round of buybacks did; `failed` lists buckets whose buyback reverted. */
-export interface BuybackRound {
-  done: BuybackResult[];
-  failed: { token: string; epoch: bigint; reason: string }[];
-}
-
-/**
- * Sells every ended bucket with unsold fees, of `tokens` (default: every token with fees), oldest
- * first, each whole. A bucket whose buyback fails (no fresh TWAP observation, a moved pool) is
- * reported and the round goes on.
- */
-export async function buybackEndedBuckets(
-  emission: BuybackEmission,
-  opts: LogRange & { tokens?: string[]; marginBps?: bigint; deadlineSeconds?: bigint; now: bigint },
-): Promise<BuybackRound> {
-  const round: BuybackRound = { done: [], failed: [] };
-  const wanted = opts.tokens?.map((t) => t.toLowerCase());
-  const refs = (await feeBuckets(emission, opts)).filter(
-    (b) => wanted === undefined || wanted.includes(b.token.toLowerCase()),
-  );
-  for (const b of await readBuckets(emission, refs)) {
-    if (!b.ended || b.unsold === 0n) continue;
-    try {
-      round.done.push(await sendBuyback(emission, b.token, b.epoch, opts));
-    } catch (error) {
-      round.failed.push({ token: b.token, epoch: b.epoch, reason: revertLine(error, [emission.interface]) });
-    }
-  }
-  return round;
 }
 
 /**

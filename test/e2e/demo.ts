@@ -133,6 +133,14 @@ describe("the demo (npm run demo)", function () {
     expect(lines.filter((l) => /claims [\d,.]+ TFT from the buckets of epoch/.test(l)).length).to.be.greaterThan(0);
   });
 
+  it("leaves a bucket to the keeper's rounds: it waits for a fresh observation, then the next round sells it", function () {
+    const wait = lineWith(lines, "waits: its price needs a TWAP observation");
+    const [, bucket] = wait.match(/the GUT bucket of epoch (\d+) waits/)!;
+    const sold = lineWith(lines, `of the GUT bucket of epoch ${bucket}: at most what moves the pool's price`);
+    expect(lines.indexOf(sold)).to.be.greaterThan(lines.indexOf(wait));
+    expect(gut(sold)[0]! > 0n).to.equal(true);
+  });
+
   it("marks Disconnect only the node that stopped checking in", function () {
     expect(lineWith(lines, "the keeper marks it Disconnect")).to.match(/^node 5 has not checked in for 1 d/);
     const headers = lines.flatMap((l, i) => (l.startsWith("id  status") ? [i] : []));
