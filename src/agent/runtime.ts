@@ -2,7 +2,7 @@
 // metrics server, the transaction sender, and a stop signal wired to SIGTERM and SIGINT.
 import { readFileSync } from "node:fs";
 
-import type { HDNodeWallet, Log, Provider, TransactionReceipt, Wallet } from "ethers";
+import type { HDNodeWallet, JsonRpcApiProvider, Log, Provider, TransactionReceipt, Wallet } from "ethers";
 
 import type { BucketRef } from "../emission/client.js";
 import { getContracts, parseAddressBook, type AddressBook, type GpufogContracts } from "../deployments.js";
@@ -14,6 +14,7 @@ import { Metrics, serveMetrics } from "./metrics.js";
 import { FallbackRpcProvider } from "./rpc.js";
 import { loadState, saveState, type AgentState } from "./state.js";
 import { sleep } from "../registry.js";
+import { scanLogs } from "../rpc/ranges.js";
 import { tokenInfo } from "../erc20.js";
 import { formatSpan, formatToken } from "../format.js";
 import { JobSkipped, jobOf, TxSender } from "./sender.js";
@@ -250,33 +251,44 @@ export function nativeValue(
 }
 
 /**
+ * What reading the market's logs needs: an agent's {@link Runtime}, or a task's signer running
+ * one round of the keeper.
+ */
+export interface LogRuntime {
+  contracts: Pick<GpufogContracts, "escrow" | "registry" | "emission">;
+  provider: Provider & Pick<JsonRpcApiProvider, "send">;
+  state: AgentState;
+  signal: AbortSignal;
+  config: Pick<CommonConfig, "logRange">;
+}
+
+/**
  * Reads logs with `chunk` (the logs an agent wants in a range of blocks, in chain order: one
  * filter, or several whose later ones depend on the earlier) from the block after the state's
- * `lastBlock` to `latest`, `logRange` blocks a chunk, halving the range when an endpoint refuses
- * it, and moves `lastBlock` on after each chunk is handled: each block's logs are read once across
- * restarts (a chunk cut short by a stop or a failed read is read again, so `onLog` must be
- * idempotent).
+ * `lastBlock` to `latest`, at most `logRange` blocks a chunk (narrower while an endpoint refuses
+ * the range, see {@link scanLogs}), and moves `lastBlock` on after each chunk is handled: each
+ * block's logs are read once across restarts (a chunk cut short by a stop or a failed read is read
+ * again, so `onLog` must be idempotent). A stop ends the read quietly; the state stays consistent.
  */
 export async function readNewLogs(
-  rt: Pick<Runtime, "provider" | "state" | "signal" | "config">,
+  rt: Pick<LogRuntime, "state" | "signal" | "config">,
   chunk: (fromBlock: number, toBlock: number) => Promise<Log[]>,
   latest: number,
   onLog: (log: Log) => void | Promise<void>,
 ): Promise<void> {
-  let span = rt.config.logRange;
-  while (rt.state.lastBlock < latest && !rt.signal.aborted) {
-    const fromBlock = rt.state.lastBlock + 1;
-    const toBlock = Math.min(latest, fromBlock + span - 1);
-    let logs: Log[];
-    try {
-      logs = await chunk(fromBlock, toBlock);
-    } catch (error) {
-      if (span === 1) throw error;
-      span = Math.max(1, Math.floor(span / 2));
-      continue;
-    }
-    for (const log of logs) await onLog(log);
-    rt.state.lastBlock = toBlock;
+  try {
+    await scanLogs(chunk, {
+      from: rt.state.lastBlock + 1,
+      to: latest,
+      maxRange: rt.config.logRange,
+      signal: rt.signal,
+      onChunk: async (_from, toBlock, logs) => {
+        for (const log of logs) await onLog(log);
+        rt.state.lastBlock = toBlock;
+      },
+    });
+  } catch (error) {
+    if (!rt.signal.aborted) throw error;
   }
 }
 

@@ -10,7 +10,7 @@
 // again after a failure or a stop leaves the same state.
 import { getAddress, Log, toBeHex, toQuantity, zeroPadValue, type LogDescription } from "ethers";
 
-import { bucketKey, readNewLogs, type Runtime } from "./runtime.js";
+import { bucketKey, readNewLogs, type LogRuntime } from "./runtime.js";
 import type { AgentState } from "./state.js";
 
 /** Node statuses, as the registry numbers them. */
@@ -84,14 +84,12 @@ interface RawLog {
   removed?: boolean;
 }
 
-type Rt = Pick<Runtime, "contracts" | "provider" | "state" | "signal" | "config">;
-
 export class WorkList {
   /** Block timestamps, for the events of the blocks being read. */
   private readonly times = new Map<number, number>();
 
   constructor(
-    private readonly rt: Rt,
+    private readonly rt: LogRuntime,
     /** One provider's work; everyone's when absent (the keeper). */
     private readonly scope?: Scope,
     private readonly onEvent: (event: MarketEvent) => void = () => {},

@@ -104,3 +104,23 @@ export function refusesRange(error: unknown): boolean {
   );
   return texts.some((t) => RANGE_REFUSED.test(t)) && !texts.some((t) => RATE_LIMITED.test(t));
 }
+
+/** What went wrong with one try, as a metric label. */
+export type FailureKind = "rate_limit" | "http" | "timeout" | "network" | "bad_answer" | "node_error";
+
+/**
+ * Labels a failed try: a rate limit (HTTP 429, or a JSON-RPC error saying so), another HTTP
+ * status, a timeout, an answer that is not JSON-RPC, another JSON-RPC error (a node's passing
+ * trouble such as "header not found"), or else a failed connection.
+ */
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof HttpStatusError) return error.status === 429 ? "rate_limit" : "http";
+  if (error instanceof RpcTimeoutError) return "timeout";
+  if (error instanceof RpcResponseError) return "bad_answer";
+  if (error instanceof JsonRpcError) {
+    return error.code === 429 || error.code === -32005 || RATE_LIMITED.test(error.message)
+      ? "rate_limit"
+      : "node_error";
+  }
+  return "network";
+}

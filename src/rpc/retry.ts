@@ -58,7 +58,7 @@ export class RetryingTransport implements RpcTransport {
       signal?.throwIfAborted();
       let error: unknown;
       try {
-        return await this.#attempt(method, params, signal);
+        return await requestWithin(this.inner, this.#timeoutMs, method, params, signal);
       } catch (caught) {
         error = caught;
       }
@@ -67,27 +67,12 @@ export class RetryingTransport implements RpcTransport {
       if (kind === "range") throw error;
       if (kind === "fatal") {
         if (error instanceof JsonRpcError) throw error;
-        throw new RpcError(this.endpoint, attempt, `${method}: ${describe(error)}`);
+        throw new RpcError(this.endpoint, attempt, `${method}: ${describeFailure(error)}`);
       }
-      if (attempt >= this.#attempts) throw new RpcError(this.endpoint, attempt, `${method}: ${describe(error)}`);
+      if (attempt >= this.#attempts) throw new RpcError(this.endpoint, attempt, `${method}: ${describeFailure(error)}`);
       const delayMs = this.#delay(attempt, error);
       this.#onRetry?.({ method, attempt, delayMs, error });
-      await sleep(delayMs, signal);
-    }
-  }
-
-  /**
-   * One attempt, bounded by the timeout even when the inner transport ignores its signal (an
-   * EIP-1193 provider cannot cancel a request; the wait for it ends all the same).
-   */
-  async #attempt(method: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
-    try {
-      return await untilAborted(this.inner.request(method, params, { signal: combined }), combined);
-    } catch (error) {
-      if (timeout.aborted && !signal?.aborted) throw new RpcTimeoutError(this.#timeoutMs);
-      throw error;
+      await abortableDelay(delayMs, signal);
     }
   }
 
@@ -100,7 +85,30 @@ export class RetryingTransport implements RpcTransport {
   }
 }
 
-function describe(error: unknown): string {
+/**
+ * One request to `transport`, bounded by `timeoutMs` (then {@link RpcTimeoutError}) even when the
+ * transport ignores its signal (an EIP-1193 provider cannot cancel a request; the wait for it
+ * ends all the same).
+ */
+export async function requestWithin(
+  transport: RpcTransport,
+  timeoutMs: number,
+  method: string,
+  params: readonly unknown[],
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+  try {
+    return await untilAborted(transport.request(method, params, { signal: combined }), combined);
+  } catch (error) {
+    if (timeout.aborted && !signal?.aborted) throw new RpcTimeoutError(timeoutMs);
+    throw error;
+  }
+}
+
+/** A failure in a few words, with the socket error's code or the cause behind it. */
+export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   if (typeof cause?.code === "string") return `${error.message} (${cause.code})`;
@@ -117,7 +125,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
+export function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

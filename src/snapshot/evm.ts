@@ -2,7 +2,7 @@ import { getAddress, id, isAddress } from "ethers";
 
 import { InputError } from "../errors.js";
 import { writeFileAtomic } from "../io.js";
-import { classifyRpcError } from "../rpc/classify.js";
+import { isRangeRefusal, scanLogs } from "../rpc/ranges.js";
 import { RetryingTransport, type RetryOptions } from "../rpc/retry.js";
 import type { RpcTransport } from "../rpc/transport.js";
 import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -15,9 +15,6 @@ export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");
 const ZERO = "0x0000000000000000000000000000000000000000";
 const TOTAL_SUPPLY = "0x18160ddd";
 const BALANCE_OF = "0x70a08231";
-// After this many successful requests in a row the range doubles again (up to maxRange); one
-// success alone would bounce straight back into a limit the endpoint just enforced.
-const GROW_AFTER = 2;
 
 export interface EvmSnapshotOptions {
   /** The endpoint, without retries: {@link RetryingTransport} is added here with `retry`. */
@@ -181,52 +178,50 @@ export async function snapshotEvm(options: EvmSnapshotOptions): Promise<EvmSnaps
 
   let requests = 0;
   let refusals = 0;
-  let streak = 0;
+  // The range of the last request, to name the block when even one is refused.
+  let asked: [number, number] = [0, 0];
   // False while a chunk is half applied: such a state must never reach the checkpoint.
   let consistent = true;
   progress("scan");
   try {
-    while (state.nextBlock <= block) {
-      signal?.throwIfAborted();
-      const start = state.nextBlock;
-      const end = min(start + BigInt(state.range) - 1n, block);
-      const params = [{ address: token, topics: [TRANSFER_TOPIC], fromBlock: hex(start), toBlock: hex(end) }];
-      requests++;
-      let result: unknown;
-      try {
-        result = await call("eth_getLogs", params);
-      } catch (error) {
-        if (end === start || classifyRpcError(error, "eth_getLogs", params) !== "range") {
-          if (end === start && classifyRpcError(error, "eth_getLogs", params) === "range") {
-            throw new SnapshotError(
-              `${rpc.endpoint} refuses the logs of even one block (${start}): ${(error as Error).message}`,
-            );
-          }
-          throw error;
-        }
-        refusals++;
-        streak = 0;
-        state.range = smallerRange(error, start, end);
-        continue;
-      }
-      const logs = checkedLogs(result, token, start, end, rpc.endpoint);
-      consistent = false;
-      apply(state.balances, logs);
-      state.logs += logs.length;
-      state.nextBlock = end + 1n;
-      consistent = true;
-      if (end - start + 1n === BigInt(state.range) && ++streak >= GROW_AFTER) {
-        state.range = Math.min(maxRange, state.range * 2);
-        streak = 0;
-      }
-      if (Date.now() - savedAt >= everyMs) save();
-      progress("scan");
-    }
+    await scanLogs(
+      async (from, to) => {
+        asked = [from, to];
+        requests++;
+        const params = [
+          { address: token, topics: [TRANSFER_TOPIC], fromBlock: hex(BigInt(from)), toBlock: hex(BigInt(to)) },
+        ];
+        return checkedLogs(await call("eth_getLogs", params), token, BigInt(from), BigInt(to), rpc.endpoint);
+      },
+      {
+        from: Number(state.nextBlock),
+        to: Number(block),
+        maxRange,
+        range: state.range,
+        signal,
+        onRefusal: () => void refusals++,
+        onChunk: (_from, to, logs, range) => {
+          consistent = false;
+          apply(state.balances, logs);
+          state.logs += logs.length;
+          state.nextBlock = BigInt(to) + 1n;
+          state.range = range;
+          consistent = true;
+          if (Date.now() - savedAt >= everyMs) save();
+          progress("scan");
+        },
+      },
+    );
   } catch (error) {
     try {
       if (consistent) save();
     } catch {
       // The failure that stopped the scan is the one to report, not a failed checkpoint write.
+    }
+    if (asked[0] === asked[1] && isRangeRefusal(error, ...asked)) {
+      throw new SnapshotError(
+        `${rpc.endpoint} refuses the logs of even one block (${asked[0]}): ${(error as Error).message}`,
+      );
     }
     throw error;
   }
@@ -344,20 +339,6 @@ function apply(balances: Map<string, bigint>, transfers: readonly Transfer[]): v
   }
 }
 
-/**
- * The next range after a refusal: the range the endpoint suggested in its message when it gave
- * one that fits (Infura and Alchemy do, as `[0x…, 0x…]`), otherwise half.
- */
-function smallerRange(error: unknown, start: bigint, end: bigint): number {
-  const half = Number((end - start + 1n) / 2n);
-  const match = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i.exec(error instanceof Error ? error.message : "");
-  if (match !== null && BigInt(match[1]!) === start) {
-    const suggested = BigInt(match[2]!) - start + 1n;
-    if (suggested >= 1n && suggested < end - start + 1n) return Number(suggested);
-  }
-  return Math.max(1, half);
-}
-
 /** `count` distinct holders drawn from `holders` by a generator seeded with `seed` (all when there are fewer). */
 function sample(holders: readonly string[], count: number, seed: string): string[] {
   if (count >= holders.length) return [...holders];
@@ -392,8 +373,4 @@ function uint256(value: unknown, what: string): bigint {
 
 function hex(n: bigint): string {
   return "0x" + n.toString(16);
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
 }

@@ -7,6 +7,8 @@ import type { CommonConfig } from "../../src/agent/config.js";
 import { Metrics } from "../../src/agent/metrics.js";
 import { FallbackRpcProvider } from "../../src/agent/rpc.js";
 import { connect } from "../../src/agent/runtime.js";
+import { refusesRange } from "../../src/rpc/classify.js";
+import { serve, type TestServer } from "../helpers/rpc.js";
 import type { AddressBook } from "../../src/deployments.js";
 
 /**
@@ -88,5 +90,67 @@ describe("gpufog agents: the RPC coming back after an outage", function () {
     } finally {
       rpc.destroy();
     }
+  });
+});
+
+describe("FallbackRpcProvider", function () {
+  describe("send", function () {
+    let server: TestServer;
+    const asked: string[] = [];
+    // Answers eth_call with a revert, eth_getLogs with a range refusal, and rate-limits every
+    // second eth_blockNumber.
+    let blockNumbers = 0;
+
+    before(async function () {
+      server = await serve((_req, res, body) => {
+        const { id, method } = JSON.parse(body) as { id: number; method: string };
+        asked.push(method);
+        const answer =
+          method === "eth_call"
+            ? { error: { code: 3, message: "execution reverted", data: "0x1425ea42" } }
+            : method === "eth_getLogs"
+              ? { error: { code: -32005, message: "query returned more than 10000 results" } }
+              : ++blockNumbers % 2 === 1
+                ? { error: { code: -32005, message: "rate limit exceeded" } }
+                : { result: "0x7" };
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ jsonrpc: "2.0", id, ...answer }));
+      });
+    });
+
+    after(async function () {
+      await server.close();
+    });
+
+    it("hands ethers a node's verdict with its data, asks the next endpoint after a rate limit, and refuses a log range at once", async function () {
+      const errors: [number, string][] = [];
+      const rpc = new FallbackRpcProvider([server.url, server.url], {
+        chainId: 31337,
+        timeoutMs: 2000,
+        onError: (endpoint, kind) => errors.push([endpoint, kind]),
+      });
+      try {
+        const reverted = (await rpc.call({ to: "0x" + "11".repeat(20), data: "0x" }).catch((e: unknown) => e)) as {
+          code?: string;
+          data?: string;
+        };
+        expect(reverted.code).to.equal("CALL_EXCEPTION");
+        expect(reverted.data).to.equal("0x1425ea42");
+        expect(asked.filter((m) => m === "eth_call")).to.have.length(1);
+
+        expect(await rpc.getBlockNumber()).to.equal(7);
+        expect(errors).to.deep.equal([[0, "rate_limit"]]);
+
+        const refused = await rpc.send("eth_getLogs", [{ fromBlock: "0x0", toBlock: "0x63" }]).catch((e: unknown) => e);
+        expect(refusesRange(refused)).to.equal(true);
+        expect(
+          asked.filter((m) => m === "eth_getLogs"),
+          "not asked again of the other endpoint",
+        ).to.have.length(1);
+      } finally {
+        rpc.destroy();
+      }
+    });
   });
 });

@@ -5,8 +5,9 @@ import { RpcError } from "../../src/errors.js";
 import { classifyRpcError, refusesRange } from "../../src/rpc/classify.js";
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "../../src/rpc/errors.js";
+import { FallbackTransport } from "../../src/rpc/fallback.js";
 import { HttpTransport } from "../../src/rpc/http.js";
-import { inRanges } from "../../src/rpc/ranges.js";
+import { inRanges, scanLogs } from "../../src/rpc/ranges.js";
 import { RetryingTransport } from "../../src/rpc/retry.js";
 import { redactUrl, type RpcTransport } from "../../src/rpc/transport.js";
 import { expectRejection, serve } from "../helpers/rpc.js";
@@ -191,6 +192,149 @@ describe("rpc", function () {
     });
   });
 
+  describe("scanLogs", function () {
+    /** An endpoint serving one log per block and refusing more than `cap` blocks as `refusal(from, cap)` says. */
+    function capped(cap: number, refusal: (from: number, cap: number) => unknown) {
+      const asked: [number, number][] = [];
+      const query = async (from: number, to: number) => {
+        asked.push([from, to]);
+        if (to - from + 1 > cap) throw refusal(from, cap);
+        return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      };
+      return { asked, query };
+    }
+    const hinted = (from: number, cap: number) =>
+      new JsonRpcError(
+        -32005,
+        `query returned more than 10000 results. Try with this block range [0x${from.toString(16)}, 0x${(from + cap - 1).toString(16)}].`,
+      );
+    // ethers keeps the node's answer under `info.error` and says only "could not coalesce error".
+    const wrapped = () =>
+      Object.assign(new Error("could not coalesce error"), {
+        info: { error: { code: -32602, message: "block range is too wide" } },
+      });
+
+    it("halves a refused range, also through an ethers error, and grows it again after two full chunks", async function () {
+      const { asked, query } = capped(10, wrapped);
+      const ranges: number[] = [];
+      await scanLogs(query, { from: 0, to: 99, maxRange: 40, onChunk: (_f, _t, _l, range) => void ranges.push(range) });
+      expect(asked.slice(0, 3)).to.deep.equal([
+        [0, 39],
+        [0, 19],
+        [0, 9],
+      ]);
+      // 10, 10 served → 20 refused → 10 again: never past what the endpoint refused, never stuck low.
+      expect(asked.slice(3, 6)).to.deep.equal([
+        [10, 19],
+        [20, 39],
+        [20, 29],
+      ]);
+      expect(ranges.slice(0, 2)).to.deep.equal([10, 20]);
+      expect(Math.max(...asked.map(([f, t]) => t - f + 1).slice(1))).to.equal(20);
+    });
+
+    it("takes the range the endpoint suggests in its refusal", async function () {
+      const { asked, query } = capped(7, hinted);
+      const refused: [number, number][] = [];
+      await scanLogs(query, { from: 100, to: 199, maxRange: 64, onRefusal: (f, t) => void refused.push([f, t]) });
+      expect(asked.slice(0, 2)).to.deep.equal([
+        [100, 163],
+        [100, 106],
+      ]);
+      expect(refused[0]).to.deep.equal([100, 163]);
+      expect(refused.length).to.equal(asked.filter(([f, t]) => t - f + 1 > 7).length);
+    });
+
+    it("does not shrink on a rate limit, or on a transport that gave up: the error ends the scan", async function () {
+      for (const failure of [
+        new JsonRpcError(-32005, "rate limit exceeded, try again later"),
+        new HttpStatusError(429, "HTTP 429 Too Many Requests"),
+        new RpcError("https://rpc.example", 6, "eth_getLogs: HTTP 503"),
+        Object.assign(new Error("could not coalesce error"), {
+          info: { error: { code: -32005, message: "daily request limit exceeded, rate limit reached" } },
+        }),
+      ]) {
+        const asked: [number, number][] = [];
+        const error = await scanLogs(
+          async (from: number, to: number) => {
+            asked.push([from, to]);
+            throw failure;
+          },
+          { from: 0, to: 99 },
+        ).catch((e: unknown) => e);
+        expect(error).to.equal(failure);
+        expect(asked).to.deep.equal([[0, 99]]);
+      }
+    });
+
+    it("hands each chunk to onChunk in block order before reading the next, and resumes where it stopped", async function () {
+      const { query } = capped(16, wrapped);
+      const events: string[] = [];
+      const read = async (from: number, to: number) => {
+        events.push(`read ${from}`);
+        return query(from, to);
+      };
+      let checkpoint = 0;
+      const seen: number[] = [];
+      const failAt = 40;
+      const first = await scanLogs(read, {
+        from: 0,
+        to: 99,
+        maxRange: 16,
+        onChunk: (from, to, logs) => {
+          events.push(`chunk ${from}`);
+          if (from >= failAt) throw new Error("disk full");
+          seen.push(...logs);
+          checkpoint = to + 1;
+        },
+      }).catch((e: unknown) => e);
+      expect((first as Error).message).to.equal("disk full");
+      expect(events.slice(0, 4)).to.deep.equal(["read 0", "chunk 0", "read 16", "chunk 16"]);
+      expect(checkpoint, "the chunk that failed is not past the checkpoint").to.equal(48);
+      await scanLogs(read, {
+        from: checkpoint,
+        to: 99,
+        maxRange: 16,
+        onChunk: (_f, _t, logs) => void seen.push(...logs),
+      });
+      expect(seen).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    });
+
+    it("stops between chunks with the signal's reason, and while a query runs", async function () {
+      const abort = new AbortController();
+      const asked: number[] = [];
+      const stopped = scanLogs(
+        async (from: number) => {
+          asked.push(from);
+          return [];
+        },
+        {
+          from: 0,
+          to: 99,
+          maxRange: 10,
+          signal: abort.signal,
+          onChunk: (from) => void (from === 20 && abort.abort(new Error("stop here"))),
+        },
+      );
+      await expectRejection(stopped, Error, "stop here");
+      expect(asked).to.deep.equal([0, 10, 20]);
+
+      // A query failing because of the stop is no refusal to shrink on.
+      const during = new AbortController();
+      let queries = 0;
+      const aborted = scanLogs(
+        async () => {
+          queries++;
+          during.abort(new Error("stopped mid-query"));
+          throw new Error("block range is too wide");
+        },
+        { from: 0, to: 99, signal: during.signal },
+      );
+      await expectRejection(aborted, Error, "stopped mid-query");
+      expect(queries).to.equal(1);
+    });
+  });
+
   describe("redactUrl", function () {
     it("keeps scheme, host and port and hides paths, queries and credentials", function () {
       expect(redactUrl("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
@@ -201,6 +345,85 @@ describe("rpc", function () {
       expect(redactUrl("https://rpc.example.org?apikey=abc")).to.equal("https://rpc.example.org/…");
       expect(redactUrl("https://user:secret@rpc.example.org/")).to.equal("https://…@rpc.example.org");
       expect(redactUrl("not a url")).to.equal("<invalid URL>");
+    });
+  });
+
+  describe("FallbackTransport", function () {
+    /** Endpoints named a, b, c… that fail with their scripted errors in turn, then answer `"ok"`. */
+    const endpoints = (...scripts: unknown[][]) =>
+      scripts.map((failures, i) =>
+        Object.assign(new ScriptedTransport(failures), { endpoint: String.fromCharCode(97 + i) }),
+      );
+
+    it("moves on to the next endpoint on a transient failure, labels each failed try, and stays where it was answered", async function () {
+      const [a, b] = endpoints(
+        [new HttpStatusError(429, "HTTP 429"), new JsonRpcError(-32005, "rate limit exceeded")],
+        [networkError("ECONNRESET"), new RpcResponseError("not JSON"), new HttpStatusError(503, "HTTP 503")],
+      );
+      const failed: [number, string][] = [];
+      const rpc = new FallbackTransport([a!, b!], { timeoutMs: 1000, onError: (i, kind) => failed.push([i, kind]) });
+      expect(await rpc.request("eth_blockNumber", [])).to.equal("ok");
+      expect(failed).to.deep.equal([
+        [0, "rate_limit"],
+        [1, "network"],
+        [0, "rate_limit"],
+        [1, "bad_answer"],
+      ]);
+      expect([a!.calls, b!.calls]).to.deep.equal([3, 2]);
+      // a answered last: the next request starts there.
+      await rpc.request("eth_blockNumber", []);
+      expect([a!.calls, b!.calls]).to.deep.equal([4, 2]);
+    });
+
+    it("returns a node's verdict at once, and leaves a refused or choking log range to the caller", async function () {
+      const revert = new JsonRpcError(3, "execution reverted", "0x08c379a0");
+      const refusal = new JsonRpcError(-32005, "query returned more than 10000 results");
+      const choked = new RpcTimeoutError(1000);
+      for (const [failure, method, params] of [
+        [revert, "eth_call", []],
+        [refusal, "eth_getLogs", logs(0, 99)],
+        [choked, "eth_getLogs", logs(0, 99)],
+      ] as const) {
+        const [a, b] = endpoints([failure], []);
+        const rpc = new FallbackTransport([a!, b!], { timeoutMs: 1000 });
+        expect(await rpc.request(method, params).catch((e: unknown) => e)).to.equal(failure);
+        expect(b!.calls, `${failure.message}: not asked of the next endpoint`).to.equal(0);
+      }
+    });
+
+    it("throws RpcError after its tries, pausing between rounds, and reports the recovery once", async function () {
+      const down = () => new HttpStatusError(502, "HTTP 502 Bad Gateway");
+      const [a, b] = endpoints([down(), down(), down(), down()], [down(), down(), down(), down()]);
+      const back: number[] = [];
+      const rpc = new FallbackTransport([a!, b!], {
+        timeoutMs: 1000,
+        attempts: 4,
+        onRecover: (_ms, failed) => back.push(failed),
+      });
+      const started = Date.now();
+      const error = await rpc.request("eth_chainId", []).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError);
+      expect((error as RpcError).attempts).to.equal(4);
+      expect((error as Error).message).to.include(
+        "a, b did not answer after 4 attempts: eth_chainId: last b: HTTP 502",
+      );
+      expect(Date.now() - started, "one pause between the two rounds").to.be.at.least(350);
+      expect(await rpc.request("eth_chainId", []).catch((e: unknown) => e)).to.be.instanceOf(RpcError);
+      expect(back).to.deep.equal([]);
+      expect(await rpc.request("eth_chainId", [])).to.equal("ok");
+      expect(await rpc.request("eth_chainId", [])).to.equal("ok");
+      expect(back).to.deep.equal([2]);
+    });
+
+    it("bounds each try with its timeout and moves on", async function () {
+      const hung: RpcTransport = { endpoint: "hung", request: () => new Promise(() => {}) };
+      const kinds: string[] = [];
+      const rpc = new FallbackTransport([hung, ...endpoints([])], {
+        timeoutMs: 30,
+        onError: (_i, kind) => kinds.push(kind),
+      });
+      expect(await rpc.request("eth_blockNumber", [])).to.equal("ok");
+      expect(kinds).to.deep.equal(["timeout"]);
     });
   });
 
