@@ -228,7 +228,7 @@ export {
   MAX_UINT256,
   processProof,
   verifyProof,
-} from "./merkle/proof.js";
+} from "./airdrop/merkle/proof.js";
 export {
   type AirdropManifest,
   type AirdropManifestV1,
@@ -249,7 +249,7 @@ export {
   GUT_P2PKH_VERSION,
   type LegacyAddress,
   LegacyAddressError,
-} from "./legacy/address.js";
+} from "./airdrop/legacy/address.js";
 export {
   decodeWif,
   encodeWif,
@@ -260,8 +260,14 @@ export {
   sha256d,
   toHex,
   type WifKey,
-} from "./legacy/keys.js";
-export { claimMessage, type ClaimTarget, DEFAULT_LEGACY_MAGIC, legacyMessageHash, varint } from "./legacy/message.js";
+} from "./airdrop/legacy/keys.js";
+export {
+  claimMessage,
+  type ClaimTarget,
+  DEFAULT_LEGACY_MAGIC,
+  legacyMessageHash,
+  varint,
+} from "./airdrop/legacy/message.js";
 export {
   type CompactSignature,
   parseCompactSignature,
@@ -269,7 +275,7 @@ export {
   recoverLegacySigner,
   signLegacyMessage,
   verifyLegacyMessage,
-} from "./legacy/sign.js";
+} from "./airdrop/legacy/sign.js";
 export { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./rpc/errors.js";
 export { inRanges } from "./rpc/ranges.js";
 export * from "./session/index.js";

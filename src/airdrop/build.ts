@@ -14,9 +14,9 @@ import {
   buildTreeFromRecords,
   type AirdropTree,
   type BuildProgress,
-} from "../merkle/tree.js";
-import { HashPool } from "../merkle/pool.js";
-import { type LeafEntry } from "../merkle/proof.js";
+} from "./merkle/tree.js";
+import { HashPool } from "./merkle/pool.js";
+import { type LeafEntry } from "./merkle/proof.js";
 import { writeAirdrop, type WriteOptions } from "./directory.js";
 import { type AirdropManifest, type AirdropManifestV1, type AirdropManifestV2 } from "./format.js";
 

@@ -14,9 +14,9 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { InputError } from "../errors.js";
-import { LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
-import { LEAF_RECORD } from "../merkle/keccak.js";
-import { AirdropTree, buildTreeFromRecords, findTreeFault } from "../merkle/tree.js";
+import { LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/proof.js";
+import { LEAF_RECORD } from "./merkle/keccak.js";
+import { AirdropTree, buildTreeFromRecords, findTreeFault } from "./merkle/tree.js";
 import {
   claimsInShard,
   DATA_RECORD,

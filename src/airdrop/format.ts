@@ -3,7 +3,7 @@
 // whole directories are in ./directory.ts.
 import { InputError } from "../errors.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { checksumAddress, hashPair, leafDigest, LeafKind, MAX_UINT256, processProof } from "../merkle/proof.js";
+import { checksumAddress, hashPair, leafDigest, LeafKind, MAX_UINT256, processProof } from "./merkle/proof.js";
 
 /** The format name in `manifest.json` of the first layout: JSON shards holding every proof whole. */
 export const MANIFEST_FORMAT = "gpufog-airdrop-v1";

@@ -4,11 +4,11 @@ import path from "node:path";
 import { type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
-import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
+import { DEFAULT_LEGACY_MAGIC } from "./legacy/message.js";
 import { findClaims, readAirdropTree, readManifest, readTreeDump } from "./directory.js";
 import { MANIFEST_FORMAT_V2, type AirdropManifestV1, type HolderClaim } from "./format.js";
-import { type AirdropTree } from "../merkle/tree.js";
-import { LeafKind, processProof } from "../merkle/proof.js";
+import { type AirdropTree } from "./merkle/tree.js";
+import { LeafKind, processProof } from "./merkle/proof.js";
 import { balanceOf } from "../erc20.js";
 import { formatToken } from "../format.js";
 import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";

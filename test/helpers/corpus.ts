@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { buildAirdrop } from "../../src/airdrop/build.js";
-import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
+import { GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
 import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
 import { findClaims, readManifest } from "../../src/airdrop/directory.js";
-import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
-import { parseExclusions } from "../../src/snapshot/exclude.js";
+import { parseCheckpoint } from "../../src/airdrop/snapshot/checkpoint.js";
+import { parseExclusions } from "../../src/airdrop/snapshot/exclude.js";
 
 export const CORPUS = path.join(process.cwd(), "test", "corpus");
 

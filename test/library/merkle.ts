@@ -17,7 +17,7 @@ import {
   toChecksumAddress,
 } from "../../src/airdrop/snapshot-csv.js";
 import { InputError } from "../../src/errors.js";
-import { TOP_DEPTH } from "../../src/merkle/top-level.js";
+import { TOP_DEPTH } from "../../src/airdrop/merkle/top-level.js";
 import { findClaims, readAirdropTree, readManifest, writeAirdrop } from "../../src/airdrop/directory.js";
 import {
   dataPath,
@@ -29,9 +29,9 @@ import {
   shardOf,
   shardPrefixLength,
 } from "../../src/airdrop/format.js";
-import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../../src/merkle/proof.js";
-import { keccakEngine } from "../../src/merkle/keccak.js";
-import { AirdropTree, buildTree, MAX_HOLDERS } from "../../src/merkle/tree.js";
+import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../../src/airdrop/merkle/proof.js";
+import { keccakEngine } from "../../src/airdrop/merkle/keccak.js";
+import { AirdropTree, buildTree, MAX_HOLDERS } from "../../src/airdrop/merkle/tree.js";
 import { Random } from "../utils/random.js";
 
 function entriesOf(count: number, seed: number): LeafEntry[] {
