@@ -1,8 +1,8 @@
 // The package's root entry, `gpufog`: what a dApp calls in a browser. Contract access over an
 // address book passed in (typed contracts, the market's writes and reads, the registry's, the
 // emission's, governance's timelock operations), the market's quote, receipt, typed-data,
-// calldata and lease arithmetic helpers, a claim page's tools (leaf, proof check, the compact
-// layout's lookup) and the old chain's address, message and signature codec, formatting and
+// calldata and lease arithmetic helpers, a claim page's tools (leaf, proof check, the airdrop
+// directory's lookup) and the old chain's address, message and signature codec, formatting and
 // parsing of a person's input, and the errors. What a Node tool calls (files, snapshots, the tree
 // builder, the keeper's buyback and sweep, the agents) is `gpufog/node`; the command line's wording
 // is in tasks/, the emission's simulation in src/emission/model.ts for tasks/ and harness/.
@@ -231,16 +231,11 @@ export {
 } from "./airdrop/merkle/proof.js";
 export {
   type AirdropManifest,
-  type AirdropManifestV1,
-  type AirdropManifestV2,
-  claimsInShard,
   fetchClaims,
   type HolderClaim,
   type LegacyManifest,
   MANIFEST_FORMAT,
-  MANIFEST_FORMAT_V2,
   parseManifest,
-  shardPath,
 } from "./airdrop/format.js";
 export {
   addressOfKey,

@@ -29,12 +29,6 @@ export const airdropBuildTask = task(
     name: "ozDump",
     description: "Also write tree.json, the dump OpenZeppelin's StandardMerkleTree.load accepts (~10x the rest)",
   })
-  .addOption({
-    name: "layout",
-    description:
-      "compact (manifest, binary data and index shards; a dApp reads them with fetchClaims) or json (the first layout: every proof in JSON shards plus tree.json, ~18x larger)",
-    defaultValue: "compact",
-  })
   .setAction(() => import("./actions/airdrop-build.js"))
   .build();
 

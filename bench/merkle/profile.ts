@@ -58,7 +58,7 @@ try {
     },
   });
   const out = path.join(work, "out");
-  writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+  writeAirdrop(tree, out);
   stage("write the compact layout");
   rmSync(out, { recursive: true, force: true });
   await buildAirdrop(csv, out);
