@@ -57,7 +57,7 @@ export const airdropVerifyTask = task(
   .setAction(() => import("./actions/airdrop-verify.js"))
   .build();
 
-export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdrop from the proof shards")
+export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdrop from the airdrop directory's shards")
   .addOption({ name: "airdrop", description: "The airdrop directory, from airdrop:build (required)", ...UNSET })
   .addOption({
     name: "distributor",
