@@ -12,13 +12,13 @@ import {
 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { createKeccakEngine } from "../src/merkle/keccak.js";
-import { LeafKind, type LeafEntry } from "../src/merkle/proof.js";
-import { buildTree } from "../src/merkle/tree.js";
-import { GUT_P2PKH_VERSION } from "../src/legacy/address.js";
-import { hash160, publicKeyOf, type KeyForm } from "../src/legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../src/legacy/message.js";
-import { signLegacyMessage } from "../src/legacy/sign.js";
+import { createKeccakEngine } from "../src/airdrop/merkle/keccak.js";
+import { LeafKind, type LeafEntry } from "../src/airdrop/merkle/proof.js";
+import { buildTree } from "../src/airdrop/merkle/tree.js";
+import { GUT_P2PKH_VERSION } from "../src/airdrop/legacy/address.js";
+import { hash160, publicKeyOf, type KeyForm } from "../src/airdrop/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../src/airdrop/legacy/message.js";
+import { signLegacyMessage } from "../src/airdrop/legacy/sign.js";
 import { compileMinimalDistributor, gasByOpcodeGroup, type GasByGroup } from "./claim/trace.js";
 import { gasOf, printTable, writeResult } from "./lib.js";
 import { Random } from "../test/utils/random.js";

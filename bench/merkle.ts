@@ -14,12 +14,13 @@ import { writeSnapshot } from "./merkle/csv.js";
 
 /**
  * The sides, each a whole process: this project's library (`bench/merkle/child.ts` calling
- * `buildAirdrop`) in both of its layouts, the CLI a user runs, and each peer both with every
- * holder's proof written and with its tree only.
+ * `buildAirdrop`), the same tree with every proof in JSON (the bench-only json layout,
+ * `bench/merkle/json-layout.ts`, for the like-for-like base), the CLI a user runs, and each peer
+ * both with every holder's proof written and with its tree only.
  */
 const SIDES = {
   ours: "gpufog library (buildAirdrop): compact layout, no proof stored",
-  oursJson: "gpufog library (buildAirdrop, layout json): tree.json and every proof in JSON",
+  oursJson: "gpufog library (buildAirdrop's tree, bench json layout): tree.json and every proof in JSON",
   cli: "gpufog CLI (hardhat airdrop:build): compact layout",
   cliStart: "starting Hardhat for the task (hardhat airdrop:build --help)",
   merkletreejs: "merkletreejs 0.6 + keccak256: its tree and every proof in JSON (getProofs())",
@@ -429,7 +430,7 @@ export default async function merkle(hre: HardhatRuntimeEnvironment): Promise<vo
         "or Hardhat's CLI; module loading included). Runs alternate between the sides, order reversed every other " +
         "round; medians of every run, no best-of; the 1-minute load average is recorded before and after each run. " +
         "The compact layout (manifest with shard roots, binary data shards by tree position, binary index shards by " +
-        "address) stores no proof: the claim page fetches the holder's shards and hashes one of them. The json layout " +
+        "address) stores no proof: the claim page fetches the holder's shards and hashes one of them. The json layout (bench-only) " +
         "and the peers with proofs write the tree as JSON (OpenZeppelin's dump; merkletreejs's layers) plus every " +
         "holder's proof in JSON shards by address prefix; the peers' tree-only sides write the tree alone. Ratios are " +
         "a peer's median over ours on a named base: layout (our compact layout against every proof), every proof in " +

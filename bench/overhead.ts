@@ -8,8 +8,8 @@ import { deployLocalSystem } from "../deploy/local.js";
 import { InputError } from "../src/errors.js";
 import { nextQuoteNonce } from "../src/market/quote.js";
 import { escrowDomain, signQuote, signReceipt, type Quote } from "../src/market/typed-data.js";
-import { buildTree } from "../src/merkle/tree.js";
-import { LeafKind } from "../src/merkle/proof.js";
+import { buildTree } from "../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../src/airdrop/merkle/proof.js";
 import { OVERHEAD_OPTIONS } from "../tasks/bench.js";
 import {
   connect,

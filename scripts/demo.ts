@@ -1,6 +1,6 @@
 // `npm run demo`: the whole life of the market on the in-process network, narrated. The story is
 // here; every step a dApp, a provider agent or a keeper would take again is a call into `src/`.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -13,19 +13,17 @@ import { deployLocalSystem } from "../deploy/local.js";
 import { KEEPER_DEFAULTS, keeperRound } from "../src/agent/keeper.js";
 import { jobOf } from "../src/agent/sender.js";
 import { claimAirdrop } from "../src/airdrop/claim.js";
-import { snapshotEntries } from "../src/airdrop/snapshot-csv.js";
+import { buildAirdrop } from "../src/airdrop/build.js";
 import { phaseName } from "../src/emission/model.js";
 import { claimRewards, endedBuckets, readEmissionStats, sendBuyback } from "../src/emission/client.js";
 import { formatSpan, formatToken } from "../src/format.js";
 import { executeOperation, handoverOperation, scheduleOperation } from "../src/governance.js";
-import { addressOfKey, GUT_P2PKH_VERSION } from "../src/legacy/address.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../src/airdrop/legacy/address.js";
 import { claimLegacyAirdrop } from "../src/airdrop/legacy-claim.js";
-import { legacyEntries, parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
+import { parseLegacyCsv } from "../src/airdrop/legacy-csv.js";
 import { signLegacyClaim } from "../src/airdrop/legacy-holder.js";
-import { encodeWif, publicKeyOf } from "../src/legacy/keys.js";
-import { writeAirdrop } from "../src/airdrop/directory.js";
+import { encodeWif, publicKeyOf } from "../src/airdrop/legacy/keys.js";
 import { escrowDomain, signReceipt } from "../src/market/typed-data.js";
-import { buildTree } from "../src/merkle/tree.js";
 import { mined, receiptEvent } from "../src/receipts.js";
 import {
   acceptStart,
@@ -44,7 +42,7 @@ import {
 } from "../src/escrow.js";
 import { addStake, checkIn, formatTable, formatTu, modelName, registerNode, statusName } from "../src/registry.js";
 import { Eip1193Transport } from "../src/rpc/eip1193.js";
-import { snapshotEvm } from "../src/snapshot/evm.js";
+import { snapshotEvm } from "../src/airdrop/snapshot/evm.js";
 import { addLiquidity, connectUniswapV2 } from "../harness/uniswap.js";
 
 const started = Date.now();
@@ -112,6 +110,7 @@ for (const [from, to, amount] of transfers) {
 }
 const snapshotBlock = BigInt(await ethers.provider.getBlockNumber());
 const work = mkdtempSync(path.join(tmpdir(), "gpufog-demo-"));
+const snapshotCsv = path.join(work, "snapshot.csv");
 const snapshot = await snapshotEvm({
   transport: new Eip1193Transport(connection.provider, "in-process network"),
   token: await oldGut.getAddress(),
@@ -119,6 +118,7 @@ const snapshot = await snapshotEvm({
   block: snapshotBlock,
   sample: 4,
   maxRange: 2,
+  out: snapshotCsv,
 });
 say(`old token ${snapshot.token}: 4 mints and ${transfers.length} transfers, blocks ${fromBlock}..${snapshotBlock}`);
 say(
@@ -130,17 +130,19 @@ say(
 const oldChainKeys = ["gus", "hana"].map((seed) => getBytes(id(`demo old-chain key of ${seed}`)));
 const oldChainAddress = (key: Uint8Array) => addressOfKey(publicKeyOf(key, "compressed"), GUT_P2PKH_VERSION);
 const balanceList = `address,amount\n${oldChainAddress(oldChainKeys[0]!)},1250000000000\n${oldChainAddress(oldChainKeys[1]!)},420050000000\n`;
-const legacyRows = parseLegacyCsv(balanceList, "old-chain balances", GUT_P2PKH_VERSION);
+const legacyCsv = path.join(work, "old-chain-balances.csv");
+writeFileSync(legacyCsv, balanceList);
+const legacyRows = parseLegacyCsv(balanceList, legacyCsv, GUT_P2PKH_VERSION);
 say(
   `old chain: ${legacyRows.map((r) => `${r.address} holds ${gutOf(r.amount)}`).join(", ")} (8 decimals, scaled to 18)`,
 );
-const tree = await buildTree([...snapshotEntries(snapshot.rows), ...legacyEntries(legacyRows)]);
+// The CSVs in, the published directory out: what `airdrop:build` does.
 const airdropDir = path.join(work, "airdrop");
-const manifest = writeAirdrop(
-  tree,
+const { tree, manifest } = await buildAirdrop(
+  snapshotCsv,
   airdropDir,
   undefined,
-  { version: GUT_P2PKH_VERSION, holders: legacyRows.length },
+  { csv: legacyCsv, version: GUT_P2PKH_VERSION },
   { ozDump: true },
 );
 say(`Merkle tree: ${tree.count} leaves of both kinds, root ${tree.root.slice(0, 18)}…, total ${gutOf(tree.total)}`);

@@ -1,8 +1,8 @@
 // The package's root entry, `gpufog`: what a dApp calls in a browser. Contract access over an
 // address book passed in (typed contracts, the market's writes and reads, the registry's, the
 // emission's, governance's timelock operations), the market's quote, receipt, typed-data,
-// calldata and lease arithmetic helpers, a claim page's tools (leaf, proof check, the compact
-// layout's lookup) and the old chain's address, message and signature codec, formatting and
+// calldata and lease arithmetic helpers, a claim page's tools (leaf, proof check, the airdrop
+// directory's lookup) and the old chain's address, message and signature codec, formatting and
 // parsing of a person's input, and the errors. What a Node tool calls (files, snapshots, the tree
 // builder, the keeper's buyback and sweep, the agents) is `gpufog/node`; the command line's wording
 // is in tasks/, the emission's simulation in src/emission/model.ts for tasks/ and harness/.
@@ -228,19 +228,14 @@ export {
   MAX_UINT256,
   processProof,
   verifyProof,
-} from "./merkle/proof.js";
+} from "./airdrop/merkle/proof.js";
 export {
   type AirdropManifest,
-  type AirdropManifestV1,
-  type AirdropManifestV2,
-  claimsInShard,
   fetchClaims,
   type HolderClaim,
   type LegacyManifest,
   MANIFEST_FORMAT,
-  MANIFEST_FORMAT_V2,
   parseManifest,
-  shardPath,
 } from "./airdrop/format.js";
 export {
   addressOfKey,
@@ -249,7 +244,7 @@ export {
   GUT_P2PKH_VERSION,
   type LegacyAddress,
   LegacyAddressError,
-} from "./legacy/address.js";
+} from "./airdrop/legacy/address.js";
 export {
   decodeWif,
   encodeWif,
@@ -260,8 +255,14 @@ export {
   sha256d,
   toHex,
   type WifKey,
-} from "./legacy/keys.js";
-export { claimMessage, type ClaimTarget, DEFAULT_LEGACY_MAGIC, legacyMessageHash, varint } from "./legacy/message.js";
+} from "./airdrop/legacy/keys.js";
+export {
+  claimMessage,
+  type ClaimTarget,
+  DEFAULT_LEGACY_MAGIC,
+  legacyMessageHash,
+  varint,
+} from "./airdrop/legacy/message.js";
 export {
   type CompactSignature,
   parseCompactSignature,
@@ -269,7 +270,7 @@ export {
   recoverLegacySigner,
   signLegacyMessage,
   verifyLegacyMessage,
-} from "./legacy/sign.js";
+} from "./airdrop/legacy/sign.js";
 export { HttpStatusError, JsonRpcError, RpcResponseError, RpcTimeoutError } from "./rpc/errors.js";
 export { inRanges } from "./rpc/ranges.js";
 export * from "./session/index.js";

@@ -83,8 +83,8 @@ export {
   findTreeFault,
   MAX_HOLDERS,
   type TreeFault,
-} from "./merkle/tree.js";
-export { createKeccakEngine, keccak256, type KeccakEngine } from "./merkle/keccak.js";
+} from "./airdrop/merkle/tree.js";
+export { createKeccakEngine, keccak256, type KeccakEngine } from "./airdrop/merkle/keccak.js";
 export { classifyRpcError, type ErrorKind, logsSpan } from "./rpc/classify.js";
 export { type Eip1193Provider, Eip1193Transport } from "./rpc/eip1193.js";
 export { HttpTransport, type HttpTransportOptions } from "./rpc/http.js";
@@ -97,16 +97,16 @@ export {
   readCheckpoint,
   removeCheckpoint,
   writeCheckpoint,
-} from "./snapshot/checkpoint.js";
+} from "./airdrop/snapshot/checkpoint.js";
 export {
   type EvmSnapshot,
   type EvmSnapshotOptions,
   snapshotEvm,
   type SnapshotProgress,
   TRANSFER_TOPIC,
-} from "./snapshot/evm.js";
-export { SnapshotError } from "./snapshot/errors.js";
-export { parseExclusions, readExclusionFile } from "./snapshot/exclude.js";
+} from "./airdrop/snapshot/evm.js";
+export { SnapshotError } from "./airdrop/snapshot/errors.js";
+export { parseExclusions, readExclusionFile } from "./airdrop/snapshot/exclude.js";
 export {
   type CommonConfig,
   type KeeperConfig,

@@ -29,12 +29,6 @@ export const airdropBuildTask = task(
     name: "ozDump",
     description: "Also write tree.json, the dump OpenZeppelin's StandardMerkleTree.load accepts (~10x the rest)",
   })
-  .addOption({
-    name: "layout",
-    description:
-      "compact (manifest, binary data and index shards; a dApp reads them with fetchClaims) or json (the first layout: every proof in JSON shards plus tree.json, ~18x larger)",
-    defaultValue: "compact",
-  })
   .setAction(() => import("./actions/airdrop-build.js"))
   .build();
 
@@ -63,7 +57,7 @@ export const airdropVerifyTask = task(
   .setAction(() => import("./actions/airdrop-verify.js"))
   .build();
 
-export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdrop from the proof shards")
+export const airdropClaimTask = task("airdrop:claim", "Claims an account's airdrop from the airdrop directory's shards")
   .addOption({ name: "airdrop", description: "The airdrop directory, from airdrop:build (required)", ...UNSET })
   .addOption({
     name: "distributor",

@@ -1,21 +1,17 @@
 // The token swap claim. An EVM holder (the connected account, or any address typed in, since
-// anyone may submit a claim for an account) finds its leaf in the published airdrop directory (the
-// compact layout, or the older proof shards); an
-// old-chain holder types its `G…` address, signs the shown text in the old wallet, and pastes the
+// anyone may submit a claim for an account) finds its leaf in the published airdrop directory (its
+// index shard, then its data shard: `fetchClaims`); an old-chain holder types its `G…` address, signs the shown text in the old wallet, and pastes the
 // signature, which is checked here (recovered key, its HASH160, its form) before anything is sent.
 import {
   type AirdropManifest,
   claimMessage,
-  claimsInShard,
   decodeLegacyAddress,
   fetchClaims,
   type HolderClaim,
   type LeafKind,
-  MANIFEST_FORMAT_V2,
   parseCompactSignature,
   parseManifest,
   recoverLegacySigner,
-  shardPath,
   type TokenInfo,
   toHex,
   verifyProof,
@@ -94,23 +90,12 @@ function keepingHash(report: (state: TxState) => void) {
 /** Finds `holder`'s claims (an EVM address or a 0x HASH160) and checks each proof against the manifest. */
 async function findClaims(app: AppConfig, manifest: AirdropManifest, holder: string): Promise<HolderClaim[]> {
   // A shard nobody's address falls into is not published: no claim, not an error.
-  const load = async (path: string) => {
+  const claims = await fetchClaims(manifest, holder, async (path) => {
     const response = await fetch(new URL(path, app.airdrop));
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return response;
-  };
-  let claims: HolderClaim[];
-  if (manifest.format === MANIFEST_FORMAT_V2) {
-    claims = await fetchClaims(manifest, holder, async (path) => {
-      const response = await load(path);
-      return response && new Uint8Array(await response.arrayBuffer());
-    });
-  } else {
-    const path = shardPath(manifest, holder);
-    const response = await load(path);
-    claims = response ? claimsInShard(await response.json(), holder, path) : [];
-  }
+    return new Uint8Array(await response.arrayBuffer());
+  });
   for (const c of claims) {
     const entry = { kind: c.kind as LeafKind, holder: c.holder, amount: BigInt(c.amount) };
     if (!verifyProof(manifest.topNodes, c.index, entry, c.proof)) {

@@ -1,6 +1,6 @@
 // The app's configuration, fetched at start from `config.json` beside the build, so one build
 // serves any deployment: the chain and its RPC endpoint, the address book `deploy:system` wrote,
-// and where the airdrop directory (manifest and proof shards) is published.
+// and where the airdrop directory (manifest, index and data shards) is published.
 import { type AddressBook, InputError, parseAddressBook } from "gpufog";
 import { type Address, defineChain } from "viem";
 

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { LeafKind } from "../../src/index.js";
+import type { JsonManifest } from "./json-layout.js";
 
 // Each side's modules are imported inside the timed run (a process loads its own side only), so
 // module loading counts for every side alike.
@@ -23,8 +24,8 @@ const mark = (stage: string) => (stages[stage] = Math.round(performance.now() - 
 /**
  * A peer's output: its tree as JSON (`tree.json`: OpenZeppelin's dump, merkletreejs's layers)
  * and, when `proofOf` is given, every holder's proof in shards by address prefix (4,096 at most,
- * each `{holder: [{index, kind, holder, amount, proof}]}`), the layout of this project's `json`
- * layout.
+ * each `{holder: [{index, kind, holder, amount, proof}]}`), the layout of this bench's json side
+ * (./json-layout.ts).
  */
 function writePeerDirectory(
   rows: { holder: string; amount: string }[],
@@ -65,13 +66,13 @@ function readRows(): { holder: string; amount: string }[] {
  * The claim page's work for each of `count` holders spread over the CSV, one after another as
  * separate page loads: fetch and parse `manifest.json`, find the holder's claims (the compact
  * layout: `fetchClaims`, which fetches the index and data shards and hashes the data shard; the
- * json layout: the holder's proof shard), and verify each proof against the kept level, as
+ * bench's json layout: the holder's proof shard), and verify each proof against the kept level, as
  * app/src/Claim.tsx does. Each lookup's time and bytes fetched are reported. With OpenZeppelin's
  * output of the same CSV, each proof must also be the start of OpenZeppelin's proof of the leaf.
  */
 async function lookups(url: string, count: number, ozDir: string | undefined): Promise<unknown> {
-  const { claimsInShard, fetchClaims, MANIFEST_FORMAT_V2, parseManifest, shardPath, verifyProof } =
-    await import("../../src/index.js");
+  const { fetchClaims, parseManifest, verifyProof } = await import("../../src/index.js");
+  const { claimsInJsonShard, JSON_LAYOUT, jsonShardPath } = await import("./json-layout.js");
   const lines = readFileSync(csv!, "latin1").split("\n");
   const holders = lines.length - 2;
   const samples: { ms: number; bytes: number; files: number }[] = [];
@@ -90,18 +91,22 @@ async function lookups(url: string, count: number, ozDir: string | undefined): P
       return body;
     };
     const started = performance.now();
-    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await load("manifest.json"))), "manifest.json");
+    const parsed = JSON.parse(new TextDecoder().decode(await load("manifest.json"))) as JsonManifest;
     let claims;
-    if (manifest.format === MANIFEST_FORMAT_V2) {
-      claims = await fetchClaims(manifest, holder, load);
+    let topNodes: string[];
+    if (parsed.format === JSON_LAYOUT) {
+      topNodes = parsed.topNodes;
+      const file = jsonShardPath(parsed, holder);
+      claims = claimsInJsonShard(JSON.parse(new TextDecoder().decode(await load(file))), holder, file);
     } else {
-      const file = shardPath(manifest, holder);
-      claims = claimsInShard(JSON.parse(new TextDecoder().decode(await load(file))), holder, file);
+      const manifest = parseManifest(parsed, "manifest.json");
+      topNodes = manifest.topNodes;
+      claims = await fetchClaims(manifest, holder, load);
     }
     for (const c of claims) {
       if (
         !verifyProof(
-          manifest.topNodes,
+          topNodes,
           c.index,
           { kind: c.kind as LeafKind, holder: c.holder, amount: BigInt(c.amount) },
           c.proof,
@@ -134,18 +139,20 @@ if (side === "lookup") {
   result = await lookups(out, Number(arg), process.argv[6]);
   root = "";
 } else if (side === "ours" || side === "oursJson") {
-  const { buildAirdrop } = await import("../../src/airdrop/build.js");
-  const { manifest } = await buildAirdrop(
-    csv,
-    out,
-    (stage, done, total) => {
-      if (stages["read CSV"] === undefined) mark("read CSV");
-      if (done === total) mark(stage === "proofs" ? "write" : stage);
-    },
-    undefined,
-    { layout: side === "ours" ? "compact" : "json" },
-  );
-  root = manifest.root;
+  const progress = (stage: string, done: number, total: number) => {
+    if (stages["read CSV"] === undefined) mark("read CSV");
+    if (done === total) mark(stage === "proofs" ? "write" : stage);
+  };
+  if (side === "ours") {
+    const { buildAirdrop } = await import("../../src/airdrop/build.js");
+    root = (await buildAirdrop(csv, out, progress)).manifest.root;
+  } else {
+    // buildAirdrop's tree step, then every proof in JSON (bench-only, ./json-layout.ts).
+    const { readSnapshotTree } = await import("../../src/airdrop/build.js");
+    const { writeJsonLayout } = await import("./json-layout.js");
+    const tree = await readSnapshotTree(csv, progress);
+    root = writeJsonLayout(tree, out, (done, total) => progress("proofs", done, total)).root;
+  }
 } else if (side === "ozCore" || side === "ozTree") {
   const { StandardMerkleTree } = await import("@openzeppelin/merkle-tree");
   const { getProof } = await import("@openzeppelin/merkle-tree/dist/core.js");

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 
-import { LEAF_RECORD, keccakEngine } from "../../src/merkle/keccak.js";
-import { checksumOf } from "../../src/merkle/tree.js";
+import { LEAF_RECORD, keccakEngine } from "../../src/airdrop/merkle/keccak.js";
+import { checksumOf } from "../../src/airdrop/merkle/tree.js";
 import { Random } from "../../test/utils/random.js";
 
 /**

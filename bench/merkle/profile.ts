@@ -12,9 +12,9 @@ import path from "node:path";
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
 import { readSnapshotBytes, SnapshotScanner } from "../../src/airdrop/snapshot-csv.js";
-import { LEAF_RECORD } from "../../src/merkle/keccak.js";
-import { HashPool } from "../../src/merkle/pool.js";
-import { buildTreeFromRecords } from "../../src/merkle/tree.js";
+import { LEAF_RECORD } from "../../src/airdrop/merkle/keccak.js";
+import { HashPool } from "../../src/airdrop/merkle/pool.js";
+import { buildTreeFromRecords } from "../../src/airdrop/merkle/tree.js";
 import { writeSnapshot } from "./csv.js";
 
 const holders = Number(process.argv[2] ?? 1_000_000);
@@ -58,7 +58,7 @@ try {
     },
   });
   const out = path.join(work, "out");
-  writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+  writeAirdrop(tree, out);
   stage("write the compact layout");
   rmSync(out, { recursive: true, force: true });
   await buildAirdrop(csv, out);

@@ -161,7 +161,7 @@ interface ITokenSwapDistributor is ILegacyKey {
     function KIND_LEGACY() external view returns (uint8);
 
     /// @notice How many levels below the root the kept level lies, at most: a constant of
-    /// {TokenSwapDistributorTopLevel}, written by scripts/top-nodes.ts from src/merkle/top-level.ts.
+    /// {TokenSwapDistributorTopLevel}, written by scripts/top-nodes.ts from src/airdrop/merkle/top-level.ts.
     function TOP_DEPTH() external view returns (uint256);
 
     /// @notice The most top nodes the contract keeps: `2 ** TOP_DEPTH()`.

@@ -8,7 +8,8 @@
 // which the app serves beside its build. Run by `npm run app` and the app's browser tests:
 //
 //   GPUFOG_APP_OUT=app/.local npx hardhat run --no-compile scripts/app/setup.ts --network localhost
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { network } from "hardhat";
@@ -17,12 +18,10 @@ import { encodeBytes32String, getBytes, id, parseUnits } from "ethers";
 
 import { deployLocalSystem } from "../../deploy/local.js";
 import { claimAirdrop } from "../../src/airdrop/claim.js";
-import { writeAirdrop } from "../../src/airdrop/directory.js";
-import { legacyEntries, parseLegacyCsv } from "../../src/airdrop/legacy-csv.js";
-import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { encodeWif, publicKeyOf } from "../../src/legacy/keys.js";
-import { LeafKind } from "../../src/merkle/proof.js";
-import { buildTree } from "../../src/merkle/tree.js";
+import { buildAirdrop } from "../../src/airdrop/build.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { encodeWif, publicKeyOf } from "../../src/airdrop/legacy/keys.js";
+import { formatSnapshotCsv } from "../../src/airdrop/snapshot-csv.js";
 import { mined } from "../../src/receipts.js";
 import { leaseWithQuote, receiptOf, reserveWithQuote, sessionKeyOf, storyOf } from "./story.js";
 
@@ -47,19 +46,20 @@ const evm = [
 ] as const;
 const oldKeys = ["gus", "hana"].map((seed) => getBytes(id(`demo old-chain key of ${seed}`)));
 const oldAddress = (key: Uint8Array) => addressOfKey(publicKeyOf(key, "compressed"), GUT_P2PKH_VERSION);
-const legacyRows = parseLegacyCsv(
+// Both CSVs as a deployer has them, built by the one build entry (what `airdrop:build` does).
+const csvDir = mkdtempSync(path.join(tmpdir(), "gpufog-app-csv-"));
+const evmCsv = path.join(csvDir, "snapshot.csv");
+writeFileSync(evmCsv, formatSnapshotCsv(evm.map(([s, amount]) => ({ address: s.address, amount: amount * UNIT }))));
+const legacyCsv = path.join(csvDir, "old-chain-balances.csv");
+writeFileSync(
+  legacyCsv,
   `address,amount\n${oldAddress(oldKeys[0]!)},1250000000000\n${oldAddress(oldKeys[1]!)},420050000000\n`,
-  "old-chain balances",
-  GUT_P2PKH_VERSION,
 );
-const tree = await buildTree([
-  ...evm.map(([s, amount]) => ({ kind: LeafKind.Evm, holder: s.address, amount: amount * UNIT })),
-  ...legacyEntries(legacyRows),
-]);
 const airdropDir = path.join(out, "airdrop");
 mkdirSync(out, { recursive: true });
 rmSync(airdropDir, { recursive: true, force: true });
-const manifest = writeAirdrop(tree, airdropDir, undefined, { version: GUT_P2PKH_VERSION, holders: legacyRows.length });
+const { manifest } = await buildAirdrop(evmCsv, airdropDir, undefined, { csv: legacyCsv, version: GUT_P2PKH_VERSION });
+rmSync(csvDir, { recursive: true, force: true });
 
 // The node is fresh, so a journal under this id is from an earlier node and must not be resumed.
 const deploymentId = "app-local";

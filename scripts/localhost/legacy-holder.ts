@@ -8,8 +8,8 @@ import path from "node:path";
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
-import { encodeLegacyAddress } from "../../src/legacy/address.js";
-import { encodeWif, hash160 } from "../../src/legacy/keys.js";
+import { encodeLegacyAddress } from "../../src/airdrop/legacy/address.js";
+import { encodeWif, hash160 } from "../../src/airdrop/legacy/keys.js";
 
 const dir = process.env.GPUFOG_LEGACY_DIR ?? ".";
 const privateKey = new Uint8Array(32).fill(0x42);

@@ -14,11 +14,11 @@ import {
   buildTreeFromRecords,
   type AirdropTree,
   type BuildProgress,
-} from "../merkle/tree.js";
-import { HashPool } from "../merkle/pool.js";
-import { type LeafEntry } from "../merkle/proof.js";
+} from "./merkle/tree.js";
+import { HashPool } from "./merkle/pool.js";
+import { type LeafEntry } from "./merkle/proof.js";
 import { writeAirdrop, type WriteOptions } from "./directory.js";
-import { type AirdropManifest, type AirdropManifestV1, type AirdropManifestV2 } from "./format.js";
+import { type AirdropManifest } from "./format.js";
 
 /** Progress of `buildAirdrop`: the builder's stages, then `proofs` as shards are written. */
 export type AirdropProgress = (stage: Parameters<BuildProgress>[0] | "proofs", done: number, total: number) => void;
@@ -32,33 +32,12 @@ export interface LegacySource {
 }
 
 /**
- * Snapshot CSVs in, airdrop directory out (see `writeAirdrop`: the compact layout unless
- * `options.layout` is `json`): the EVM snapshot (kind 0 leaves, indices 0…n−1) and/or the old
- * chain's balance list (kind 1 leaves, indices n…n+m−1), one tree.
+ * Snapshot CSVs in, airdrop directory out (see `writeAirdrop`): the EVM snapshot (kind 0 leaves,
+ * indices 0…n−1) and/or the old chain's balance list (kind 1 leaves, indices n…n+m−1), one tree.
+ * The one build entry: `airdrop:build`, the demo and the app's local world all build through it.
  * Every CSV is read and checked whole before anything is built, so bad input throws an
  * `InputError` and writes nothing.
  */
-export async function buildAirdrop(
-  csv: string | undefined,
-  out: string,
-  onProgress?: AirdropProgress,
-  legacy?: LegacySource,
-  options?: WriteOptions & { layout?: "compact" },
-): Promise<{ tree: AirdropTree; manifest: AirdropManifestV2 }>;
-export async function buildAirdrop(
-  csv: string | undefined,
-  out: string,
-  onProgress: AirdropProgress | undefined,
-  legacy: LegacySource | undefined,
-  options: WriteOptions & { layout: "json" },
-): Promise<{ tree: AirdropTree; manifest: AirdropManifestV1 }>;
-export async function buildAirdrop(
-  csv: string | undefined,
-  out: string,
-  onProgress?: AirdropProgress,
-  legacy?: LegacySource,
-  options?: WriteOptions,
-): Promise<{ tree: AirdropTree; manifest: AirdropManifest }>;
 export async function buildAirdrop(
   csv: string | undefined,
   out: string,
@@ -72,9 +51,7 @@ export async function buildAirdrop(
   let tree: AirdropTree;
   let legacyRows: LegacyRow[] = [];
   if (legacy === undefined) {
-    // The workers start (and compile the keccak module) while this thread reads the CSV.
-    HashPool.shared().catch(() => undefined);
-    tree = await buildFromCsv(csv!, onProgress);
+    tree = await readSnapshotTree(csv!, onProgress);
   } else {
     const entries: LeafEntry[] = csv === undefined ? [] : snapshotEntries(await readSnapshotCsv(csv));
     // The old chain's codec (secp256k1, base58check) is loaded only for a build that has its list.
@@ -100,9 +77,12 @@ const DECLINED = new Error("the byte-level scan declined the file");
  * An EVM snapshot CSV into a tree, the fast way when the scan takes the file: rows are scanned
  * into the builder's memory a job at a time while the workers hash the jobs before, no object per
  * holder. Otherwise (or if the scan declines a row midway) `parseSnapshotCsv` reads it, with its
- * exact messages for whatever is wrong.
+ * exact messages for whatever is wrong. `buildAirdrop`'s tree step; the merkle bench's json side
+ * builds with it too.
  */
-async function buildFromCsv(csv: string, onProgress?: AirdropProgress): Promise<AirdropTree> {
+export async function readSnapshotTree(csv: string, onProgress?: AirdropProgress): Promise<AirdropTree> {
+  // The workers start (and compile the keccak module) while this thread reads the CSV.
+  HashPool.shared().catch(() => undefined);
   const bytes = await readSnapshotBytes(csv);
   const scanner = SnapshotScanner.start(bytes);
   if (scanner !== undefined) {

@@ -4,7 +4,7 @@ import { tokenLabel, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims } from "./directory.js";
 import { type HolderClaim } from "./format.js";
-import { LeafKind } from "../merkle/proof.js";
+import { LeafKind } from "./merkle/proof.js";
 import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";
 
 /** What `claimAirdrop` did with one claim of the account. */

@@ -14,11 +14,10 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { InputError } from "../errors.js";
-import { LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
-import { LEAF_RECORD } from "../merkle/keccak.js";
-import { AirdropTree, buildTreeFromRecords, findTreeFault } from "../merkle/tree.js";
+import { LEAF_ENCODING, LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/proof.js";
+import { LEAF_RECORD } from "./merkle/keccak.js";
+import { AirdropTree, buildTreeFromRecords, findTreeFault } from "./merkle/tree.js";
 import {
-  claimsInShard,
   DATA_RECORD,
   fetchClaims,
   INDEX_RECORD,
@@ -28,27 +27,23 @@ import {
   indexShardOf,
   leavesUnder,
   MANIFEST_FORMAT,
-  MANIFEST_FORMAT_V2,
   parseManifest,
   shardDepth,
-  shardOf,
-  shardPrefixLength,
   shardName,
-  shardPath,
   type AirdropManifest,
-  type AirdropManifestV1,
-  type AirdropManifestV2,
   type HolderClaim,
   type LegacyManifest,
 } from "./format.js";
 
-const CHUNK = 1 << 20;
+/** The size of a `ByteWriter`'s buffer. */
+export const CHUNK = 1 << 20;
 
 /**
- * Writes to a file descriptor through one reused buffer. Proof nodes are copied as bytes from the
+ * Writes to a file descriptor through one reused buffer (also the merkle bench's, which writes
+ * every proof in JSON with it for a like-for-like comparison: bench/merkle/json-layout.ts). Proof nodes are copied as bytes from the
  * tree's hex, so a million proofs make no string per node.
  */
-class ByteWriter {
+export class ByteWriter {
   private at = 0;
 
   constructor(
@@ -86,7 +81,8 @@ class ByteWriter {
   }
 }
 
-function writeStreamed(file: string, buffer: Buffer, body: (out: ByteWriter) => void): void {
+/** Writes `file` through a `ByteWriter` over `buffer` (at least `CHUNK` bytes). */
+export function writeStreamed(file: string, buffer: Buffer, body: (out: ByteWriter) => void): void {
   const fd = openSync(file, "w");
   try {
     const out = new ByteWriter(fd, buffer);
@@ -98,7 +94,7 @@ function writeStreamed(file: string, buffer: Buffer, body: (out: ByteWriter) => 
 }
 
 /** Writes the StandardMerkleTree dump (`format: standard-v1`) without building it in memory whole. */
-function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buffer): void {
+export function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buffer): void {
   writeStreamed(file, buffer, (out) => {
     out.text(`{"format":"standard-v1","leafEncoding":${JSON.stringify(LEAF_ENCODING)},"tree":[`);
     for (let i = 0; i < tree.nodeCount; i++) {
@@ -118,44 +114,22 @@ function writeTreeDump(file: string, buffer: Buffer, tree: AirdropTree, hex: Buf
 /** Called as shards are written. */
 export type WriteProgress = (done: number, total: number) => void;
 
-/** Which layout `writeAirdrop` writes, and what besides. */
+/** What `writeAirdrop` writes besides the manifest and the shards. */
 export interface WriteOptions {
-  /**
-   * `compact` (the default; `AirdropManifestV2`: ~90 MB at a million holders, read with
-   * `fetchClaims`) or `json` (`AirdropManifestV1`: every proof whole in JSON shards plus the dump,
-   * ~1.6 GB at a million, read with `shardPath` and `claimsInShard`).
-   */
-  layout?: "compact" | "json";
-  /** With `compact`, also `tree.json`, the dump `StandardMerkleTree.load` accepts (the `json` layout always has it). */
+  /** Also `tree.json`, the dump `StandardMerkleTree.load` accepts. */
   ozDump?: boolean;
 }
 
 /**
- * Writes an airdrop directory in the layout `options.layout` names: see `writeCompactLayout`
- * and `writeJsonLayout`. `dir` must not exist, be empty, or hold an earlier output (a
- * `manifest.json`): anything else is refused before any work; the new output replaces it whole.
+ * Writes an airdrop directory (`AirdropManifest`): `manifest.json` with
+ * the shard roots, `data/<s>.bin` (the leaves under each node of the cut level, by tree position)
+ * and `index/<s>.bin` (holder → leaf position, by the address's top bits); with `ozDump`, also
+ * `tree.json`, a dump that `StandardMerkleTree.load` accepts and `validate()` passes. The records
+ * are copied as bytes from the builder's packed leaves: no string per holder. Everything is
+ * written to a sibling temporary directory that then replaces `dir`, so readers see the old output
+ * or the new one, never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or
+ * hold an earlier output (a `manifest.json`): anything else is refused before any work.
  */
-export function writeAirdrop(
-  tree: AirdropTree,
-  dir: string,
-  onProgress?: WriteProgress,
-  legacy?: LegacyManifest,
-  options?: WriteOptions & { layout?: "compact" },
-): AirdropManifestV2;
-export function writeAirdrop(
-  tree: AirdropTree,
-  dir: string,
-  onProgress: WriteProgress | undefined,
-  legacy: LegacyManifest | undefined,
-  options: WriteOptions & { layout: "json" },
-): AirdropManifestV1;
-export function writeAirdrop(
-  tree: AirdropTree,
-  dir: string,
-  onProgress?: WriteProgress,
-  legacy?: LegacyManifest,
-  options?: WriteOptions,
-): AirdropManifest;
 export function writeAirdrop(
   tree: AirdropTree,
   dir: string,
@@ -167,122 +141,19 @@ export function writeAirdrop(
   // temporary and old directories are beside it, not inside it (a rename into itself is EINVAL).
   checkOutputDir(dir);
   dir = path.resolve(dir);
-  return options.layout === "json"
-    ? writeJsonLayout(tree, dir, onProgress, legacy)
-    : writeCompactLayout(tree, dir, onProgress, legacy, options.ozDump === true);
-}
-
-/**
- * The first layout: `manifest.json`, `tree.json` (a dump that `StandardMerkleTree.load` accepts
- * and `validate()` passes) and `proofs/<prefix>.json`, each shard an object from lower-case holder
- * to that holder's claims, every proof whole.
- */
-function writeJsonLayout(
-  tree: AirdropTree,
-  dir: string,
-  onProgress?: WriteProgress,
-  legacy?: LegacyManifest,
-): AirdropManifestV1 {
-  const prefixLength = shardPrefixLength(tree.count);
-  const shards = new Map<string, number[]>();
-  // Shards are keyed and ordered by lower-case holder: computed once, not per comparison.
-  const keys = tree.entries.map((e) => e.holder.toLowerCase());
-  keys.forEach((key, i) => {
-    const prefix = shardOf(key, prefixLength);
-    const list = shards.get(prefix);
-    if (list === undefined) shards.set(prefix, [i]);
-    else list.push(i);
-  });
-
-  const manifest: AirdropManifestV1 = {
-    format: MANIFEST_FORMAT,
-    root: tree.root,
-    total: tree.total.toString(),
-    count: tree.count,
-    leafEncoding: [...LEAF_ENCODING],
-    topDepth: tree.topDepth,
-    topNodes: tree.topNodes,
-    tree: "tree.json",
-    proofs: { prefixLength, path: "proofs/{prefix}.json", shards: shards.size },
-    ...(legacy === undefined ? {} : { legacy }),
-  };
-
-  const tmp = `${dir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(path.join(tmp, "proofs"), { recursive: true });
-  try {
-    const hex = tree.hexBytes();
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    writeTreeDump(path.join(tmp, manifest.tree), buffer, tree, hex);
-    const keep = tree.topDepth;
-    let done = 0;
-    onProgress?.(0, tree.count);
-    for (const [prefix, indices] of shards) {
-      if (indices.some((i, k) => k > 0 && keys[indices[k - 1]!]! > keys[i]!)) {
-        indices.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
-      }
-      writeStreamed(path.join(tmp, "proofs", `${prefix}.json`), buffer, (out) => {
-        out.text("{");
-        let previous = "";
-        indices.forEach((i, k) => {
-          const e = tree.entries[i]!;
-          const key = keys[i]!;
-          // A holder in the tree twice (two kinds) gets both claims under one key.
-          if (key === previous) out.text(",");
-          else out.text(`${k ? "]," : ""}"${key}":[`);
-          previous = key;
-          out.text(`{"index":${i},"kind":${e.kind},"holder":"${e.holder}","amount":"${e.amount}","proof":[`);
-          const path = tree.proofNodes(i);
-          for (let p = 0; p < path.length - keep; p++) {
-            if (p) out.text(",");
-            out.node(hex, path[p]!);
-          }
-          out.text("]}");
-        });
-        out.text("]}\n");
-      });
-      done += indices.length;
-      onProgress?.(done, tree.count);
-    }
-    writeStreamed(path.join(tmp, "manifest.json"), buffer, (out) => out.text(JSON.stringify(manifest, null, 2) + "\n"));
-    replaceDir(tmp, dir);
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  return manifest;
-}
-
-/**
- * Writes an airdrop directory in the compact layout (`AirdropManifestV2`): `manifest.json` with
- * the shard roots, `data/<s>.bin` (the leaves under each node of the cut level, by tree position)
- * and `index/<s>.bin` (holder → leaf position, by the address's top bits); with `ozDump`, also
- * `tree.json`, a dump that `StandardMerkleTree.load` accepts and `validate()` passes. The records
- * are copied as bytes from the builder's packed leaves: no string per holder. Everything is
- * written to a sibling temporary directory that then replaces `dir`, so readers see the old output
- * or the new one, never a mix; a failure leaves `dir` as it was. `dir` must not exist, be empty, or
- * hold an earlier output (a `manifest.json`): anything else is refused before any work.
- */
-function writeCompactLayout(
-  tree: AirdropTree,
-  dir: string,
-  onProgress: WriteProgress | undefined,
-  legacy: LegacyManifest | undefined,
-  ozDump: boolean,
-): AirdropManifestV2 {
   const count = tree.count;
   const depth = shardDepth(count);
   const shards = 2 ** depth;
   const firstRoot = shards - 1;
-  const manifest: AirdropManifestV2 = {
-    format: MANIFEST_FORMAT_V2,
+  const manifest: AirdropManifest = {
+    format: MANIFEST_FORMAT,
     root: tree.root,
     total: tree.total.toString(),
     count,
     leafEncoding: [...LEAF_ENCODING],
     topDepth: tree.topDepth,
     topNodes: tree.topNodes,
-    ...(ozDump ? { tree: "tree.json" } : {}),
+    ...(options.ozDump === true ? { tree: "tree.json" } : {}),
     shards: {
       depth,
       data: "data/{shard}.bin",
@@ -324,7 +195,8 @@ function writeCompactLayout(
         writeFileSync(path.join(tmp, "index", `${shardName(s, depth)}.bin`), part);
       }
     }
-    if (ozDump) writeTreeDump(path.join(tmp, "tree.json"), Buffer.allocUnsafe(CHUNK), tree, tree.hexBytes());
+    if (options.ozDump === true)
+      writeTreeDump(path.join(tmp, "tree.json"), Buffer.allocUnsafe(CHUNK), tree, tree.hexBytes());
     writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     onProgress?.(count, count);
     replaceDir(tmp, dir);
@@ -560,40 +432,29 @@ function hex32(bytes: Buffer, node: number): string {
 }
 
 /**
- * The claims of `holder` (any case) from an airdrop directory, either layout: in the compact one
- * an index shard and a data shard read, the data shard checked whole against the manifest's
- * shard root and the proof derived; in the first one a JSON shard read. Empty if none.
+ * The claims of `holder` (any case) from an airdrop directory: its index shard and the data shard
+ * of each of its leaves read, the data shard checked whole against the manifest's shard root and
+ * the proof derived, as `fetchClaims` does in a browser. Empty if none.
  */
 export async function findClaims(dir: string, holder: string): Promise<HolderClaim[]> {
   const manifest = await readManifest(dir);
-  if (manifest.format === MANIFEST_FORMAT_V2) {
-    const load = async (p: string) => {
-      const file = path.join(dir, p);
-      if (!existsSync(file)) return undefined;
-      return readFile(file);
-    };
-    return fetchClaims(manifest, holder, load, (p) => path.join(dir, p));
-  }
-  const file = path.join(dir, shardPath(manifest, holder));
-  if (!existsSync(file)) return [];
-  let shard: unknown;
-  try {
-    shard = JSON.parse(await readFile(file, "utf8"));
-  } catch (error) {
-    throw new InputError(file, undefined, undefined, `is not a readable proof shard: ${(error as Error).message}`);
-  }
-  return claimsInShard(shard, holder, file);
+  const load = async (p: string) => {
+    const file = path.join(dir, p);
+    if (!existsSync(file)) return undefined;
+    return readFile(file);
+  };
+  return fetchClaims(manifest, holder, load, (p) => path.join(dir, p));
 }
 
 /**
- * Reads every shard of a compact airdrop directory and trusts none of it: each data shard's
+ * Reads every shard of an airdrop directory and trusts none of it: each data shard's
  * records must be the leaves under its node, each holder index appear once, the tree built again
  * from the records must have the manifest's root and shard roots and put every leaf where its
  * record says, and the index shards must list each holder once, in its shard, at its leaf. What
  * passes is the tree the manifest describes; anything else is an `InputError` naming the file and
  * the field.
  */
-export async function readAirdropTree(dir: string, manifest: AirdropManifestV2): Promise<AirdropTree> {
+export async function readAirdropTree(dir: string, manifest: AirdropManifest): Promise<AirdropTree> {
   const { count } = manifest;
   const { depth } = manifest.shards;
   const records = Buffer.alloc(count * LEAF_RECORD.size);

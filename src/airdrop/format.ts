@@ -1,14 +1,15 @@
-// The airdrop directory format (manifest.json and the proof shards) as a dApp reads it: types,
-// the shard of a holder, and checks of fetched JSON. Browser-safe; the Node reader and writer of
-// whole directories are in ./directory.ts.
+// The airdrop directory format (manifest.json, the data and index shards) as a dApp reads it:
+// types, where a holder's shards are, and checks of what was fetched. Browser-safe; the Node
+// reader and writer of whole directories are in ./directory.ts.
 import { InputError } from "../errors.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { checksumAddress, hashPair, leafDigest, LeafKind, MAX_UINT256, processProof } from "../merkle/proof.js";
+import { checksumAddress, hashPair, leafDigest, LeafKind, MAX_UINT256, processProof } from "./merkle/proof.js";
 
-/** The format name in `manifest.json` of the first layout: JSON shards holding every proof whole. */
-export const MANIFEST_FORMAT = "gpufog-airdrop-v1";
-/** The format name of the compact layout (see `AirdropManifestV2`), the one `writeAirdrop` writes. */
-export const MANIFEST_FORMAT_V2 = "gpufog-airdrop-v2";
+/**
+ * The format name in `manifest.json` (see `AirdropManifest`). "v2" because a first layout (every
+ * proof whole in JSON shards) came before it; it was never published, and is neither written nor read.
+ */
+export const MANIFEST_FORMAT = "gpufog-airdrop-v2";
 
 /** What a holder needs to claim: the leaf and its proof up to the distributor's kept level. */
 export interface HolderClaim {
@@ -22,8 +23,17 @@ export interface HolderClaim {
   proof: string[];
 }
 
-/** What every `manifest.json` has, whatever its layout. */
-export interface ManifestCommon {
+/**
+ * `manifest.json`: the small file a dApp fetches first. The tree is cut at level `shards.depth`:
+ * data shard `s` holds the leaves under node `2^depth − 1 + s` (a subtree, by tree position) as `DATA_RECORD`s,
+ * and `shards.roots` are those nodes, so a holder's proof is the siblings inside its shard (hashed
+ * again from the shard's records) plus the siblings above (from the roots). Index shard `s` holds
+ * the holders whose address starts with the `depth` bits of `s`, as `INDEX_RECORD`s pointing at
+ * their leaves. A claim page fetches this file, one index shard and one data shard: no proof is
+ * stored, so a million holders take about 90 MB (every proof in JSON would take 1.6 GB).
+ */
+export interface AirdropManifest {
+  format: typeof MANIFEST_FORMAT;
   root: string;
   /** The sum of every amount, in wei, as a decimal string. */
   total: string;
@@ -34,33 +44,6 @@ export interface ManifestCommon {
   topNodes: string[];
   /** Present when the tree has old-chain (kind 1) holders: sharded by their HASH160 like EVM holders. */
   legacy?: LegacyManifest;
-}
-
-/** `manifest.json` of the first layout (read, no longer written): every holder's proof in JSON. */
-export interface AirdropManifestV1 extends ManifestCommon {
-  format: typeof MANIFEST_FORMAT;
-  /** The OpenZeppelin `StandardMerkleTree` dump, relative to the manifest. */
-  tree: string;
-  proofs: {
-    /** Holders are sharded by the first `prefixLength` hex digits of the address, lower case. */
-    prefixLength: number;
-    /** Where the shard of a prefix is: replace `{prefix}`. */
-    path: string;
-    shards: number;
-  };
-}
-
-/**
- * `manifest.json` of the compact layout. The tree is cut at level `shards.depth`: data shard `s`
- * holds the leaves under node `2^depth − 1 + s` (a subtree, by tree position) as `DATA_RECORD`s,
- * and `shards.roots` are those nodes, so a holder's proof is the siblings inside its shard (hashed
- * again from the shard's records) plus the siblings above (from the roots). Index shard `s` holds
- * the holders whose address starts with the `depth` bits of `s`, as `INDEX_RECORD`s pointing at
- * their leaves. A claim page fetches this file, one index shard and one data shard: no proof is
- * stored, so a million holders take about 90 MB instead of 1.6 GB.
- */
-export interface AirdropManifestV2 extends ManifestCommon {
-  format: typeof MANIFEST_FORMAT_V2;
   /** The OpenZeppelin `StandardMerkleTree` dump, relative to the manifest, when it was written (`--oz-dump`). */
   tree?: string;
   shards: {
@@ -74,9 +57,6 @@ export interface AirdropManifestV2 extends ManifestCommon {
     roots: string[];
   };
 }
-
-/** `manifest.json`: the small file a dApp fetches first. */
-export type AirdropManifest = AirdropManifestV1 | AirdropManifestV2;
 
 /**
  * A record of a data shard (binary, big-endian): the leaf record the builder hashes (kind, holder,
@@ -119,13 +99,13 @@ export function dataShardOf(treeIndex: number, depth: number): number {
 }
 
 /** Where the index shard of `holder` is, relative to the manifest. */
-export function indexPath(manifest: AirdropManifestV2, holder: string): string {
+export function indexPath(manifest: AirdropManifest, holder: string): string {
   const { depth, index } = manifest.shards;
   return index.replace("{shard}", shardName(indexShardOf(holder, depth), depth));
 }
 
 /** Where data shard `shard` is, relative to the manifest. */
-export function dataPath(manifest: AirdropManifestV2, shard: number): string {
+export function dataPath(manifest: AirdropManifest, shard: number): string {
   return manifest.shards.data.replace("{shard}", shardName(shard, manifest.shards.depth));
 }
 
@@ -154,32 +134,10 @@ export interface LegacyManifest {
   holders: number;
 }
 
-/** Shards hold about this many holders at most on average, so one fetch stays small. */
-const HOLDERS_PER_SHARD = 256;
-/** The shard prefix length for `count` holders: the fewest hex digits giving ≤ 256 holders a shard on average. */
-export function shardPrefixLength(count: number): number {
-  let length = 1;
-  while (count / 16 ** length > HOLDERS_PER_SHARD) length++;
-  return length;
-}
-
-/** The shard a holder's proof is in. */
-export function shardOf(holder: string, prefixLength: number): string {
-  return holder.slice(2, 2 + prefixLength).toLowerCase();
-}
-
-/** Where the shard of `holder` is in a first-layout airdrop, relative to the manifest (a path or a URL suffix). */
-export function shardPath(manifest: AirdropManifest, holder: string): string {
-  if (manifest.format !== MANIFEST_FORMAT) {
-    throw new RangeError("a compact airdrop has no proof shards: read a holder's claims with fetchClaims");
-  }
-  return manifest.proofs.path.replace("{prefix}", shardOf(holder, manifest.proofs.prefixLength));
-}
-
 /**
- * Checks a parsed `manifest.json` (from a file or a `fetch`): every field a reader relies on; for
- * the compact layout, also that the shard roots hash up to `root`, so a shard checked against its
- * root is checked against the tree. `file` names it in the `InputError` that anything wrong throws.
+ * Checks a parsed `manifest.json` (from a file or a `fetch`): every field a reader relies on, and
+ * that the shard roots hash up to `root`, so a shard checked against its root is checked against
+ * the tree. `file` names it in the `InputError` that anything wrong throws.
  */
 export function parseManifest(manifest: unknown, file: string): AirdropManifest {
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
@@ -187,8 +145,7 @@ export function parseManifest(manifest: unknown, file: string): AirdropManifest 
   }
   const m = manifest as AirdropManifest;
   const bad = (field: string, problem: string) => new InputError(file, undefined, field, problem);
-  if (m.format !== MANIFEST_FORMAT && m.format !== MANIFEST_FORMAT_V2) {
-    // The message predates the compact layout and the bad-input corpus pins it word for word.
+  if (m.format !== MANIFEST_FORMAT) {
     const found = JSON.stringify((manifest as { format?: unknown }).format);
     throw bad("format", `expected "${MANIFEST_FORMAT}", found ${found}`);
   }
@@ -202,23 +159,13 @@ export function parseManifest(manifest: unknown, file: string): AirdropManifest 
   if (!Array.isArray(m.topNodes) || !m.topNodes.every(isBytes32)) {
     throw bad("topNodes", "is not a list of 32-byte hex hashes");
   }
-  if (m.format === MANIFEST_FORMAT_V2) return checkShards(m, bad);
-  if (typeof m.tree !== "string" || m.tree === "") throw bad("tree", "is not a file name");
-  const proofs = m.proofs as Partial<AirdropManifestV1["proofs"]> | undefined;
-  if (typeof proofs !== "object" || proofs === null) throw bad("proofs", "is missing");
-  if (!Number.isSafeInteger(proofs.prefixLength) || proofs.prefixLength! < 1 || proofs.prefixLength! > 40) {
-    throw bad("proofs.prefixLength", `${JSON.stringify(proofs.prefixLength)} is not a whole number from 1 to 40`);
-  }
-  if (typeof proofs.path !== "string" || !proofs.path.includes("{prefix}")) {
-    throw bad("proofs.path", `${JSON.stringify(proofs.path)} does not contain "{prefix}"`);
-  }
-  return m;
+  return checkShards(m, bad);
 }
 
-/** The `shards` of a compact manifest, checked, the roots hashed up to the root. */
-function checkShards(m: AirdropManifestV2, bad: (field: string, problem: string) => InputError): AirdropManifestV2 {
+/** The `shards` of a manifest, checked, the roots hashed up to the root. */
+function checkShards(m: AirdropManifest, bad: (field: string, problem: string) => InputError): AirdropManifest {
   if (m.tree !== undefined && (typeof m.tree !== "string" || m.tree === "")) throw bad("tree", "is not a file name");
-  const shards = m.shards as Partial<AirdropManifestV2["shards"]> | undefined;
+  const shards = m.shards as Partial<AirdropManifest["shards"]> | undefined;
   if (typeof shards !== "object" || shards === null) throw bad("shards", "is missing");
   const depth = shards.depth!;
   if (!Number.isSafeInteger(depth) || depth < 0 || 2 ** depth > m.count || depth > 24) {
@@ -249,10 +196,10 @@ function checkShards(m: AirdropManifestV2, bad: (field: string, problem: string)
 }
 
 /**
- * The leaf positions of `holder` (any case) in a fetched index shard of a compact airdrop; empty
+ * The leaf positions of `holder` (any case) in a fetched index shard; empty
  * if it has none. `file` names the shard in the `InputError` a malformed one throws.
  */
-export function leavesInIndex(manifest: AirdropManifestV2, bytes: Uint8Array, holder: string, file: string): number[] {
+export function leavesInIndex(manifest: AirdropManifest, bytes: Uint8Array, holder: string, file: string): number[] {
   if (bytes.length % INDEX_RECORD.size !== 0) {
     throw new InputError(
       file,
@@ -278,14 +225,14 @@ export function leavesInIndex(manifest: AirdropManifestV2, bytes: Uint8Array, ho
 }
 
 /**
- * Checks a fetched data shard of a compact airdrop whole against `manifest` (every record, and
+ * Checks a fetched data shard whole against `manifest` (every record, and
  * that their leaves hash to the shard's root in the manifest) and returns the claim at each of
  * the leaf positions `at`, its proof derived: siblings inside the shard, then from the roots,
  * cut to the distributor's kept level. Anything altered is an `InputError` naming `file` and
  * the field (`records[k].amount`, `records`…).
  */
 export function claimsInDataShard(
-  manifest: AirdropManifestV2,
+  manifest: AirdropManifest,
   bytes: Uint8Array,
   shard: number,
   at: readonly number[],
@@ -358,13 +305,13 @@ export function claimsInDataShard(
 }
 
 /**
- * The claims of `holder` (any case) in a compact airdrop, browser-safe: `load(path)` fetches a
+ * The claims of `holder` (any case) in an airdrop, browser-safe: `load(path)` fetches a
  * file relative to the manifest (undefined if there is none, e.g. a 404) and `name(path)` is
  * what errors call it. Two fetches: the holder's index shard, then the data shard of its leaf
  * (a holder with two leaves may need two). In index order.
  */
 export async function fetchClaims(
-  manifest: AirdropManifestV2,
+  manifest: AirdropManifest,
   holder: string,
   load: (path: string) => Promise<Uint8Array | undefined>,
   name: (path: string) => string = (p) => p,
@@ -397,35 +344,6 @@ export async function fetchClaims(
   return claims.sort((a, b) => a.index - b.index);
 }
 
-/** The checked claims of `holder` (any case) in a parsed proof shard; empty if it has none. */
-export function claimsInShard(shard: unknown, holder: string, file: string): HolderClaim[] {
-  if (typeof shard !== "object" || shard === null || Array.isArray(shard)) {
-    throw new InputError(file, undefined, undefined, "is not a JSON object of holders");
-  }
-  const key = holder.toLowerCase();
-  const claims = (shard as Record<string, unknown>)[key] ?? [];
-  if (!Array.isArray(claims)) throw new InputError(file, undefined, key, "is not a list of claims");
-  claims.forEach((claim, i) => checkClaim(file, `${key}[${i}]`, claim));
-  return claims as HolderClaim[];
-}
-
 export function isBytes32(value: unknown): value is string {
   return typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value);
-}
-
-/** A claim as a shard holds it; anything else is an `InputError` naming the field. */
-function checkClaim(file: string, where: string, claim: unknown): void {
-  const bad = (field: string, problem: string) => new InputError(file, undefined, `${where}.${field}`, problem);
-  const c = (typeof claim === "object" && claim !== null ? claim : {}) as Record<string, unknown>;
-  if (!Number.isSafeInteger(c.index) || (c.index as number) < 0) {
-    throw bad("index", `${JSON.stringify(c.index)} is not a leaf index`);
-  }
-  if (c.kind !== 0 && c.kind !== 1) throw bad("kind", `${JSON.stringify(c.kind)} is not a leaf kind (0 or 1)`);
-  if (typeof c.holder !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(c.holder)) {
-    throw bad("holder", `${JSON.stringify(c.holder)} is not a 20-byte hex address`);
-  }
-  if (typeof c.amount !== "string" || !/^[0-9]+$/.test(c.amount)) {
-    throw bad("amount", `${JSON.stringify(c.amount)} is not a decimal string of wei`);
-  }
-  if (!Array.isArray(c.proof) || !c.proof.every(isBytes32)) throw bad("proof", "is not a list of 32-byte hex hashes");
 }

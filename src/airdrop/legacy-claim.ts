@@ -6,12 +6,12 @@ import { ERC20_ABI, type TokenInfo } from "../erc20.js";
 import { InputError } from "../errors.js";
 import { findClaims, readManifest } from "./directory.js";
 import { type HolderClaim } from "./format.js";
-import { LeafKind } from "../merkle/proof.js";
-import { encodeLegacyAddress } from "../legacy/address.js";
-import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "../legacy/keys.js";
+import { LeafKind } from "./merkle/proof.js";
+import { encodeLegacyAddress } from "./legacy/address.js";
+import { convertKey, fromHex, hash160, keyForm, toHex, type KeyForm } from "./legacy/keys.js";
 import { parseLegacyHolder } from "./legacy-lookup.js";
-import { claimMessage } from "../legacy/message.js";
-import { parseCompactSignature, recoverLegacySigner, type CompactSignature } from "../legacy/sign.js";
+import { claimMessage } from "./legacy/message.js";
+import { parseCompactSignature, recoverLegacySigner, type CompactSignature } from "./legacy/sign.js";
 import { decodeRevert } from "../revert.js";
 
 /** What `airdrop:claim-legacy` is given. */

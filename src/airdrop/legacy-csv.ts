@@ -1,8 +1,8 @@
 import { holderAmount, holderFields, holderLines } from "./snapshot-csv.js";
 import { InputError } from "../errors.js";
 import { readInputFile } from "../io.js";
-import { LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
-import { decodeLegacyAddress, LegacyAddressError } from "../legacy/address.js";
+import { LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/proof.js";
+import { decodeLegacyAddress, LegacyAddressError } from "./legacy/address.js";
 
 /** The header every legacy balance CSV starts with. */
 export const LEGACY_HEADER = "address,amount";

@@ -1,10 +1,10 @@
 import { InputError } from "../errors.js";
 import { readInputFile } from "../io.js";
 import { type HolderClaim } from "./format.js";
-import { addressOfKey } from "../legacy/address.js";
-import { decodeWif, hash160, publicKeyOf, toHex, type KeyForm } from "../legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../legacy/message.js";
-import { signLegacyMessage } from "../legacy/sign.js";
+import { addressOfKey } from "./legacy/address.js";
+import { decodeWif, hash160, publicKeyOf, toHex, type KeyForm } from "./legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "./legacy/message.js";
+import { signLegacyMessage } from "./legacy/sign.js";
 
 /** What `airdrop:sign-legacy` needs; nothing here touches a network. */
 export interface SignRequest extends ClaimTarget {

@@ -1,8 +1,8 @@
 import { InputError } from "../errors.js";
 import { findClaims, readManifest } from "./directory.js";
 import { type HolderClaim } from "./format.js";
-import { LeafKind } from "../merkle/proof.js";
-import { decodeLegacyAddress, LegacyAddressError } from "../legacy/address.js";
+import { LeafKind } from "./merkle/proof.js";
+import { decodeLegacyAddress, LegacyAddressError } from "./legacy/address.js";
 
 /**
  * The HASH160 (`0x` hex, lower case) named by a base58 P2PKH address of `version`, or by the

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 
 import { InputError } from "../errors.js";
 import { readInputFile } from "../io.js";
-import { createKeccakEngine, keccakEngine, LEAF_RECORD, type KeccakEngine } from "../merkle/keccak.js";
-import { checksumAddress, LeafKind, MAX_UINT256, type LeafEntry } from "../merkle/proof.js";
+import { createKeccakEngine, keccakEngine, LEAF_RECORD, type KeccakEngine } from "./merkle/keccak.js";
+import { checksumAddress, LeafKind, MAX_UINT256, type LeafEntry } from "./merkle/proof.js";
 
 /** The header every snapshot CSV starts with. */
 export const SNAPSHOT_HEADER = "address,amount";

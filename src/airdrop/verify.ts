@@ -1,14 +1,13 @@
-import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { type ContractRunner } from "ethers";
 
 import { InputError } from "../errors.js";
-import { DEFAULT_LEGACY_MAGIC } from "../legacy/message.js";
+import { DEFAULT_LEGACY_MAGIC } from "./legacy/message.js";
 import { findClaims, readAirdropTree, readManifest, readTreeDump } from "./directory.js";
-import { MANIFEST_FORMAT_V2, type AirdropManifestV1, type HolderClaim } from "./format.js";
-import { type AirdropTree } from "../merkle/tree.js";
-import { LeafKind, processProof } from "../merkle/proof.js";
+import { type HolderClaim } from "./format.js";
+import { type AirdropTree } from "./merkle/tree.js";
+import { LeafKind, processProof } from "./merkle/proof.js";
 import { balanceOf } from "../erc20.js";
 import { formatToken } from "../format.js";
 import { TokenSwapDistributor__factory } from "../../types/factories/TokenSwapDistributor__factory.js";
@@ -26,8 +25,8 @@ export interface Verification {
   checks: Check[];
 }
 
-/** `count` claims of a compact airdrop, at random holders, each read as a claim page reads it. */
-async function sampleCompactClaims(dir: string, tree: AirdropTree, count: number): Promise<HolderClaim[]> {
+/** `count` claims of an airdrop, at random holders, each read as a claim page reads it. */
+async function sampleClaims(dir: string, tree: AirdropTree, count: number): Promise<HolderClaim[]> {
   const picked: HolderClaim[] = [];
   for (let tries = 0; picked.length < Math.min(count, tree.count) && tries < count * 4; tries++) {
     const i = Math.floor(Math.random() * tree.count);
@@ -38,26 +37,11 @@ async function sampleCompactClaims(dir: string, tree: AirdropTree, count: number
   return picked;
 }
 
-/** `count` claims spread over the shards, chosen at random. */
-async function sampleClaims(dir: string, manifest: AirdropManifestV1, count: number): Promise<HolderClaim[]> {
-  const shardDir = path.join(dir, path.dirname(manifest.proofs.path));
-  const shards = (await readdir(shardDir)).filter((f) => f.endsWith(".json"));
-  const picked: HolderClaim[] = [];
-  for (let tries = 0; picked.length < Math.min(count, manifest.count) && tries < count * 4; tries++) {
-    const shard = shards[Math.floor(Math.random() * shards.length)]!;
-    const claims = Object.values(
-      JSON.parse(await readFile(path.join(shardDir, shard), "utf8")) as Record<string, HolderClaim[]>,
-    ).flat();
-    const claim = claims[Math.floor(Math.random() * claims.length)]!;
-    if (!picked.some((c) => c.index === claim.index)) picked.push(claim);
-  }
-  return picked;
-}
-
 /**
- * Checks an airdrop directory against a deployed distributor. The dump (`tree.json`) is hashed
+ * Checks an airdrop directory against a deployed distributor. Every shard is read and the tree
+ * built again from them (`readAirdropTree`), and the dump (`tree.json`), when written, hashed
  * again whole, every leaf and node (`readTreeDump`: a corrupt dump is an `InputError` naming the
- * value or node), and its root, total, holders and top nodes must be the manifest's; the
+ * value or node); the tree's root, total, holders and top nodes must be the manifest's; the
  * manifest's root, total and top nodes the contract's; the contract's `legacyMagic` the magic
  * the holders sign with (`magic`, by default the one `airdrop:sign-legacy` uses) and its
  * `legacyAddressVersion` the version the legacy leaves were decoded with (`manifest.legacy`),
@@ -90,16 +74,11 @@ export async function verifyAirdrop(
     );
   }
   // The root alone says nothing of the rest of the file: a dApp or an auditor reads the values.
-  const compact = manifest.format === MANIFEST_FORMAT_V2;
   // The dump, when there is one, is what OpenZeppelin's tools read: it is checked whole too.
   const dump = manifest.tree === undefined ? undefined : await readTreeDump(path.join(dir, manifest.tree));
-  const tree = compact ? await readAirdropTree(dir, manifest) : dump!;
-  if (compact && dump !== undefined) check("dump root = shards root", dump.root === tree.root, dump.root);
-  check(
-    compact ? "shards re-hashed" : "dump re-hashed",
-    true,
-    `${tree.count} leaves and ${tree.count - 1} inner nodes hold`,
-  );
+  const tree = await readAirdropTree(dir, manifest);
+  if (dump !== undefined) check("dump root = shards root", dump.root === tree.root, dump.root);
+  check("shards re-hashed", true, `${tree.count} leaves and ${tree.count - 1} inner nodes hold`);
   check("dump root = manifest root", tree.root === manifest.root, tree.root);
   check("dump total = manifest total", tree.total.toString() === manifest.total, formatToken(tree.total, "GUT"));
   check("dump holders = manifest count", tree.count === manifest.count, `${tree.count}`);
@@ -154,7 +133,7 @@ export async function verifyAirdrop(
   const open = now >= start && now < deadline && !paused && (activated || balance >= total);
   const claimsChecked = open ? "by eth_call" : "locally only: the window is not open, or it is paused or unfunded";
 
-  const sampled = compact ? await sampleCompactClaims(dir, tree, samples) : await sampleClaims(dir, manifest, samples);
+  const sampled = await sampleClaims(dir, tree, samples);
   for (const claim of sampled) {
     const entry = { kind: claim.kind as LeafKind, holder: claim.holder, amount: BigInt(claim.amount) };
     const reached = await processProof(claim.index, entry, claim.proof);

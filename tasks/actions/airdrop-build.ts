@@ -5,7 +5,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { InputError } from "../../src/errors.js";
-import { MANIFEST_FORMAT_V2 } from "../../src/airdrop/format.js";
 import { formatToken } from "../../src/format.js";
 import { cli, optionsGiven } from "../cli.js";
 
@@ -39,8 +38,7 @@ async function airdropBuild(
     addressVersion,
     out,
     ozDump,
-    layout,
-  }: { csv: string; legacy: string; addressVersion: number; out: string; ozDump: boolean; layout: string },
+  }: { csv: string; legacy: string; addressVersion: number; out: string; ozDump: boolean },
   _hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
   await cli(async () => {
@@ -51,9 +49,6 @@ async function airdropBuild(
       throw new InputError("airdrop:build", undefined, "--address-version", `${addressVersion} is not a byte (0..255)`);
     }
     if (out === "") throw new InputError("airdrop:build", undefined, "--out", "the output directory is required");
-    if (layout !== "compact" && layout !== "json") {
-      throw new InputError("airdrop:build", undefined, "--layout", `"${layout}" is neither compact nor json`);
-    }
     const started = performance.now();
     const bars = progress();
     try {
@@ -62,7 +57,7 @@ async function airdropBuild(
         out,
         (stage, done, total) => bars.update(stage, done, total),
         legacy === "" ? undefined : { csv: legacy, version: addressVersion },
-        { ozDump, layout },
+        { ozDump },
       );
       bars.stop();
       console.log(`root    ${manifest.root}`);
@@ -79,16 +74,10 @@ async function airdropBuild(
       );
       const file = (name: string) => path.join(out, name);
       const dump = manifest.tree === undefined ? "" : `, ${file(manifest.tree)}`;
-      if (manifest.format === MANIFEST_FORMAT_V2) {
-        const shards = 2 ** manifest.shards.depth;
-        console.log(
-          `wrote   ${file("manifest.json")}${dump}, ${shards} data shards ${file(manifest.shards.data)}, ${shards} index shards ${file(manifest.shards.index)}`,
-        );
-      } else {
-        console.log(
-          `wrote   ${file("manifest.json")}${dump}, ${manifest.proofs.shards} proof shards ${file(manifest.proofs.path)}`,
-        );
-      }
+      const shards = 2 ** manifest.shards.depth;
+      console.log(
+        `wrote   ${file("manifest.json")}${dump}, ${shards} data shards ${file(manifest.shards.data)}, ${shards} index shards ${file(manifest.shards.index)}`,
+      );
       console.log(`in      ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       bars.stop();

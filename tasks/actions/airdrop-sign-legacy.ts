@@ -4,7 +4,7 @@ import { InputError } from "../../src/errors.js";
 import { formatToken } from "../../src/format.js";
 import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
 import { findLegacyClaims, parseLegacyHolder } from "../../src/airdrop/legacy-lookup.js";
-import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
+import { DEFAULT_LEGACY_MAGIC } from "../../src/airdrop/legacy/message.js";
 import { parseAddress, parseInteger } from "../../src/parse.js";
 import { cli, magicOption, optionsGiven } from "../cli.js";
 

@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { verifyAirdrop } from "../../src/airdrop/verify.js";
 import { InputError } from "../../src/errors.js";
-import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
+import { DEFAULT_LEGACY_MAGIC } from "../../src/airdrop/legacy/message.js";
 import { addressOption } from "../address-book.js";
 import { cli, magicOption, optionsGiven } from "../cli.js";
 

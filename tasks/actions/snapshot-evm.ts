@@ -11,10 +11,10 @@ import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpTransport } from "../../src/rpc/http.js";
 import { RetryingTransport } from "../../src/rpc/retry.js";
 import type { RpcTransport } from "../../src/rpc/transport.js";
-import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
-import { SnapshotError } from "../../src/snapshot/errors.js";
-import { snapshotEvm, type SnapshotProgress } from "../../src/snapshot/evm.js";
-import { parseExclusions } from "../../src/snapshot/exclude.js";
+import { parseCheckpoint } from "../../src/airdrop/snapshot/checkpoint.js";
+import { SnapshotError } from "../../src/airdrop/snapshot/errors.js";
+import { snapshotEvm, type SnapshotProgress } from "../../src/airdrop/snapshot/evm.js";
+import { parseExclusions } from "../../src/airdrop/snapshot/exclude.js";
 import { cli } from "../cli.js";
 
 interface SnapshotEvmArgs {

@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 
 import { AbiCoder, concat, getAddress, hexlify, keccak256 } from "ethers";
 
-import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
-import { LeafKind, type LeafEntry } from "../../src/merkle/proof.js";
-import { TOP_DEPTH } from "../../src/merkle/top-level.js";
-import { buildTree, type AirdropTree } from "../../src/merkle/tree.js";
+import { GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { DEFAULT_LEGACY_MAGIC } from "../../src/airdrop/legacy/message.js";
+import { LeafKind, type LeafEntry } from "../../src/airdrop/merkle/proof.js";
+import { TOP_DEPTH } from "../../src/airdrop/merkle/top-level.js";
+import { buildTree, type AirdropTree } from "../../src/airdrop/merkle/tree.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;

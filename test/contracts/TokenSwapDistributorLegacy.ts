@@ -5,12 +5,12 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import bitcoinMessage from "bitcoinjs-message";
 import { getAddress, hexlify, randomBytes, toBeHex } from "ethers";
 
-import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { evmAddressOfKey, hash160, publicKeyOf, type KeyForm } from "../../src/legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC, legacyMessageHash } from "../../src/legacy/message.js";
-import { recoverLegacySigner, signLegacyMessage } from "../../src/legacy/sign.js";
-import { LeafKind, type LeafEntry } from "../../src/merkle/proof.js";
-import { buildTree } from "../../src/merkle/tree.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { evmAddressOfKey, hash160, publicKeyOf, type KeyForm } from "../../src/airdrop/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, legacyMessageHash } from "../../src/airdrop/legacy/message.js";
+import { recoverLegacySigner, signLegacyMessage } from "../../src/airdrop/legacy/sign.js";
+import { LeafKind, type LeafEntry } from "../../src/airdrop/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;

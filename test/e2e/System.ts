@@ -15,8 +15,8 @@ import { escrowDomain, signQuote, signReceipt, type Quote } from "../../src/mark
 import { signPermit } from "../../src/permit.js";
 import { mined, receiptEvent } from "../../src/receipts.js";
 import { executeOperation, GOVERNED_CONTRACTS, handoverOperation, scheduleOperation } from "../../src/governance.js";
-import { buildTree } from "../../src/merkle/tree.js";
-import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
 import { systemParameters, type ModuleParameters } from "../../deploy/system-parameters.js";
 
 const connection = await network.create();

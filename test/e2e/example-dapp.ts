@@ -12,8 +12,8 @@ import type { Signer } from "ethers";
 import { deployLocalSystem } from "../../deploy/local.js";
 import { writeAddressBook } from "../../src/deployments-fs.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
-import { buildTree } from "../../src/merkle/tree.js";
-import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
 import { registerNode } from "../../src/registry.js";
 
 const connection = await network.create();

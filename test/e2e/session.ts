@@ -19,8 +19,8 @@ import {
   signReceipt,
   type EscrowDomain,
 } from "../../src/market/typed-data.js";
-import { buildTree } from "../../src/merkle/tree.js";
-import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
 import { mined, receiptEvent } from "../../src/receipts.js";
 import { registerNode } from "../../src/registry.js";
 import {

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { buildAirdrop } from "../../src/airdrop/build.js";
-import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
+import { GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
 import { readWifFile, signLegacyClaim } from "../../src/airdrop/legacy-holder.js";
 import { findClaims, readManifest } from "../../src/airdrop/directory.js";
-import { parseCheckpoint } from "../../src/snapshot/checkpoint.js";
-import { parseExclusions } from "../../src/snapshot/exclude.js";
+import { parseCheckpoint } from "../../src/airdrop/snapshot/checkpoint.js";
+import { parseExclusions } from "../../src/airdrop/snapshot/exclude.js";
 
 export const CORPUS = path.join(process.cwd(), "test", "corpus");
 
@@ -35,7 +35,7 @@ export function corpusCases(task: string): string[] {
  * `buildAirdrop` (airdrop:build), a legacy balance list through `buildAirdrop` with a good EVM
  * snapshot (airdrop:build --legacy), a WIF key file through `readWifFile` and
  * `signLegacyClaim` as airdrop:sign-legacy does, exclusion lists through `parseExclusions` and checkpoints
- * through `parseCheckpoint` (snapshot:evm), manifests and proof shards through `findClaims`
+ * through `parseCheckpoint` (snapshot:evm), manifests and index and data shards through `findClaims`
  * (airdrop:claim; airdrop:verify reads the manifest with the same `readManifest`).
  */
 export async function runCorpusCase(task: string, name: string): Promise<CaseRun> {
@@ -70,9 +70,14 @@ export async function runCorpusCase(task: string, name: string): Promise<CaseRun
       copyFileSync(source, file);
       await readManifest(work);
     } else {
+      // A shard case: the good manifest (one shard of two leaves), the case as its index or data
+      // shard, and for a data shard the good index pointing the holder into it.
       copyFileSync(path.join(CORPUS, task, "good-manifest.json"), path.join(work, "manifest.json"));
-      mkdirSync(path.join(work, "proofs"));
-      file = path.join(work, "proofs", "1.json");
+      mkdirSync(path.join(work, "index"));
+      mkdirSync(path.join(work, "data"));
+      const isIndex = name.startsWith("index-");
+      if (!isIndex) copyFileSync(path.join(CORPUS, task, "good-index.bin"), path.join(work, "index", "0.bin"));
+      file = path.join(work, isIndex ? "index" : "data", "0.bin");
       copyFileSync(source, file);
       await findClaims(work, SHARD_HOLDER);
     }

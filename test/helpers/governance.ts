@@ -6,8 +6,8 @@ import type { network } from "hardhat";
 
 import { deployLocalSystem } from "../../deploy/local.js";
 import { encodeBigints, reviveBigints, type ModuleParameters } from "../../deploy/system-parameters.js";
-import { LeafKind } from "../../src/merkle/proof.js";
-import { buildTree } from "../../src/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;
 

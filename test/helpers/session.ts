@@ -8,8 +8,8 @@ import type { network } from "hardhat";
 
 import { deployLocalSystem } from "../../deploy/local.js";
 import { writeAddressBook } from "../../src/deployments-fs.js";
-import { LeafKind } from "../../src/merkle/proof.js";
-import { buildTree } from "../../src/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
 import { rpc } from "./agents.js";
 
 /**

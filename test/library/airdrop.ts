@@ -11,8 +11,8 @@ import { buildAirdrop } from "../../src/airdrop/build.js";
 import { claimAirdrop } from "../../src/airdrop/claim.js";
 import { verifyAirdrop } from "../../src/airdrop/verify.js";
 import { InputError } from "../../src/errors.js";
-import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
+import { GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { DEFAULT_LEGACY_MAGIC } from "../../src/airdrop/legacy/message.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers, ignition } = connection;

@@ -9,8 +9,8 @@ import {
   LEAF_RECORD,
   STATE_BYTES,
   type KeccakExports,
-} from "../../src/merkle/keccak.js";
-import { instantiate, sharedMemory } from "../../src/merkle/wasm.js";
+} from "../../src/airdrop/merkle/keccak.js";
+import { instantiate, sharedMemory } from "../../src/airdrop/merkle/wasm.js";
 import { Random } from "../utils/random.js";
 
 const coder = AbiCoder.defaultAbiCoder();

@@ -20,17 +20,17 @@ import {
   encodeLegacyAddress,
   GUT_P2PKH_VERSION,
   LegacyAddressError,
-} from "../../src/legacy/address.js";
-import { decodeWif, encodeWif, hash160, publicKeyOf } from "../../src/legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC, varint } from "../../src/legacy/message.js";
+} from "../../src/airdrop/legacy/address.js";
+import { decodeWif, encodeWif, hash160, publicKeyOf } from "../../src/airdrop/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, varint } from "../../src/airdrop/legacy/message.js";
 import {
   parseCompactSignature,
   recoverLegacySigner,
   signLegacyMessage,
   verifyLegacyMessage,
-} from "../../src/legacy/sign.js";
+} from "../../src/airdrop/legacy/sign.js";
 import { readManifest } from "../../src/airdrop/directory.js";
-import { LEAF_ENCODING, processProof } from "../../src/merkle/proof.js";
+import { LEAF_ENCODING, processProof } from "../../src/airdrop/merkle/proof.js";
 
 const BITCOINJS_PREFIX = String.fromCharCode(DEFAULT_LEGACY_MAGIC.length) + DEFAULT_LEGACY_MAGIC;
 const ONE = new Uint8Array(32);

@@ -12,10 +12,10 @@ import { hexlify } from "ethers";
 import { buildAirdrop } from "../../src/airdrop/build.js";
 import { InputError } from "../../src/errors.js";
 import { claimLegacyAirdrop, planLegacyClaim, type LegacyClaimRequest } from "../../src/airdrop/legacy-claim.js";
-import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { encodeWif, publicKeyOf, type KeyForm } from "../../src/legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../../src/legacy/message.js";
-import { signLegacyMessage } from "../../src/legacy/sign.js";
+import { addressOfKey, GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { encodeWif, publicKeyOf, type KeyForm } from "../../src/airdrop/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC } from "../../src/airdrop/legacy/message.js";
+import { signLegacyMessage } from "../../src/airdrop/legacy/sign.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;

@@ -17,21 +17,12 @@ import {
   toChecksumAddress,
 } from "../../src/airdrop/snapshot-csv.js";
 import { InputError } from "../../src/errors.js";
-import { TOP_DEPTH } from "../../src/merkle/top-level.js";
+import { TOP_DEPTH } from "../../src/airdrop/merkle/top-level.js";
 import { findClaims, readAirdropTree, readManifest, writeAirdrop } from "../../src/airdrop/directory.js";
-import {
-  dataPath,
-  dataShardOf,
-  indexShardOf,
-  leavesUnder,
-  shardDepth,
-  shardName,
-  shardOf,
-  shardPrefixLength,
-} from "../../src/airdrop/format.js";
-import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../../src/merkle/proof.js";
-import { keccakEngine } from "../../src/merkle/keccak.js";
-import { AirdropTree, buildTree, MAX_HOLDERS } from "../../src/merkle/tree.js";
+import { dataPath, dataShardOf, indexShardOf, leavesUnder, shardDepth, shardName } from "../../src/airdrop/format.js";
+import { LEAF_ENCODING, LeafKind, processProof, type LeafEntry } from "../../src/airdrop/merkle/proof.js";
+import { keccakEngine } from "../../src/airdrop/merkle/keccak.js";
+import { AirdropTree, buildTree, MAX_HOLDERS } from "../../src/airdrop/merkle/tree.js";
 import { Random } from "../utils/random.js";
 
 function entriesOf(count: number, seed: number): LeafEntry[] {
@@ -157,7 +148,7 @@ describe("merkle", function () {
       const entries = entriesOf(200, 21);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact", ozDump: true });
+      const manifest = writeAirdrop(tree, out, undefined, undefined, { ozDump: true });
       const dump = JSON.parse(readFileSync(path.join(out, manifest.tree!), "utf8")) as Parameters<
         typeof StandardMerkleTree.load<string[]>
       >[0];
@@ -166,7 +157,7 @@ describe("merkle", function () {
       expect(loaded.root).to.equal(tree.root);
       for (let i = 0; i < entries.length; i += 17) expect(loaded.getProof(i)).to.deep.equal(tree.proof(i));
       expect(StandardMerkleTree.of(ozValues(entries), [...LEAF_ENCODING]).dump()).to.deep.equal(dump);
-      expect(writeAirdrop(tree, out, undefined, undefined, { layout: "compact" }).tree).to.equal(undefined);
+      expect(writeAirdrop(tree, out).tree).to.equal(undefined);
       expect(existsSync(path.join(out, "tree.json"))).to.equal(false);
     });
 
@@ -175,7 +166,7 @@ describe("merkle", function () {
         const entries = entriesOf(count, 22 + count);
         const tree = await buildTree(entries);
         const out = path.join(dir, "airdrop");
-        writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+        writeAirdrop(tree, out);
         const manifest = await readManifest(out);
         expect(manifest).to.deep.include({
           format: "gpufog-airdrop-v2",
@@ -185,7 +176,6 @@ describe("merkle", function () {
           topDepth: tree.topDepth,
         });
         expect(manifest.topNodes).to.deep.equal(tree.topNodes);
-        if (manifest.format !== "gpufog-airdrop-v2") throw new Error("not the compact layout");
         expect(manifest.shards.depth).to.equal(shardDepth(count));
         expect(readdirSync(path.join(out, "data")).length).to.equal(2 ** manifest.shards.depth);
         // A claim hashes its whole data shard again (the browser's keccak): fewer samples of big ones.
@@ -225,7 +215,7 @@ describe("merkle", function () {
       const entries = entriesOf(3000, 26);
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      const manifest = writeAirdrop(tree, out, undefined, undefined, { layout: "compact" });
+      const manifest = writeAirdrop(tree, out);
       const holder = entries[10]!.holder;
       const t = tree.treeIndex[10]!;
       const data = path.join(out, dataPath(manifest, dataShardOf(t, manifest.shards.depth)));
@@ -271,22 +261,12 @@ describe("merkle", function () {
       entries[6] = { ...entries[2]!, kind: LeafKind.Legacy, amount: 5n };
       const tree = await buildTree(entries);
       const out = path.join(dir, "airdrop");
-      for (const layout of ["compact", "json"] as const) {
-        writeAirdrop(tree, out, undefined, undefined, { layout } as { layout: "compact" });
-        const claims = await findClaims(out, entries[2]!.holder);
-        expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
-          [2, 0],
-          [6, 1],
-        ]);
-      }
-    });
-
-    it("still reads the first layout's shards (by address prefix)", function () {
-      expect(shardPrefixLength(1)).to.equal(1);
-      expect(shardPrefixLength(4096)).to.equal(1);
-      expect(shardPrefixLength(4097)).to.equal(2);
-      expect(shardPrefixLength(1_000_000)).to.equal(3);
-      expect(shardOf("0xABcdef0000000000000000000000000000000000", 3)).to.equal("abc");
+      writeAirdrop(tree, out);
+      const claims = await findClaims(out, entries[2]!.holder);
+      expect(claims.map((c) => [c.index, c.kind])).to.deep.equal([
+        [2, 0],
+        [6, 1],
+      ]);
     });
 
     it("replaces an earlier output whole and refuses a directory that is not one", async function () {

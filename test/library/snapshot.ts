@@ -10,10 +10,10 @@ import { InputError, RpcError } from "../../src/errors.js";
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
 import { HttpTransport } from "../../src/rpc/http.js";
 import type { RequestOptions, RpcTransport } from "../../src/rpc/transport.js";
-import { parseCheckpoint, writeCheckpoint } from "../../src/snapshot/checkpoint.js";
-import { SnapshotError } from "../../src/snapshot/errors.js";
-import { snapshotEvm, type EvmSnapshotOptions } from "../../src/snapshot/evm.js";
-import { parseExclusions } from "../../src/snapshot/exclude.js";
+import { parseCheckpoint, writeCheckpoint } from "../../src/airdrop/snapshot/checkpoint.js";
+import { SnapshotError } from "../../src/airdrop/snapshot/errors.js";
+import { snapshotEvm, type EvmSnapshotOptions } from "../../src/airdrop/snapshot/evm.js";
+import { parseExclusions } from "../../src/airdrop/snapshot/exclude.js";
 import {
   CountingTransport,
   expectRejection,

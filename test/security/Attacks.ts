@@ -19,12 +19,12 @@ import { claimRewards, endedBuckets, providerBuckets, sendBuyback } from "../../
 import { InputError } from "../../src/errors.js";
 import { closeLease, collect, makeQuote, makeReceipt, openLease, type EscrowHandle } from "../../src/escrow.js";
 import { executeOperation, handoverOperation, scheduleOperation, timelockOperation } from "../../src/governance.js";
-import { GUT_P2PKH_VERSION } from "../../src/legacy/address.js";
-import { evmAddressOfKey, hash160, publicKeyOf } from "../../src/legacy/keys.js";
-import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../../src/legacy/message.js";
-import { signLegacyMessage } from "../../src/legacy/sign.js";
-import { LEAF_ENCODING, LeafKind, type LeafEntry } from "../../src/merkle/proof.js";
-import { buildTree } from "../../src/merkle/tree.js";
+import { GUT_P2PKH_VERSION } from "../../src/airdrop/legacy/address.js";
+import { evmAddressOfKey, hash160, publicKeyOf } from "../../src/airdrop/legacy/keys.js";
+import { claimMessage, DEFAULT_LEGACY_MAGIC, type ClaimTarget } from "../../src/airdrop/legacy/message.js";
+import { signLegacyMessage } from "../../src/airdrop/legacy/sign.js";
+import { LEAF_ENCODING, LeafKind, type LeafEntry } from "../../src/airdrop/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
 import { registerNode } from "../../src/registry.js";
 import { minTftOut } from "../../src/uniswap.js";
 import { deployDelayedSystem } from "../helpers/governance.js";

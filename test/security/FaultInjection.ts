@@ -8,10 +8,10 @@ import { dataSlice, getAddress, id, JsonRpcProvider, ZeroAddress } from "ethers"
 
 import { loadAddressBook } from "../../src/deployments-fs.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
-import { buildTree } from "../../src/merkle/tree.js";
-import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
 import { HttpTransport } from "../../src/rpc/http.js";
-import { snapshotEvm } from "../../src/snapshot/evm.js";
+import { snapshotEvm } from "../../src/airdrop/snapshot/evm.js";
 import { MockTransferLog__factory } from "../../types/index.js";
 import { delay, prng } from "../helpers/rpc.js";
 import {

@@ -9,8 +9,8 @@ import { Contract, JsonRpcProvider } from "ethers";
 
 import { loadAddressBook } from "../../src/deployments-fs.js";
 import { writeAirdrop } from "../../src/airdrop/directory.js";
-import { buildTree } from "../../src/merkle/tree.js";
-import { LeafKind } from "../../src/merkle/proof.js";
+import { buildTree } from "../../src/airdrop/merkle/tree.js";
+import { LeafKind } from "../../src/airdrop/merkle/proof.js";
 
 const HARDHAT = path.resolve("node_modules/hardhat/dist/src/cli.js");
 const DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

@@ -8,7 +8,7 @@ import { dataSlice, getAddress, id, ZeroAddress } from "ethers";
 import hre, { network } from "hardhat";
 
 import { Eip1193Transport } from "../../src/rpc/eip1193.js";
-import { snapshotEvm } from "../../src/snapshot/evm.js";
+import { snapshotEvm } from "../../src/airdrop/snapshot/evm.js";
 import { expectRejection, FAST_RETRY, serve, serveProvider, type TestServer } from "../helpers/rpc.js";
 
 const { ethers, networkHelpers, provider } = await network.create();

@@ -1,13 +1,13 @@
 import { getAddress, id, isAddress } from "ethers";
 
-import { InputError } from "../errors.js";
-import { writeFileAtomic } from "../io.js";
-import { isRangeRefusal, scanLogs } from "../rpc/ranges.js";
-import { RetryingTransport, type RetryOptions } from "../rpc/retry.js";
-import type { RpcTransport } from "../rpc/transport.js";
+import { InputError } from "../../errors.js";
+import { writeFileAtomic } from "../../io.js";
+import { isRangeRefusal, scanLogs } from "../../rpc/ranges.js";
+import { RetryingTransport, type RetryOptions } from "../../rpc/retry.js";
+import type { RpcTransport } from "../../rpc/transport.js";
 import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { SnapshotError } from "./errors.js";
-import { formatSnapshotCsv, snapshotRows, type SnapshotRow } from "../airdrop/snapshot-csv.js";
+import { formatSnapshotCsv, snapshotRows, type SnapshotRow } from "../snapshot-csv.js";
 
 /** `keccak256("Transfer(address,address,uint256)")`, the first topic of every ERC-20 transfer. */
 export const TRANSFER_TOPIC = id("Transfer(address,address,uint256)");

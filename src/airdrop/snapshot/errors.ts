@@ -1,4 +1,4 @@
-import { GpufogError } from "../errors.js";
+import { GpufogError } from "../../errors.js";
 
 /**
  * A snapshot that cannot be trusted: the logs do not add up (a balance would go negative, the

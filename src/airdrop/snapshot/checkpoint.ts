@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
-import { InputError } from "../errors.js";
-import { writeFileAtomic } from "../io.js";
+import { InputError } from "../../errors.js";
+import { writeFileAtomic } from "../../io.js";
 
 const KIND = "gpufog-evm-snapshot-checkpoint";
 const VERSION = 1;

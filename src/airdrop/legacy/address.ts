@@ -1,6 +1,6 @@
 import bs58check from "bs58check";
 
-import { GpufogError } from "../errors.js";
+import { GpufogError } from "../../errors.js";
 import { fromHex, hash160, toHex } from "./keys.js";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 
 import { getAddress } from "ethers";
 
-import { InputError } from "../errors.js";
+import { InputError } from "../../errors.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
