@@ -92,7 +92,11 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
     await rpc(anvil!.url, "evm_mine");
   };
 
-  /** A request to the agent; retried on 503 (the chain behind the fault proxy, or a restart). */
+  /**
+   * A request to the agent; retried on 503 (the chain behind the fault proxy, or a restart) and on
+   * 429 (this test's own requests in a burst share one address's rate: the flood test asserts the
+   * limit itself with plain fetches).
+   */
   async function call(
     method: string,
     route: string,
@@ -107,7 +111,9 @@ describe("The lease session: the provider agent's HTTP API on anvil", function (
           body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
         });
         const json = await res.json();
-        if (res.status !== 503 || i >= 100) return { status: res.status, json, headers: res.headers };
+        if ((res.status !== 503 && res.status !== 429) || i >= 100) {
+          return { status: res.status, json, headers: res.headers };
+        }
       } catch (error) {
         // Not listening (yet): the agent is restarting.
         if (i >= 100) throw error;
