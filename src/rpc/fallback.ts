@@ -7,7 +7,7 @@ import type { RequestOptions, RpcTransport } from "./transport.js";
 export interface FallbackTransportOptions {
   /** Time allowed for one try before it counts as a timeout. */
   timeoutMs: number;
-  /** Tries per request over all endpoints (default: 4 rounds of every endpoint). */
+  /** Tries per request over all endpoints (default: 6 rounds of every endpoint, about 11 s of pauses). */
   attempts?: number;
   /** Called on each failed try, with the endpoint's index and what went wrong. */
   onError?: (endpoint: number, kind: FailureKind, detail: string) => void;
@@ -40,7 +40,7 @@ export class FallbackTransport implements RpcTransport {
   ) {
     if (transports.length === 0) throw new RangeError("FallbackTransport needs at least one endpoint");
     this.endpoint = transports.map((t) => t.endpoint).join(", ");
-    this.#attempts = Math.max(1, options.attempts ?? transports.length * 4);
+    this.#attempts = Math.max(1, options.attempts ?? transports.length * 6);
   }
 
   async request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
